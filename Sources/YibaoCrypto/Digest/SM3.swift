@@ -1,0 +1,39 @@
+import COpenSSL
+
+/// SM3 — the Chinese cryptographic hash (GB/T 32905-2016), 256-bit output.
+public enum SM3 {
+    /// The digest length in bytes.
+    public static let digestLength = 32
+
+    /// SM3 of `message`.
+    public static func hash<B: Collection>(_ message: B) throws -> [UInt8] where B.Element == UInt8 {
+        try Digest.compute(name: "SM3", Array(message))
+    }
+
+    /// SM3 of the UTF-8 bytes of `text`.
+    public static func hash(_ text: String) throws -> [UInt8] { try hash(Array(text.utf8)) }
+}
+
+/// SHA-256, for ECDSA / RSA chains and cross-checks.
+public enum SHA256 {
+    public static func hash<B: Collection>(_ message: B) throws -> [UInt8] where B.Element == UInt8 {
+        try Digest.compute(name: "SHA256", Array(message))
+    }
+}
+
+enum Digest {
+    static func compute(name: String, _ message: [UInt8]) throws -> [UInt8] {
+        clearOpenSSLErrors()
+        guard let md = EVP_MD_fetch(nil, name, nil) else {
+            throw CryptoError.openSSL(.unsupportedAlgorithm, "digest \(name) is not available in this OpenSSL")
+        }
+        defer { EVP_MD_free(md) }
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let ok = message.withUnsafeBytes { raw in
+            EVP_Digest(raw.baseAddress, raw.count, &out, &length, md, nil)
+        }
+        guard ok == 1 else { throw CryptoError.openSSL("EVP_Digest(\(name)) failed") }
+        return Array(out.prefix(Int(length)))
+    }
+}

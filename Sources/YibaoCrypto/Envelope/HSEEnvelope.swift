@@ -1,0 +1,342 @@
+import Foundation
+
+/// The platform's HSE envelope (mobile payment, e-voucher, e-prescription services):
+/// business data SM4-encrypted into `encData`, the whole signed with SM3-with-SM2 into
+/// `signData`. Byte-level contract: docs/ENVELOPE.md.
+public struct HSEEnvelope: Sendable {
+    public let appId: String
+    public let appSecret: String
+    public let profile: HSEProfile
+
+    /// - Throws: when `appId` is shorter than 16 characters (its first 16 form the SM4 key).
+    public init(appId: String, appSecret: String, profile: HSEProfile = .nhsa20) throws {
+        guard appId.utf8.count >= 16, appId.prefix(16).allSatisfy(\.isASCII) else {
+            throw CryptoError(.invalidKey, "appId must start with 16 ASCII characters (they form the SM4 key K1), got \"\(appId)\"")
+        }
+        guard !appSecret.isEmpty else { throw CryptoError(.invalidKey, "appSecret must not be empty") }
+        self.appId = appId
+        self.appSecret = appSecret
+        self.profile = profile
+    }
+
+    // MARK: Encryption
+
+    /// The 16-byte SM4 data key: the first 16 characters of the upper-case hex of
+    /// SM4-ECB-PKCS7(K1 = first 16 characters of appId, appSecret).
+    public static func deriveDataKey(appId: String, appSecret: String) throws -> [UInt8] {
+        let k1 = Array(appId.utf8.prefix(16))
+        guard k1.count == 16 else { throw CryptoError(.invalidKey, "appId must have at least 16 characters") }
+        let sealed = try SM4.encrypt(Array(appSecret.utf8), key: k1, mode: .ecb, padding: .pkcs7)
+        return Array(Hex.encode(sealed, uppercase: true).utf8.prefix(16))
+    }
+
+    /// The data key for this app.
+    public func dataKey() throws -> [UInt8] { try Self.deriveDataKey(appId: appId, appSecret: appSecret) }
+
+    /// `encData` for the UTF-8 bytes of `plaintext`, in the profile's hex case.
+    public func encrypt(_ plaintext: [UInt8]) throws -> String {
+        Hex.encode(try SM4.encrypt(plaintext, key: dataKey(), mode: .ecb, padding: .pkcs7), uppercase: profile.encDataHexCase == .upper)
+    }
+
+    /// Decrypts `encData` (hex of either case).
+    public func decrypt(_ encData: String) throws -> [UInt8] {
+        guard let bytes = Hex.decode(encData) else { throw CryptoError(.invalidInput, "encData is not hex") }
+        return try SM4.decrypt(bytes, key: dataKey(), mode: .ecb, padding: .pkcs7)
+    }
+
+    // MARK: Sealing
+
+    /// Seals a request: `appId`, `encType`, `signType`, `timestamp` (epoch ms), `version`,
+    /// any `additional` members (e.g. `transType`), `encData`, `signData`.
+    public func sealRequest(data: JSONValue, privateKey: SM2.PrivateKey, timestamp: Date = Date(),
+                            additional: [JSONObject.Member] = []) throws -> JSONObject {
+        var header = JSONObject([
+            .init(key: "appId", value: .string(appId)),
+            .init(key: "encType", value: .string("SM4")),
+            .init(key: "signType", value: .string("SM2")),
+            .init(key: "timestamp", value: .string(String(Self.milliseconds(timestamp)))),
+            .init(key: "version", value: .string(profile.version)),
+        ])
+        header.members += additional
+        return try seal(header: header, data: data, privateKey: privateKey)
+    }
+
+    /// Seals a response: `code`, `message`, `success`, `type`, `appId`, `timestamp`, `encType`, `signType`, `encData`, `signData`.
+    public func sealResponse(data: JSONValue?, code: Int = 0, message: String = "success", type: String = "00",
+                             privateKey: SM2.PrivateKey, timestamp: Date = Date()) throws -> JSONObject {
+        let header = JSONObject([
+            .init(key: "code", value: .integer(code)),
+            .init(key: "message", value: .string(message)),
+            .init(key: "success", value: .bool(code == 0)),
+            .init(key: "type", value: .string(type)),
+            .init(key: "appId", value: .string(appId)),
+            .init(key: "timestamp", value: .string(String(Self.milliseconds(timestamp)))),
+            .init(key: "encType", value: .string("SM4")),
+            .init(key: "signType", value: .string("SM2")),
+        ])
+        return try seal(header: header, data: data, privateKey: privateKey)
+    }
+
+    /// Adds `encData` and `signData` to `header` for `data`.
+    public func seal(header: JSONObject, data: JSONValue?, privateKey: SM2.PrivateKey) throws -> JSONObject {
+        var signed = header
+        var envelope = header
+        if let data {
+            signed["data"] = data
+            envelope["encData"] = .string(try encrypt(Array(data.serialized(sortedKeys: true).utf8)))
+        }
+        let text = HSESignString.build(envelope: signed, appSecret: appSecret)
+        let signature = try privateKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: appSecret))
+        envelope["signData"] = .string(signature.encoded(profile.signatureEncoding).base64)
+        return envelope
+    }
+
+    /// The string to sign for an envelope whose plaintext business object is `data`.
+    public func signString(envelope: JSONObject, data: JSONValue?) -> String {
+        var signed = envelope
+        signed["data"] = data
+        return HSESignString.build(envelope: signed, appSecret: appSecret)
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: Opening
+
+    /// Decrypts and verifies an envelope. Never throws: a failure comes back as a
+    /// ``HSEOpenFailure`` naming the step, the field and — for a bad signature — the
+    /// string we computed and a guess at the sender's mistake.
+    ///
+    /// - Parameter now: the receiver's clock for the timestamp window; nil skips that check.
+    public func open(_ bytes: [UInt8], peerPublicKey: SM2.PublicKey, now: Date? = Date()) -> HSEOpenResult {
+        let envelope: JSONObject
+        do {
+            guard let object = try JSONValue.parse(bytes).objectValue else {
+                return .failure(.init(step: .parse, code: .notJSON, pointer: "", detail: "the envelope must be a JSON object"))
+            }
+            envelope = object
+        } catch {
+            return .failure(.init(step: .parse, code: .notJSON, pointer: "", detail: "the envelope is not valid JSON: \(error)"))
+        }
+        return open(envelope, peerPublicKey: peerPublicKey, now: now)
+    }
+
+    /// Decrypts and verifies a parsed envelope. See `open(_:peerPublicKey:now:)` for bytes.
+    public func open(_ envelope: JSONObject, peerPublicKey: SM2.PublicKey, now: Date? = Date()) -> HSEOpenResult {
+        func fail(_ step: HSEOpenFailure.Step, _ code: HSEOpenFailure.Code, _ pointer: String, _ detail: String,
+                  expected: String? = nil, actual: String? = nil) -> HSEOpenResult {
+            .failure(.init(step: step, code: code, pointer: pointer, detail: detail, expected: expected, actual: actual))
+        }
+
+        // 1. Fields.
+        let isErrorResponse: Bool = {
+            if case .number(let code)? = envelope["code"] { return code != "0" }
+            if case .string(let code)? = envelope["code"] { return code != "0" }
+            return false
+        }()
+        var required = ["appId", "encType", "signType", "timestamp", "signData"]
+        if !isErrorResponse { required.append("encData") }
+        for key in required {
+            guard let value = envelope[key] else {
+                return fail(.fields, .missingField, "/\(key)", "the envelope has no \(key)")
+            }
+            if case .string(let s) = value, s.isEmpty { return fail(.fields, .missingField, "/\(key)", "\(key) is empty") }
+        }
+        guard envelope["appId"]?.stringValue == appId else {
+            return fail(.fields, .appIdMismatch, "/appId", "appId does not match the credentials used to open the envelope",
+                        expected: appId, actual: envelope["appId"]?.stringValue ?? envelope["appId"]?.serialized())
+        }
+        guard envelope["encType"]?.stringValue == "SM4" else {
+            return fail(.fields, .unsupportedEncType, "/encType", "encType must be SM4", expected: "SM4", actual: envelope["encType"]?.serialized())
+        }
+        guard envelope["signType"]?.stringValue == "SM2" else {
+            return fail(.fields, .unsupportedSignType, "/signType", "signType must be SM2", expected: "SM2", actual: envelope["signType"]?.serialized())
+        }
+        guard let signText = envelope["signData"]?.stringValue else {
+            return fail(.fields, .missingField, "/signData", "signData must be a base64 string")
+        }
+        guard let signature = [UInt8](base64: signText) else {
+            return fail(.signature, .signatureEncoding, "/signData", "signData is not valid base64")
+        }
+        let timestamp: Int64?
+        switch envelope["timestamp"] {
+        case .string(let s)?: timestamp = Int64(s)
+        case .number(let n)?: timestamp = Int64(n)
+        default: timestamp = nil
+        }
+        guard let timestamp else {
+            return fail(.fields, .badTimestamp, "/timestamp", "timestamp must be epoch milliseconds (digits)", actual: envelope["timestamp"]?.serialized())
+        }
+
+        // 2. Decrypt.
+        var data: JSONValue?
+        if let encValue = envelope["encData"] {
+            guard let encData = encValue.stringValue else {
+                return fail(.decrypt, .encDataNotHex, "/encData", "encData must be a hex string")
+            }
+            let letterCase = Hex.letterCase(of: encData)
+            let expectedCase: Hex.LetterCase = profile.encDataHexCase == .upper ? .upper : .lower
+            if letterCase != .none && letterCase != expectedCase {
+                return fail(.decrypt, .encDataHexCase, "/encData",
+                            "encData hex is \(letterCase) case; profile \(profile.name) expects \(profile.encDataHexCase.rawValue) case",
+                            expected: profile.encDataHexCase.rawValue, actual: "\(letterCase)")
+            }
+            guard Hex.decode(encData) != nil else {
+                return fail(.decrypt, .encDataNotHex, "/encData", "encData is not hex (odd length or a non-hex character)")
+            }
+            let plaintext: [UInt8]
+            do {
+                plaintext = try decrypt(encData)
+            } catch {
+                return fail(.decrypt, .decryptionFailed, "/encData",
+                            "encData does not decrypt with the key derived from this appId/appSecret (wrong appSecret, a key not derived as SM4(appId[0..16], appSecret), or corrupted data): \(error)")
+            }
+            do {
+                data = try JSONValue.parse(plaintext)
+            } catch {
+                return fail(.decrypt, .dataNotJSON, "/encData", "the decrypted data is not JSON: \(error)")
+            }
+        }
+
+        // 3. Signature.
+        let signString = signString(envelope: envelope, data: data)
+        let signerID = profile.signerIDBytes(appSecret: appSecret)
+        let valid = (try? ECSignature(signature, encoding: profile.signatureEncoding))
+            .map { peerPublicKey.isValidSignature($0, for: Array(signString.utf8), signerID: signerID) } ?? false
+        guard valid else {
+            var failure = HSEOpenFailure(step: .signature, code: .signatureInvalid, pointer: "/signData",
+                                         detail: "signData does not verify over the string we computed with the peer's public key")
+            failure.signString = signString
+            failure.diagnosis = diagnose(envelope: envelope, data: data, signature: signature, peerPublicKey: peerPublicKey)
+            if let first = failure.diagnosis.first { failure.detail += "; likely cause: \(first)" }
+            return .failure(failure)
+        }
+
+        // 4. Timestamp window (checked on the authenticated value).
+        if let now {
+            let skew = (timestamp - Self.milliseconds(now)) / 1000
+            if abs(skew) > Int64(profile.timestampWindowSeconds) {
+                return fail(.timestamp, .timestampOutOfWindow, "/timestamp",
+                            "timestamp is \(abs(skew)) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
+                            expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: String(timestamp))
+            }
+        }
+        return .success(HSEOpened(envelope: envelope, data: data, signString: signString, timestamp: timestamp))
+    }
+
+    /// Tries the mistakes real SDKs make and reports those under which the signature verifies.
+    func diagnose(envelope: JSONObject, data: JSONValue?, signature: [UInt8], peerPublicKey: SM2.PublicKey) -> [String] {
+        var findings: [String] = []
+        let encodings: [SignatureEncoding] = [profile.signatureEncoding] + SignatureEncoding.allCases.filter { $0 != profile.signatureEncoding }
+        let ids: [(String, [UInt8])] = [
+            ("the profile's signer ID", profile.signerIDBytes(appSecret: appSecret)),
+            ("the default signer ID 1234567812345678", SM2.defaultSignerID),
+            ("the appSecret as signer ID", Array(appSecret.utf8)),
+            ("an EMPTY signer ID (OpenSSL 3.0's default when none is set)", []),
+        ]
+        let variants: [(String, HSESignString.Variant)] = [
+            ("the correct string", []),
+            ("keys not sorted", .unsortedKeys),
+            ("numbers and booleans not written as strings", .numbersNotStringified),
+            ("null / empty values kept", .emptyValuesKept),
+            ("no &key=<appSecret> appended", .secretNotAppended),
+        ]
+        var signed = envelope
+        signed["data"] = data
+        let expectedID = profile.signerIDBytes(appSecret: appSecret)
+        for encoding in encodings {
+            guard let value = try? ECSignature(signature, encoding: encoding) else { continue }
+            for (variantName, variant) in variants {
+                let message = Array(HSESignString.build(envelope: signed, appSecret: appSecret, variant: variant).utf8)
+                var seenIDs = Set<[UInt8]>()
+                for (idName, id) in ids where seenIDs.insert(id).inserted {
+                    guard peerPublicKey.isValidSignature(value, for: message, signerID: id) else { continue }
+                    var causes: [String] = []
+                    if encoding != profile.signatureEncoding {
+                        causes.append("the signature is \(encoding == .der ? "DER-encoded" : "raw r‖s"); profile \(profile.name) expects \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER")")
+                    }
+                    if id != expectedID { causes.append("it was made with \(idName)") }
+                    if !variant.isEmpty { causes.append("it was computed over a string with \(variantName)") }
+                    findings.append(causes.joined(separator: "; "))
+                }
+            }
+        }
+        if findings.isEmpty {
+            if (try? ECSignature(signature, encoding: profile.signatureEncoding)) == nil {
+                findings.append("signData is \(signature.count) bytes and not a valid \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER") signature")
+            } else {
+                findings.append("no known variation verifies: the message was signed with a different key than the peer public key given, or the data/fields differ from what was signed")
+            }
+        }
+        return findings
+    }
+}
+
+/// A successfully opened envelope.
+public struct HSEOpened: Sendable {
+    public let envelope: JSONObject
+    /// The decrypted business data (nil for an error response without `encData`).
+    public let data: JSONValue?
+    /// The string whose signature verified.
+    public let signString: String
+    /// The envelope's timestamp, epoch milliseconds.
+    public let timestamp: Int64
+}
+
+/// Why an envelope did not open: which step, a stable code, a JSON pointer to the field, a sentence,
+/// and for signature failures the string we computed plus guesses at the cause.
+public struct HSEOpenFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Step: String, Sendable, Codable { case parse, fields, decrypt, signature, timestamp }
+
+    public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let notJSON = Code(rawValue: "ENV_NOT_JSON")
+        public static let missingField = Code(rawValue: "ENV_MISSING_FIELD")
+        public static let appIdMismatch = Code(rawValue: "ENV_APPID_MISMATCH")
+        public static let unsupportedEncType = Code(rawValue: "ENV_UNSUPPORTED_ENCTYPE")
+        public static let unsupportedSignType = Code(rawValue: "ENV_UNSUPPORTED_SIGNTYPE")
+        public static let badTimestamp = Code(rawValue: "ENV_BAD_TIMESTAMP")
+        public static let encDataNotHex = Code(rawValue: "ENV_ENCDATA_NOT_HEX")
+        public static let encDataHexCase = Code(rawValue: "ENV_ENCDATA_HEX_CASE")
+        public static let decryptionFailed = Code(rawValue: "ENV_DECRYPTION_FAILED")
+        public static let dataNotJSON = Code(rawValue: "ENV_DATA_NOT_JSON")
+        public static let signatureEncoding = Code(rawValue: "ENV_SIGNATURE_ENCODING")
+        public static let signatureInvalid = Code(rawValue: "ENV_SIGNATURE_INVALID")
+        public static let timestampOutOfWindow = Code(rawValue: "ENV_TIMESTAMP_OUT_OF_WINDOW")
+    }
+
+    public let step: Step
+    public let code: Code
+    /// RFC 6901 pointer into the envelope.
+    public let pointer: String
+    public var detail: String
+    public var expected: String?
+    public var actual: String?
+    /// For signature failures: the string we computed and verified against.
+    public var signString: String?
+    /// For signature failures: the variations under which the signature does verify, or why none does.
+    public var diagnosis: [String] = []
+
+    public init(step: Step, code: Code, pointer: String, detail: String, expected: String? = nil, actual: String? = nil) {
+        self.step = step
+        self.code = code
+        self.pointer = pointer
+        self.detail = detail
+        self.expected = expected
+        self.actual = actual
+    }
+
+    public var description: String {
+        var lines = ["\(code.rawValue) at step \(step.rawValue), field \(pointer.isEmpty ? "(envelope)" : pointer): \(detail)"]
+        if let expected { lines.append("  expected: \(expected)") }
+        if let actual { lines.append("  actual:   \(actual)") }
+        if let signString { lines.append("  string we signed-checked: \(signString)") }
+        for guess in diagnosis { lines.append("  diagnosis: \(guess)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The result of `HSEEnvelope.open`.
+public typealias HSEOpenResult = Result<HSEOpened, HSEOpenFailure>

@@ -1,0 +1,74 @@
+import COpenSSL
+import Foundation
+
+final class X509CRLBox: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { X509_CRL_free(pointer) }
+}
+
+/// An X.509 certificate revocation list.
+public struct CertificateRevocationList: Sendable {
+    let box: X509CRLBox
+    var pointer: OpaquePointer { box.pointer }
+
+    /// Parses a CRL from PEM or DER bytes.
+    public init(bytes: [UInt8]) throws {
+        clearOpenSSLErrors()
+        let crl: OpaquePointer? = try MemoryBIO.withReadBIO(bytes) { bio in
+            looksLikePEM(bytes) ? PEM_read_bio_X509_CRL(bio, nil, nil, nil) : d2i_X509_CRL_bio(bio, nil)
+        }
+        guard let crl else { throw CryptoError.openSSL(.invalidCRL, "not a readable X.509 CRL (PEM or DER)") }
+        box = X509CRLBox(takingOwnershipOf: crl)
+    }
+
+    public init(pemRepresentation pem: String) throws { try self.init(bytes: Array(pem.utf8)) }
+
+    public init(contentsOf url: URL) throws { try self.init(bytes: [UInt8](try Data(contentsOf: url))) }
+
+    /// Issuer DN in RFC 2253 form.
+    public var issuer: String { Certificate.format(X509_CRL_get_issuer(pointer)) }
+
+    public var thisUpdate: Date { Certificate.date(X509_CRL_get0_lastUpdate(pointer)) }
+
+    /// When the next CRL is due; nil when absent.
+    public var nextUpdate: Date? {
+        guard let next = X509_CRL_get0_nextUpdate(pointer) else { return nil }
+        return Certificate.date(next)
+    }
+
+    /// Was this CRL issued by `issuer` (by name)?
+    public func isIssued(by issuer: Certificate) -> Bool {
+        X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_subject_name(issuer.pointer)) == 0
+    }
+
+    /// Verifies the CRL's signature with the issuer's key (SM2 with `signerID`, ECDSA, RSA).
+    public func hasValidSignature(issuer: Certificate, signerID: [UInt8] = SM2.defaultSignerID) -> Bool {
+        var tbs: UnsafeMutablePointer<UInt8>?
+        let length = yb_x509_crl_tbs_der(pointer, &tbs)
+        guard let message = MemoryBIO.takeMallocBuffer(tbs, length: length), length > 0 else { return false }
+        var signature: UnsafePointer<ASN1_BIT_STRING>?
+        var algorithm: UnsafePointer<X509_ALGOR>?
+        X509_CRL_get0_signature(pointer, &signature, &algorithm)
+        guard let signature, let data = ASN1_STRING_get0_data(signature) else { return false }
+        let sigBytes = Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(signature))))
+        guard let key = try? issuer.publicEVPKey() else { return false }
+        switch X509_CRL_get_signature_nid(pointer) {
+        case NID_SM2_with_SM3:
+            guard let sm2 = try? ECCurveParameters.sm2.adopt(key) else { return false }
+            return EVPSignature.verify(key: sm2, digest: "SM3", signerID: signerID, pss: false, message: message, signature: sigBytes)
+        case NID_ecdsa_with_SHA256, NID_sha256WithRSAEncryption:
+            return EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: false, message: message, signature: sigBytes)
+        default:
+            return false
+        }
+    }
+
+    /// When `certificate` was revoked by this CRL, or nil when it is not listed.
+    public func revocationDate(of certificate: Certificate) -> Date? {
+        guard let serial = X509_get0_serialNumber(certificate.pointer) else { return nil }
+        var entry: OpaquePointer?
+        guard X509_CRL_get0_by_serial(pointer, &entry, UnsafeMutablePointer(mutating: serial)) == 1, let entry else { return nil }
+        return Certificate.date(X509_REVOKED_get0_revocationDate(entry))
+    }
+}
