@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "YibaoCrypto", targets: ["YibaoCrypto"]),
+        .library(name: "YibaoVectors", targets: ["YibaoVectors"]),
         .executable(name: "yibao", targets: ["yibao"]),
     ],
     dependencies: [
@@ -23,17 +24,23 @@ let package = Package(
             name: "YibaoCrypto",
             dependencies: ["COpenSSL"]
         ),
+        // Runs the language-neutral vectors in vectors/ against YibaoCrypto.
+        .target(
+            name: "YibaoVectors",
+            dependencies: ["YibaoCrypto"]
+        ),
         // The `yibao` command-line tool.
         .executableTarget(
             name: "yibao",
             dependencies: [
                 "YibaoCrypto",
+                "YibaoVectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "YibaoCryptoTests",
-            dependencies: ["YibaoCrypto", "yibao"]
+            dependencies: ["YibaoCrypto", "YibaoVectors", "yibao"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -109,7 +109,9 @@ static inline EVP_PKEY *yb_pkey_from_public_point(const char *keytype, const cha
 
 /*
  * One-shot digest-sign. `set_id` non-zero passes `id` as the SM2 distinguishing ID
- * (OpenSSL 3.0 otherwise uses an EMPTY ID). `rsa_pss` non-zero selects RSA-PSS with
+ * (OpenSSL 3.0 otherwise uses an EMPTY ID). The ID is set on the operation's pkey
+ * context right after init: on OpenSSL 3.0.19 passing it as a `distid` parameter to
+ * EVP_DigestSignInit_ex makes the init fail without an error on the queue. `rsa_pss` non-zero selects RSA-PSS with
  * salt length = digest length. Returns 1 on success; `*sig_len` is the capacity in
  * and the length out.
  */
@@ -120,11 +122,9 @@ static inline int yb_digest_sign(EVP_PKEY *pkey, const char *digest, int set_id,
     int ok = 0;
     EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)id, id_len);
-    params[1] = OSSL_PARAM_construct_end();
     if (mctx == NULL) return 0;
-    if (EVP_DigestSignInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, set_id ? params : NULL) <= 0) goto done;
+    if (EVP_DigestSignInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, NULL) <= 0) goto done;
+    if (set_id && EVP_PKEY_CTX_set1_id(pctx, id_len ? id : (const unsigned char *)"", (int)id_len) <= 0) goto done;
     if (rsa_pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
                     || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)) goto done;
     if (EVP_DigestSign(mctx, sig, sig_len, msg, msg_len) <= 0) goto done;
@@ -142,11 +142,9 @@ static inline int yb_digest_verify(EVP_PKEY *pkey, const char *digest, int set_i
     int rc = -1;
     EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID, (void *)id, id_len);
-    params[1] = OSSL_PARAM_construct_end();
     if (mctx == NULL) return -1;
-    if (EVP_DigestVerifyInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, set_id ? params : NULL) <= 0) goto done;
+    if (EVP_DigestVerifyInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, NULL) <= 0) goto done;
+    if (set_id && EVP_PKEY_CTX_set1_id(pctx, id_len ? id : (const unsigned char *)"", (int)id_len) <= 0) goto done;
     if (rsa_pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
                     || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)) goto done;
     rc = EVP_DigestVerify(mctx, sig, sig_len, msg, msg_len);

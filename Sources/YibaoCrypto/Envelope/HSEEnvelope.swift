@@ -332,7 +332,7 @@ public struct HSEOpenFailure: Error, Sendable, Hashable, CustomStringConvertible
         var lines = ["\(code.rawValue) at step \(step.rawValue), field \(pointer.isEmpty ? "(envelope)" : pointer): \(detail)"]
         if let expected { lines.append("  expected: \(expected)") }
         if let actual { lines.append("  actual:   \(actual)") }
-        if let signString { lines.append("  string we signed-checked: \(signString)") }
+        if let signString { lines.append("  string we verified:    \(signString)") }
         for guess in diagnosis { lines.append("  diagnosis: \(guess)") }
         return lines.joined(separator: "\n")
     }

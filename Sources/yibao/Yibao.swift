@@ -1,0 +1,29 @@
+import ArgumentParser
+
+/// `yibao` — the command-line face of yibao-gateway.
+@main
+struct Yibao: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yibao",
+        abstract: "Sign, seal and check medical-insurance (医保) platform messages the way the national platform does.",
+        discussion: """
+        yibao-gateway plays the national medical-insurance platform so a hospital can build and \
+        prove its "Internet+" integration. These commands work offline with the dev PKI in certs/ \
+        and the test vectors in vectors/.
+
+        Examples:
+          yibao keygen --alg sm2
+          echo -n hello | yibao sign --private-key-file certs/sm2/hospital.key.pem
+          yibao envelope seal --app-id APPID --app-secret SECRET --private-key B64 data.json
+          yibao vectors check vectors
+        """,
+        subcommands: [
+            KeygenCommand.self,
+            SignCommand.self,
+            VerifyCommand.self,
+            EnvelopeCommand.self,
+            VectorsCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}
