@@ -213,10 +213,10 @@ public struct HSEEnvelope: Sendable {
 
         // 4. Timestamp window (checked on the authenticated value).
         if let now {
-            let skew = (timestamp - Self.milliseconds(now)) / 1000
-            if abs(skew) > Int64(profile.timestampWindowSeconds) {
+            let skew = timestamp - Self.milliseconds(now)
+            if abs(skew) > Int64(profile.timestampWindowSeconds) * 1000 {
                 return fail(.timestamp, .timestampOutOfWindow, "/timestamp",
-                            "timestamp is \(abs(skew)) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
+                            "timestamp is \(Double(abs(skew)) / 1000) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
                             expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: String(timestamp))
             }
         }
