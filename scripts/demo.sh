@@ -42,4 +42,9 @@ if "$yibao" envelope open "${app[@]}" --signature-encoding der \
     exit 1
 fi
 
+step "7. An envelope sealed by an independent implementation (tools/vectors/hse.py, Python) opens with yibao"
+python3 tools/vectors/hse.py seal "${app[@]}" --private-key "$(raw certs/sm2/pharmacy.raw.json privateKey)" samples/uldFeeInfo.json > "$work/python-envelope.json"
+"$yibao" envelope open "${app[@]}" --peer-public-key "$(raw certs/sm2/pharmacy.raw.json publicKey)" "$work/python-envelope.json" > "$work/python-data.json"
+sed -n '1,6p' "$work/python-data.json"; echo "  … (opened and verified)"
+
 printf '\n\033[1mdemo complete.\033[0m Try: %s --help\n' "$yibao"

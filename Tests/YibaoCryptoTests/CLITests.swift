@@ -95,3 +95,25 @@ struct CLITests {
         }
     }
 }
+
+@Suite("Interoperability through the command line")
+struct CLIInteropTests {
+    @Test("yibao envelope open accepts an envelope sealed by the independent Python implementation, and refuses it tampered")
+    func pythonEnvelope() throws {
+        let keys = try TestSupport.rawKeys("sm2/pharmacy.raw.json")
+        let credentials = ["--app-id", "1G7Q8ABCDEF0123456", "--app-secret", "Yibao-Demo-Secret-2026"]
+        let script = TestSupport.packageRoot.appendingPathComponent("tools/vectors/hse.py").path
+        let sample = TestSupport.packageRoot.appendingPathComponent("samples/uldFeeInfo.json").path
+        let sealed = try TestSupport.run("python3", [script, "seal"] + credentials + ["--private-key", keys.privateKey, sample])
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        let opened = try TestSupport.yibao(["envelope", "open"] + credentials + ["--peer-public-key", keys.publicKey, "-"], stdin: sealed.stdout)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        #expect(opened.stdoutText.contains(#""medfeeSumamt": 32.50"#))
+
+        var envelope = try JSONValue.parse(sealed.stdout).objectValue!
+        envelope["timestamp"] = .string("1700000000000")
+        let tampered = try TestSupport.yibao(["envelope", "open"] + credentials + ["--peer-public-key", keys.publicKey, "-"],
+                                             stdin: Array(JSONValue.object(envelope).serialized().utf8))
+        #expect(tampered.status == 1 && tampered.stderr.contains("ENV_SIGNATURE_INVALID"))
+    }
+}
