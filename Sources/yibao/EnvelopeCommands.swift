@@ -80,14 +80,12 @@ struct SealCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
-        if (privateKey == nil) == (privateKeyFile == nil) {
-            throw ValidationError("give exactly one of --private-key B64 or --private-key-file PATH")
-        }
+        try requireExactlyOne(privateKey, privateKeyFile, names: "--private-key B64 or --private-key-file PATH")
     }
 
     func run() throws {
         let envelope = try options.envelope()
-        let key = try privateKey.map { try SM2.PrivateKey(base64: $0) } ?? SM2.PrivateKey(pemOrDER: readInput(privateKeyFile))
+        let key = try loadSM2PrivateKey(base64: privateKey, file: privateKeyFile)
         let data: JSONValue
         do {
             data = try JSONValue.parse(readInput(file))
@@ -133,21 +131,12 @@ struct OpenCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
-        if (peerPublicKey == nil) == (peerPublicKeyFile == nil) {
-            throw ValidationError("give exactly one of --peer-public-key B64 or --peer-public-key-file PATH")
-        }
+        try requireExactlyOne(peerPublicKey, peerPublicKeyFile, names: "--peer-public-key B64 or --peer-public-key-file PATH")
     }
 
     func run() throws {
         let envelope = try options.envelope()
-        let key: SM2.PublicKey
-        if let peerPublicKey {
-            key = try SM2.PublicKey(base64: peerPublicKey)
-        } else {
-            let bytes = try readInput(peerPublicKeyFile)
-            let text = String(decoding: bytes, as: UTF8.self)
-            key = text.contains("BEGIN CERTIFICATE") ? try SM2.PublicKey(certificate: Certificate(bytes: bytes)) : try SM2.PublicKey(pemOrDER: bytes)
-        }
+        let key = try loadSM2PublicKey(base64: peerPublicKey, file: peerPublicKeyFile)
         let clock: Date? = noTimestampCheck ? nil : (now.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date())
         switch envelope.open(try readInput(file), peerPublicKey: key, now: clock) {
         case .success(let opened):

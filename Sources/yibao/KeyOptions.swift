@@ -14,15 +14,10 @@ struct PrivateKeyOptions: ParsableArguments {
     var privateKeyFile: String?
 
     func validate() throws {
-        if (privateKey == nil) == (privateKeyFile == nil) {
-            throw ValidationError("give exactly one of --private-key B64 or --private-key-file PATH")
-        }
+        try requireExactlyOne(privateKey, privateKeyFile, names: "--private-key B64 or --private-key-file PATH")
     }
 
-    func loadSM2() throws -> SM2.PrivateKey {
-        if let privateKey { return try SM2.PrivateKey(base64: privateKey) }
-        return try SM2.PrivateKey(pemOrDER: readInput(privateKeyFile))
-    }
+    func loadSM2() throws -> SM2.PrivateKey { try loadSM2PrivateKey(base64: privateKey, file: privateKeyFile) }
 
     func loadP256() throws -> P256.PrivateKey {
         if let privateKey { return try P256.PrivateKey(base64: privateKey) }
@@ -65,4 +60,25 @@ struct PublicKeyOptions: ParsableArguments {
             return P256Verifier(publicKey: key, encoding: encoding)
         }
     }
+}
+
+/// An SM2 private key from base64 of the raw scalar, or from a PEM/DER file.
+func loadSM2PrivateKey(base64: String?, file: String?) throws -> SM2.PrivateKey {
+    if let base64 { return try SM2.PrivateKey(base64: base64) }
+    return try SM2.PrivateKey(pemOrDER: readInput(file))
+}
+
+/// An SM2 public key from base64 of the raw point, or from a PEM/DER public key or certificate file.
+func loadSM2PublicKey(base64: String?, file: String?) throws -> SM2.PublicKey {
+    if let base64 { return try SM2.PublicKey(base64: base64) }
+    let bytes = try readInput(file)
+    if String(decoding: bytes, as: UTF8.self).contains("BEGIN CERTIFICATE") {
+        return try SM2.PublicKey(certificate: Certificate(bytes: bytes))
+    }
+    return try SM2.PublicKey(pemOrDER: bytes)
+}
+
+/// Refuses a command line that gives both or neither of two alternatives.
+func requireExactlyOne(_ first: String?, _ second: String?, names: String) throws {
+    if (first == nil) == (second == nil) { throw ValidationError("give exactly one of \(names)") }
 }

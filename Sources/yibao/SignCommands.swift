@@ -76,9 +76,7 @@ struct VerifyCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
-        if (signature == nil) == (signatureFile == nil) {
-            throw ValidationError("give exactly one of --signature SIG or --signature-file PATH")
-        }
+        try requireExactlyOne(signature, signatureFile, names: "--signature SIG or --signature-file PATH")
     }
 
     func run() throws {
