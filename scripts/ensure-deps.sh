@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages yibao-gateway needs, only when one is missing.
+# Installs the Debian packages yibao-gateway needs (and its tests' cross-checks), only when one is missing.
 # Sourced or run by scripts/demo.sh, scripts/test.sh and .ci/run.
 set -euo pipefail
 
@@ -11,6 +11,10 @@ for package in "${packages[@]}"; do
         missing+=("$package")
     fi
 done
+# The tests cross-check against Python's `cryptography` (tools/testing/make_crl.py); any install will do.
+if ! python3 -c "import cryptography" >/dev/null 2>&1; then
+    missing+=(python3-cryptography)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "==> installing missing system packages: ${missing[*]}"

@@ -218,16 +218,53 @@ static inline int yb_asn1_time_to_epoch(const ASN1_TIME *t, long long *out) {
     return 1;
 }
 
-/* The DER of a CRL's to-be-signed part; *out is OPENSSL_malloc'd. */
-static inline int yb_x509_crl_tbs_der(X509_CRL *crl, unsigned char **out) {
-    *out = NULL;
-    return i2d_re_X509_CRL_tbs(crl, out);
+/*
+ * Finds the first element inside the outer DER SEQUENCE of `der` (for a CRL or a
+ * certificate: the to-be-signed part exactly as it was encoded, not re-encoded).
+ * Returns 1 and sets *offset / *length (header included) on success.
+ */
+static inline int yb_der_first_inner_element(const unsigned char *der, size_t der_len, size_t *offset, size_t *length) {
+    const unsigned char *p = der;
+    long content_len = 0;
+    int tag = 0, xclass = 0;
+    int rc = ASN1_get_object(&p, &content_len, &tag, &xclass, (long)der_len);
+    if ((rc & 0x80) || tag != V_ASN1_SEQUENCE || !(rc & V_ASN1_CONSTRUCTED)) return 0;
+    const unsigned char *inner = p;
+    long remaining = (long)der_len - (long)(p - der);
+    rc = ASN1_get_object(&p, &content_len, &tag, &xclass, remaining);
+    if (rc & 0x80) return 0;
+    *offset = (size_t)(inner - der);
+    *length = (size_t)(p - inner) + (size_t)content_len;
+    return *offset + *length <= der_len;
 }
 
-/* The DER of a certificate's to-be-signed part; *out is OPENSSL_malloc'd. */
-static inline int yb_x509_tbs_der(X509 *cert, unsigned char **out) {
-    *out = NULL;
-    return i2d_re_X509_tbs(cert, out);
+/* The CRL reason code of a revoked entry, or -1 when the entry has none. */
+static inline int yb_revoked_reason(const X509_REVOKED *entry) {
+    int critical = 0;
+    ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, &critical, NULL);
+    if (reason == NULL) return -1;
+    long value = ASN1_ENUMERATED_get(reason);
+    ASN1_ENUMERATED_free(reason);
+    return (int)value;
+}
+
+/* True when the last error on the queue is PEM's "no start line" (the normal end of a PEM bundle). */
+static inline int yb_last_error_is_pem_no_start_line(void) {
+    unsigned long e = ERR_peek_last_error();
+    return ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+}
+
+/* Re-encodes an EC point (compressed or not) of the named group as uncompressed 04||X||Y. Returns the length, 0 on error. */
+static inline size_t yb_ec_point_uncompressed(const char *group, const unsigned char *in, size_t in_len,
+                                              unsigned char *out, size_t out_cap) {
+    size_t written = 0;
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(OBJ_sn2nid(group) != NID_undef ? OBJ_sn2nid(group) : OBJ_txt2nid(group));
+    EC_POINT *point = g ? EC_POINT_new(g) : NULL;
+    if (point != NULL && EC_POINT_oct2point(g, point, in, in_len, NULL))
+        written = EC_POINT_point2oct(g, point, POINT_CONVERSION_UNCOMPRESSED, out, out_cap, NULL);
+    EC_POINT_free(point);
+    EC_GROUP_free(g);
+    return written;
 }
 
 #endif

@@ -111,7 +111,7 @@ struct CLIInteropTests {
         #expect(opened.stdoutText.contains(#""medfeeSumamt": 32.50"#))
 
         var envelope = try JSONValue.parse(sealed.stdout).objectValue!
-        envelope["timestamp"] = .string("1700000000000")
+        envelope["version"] = .string("9.9.9")
         let tampered = try TestSupport.yibao(["envelope", "open"] + credentials + ["--peer-public-key", keys.publicKey, "-"],
                                              stdin: Array(JSONValue.object(envelope).serialized().utf8))
         #expect(tampered.status == 1 && tampered.stderr.contains("ENV_SIGNATURE_INVALID"))

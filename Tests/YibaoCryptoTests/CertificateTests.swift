@@ -36,6 +36,11 @@ struct CertificateTests {
         let chain = try Certificate.parseChain(pem: TestSupport.text(TestSupport.certs("sm2/doctor-li.chain.pem")))
         #expect(chain.count == 2)
         #expect { try Certificate(bytes: Array("garbage".utf8)) } throws: { ($0 as? CryptoError)?.code == .invalidCertificate }
+        // A bundle whose second block is damaged is refused, not silently truncated.
+        let bundle = try TestSupport.text(TestSupport.certs("sm2/doctor-li.chain.pem"))
+        let damaged = bundle.replacingOccurrences(of: "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMII", with: "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n!!!")
+        #expect(damaged != bundle)
+        #expect { try Certificate.parseChain(pem: damaged) } throws: { ($0 as? CryptoError)?.code == .invalidCertificate }
     }
 
     @Test("valid chains verify, leaf first", arguments: trees)
@@ -59,18 +64,59 @@ struct CertificateTests {
         #expect(try verifier(tree).verify(expired).failures.map(\.code) == [.expired])
     }
 
-    @Test("a revoked certificate is refused after its revocation date only", arguments: trees)
+    @Test("a revoked certificate is refused; key compromise counts whatever the date", arguments: trees)
     func revocation(tree: String) throws {
         let revoked = try TestSupport.certificate("\(tree)/revoked.cert.pem")
         let failures = try verifier(tree).verify(revoked).failures
         #expect(failures.map(\.code) == [.revoked], "\(failures)")
-        // Before 2025-07-01 (its revocation date) it was still good — e.g. a signature made then.
-        #expect(try verifier(tree, clockAt: TestSupport.date("2025-06-15T00:00:00Z")).verify(revoked).isValid)
+        #expect(failures.first?.detail.contains("keyCompromise") == true)
+        // Revoked 2025-07-01 for keyCompromise: refused even as of 2025-06-15.
+        #expect(try verifier(tree, clockAt: TestSupport.date("2025-06-15T00:00:00Z")).verify(revoked).failures.map(\.code) == [.revoked])
         // Without the CRL nothing is known.
         #expect(try verifier(tree, crl: false).verify(revoked).isValid)
         var strict = try verifier(tree, crl: false)
         strict.revocationPolicy = .requireCRL
         #expect(strict.verify(revoked).failures.first?.code == .crlUnavailable)
+    }
+
+    /// A CRL signed by Python's `cryptography` with entries out of serial order (tools/testing/make_crl.py).
+    func pythonCRL(_ thisUpdate: String, _ nextUpdate: String, _ entries: [String]) throws -> CertificateRevocationList {
+        let script = TestSupport.packageRoot.appendingPathComponent("tools/testing/make_crl.py").path
+        let result = try TestSupport.run("python3", [script, TestSupport.certs("p256").path, thisUpdate, nextUpdate] + entries)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try CertificateRevocationList(bytes: result.stdout)
+    }
+
+    @Test("an unsorted CRL keeps a valid signature after lookups; the newest current CRL decides; reasons and dates count")
+    func crlSelection() throws {
+        let fresh = try pythonCRL("2025-09-01", "2045-01-01", [
+            "3109:2025-08-01:superseded", "3107:2025-07-01:key_compromise",
+            "3105:2026-01-01:cessation_of_operation", "3106:2027-01-01:key_compromise",
+        ])
+        let stale = try pythonCRL("2025-06-01", "2025-08-01", [])
+        let intermediate = try TestSupport.certificate("p256/intermediate.cert.pem")
+        // OpenSSL sorts the revoked list in place on the first lookup; the signature must not change.
+        #expect(fresh.hasValidSignature(issuer: intermediate))
+        #expect(fresh.revocation(of: try TestSupport.certificate("p256/doctor-wang.cert.pem"))?.reason == .cessationOfOperation)
+        #expect(fresh.hasValidSignature(issuer: intermediate))
+
+        func verify(_ leaf: String, at day: String, crls: [CertificateRevocationList]) throws -> [CertificateChainVerifier.Failure.Code] {
+            var v = try verifier("p256", clockAt: TestSupport.date(day + "T00:00:00Z"), crl: false)
+            v.crls = crls
+            return v.verify(try TestSupport.certificate("p256/\(leaf).cert.pem")).failures.map(\.code)
+        }
+        // doctor-wang: cessation of operation from 2026-01-01 — good before, refused after.
+        #expect(try verify("doctor-wang", at: "2025-10-01", crls: [stale, fresh]) == [])
+        #expect(try verify("doctor-wang", at: "2030-01-01", crls: [stale, fresh]) == [.revoked])
+        // pharmacist-zhao: key compromise dated 2027 — refused already in 2026.
+        #expect(try verify("pharmacist-zhao", at: "2026-01-01", crls: [fresh, stale]) == [.revoked])
+        #expect(try verify("doctor-li", at: "2030-01-01", crls: [stale, fresh]) == [])
+        // Only an expired CRL, or only one that is not yet issued: refused as stale.
+        #expect(try verify("doctor-li", at: "2030-01-01", crls: [stale]) == [.crlExpired])
+        #expect(try verify("doctor-li", at: "2025-08-15", crls: [fresh]) == [.crlExpired])
+        // A CRL signed by another key is not believed.
+        let foreign = try CertificateRevocationList(contentsOf: TestSupport.certs("sm2/intermediate.crl.pem"))
+        #expect(!foreign.hasValidSignature(issuer: intermediate))
     }
 
     @Test("the SM2 CRL's signature needs the distinguishing ID")

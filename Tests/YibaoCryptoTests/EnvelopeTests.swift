@@ -151,6 +151,24 @@ struct EnvelopeTests {
 
         let notJSON = try envelope().open(Array("{".utf8), peerPublicKey: senderPublic)
         #expect(failure(notJSON)?.code == .notJSON)
+
+        // A plaintext data member on the wire would go unsigned: refused.
+        var smuggled = try sealed()
+        smuggled["data"] = .object(["payOrdId": .string("EVIL")])
+        #expect(failure(try open(smuggled)).map { [$0.code.rawValue, $0.pointer] } == ["ENV_UNEXPECTED_FIELD", "/data"])
+
+        // Timestamps are 1–15 digits; signs, fractions and overlong values are refused before any arithmetic.
+        for bad: JSONValue in [.string("+1763900000000"), .string("-5"), .string("9223372036854775807"), .number("1.7e12"), .string("")] {
+            var object = try sealed()
+            object["timestamp"] = bad
+            let code = failure(try open(object))?.code
+            #expect(code == .badTimestamp || code == .missingField, "\(bad)")
+        }
+
+        // Sealing refuses to add a member it sets itself.
+        #expect {
+            try envelope().sealRequest(data: .object([:]), privateKey: sender, additional: [.init(key: "appId", value: .string("x"))])
+        } throws: { ($0 as? CryptoError)?.code == .invalidInput }
     }
 
     @Test("an envelope sealed by the independent Python implementation opens, and ours opens there")
@@ -173,6 +191,14 @@ struct EnvelopeTests {
 
 @Suite("JSON that keeps number literals and member order")
 struct JSONValueTests {
+    @Test("member names are compared byte for byte, not by Unicode equivalence")
+    func exactKeys() throws {
+        let object = try JSONValue.parse("{\"\u{E9}\":1,\"e\u{301}\":2}").objectValue!
+        #expect(object.members.count == 2)
+        #expect(object["\u{E9}"] == .number("1"))
+        #expect(object["e\u{301}"] == .number("2"))
+    }
+
     @Test("literals and order survive a round trip")
     func literals() throws {
         let text = #"{"b":12.00,"a":[1e3,-0,true,null],"c":"\u4e2d\ud83d\ude00\n"}"#
@@ -182,7 +208,7 @@ struct JSONValueTests {
     }
 
     @Test("invalid JSON is refused with an offset", arguments: [
-        "{", #"{"a":1,"a":2}"#, "[1,]", "01", "1.", #""\ud800""#, "{} x", "\"\u{01}\"", "nul",
+        "{", #"{"a":1,"a":2}"#, "[1,]", "01", "1.", #""\ud800""#, "{} x", "\"\u{01}\"", "nul", #""\u+041""#, #""\u-000""#,
     ])
     func invalid(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }

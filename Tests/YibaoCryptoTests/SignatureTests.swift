@@ -32,6 +32,20 @@ struct SignatureTests {
         #expect(try fromCertificate.base64 == keys.publicKey)
     }
 
+    @Test("a public key stored as a compressed point still exports 04‖X‖Y")
+    func compressedPoint() throws {
+        // P-256: the openssl CLI writes the compressed SubjectPublicKeyInfo.
+        let compressed = try TestSupport.openssl(["pkey", "-in", TestSupport.certs("p256/doctor-li.key.pem").path, "-pubout", "-ec_conv_form", "compressed"])
+        #expect(compressed.status == 0, "\(compressed.stderr)")
+        #expect(try P256.PublicKey(pemRepresentation: compressed.stdoutText).base64 == TestSupport.rawKeys("p256/doctor-li.raw.json").publicKey)
+        // SM2 (the CLI refuses to compress an SM2 key): SubjectPublicKeyInfo{id-ecPublicKey, SM2} around 02/03‖X.
+        let point = try #require([UInt8](base64: TestSupport.rawKeys("sm2/doctor-li.raw.json").publicKey))
+        let der: [UInt8] = [0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01,
+                            0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D, 0x03, 0x22, 0x00,
+                            point[64] & 1 == 1 ? 0x03 : 0x02] + point[1...32]
+        #expect(try SM2.PublicKey(pemOrDER: der).rawRepresentation == point)
+    }
+
     @Test("SM2 refuses invalid keys with coded errors")
     func sm2InvalidKeys() throws {
         #expect { try SM2.PrivateKey(rawRepresentation: [UInt8](repeating: 0, count: 32)) } throws: { ($0 as? CryptoError)?.code == .invalidKey }

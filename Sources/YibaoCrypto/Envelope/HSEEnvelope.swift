@@ -57,7 +57,12 @@ public struct HSEEnvelope: Sendable {
             .init(key: "timestamp", value: .string(String(Self.milliseconds(timestamp)))),
             .init(key: "version", value: .string(profile.version)),
         ])
-        header.members += additional
+        for member in additional {
+            guard header[member.key] == nil, !["data", "encData", "signData"].contains(member.key) else {
+                throw CryptoError(.invalidInput, "the envelope member \"\(member.key)\" is set by sealing and cannot be added")
+            }
+            header.members.append(member)
+        }
         return try seal(header: header, data: data, privateKey: privateKey)
     }
 
@@ -100,6 +105,12 @@ public struct HSEEnvelope: Sendable {
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
+    /// Epoch milliseconds from 1–15 ASCII digits (up to the year 33658); nil otherwise.
+    static func epochMilliseconds(_ text: String) -> Int64? {
+        guard (1...15).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
+    }
+
     // MARK: Opening
 
     /// Decrypts and verifies an envelope. Never throws: a failure comes back as a
@@ -107,7 +118,9 @@ public struct HSEEnvelope: Sendable {
     /// string we computed and a guess at the sender's mistake.
     ///
     /// - Parameter now: the receiver's clock for the timestamp window; nil skips that check.
-    public func open(_ bytes: [UInt8], peerPublicKey: SM2.PublicKey, now: Date? = Date()) -> HSEOpenResult {
+    /// - Parameter diagnose: on a bad signature, try the known SDK mistakes (up to ~40 extra SM2
+    ///   verifications) to say which one was made. A server under load may turn it off.
+    public func open(_ bytes: [UInt8], peerPublicKey: SM2.PublicKey, now: Date? = Date(), diagnose: Bool = true) -> HSEOpenResult {
         let envelope: JSONObject
         do {
             guard let object = try JSONValue.parse(bytes).objectValue else {
@@ -117,11 +130,11 @@ public struct HSEEnvelope: Sendable {
         } catch {
             return .failure(.init(step: .parse, code: .notJSON, pointer: "", detail: "the envelope is not valid JSON: \(error)"))
         }
-        return open(envelope, peerPublicKey: peerPublicKey, now: now)
+        return open(envelope, peerPublicKey: peerPublicKey, now: now, diagnose: diagnose)
     }
 
     /// Decrypts and verifies a parsed envelope. See `open(_:peerPublicKey:now:)` for bytes.
-    public func open(_ envelope: JSONObject, peerPublicKey: SM2.PublicKey, now: Date? = Date()) -> HSEOpenResult {
+    public func open(_ envelope: JSONObject, peerPublicKey: SM2.PublicKey, now: Date? = Date(), diagnose: Bool = true) -> HSEOpenResult {
         func fail(_ step: HSEOpenFailure.Step, _ code: HSEOpenFailure.Code, _ pointer: String, _ detail: String,
                   expected: String? = nil, actual: String? = nil) -> HSEOpenResult {
             .failure(.init(step: step, code: code, pointer: pointer, detail: detail, expected: expected, actual: actual))
@@ -141,6 +154,10 @@ public struct HSEEnvelope: Sendable {
             }
             if case .string(let s) = value, s.isEmpty { return fail(.fields, .missingField, "/\(key)", "\(key) is empty") }
         }
+        if envelope["data"] != nil {
+            return fail(.fields, .unexpectedField, "/data",
+                        "a plaintext data member must not travel in the envelope: business data goes encrypted in encData")
+        }
         guard envelope["appId"]?.stringValue == appId else {
             return fail(.fields, .appIdMismatch, "/appId", "appId does not match the credentials used to open the envelope",
                         expected: appId, actual: envelope["appId"]?.stringValue ?? envelope["appId"]?.serialized())
@@ -159,12 +176,12 @@ public struct HSEEnvelope: Sendable {
         }
         let timestamp: Int64?
         switch envelope["timestamp"] {
-        case .string(let s)?: timestamp = Int64(s)
-        case .number(let n)?: timestamp = Int64(n)
+        case .string(let s)?: timestamp = Self.epochMilliseconds(s)
+        case .number(let n)?: timestamp = Self.epochMilliseconds(n)
         default: timestamp = nil
         }
         guard let timestamp else {
-            return fail(.fields, .badTimestamp, "/timestamp", "timestamp must be epoch milliseconds (digits)", actual: envelope["timestamp"]?.serialized())
+            return fail(.fields, .badTimestamp, "/timestamp", "timestamp must be epoch milliseconds: 1 to 15 digits", actual: envelope["timestamp"]?.serialized())
         }
 
         // 2. Decrypt.
@@ -197,7 +214,18 @@ public struct HSEEnvelope: Sendable {
             }
         }
 
-        // 3. Signature.
+        // 3. Timestamp window: cheap, so before the signature.
+        if let now {
+            let window = Int64(clamping: profile.timestampWindowSeconds).multipliedReportingOverflow(by: 1000)
+            let skew = timestamp - Self.milliseconds(now) // both within 15 digits: no overflow
+            if !window.overflow, abs(skew) > window.partialValue {
+                return fail(.timestamp, .timestampOutOfWindow, "/timestamp",
+                            "timestamp is \(Double(abs(skew)) / 1000) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
+                            expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: String(timestamp))
+            }
+        }
+
+        // 4. Signature.
         let signString = signString(envelope: envelope, data: data)
         let signerID = profile.signerIDBytes(appSecret: appSecret)
         let valid = (try? ECSignature(signature, encoding: profile.signatureEncoding))
@@ -206,20 +234,13 @@ public struct HSEEnvelope: Sendable {
             var failure = HSEOpenFailure(step: .signature, code: .signatureInvalid, pointer: "/signData",
                                          detail: "signData does not verify over the string we computed with the peer's public key")
             failure.signString = signString
-            failure.diagnosis = diagnose(envelope: envelope, data: data, signature: signature, peerPublicKey: peerPublicKey)
+            if diagnose {
+                failure.diagnosis = self.diagnose(envelope: envelope, data: data, signature: signature, peerPublicKey: peerPublicKey)
+            }
             if let first = failure.diagnosis.first { failure.detail += "; likely cause: \(first)" }
             return .failure(failure)
         }
 
-        // 4. Timestamp window (checked on the authenticated value).
-        if let now {
-            let skew = timestamp - Self.milliseconds(now)
-            if abs(skew) > Int64(profile.timestampWindowSeconds) * 1000 {
-                return fail(.timestamp, .timestampOutOfWindow, "/timestamp",
-                            "timestamp is \(Double(abs(skew)) / 1000) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
-                            expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: String(timestamp))
-            }
-        }
         return .success(HSEOpened(envelope: envelope, data: data, signString: signString, timestamp: timestamp))
     }
 
@@ -294,6 +315,7 @@ public struct HSEOpenFailure: Error, Sendable, Hashable, CustomStringConvertible
 
         public static let notJSON = Code(rawValue: "ENV_NOT_JSON")
         public static let missingField = Code(rawValue: "ENV_MISSING_FIELD")
+        public static let unexpectedField = Code(rawValue: "ENV_UNEXPECTED_FIELD")
         public static let appIdMismatch = Code(rawValue: "ENV_APPID_MISMATCH")
         public static let unsupportedEncType = Code(rawValue: "ENV_UNSUPPORTED_ENCTYPE")
         public static let unsupportedSignType = Code(rawValue: "ENV_UNSUPPORTED_SIGNTYPE")

@@ -19,7 +19,7 @@ public enum HSESignString {
 
     /// The string to sign for `envelope` (which carries the plaintext business object as `data`).
     public static func build(envelope: JSONObject, appSecret: String, variant: Variant = []) -> String {
-        var members = envelope.members.filter { !excludedKeys.contains($0.key) }
+        var members = envelope.members.filter { member in !excludedKeys.contains { $0.utf8.elementsEqual(member.key.utf8) } }
         if !variant.contains(.emptyValuesKept) {
             members = members.compactMap { member in prune(member.value).map { .init(key: member.key, value: $0) } }
         }

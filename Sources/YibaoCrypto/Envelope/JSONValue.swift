@@ -101,11 +101,11 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         members = elements.map { Member(key: $0.0, value: $0.1) }
     }
 
-    /// The value for `key`, or nil. Setting replaces in place or appends.
+    /// The value for `key` (compared byte for byte), or nil. Setting replaces in place or appends; nil removes.
     public subscript(key: String) -> JSONValue? {
-        get { members.first { $0.key == key }?.value }
+        get { members.first { $0.key.utf8.elementsEqual(key.utf8) }?.value }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
@@ -183,7 +183,7 @@ struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var object = JSONObject()
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>() // member names compared byte for byte, not by Unicode equivalence
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
         while true {
@@ -191,7 +191,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
             let keyOffset = index
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw JSONParseError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
+            guard seen.insert(Array(key.utf8)).inserted else { throw JSONParseError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after \"\(key)\"") }
             index += 1
@@ -250,8 +250,17 @@ struct JSONParser {
     }
 
     mutating func parseHex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-            throw fail("expected four hex digits after \\u")
+        guard index + 4 <= bytes.count else { throw fail("expected four hex digits after \\u") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: throw fail("expected four hex digits after \\u")
+            }
+            value = value << 4 | UInt32(digit)
         }
         index += 4
         return value

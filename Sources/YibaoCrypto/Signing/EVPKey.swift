@@ -51,14 +51,19 @@ final class EVPKey: @unchecked Sendable {
         return out
     }
 
-    /// The uncompressed public point `04‖X‖Y` of an EC/SM2 key.
+    /// The uncompressed public point `04‖X‖Y` of an EC/SM2 key (a key read in compressed form is expanded).
     func publicPoint() throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 133)
         var length = 0
         guard EVP_PKEY_get_octet_string_param(pointer, "pub", &out, out.count, &length) == 1 else {
             throw CryptoError.openSSL(.invalidKey, "the key has no public point")
         }
-        return Array(out.prefix(length))
+        let point = Array(out.prefix(length))
+        guard point.first == 0x02 || point.first == 0x03, let group = groupName else { return point }
+        var expanded = [UInt8](repeating: 0, count: 133)
+        let written = point.withUnsafeBufferPointer { yb_ec_point_uncompressed(group, $0.baseAddress, $0.count, &expanded, expanded.count) }
+        guard written > 0 else { throw CryptoError.openSSL(.invalidKey, "the compressed public point does not decode") }
+        return Array(expanded.prefix(written))
     }
 
     /// PKCS#8 PEM of the private key.

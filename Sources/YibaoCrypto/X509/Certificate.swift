@@ -70,7 +70,11 @@ public struct Certificate: Sendable, CustomStringConvertible {
             while let cert = PEM_read_bio_X509(bio, nil, nil, nil) {
                 list.append(Certificate(takingOwnershipOf: cert))
             }
-            clearOpenSSLErrors() // the loop ends on a "no start line" error
+            // The loop normally ends on PEM's "no start line"; anything else is a broken block.
+            guard yb_last_error_is_pem_no_start_line() == 1 else {
+                throw CryptoError.openSSL(.invalidCertificate, "PEM certificate \(list.count + 1) in the bundle is unreadable")
+            }
+            clearOpenSSLErrors()
             guard !list.isEmpty else { throw CryptoError(.invalidCertificate, "no PEM certificate found") }
             return list
         }

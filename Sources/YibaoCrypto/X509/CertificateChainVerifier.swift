@@ -110,7 +110,10 @@ public struct CertificateChainVerifier: Sendable {
         defer { X509_STORE_free(store) }
         for anchor in trustAnchors {
             let copy = try prepared(anchor)
-            guard X509_STORE_add_cert(store, copy.pointer) == 1 else { throw CryptoError.openSSL("X509_STORE_add_cert failed") }
+            try withExtendedLifetime(copy) {
+                // The store takes its own reference.
+                guard X509_STORE_add_cert(store, copy.pointer) == 1 else { throw CryptoError.openSSL("X509_STORE_add_cert failed") }
+            }
         }
         let untrustedCopies = try intermediates.map(prepared)
         guard let untrusted = yb_x509_stack_new() else { throw CryptoError.openSSL("sk_X509_new failed") }
@@ -148,6 +151,9 @@ public struct CertificateChainVerifier: Sendable {
         }
     }
 
+    /// For each certificate below the root: among its issuer's CRLs that verify and are current
+    /// (thisUpdate ≤ time ≤ nextUpdate), the newest decides. A revocation counts from its date,
+    /// except key compromise, which counts whatever the date (signatures by the key are suspect).
     private func revocationFailures(_ chain: [Certificate], at time: Date) -> [Failure] {
         guard revocationPolicy != .disabled else { return [] }
         var failures: [Failure] = []
@@ -160,19 +166,24 @@ public struct CertificateChainVerifier: Sendable {
                 }
                 continue
             }
-            for crl in candidates {
-                guard crl.hasValidSignature(issuer: issuer, signerID: signerID) else {
-                    failures.append(Failure(code: .crlBadSignature, subject: certificate.subject, detail: "the CRL from \(issuer.subject) has an invalid signature"))
-                    continue
-                }
-                if let next = crl.nextUpdate, next < time {
-                    failures.append(Failure(code: .crlExpired, subject: certificate.subject, detail: "the CRL from \(issuer.subject) expired at \(next)"))
-                    continue
-                }
-                if let revoked = crl.revocationDate(of: certificate), revoked <= time {
-                    failures.append(Failure(code: .revoked, subject: certificate.subject,
-                                            detail: "serial \(certificate.serialNumberHex) revoked at \(revoked)"))
-                }
+            if let usage = issuer.keyUsage, !usage.contains(.cRLSign) {
+                failures.append(Failure(code: .crlBadSignature, subject: certificate.subject,
+                                        detail: "the CRL issuer \(issuer.subject) may not sign CRLs (key usage \(usage))"))
+                continue
+            }
+            let signed = candidates.filter { $0.hasValidSignature(issuer: issuer, signerID: signerID) }
+            let current = signed.filter { $0.thisUpdate <= time && ($0.nextUpdate.map { time <= $0 } ?? true) }
+            guard let crl = current.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
+                let detail = signed.isEmpty
+                    ? "no CRL from \(issuer.subject) has a valid signature"
+                    : "no CRL from \(issuer.subject) is current at \(time) (thisUpdate … nextUpdate)"
+                failures.append(Failure(code: signed.isEmpty ? .crlBadSignature : .crlExpired, subject: certificate.subject, detail: detail))
+                continue
+            }
+            if let revocation = crl.revocation(of: certificate), revocation.isCompromise || revocation.date <= time {
+                let reason = revocation.reason.map { " (\($0))" } ?? ""
+                failures.append(Failure(code: .revoked, subject: certificate.subject,
+                                        detail: "serial \(certificate.serialNumberHex) revoked at \(revocation.date)\(reason)"))
             }
         }
         return failures

@@ -11,6 +11,9 @@ final class X509CRLBox: @unchecked Sendable {
 public struct CertificateRevocationList: Sendable {
     let box: X509CRLBox
     var pointer: OpaquePointer { box.pointer }
+    /// The to-be-signed part exactly as it was encoded (never re-encoded: OpenSSL sorts the
+    /// revoked list in place on lookup, which would change a re-encoding).
+    let signedBytes: [UInt8]
 
     /// Parses a CRL from PEM or DER bytes.
     public init(bytes: [UInt8]) throws {
@@ -20,6 +23,17 @@ public struct CertificateRevocationList: Sendable {
         }
         guard let crl else { throw CryptoError.openSSL(.invalidCRL, "not a readable X.509 CRL (PEM or DER)") }
         box = X509CRLBox(takingOwnershipOf: crl)
+        // Taken straight after parsing, while OpenSSL still holds the original encoding.
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509_CRL(crl, &out)
+        guard let der = MemoryBIO.takeMallocBuffer(out, length: length), length > 0 else {
+            throw CryptoError.openSSL(.invalidCRL, "the CRL could not be encoded")
+        }
+        var offset = 0, tbsLength = 0
+        guard der.withUnsafeBufferPointer({ yb_der_first_inner_element($0.baseAddress, $0.count, &offset, &tbsLength) }) == 1 else {
+            throw CryptoError(.invalidCRL, "the CRL has no to-be-signed part")
+        }
+        signedBytes = Array(der[offset..<offset + tbsLength])
     }
 
     public init(pemRepresentation pem: String) throws { try self.init(bytes: Array(pem.utf8)) }
@@ -44,9 +58,6 @@ public struct CertificateRevocationList: Sendable {
 
     /// Verifies the CRL's signature with the issuer's key (SM2 with `signerID`, ECDSA, RSA).
     public func hasValidSignature(issuer: Certificate, signerID: [UInt8] = SM2.defaultSignerID) -> Bool {
-        var tbs: UnsafeMutablePointer<UInt8>?
-        let length = yb_x509_crl_tbs_der(pointer, &tbs)
-        guard let message = MemoryBIO.takeMallocBuffer(tbs, length: length), length > 0 else { return false }
         var signature: UnsafePointer<ASN1_BIT_STRING>?
         var algorithm: UnsafePointer<X509_ALGOR>?
         X509_CRL_get0_signature(pointer, &signature, &algorithm)
@@ -56,19 +67,40 @@ public struct CertificateRevocationList: Sendable {
         switch X509_CRL_get_signature_nid(pointer) {
         case NID_SM2_with_SM3:
             guard let sm2 = try? ECCurveParameters.sm2.adopt(key) else { return false }
-            return EVPSignature.verify(key: sm2, digest: "SM3", signerID: signerID, pss: false, message: message, signature: sigBytes)
+            return EVPSignature.verify(key: sm2, digest: "SM3", signerID: signerID, pss: false, message: signedBytes, signature: sigBytes)
         case NID_ecdsa_with_SHA256, NID_sha256WithRSAEncryption:
-            return EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: false, message: message, signature: sigBytes)
+            return EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: false, message: signedBytes, signature: sigBytes)
         default:
             return false
         }
     }
 
-    /// When `certificate` was revoked by this CRL, or nil when it is not listed.
-    public func revocationDate(of certificate: Certificate) -> Date? {
+    /// CRL reason codes (RFC 5280 §5.3.1) that matter here.
+    public enum RevocationReason: Int, Sendable {
+        case unspecified = 0, keyCompromise = 1, caCompromise = 2, affiliationChanged = 3, superseded = 4,
+             cessationOfOperation = 5, certificateHold = 6, removeFromCRL = 8, privilegeWithdrawn = 9, aaCompromise = 10
+    }
+
+    /// A revoked entry: when, and why (nil when the CRL gives no reason).
+    public struct Revocation: Sendable, Hashable {
+        public let date: Date
+        public let reason: RevocationReason?
+
+        /// Key compromise makes every signature by the key suspect, whatever its date.
+        public var isCompromise: Bool { reason == .keyCompromise || reason == .caCompromise || reason == .aaCompromise }
+    }
+
+    /// The entry revoking `certificate`, or nil when it is not listed.
+    public func revocation(of certificate: Certificate) -> Revocation? {
         guard let serial = X509_get0_serialNumber(certificate.pointer) else { return nil }
         var entry: OpaquePointer?
         guard X509_CRL_get0_by_serial(pointer, &entry, UnsafeMutablePointer(mutating: serial)) == 1, let entry else { return nil }
-        return Certificate.date(X509_REVOKED_get0_revocationDate(entry))
+        let code = yb_revoked_reason(entry)
+        clearOpenSSLErrors()
+        return Revocation(date: Certificate.date(X509_REVOKED_get0_revocationDate(entry)),
+                          reason: code < 0 ? nil : RevocationReason(rawValue: Int(code)))
     }
+
+    /// When `certificate` was revoked by this CRL, or nil when it is not listed.
+    public func revocationDate(of certificate: Certificate) -> Date? { revocation(of: certificate)?.date }
 }
