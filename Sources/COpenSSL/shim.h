@@ -115,7 +115,7 @@ static inline EVP_PKEY *yb_pkey_from_public_point(const char *keytype, const cha
  * salt length = digest length. Returns 1 on success; `*sig_len` is the capacity in
  * and the length out.
  */
-static inline int yb_digest_sign(EVP_PKEY *pkey, const char *digest, int set_id,
+static inline int yb_digest_sign(EVP_PKEY *pkey, const EVP_MD *digest, int set_id,
                                  const unsigned char *id, size_t id_len, int rsa_pss,
                                  const unsigned char *msg, size_t msg_len,
                                  unsigned char *sig, size_t *sig_len) {
@@ -123,7 +123,7 @@ static inline int yb_digest_sign(EVP_PKEY *pkey, const char *digest, int set_id,
     EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     if (mctx == NULL) return 0;
-    if (EVP_DigestSignInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, NULL) <= 0) goto done;
+    if (EVP_DigestSignInit(mctx, &pctx, digest, NULL, pkey) <= 0) goto done;
     if (set_id && EVP_PKEY_CTX_set1_id(pctx, id_len ? id : (const unsigned char *)"", (int)id_len) <= 0) goto done;
     if (rsa_pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
                     || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)) goto done;
@@ -135,7 +135,7 @@ done:
 }
 
 /* One-shot digest-verify: 1 valid, 0 invalid, negative on an error (see the error queue). */
-static inline int yb_digest_verify(EVP_PKEY *pkey, const char *digest, int set_id,
+static inline int yb_digest_verify(EVP_PKEY *pkey, const EVP_MD *digest, int set_id,
                                    const unsigned char *id, size_t id_len, int rsa_pss,
                                    const unsigned char *msg, size_t msg_len,
                                    const unsigned char *sig, size_t sig_len) {
@@ -143,7 +143,7 @@ static inline int yb_digest_verify(EVP_PKEY *pkey, const char *digest, int set_i
     EVP_PKEY_CTX *pctx = NULL;
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     if (mctx == NULL) return -1;
-    if (EVP_DigestVerifyInit_ex(mctx, &pctx, digest, NULL, NULL, pkey, NULL) <= 0) goto done;
+    if (EVP_DigestVerifyInit(mctx, &pctx, digest, NULL, pkey) <= 0) goto done;
     if (set_id && EVP_PKEY_CTX_set1_id(pctx, id_len ? id : (const unsigned char *)"", (int)id_len) <= 0) goto done;
     if (rsa_pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
                     || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)) goto done;

@@ -26,7 +26,7 @@ public enum P256 {
 
         /// ECDSA-SHA256 signature of `message`.
         public func signature(for message: [UInt8]) throws -> ECSignature {
-            try ECSignature(derRepresentation: EVPSignature.sign(key: key, digest: "SHA256", signerID: nil, pss: false, message: message))
+            try ECSignature(derRepresentation: EVPSignature.sign(key: key, digest: .sha256, signerID: nil, pss: false, message: message))
         }
     }
 
@@ -51,7 +51,7 @@ public enum P256 {
         public var pemRepresentation: String { get throws { try key.publicPEM() } }
 
         public func isValidSignature(_ signature: ECSignature, for message: [UInt8]) -> Bool {
-            EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: false, message: message, signature: signature.derRepresentation)
+            EVPSignature.verify(key: key, digest: .sha256, signerID: nil, pss: false, message: message, signature: signature.derRepresentation)
         }
     }
 }

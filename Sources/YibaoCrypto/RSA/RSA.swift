@@ -33,7 +33,7 @@ public enum RSA {
         public var bits: Int { key.bits }
 
         public func signature(for message: [UInt8], padding: Padding = .pkcs1v15) throws -> [UInt8] {
-            try EVPSignature.sign(key: key, digest: "SHA256", signerID: nil, pss: padding == .pss, message: message)
+            try EVPSignature.sign(key: key, digest: .sha256, signerID: nil, pss: padding == .pss, message: message)
         }
     }
 
@@ -50,7 +50,7 @@ public enum RSA {
         public var bits: Int { key.bits }
 
         public func isValidSignature(_ signature: [UInt8], for message: [UInt8], padding: Padding = .pkcs1v15) -> Bool {
-            EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: padding == .pss, message: message, signature: signature)
+            EVPSignature.verify(key: key, digest: .sha256, signerID: nil, pss: padding == .pss, message: message, signature: signature)
         }
     }
 

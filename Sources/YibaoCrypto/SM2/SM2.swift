@@ -44,7 +44,7 @@ public enum SM2 {
 
         /// SM3-with-SM2 signature of `message` with `signerID` (default `1234567812345678`).
         public func signature(for message: [UInt8], signerID: [UInt8] = SM2.defaultSignerID) throws -> ECSignature {
-            let der = try EVPSignature.sign(key: key, digest: "SM3", signerID: signerID, pss: false, message: message)
+            let der = try EVPSignature.sign(key: key, digest: .sm3, signerID: signerID, pss: false, message: message)
             return try ECSignature(derRepresentation: der)
         }
     }
@@ -83,7 +83,7 @@ public enum SM2 {
 
         /// True only when `signature` is a valid SM3-with-SM2 signature of `message` under `signerID`.
         public func isValidSignature(_ signature: ECSignature, for message: [UInt8], signerID: [UInt8] = SM2.defaultSignerID) -> Bool {
-            EVPSignature.verify(key: key, digest: "SM3", signerID: signerID, pss: false, message: message, signature: signature.derRepresentation)
+            EVPSignature.verify(key: key, digest: .sm3, signerID: signerID, pss: false, message: message, signature: signature.derRepresentation)
         }
     }
 }

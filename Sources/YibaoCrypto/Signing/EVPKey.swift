@@ -123,11 +123,11 @@ struct ECCurveParameters: Sendable {
     let keyType: String
     let groupName: String
     let nid: Int32
-    let digest: String
+    let digest: SignatureDigest
     let coordinateWidth: Int
 
-    static let sm2 = ECCurveParameters(displayName: "SM2", keyType: "SM2", groupName: "SM2", nid: NID_sm2, digest: "SM3", coordinateWidth: 32)
-    static let p256 = ECCurveParameters(displayName: "P-256", keyType: "EC", groupName: "prime256v1", nid: NID_X9_62_prime256v1, digest: "SHA256", coordinateWidth: 32)
+    static let sm2 = ECCurveParameters(displayName: "SM2", keyType: "SM2", groupName: "SM2", nid: NID_sm2, digest: .sm3, coordinateWidth: 32)
+    static let p256 = ECCurveParameters(displayName: "P-256", keyType: "EC", groupName: "prime256v1", nid: NID_X9_62_prime256v1, digest: .sha256, coordinateWidth: 32)
 
     func generate() throws -> EVPKey {
         clearOpenSSLErrors()

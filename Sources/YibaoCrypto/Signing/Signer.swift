@@ -35,30 +35,40 @@ public enum SignatureEncoding: String, Sendable, CaseIterable, Codable {
     case der
 }
 
+/// The message digests our signature algorithms use.
+enum SignatureDigest: Sendable {
+    case sm3, sha256
+
+    /// OpenSSL's built-in digest object (static; nothing to free). Passing it to
+    /// EVP_DigestSignInit is the path `openssl speed` measures.
+    var evp: OpaquePointer { self == .sm3 ? EVP_sm3() : EVP_sha256() }
+    var name: String { self == .sm3 ? "SM3" : "SHA256" }
+}
+
 /// Low-level EVP one-shot operations shared by every algorithm.
 enum EVPSignature {
-    static func sign(key: EVPKey, digest: String, signerID: [UInt8]?, pss: Bool, message: [UInt8]) throws -> [UInt8] {
+    static func sign(key: EVPKey, digest: SignatureDigest, signerID: [UInt8]?, pss: Bool, message: [UInt8]) throws -> [UInt8] {
         clearOpenSSLErrors()
         var capacity = Int(EVP_PKEY_get_size(key.pointer))
         var signature = [UInt8](repeating: 0, count: max(capacity, 1))
         let id = signerID ?? []
         let ok = id.withUnsafeBufferPointer { idBuffer in
             message.withUnsafeBufferPointer { msg in
-                yb_digest_sign(key.pointer, digest, signerID == nil ? 0 : 1, idBuffer.baseAddress, idBuffer.count,
+                yb_digest_sign(key.pointer, digest.evp, signerID == nil ? 0 : 1, idBuffer.baseAddress, idBuffer.count,
                                pss ? 1 : 0, msg.baseAddress, msg.count, &signature, &capacity)
             }
         }
-        guard ok == 1 else { throw CryptoError.openSSL("signing with \(key.describe()) / \(digest) failed") }
+        guard ok == 1 else { throw CryptoError.openSSL("signing with \(key.describe()) / \(digest.name) failed") }
         return Array(signature.prefix(capacity))
     }
 
-    static func verify(key: EVPKey, digest: String, signerID: [UInt8]?, pss: Bool, message: [UInt8], signature: [UInt8]) -> Bool {
+    static func verify(key: EVPKey, digest: SignatureDigest, signerID: [UInt8]?, pss: Bool, message: [UInt8], signature: [UInt8]) -> Bool {
         clearOpenSSLErrors()
         let id = signerID ?? []
         let rc = id.withUnsafeBufferPointer { idBuffer in
             message.withUnsafeBufferPointer { msg in
                 signature.withUnsafeBufferPointer { sig in
-                    yb_digest_verify(key.pointer, digest, signerID == nil ? 0 : 1, idBuffer.baseAddress, idBuffer.count,
+                    yb_digest_verify(key.pointer, digest.evp, signerID == nil ? 0 : 1, idBuffer.baseAddress, idBuffer.count,
                                      pss ? 1 : 0, msg.baseAddress, msg.count, sig.baseAddress, sig.count)
                 }
             }

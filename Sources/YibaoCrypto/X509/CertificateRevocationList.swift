@@ -67,9 +67,9 @@ public struct CertificateRevocationList: Sendable {
         switch X509_CRL_get_signature_nid(pointer) {
         case NID_SM2_with_SM3:
             guard let sm2 = try? ECCurveParameters.sm2.adopt(key) else { return false }
-            return EVPSignature.verify(key: sm2, digest: "SM3", signerID: signerID, pss: false, message: signedBytes, signature: sigBytes)
+            return EVPSignature.verify(key: sm2, digest: .sm3, signerID: signerID, pss: false, message: signedBytes, signature: sigBytes)
         case NID_ecdsa_with_SHA256, NID_sha256WithRSAEncryption:
-            return EVPSignature.verify(key: key, digest: "SHA256", signerID: nil, pss: false, message: signedBytes, signature: sigBytes)
+            return EVPSignature.verify(key: key, digest: .sha256, signerID: nil, pss: false, message: signedBytes, signature: sigBytes)
         default:
             return false
         }
