@@ -11,9 +11,13 @@ for package in "${packages[@]}"; do
         missing+=("$package")
     fi
 done
-# The tests cross-check against Python's `cryptography` (tools/testing/make_crl.py); any install will do.
+# The tests cross-check with Python's `cryptography` (tools/testing/make_crl.py) and validate the
+# vector files against their JSON Schemas with `jsonschema`; any install of either will do.
 if ! python3 -c "import cryptography" >/dev/null 2>&1; then
     missing+=(python3-cryptography)
+fi
+if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
+    missing+=(python3-jsonschema)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
