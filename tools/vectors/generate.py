@@ -1077,19 +1077,7 @@ def gen_encryption(ossl):
 
 def jv(v) -> str:
     """JSON text of a value in document order (numbers as literals)."""
-    if isinstance(v, dict):
-        return "{" + ",".join(hse.escape_string(k) + ":" + jv(x) for k, x in v.items()) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(jv(x) for x in v) + "]"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is None:
-        return "null"
-    if isinstance(v, Num):
-        return str(v)
-    return hse.escape_string(v)
+    return hse.write_json(v, sort_keys=False)
 
 
 def jv_pretty(v, indent="") -> str:

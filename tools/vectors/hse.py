@@ -120,36 +120,32 @@ def _keyed(obj: dict):
     return sorted(obj.items(), key=lambda kv: kv[0])  # Python str order = code point order
 
 
+def write_json(v, sort_keys: bool = True, stringify_leaves: bool = False) -> str:
+    """Compact JSON with numbers as their literal text. `sort_keys` sorts object keys
+    recursively (code point order); `stringify_leaves` writes every leaf as a JSON string."""
+    if isinstance(v, dict):
+        items = _keyed(v) if sort_keys else v.items()
+        return "{" + ",".join(escape_string(k) + ":" + write_json(x, sort_keys, stringify_leaves) for k, x in items) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(write_json(x, sort_keys, stringify_leaves) for x in v) + "]"
+    if v is None:
+        return "null"  # never reached after pruning when stringifying
+    if isinstance(v, bool):
+        text = "true" if v else "false"
+        return escape_string(text) if stringify_leaves else text
+    if isinstance(v, Num):
+        return escape_string(str(v)) if stringify_leaves else str(v)
+    return escape_string(v)
+
+
 def write_stringified(v) -> str:
     """Compact JSON, keys sorted recursively, every leaf written as a JSON string."""
-    if isinstance(v, dict):
-        return "{" + ",".join(escape_string(k) + ":" + write_stringified(x) for k, x in _keyed(v)) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(write_stringified(x) for x in v) + "]"
-    if v is True:
-        return '"true"'
-    if v is False:
-        return '"false"'
-    if v is None:
-        return "null"  # never reached after pruning
-    return escape_string(str(v))  # str or Num (literal text)
+    return write_json(v, sort_keys=True, stringify_leaves=True)
 
 
 def write_typed(v) -> str:
     """Compact JSON, keys sorted recursively, leaves keep their JSON types (numbers as literals)."""
-    if isinstance(v, dict):
-        return "{" + ",".join(escape_string(k) + ":" + write_typed(x) for k, x in _keyed(v)) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(write_typed(x) for x in v) + "]"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is None:
-        return "null"
-    if isinstance(v, Num):
-        return str(v)
-    return escape_string(v)
+    return write_json(v, sort_keys=True, stringify_leaves=False)
 
 
 # --------------------------------------------------------------------------
