@@ -7,6 +7,8 @@ public struct HSEEnvelope: Sendable {
     public let appId: String
     public let appSecret: String
     public let profile: HSEProfile
+    /// The SM4 data key, derived once.
+    private let derivedKey: [UInt8]
 
     /// - Throws: when `appId` is shorter than 16 characters (its first 16 form the SM4 key).
     public init(appId: String, appSecret: String, profile: HSEProfile = .nhsa20) throws {
@@ -17,6 +19,7 @@ public struct HSEEnvelope: Sendable {
         self.appId = appId
         self.appSecret = appSecret
         self.profile = profile
+        derivedKey = try Self.deriveDataKey(appId: appId, appSecret: appSecret)
     }
 
     // MARK: Encryption
@@ -31,17 +34,17 @@ public struct HSEEnvelope: Sendable {
     }
 
     /// The data key for this app.
-    public func dataKey() throws -> [UInt8] { try Self.deriveDataKey(appId: appId, appSecret: appSecret) }
+    public func dataKey() -> [UInt8] { derivedKey }
 
     /// `encData` for the UTF-8 bytes of `plaintext`, in the profile's hex case.
     public func encrypt(_ plaintext: [UInt8]) throws -> String {
-        Hex.encode(try SM4.encrypt(plaintext, key: dataKey(), mode: .ecb, padding: .pkcs7), uppercase: profile.encDataHexCase == .upper)
+        Hex.encode(try SM4.encrypt(plaintext, key: derivedKey, mode: .ecb, padding: .pkcs7), uppercase: profile.encDataHexCase == .upper)
     }
 
     /// Decrypts `encData` (hex of either case).
     public func decrypt(_ encData: String) throws -> [UInt8] {
         guard let bytes = Hex.decode(encData) else { throw CryptoError(.invalidInput, "encData is not hex") }
-        return try SM4.decrypt(bytes, key: dataKey(), mode: .ecb, padding: .pkcs7)
+        return try SM4.decrypt(bytes, key: derivedKey, mode: .ecb, padding: .pkcs7)
     }
 
     // MARK: Sealing
