@@ -7,10 +7,17 @@ let package = Package(
     products: [
         .library(name: "YibaoCrypto", targets: ["YibaoCrypto"]),
         .library(name: "YibaoVectors", targets: ["YibaoVectors"]),
+        .library(name: "YibaoCore", targets: ["YibaoCore"]),
+        .library(name: "YibaoStore", targets: ["YibaoStore"]),
+        .library(name: "YibaoGateway", targets: ["YibaoGateway"]),
+        .library(name: "YibaoClient", targets: ["YibaoClient"]),
         .executable(name: "yibao", targets: ["yibao"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The system OpenSSL 3 (libssl-dev), found through pkg-config, plus small C shims for macros.
@@ -29,18 +36,67 @@ let package = Package(
             name: "YibaoVectors",
             dependencies: ["YibaoCrypto"]
         ),
+        // Domain rules only, no I/O: persons, e-vouchers and tokens, institutions and their
+        // agreements, practitioners, working-day calendars, the DOMAIN.md rule ids.
+        .target(
+            name: "YibaoCore"
+        ),
+        // Persistence behind a protocol; the SQLite implementation (GRDB, WAL, migrations)
+        // and the append-only hash-chained trace.
+        .target(
+            name: "YibaoStore",
+            dependencies: [
+                "YibaoCore",
+                "YibaoCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The reference platform: Hummingbird routes for the FSI and HSE envelopes and the admin API.
+        .target(
+            name: "YibaoGateway",
+            dependencies: [
+                "YibaoCore",
+                "YibaoStore",
+                "YibaoCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // Typed async client: seals requests, opens and verifies responses.
+        .target(
+            name: "YibaoClient",
+            dependencies: [
+                "YibaoCore",
+                "YibaoCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The `yibao` command-line tool.
         .executableTarget(
             name: "yibao",
             dependencies: [
                 "YibaoCrypto",
                 "YibaoVectors",
+                "YibaoCore",
+                "YibaoStore",
+                "YibaoGateway",
+                "YibaoClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "YibaoCryptoTests",
             dependencies: ["YibaoCrypto", "YibaoVectors", "yibao"]
+        ),
+        .testTarget(
+            name: "YibaoCoreTests",
+            dependencies: ["YibaoCore"]
+        ),
+        .testTarget(
+            name: "YibaoGatewayTests",
+            dependencies: [
+                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "yibao",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

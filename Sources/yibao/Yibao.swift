@@ -16,6 +16,10 @@ struct Yibao: AsyncParsableCommand {
           echo -n hello | yibao sign --private-key-file certs/sm2/hospital.key.pem
           yibao envelope seal --app-id APPID --app-secret SECRET --private-key B64 data.json
           yibao vectors check vectors
+          yibao serve                      (then, in another terminal)
+          yibao voucher issue
+          yibao call 1101 --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
+          yibao trace verify
         """,
         subcommands: [
             KeygenCommand.self,
@@ -24,6 +28,10 @@ struct Yibao: AsyncParsableCommand {
             EnvelopeCommand.self,
             VectorsCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            VoucherCommand.self,
+            CallCommand.self,
+            TraceCommand.self,
         ]
     )
 }

@@ -1,0 +1,280 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import YibaoCore
+import YibaoCrypto
+
+// Why AsyncHTTPClient rather than URLSession: on Linux URLSession is FoundationNetworking over
+// libcurl, whose async API and cancellation differ from Apple's; AsyncHTTPClient is SwiftNIO-native
+// (the same event loops as the gateway), has explicit timeouts and body limits, and is already
+// built with Hummingbird's test support, so it costs the package nothing extra.
+
+/// A hospital's typed client of the platform: seals every request with the institution's key,
+/// opens and verifies every answer with the platform's public key, one method per transaction.
+/// Refusals come back as ``YibaoClientError`` values carrying the server's code, rule and pointer.
+public struct YibaoClient: Sendable {
+    /// Who the client is: the institution's app credentials and the platform's public key.
+    public struct Credentials: Sendable {
+        public var fixmedinsCode: String
+        public var fixmedinsName: String
+        public var appId: String
+        public var appSecret: String
+        public var privateKey: SM2.PrivateKey
+        public var platformPublicKey: SM2.PublicKey
+        /// 就医地医保区划 sent as `mdtrtarea_admvs`.
+        public var admdvs: String
+
+        public init(fixmedinsCode: String, fixmedinsName: String, appId: String, appSecret: String, privateKey: SM2.PrivateKey,
+                    platformPublicKey: SM2.PublicKey, admdvs: String) {
+            self.fixmedinsCode = fixmedinsCode
+            self.fixmedinsName = fixmedinsName
+            self.appId = appId
+            self.appSecret = appSecret
+            self.privateKey = privateKey
+            self.platformPublicKey = platformPublicKey
+            self.admdvs = admdvs
+        }
+    }
+
+    public let baseURL: String
+    public let credentials: Credentials
+    public let profile: HSEProfile
+    /// The clock stamped on requests (`inf_time`, `timestamp`); tests align it with a gateway's test clock.
+    public let clock: any WallClock
+    /// Operator sent in `opter` / `opter_name`.
+    public var operatorCode = "OP0001"
+    public var operatorName = "Demo Operator"
+    let http: HTTPClient
+    let session: SignInSession
+
+    public init(baseURL: String, credentials: Credentials, profile: HSEProfile = .nhsa20, clock: any WallClock = SystemWallClock(),
+                httpClient: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credentials = credentials
+        self.profile = profile
+        self.clock = clock
+        self.http = httpClient
+        self.session = SignInSession()
+    }
+
+    // MARK: FSI
+
+    /// Sends FSI transaction `infno` with `input`, verifies the platform's `cainfo`, returns `output`.
+    /// Every transaction but 9001 needs a `sign_no`: the client signs in once, by itself, when it has none.
+    public func call(infno: String, input: JSONObject) async throws -> JSONValue {
+        var signNo = ""
+        if infno != "9001" {
+            if let current = await session.signNo { signNo = current } else { signNo = try await signIn() }
+        }
+        let now = clock.now()
+        var envelope = JSONObject([
+            .init(key: "infno", value: .string(infno)),
+            .init(key: "msgid", value: .string(credentials.fixmedinsCode + Timestamps.compact(now) + TokenGenerator.digits(4))),
+            .init(key: "mdtrtarea_admvs", value: .string(credentials.admdvs)),
+            .init(key: "insuplc_admdvs", value: .string("")),
+            .init(key: "recer_sys_code", value: .string("YIBAO")),
+            .init(key: "dev_no", value: .string("")),
+            .init(key: "dev_safe_info", value: .string("")),
+            .init(key: "cainfo", value: .string("")),
+            .init(key: "signtype", value: .string("SM2")),
+            .init(key: "infver", value: .string("V1.0")),
+            .init(key: "opter_type", value: .string("1")),
+            .init(key: "opter", value: .string(operatorCode)),
+            .init(key: "opter_name", value: .string(operatorName)),
+            .init(key: "inf_time", value: .string(Timestamps.fsi(now))),
+            .init(key: "fixmedins_code", value: .string(credentials.fixmedinsCode)),
+            .init(key: "fixmedins_name", value: .string(credentials.fixmedinsName)),
+            .init(key: "sign_no", value: .string(signNo)),
+            .init(key: "input", value: .object(input)),
+        ])
+        envelope["cainfo"] = nil
+        let text = HSESignString.build(envelope: envelope, appSecret: credentials.appSecret)
+        let signature = try credentials.privateKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: credentials.appSecret))
+        envelope["cainfo"] = .string(signature.encoded(profile.signatureEncoding).base64)
+        let answer = try await post(path: "/fsi/api/rsfComIfsService/callService", body: envelope)
+        guard var response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
+        let cainfo = response["cainfo"]?.stringValue ?? ""
+        response["cainfo"] = nil
+        let responseText = HSESignString.build(envelope: response, appSecret: credentials.appSecret)
+        let verifier = SM2Verifier(publicKey: credentials.platformPublicKey, signerID: profile.signerIDBytes(appSecret: credentials.appSecret),
+                                   encoding: profile.signatureEncoding)
+        guard verifier.verify([UInt8](base64: cainfo) ?? [], for: Array(responseText.utf8)) else {
+            throw YibaoClientError.invalidResponse("the platform's cainfo does not verify with the platform public key: the answer was altered or came from elsewhere")
+        }
+        guard response["infcode"] == .number("0") else {
+            throw YibaoClientError.invalidResponse("infcode is \(response["infcode"]?.serialized() ?? "missing") without a problem document")
+        }
+        return response["output"] ?? .null
+    }
+
+    /// 9001 sign-in; remembers the `sign_no` for later calls and returns it.
+    @discardableResult
+    public func signIn(macAddress: String = "00-16-3E-00-00-01", ipAddress: String = "127.0.0.1") async throws -> String {
+        let output = try await call(infno: "9001", input: ["signIn": .object([
+            "opter_no": .string(operatorCode), "mac": .string(macAddress), "ip": .string(ipAddress),
+        ])])
+        guard let signNo = output.objectValue?["signinoutb"]?.objectValue?["sign_no"]?.stringValue else {
+            throw YibaoClientError.invalidResponse("9001 answered without signinoutb.sign_no")
+        }
+        await session.set(signNo)
+        return signNo
+    }
+
+    /// 1101 person info by an identity medium (ID-4).
+    public func personInfo(medium: IdentityMedium, number: String, name: String? = nil) async throws -> PersonInfo {
+        var data: JSONObject = ["mdtrt_cert_type": .string(medium.rawValue), "mdtrt_cert_no": .string(number), "card_sn": .string(""),
+                                "psn_cert_type": .string("01"), "certno": .string(medium == .residentID ? number : "")]
+        if let name { data["psn_name"] = .string(name) }
+        return try PersonInfo.decode(try await call(infno: "1101", input: ["data": .object(data)]))
+    }
+
+    /// 2201 outpatient registration; returns the platform's `mdtrt_id`.
+    public func register(_ registration: RegistrationRequest) async throws -> String {
+        let output = try await call(infno: "2201", input: ["data": .object(registration.json)])
+        guard let id = output.objectValue?["data"]?.objectValue?["mdtrt_id"]?.stringValue else {
+            throw YibaoClientError.invalidResponse("2201 answered without data.mdtrt_id")
+        }
+        return id
+    }
+
+    /// 2202 cancels a registration.
+    public func cancelRegistration(psnNo: String, mdtrtId: String, iptOtpNo: String) async throws {
+        _ = try await call(infno: "2202", input: ["data": .object([
+            "psn_no": .string(psnNo), "mdtrt_id": .string(mdtrtId), "ipt_otp_no": .string(iptOtpNo),
+        ])])
+    }
+
+    // MARK: HSE
+
+    /// Seals `data` for HSE `service` (e.g. `ec.query`), opens and verifies the answer, returns its business data.
+    public func hse(service: String, data: JSONValue) async throws -> JSONValue {
+        let envelope = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret, profile: profile)
+        let sealed = try envelope.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: clock.now())
+        let answer = try await post(path: "/hse/\(service)", body: sealed)
+        guard let object = answer.objectValue else { throw YibaoClientError.invalidResponse("the HSE answer is not a JSON object") }
+        switch envelope.open(object, peerPublicKey: credentials.platformPublicKey, now: clock.now()) {
+        case .success(let opened): return opened.data ?? .null
+        case .failure(let failure): throw YibaoClientError.invalidResponse("the platform's answer does not open: \(failure)")
+        }
+    }
+
+    /// `ec.query`: scans the patient's e-voucher QR code for `business` and returns the bound ecToken.
+    public func scanVoucher(qrCode: String, business: BusinessType) async throws -> VoucherScan {
+        let data = try await hse(service: "ec.query", data: .object([
+            "qrCode": .string(qrCode), "businessType": .string(business.rawValue), "orgId": .string(credentials.fixmedinsCode),
+            "operatorId": .string(operatorCode), "operatorName": .string(operatorName),
+        ]))
+        return try VoucherScan.decode(data)
+    }
+
+    /// `ec.payAuth`: exchanges the wallet's authorisation code for a single-use payAuthNo.
+    public func payAuthorisation(authCode: String) async throws -> PayAuthorisation {
+        try PayAuthorisation.decode(try await hse(service: "ec.payAuth", data: .object([
+            "authCode": .string(authCode), "orgCodg": .string(credentials.fixmedinsCode),
+        ])))
+    }
+
+    // MARK: HTTP
+
+    func post(path: String, body: JSONObject) async throws -> JSONValue {
+        try await HTTP.post(http, url: baseURL + path, body: Array(JSONValue.object(body).serialized().utf8))
+    }
+}
+
+/// Remembers the `sign_no` of the last 9001 sign-in.
+actor SignInSession {
+    private(set) var signNo: String?
+    func set(_ value: String) { signNo = value }
+}
+
+/// A refusal or a broken answer, as a value: the server's status, code, rule, pointer and sentence.
+public struct YibaoClientError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var code: String
+    public var rule: String?
+    public var pointer: String?
+    public var detail: String
+    public var expected: String?
+    public var actual: String?
+    /// For a signature refusal: the canonical string the server computed, and its guess at the mistake.
+    public var signString: String?
+    public var diagnosis: [String]
+    /// The whole problem document as received.
+    public var problem: JSONValue?
+
+    public init(status: Int, code: String, rule: String? = nil, pointer: String? = nil, detail: String, expected: String? = nil,
+                actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], problem: JSONValue? = nil) {
+        self.status = status
+        self.code = code
+        self.rule = rule
+        self.pointer = pointer
+        self.detail = detail
+        self.expected = expected
+        self.actual = actual
+        self.signString = signString
+        self.diagnosis = diagnosis
+        self.problem = problem
+    }
+
+    static func invalidResponse(_ detail: String) -> YibaoClientError {
+        YibaoClientError(status: 0, code: "CLIENT_INVALID_RESPONSE", detail: detail)
+    }
+
+    /// From an `application/problem+json` body.
+    init(status: Int, problem object: JSONObject) {
+        func text(_ key: String) -> String? { object[key]?.stringValue }
+        let diagnosis: [String] = if case .array(let items)? = object["diagnosis"] { items.compactMap(\.stringValue) } else { [] }
+        self.init(status: status, code: text("code") ?? "HTTP_\(status)", rule: text("rule"), pointer: text("pointer"),
+                  detail: text("detail") ?? text("title") ?? "", expected: text("expected"), actual: text("actual"),
+                  signString: text("signString"), diagnosis: diagnosis, problem: .object(object))
+    }
+
+    public var description: String {
+        var text = "\(code)"
+        if let rule { text += " [\(rule)]" }
+        if let pointer, !pointer.isEmpty { text += " at \(pointer)" }
+        text += ": \(detail)"
+        if let expected { text += "\n  expected: \(expected)" }
+        if let actual { text += "\n  actual:   \(actual)" }
+        if let signString { text += "\n  string the server verified: \(signString)" }
+        for line in diagnosis { text += "\n  diagnosis: \(line)" }
+        return text
+    }
+}
+
+/// The few HTTP calls, with the problem+json mapping.
+public enum HTTP {
+    /// POSTs JSON and returns the JSON answer; a problem+json answer becomes a ``YibaoClientError``.
+    public static func post(_ client: HTTPClient, url: String, body: [UInt8], bearer: String? = nil) async throws -> JSONValue {
+        try await send(client, url: url, method: .POST, body: body, bearer: bearer)
+    }
+
+    /// GETs JSON.
+    public static func get(_ client: HTTPClient, url: String, bearer: String? = nil) async throws -> JSONValue {
+        try await send(client, url: url, method: .GET, body: nil, bearer: bearer)
+    }
+
+    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, body: [UInt8]?, bearer: String?) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(30))
+        } catch {
+            throw YibaoClientError(status: 0, code: "CLIENT_CONNECTION_FAILED", detail: "could not reach \(url): \(error) — is `yibao serve` running?")
+        }
+        let bytes = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        let value = try? JSONValue.parse(bytes)
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            if let object = value?.objectValue { throw YibaoClientError(status: status, problem: object) }
+            throw YibaoClientError(status: status, code: "HTTP_\(status)", detail: String(decoding: bytes.prefix(500), as: UTF8.self))
+        }
+        guard let value else { throw YibaoClientError.invalidResponse("the answer from \(url) is not JSON") }
+        return value
+    }
+}

@@ -1,0 +1,386 @@
+import Foundation
+
+/// What kind of designated institution (定点医药机构).
+public enum InstitutionKind: String, Sendable, Codable, Hashable, CaseIterable {
+    /// 定点医疗机构 — a designated medical institution.
+    case hospital
+    /// 定点零售药店 — a designated retail pharmacy; it counts as a designated institution (AG-1).
+    case retailPharmacy
+}
+
+/// AG-6 — the conditions an institution meets before it may apply for the Internet+ agreement (TJ 5).
+public enum Capability: String, Sendable, Codable, Hashable, CaseIterable {
+    /// 与国家医保信息业务编码对接 — docking with the national medical-insurance codes.
+    case nationalCodeDocking
+    /// 与医保信息系统数据交换 — data exchange with the medical-insurance information system.
+    case dataExchange
+    /// 医保移动支付 — mobile payment.
+    case mobilePayment
+    /// 医保电子凭证实名认证 — real-name authentication through the e-voucher.
+    case eVoucherAuth
+    /// 完整保存电子病历、电子处方、购药记录 — full retention of records, traceable end to end.
+    case recordRetention
+    /// 核验复诊患者 — verifying that the patient is a follow-up patient.
+    case followUpVerification
+    /// 区分线下、异地、互联网医疗服务 — telling offline, off-site and Internet services apart.
+    case serviceTypeDistinction
+}
+
+/// AG-10 — what the public list of signed institutions shows.
+public struct PublicListing: Sendable, Codable, Hashable {
+    public var code: String
+    public var name: String
+    public var kind: InstitutionKind
+    public var admdvs: String
+    public var subjects: [String]
+    public var termStart: Date
+    public var termEnd: Date
+
+    public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String],
+                termStart: Date, termEnd: Date) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.admdvs = admdvs
+        self.subjects = subjects
+        self.termStart = termStart
+        self.termEnd = termEnd
+    }
+}
+
+/// 定点医药机构 — a designated institution (hospital or retail pharmacy) and its two agreements.
+///
+/// Callers act on the institution, not on its agreements: the institution applies the rules
+/// that span both (the negative list AG-7, the capabilities AG-6, the cascade AG-5, repeated
+/// suspensions AG-9, pharmacy staffing PR-2) and routes each step to the right `Agreement`.
+/// One agreement of each kind is held; a new application replaces one that has ended.
+public struct Institution: Sendable, Codable, Hashable {
+    /// fixmedins_code — the national code of the designated institution.
+    public var code: String
+    /// fixmedins_name
+    public var name: String
+    public var kind: InstitutionKind
+    /// 医保区划 — six-digit administrative-division code (e.g. "120101").
+    public var admdvs: String
+    /// 诊疗科目 — the registered clinical subjects (codes) the offline institution may practise (SC-2).
+    public var subjects: [String]
+    public var capabilities: Set<Capability>
+    /// 失信名单 — on the dishonesty list: no application is accepted (AG-7).
+    public var onDishonestyList: Bool
+    /// Violations recorded during the current entity term (AG-8: they shorten the renewal to 1 year).
+    public var violationsInCurrentTerm: Int
+    public var entity: Agreement?
+    public var internetPlus: Agreement?
+    /// No application is accepted before this instant (AG-7).
+    public var negativeListUntil: Date?
+    /// False materials or information were found (AG-7).
+    public var falseMaterialsFound: Bool
+
+    public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
+                capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,
+                entity: Agreement? = nil, internetPlus: Agreement? = nil, negativeListUntil: Date? = nil,
+                falseMaterialsFound: Bool = false) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.admdvs = admdvs
+        self.subjects = subjects
+        self.capabilities = capabilities
+        self.onDishonestyList = onDishonestyList
+        self.violationsInCurrentTerm = violationsInCurrentTerm
+        self.entity = entity
+        self.internetPlus = internetPlus
+        self.negativeListUntil = negativeListUntil
+        self.falseMaterialsFound = falseMaterialsFound
+    }
+
+    /// The agreement of `kind`, if any.
+    public func agreement(_ kind: AgreementKind) -> Agreement? {
+        switch kind {
+        case .entity: entity
+        case .internetPlus: internetPlus
+        }
+    }
+
+    /// The AG-6 capabilities the institution lacks, in `Capability.allCases` order.
+    public var missingCapabilities: [Capability] {
+        Capability.allCases.filter { !capabilities.contains($0) }
+    }
+
+    // MARK: - Application
+
+    /// Applies for an agreement of `kind` (AG-2). Refused while on the negative list or the
+    /// dishonesty list (AG-7), while an agreement of that kind is pending or in effect, and —
+    /// for the Internet+ agreement — without an entity agreement in force (AG-1) or without all
+    /// AG-6 capabilities. An application after an agreement of the same kind expired is a renewal (AG-8).
+    public mutating func apply(_ kind: AgreementKind, at: Date, policy: AgreementPolicy) throws {
+        let calendar = WorkingCalendar()
+        try validateRegistration()
+        if onDishonestyList {
+            throw DomainError(.institutionDishonestyList, .forbidden, rule: .ag7, pointer: "/fixmedins_code",
+                              "AG-7: \(code) (\(name)) is on the dishonesty list, so no application is accepted")
+        }
+        if let until = negativeListUntil, at < until {
+            let why = falseMaterialsFound ? "false materials or information were found" : "its agreement was terminated"
+            throw DomainError(.institutionNegativeList, .forbidden, rule: .ag7, pointer: "/fixmedins_code",
+                              "AG-7: \(why), so no application from \(code) is accepted for \(policy.negativeListYears) years, until \(calendar.localTimestamp(until))",
+                              expected: "≥ \(calendar.localTimestamp(until))", actual: calendar.localTimestamp(at))
+        }
+        if falseMaterialsFound && negativeListUntil == nil {
+            throw DomainError(.institutionNegativeList, .forbidden, rule: .ag7, pointer: "/fixmedins_code",
+                              "AG-7: false materials or information from \(code) were found; no application is accepted for \(policy.negativeListYears) years from the finding, whose date is not on record")
+        }
+        let previous = agreement(kind)
+        if let previous {
+            let current = previous.effectiveState(at: at)
+            guard current.isFinal else {
+                throw DomainError(.institutionAgreementExists, .conflict, rule: .ag2, pointer: "/kind",
+                                  "\(code) already has a \(kind.title) that is \(current.rawValue); a new application waits until it has ended",
+                                  expected: "no pending or active \(kind.rawValue) agreement", actual: current.rawValue)
+            }
+        }
+        if kind == .internetPlus {
+            guard let entity, entity.isInForce(at: at) else {
+                let state = entity?.effectiveState(at: at).rawValue ?? "absent"
+                throw DomainError(.institutionNoEntityAgreement, .forbidden, rule: .ag1, pointer: "/fixmedins_code",
+                                  "AG-1: only a designated institution applies for the Internet+ supplementary agreement; \(code)'s entity agreement is \(state) on \(calendar.localDay(at))",
+                                  expected: "entity agreement in force", actual: state)
+            }
+            let missing = missingCapabilities
+            guard missing.isEmpty else {
+                let names = missing.map(\.rawValue).joined(separator: ", ")
+                throw DomainError(.institutionCapabilitiesMissing, .forbidden, rule: .ag6, pointer: "/capabilities",
+                                  "AG-6: the Internet+ supplementary agreement requires all \(Capability.allCases.count) capability conditions; \(code) lacks \(names)",
+                                  expected: Capability.allCases.map(\.rawValue).joined(separator: ", "), actual: names)
+            }
+        }
+        let isRenewal = previous.map { $0.signedAt != nil && $0.effectiveState(at: at) == .expired } ?? false
+        set(kind, Agreement.apply(kind: kind, at: at, isRenewal: isRenewal))
+    }
+
+    /// Materials complete: evaluation starts (AG-3).
+    public mutating func accept(_ kind: AgreementKind, at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try withAgreement(kind, rule: .ag2) { try $0.accept(at: at, calendar: calendar, policy: policy) }
+    }
+
+    /// The one notice to supplement (AG-2).
+    public mutating func requestSupplement(_ kind: AgreementKind, materials: [String], at: Date,
+                                           calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try withAgreement(kind, rule: .ag2) {
+            try $0.requestSupplement(materials: materials, at: at, calendar: calendar, policy: policy)
+        }
+    }
+
+    /// The supplement arrives; too late, the application is withdrawn and this throws (AG-2).
+    public mutating func supplement(_ kind: AgreementKind, at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try withAgreement(kind, rule: .ag2) { try $0.supplement(at: at, calendar: calendar, policy: policy) }
+    }
+
+    /// The evaluation's outcome; a failure carries written reasons (AG-3).
+    public mutating func evaluate(_ kind: AgreementKind, passed: Bool, reasons: [String] = [], at: Date,
+                                  calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try withAgreement(kind, rule: .ag3) {
+            try $0.evaluate(passed: passed, reasons: reasons, at: at, calendar: calendar, policy: policy)
+        }
+    }
+
+    /// The application is withdrawn by the applicant or closed by the agency.
+    public mutating func withdraw(_ kind: AgreementKind, at: Date, note: String = "", calendar: WorkingCalendar) throws {
+        try withAgreement(kind, rule: .ag2) { try $0.withdraw(at: at, note: note, calendar: calendar) }
+    }
+
+    /// Signs the agreement of `kind` (AG-3). The entity agreement's term follows AG-8, using the
+    /// violations recorded in the term that just ended; the Internet+ agreement's term equals
+    /// the entity agreement's (AG-4). A retail pharmacy signing the Internet+ agreement must be
+    /// staffed per PR-2; only `staff` working for this institution (by `institutionCode`) count.
+    public mutating func signAgreement(_ kind: AgreementKind, termStart: Date, termEnd: Date, at: Date,
+                                       staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        guard let current = agreement(kind) else { throw noAgreement(kind, rule: .ag3) }
+        if kind == .internetPlus && self.kind == .retailPharmacy {
+            try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code })
+        }
+        let entityAgreement = entity
+        let violations = violationsInCurrentTerm
+        try withAgreement(kind, rule: .ag3) {
+            try $0.sign(termStart: termStart, termEnd: termEnd, at: at,
+                        isRenewal: current.isRenewal, violationsInPreviousTerm: kind == .entity ? violations : 0,
+                        entity: entityAgreement, calendar: calendar, policy: policy)
+        }
+        if kind == .entity { violationsInCurrentTerm = 0 }
+    }
+
+    // MARK: - Exit
+
+    /// Suspends the agreement of `kind`. Suspending the entity agreement suspends an active
+    /// Internet+ agreement at the same instant (AG-5). The `suspensionsForTermination`-th own
+    /// suspension within the term terminates the agreement (AG-9), with the AG-5 cascade;
+    /// suspensions carried over from the entity agreement do not count against the Internet+ one.
+    public mutating func suspend(_ kind: AgreementKind, reason: String, at: Date, policy: AgreementPolicy) throws {
+        var next = self   // all or nothing: a refusal leaves the institution unchanged
+        try next.withAgreement(kind, rule: .ag9) { try $0.suspend(reason: reason, at: at) }
+        if kind == .entity, var plus = next.internetPlus, plus.effectiveState(at: at) == .active {
+            try plus.suspend(reason: reason, at: at, cascadedFrom: .entity)
+            next.internetPlus = plus
+        }
+        let own = next.agreement(kind)?.suspensions.filter { $0.cascadedFrom == nil }.count ?? 0
+        if own >= policy.suspensionsForTermination {
+            try next.terminate(kind, trigger: .suspendedRepeatedly, at: at, policy: policy,
+                               note: "suspended \(own) times within the term (limit \(policy.suspensionsForTermination))")
+        }
+        self = next
+    }
+
+    /// Resumes the agreement of `kind`. Resuming the entity agreement does not resume the
+    /// Internet+ agreement: that is decided case by case (AG-5) and resumed on its own, which
+    /// needs the entity agreement active again.
+    public mutating func resume(_ kind: AgreementKind, at: Date) throws {
+        if kind == .internetPlus, internetPlus != nil {
+            let entityState = entity?.effectiveState(at: at)
+            guard entityState == .active else {
+                let shown = entityState?.rawValue ?? "absent"
+                throw DomainError(.institutionNoEntityAgreement, .conflict, rule: .ag5, pointer: "/fixmedins_code",
+                                  "AG-5: the Internet+ supplementary agreement of \(code) rests on its entity agreement, which is \(shown); resume the entity agreement first",
+                                  expected: "entity agreement active", actual: shown)
+            }
+        }
+        try withAgreement(kind, rule: .ag5) { try $0.resume(at: at) }
+    }
+
+    /// Terminates the agreement of `kind` (AG-9). Terminating the entity agreement terminates
+    /// the Internet+ agreement at the same instant (AG-5) and, like false information, puts the
+    /// institution on the negative list for `negativeListYears` (AG-7). `.termExpired` closes an
+    /// agreement whose term ran out, with no such consequence.
+    public mutating func terminate(_ kind: AgreementKind, trigger: TerminationTrigger, at: Date, policy: AgreementPolicy,
+                                   note: String = "") throws {
+        var next = self   // all or nothing: a refusal leaves the institution unchanged
+        try next.withAgreement(kind, rule: trigger.rule) { try $0.terminate(trigger: trigger, at: at, note: note) }
+        if trigger != .termExpired {
+            if kind == .entity, var plus = next.internetPlus, !plus.effectiveState(at: at).isFinal {
+                try plus.terminate(trigger: .entityTerminated, at: at, note: "entity agreement terminated: \(trigger.rawValue)")
+                next.internetPlus = plus
+            }
+            if trigger == .falseInformation { next.falseMaterialsFound = true }
+            if kind == .entity || trigger == .falseInformation {
+                let until = WorkingCalendar().adding(years: policy.negativeListYears, to: at)
+                next.negativeListUntil = max(next.negativeListUntil ?? until, until)
+            }
+        }
+        self = next
+    }
+
+    /// Records a violation that did not end the agreement; the next renewal then runs one year (AG-8).
+    public mutating func recordViolation(_ note: String, at: Date) {
+        violationsInCurrentTerm += 1
+        entity?.record(.violationRecorded, at: at, note: note)
+    }
+
+    /// Writes lapses (supplement not made in time, term ended) into both agreements' states.
+    public mutating func settle(at: Date) {
+        entity?.settle(at: at)
+        internetPlus?.settle(at: at)
+    }
+
+    // MARK: - Authorisation and listing
+
+    /// AG-1: only an institution whose Internet+ supplementary agreement is signed and in force
+    /// may settle Internet+ services. Throws `INSTITUTION_NOT_AUTHORISED` saying why not.
+    public func authoriseInternetPlus(at: Date) throws {
+        let calendar = WorkingCalendar()
+        func refuse(_ why: String, actual: String) -> DomainError {
+            DomainError(.institutionNotAuthorised, .forbidden, rule: .ag1, pointer: "/fixmedins_code",
+                        "AG-1: \(code) (\(name)) may not settle Internet+ services: \(why)",
+                        expected: "Internet+ supplementary agreement in force", actual: actual)
+        }
+        guard let plus = internetPlus else {
+            throw refuse("it has no Internet+ supplementary agreement", actual: "none")
+        }
+        let state = plus.effectiveState(at: at)
+        switch state {
+        case .applied, .supplementRequested, .evaluating, .passed:
+            throw refuse("its Internet+ supplementary agreement is not signed yet (\(state.rawValue))", actual: state.rawValue)
+        case .rejected, .withdrawn:
+            throw refuse("its application for the Internet+ supplementary agreement was \(state.rawValue)", actual: state.rawValue)
+        case .suspended:
+            let suspension = plus.currentSuspension
+            let since = suspension.map { " since \(calendar.localTimestamp($0.at))" } ?? ""
+            if suspension?.cascadedFrom == .entity {
+                throw refuse("its Internet+ supplementary agreement is suspended\(since) together with its entity agreement (AG-5: \(suspension?.reason ?? "")); resuming the entity agreement does not resume it", actual: state.rawValue)
+            }
+            throw refuse("its Internet+ supplementary agreement is suspended\(since)" + (suspension.map { ": \($0.reason)" } ?? ""), actual: state.rawValue)
+        case .terminated:
+            let trigger = plus.terminationTrigger
+            let cascade = trigger == .entityTerminated ? " with its entity agreement (AG-5)" : ""
+            let when = plus.terminatedAt.map { " on \(calendar.localTimestamp($0))" } ?? ""
+            throw refuse("its Internet+ supplementary agreement was terminated\(when)\(cascade)" + (trigger.map { " [\($0.rawValue), \($0.rule)]" } ?? ""), actual: state.rawValue)
+        case .expired:
+            throw refuse("its Internet+ supplementary agreement's term ended" + (plus.termEnd.map { " \(calendar.localTimestamp($0))" } ?? ""), actual: state.rawValue)
+        case .active:
+            guard plus.isInForce(at: at) else {
+                throw refuse("its Internet+ supplementary agreement's term starts" + (plus.termStart.map { " \(calendar.localTimestamp($0))" } ?? " later"), actual: "not yet in force")
+            }
+            if let entity, !entity.isInForce(at: at) {
+                throw refuse("its entity agreement is \(entity.effectiveState(at: at).rawValue), and the Internet+ agreement rests on it (AG-5)", actual: "entity \(entity.effectiveState(at: at).rawValue)")
+            }
+        }
+    }
+
+    /// AG-10: the institution's entry on the public list of signed Internet+ institutions, or
+    /// nil unless its Internet+ supplementary agreement is in force at `at`.
+    public func publicListing(at: Date) -> PublicListing? {
+        guard let plus = internetPlus, plus.isInForce(at: at), let start = plus.termStart, let end = plus.termEnd else {
+            return nil
+        }
+        return PublicListing(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects,
+                             termStart: start, termEnd: end)
+    }
+
+    // MARK: - Private
+
+    private mutating func set(_ kind: AgreementKind, _ agreement: Agreement) {
+        switch kind {
+        case .entity: entity = agreement
+        case .internetPlus: internetPlus = agreement
+        }
+    }
+
+    /// Runs `body` on the agreement of `kind` and stores the result even when `body` throws
+    /// (a late supplement withdraws the application and throws).
+    private mutating func withAgreement(_ kind: AgreementKind, rule: Rule, _ body: (inout Agreement) throws -> Void) throws {
+        guard var agreement = agreement(kind) else { throw noAgreement(kind, rule: rule) }
+        defer { set(kind, agreement) }
+        try body(&agreement)
+    }
+
+    private func noAgreement(_ kind: AgreementKind, rule: Rule) -> DomainError {
+        DomainError(.institutionNoAgreement, .notFound, rule: rule, pointer: "/kind",
+                    "\(code) has no \(kind.title) (no application on record)",
+                    expected: "an application for the \(kind.rawValue) agreement", actual: "none")
+    }
+
+    private func validateRegistration() throws {
+        guard !code.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw DomainError.missing("/fixmedins_code", "The institution code (fixmedins_code)")
+        }
+        guard admdvs.count == 6, admdvs.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw DomainError.invalidValue("/admdvs", "The administrative-division code (admdvs) has 6 digits",
+                                           expected: "6 digits", actual: admdvs)
+        }
+    }
+}
+
+extension DomainError.Code {
+    /// AG-1: no Internet+ supplementary agreement in force.
+    public static let institutionNotAuthorised = DomainError.Code("INSTITUTION_NOT_AUTHORISED")
+    /// AG-7: on the negative list after a termination or false materials.
+    public static let institutionNegativeList = DomainError.Code("INSTITUTION_NEGATIVE_LIST")
+    /// AG-7: on the dishonesty list.
+    public static let institutionDishonestyList = DomainError.Code("INSTITUTION_DISHONESTY_LIST")
+    /// AG-6: capability conditions missing.
+    public static let institutionCapabilitiesMissing = DomainError.Code("INSTITUTION_CAPABILITIES_MISSING")
+    /// AG-1 / AG-5: the Internet+ application or resumption needs the entity agreement in force.
+    public static let institutionNoEntityAgreement = DomainError.Code("INSTITUTION_NO_ENTITY_AGREEMENT")
+    /// AG-2: an agreement of that kind is already pending or in effect.
+    public static let institutionAgreementExists = DomainError.Code("INSTITUTION_AGREEMENT_EXISTS")
+    /// No agreement of that kind to act on.
+    public static let institutionNoAgreement = DomainError.Code("INSTITUTION_NO_AGREEMENT")
+}

@@ -1,0 +1,64 @@
+/// A policy rule of ../shared/DOMAIN.md, by its stable id. Every refusal names one.
+public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    // ID — identity and the electronic voucher (医保电子凭证)
+    /// Online insured persons are identified by real-name e-voucher authentication first.
+    public static let id1 = Rule(rawValue: "ID-1")
+    /// The voucher is activated through an authorised channel; tokens are short-lived and single-use.
+    public static let id2 = Rule(rawValue: "ID-2")
+    /// A person who is not real-name verified is refused and told to correct their information.
+    public static let id3 = Rule(rawValue: "ID-3")
+    /// Identity media: e-voucher (01), resident ID number (02), social-security card (03).
+    public static let id4 = Rule(rawValue: "ID-4")
+    /// A person found defrauding has Internet+ payment and direct settlement suspended.
+    public static let id5 = Rule(rawValue: "ID-5")
+
+    // AG — designated institutions and agreements
+    /// Only an institution with a signed, active Internet+ supplementary agreement may settle Internet+ services.
+    public static let ag1 = Rule(rawValue: "AG-1")
+    /// Applications accepted at once; one notice to supplement within 5 working days; not corrected in 5 ⇒ withdrawn.
+    public static let ag2 = Rule(rawValue: "AG-2")
+    /// Evaluation within 2 months (supplement time excluded); signing within 5 working days; written reasons; negotiation ≤ 60 working days.
+    public static let ag3 = Rule(rawValue: "AG-3")
+    /// The supplementary agreement's term equals the entity institution's agreement.
+    public static let ag4 = Rule(rawValue: "AG-4")
+    /// Suspending or terminating the entity agreement suspends or terminates the Internet+ agreement at the same moment.
+    public static let ag5 = Rule(rawValue: "AG-5")
+    /// Capability conditions for the Internet+ agreement.
+    public static let ag6 = Rule(rawValue: "AG-6")
+    /// Negative list: false materials or a terminated agreement ⇒ 3 years; dishonesty list ⇒ not accepted.
+    public static let ag7 = Rule(rawValue: "AG-7")
+    /// Term: first ≤ 2 years; renewal 3–5 years when clean; 1 year after violations.
+    public static let ag8 = Rule(rawValue: "AG-8")
+    /// Termination triggers.
+    public static let ag9 = Rule(rawValue: "AG-9")
+    /// The list of signed institutions is public.
+    public static let ag10 = Rule(rawValue: "AG-10")
+
+    // PR — practitioners
+    /// An Internet+ doctor holds a practising qualification and ≥ 3 years of independent clinical work.
+    public static let pr1 = Rule(rawValue: "PR-1")
+    /// A retail pharmacy has ≥ 2 pharmacists, ≥ 1 of them licensed.
+    public static let pr2 = Rule(rawValue: "PR-2")
+    /// The treating doctor's authenticity can be checked.
+    public static let pr3 = Rule(rawValue: "PR-3")
+
+    // SC — scope of online care
+    public static let sc1 = Rule(rawValue: "SC-1")
+    public static let sc2 = Rule(rawValue: "SC-2")
+    public static let sc3 = Rule(rawValue: "SC-3")
+    public static let sc4 = Rule(rawValue: "SC-4")
+
+    // SV — supervision
+    /// Information, money and goods flows are traceable (the hash-chained trace).
+    public static let sv2 = Rule(rawValue: "SV-2")
+
+    /// Protocol clauses of ../shared/PROTOCOL.md that are not DOMAIN.md rules (envelope, replay, sign-in).
+    public static let protocolEnvelope = Rule(rawValue: "PROTOCOL-ENVELOPE")
+    public static let protocolReplay = Rule(rawValue: "PROTOCOL-REPLAY")
+    public static let protocolSignIn = Rule(rawValue: "PROTOCOL-SIGNIN")
+    public static let protocolFields = Rule(rawValue: "PROTOCOL-FIELDS")
+}

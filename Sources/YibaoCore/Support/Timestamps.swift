@@ -1,0 +1,59 @@
+import Foundation
+
+/// Time formats of the platform. FSI times are Beijing local time (UTC+8), `yyyy-MM-dd HH:mm:ss`.
+public enum Timestamps {
+    static let beijing = TimeZone(secondsFromGMT: 8 * 3600)!
+
+    /// ISO 8601 with offset, e.g. `2026-11-23T18:00:00+08:00`, for messages.
+    public static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = beijing
+        return formatter.string(from: date)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` in Beijing time (`inf_time`, `begntime`, `sign_time`).
+    public static func fsi(_ date: Date) -> String {
+        let parts = components(date)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+    }
+
+    /// `yyyy-MM-dd` in Beijing time.
+    public static func day(_ date: Date) -> String {
+        let parts = components(date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
+    /// `yyyyMMddHHmmss` in Beijing time (the middle of an FSI `msgid`).
+    public static func compact(_ date: Date) -> String {
+        let parts = components(date)
+        return String(format: "%04d%02d%02d%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+    }
+
+    /// Parses `yyyy-MM-dd HH:mm:ss` (Beijing time); nil when malformed.
+    public static func parseFSI(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20, bytes[13] == 0x3A, bytes[16] == 0x3A else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            let slice = bytes[range]
+            guard slice.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int(String(decoding: slice, as: UTF8.self))
+        }
+        guard let y = number(0..<4), let mo = number(5..<7), let d = number(8..<10),
+              let h = number(11..<13), let mi = number(14..<16), let s = number(17..<19),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beijing
+        let parts = DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
+        guard let date = calendar.date(from: parts), calendar.dateComponents([.day], from: date).day == d else { return nil }
+        return date
+    }
+
+    /// Parses `yyyy-MM-dd` as the start of that day in Beijing time.
+    public static func parseDay(_ text: String) -> Date? { parseFSI(text + " 00:00:00") }
+
+    private static func components(_ date: Date) -> DateComponents {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beijing
+        return calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// 就诊 — an outpatient visit opened by 2201 registration (`mdtrt_id`).
+public struct Registration: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable { case registered, cancelled }
+
+    /// 就诊 ID, issued by the platform.
+    public var mdtrtId: String
+    public var psnNo: String
+    public var institutionCode: String
+    public var insutype: String
+    /// 门诊号 `ipt_otp_no`, the hospital's own number.
+    public var iptOtpNo: String
+    public var beginTime: String
+    public var medium: IdentityMedium
+    public var doctorCode: String
+    public var doctorName: String
+    public var deptCode: String
+    public var deptName: String
+    /// 科别 `caty`.
+    public var caty: String
+    public var status: Status
+    public var registeredAt: Date
+    public var cancelledAt: Date?
+
+    public init(mdtrtId: String, psnNo: String, institutionCode: String, insutype: String, iptOtpNo: String, beginTime: String,
+                medium: IdentityMedium, doctorCode: String, doctorName: String, deptCode: String, deptName: String, caty: String,
+                registeredAt: Date) {
+        self.mdtrtId = mdtrtId
+        self.psnNo = psnNo
+        self.institutionCode = institutionCode
+        self.insutype = insutype
+        self.iptOtpNo = iptOtpNo
+        self.beginTime = beginTime
+        self.medium = medium
+        self.doctorCode = doctorCode
+        self.doctorName = doctorName
+        self.deptCode = deptCode
+        self.deptName = deptName
+        self.caty = caty
+        self.status = .registered
+        self.registeredAt = registeredAt
+    }
+
+    /// 2202: cancels the registration of `psnNo` at `institution`; once only.
+    public mutating func cancel(psnNo: String, institution: String, at now: Date) throws {
+        guard institution == institutionCode else {
+            throw DomainError(.init("VISIT_OTHER_INSTITUTION"), .forbidden, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
+                              "visit \(mdtrtId) belongs to institution \(institutionCode)", expected: institutionCode, actual: institution)
+        }
+        guard psnNo == self.psnNo else {
+            throw DomainError(.init("VISIT_OTHER_PERSON"), .invalid, rule: .protocolFields, pointer: "/input/data/psn_no",
+                              "visit \(mdtrtId) belongs to another person", expected: self.psnNo, actual: psnNo)
+        }
+        guard status == .registered else {
+            throw DomainError(.init("VISIT_ALREADY_CANCELLED"), .conflict, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
+                              "visit \(mdtrtId) was already cancelled at \(cancelledAt.map(Timestamps.iso) ?? "?")")
+        }
+        status = .cancelled
+        cancelledAt = now
+    }
+}
+
+/// A prior offline (in-person) visit for a condition, which makes a later online visit a
+/// follow-up (SC-3).
+public struct OfflineVisit: Sendable, Codable, Hashable {
+    public var psnNo: String
+    /// Diagnosis code (ICD-10), e.g. `E11.900` type 2 diabetes.
+    public var diseaseCode: String
+    public var diseaseName: String
+    public var institutionCode: String
+    /// yyyy-MM-dd.
+    public var visitDate: String
+
+    public init(psnNo: String, diseaseCode: String, diseaseName: String, institutionCode: String, visitDate: String) {
+        self.psnNo = psnNo
+        self.diseaseCode = diseaseCode
+        self.diseaseName = diseaseName
+        self.institutionCode = institutionCode
+        self.visitDate = visitDate
+    }
+}

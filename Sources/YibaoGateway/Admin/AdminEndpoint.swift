@@ -1,0 +1,311 @@
+import Foundation
+import Hummingbird
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The agency's admin API (bearer token): institutions and their agreements, practitioners,
+/// persons, offline visits, app credentials, fixtures, and the trace.
+struct AdminEndpoint: Sendable {
+    let gateway: Gateway
+
+    func register(on router: Router<BasicRequestContext>) {
+        let admin = router.group("/admin").add(middleware: BearerMiddleware(token: gateway.configuration.adminToken, realm: "admin"))
+        admin.post("/fixtures") { request, _ in
+            let fixture = try await decode(Fixture.self, request)
+            let summary = try await load(fixture)
+            return JSONResponse.make(summary)
+        }
+        admin.post("/institutions") { request, _ in
+            let input = try await decode(InstitutionInput.self, request)
+            let now = await gateway.clock.now()
+            let institution = try await gateway.store.write { store -> Institution in
+                guard try store.institution(code: input.code) == nil else {
+                    throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/code", "institution \(input.code) is already registered")
+                }
+                try store.save(input.institution)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.institution.register", actor: "admin", subject: input.code))
+                return input.institution
+            }
+            return try JSONResponse.encode(institution, status: .created)
+        }
+        admin.get("/institutions/:code") { _, context in
+            let code = try context.parameters.require("code")
+            guard let institution = try await gateway.store.read({ try $0.institution(code: code) }) else {
+                throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
+            }
+            return try JSONResponse.encode(institution)
+        }
+        admin.post("/institutions/:code/agreements/:kind/:action") { request, context in
+            let code = try context.parameters.require("code")
+            let kindText = try context.parameters.require("kind")
+            let actionText = try context.parameters.require("action")
+            guard let kind = AgreementKind(rawValue: kindText) else {
+                throw Problem(status: 404, code: "AGREEMENT_KIND_UNKNOWN", rule: nil, pointer: "",
+                              detail: "agreement kind must be \(AgreementKind.allCases.map(\.rawValue).joined(separator: " or "))", actual: kindText)
+            }
+            guard let action = AgreementStep.Action(rawValue: actionText) else {
+                throw Problem(status: 404, code: "AGREEMENT_ACTION_UNKNOWN", rule: nil, pointer: "",
+                              detail: "actions: \(AgreementStep.Action.allCases.map(\.rawValue).joined(separator: ", "))", actual: actionText)
+            }
+            var step = try await decode(AgreementStep.self, request, defaultingAction: action)
+            step.action = action
+            let now = await gateway.clock.now()
+            let policy = gateway.configuration.policy
+            let institution = try await gateway.store.write { [step] store -> Institution in
+                try Self.runStep(step, kind: kind, code: code, store: store, now: now, policy: policy)
+            }
+            return try JSONResponse.encode(institution)
+        }
+        admin.post("/practitioners") { request, _ in
+            let input = try await decode(PractitionerInput.self, request)
+            let now = await gateway.clock.now()
+            let practitioner = try await gateway.store.write { store -> Practitioner in
+                let practitioner = try self.practitioner(from: input, now: now)
+                guard try store.institution(code: practitioner.institutionCode) != nil else {
+                    throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(practitioner.institutionCode)")
+                }
+                try store.save(practitioner)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.practitioner.register", actor: "admin", subject: practitioner.code))
+                return practitioner
+            }
+            return try JSONResponse.encode(practitioner, status: .created)
+        }
+        admin.post("/persons") { request, _ in
+            let input = try await decode(PersonInput.self, request)
+            let now = await gateway.clock.now()
+            try await gateway.store.write { store in
+                try store.save(input.person)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.person.save", actor: "admin", subject: input.psnNo))
+            }
+            return try JSONResponse.encode(input.person, status: .created)
+        }
+        admin.get("/persons/:psnNo") { _, context in
+            let psnNo = try context.parameters.require("psnNo")
+            guard let person = try await gateway.store.read({ try $0.person(psnNo: psnNo) }) else {
+                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "", "no person \(psnNo)")
+            }
+            return try JSONResponse.encode(person)
+        }
+        admin.post("/offline-visits") { request, _ in
+            let visit = try await decode(OfflineVisit.self, request)
+            let now = await gateway.clock.now()
+            try await gateway.store.write { store in
+                guard try store.person(psnNo: visit.psnNo) != nil else {
+                    throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "/psnNo", "no person \(visit.psnNo)")
+                }
+                try store.add(visit)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.offline-visit.add", actor: "admin", subject: visit.psnNo,
+                                                 payload: ["diseaseCode": visit.diseaseCode]))
+            }
+            return try JSONResponse.encode(visit, status: .created)
+        }
+        admin.post("/apps") { request, _ in
+            let app = try await decode(AppCredential.self, request)
+            let now = await gateway.clock.now()
+            try await gateway.store.write { store in try Self.saveApp(app, store: store, now: now) }
+            return try JSONResponse.encode(app, status: .created)
+        }
+        admin.get("/trace") { request, _ in
+            let from = request.uri.queryParameters.get("from", as: Int64.self) ?? 1
+            let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000)
+            let entries = try await gateway.store.read { try $0.traceEntries(from: from, limit: limit) }
+            return try JSONResponse.encode(entries)
+        }
+        admin.get("/trace/verify") { _, _ in
+            let report = try await TraceAudit.verify(gateway.store)
+            return JSONResponse.make(report.json)
+        }
+    }
+
+    // MARK: Steps
+
+    static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) throws -> Institution {
+        guard var institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
+        }
+        let staff = try store.practitioners(institutionCode: code)
+        try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
+        try store.save(institution)
+        try store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
+                                         payload: ["agreement": kind.rawValue,
+                                                   "state": institution.agreement(kind)?.effectiveState(at: step.at ?? now).rawValue ?? ""]))
+        return institution
+    }
+
+    static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) throws {
+        guard app.appId.utf8.count >= 16 else {
+            throw DomainError.invalidValue("/appId", "appId must have at least 16 characters (its first 16 form the SM4 key)", actual: app.appId)
+        }
+        guard (try? SM2.PublicKey(base64: app.publicKey)) != nil else {
+            throw DomainError.invalidValue("/publicKey", "publicKey must be the base64 of a 65-byte 04‖X‖Y SM2 point")
+        }
+        guard try store.institution(code: app.institutionCode) != nil else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
+        }
+        try store.save(app)
+        try store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
+    }
+
+    /// A practitioner from its input, the certificate verified against the trusted roots (PR-3: authenticity can be checked).
+    func practitioner(from input: PractitionerInput, now: Date) throws -> Practitioner {
+        var since: Date?
+        if let text = input.independentPracticeSince {
+            guard let day = Timestamps.parseDay(text) else {
+                throw DomainError.invalidValue("/independentPracticeSince", "must be yyyy-MM-dd", actual: text)
+            }
+            since = day
+        }
+        var practitioner = Practitioner(code: input.code, name: input.name, role: input.role, institutionCode: input.institutionCode,
+                                        qualificationNo: input.qualificationNo, independentPracticeSince: since, licensed: input.licensed ?? false)
+        if let pem = input.certificatePem {
+            let certificate: Certificate
+            do { certificate = try Certificate(pemRepresentation: pem) } catch {
+                throw DomainError.invalidValue("/certificatePem", "not a PEM certificate: \(error)", rule: .pr3)
+            }
+            let verifier = CertificateChainVerifier(trustAnchors: gateway.configuration.trustedRoots, intermediates: gateway.configuration.intermediates,
+                                                    crls: gateway.configuration.revocationLists)
+            if case .invalid(let failures) = verifier.verify(certificate, at: now) {
+                throw DomainError(.init("PRACTITIONER_CERTIFICATE_INVALID"), .forbidden, rule: .pr3, pointer: "/certificatePem",
+                                  "the certificate does not chain to the platform's trusted roots: " + failures.map(\.description).joined(separator: "; "))
+            }
+            practitioner.certificateSerial = certificate.serialNumberHex
+            practitioner.certificateSubject = certificate.subject
+        } else if input.certificate != nil {
+            throw DomainError.invalidValue("/certificate", "the gateway takes the certificate inline as certificatePem; `yibao serve` resolves certificate paths under certs/", rule: .pr3)
+        }
+        return practitioner
+    }
+
+    // MARK: Fixtures
+
+    /// Loads a fixture in one transaction: everything or nothing.
+    func load(_ fixture: Fixture, marker: String? = nil) async throws -> JSONValue {
+        let now = await gateway.clock.now()
+        let policy = gateway.configuration.policy
+        let practitioners = try fixture.practitioners.enumerated().map { index, input in
+            do { return try practitioner(from: input, now: now) } catch var error as DomainError {
+                error.pointer = "/practitioners/\(index)" + error.pointer
+                throw error
+            }
+        }
+        return try await gateway.store.write { store -> JSONValue in
+            for (index, input) in fixture.institutions.enumerated() {
+                guard try store.institution(code: input.code) == nil else {
+                    throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
+                }
+                try store.save(input.institution)
+            }
+            for practitioner in practitioners { try store.save(practitioner) }
+            for (index, script) in fixture.agreements.enumerated() {
+                for (stepIndex, step) in script.steps.enumerated() {
+                    do { _ = try Self.runStep(step, kind: script.kind, code: script.institution, store: store, now: now, policy: policy) } catch var error as DomainError {
+                        error.pointer = "/agreements/\(index)/steps/\(stepIndex)" + error.pointer
+                        throw error
+                    }
+                }
+            }
+            for person in fixture.persons { try store.save(person.person) }
+            for visit in fixture.offlineVisits { try store.add(visit) }
+            for (index, app) in fixture.apps.enumerated() {
+                do { try Self.saveApp(app, store: store, now: now) } catch var error as DomainError {
+                    error.pointer = "/apps/\(index)" + error.pointer
+                    throw error
+                }
+            }
+            if let marker { try store.setSetting(marker, Timestamps.iso(now)) }
+            try store.appendTrace(TraceEvent(at: now, kind: "admin.fixture.load", actor: "admin", subject: fixture.description.map { String($0.prefix(40)) } ?? "fixture",
+                                             payload: ["institutions": String(fixture.institutions.count), "persons": String(fixture.persons.count)]))
+            return .object([
+                "institutions": .integer(fixture.institutions.count), "practitioners": .integer(practitioners.count),
+                "agreementSteps": .integer(fixture.agreements.reduce(0) { $0 + $1.steps.count }), "persons": .integer(fixture.persons.count),
+                "offlineVisits": .integer(fixture.offlineVisits.count), "apps": .integer(fixture.apps.count),
+            ])
+        }
+    }
+
+    // MARK: Decoding
+
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request, defaultingAction: AgreementStep.Action? = nil) async throws -> T {
+        var bytes = try await request.bodyBytes()
+        if bytes.isEmpty || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { bytes = Array("{}".utf8) }
+        if let action = defaultingAction, var object = (try? JSONValue.parse(bytes))?.objectValue, object["action"] == nil {
+            object["action"] = .string(action.rawValue)
+            bytes = Array(JSONValue.object(object).serialized().utf8)
+        }
+        do {
+            return try AdminCoding.decoder.decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Problem(decoding: error)
+        }
+    }
+}
+
+extension Problem {
+    /// A JSON decoding failure, pointing at the member.
+    init(decoding error: DecodingError) {
+        func pointer(_ path: [any CodingKey]) -> String {
+            path.map { "/" + ($0.intValue.map(String.init) ?? $0.stringValue) }.joined()
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            self.init(status: 400, code: "FIELD_MISSING", rule: nil, pointer: pointer(context.codingPath + [key]), detail: "\"\(key.stringValue)\" is required")
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            self.init(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer(context.codingPath), detail: "expected \(type): \(context.debugDescription)")
+        case .dataCorrupted(let context):
+            self.init(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer(context.codingPath), detail: context.debugDescription)
+        @unknown default:
+            self.init(status: 400, code: "BODY_INVALID", rule: nil, pointer: "", detail: "\(error)")
+        }
+    }
+}
+
+/// Checks `Authorization: Bearer <token>`.
+struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+    let realm: String
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { try request.requireBearer(token, realm: realm) } catch let problem as Problem { return problem.response }
+        return try await next(request, context)
+    }
+}
+
+/// AG-10: the public list of signed Internet+ institutions.
+struct PublicEndpoint: Sendable {
+    let gateway: Gateway
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/public/institutions") { _, _ in
+            let now = await gateway.clock.now()
+            let listings = try await gateway.store.read { store in try store.institutions().compactMap { $0.publicListing(at: now) } }
+            return try JSONResponse.encode(listings)
+        }
+    }
+}
+
+/// Re-checks the whole trace chain.
+public enum TraceAudit {
+    public static func verify(_ store: any GatewayStore, batch: Int = 5000) async throws -> TraceVerifier.Report {
+        var verifier = TraceVerifier()
+        var next: Int64 = 1
+        while true {
+            let from = next
+            let entries = try await store.read { try $0.traceEntries(from: from, limit: batch) }
+            for entry in entries { verifier.check(entry) }
+            guard let last = entries.last, entries.count == batch else { break }
+            next = last.seq + 1
+        }
+        return verifier.report
+    }
+}
+
+extension TraceVerifier.Report {
+    var json: JSONValue {
+        .object([
+            "intact": .bool(isIntact),
+            "entries": .integer(entries),
+            "head": head.map { .object(["seq": .integer($0.seq), "hash": .string($0.hash)]) } ?? .null,
+            "problems": .array(problems.map { .string($0.description) }),
+        ])
+    }
+}

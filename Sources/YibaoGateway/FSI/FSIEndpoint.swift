@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The FSI envelope endpoint (`infno` transactions: 9001 sign-in, 1101 person info, 2201/2202
+/// registration). Request members per PROTOCOL.md; the signature scheme (an SM2 signature of the
+/// canonical string in `cainfo`) is ours and documented in docs/GATEWAY.md §FSI.
+struct FSIEndpoint: Sendable {
+    static let path = "/fsi/api/rsfComIfsService/callService"
+    /// Members every request must carry (present, as strings; some may be empty, see `mayBeEmpty`).
+    static let requiredMembers = ["infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver", "opter_type",
+                                  "opter", "opter_name", "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "signtype", "cainfo"]
+    static let mayBeEmpty: Set<String> = ["insuplc_admdvs", "sign_no"]
+
+    let gateway: Gateway
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post(.init(stringLiteral: Self.path)) { request, _ in
+            try await handle(try await request.bodyBytes())
+        }
+    }
+
+    func handle(_ bytes: [UInt8]) async throws -> Response {
+        let now = await gateway.clock.now()
+        let envelope: JSONObject
+        do {
+            guard let object = try JSONValue.parse(bytes).objectValue else { throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request must be a JSON object") }
+            envelope = object
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request is not valid JSON: \(error)")
+        }
+        let msgid = envelope["msgid"]?.stringValue
+        let institutionCode = envelope["fixmedins_code"]?.stringValue ?? "?"
+        let infno = envelope["infno"]?.stringValue ?? "?"
+        do {
+            let request = try await authenticate(envelope, now: now)
+            let (output, event) = try await gateway.store.write { store -> (JSONValue, TraceEvent) in
+                guard try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now) else {
+                    throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
+                                      "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
+                }
+                if request.infno != "9001" { try Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
+                let (output, event) = try FSITransactions(policy: gateway.configuration.policy).run(request, store: store, now: now)
+                try store.appendTrace(event)
+                return (output, event)
+            }
+            _ = event
+            return try respond(output: output, to: request, now: now)
+        } catch var problem as Problem {
+            problem.envelope = .fsi(refMsgId: msgid)
+            await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
+            throw problem
+        } catch let error as DomainError {
+            var problem = Problem(error)
+            problem.envelope = .fsi(refMsgId: msgid)
+            await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
+            throw problem
+        }
+    }
+
+    /// Field presence, the institution's app, the signature, the time window, the msgid format.
+    private func authenticate(_ envelope: JSONObject, now: Date) async throws -> FSIRequest {
+        let fields = Fields(envelope, at: "")
+        for member in Self.requiredMembers {
+            let value = try fields.present(member)
+            if value.isEmpty && !Self.mayBeEmpty.contains(member) { throw DomainError.missing("/\(member)", "\"\(member)\"") }
+        }
+        let input = try Fields(in: fields, "input")
+        let code = try fields.string("fixmedins_code")
+        guard let app = try await gateway.store.read({ try $0.app(institutionCode: code) }) else {
+            throw Problem(status: 401, code: "INSTITUTION_UNKNOWN", rule: Rule.ag1.rawValue, pointer: "/fixmedins_code",
+                          detail: "no designated institution \(code) is registered with this platform", actual: code)
+        }
+        _ = try fields.oneOf("signtype", ["SM2"], rule: .protocolEnvelope)
+        _ = try fields.oneOf("infver", ["V1.0"], rule: .protocolEnvelope)
+        try verifySignature(envelope, app: app)
+        let infTime = try fields.string("inf_time")
+        guard let sent = Timestamps.parseFSI(infTime) else {
+            throw DomainError.invalidValue("/inf_time", "inf_time must be yyyy-MM-dd HH:mm:ss (Beijing time)", expected: "yyyy-MM-dd HH:mm:ss", actual: infTime, rule: .protocolEnvelope)
+        }
+        let window = TimeInterval(gateway.configuration.policy.fsiTimeWindowSeconds)
+        guard abs(sent.timeIntervalSince(now)) <= window else {
+            throw DomainError(.init("FSI_TIME_OUT_OF_WINDOW"), .unauthenticated, rule: .protocolReplay, pointer: "/inf_time",
+                              "inf_time is \(Int(sent.timeIntervalSince(now))) s from the platform's clock; at most ±\(Int(window)) s is accepted (stale or replayed request, or a wrong clock)",
+                              expected: "within \(Int(window)) s of \(Timestamps.fsi(now))", actual: infTime)
+        }
+        let msgid = try fields.string("msgid")
+        let pattern = Array(code.utf8) + Array(repeating: UInt8(ascii: "9"), count: 18)
+        guard msgid.utf8.count == pattern.count, msgid.hasPrefix(code), msgid.utf8.dropFirst(code.utf8.count).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw DomainError.invalidValue("/msgid", "msgid must be fixmedins_code + yyyyMMddHHmmss + 4 digits",
+                                           expected: "\(code)yyyyMMddHHmmssNNNN", actual: msgid, rule: .protocolEnvelope)
+        }
+        return FSIRequest(infno: try fields.string("infno"), msgid: msgid, institutionCode: code, signNo: try fields.present("sign_no"),
+                          operatorCode: try fields.string("opter"), input: input, envelope: envelope, appSecret: app.appSecret)
+    }
+
+    private func verifySignature(_ envelope: JSONObject, app: AppCredential) throws {
+        var unsigned = envelope
+        unsigned["cainfo"] = nil
+        let profile = gateway.configuration.envelopeProfile
+        let text = HSESignString.build(envelope: unsigned, appSecret: app.appSecret)
+        let cainfo = envelope["cainfo"]?.stringValue ?? ""
+        guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
+            throw Problem(status: 500, code: "APP_KEY_INVALID", rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
+        }
+        let signature = [UInt8](base64: cainfo) ?? []
+        let verifier = SM2Verifier(publicKey: publicKey, signerID: profile.signerIDBytes(appSecret: app.appSecret), encoding: profile.signatureEncoding)
+        if verifier.verify(signature, for: Array(text.utf8)) { return }
+        var diagnosis: [String] = []
+        if gateway.configuration.diagnoseSignatures {
+            diagnosis = FSISignatureDiagnosis.diagnose(unsigned: unsigned, signature: signature, publicKey: publicKey, app: app, profile: profile)
+        }
+        throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
+                      detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
+                      expected: "base64 of the raw 64-byte r‖s SM3-with-SM2 signature (ID 1234567812345678) of signString",
+                      actual: "\(signature.count) bytes", signString: text, diagnosis: diagnosis)
+    }
+
+    static func requireSignIn(_ request: FSIRequest, store: any StoreReading, now: Date, policy: PolicyProfile) throws {
+        guard !request.signNo.isEmpty else {
+            throw DomainError(.init("SIGN_NO_MISSING"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+                              "sign_no is empty: sign in with 9001 first and send its sign_no on every later request")
+        }
+        guard let signIn = try store.signIn(signNo: request.signNo), signIn.institutionCode == request.institutionCode else {
+            throw DomainError(.init("SIGN_NO_UNKNOWN"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+                              "sign_no \(request.signNo) was not issued to \(request.institutionCode) by 9001 sign-in", actual: request.signNo)
+        }
+        guard now.timeIntervalSince(signIn.signedInAt) <= TimeInterval(policy.signInLifetimeSeconds) else {
+            throw DomainError(.init("SIGN_NO_EXPIRED"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+                              "sign_no \(request.signNo) was issued at \(Timestamps.fsi(signIn.signedInAt)) and is valid for \(policy.signInLifetimeSeconds) s; sign in again with 9001")
+        }
+    }
+
+    /// The FSI response, signed by the platform in `cainfo` the same way.
+    private func respond(output: JSONValue, to request: FSIRequest, now: Date) throws -> Response {
+        let app = request.appSecret
+        var envelope = JSONObject([
+            .init(key: "infcode", value: .integer(0)),
+            .init(key: "inf_refmsgid", value: .string(String(request.institutionCode.prefix(6).filter(\.isNumber)) + Timestamps.compact(now) + TokenGenerator.digits(8))),
+            .init(key: "refmsg_time", value: .string(Timestamps.fsi(now))),
+            .init(key: "respond_time", value: .string(Timestamps.fsi(now))),
+            .init(key: "err_msg", value: .string("")),
+            .init(key: "warn_msg", value: .string("")),
+            .init(key: "output", value: output),
+            .init(key: "signtype", value: .string("SM2")),
+        ])
+        let profile = gateway.configuration.envelopeProfile
+        let text = HSESignString.build(envelope: envelope, appSecret: app)
+        let signature = try gateway.configuration.platformKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: app))
+        envelope["cainfo"] = .string(signature.encoded(profile.signatureEncoding).base64)
+        return JSONResponse.make(.object(envelope))
+    }
+}
+
+/// An authenticated FSI request.
+struct FSIRequest: Sendable {
+    let infno: String
+    let msgid: String
+    let institutionCode: String
+    let signNo: String
+    let operatorCode: String
+    let input: Fields
+    let envelope: JSONObject
+    var appSecret: String = ""
+}
+
+/// On a bad `cainfo`, tries the mistakes hospital SDKs make to say which one was made.
+enum FSISignatureDiagnosis {
+    static func diagnose(unsigned: JSONObject, signature: [UInt8], publicKey: SM2.PublicKey, app: AppCredential, profile: HSEProfile) -> [String] {
+        var findings: [String] = []
+        let ids: [(String, [UInt8])] = [("the default ID 1234567812345678", SM2.defaultSignerID), ("the appSecret as signer ID", Array(app.appSecret.utf8)), ("an empty signer ID", [])]
+        let encodings: [(String, SignatureEncoding)] = [("raw r‖s", .raw), ("DER", .der)]
+        let variants: [(String, HSESignString.Variant)] = [
+            ("the canonical string", []), ("keys not sorted", .unsortedKeys), ("numbers not written as strings", .numbersNotStringified),
+            ("empty values kept", .emptyValuesKept), ("no &key=appSecret appended", .secretNotAppended),
+        ]
+        for (variantName, variant) in variants {
+            let text = Array(HSESignString.build(envelope: unsigned, appSecret: app.appSecret, variant: variant).utf8)
+            for (idName, id) in ids {
+                for (encodingName, encoding) in encodings {
+                    if SM2Verifier(publicKey: publicKey, signerID: id, encoding: encoding).verify(signature, for: text) {
+                        findings.append("cainfo verifies over \(variantName) signed with \(idName), \(encodingName) encoding; the profile wants the canonical string, ID \(profile.signerID.rawValue), \(profile.signatureEncoding) encoding")
+                    }
+                }
+            }
+        }
+        if findings.isEmpty {
+            findings.append("no known variation verifies: the request was signed with a different key than the one registered for \(app.institutionCode), or a member changed after signing")
+        }
+        return findings
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The FSI transactions, each: rules from YibaoCore, state through the store (inside the
+/// caller's transaction), an output node and a trace event.
+struct FSITransactions: Sendable {
+    let policy: PolicyProfile
+
+    func run(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        switch request.infno {
+        case "9001": return try signIn(request, store: store, now: now)
+        case "1101": return try personInfo(request, store: store, now: now)
+        case "2201": return try register(request, store: store, now: now)
+        case "2202": return try cancelRegistration(request, store: store, now: now)
+        default:
+            throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
+                              "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)
+        }
+    }
+
+    // MARK: 9001 sign-in
+
+    private func signIn(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let input = try Fields(in: request.input, "signIn")
+        let operatorNo = try input.string("opter_no", "the operator's number")
+        _ = try input.string("mac", "the terminal's MAC address")
+        _ = try input.string("ip", "the terminal's IP address")
+        guard try store.institution(code: request.institutionCode) != nil else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(request.institutionCode)")
+        }
+        let signIn = SignIn(signNo: TokenGenerator.digits(20), institutionCode: request.institutionCode, operatorNo: operatorNo, signedInAt: now)
+        try store.save(signIn)
+        let output: JSONValue = .object(["signinoutb": .object([
+            "sign_time": .string(Timestamps.fsi(now)),
+            "sign_no": .string(signIn.signNo),
+        ])])
+        return (output, TraceEvent(at: now, kind: "fsi.9001", actor: request.institutionCode, subject: operatorNo, payload: ["msgid": request.msgid]))
+    }
+
+    // MARK: 1101 person info
+
+    private func personInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let medium = try IdentityMedium.parse(try data.optionalString("mdtrt_cert_type"), pointer: data.path("mdtrt_cert_type"))
+        let certNo = try data.string("mdtrt_cert_no", medium == .eVoucher ? "the ecToken" : medium == .residentID ? "the resident ID number" : "the social-security card number")
+        let person = try identify(medium: medium, certNo: certNo, transaction: "1101", businessTypes: [], data: data,
+                                  institution: request.institutionCode, store: store, now: now)
+        if let name = try data.optionalString("psn_name"), name != person.name {
+            throw DomainError(.init("PERSON_NAME_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("psn_name"),
+                              "psn_name does not match the insured person identified by mdtrt_cert_no")
+        }
+        try person.requireRealName(pointer: data.path("mdtrt_cert_no"))
+        let today = Timestamps.day(now)
+        let output: JSONValue = .object([
+            "baseinfo": .object([
+                "psn_no": .string(person.psnNo),
+                "psn_cert_type": .string(person.psnCertType),
+                "certno": .string(person.certno),
+                "psn_name": .string(person.name),
+                "gend": .string(person.gender),
+                "naty": .string(person.nationality),
+                "brdy": .string(person.birthDate),
+                "age": .number(String(person.age(on: today) ?? 0)),
+            ]),
+            "insuinfo": .array([.object([
+                "insuplc_admdvs": .string(person.insuplcAdmdvs),
+                "insutype": .string(person.insutype),
+                "balc": .number(Money.yuan(person.accountBalanceFen)),
+                "psn_type": .string(person.psnType),
+                "psn_insu_stas": .string(person.insuranceStatus),
+                "psn_insu_date": .string(person.insuredSince),
+                "cvlserv_flag": .string(person.civilServant ? "1" : "0"),
+                "emp_name": .string(person.employer),
+                "paus_insu_date": .string(""),
+            ])]),
+            "idetinfo": .array([]),
+        ])
+        return (output, TraceEvent(at: now, kind: "fsi.1101", actor: request.institutionCode, subject: person.psnNo,
+                                   payload: ["msgid": request.msgid, "mdtrt_cert_type": medium.rawValue]))
+    }
+
+    // MARK: 2201 registration
+
+    private func register(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        let institution = try authorise(request.institutionCode, store: store, now: now)
+        let psnNo = try data.string("psn_no")
+        let insutype = try data.string("insutype")
+        let beginTime = try data.string("begntime")
+        guard Timestamps.parseFSI(beginTime) != nil else {
+            throw DomainError.invalidValue(data.path("begntime"), "begntime must be yyyy-MM-dd HH:mm:ss", expected: "yyyy-MM-dd HH:mm:ss", actual: beginTime)
+        }
+        let medium = try IdentityMedium.parse(try data.optionalString("mdtrt_cert_type"), pointer: data.path("mdtrt_cert_type"))
+        let certNo = try data.string("mdtrt_cert_no")
+        let iptOtpNo = try data.string("ipt_otp_no", "the hospital's outpatient number")
+        let doctorCode = try data.string("atddr_no", "the attending doctor's code")
+        let doctorName = try data.string("dr_name")
+        let deptCode = try data.string("dept_code")
+        let deptName = try data.string("dept_name")
+        let caty = try data.string("caty", "the clinical subject code")
+
+        guard let registered = try store.person(psnNo: psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)", actual: psnNo)
+        }
+        let person = try identify(medium: medium, certNo: certNo, transaction: "2201", businessTypes: [.registration], data: data,
+                                  institution: request.institutionCode, store: store, now: now)
+        guard person.psnNo == registered.psnNo else {
+            throw DomainError(.init("PERSON_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
+                              "mdtrt_cert_no identifies another person than psn_no", expected: psnNo, actual: person.psnNo)
+        }
+        try person.requireRealName(pointer: data.path("psn_no"))
+        try person.requireInsured(pointer: data.path("psn_no"))
+        try person.requireInternetPaymentAllowed(pointer: data.path("psn_no"))
+        guard insutype == person.insutype else {
+            throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype), not \(insutype)", expected: person.insutype, actual: insutype)
+        }
+        guard institution.subjects.contains(caty) else {
+            throw DomainError(.init("SUBJECT_NOT_REGISTERED"), .forbidden, rule: .sc2, pointer: data.path("caty"),
+                              "online services stay within the institution's registered subjects; \(institution.code) is registered for \(institution.subjects.joined(separator: ", "))",
+                              expected: institution.subjects.joined(separator: " | "), actual: caty)
+        }
+        guard let doctor = try store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
+            throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("atddr_no"),
+                              "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
+        }
+        do { try doctor.checkInternetDoctor(at: now) } catch var error as DomainError {
+            error.pointer = data.path("atddr_no")
+            throw error
+        }
+        let registration = Registration(mdtrtId: String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14), psnNo: psnNo,
+                                        institutionCode: institution.code, insutype: insutype, iptOtpNo: iptOtpNo, beginTime: beginTime,
+                                        medium: medium, doctorCode: doctorCode, doctorName: doctorName, deptCode: deptCode,
+                                        deptName: deptName, caty: caty, registeredAt: now)
+        try store.save(registration)
+        let output: JSONValue = .object(["data": .object([
+            "mdtrt_id": .string(registration.mdtrtId),
+            "psn_no": .string(psnNo),
+            "ipt_otp_no": .string(iptOtpNo),
+            "exp_content": .string(""),
+        ])])
+        return (output, TraceEvent(at: now, kind: "fsi.2201", actor: institution.code, subject: registration.mdtrtId,
+                                   payload: ["msgid": request.msgid, "psn_no": psnNo, "atddr_no": doctorCode, "mdtrt_cert_type": medium.rawValue]))
+    }
+
+    // MARK: 2202 cancel registration
+
+    private func cancelRegistration(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let psnNo = try data.string("psn_no")
+        let mdtrtId = try data.string("mdtrt_id")
+        let iptOtpNo = try data.string("ipt_otp_no")
+        guard var registration = try store.registration(mdtrtId: mdtrtId) else {
+            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"), "no visit \(mdtrtId)", actual: mdtrtId)
+        }
+        guard registration.iptOtpNo == iptOtpNo else {
+            throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)
+        }
+        try registration.cancel(psnNo: psnNo, institution: request.institutionCode, at: now)
+        try store.save(registration)
+        return (.object([:]), TraceEvent(at: now, kind: "fsi.2202", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "psn_no": psnNo]))
+    }
+
+    // MARK: Shared checks
+
+    /// AG-1 (and AG-5 through the cascade): the institution may serve Internet+ business.
+    @discardableResult
+    private func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
+        guard let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(code)")
+        }
+        try institution.authoriseInternetPlus(at: now)
+        return institution
+    }
+
+    /// Finds the person behind an identity medium (ID-4); an ecToken is spent for `transaction` (ID-2).
+    private func identify(medium: IdentityMedium, certNo: String, transaction: String, businessTypes: Set<BusinessType>, data: Fields,
+                          institution: String, store: any StoreWriting, now: Date) throws -> InsuredPerson {
+        let pointer = data.path("mdtrt_cert_no")
+        switch medium {
+        case .eVoucher:
+            guard var token = try store.ecToken(certNo) else {
+                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
+                                  "mdtrt_cert_no is not an ecToken issued by this platform; scan the patient's e-voucher QR code (ec.query) to get one")
+            }
+            try token.redeem(transaction: transaction, businessTypes: businessTypes, institution: institution, at: now, pointer: pointer)
+            try store.save(token)
+            guard let person = try store.person(psnNo: token.psnNo) else {
+                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "the token's person no longer exists")
+            }
+            return person
+        case .residentID:
+            guard let person = try store.person(certno: certNo) else {
+                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this resident ID number")
+            }
+            return person
+        case .socialSecurityCard:
+            guard let person = try store.person(socialSecurityCardNo: certNo) else {
+                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this social-security card")
+            }
+            return person
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import YibaoCore
+import YibaoStore
+
+/// A fixture: institutions, practitioners, agreement histories, insured persons, prior offline
+/// visits and app credentials, loaded through the same rules as the admin API (agreements go
+/// through their state machine step by step). `fixtures/demo.json` is the demo one.
+public struct Fixture: Codable, Sendable {
+    public var description: String?
+    public var institutions: [InstitutionInput]
+    public var practitioners: [PractitionerInput]
+    public var agreements: [AgreementScript]
+    public var persons: [PersonInput]
+    public var offlineVisits: [OfflineVisit]
+    public var apps: [AppCredential]
+
+    public init(description: String? = nil, institutions: [InstitutionInput] = [], practitioners: [PractitionerInput] = [],
+                agreements: [AgreementScript] = [], persons: [PersonInput] = [], offlineVisits: [OfflineVisit] = [], apps: [AppCredential] = []) {
+        self.description = description
+        self.institutions = institutions
+        self.practitioners = practitioners
+        self.agreements = agreements
+        self.persons = persons
+        self.offlineVisits = offlineVisits
+        self.apps = apps
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        institutions = try c.decodeIfPresent([InstitutionInput].self, forKey: .institutions) ?? []
+        practitioners = try c.decodeIfPresent([PractitionerInput].self, forKey: .practitioners) ?? []
+        agreements = try c.decodeIfPresent([AgreementScript].self, forKey: .agreements) ?? []
+        persons = try c.decodeIfPresent([PersonInput].self, forKey: .persons) ?? []
+        offlineVisits = try c.decodeIfPresent([OfflineVisit].self, forKey: .offlineVisits) ?? []
+        apps = try c.decodeIfPresent([AppCredential].self, forKey: .apps) ?? []
+    }
+
+    /// Decodes a fixture (ISO 8601 dates with offsets).
+    public static func decode(_ data: Data) throws -> Fixture {
+        try AdminCoding.decoder.decode(Fixture.self, from: data)
+    }
+}
+
+/// An institution as registered by the agency (no agreements: those come by steps).
+public struct InstitutionInput: Codable, Sendable {
+    public var code: String
+    public var name: String
+    public var kind: InstitutionKind
+    public var admdvs: String
+    public var subjects: [String]?
+    public var capabilities: [Capability]?
+    public var onDishonestyList: Bool?
+
+    var institution: Institution {
+        Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
+                    onDishonestyList: onDishonestyList ?? false)
+    }
+}
+
+/// A practitioner; `certificatePem` (or `certificate`, a path the CLI resolves under certs/) is
+/// verified against the platform's trusted roots before the practitioner is accepted.
+public struct PractitionerInput: Codable, Sendable {
+    public var code: String
+    public var name: String
+    public var role: PractitionerRole
+    public var institutionCode: String
+    public var qualificationNo: String?
+    /// yyyy-MM-dd.
+    public var independentPracticeSince: String?
+    public var licensed: Bool?
+    public var certificate: String?
+    public var certificatePem: String?
+}
+
+/// An insured person; omitted members take the defaults of ``InsuredPerson``.
+public struct PersonInput: Codable, Sendable {
+    public var psnNo: String
+    public var certno: String
+    public var name: String
+    public var gender: String
+    public var birthDate: String
+    public var insutype: String
+    public var insuplcAdmdvs: String
+    public var psnType: String?
+    public var employer: String?
+    public var accountBalanceFen: Int64?
+    public var insuranceStatus: String?
+    public var insuredSince: String?
+    public var civilServant: Bool?
+    public var realNameVerified: Bool?
+    public var voucherActivated: Bool?
+    public var internetPaymentSuspended: Bool?
+    public var socialSecurityCardNo: String?
+    public var note: String?
+
+    var person: InsuredPerson {
+        InsuredPerson(psnNo: psnNo, certno: certno, name: name, gender: gender, birthDate: birthDate, insutype: insutype,
+                      insuplcAdmdvs: insuplcAdmdvs, psnType: psnType ?? "11", employer: employer ?? "", accountBalanceFen: accountBalanceFen ?? 0,
+                      insuranceStatus: insuranceStatus ?? "1", insuredSince: insuredSince ?? "2015-01-01", civilServant: civilServant ?? false,
+                      realNameVerified: realNameVerified ?? true, voucherActivated: voucherActivated ?? false,
+                      internetPaymentSuspended: internetPaymentSuspended ?? false, socialSecurityCardNo: socialSecurityCardNo)
+    }
+}
+
+/// The steps of one agreement's life, in order.
+public struct AgreementScript: Codable, Sendable {
+    public var institution: String
+    public var kind: AgreementKind
+    public var steps: [AgreementStep]
+}
+
+/// One agency action on an agreement (the admin API's body, and a fixture step).
+public struct AgreementStep: Codable, Sendable {
+    public enum Action: String, Codable, Sendable, CaseIterable {
+        case apply, accept, requestSupplement, supplement, evaluate, sign, suspend, resume, terminate, withdraw, recordViolation
+    }
+    public var action: Action
+    /// When it happens; the gateway's clock when omitted.
+    public var at: Date?
+    public var materials: [String]?
+    public var passed: Bool?
+    public var reasons: [String]?
+    public var termStart: Date?
+    public var termEnd: Date?
+    public var reason: String?
+    public var trigger: TerminationTrigger?
+    public var note: String?
+
+    public init(action: Action, at: Date? = nil, materials: [String]? = nil, passed: Bool? = nil, reasons: [String]? = nil,
+                termStart: Date? = nil, termEnd: Date? = nil, reason: String? = nil, trigger: TerminationTrigger? = nil, note: String? = nil) {
+        self.action = action
+        self.at = at
+        self.materials = materials
+        self.passed = passed
+        self.reasons = reasons
+        self.termStart = termStart
+        self.termEnd = termEnd
+        self.reason = reason
+        self.trigger = trigger
+        self.note = note
+    }
+
+    /// Applies this step to `institution` through the core state machine.
+    func apply(to institution: inout Institution, kind: AgreementKind, staff: [Practitioner], now: Date, policy: PolicyProfile) throws {
+        let at = self.at ?? now
+        let calendar = policy.calendar
+        let rules = policy.agreements
+        switch action {
+        case .apply: try institution.apply(kind, at: at, policy: rules)
+        case .accept: try institution.accept(kind, at: at, calendar: calendar, policy: rules)
+        case .requestSupplement:
+            try institution.requestSupplement(kind, materials: materials ?? [], at: at, calendar: calendar, policy: rules)
+        case .supplement: try institution.supplement(kind, at: at, calendar: calendar, policy: rules)
+        case .evaluate:
+            guard let passed else { throw DomainError.missing("/passed", "\"passed\" (true or false)") }
+            try institution.evaluate(kind, passed: passed, reasons: reasons ?? [], at: at, calendar: calendar, policy: rules)
+        case .sign:
+            guard let termStart else { throw DomainError.missing("/termStart", "\"termStart\" (ISO 8601)") }
+            guard let termEnd else { throw DomainError.missing("/termEnd", "\"termEnd\" (ISO 8601)") }
+            try institution.signAgreement(kind, termStart: termStart, termEnd: termEnd, at: at, staff: staff, calendar: calendar, policy: rules)
+        case .suspend:
+            guard let reason, !reason.isEmpty else { throw DomainError.missing("/reason", "\"reason\" (why the agreement is suspended)") }
+            try institution.suspend(kind, reason: reason, at: at, policy: rules)
+        case .resume: try institution.resume(kind, at: at)
+        case .terminate:
+            guard let trigger else {
+                throw DomainError.missing("/trigger", "\"trigger\" (\(TerminationTrigger.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            try institution.terminate(kind, trigger: trigger, at: at, policy: rules, note: note ?? reason ?? "")
+        case .withdraw: try institution.withdraw(kind, at: at, note: note ?? "", calendar: calendar)
+        case .recordViolation: institution.recordViolation(note ?? reason ?? "", at: at)
+        }
+    }
+}
+
+/// JSON coding of the admin API: ISO 8601 dates with an offset.
+enum AdminCoding {
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            let formatter = ISO8601DateFormatter()
+            if let date = formatter.date(from: text) { return date }
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: text) { return date }
+            if let day = Timestamps.parseDay(text) { return day }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an ISO 8601 date-time (e.g. 2026-11-23T09:00:00+08:00)")
+        }
+        return decoder
+    }
+}

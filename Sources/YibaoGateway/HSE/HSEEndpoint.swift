@@ -1,0 +1,172 @@
+import Foundation
+import Hummingbird
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// HSE envelope services (`POST /hse/{service}`): the e-voucher QR query `ec.query` and the
+/// wallet authorisation exchange `ec.payAuth`. Requests and answers are sealed envelopes
+/// (docs/ENVELOPE.md); refusals are problem+json.
+struct HSEEndpoint: Sendable {
+    static let services = ["ec.query", "ec.payAuth"]
+    let gateway: Gateway
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/hse/:service") { request, context in
+            let service = try context.parameters.require("service")
+            return try await handle(service: service, bytes: try await request.bodyBytes())
+        }
+    }
+
+    func handle(service: String, bytes: [UInt8]) async throws -> Response {
+        let now = await gateway.clock.now()
+        var actor = "?"
+        do {
+            guard Self.services.contains(service) else {
+                throw Problem(status: 404, code: "SERVICE_UNKNOWN", rule: Rule.protocolEnvelope.rawValue, pointer: "",
+                              detail: "no HSE service \(service); offered: \(Self.services.joined(separator: ", "))", actual: service)
+            }
+            let appId = (try? JSONValue.parse(bytes))?.objectValue?["appId"]?.stringValue ?? ""
+            guard !appId.isEmpty else {
+                throw Problem(status: 400, code: "ENV_MISSING_FIELD", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
+                              detail: "the envelope must be a JSON object with an appId")
+            }
+            guard let app = try await gateway.store.read({ try $0.app(appId: appId) }) else {
+                throw Problem(status: 401, code: "ENV_UNKNOWN_APPID", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
+                              detail: "appId \(appId) is not registered with this platform", actual: appId)
+            }
+            actor = app.institutionCode
+            let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile)
+            let peer = try SM2.PublicKey(base64: app.publicKey)
+            let opened: HSEOpened
+            switch envelope.open(bytes, peerPublicKey: peer, now: now, diagnose: gateway.configuration.diagnoseSignatures) {
+            case .success(let value): opened = value
+            case .failure(let failure): throw Problem(failure)
+            }
+            guard case .object(let object)? = opened.data else {
+                throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
+                              detail: "the business data of \(service) must be a JSON object")
+            }
+            let signData = opened.envelope["signData"]?.stringValue ?? ""
+            let services = HSEServices(policy: gateway.configuration.policy)
+            let output = try await gateway.store.write { store -> JSONValue in
+                guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
+                    throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
+                                      "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
+                }
+                let (output, event) = try services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
+                try store.appendTrace(event)
+                return output
+            }
+            let sealed = try envelope.sealResponse(data: output, privateKey: gateway.configuration.platformKey, timestamp: now)
+            return JSONResponse.make(.object(sealed))
+        } catch var problem as Problem {
+            problem.envelope = .hse
+            await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
+            throw problem
+        } catch let error as DomainError {
+            var problem = Problem(error)
+            problem.envelope = .hse
+            await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
+            throw problem
+        }
+    }
+}
+
+/// The HSE services' rules.
+struct HSEServices: Sendable {
+    let policy: PolicyProfile
+
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        switch service {
+        case "ec.query": return try ecQuery(data, institution: institution, store: store, now: now)
+        default: return try payAuth(data, institution: institution, store: store, now: now)
+        }
+    }
+
+    /// 电子凭证码查询: the institution scans the patient's QR code for a business and gets a bound ecToken.
+    private func ecQuery(_ data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let qrText = try data.string("qrCode", "the content of the patient's e-voucher QR code")
+        let businessText = try data.oneOf("businessType", BusinessType.allCases.map(\.rawValue), rule: .id2)
+        let business = BusinessType(rawValue: businessText)!
+        let orgId = try data.string("orgId", "the scanning institution's fixmedins_code")
+        guard orgId == institution else {
+            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgId"),
+                              "orgId must be the institution of the appId that sealed the request", expected: institution, actual: orgId)
+        }
+        try authorise(institution, store: store, now: now)
+        guard var qr = try store.qrCode(qrText) else {
+            throw DomainError(.init("QRCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
+                              "this is not a QR code issued by an authorised e-voucher channel")
+        }
+        try qr.scan(by: institution, at: now, pointer: data.path("qrCode"))
+        guard let person = try store.person(psnNo: qr.psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
+        }
+        try person.requireRealName(pointer: data.path("qrCode"))
+        let token = ECToken(token: TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, businessType: business, institutionCode: institution,
+                            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.vouchers.ecTokenLifetimeSeconds)))
+        try store.save(qr)
+        try store.save(token)
+        let output: JSONValue = .object([
+            "userName": .string(person.name),
+            "idNo": .string(person.certno),
+            "idType": .string(person.psnCertType),
+            "insuOrg": .string(person.insuplcAdmdvs),
+            "ecIndexNo": .string(ECIndex.number(for: person)),
+            "ecToken": .string(token.token),
+            "authNo": .string(TokenGenerator.digits(16)),
+            "businessType": .string(business.rawValue),
+            "expireTime": .string(Timestamps.fsi(token.expiresAt)),
+        ])
+        return (output, TraceEvent(at: now, kind: "hse.ec.query", actor: institution, subject: person.psnNo,
+                                   payload: ["businessType": business.rawValue, "ecToken": String(token.token.prefix(8)) + "…"]))
+    }
+
+    /// The wallet authorisation: exchanges the patient's authCode for a single-use payAuthNo.
+    private func payAuth(_ data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let authCode = try data.string("authCode", "the authorisation code the wallet returned")
+        let orgCodg = try data.string("orgCodg")
+        guard orgCodg == institution else {
+            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgCodg"),
+                              "orgCodg must be the institution of the appId that sealed the request", expected: institution, actual: orgCodg)
+        }
+        try authorise(institution, store: store, now: now)
+        guard var authorisation = try store.walletAuthorisation(authCode: authCode) else {
+            throw DomainError(.init("AUTHCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("authCode"),
+                              "this authorisation code was not issued by an authorised wallet channel")
+        }
+        try authorisation.exchange(by: institution, payAuthNo: "AUTH" + TokenGenerator.digits(24), at: now, policy: policy.vouchers, pointer: data.path("authCode"))
+        guard let person = try store.person(psnNo: authorisation.psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")
+        }
+        try person.requireRealName(pointer: data.path("authCode"))
+        try person.requireInternetPaymentAllowed(pointer: data.path("authCode"))
+        try store.save(authorisation)
+        let output: JSONValue = .object([
+            "payAuthNo": .string(authorisation.payAuthNo ?? ""),
+            "psnNo": .string(person.psnNo),
+            "userName": .string(person.name),
+            "idNo": .string(person.certno),
+            "idType": .string(person.psnCertType),
+            "insuOrg": .string(person.insuplcAdmdvs),
+            "expireTime": .string(authorisation.payAuthNoExpiresAt.map(Timestamps.fsi) ?? ""),
+        ])
+        return (output, TraceEvent(at: now, kind: "hse.ec.payAuth", actor: institution, subject: person.psnNo, payload: [:]))
+    }
+
+    private func authorise(_ code: String, store: any StoreReading, now: Date) throws {
+        guard let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
+        }
+        try institution.authoriseInternetPlus(at: now)
+    }
+}
+
+/// 电子凭证索引号 — a stable, non-identifying index of a person's voucher.
+enum ECIndex {
+    static func number(for person: InsuredPerson) -> String {
+        let digest = (try? SM3.hash("ecIndex:" + person.psnNo)) ?? []
+        return Hex.encode(digest.prefix(16), uppercase: true)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+
+/// Everything a gateway needs besides its store. Defaults are the dev set-up: the dev PKI in
+/// `certs/`, the `nhsa-2.0` profiles.
+public struct GatewayConfiguration: Sendable {
+    /// The platform's SM2 signing key: signs every response and countersignature.
+    public var platformKey: SM2.PrivateKey
+    /// Envelope settings (signer ID, signature encoding, hex case, timestamp window).
+    public var envelopeProfile: HSEProfile
+    /// Policy settings (token lifetimes, agreement deadlines, calendar, FSI time window).
+    public var policy: PolicyProfile
+    /// Bearer token of the admin API.
+    public var adminToken: String
+    /// Authorised e-voucher channels (ID-2): channel id → bearer token.
+    public var channels: [String: String]
+    /// Trust anchors and intermediates for practitioners' certificates.
+    public var trustedRoots: [Certificate]
+    public var intermediates: [Certificate]
+    public var revocationLists: [CertificateRevocationList]
+    /// Allows `POST /__clock/advance` (tests and demos only).
+    public var testClock: Bool
+    /// On a bad signature, try the known SDK mistakes to say which one was made (~40 extra SM2
+    /// verifications per failure). On by default: this is a developer tool.
+    public var diagnoseSignatures: Bool
+
+    public init(platformKey: SM2.PrivateKey, envelopeProfile: HSEProfile = .nhsa20, policy: PolicyProfile = .nhsa20,
+                adminToken: String, channels: [String: String], trustedRoots: [Certificate] = [], intermediates: [Certificate] = [],
+                revocationLists: [CertificateRevocationList] = [], testClock: Bool = false, diagnoseSignatures: Bool = true) {
+        self.platformKey = platformKey
+        self.envelopeProfile = envelopeProfile
+        self.policy = policy
+        self.adminToken = adminToken
+        self.channels = channels
+        self.trustedRoots = trustedRoots
+        self.intermediates = intermediates
+        self.revocationLists = revocationLists
+        self.testClock = testClock
+        self.diagnoseSignatures = diagnoseSignatures
+    }
+}
+
+/// The gateway's clock: the wall clock plus an offset that `POST /__clock/advance` moves
+/// (only when the gateway was started with a test clock), so tests never wait in real time.
+public actor GatewayClock {
+    private var offset: TimeInterval = 0
+    private let base: any WallClock
+
+    public init(base: any WallClock = SystemWallClock()) { self.base = base }
+
+    public func now() -> Date { base.now().addingTimeInterval(offset) }
+
+    /// Moves the clock forward by `seconds` and returns the new time.
+    public func advance(by seconds: TimeInterval) -> Date {
+        offset += seconds
+        return now()
+    }
+}

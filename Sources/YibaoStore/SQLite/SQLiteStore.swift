@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+import YibaoCore
+
+/// The embedded default store: one SQLite file in WAL mode (GRDB `DatabasePool`), schema by
+/// migrations. Domain records are kept as JSON documents beside the columns they are looked up by.
+public final class SQLiteStore: GatewayStore {
+    private let pool: DatabasePool
+    /// Where the database file is.
+    public let path: String
+
+    /// Opens (creating if needed) `path` and migrates it to the current schema.
+    /// - Parameter readOnly: open without writing (for `yibao trace verify`); no migration.
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(5)
+        configuration.label = "yibao"
+        if !readOnly {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        if !readOnly { try Self.migrator.migrate(pool) }
+    }
+
+    /// Opens `data-dir/yibao.sqlite`.
+    public convenience init(dataDirectory: String, readOnly: Bool = false) throws {
+        try self.init(path: (dataDirectory as NSString).appendingPathComponent("yibao.sqlite"), readOnly: readOnly)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteSession(db: db)) }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) throws -> T) async throws -> T {
+        try await pool.write { db in try body(SQLiteSession(db: db)) }
+    }
+
+    /// The journal mode SQLite reports (`wal` for a writable store).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(sql: """
+                CREATE TABLE persons (psn_no TEXT PRIMARY KEY, certno TEXT NOT NULL UNIQUE, card_no TEXT, doc TEXT NOT NULL);
+                CREATE INDEX persons_card ON persons(card_no);
+                CREATE TABLE institutions (code TEXT PRIMARY KEY, doc TEXT NOT NULL);
+                CREATE TABLE apps (app_id TEXT PRIMARY KEY, institution_code TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+                CREATE TABLE practitioners (code TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX practitioners_institution ON practitioners(institution_code);
+                CREATE TABLE offline_visits (id INTEGER PRIMARY KEY AUTOINCREMENT, psn_no TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX offline_visits_person ON offline_visits(psn_no);
+                CREATE TABLE qr_codes (code TEXT PRIMARY KEY, doc TEXT NOT NULL);
+                CREATE TABLE ec_tokens (token TEXT PRIMARY KEY, doc TEXT NOT NULL);
+                CREATE TABLE wallet_authorisations (auth_code TEXT PRIMARY KEY, pay_auth_no TEXT UNIQUE, doc TEXT NOT NULL);
+                CREATE TABLE registrations (mdtrt_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL, institution_code TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE TABLE sign_ins (sign_no TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE TABLE nonces (scope TEXT NOT NULL, value TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (scope, value));
+                CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE trace (
+                    seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL,
+                    subject TEXT NOT NULL, outcome TEXT NOT NULL, payload TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                -- The trace is append-only: the database itself refuses changes and deletions.
+                CREATE TRIGGER trace_no_update BEFORE UPDATE ON trace BEGIN SELECT RAISE(ABORT, 'the trace is append-only'); END;
+                CREATE TRIGGER trace_no_delete BEFORE DELETE ON trace BEGIN SELECT RAISE(ABORT, 'the trace is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}
+
+/// Reads and writes on one GRDB connection, inside the transaction GRDB opened.
+struct SQLiteSession: StoreWriting {
+    let db: Database
+
+
+    private func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    private func one<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments) throws -> T? {
+        guard let text = try String.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        return try decode(type, text)
+    }
+
+    private func all<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+        try String.fetchAll(db, sql: sql, arguments: arguments).map { try decode(type, $0) }
+    }
+
+    // MARK: Reading
+
+    func person(psnNo: String) throws -> InsuredPerson? { try one(InsuredPerson.self, "SELECT doc FROM persons WHERE psn_no = ?", [psnNo]) }
+    func person(certno: String) throws -> InsuredPerson? { try one(InsuredPerson.self, "SELECT doc FROM persons WHERE certno = ?", [certno]) }
+    func person(socialSecurityCardNo: String) throws -> InsuredPerson? {
+        try one(InsuredPerson.self, "SELECT doc FROM persons WHERE card_no = ?", [socialSecurityCardNo])
+    }
+    func persons() throws -> [InsuredPerson] { try all(InsuredPerson.self, "SELECT doc FROM persons ORDER BY psn_no") }
+    func institution(code: String) throws -> Institution? { try one(Institution.self, "SELECT doc FROM institutions WHERE code = ?", [code]) }
+    func institutions() throws -> [Institution] { try all(Institution.self, "SELECT doc FROM institutions ORDER BY code") }
+    func app(appId: String) throws -> AppCredential? { try one(AppCredential.self, "SELECT doc FROM apps WHERE app_id = ?", [appId]) }
+    func app(institutionCode: String) throws -> AppCredential? {
+        try one(AppCredential.self, "SELECT doc FROM apps WHERE institution_code = ?", [institutionCode])
+    }
+    func practitioner(code: String) throws -> Practitioner? { try one(Practitioner.self, "SELECT doc FROM practitioners WHERE code = ?", [code]) }
+    func practitioners(institutionCode: String) throws -> [Practitioner] {
+        try all(Practitioner.self, "SELECT doc FROM practitioners WHERE institution_code = ? ORDER BY code", [institutionCode])
+    }
+    func offlineVisits(psnNo: String) throws -> [OfflineVisit] {
+        try all(OfflineVisit.self, "SELECT doc FROM offline_visits WHERE psn_no = ? ORDER BY id", [psnNo])
+    }
+    func qrCode(_ code: String) throws -> VoucherQRCode? { try one(VoucherQRCode.self, "SELECT doc FROM qr_codes WHERE code = ?", [code]) }
+    func ecToken(_ token: String) throws -> ECToken? { try one(ECToken.self, "SELECT doc FROM ec_tokens WHERE token = ?", [token]) }
+    func walletAuthorisation(authCode: String) throws -> WalletAuthorisation? {
+        try one(WalletAuthorisation.self, "SELECT doc FROM wallet_authorisations WHERE auth_code = ?", [authCode])
+    }
+    func walletAuthorisation(payAuthNo: String) throws -> WalletAuthorisation? {
+        try one(WalletAuthorisation.self, "SELECT doc FROM wallet_authorisations WHERE pay_auth_no = ?", [payAuthNo])
+    }
+    func registration(mdtrtId: String) throws -> Registration? {
+        try one(Registration.self, "SELECT doc FROM registrations WHERE mdtrt_id = ?", [mdtrtId])
+    }
+    func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
+    func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+
+    func traceEntries(from: Int64, limit: Int) throws -> [TraceEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM trace WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [from, limit]).map(Self.entry)
+    }
+
+    func traceHead() throws -> TraceEntry? {
+        try Row.fetchOne(db, sql: "SELECT * FROM trace ORDER BY seq DESC LIMIT 1").map(Self.entry)
+    }
+
+    private static func entry(_ row: Row) -> TraceEntry {
+        TraceEntry(seq: row["seq"], atMillis: row["at"], kind: row["kind"], actor: row["actor"], subject: row["subject"],
+                   outcome: row["outcome"], payload: row["payload"], previousHash: row["prev_hash"], hash: row["hash"])
+    }
+
+    // MARK: Writing
+
+    func save(_ person: InsuredPerson) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO persons (psn_no, certno, card_no, doc) VALUES (?, ?, ?, ?)",
+                       arguments: [person.psnNo, person.certno, person.socialSecurityCardNo, try encode(person)])
+    }
+    func save(_ institution: Institution) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO institutions (code, doc) VALUES (?, ?)", arguments: [institution.code, try encode(institution)])
+    }
+    func save(_ app: AppCredential) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO apps (app_id, institution_code, doc) VALUES (?, ?, ?)",
+                       arguments: [app.appId, app.institutionCode, try encode(app)])
+    }
+    func save(_ practitioner: Practitioner) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO practitioners (code, institution_code, doc) VALUES (?, ?, ?)",
+                       arguments: [practitioner.code, practitioner.institutionCode, try encode(practitioner)])
+    }
+    func add(_ visit: OfflineVisit) throws {
+        try db.execute(sql: "INSERT INTO offline_visits (psn_no, doc) VALUES (?, ?)", arguments: [visit.psnNo, try encode(visit)])
+    }
+    func save(_ qrCode: VoucherQRCode) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO qr_codes (code, doc) VALUES (?, ?)", arguments: [qrCode.code, try encode(qrCode)])
+    }
+    func save(_ token: ECToken) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO ec_tokens (token, doc) VALUES (?, ?)", arguments: [token.token, try encode(token)])
+    }
+    func save(_ authorisation: WalletAuthorisation) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO wallet_authorisations (auth_code, pay_auth_no, doc) VALUES (?, ?, ?)",
+                       arguments: [authorisation.authCode, authorisation.payAuthNo, try encode(authorisation)])
+    }
+    func save(_ registration: Registration) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO registrations (mdtrt_id, psn_no, institution_code, doc) VALUES (?, ?, ?, ?)",
+                       arguments: [registration.mdtrtId, registration.psnNo, registration.institutionCode, try encode(registration)])
+    }
+    func save(_ signIn: SignIn) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO sign_ins (sign_no, institution_code, doc) VALUES (?, ?, ?)",
+                       arguments: [signIn.signNo, signIn.institutionCode, try encode(signIn)])
+    }
+    func setSetting(_ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    func recordNonce(scope: String, value: String, at: Date) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO nonces (scope, value, seen_at) VALUES (?, ?, ?)",
+                       arguments: [scope, value, Int64(at.timeIntervalSince1970 * 1000)])
+        return db.changesCount == 1
+    }
+
+    @discardableResult
+    func appendTrace(_ event: TraceEvent) throws -> TraceEntry {
+        let entry = try TraceEntry.next(after: try traceHead(), event: event)
+        try db.execute(sql: """
+            INSERT INTO trace (seq, at, kind, actor, subject, outcome, payload, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.seq, entry.atMillis, entry.kind, entry.actor, entry.subject, entry.outcome,
+                             entry.payload, entry.previousHash, entry.hash])
+        return entry
+    }
+}

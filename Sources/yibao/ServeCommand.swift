@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+import YibaoGateway
+import YibaoStore
+
+/// `yibao serve`: the reference platform on an embedded SQLite database.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the reference platform gateway (FSI, HSE, e-voucher channel, admin API).",
+        discussion: """
+        Data is kept in SQLite (WAL) under --data-dir; the demo fixture (fixtures/demo.json, \
+        credentials in certs/demo-credentials.json) is loaded on the first start only, so a \
+        restart keeps everything. The platform signs with certs/sm2/platform.key.pem.
+
+        Endpoints:
+          POST /fsi/api/rsfComIfsService/callService   FSI: 9001, 1101, 2201, 2202
+          POST /hse/ec.query, /hse/ec.payAuth          HSE envelopes (docs/ENVELOPE.md)
+          POST /channel/ec/qrcode, /channel/wallet/authorize, /channel/ec/activate   (channel token)
+          /admin/...                                   agency API (admin token)
+          GET  /public/institutions                    AG-10 public list
+        See docs/GATEWAY.md.
+        """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port: Int = 8080
+
+    @Option(name: .customLong("data-dir"), help: "Folder of the SQLite database.")
+    var dataDirectory: String = ".yibao"
+
+    @Option(help: "Fixture to load on the first start (default: fixtures/demo.json beside certs/).")
+    var fixture: String?
+
+    @Flag(name: .customLong("no-fixture"), help: "Start empty: do not load the demo fixture.")
+    var noFixture = false
+
+    @Flag(name: .customLong("test-clock"), help: "Allow POST /__clock/advance (tests and demos only).")
+    var testClock = false
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func run() async throws {
+        let certs = try workspace.certsDirectory()
+        let credentials = try workspace.credentials()
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock)
+        if !noFixture {
+            let path = fixture ?? ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
+            let loaded = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials))
+            FileHandle.standardOutput.write(Data((loaded ? "loaded fixture \(path)" : "data kept from the previous start (fixture not reloaded)").utf8 + [0x0A]))
+        }
+        let demo = credentials.institutions.first { $0.fixmedins_code == DemoCredentials.demoHospital }
+        let app = gateway.application(host: host, port: port) { bound in
+            FileHandle.standardOutput.write(Data("""
+            yibao gateway listening on http://\(host):\(bound)
+              data:        \((dataDirectory as NSString).appendingPathComponent("yibao.sqlite")) (SQLite, WAL)
+              profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
+              demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
+              keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
+              admin token: \(credentials.adminToken)\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N}" : "")
+            try:  yibao voucher issue      then  yibao call 1101 --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
+
+            """.utf8))
+        }
+        try await app.runService()
+    }
+}
+
+/// Builds a gateway from the dev workspace.
+enum GatewaySetup {
+    static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool) throws -> Gateway {
+        func file(_ name: String) throws -> String {
+            let path = (certs as NSString).appendingPathComponent(name)
+            guard let text = FileManager.default.contents(atPath: path) else { throw ValidationError("missing \(path)") }
+            return String(decoding: text, as: UTF8.self)
+        }
+        let platformKey = try SM2.PrivateKey(pemRepresentation: try file(credentials.platform.privateKeyPem))
+        var roots: [Certificate] = []
+        var intermediates: [Certificate] = []
+        var crls: [CertificateRevocationList] = []
+        for tree in ["sm2", "p256"] {
+            roots.append(try Certificate(pemRepresentation: try file("\(tree)/root.cert.pem")))
+            intermediates.append(try Certificate(pemRepresentation: try file("\(tree)/intermediate.cert.pem")))
+            crls.append(try CertificateRevocationList(pemRepresentation: try file("\(tree)/intermediate.crl.pem")))
+        }
+        let configuration = GatewayConfiguration(platformKey: platformKey, adminToken: credentials.adminToken,
+                                                 channels: [credentials.channel.id: credentials.channel.token],
+                                                 trustedRoots: roots, intermediates: intermediates, revocationLists: crls, testClock: testClock)
+        let store = try SQLiteStore(dataDirectory: dataDirectory)
+        return try Gateway(store: store, configuration: configuration)
+    }
+
+    /// Reads a fixture, resolving practitioner certificate paths under `certs` and adding the apps of `credentials`.
+    static func fixture(path: String, certs: String, credentials: DemoCredentials) throws -> Fixture {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("no fixture at \(path)") }
+        var fixture = try Fixture.decode(data)
+        for index in fixture.practitioners.indices {
+            if let relative = fixture.practitioners[index].certificate, fixture.practitioners[index].certificatePem == nil {
+                let file = (certs as NSString).appendingPathComponent(relative)
+                guard let pem = FileManager.default.contents(atPath: file) else { throw ValidationError("fixture names \(file), which does not exist") }
+                fixture.practitioners[index].certificatePem = String(decoding: pem, as: UTF8.self)
+                fixture.practitioners[index].certificate = nil
+            }
+        }
+        let codes = Set(fixture.institutions.map(\.code))
+        for entry in credentials.institutions where codes.contains(entry.fixmedins_code) && !fixture.apps.contains(where: { $0.appId == entry.appId }) {
+            fixture.apps.append(AppCredential(appId: entry.appId, appSecret: entry.appSecret, institutionCode: entry.fixmedins_code, publicKey: entry.publicKey))
+        }
+        return fixture
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+import YibaoGateway
+
+/// Where the dev certificates and the demo fixture are: `--certs`, else `./certs`, else the
+/// `certs/` of the checkout the binary was built in (found by walking up from the executable).
+struct WorkspaceOptions: ParsableArguments {
+    @Option(help: "Folder with the dev PKI and demo-credentials.json (default: ./certs, else the checkout's certs/).")
+    var certs: String?
+
+    func certsDirectory() throws -> String {
+        if let certs { return certs }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: "certs/\(DemoCredentials.fileName)") { return "certs" }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<8 {
+            let candidate = url.appendingPathComponent("certs/\(DemoCredentials.fileName)").path
+            if fm.fileExists(atPath: candidate) { return url.appendingPathComponent("certs").path }
+            url.deleteLastPathComponent()
+        }
+        throw ValidationError("cannot find certs/\(DemoCredentials.fileName): run from the repository root or pass --certs DIR")
+    }
+
+    func credentials() throws -> DemoCredentials { try DemoCredentials.load(certsDirectory: try certsDirectory()) }
+}
+
+/// Options of the commands that talk to a running gateway.
+struct GatewayClientOptions: ParsableArguments {
+    @Option(help: "Base URL of the gateway.")
+    var gateway: String = "http://127.0.0.1:8080"
+
+    @Option(help: "The institution (fixmedins_code) whose credentials sign the request.")
+    var institution: String = DemoCredentials.demoHospital
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func client() throws -> YibaoClient {
+        YibaoClient(baseURL: gateway, credentials: try workspace.credentials().credentials(for: institution))
+    }
+}
+
+/// Prints a client error and exits 1.
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? YibaoClientError {
+        printError("refused (HTTP \(error.status)): \(error)")
+    } else {
+        printError("error: \(error)")
+    }
+    return ExitCode(1)
+}
+
+func pretty(_ value: JSONValue) -> String {
+    guard let data = try? JSONSerialization.jsonObject(with: Data(value.serialized().utf8), options: [.fragmentsAllowed]),
+          let text = try? JSONSerialization.data(withJSONObject: data, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+        return value.serialized()
+    }
+    return String(decoding: text, as: UTF8.self)
+}

@@ -1,0 +1,723 @@
+import Foundation
+import Testing
+@testable import YibaoCore
+
+/// An instant given as China Standard Time: "yyyy-MM-dd" (midnight) or "yyyy-MM-dd HH:mm".
+private func cst(_ text: String) -> Date {
+    let parts = text.split(separator: " ")
+    var date = WorkingCalendar.china.date(localDay: String(parts[0]))!
+    if parts.count > 1 {
+        let clock = parts[1].split(separator: ":").map { Double($0)! }
+        date += clock[0] * 3600 + clock[1] * 60
+    }
+    return date
+}
+
+/// The last millisecond of a CST day.
+private func endOf(_ day: String) -> Date { cst(day).addingTimeInterval(86_400 - 0.001) }
+
+/// Expects `body` to throw a DomainError with `code` and `rule`, and returns it.
+@discardableResult
+private func refusal(_ code: DomainError.Code, _ rule: Rule, pointer: String? = nil,
+                     sourceLocation: SourceLocation = #_sourceLocation,
+                     _ body: () throws -> Void) -> DomainError? {
+    let error = #expect(throws: DomainError.self, sourceLocation: sourceLocation) { try body() }
+    #expect(error?.code == code, sourceLocation: sourceLocation)
+    #expect(error?.rule == rule, sourceLocation: sourceLocation)
+    if let pointer { #expect(error?.pointer == pointer, sourceLocation: sourceLocation) }
+    return error
+}
+
+private let calendar = WorkingCalendar.china
+private let policy = AgreementPolicy.standard
+
+/// An entity agreement accepted Mon 2026-03-02 10:00 and passed Thu 2026-04-30 10:00.
+/// Evaluation deadline: 2026-03-02 + 2 months → end of 2026-05-02.
+/// Negotiation deadline: 60 working days → end of Thu 2026-05-28 (see WorkingCalendarTests).
+/// Sign deadline: 1–5 May 劳动节; Wed 6 (1), Thu 7 (2), Fri 8 (3), Sat 9 make-up (4), Mon 11 (5) → end of 2026-05-11.
+private func passedEntity() throws -> Agreement {
+    var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+    try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+    try agreement.evaluate(passed: true, at: cst("2026-04-30 10:00"), calendar: calendar, policy: policy)
+    return agreement
+}
+
+/// A first entity agreement signed Mon 2026-05-11 for 2026-06-01 … 2028-05-31.
+private func activeEntity() throws -> Agreement {
+    var agreement = try passedEntity()
+    try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-11 15:00"),
+                       calendar: calendar, policy: policy)
+    return agreement
+}
+
+@Suite("Agreement — the state machine (AG-2, AG-3, AG-4, AG-8)")
+struct AgreementTests {
+
+    // MARK: AG-2
+
+    @Test("AG-2: an application is accepted at once")
+    func appliedAtOnce() {
+        let agreement = Agreement.apply(kind: .internetPlus, at: cst("2026-03-02 09:00"))
+        #expect(agreement.state == .applied)
+        #expect(agreement.appliedAt == cst("2026-03-02 09:00"))
+        #expect(agreement.history.map(\.action) == [.applied])
+    }
+
+    @Test("AG-2: the notice to supplement may go out on the 5th working day, the make-up Saturday 2026-02-14")
+    func noticeOnMakeUpSaturday() throws {
+        // Applied Mon 2026-02-09: Tue 10 (1), Wed 11 (2), Thu 12 (3), Fri 13 (4), Sat 14 make-up (5).
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-02-09 09:00"))
+        try agreement.requestSupplement(materials: ["fire-safety certificate"], at: cst("2026-02-14 16:00"),
+                                        calendar: calendar, policy: policy)
+        #expect(agreement.state == .supplementRequested)
+        #expect(agreement.missingMaterials == ["fire-safety certificate"])
+        // Notice Sat 14 Feb: 15–23 Feb 春节; Tue 24 (1), Wed 25 (2), Thu 26 (3), Fri 27 (4), Sat 28 make-up (5).
+        #expect(agreement.supplementDeadline == endOf("2026-02-28"))
+    }
+
+    @Test("AG-2: a supplement notice after 5 working days is refused")
+    func lateNotice() {
+        // Applied Mon 2026-02-09; the 5th working day is Sat 14 Feb; Tue 24 Feb is the 6th.
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-02-09 09:00"))
+        let error = refusal(.agreementDeadlinePassed, .ag2) {
+            try agreement.requestSupplement(materials: ["licence copy"], at: cst("2026-02-24 09:00"),
+                                            calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("2026-02-14") == true)
+        #expect(agreement.state == .applied)
+    }
+
+    @Test("AG-2: the notice window around National Day — applied Thu 2026-09-24, last day Fri 2026-10-09")
+    func noticeWindowNationalDay() throws {
+        // 25–27 Sep holiday; Mon 28 (1), Tue 29 (2), Wed 30 (3); 1–7 Oct; Thu 8 (4), Fri 9 (5).
+        var late = Agreement.apply(kind: .entity, at: cst("2026-09-24 10:00"))
+        // Sat 10 Oct is a make-up workday, but it is the 6th.
+        refusal(.agreementDeadlinePassed, .ag2, pointer: "/supplementRequestedAt") {
+            try late.requestSupplement(materials: ["floor plan"], at: cst("2026-10-10 09:00"), calendar: calendar, policy: policy)
+        }
+        var onTime = Agreement.apply(kind: .entity, at: cst("2026-09-24 10:00"))
+        try onTime.requestSupplement(materials: ["floor plan"], at: cst("2026-10-09 17:00"), calendar: calendar, policy: policy)
+        // Notice Fri 9 Oct: Sat 10 make-up (1), Mon 12 (2), Tue 13 (3), Wed 14 (4), Thu 15 (5).
+        #expect(onTime.supplementDeadline == endOf("2026-10-15"))
+    }
+
+    @Test("AG-2: only one notice to supplement")
+    func oneNoticeOnly() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        try agreement.requestSupplement(materials: ["licence copy"], at: cst("2026-03-03 09:00"), calendar: calendar, policy: policy)
+        refusal(.agreementSupplementAlreadyRequested, .ag2) {
+            try agreement.requestSupplement(materials: ["staff list"], at: cst("2026-03-04 09:00"), calendar: calendar, policy: policy)
+        }
+        try agreement.supplement(at: cst("2026-03-05 09:00"), calendar: calendar, policy: policy)
+        refusal(.agreementSupplementAlreadyRequested, .ag2) {
+            try agreement.requestSupplement(materials: ["staff list"], at: cst("2026-03-06 09:00"), calendar: calendar, policy: policy)
+        }
+    }
+
+    @Test("AG-2: a notice must name the missing materials")
+    func noticeNamesMaterials() {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        refusal(.agreementMaterialsRequired, .ag2, pointer: "/materials") {
+            try agreement.requestSupplement(materials: ["  "], at: cst("2026-03-03 09:00"), calendar: calendar, policy: policy)
+        }
+    }
+
+    @Test("AG-2: materials not supplemented within 5 working days ⇒ withdrawn")
+    func lateSupplementWithdraws() throws {
+        // Applied Mon 2026-02-09, notice Thu 12 Feb: Fri 13 (1), Sat 14 make-up (2), 15–23 春节,
+        // Tue 24 (3), Wed 25 (4), Thu 26 (5) → deadline end of 2026-02-26.
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-02-09 09:00"))
+        try agreement.requestSupplement(materials: ["licence copy"], at: cst("2026-02-12 11:00"), calendar: calendar, policy: policy)
+        #expect(agreement.supplementDeadline == endOf("2026-02-26"))
+        // Readers see the lapse without any mutation.
+        #expect(agreement.effectiveState(at: endOf("2026-02-26")) == .supplementRequested)
+        #expect(agreement.effectiveState(at: cst("2026-02-27 00:00")) == .withdrawn)
+        let error = refusal(.agreementDeadlinePassed, .ag2, pointer: "/supplementedAt") {
+            try agreement.supplement(at: cst("2026-02-27 09:00"), calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("2026-02-26") == true)
+        #expect(agreement.state == .withdrawn)
+        #expect(agreement.history.last?.action == .withdrawn)
+    }
+
+    @Test("AG-2: a lapsed supplement notice is settled as withdrawn")
+    func settleWithdrawn() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-02-09 09:00"))
+        try agreement.requestSupplement(materials: ["licence copy"], at: cst("2026-02-12 11:00"), calendar: calendar, policy: policy)
+        agreement.settle(at: cst("2026-03-02 09:00"))
+        #expect(agreement.state == .withdrawn)
+        refusal(.agreementWrongState, .ag3) {
+            try agreement.evaluate(passed: true, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        }
+    }
+
+    // MARK: AG-3
+
+    @Test("AG-3: supplement time is excluded — the two months run from the supplement, across 春节")
+    func supplementTimeExcluded() throws {
+        // Applied Mon 2026-02-09, notice Thu 12 Feb, supplemented Wed 25 Feb (the 4th of 5 working days).
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-02-09 09:00"))
+        try agreement.requestSupplement(materials: ["licence copy"], at: cst("2026-02-12 11:00"), calendar: calendar, policy: policy)
+        try agreement.supplement(at: cst("2026-02-25 14:00"), calendar: calendar, policy: policy)
+        #expect(agreement.state == .evaluating)
+        #expect(agreement.acceptedAt == cst("2026-02-25 14:00"))
+        // 2 months after 25 Feb → 25 Apr (not 9 Apr, two months after the application).
+        #expect(agreement.evaluationDeadline == endOf("2026-04-25"))
+        try agreement.evaluate(passed: true, at: cst("2026-04-24 10:00"), calendar: calendar, policy: policy)
+        #expect(agreement.state == .passed)
+    }
+
+    @Test("AG-3: evaluation within 2 months of acceptance; later is refused")
+    func evaluationDeadline() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        // 2026-03-02 + 2 months = 2026-05-02 (a 劳动节 Saturday: calendar months, not working days).
+        #expect(agreement.evaluationDeadline == endOf("2026-05-02"))
+        // Negotiation: 60 working days → Thu 2026-05-28.
+        #expect(agreement.negotiationDeadline == endOf("2026-05-28"))
+        var late = agreement
+        let error = refusal(.agreementDeadlinePassed, .ag3, pointer: "/evaluatedAt") {
+            try late.evaluate(passed: true, at: cst("2026-05-03 09:00"), calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("2026-05-02") == true)
+        try agreement.evaluate(passed: false, reasons: ["no pharmacist on duty"], at: endOf("2026-05-02"), calendar: calendar, policy: policy)
+        #expect(agreement.state == .rejected)
+    }
+
+    @Test("AG-3: a failing institution gets written reasons")
+    func writtenReasons() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        refusal(.agreementReasonsRequired, .ag3, pointer: "/reasons") {
+            try agreement.evaluate(passed: false, reasons: [], at: cst("2026-04-01 10:00"), calendar: calendar, policy: policy)
+        }
+        #expect(agreement.state == .evaluating)
+        try agreement.evaluate(passed: false, reasons: ["HIS cannot tell Internet services apart", " "],
+                               at: cst("2026-04-01 10:00"), calendar: calendar, policy: policy)
+        #expect(agreement.state == .rejected)
+        #expect(agreement.rejectionReasons == ["HIS cannot tell Internet services apart"])
+        #expect(agreement.effectiveState(at: cst("2030-01-01")) == .rejected)
+    }
+
+    @Test("AG-3: a passing institution signs within 5 working days (劳动节 and the make-up Saturday 9 May)")
+    func signDeadline() throws {
+        var agreement = try passedEntity()
+        // Passed Thu 30 Apr: 1–5 May holiday; Wed 6 (1), Thu 7 (2), Fri 8 (3), Sat 9 make-up (4), Mon 11 (5).
+        #expect(agreement.signDeadline == endOf("2026-05-11"))
+        var late = agreement
+        let error = refusal(.agreementDeadlinePassed, .ag3, pointer: "/signedAt") {
+            try late.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-12 09:00"),
+                          calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("2026-05-11") == true)
+        #expect(late.state == .passed)
+        try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-11 17:30"),
+                           calendar: calendar, policy: policy)
+        #expect(agreement.state == .active)
+        #expect(agreement.signedAt == cst("2026-05-11 17:30"))
+    }
+
+    @Test("AG-3: negotiation ends 60 working days after acceptance even inside the signing period")
+    func negotiationDeadline() throws {
+        // With the standard 2 months the evaluation always ends well inside 60 working days; a
+        // profile allowing 3 months lets the negotiation limit bite.
+        var generous = policy
+        generous.evaluationMonths = 3
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: generous)
+        #expect(agreement.evaluationDeadline == endOf("2026-06-02"))
+        #expect(agreement.negotiationDeadline == endOf("2026-05-28"))
+        // Passed Wed 27 May: sign by Wed 3 Jun (Thu 28, Fri 29 May, Mon 1, Tue 2, Wed 3 Jun) …
+        try agreement.evaluate(passed: true, at: cst("2026-05-27 10:00"), calendar: calendar, policy: generous)
+        #expect(agreement.signDeadline == endOf("2026-06-03"))
+        // … but negotiation ended Thu 28 May.
+        let error = refusal(.agreementDeadlinePassed, .ag3, pointer: "/signedAt") {
+            try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-29 09:00"),
+                               calendar: calendar, policy: generous)
+        }
+        #expect(error?.detail.contains("60 working days") == true)
+        #expect(error?.detail.contains("2026-05-28") == true)
+    }
+
+    @Test("AG-3: transitions from the wrong state are refused with AGREEMENT_WRONG_STATE")
+    func wrongState() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        refusal(.agreementWrongState, .ag3, pointer: "/state") {
+            try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2027-05-31"), at: cst("2026-03-02 10:00"),
+                               calendar: calendar, policy: policy)
+        }
+        refusal(.agreementWrongState, .ag3) {
+            try agreement.evaluate(passed: true, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        }
+        refusal(.agreementWrongState, .ag2) {
+            try agreement.supplement(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        }
+        try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        let error = refusal(.agreementWrongState, .ag2) {
+            try agreement.accept(at: cst("2026-03-02 11:00"), calendar: calendar, policy: policy)
+        }
+        #expect(error?.actual == "evaluating")
+        refusal(.agreementWrongState, .ag9) { try agreement.suspend(reason: "audit", at: cst("2026-03-03 10:00")) }
+        refusal(.agreementWrongState, .ag5) { try agreement.resume(at: cst("2026-03-03 10:00")) }
+    }
+
+    @Test("Transitions are dated in order")
+    func timeOrder() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        refusal(.agreementTimeOrder, .ag2) {
+            try agreement.accept(at: cst("2026-03-01 09:00"), calendar: calendar, policy: policy)
+        }
+    }
+
+    // MARK: AG-8
+
+    @Test("AG-8: a first agreement runs at most 2 years")
+    func firstTerm() throws {
+        var twoYears = try passedEntity()
+        let end = Agreement.termEnd(startingAt: cst("2026-06-01"), years: 2, calendar: calendar)
+        #expect(end == endOf("2028-05-31"))
+        try twoYears.sign(termStart: cst("2026-06-01"), termEnd: end, at: cst("2026-05-08 10:00"), calendar: calendar, policy: policy)
+        #expect(twoYears.state == .active)
+
+        // A local midnight reads as the exclusive end: 2026-06-01 00:00 … 2028-06-01 00:00 is 2 years.
+        var midnight = try passedEntity()
+        try midnight.sign(termStart: cst("2026-06-01"), termEnd: cst("2028-06-01"), at: cst("2026-05-08 10:00"), calendar: calendar, policy: policy)
+
+        var tooLong = try passedEntity()
+        let error = refusal(.agreementTermInvalid, .ag8, pointer: "/termEnd") {
+            try tooLong.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-06-01"), at: cst("2026-05-08 10:00"),
+                             calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("2028-05-31") == true)
+        #expect(tooLong.state == .passed)
+    }
+
+    @Test("AG-8: a clean renewal runs 3 to 5 years", arguments: [(2, false), (3, true), (4, true), (5, true), (6, false)])
+    func cleanRenewal(years: Int, allowed: Bool) throws {
+        var agreement = try passedEntity()
+        let end = Agreement.termEnd(startingAt: cst("2026-06-01"), years: years, calendar: calendar)
+        let sign = {
+            try agreement.sign(termStart: cst("2026-06-01"), termEnd: end, at: cst("2026-05-08 10:00"),
+                               isRenewal: true, violationsInPreviousTerm: 0, calendar: calendar, policy: policy)
+        }
+        if allowed {
+            try sign()
+            #expect(agreement.isRenewal)
+        } else {
+            refusal(.agreementTermInvalid, .ag8) { try sign() }
+        }
+    }
+
+    @Test("AG-8: a renewal after violations runs 1 year", arguments: [(6, false), (12, true), (24, false), (36, false)])
+    func renewalAfterViolations(months: Int, allowed: Bool) throws {
+        var agreement = try passedEntity()
+        let end = calendar.adding(months: months, to: cst("2026-06-01")).addingTimeInterval(-0.001)
+        let sign = {
+            try agreement.sign(termStart: cst("2026-06-01"), termEnd: end, at: cst("2026-05-08 10:00"),
+                               isRenewal: true, violationsInPreviousTerm: 2, calendar: calendar, policy: policy)
+        }
+        if allowed {
+            try sign()
+            #expect(agreement.termEnd == endOf("2027-05-31"))
+        } else {
+            let error = refusal(.agreementTermInvalid, .ag8) { try sign() }
+            #expect(error?.detail.contains("2027-05-31") == true)
+        }
+    }
+
+    @Test("AG-8: a term that ends before it starts is invalid")
+    func backwardsTerm() throws {
+        var agreement = try passedEntity()
+        refusal(.agreementTermInvalid, .ag8, pointer: "/termEnd") {
+            try agreement.sign(termStart: cst("2026-06-01"), termEnd: cst("2026-05-01"), at: cst("2026-05-08 10:00"),
+                               calendar: calendar, policy: policy)
+        }
+    }
+
+    @Test("AG-8: an active agreement past its term is expired to readers and settles as expired")
+    func expiry() throws {
+        var agreement = try activeEntity()
+        #expect(agreement.effectiveState(at: endOf("2028-05-31")) == .active)
+        #expect(agreement.isInForce(at: endOf("2028-05-31")))
+        #expect(agreement.effectiveState(at: cst("2028-06-01")) == .expired)
+        #expect(!agreement.isInForce(at: cst("2028-06-01")))
+        // Signed 11 May, in force from 1 June.
+        #expect(!agreement.isInForce(at: cst("2026-05-20")))
+        #expect(agreement.isInForce(at: cst("2026-06-01")))
+        agreement.settle(at: cst("2028-06-02"))
+        #expect(agreement.state == .expired)
+        #expect(agreement.terminationTrigger == .termExpired)
+        refusal(.agreementWrongState, .ag9) { try agreement.terminate(trigger: .fundFraud, at: cst("2028-06-03")) }
+    }
+
+    // MARK: AG-4
+
+    @Test("AG-4: the Internet+ agreement's term equals the entity agreement's")
+    func internetPlusTerm() throws {
+        let entity = try activeEntity()
+        func passedPlus() throws -> Agreement {
+            var plus = Agreement.apply(kind: .internetPlus, at: cst("2026-06-02 09:00"))
+            try plus.accept(at: cst("2026-06-02 10:00"), calendar: calendar, policy: policy)
+            try plus.evaluate(passed: true, at: cst("2026-06-10 10:00"), calendar: calendar, policy: policy)
+            return plus
+        }
+        var shorter = try passedPlus()
+        let error = refusal(.agreementTermInvalid, .ag4, pointer: "/termEnd") {
+            try shorter.sign(termStart: cst("2026-06-01"), termEnd: endOf("2027-05-31"), at: cst("2026-06-12 10:00"),
+                             entity: entity, calendar: calendar, policy: policy)
+        }
+        #expect(error?.expected == "2026-06-01 – 2028-05-31")
+        var orphan = try passedPlus()
+        refusal(.agreementEntityRequired, .ag4, pointer: "/entity") {
+            try orphan.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-06-12 10:00"),
+                            calendar: calendar, policy: policy)
+        }
+        var suspendedEntity = entity
+        try suspendedEntity.suspend(reason: "inspection", at: cst("2026-06-11 10:00"))
+        var onSuspended = try passedPlus()
+        refusal(.agreementEntityRequired, .ag4) {
+            try onSuspended.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-06-12 10:00"),
+                                 entity: suspendedEntity, calendar: calendar, policy: policy)
+        }
+        var plus = try passedPlus()
+        try plus.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-06-12 10:00"),
+                      entity: entity, calendar: calendar, policy: policy)
+        #expect(plus.state == .active)
+        // In force from signing, not retroactively from the entity's term start.
+        #expect(!plus.isInForce(at: cst("2026-06-05")))
+        #expect(plus.isInForce(at: cst("2026-06-12 10:00")))
+    }
+
+    @Test("AG-9: suspend, resume and terminate record their instants and triggers")
+    func exitTransitions() throws {
+        var agreement = try activeEntity()
+        try agreement.suspend(reason: "irregular claims", at: cst("2026-07-01 10:00"))
+        #expect(agreement.state == .suspended)
+        #expect(agreement.currentSuspension?.reason == "irregular claims")
+        try agreement.resume(at: cst("2026-07-10 10:00"))
+        #expect(agreement.suspensions.first?.resumedAt == cst("2026-07-10 10:00"))
+        try agreement.terminate(trigger: .licenceRevoked, at: cst("2026-08-01 10:00"))
+        #expect(agreement.state == .terminated)
+        #expect(agreement.terminationTrigger == .licenceRevoked)
+        #expect(agreement.terminatedAt == cst("2026-08-01 10:00"))
+        refusal(.agreementWrongState, .ag9) { try agreement.terminate(trigger: .fundFraud, at: cst("2026-08-02 10:00")) }
+        #expect(TerminationTrigger.entityTerminated.rule == .ag5)
+    }
+
+    @Test("An agreement round-trips through JSON")
+    func codable() throws {
+        let agreement = try activeEntity()
+        let data = try JSONEncoder().encode(agreement)
+        #expect(try JSONDecoder().decode(Agreement.self, from: data) == agreement)
+    }
+}
+
+// MARK: - Institution
+
+/// Tianjin Hexi hospital, all AG-6 capabilities.
+private func hospital() -> Institution {
+    Institution(code: "H12010300001", name: "天津市河西医院", kind: .hospital, admdvs: "120103",
+                subjects: ["03", "07"], capabilities: Set(Capability.allCases))
+}
+
+/// Runs an application of `kind` through acceptance and a passing evaluation.
+private func pass(_ kind: AgreementKind, of institution: inout Institution, appliedOn day: String, passedOn passDay: String) throws {
+    try institution.apply(kind, at: cst(day + " 09:00"), policy: policy)
+    try institution.accept(kind, at: cst(day + " 10:00"), calendar: calendar, policy: policy)
+    try institution.evaluate(kind, passed: true, at: cst(passDay + " 10:00"), calendar: calendar, policy: policy)
+}
+
+/// Entity 2026-06-01 … 2028-05-31 (signed 11 May); Internet+ applied 2 Jun, passed Wed 10 Jun,
+/// signed Fri 12 Jun (sign deadline: Thu 11, Fri 12, Mon 15, Tue 16, Wed 17 Jun).
+private func signedHospital(staff: [Practitioner] = [], _ institution: Institution = hospital()) throws -> Institution {
+    var institution = institution
+    try pass(.entity, of: &institution, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+    try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                  at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
+    try pass(.internetPlus, of: &institution, appliedOn: "2026-06-02", passedOn: "2026-06-10")
+    #expect(institution.internetPlus?.signDeadline == endOf("2026-06-17"))
+    try institution.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                  at: cst("2026-06-12 10:00"), staff: staff, calendar: calendar, policy: policy)
+    return institution
+}
+
+@Suite("Institution — agreements across both kinds (AG-1, AG-5, AG-6, AG-7, AG-9, AG-10, PR-2)")
+struct InstitutionAgreementTests {
+
+    @Test("AG-1: only an institution with a signed, active Internet+ agreement may settle")
+    func authorisation() throws {
+        var institution = hospital()
+        let none = refusal(.institutionNotAuthorised, .ag1, pointer: "/fixmedins_code") {
+            try institution.authoriseInternetPlus(at: cst("2026-03-01"))
+        }
+        #expect(none?.detail.contains("no Internet+ supplementary agreement") == true)
+
+        try pass(.entity, of: &institution, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                      at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
+        try pass(.internetPlus, of: &institution, appliedOn: "2026-06-02", passedOn: "2026-06-10")
+        let pending = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-06-11")) }
+        #expect(pending?.detail.contains("passed") == true)
+
+        try institution.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                      at: cst("2026-06-12 10:00"), calendar: calendar, policy: policy)
+        try institution.authoriseInternetPlus(at: cst("2026-06-12 10:00"))
+        try institution.authoriseInternetPlus(at: endOf("2028-05-31"))
+        let expired = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2028-06-01")) }
+        #expect(expired?.detail.contains("term ended") == true)
+    }
+
+    @Test("AG-1: a retail pharmacy counts as a designated institution")
+    func pharmacyAuthorised() throws {
+        let staff = [
+            Practitioner(code: "Y120103000001", name: "王药师", role: .pharmacist, institutionCode: "P12010300007", licensed: true),
+            Practitioner(code: "Y120103000002", name: "李药师", role: .pharmacist, institutionCode: "P12010300007"),
+        ]
+        var pharmacy = hospital()
+        pharmacy.code = "P12010300007"
+        pharmacy.kind = .retailPharmacy
+        let signed = try signedHospital(staff: staff, pharmacy)
+        try signed.authoriseInternetPlus(at: cst("2026-07-01"))
+    }
+
+    @Test("PR-2: a retail pharmacy signs the Internet+ agreement only with 2 pharmacists, 1 licensed, of its own")
+    func pharmacyStaffing() throws {
+        var pharmacy = hospital()
+        pharmacy.code = "P12010300007"
+        pharmacy.kind = .retailPharmacy
+        try pass(.entity, of: &pharmacy, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                   at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
+        try pass(.internetPlus, of: &pharmacy, appliedOn: "2026-06-02", passedOn: "2026-06-10")
+        let own = Practitioner(code: "Y120103000001", name: "王药师", role: .pharmacist, institutionCode: "P12010300007", licensed: true)
+        let elsewhere = Practitioner(code: "Y120104000009", name: "赵药师", role: .pharmacist, institutionCode: "P12010400002")
+        let error = refusal(.pharmacyStaffingInsufficient, .pr2, pointer: "/staff") {
+            try pharmacy.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                       at: cst("2026-06-12 10:00"), staff: [own, elsewhere], calendar: calendar, policy: policy)
+        }
+        #expect(error?.actual == "1 pharmacists, 1 licensed")
+        #expect(pharmacy.internetPlus?.state == .passed)
+        var second = elsewhere
+        second.institutionCode = "P12010300007"
+        try pharmacy.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                   at: cst("2026-06-12 10:00"), staff: [own, second], calendar: calendar, policy: policy)
+        #expect(pharmacy.internetPlus?.state == .active)
+    }
+
+    @Test("AG-1: the Internet+ application needs an entity agreement in force")
+    func needsEntity() {
+        var institution = hospital()
+        refusal(.institutionNoEntityAgreement, .ag1) {
+            try institution.apply(.internetPlus, at: cst("2026-03-02 09:00"), policy: policy)
+        }
+        #expect(institution.internetPlus == nil)
+    }
+
+    @Test("AG-6: the Internet+ application needs every capability; the refusal names the missing ones")
+    func capabilities() throws {
+        var institution = hospital()
+        institution.capabilities.remove(.mobilePayment)
+        institution.capabilities.remove(.followUpVerification)
+        try pass(.entity, of: &institution, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                      at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
+        let error = refusal(.institutionCapabilitiesMissing, .ag6, pointer: "/capabilities") {
+            try institution.apply(.internetPlus, at: cst("2026-06-02 09:00"), policy: policy)
+        }
+        #expect(error?.actual == "mobilePayment, followUpVerification")
+        #expect(institution.missingCapabilities == [.mobilePayment, .followUpVerification])
+        institution.capabilities = Set(Capability.allCases)
+        try institution.apply(.internetPlus, at: cst("2026-06-02 09:00"), policy: policy)
+        #expect(institution.internetPlus?.state == .applied)
+    }
+
+    @Test("AG-2: no second application while one of that kind is pending or active")
+    func duplicateApplication() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        refusal(.institutionAgreementExists, .ag2, pointer: "/kind") {
+            try institution.apply(.entity, at: cst("2026-03-03 09:00"), policy: policy)
+        }
+        refusal(.institutionNoAgreement, .ag2) {
+            try institution.accept(.internetPlus, at: cst("2026-03-03 09:00"), calendar: calendar, policy: policy)
+        }
+    }
+
+    @Test("AG-2: a late supplement through the institution withdraws the application, which may be filed again")
+    func institutionLateSupplement() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-02-09 09:00"), policy: policy)
+        try institution.requestSupplement(.entity, materials: ["licence copy"], at: cst("2026-02-12 11:00"),
+                                          calendar: calendar, policy: policy)
+        refusal(.agreementDeadlinePassed, .ag2) {
+            try institution.supplement(.entity, at: cst("2026-02-27 09:00"), calendar: calendar, policy: policy)
+        }
+        #expect(institution.entity?.state == .withdrawn)
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        #expect(institution.entity?.state == .applied)
+        #expect(institution.entity?.isRenewal == false)
+    }
+
+    @Test("AG-5: suspending the entity agreement suspends the Internet+ agreement at the same moment")
+    func suspensionCascade() throws {
+        var institution = try signedHospital()
+        let moment = cst("2026-07-01 10:00")
+        try institution.suspend(.entity, reason: "irregular inpatient claims", at: moment, policy: policy)
+        #expect(institution.entity?.state == .suspended)
+        #expect(institution.internetPlus?.state == .suspended)
+        #expect(institution.internetPlus?.suspensions.last?.at == moment)
+        #expect(institution.internetPlus?.suspensions.last?.cascadedFrom == .entity)
+        let error = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-07-02")) }
+        #expect(error?.detail.contains("AG-5") == true)
+        #expect(institution.publicListing(at: cst("2026-07-02")) == nil)
+    }
+
+    @Test("AG-5: resuming the entity agreement does not resume the Internet+ one (case by case)")
+    func resumeIsCaseByCase() throws {
+        var institution = try signedHospital()
+        try institution.suspend(.entity, reason: "irregular inpatient claims", at: cst("2026-07-01 10:00"), policy: policy)
+        // The Internet+ agreement cannot come back before the entity agreement.
+        refusal(.institutionNoEntityAgreement, .ag5) { try institution.resume(.internetPlus, at: cst("2026-07-05 10:00")) }
+        try institution.resume(.entity, at: cst("2026-07-10 10:00"))
+        #expect(institution.entity?.state == .active)
+        #expect(institution.internetPlus?.state == .suspended)
+        refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-07-11")) }
+        try institution.resume(.internetPlus, at: cst("2026-07-15 10:00"))
+        try institution.authoriseInternetPlus(at: cst("2026-07-15 10:00"))
+    }
+
+    @Test("AG-5: suspending the Internet+ agreement leaves the entity agreement alone")
+    func reverseNotAutomatic() throws {
+        var institution = try signedHospital()
+        try institution.suspend(.internetPlus, reason: "unverified follow-up patients", at: cst("2026-07-01 10:00"), policy: policy)
+        #expect(institution.internetPlus?.state == .suspended)
+        #expect(institution.entity?.state == .active)
+    }
+
+    @Test("AG-5: terminating the entity agreement terminates the Internet+ agreement at the same moment")
+    func terminationCascade() throws {
+        var institution = try signedHospital()
+        let moment = cst("2026-08-03 10:00")
+        try institution.terminate(.entity, trigger: .obstructingInspection, at: moment, policy: policy)
+        #expect(institution.entity?.state == .terminated)
+        #expect(institution.internetPlus?.state == .terminated)
+        #expect(institution.internetPlus?.terminatedAt == moment)
+        #expect(institution.internetPlus?.terminationTrigger == .entityTerminated)
+        let error = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: moment) }
+        #expect(error?.detail.contains("AG-5") == true)
+    }
+
+    @Test("AG-7: a terminated agreement bars applications for 3 years")
+    func negativeListAfterTermination() throws {
+        var institution = try signedHospital()
+        try institution.terminate(.entity, trigger: .fundFraud, at: cst("2026-08-03 10:00"), policy: policy)
+        #expect(institution.negativeListUntil == cst("2029-08-03 10:00"))
+        let error = refusal(.institutionNegativeList, .ag7, pointer: "/fixmedins_code") {
+            try institution.apply(.entity, at: cst("2029-08-03 09:59"), policy: policy)
+        }
+        #expect(error?.detail.contains("2029-08-03") == true)
+        try institution.apply(.entity, at: cst("2029-08-03 10:00"), policy: policy)
+        #expect(institution.entity?.state == .applied)
+        #expect(institution.entity?.isRenewal == false)
+    }
+
+    @Test("AG-7: false materials bar applications for 3 years")
+    func negativeListAfterFalseMaterials() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try institution.terminate(.entity, trigger: .falseInformation, at: cst("2026-03-20 10:00"), policy: policy)
+        #expect(institution.falseMaterialsFound)
+        #expect(institution.entity?.state == .terminated)
+        let error = refusal(.institutionNegativeList, .ag7) {
+            try institution.apply(.entity, at: cst("2027-03-20 10:00"), policy: policy)
+        }
+        #expect(error?.detail.contains("false materials") == true)
+    }
+
+    @Test("AG-7: an institution on the dishonesty list is not accepted")
+    func dishonestyList() {
+        var institution = hospital()
+        institution.onDishonestyList = true
+        refusal(.institutionDishonestyList, .ag7) {
+            try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        }
+        #expect(institution.entity == nil)
+    }
+
+    @Test("AG-9: the third suspension within the term terminates the agreement, with the AG-5 cascade")
+    func thirdSuspensionTerminates() throws {
+        var institution = try signedHospital()
+        try institution.suspend(.entity, reason: "first", at: cst("2026-07-01 10:00"), policy: policy)
+        try institution.resume(.entity, at: cst("2026-07-02 10:00"))
+        try institution.suspend(.entity, reason: "second", at: cst("2026-08-03 10:00"), policy: policy)
+        try institution.resume(.entity, at: cst("2026-08-04 10:00"))
+        #expect(institution.entity?.state == .active)
+        try institution.suspend(.entity, reason: "third", at: cst("2026-09-01 10:00"), policy: policy)
+        #expect(institution.entity?.state == .terminated)
+        #expect(institution.entity?.terminationTrigger == .suspendedRepeatedly)
+        #expect(institution.internetPlus?.state == .terminated)
+        #expect(institution.internetPlus?.terminationTrigger == .entityTerminated)
+        #expect(institution.negativeListUntil == cst("2029-09-01 10:00"))
+    }
+
+    @Test("AG-9: suspensions carried over from the entity agreement do not count against the Internet+ one")
+    func cascadedSuspensionsDoNotCount() throws {
+        var institution = try signedHospital()
+        for (suspendOn, resumeOn) in [("2026-07-01", "2026-07-02"), ("2026-08-03", "2026-08-04")] {
+            try institution.suspend(.entity, reason: "entity audit", at: cst(suspendOn + " 10:00"), policy: policy)
+            try institution.resume(.entity, at: cst(resumeOn + " 10:00"))
+            try institution.resume(.internetPlus, at: cst(resumeOn + " 11:00"))
+        }
+        try institution.suspend(.internetPlus, reason: "own audit", at: cst("2026-09-01 10:00"), policy: policy)
+        #expect(institution.internetPlus?.suspensions.count == 3)
+        #expect(institution.internetPlus?.state == .suspended)
+    }
+
+    @Test("AG-8: after a violation, the renewal of the entity agreement runs 1 year")
+    func renewalAfterViolation() throws {
+        var institution = try signedHospital()
+        institution.recordViolation("over-prescription found in audit", at: cst("2027-03-01 10:00"))
+        #expect(institution.violationsInCurrentTerm == 1)
+        // The term ends 2028-05-31; 2028 has no published arrangement in `.china`, so only weekends rest.
+        try institution.apply(.entity, at: cst("2028-06-01 09:00"), policy: policy)
+        #expect(institution.entity?.isRenewal == true)
+        try institution.accept(.entity, at: cst("2028-06-01 10:00"), calendar: calendar, policy: policy)
+        try institution.evaluate(.entity, passed: true, at: cst("2028-06-08 10:00"), calendar: calendar, policy: policy)
+        refusal(.agreementTermInvalid, .ag8) {
+            try institution.signAgreement(.entity, termStart: cst("2028-06-15"), termEnd: endOf("2031-06-14"),
+                                          at: cst("2028-06-09 10:00"), calendar: calendar, policy: policy)
+        }
+        try institution.signAgreement(.entity, termStart: cst("2028-06-15"), termEnd: endOf("2029-06-14"),
+                                      at: cst("2028-06-09 10:00"), calendar: calendar, policy: policy)
+        #expect(institution.violationsInCurrentTerm == 0)
+    }
+
+    @Test("AG-10: the public listing shows only institutions whose Internet+ agreement is in force")
+    func publicListing() throws {
+        let institution = try signedHospital()
+        #expect(institution.publicListing(at: cst("2026-06-11")) == nil)
+        let listing = try #require(institution.publicListing(at: cst("2026-07-01")))
+        #expect(listing.code == "H12010300001")
+        #expect(listing.admdvs == "120103")
+        #expect(listing.subjects == ["03", "07"])
+        #expect(listing.termEnd == endOf("2028-05-31"))
+        #expect(institution.publicListing(at: cst("2028-06-01")) == nil)
+        #expect(hospital().publicListing(at: cst("2026-07-01")) == nil)
+    }
+
+    @Test("An institution with a malformed admdvs cannot apply")
+    func admdvs() {
+        var institution = hospital()
+        institution.admdvs = "1201"
+        refusal(.init("FIELD_INVALID"), .protocolFields, pointer: "/admdvs") {
+            try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        }
+    }
+
+    @Test("An institution round-trips through JSON")
+    func codable() throws {
+        let institution = try signedHospital()
+        let data = try JSONEncoder().encode(institution)
+        #expect(try JSONDecoder().decode(Institution.self, from: data) == institution)
+    }
+}
