@@ -67,39 +67,12 @@ public struct YibaoClient: Sendable {
         if infno != "9001" {
             if let current = await session.signNo { signNo = current } else { signNo = try await signIn() }
         }
-        let now = clock.now()
-        var envelope = JSONObject([
-            .init(key: "infno", value: .string(infno)),
-            .init(key: "msgid", value: .string(credentials.fixmedinsCode + Timestamps.compact(now) + TokenGenerator.digits(4))),
-            .init(key: "mdtrtarea_admvs", value: .string(credentials.admdvs)),
-            .init(key: "insuplc_admdvs", value: .string("")),
-            .init(key: "recer_sys_code", value: .string("YIBAO")),
-            .init(key: "dev_no", value: .string("")),
-            .init(key: "dev_safe_info", value: .string("")),
-            .init(key: "cainfo", value: .string("")),
-            .init(key: "signtype", value: .string("SM2")),
-            .init(key: "infver", value: .string("V1.0")),
-            .init(key: "opter_type", value: .string("1")),
-            .init(key: "opter", value: .string(operatorCode)),
-            .init(key: "opter_name", value: .string(operatorName)),
-            .init(key: "inf_time", value: .string(Timestamps.fsi(now))),
-            .init(key: "fixmedins_code", value: .string(credentials.fixmedinsCode)),
-            .init(key: "fixmedins_name", value: .string(credentials.fixmedinsName)),
-            .init(key: "sign_no", value: .string(signNo)),
-            .init(key: "input", value: .object(input)),
-        ])
-        envelope["cainfo"] = nil
-        let text = HSESignString.build(envelope: envelope, appSecret: credentials.appSecret)
-        let signature = try credentials.privateKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: credentials.appSecret))
-        envelope["cainfo"] = .string(signature.encoded(profile.signatureEncoding).base64)
+        let signer = FSIRequestSigner(credentials: credentials, profile: profile)
+        let envelope = try signer.envelope(infno: infno, input: input, signNo: signNo, at: clock.now(),
+                                           operatorCode: operatorCode, operatorName: operatorName)
         let answer = try await post(path: "/fsi/api/rsfComIfsService/callService", body: envelope)
-        guard var response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
-        let cainfo = response["cainfo"]?.stringValue ?? ""
-        response["cainfo"] = nil
-        let responseText = HSESignString.build(envelope: response, appSecret: credentials.appSecret)
-        let verifier = SM2Verifier(publicKey: credentials.platformPublicKey, signerID: profile.signerIDBytes(appSecret: credentials.appSecret),
-                                   encoding: profile.signatureEncoding)
-        guard verifier.verify([UInt8](base64: cainfo) ?? [], for: Array(responseText.utf8)) else {
+        guard let response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
+        guard signer.verifyResponse(response) else {
             throw YibaoClientError.invalidResponse("the platform's cainfo does not verify with the platform public key: the answer was altered or came from elsewhere")
         }
         guard response["infcode"] == .number("0") else {
@@ -179,6 +152,64 @@ public struct YibaoClient: Sendable {
 
     func post(path: String, body: JSONObject) async throws -> JSONValue {
         try await HTTP.post(http, url: baseURL + path, body: Array(JSONValue.object(body).serialized().utf8))
+    }
+}
+
+/// Builds and signs FSI requests and verifies FSI answers (docs/GATEWAY.md §FSI): `cainfo` is
+/// the SM3-with-SM2 signature of the HSE string-to-sign of the message without `cainfo`.
+public struct FSIRequestSigner: Sendable {
+    public let credentials: YibaoClient.Credentials
+    public let profile: HSEProfile
+
+    public init(credentials: YibaoClient.Credentials, profile: HSEProfile = .nhsa20) {
+        self.credentials = credentials
+        self.profile = profile
+    }
+
+    /// A signed request. `msgid` defaults to fixmedins_code + yyyyMMddHHmmss + 4 random digits.
+    public func envelope(infno: String, input: JSONObject, signNo: String, at now: Date, operatorCode: String = "OP0001",
+                         operatorName: String = "Demo Operator", msgid: String? = nil) throws -> JSONObject {
+        var envelope = JSONObject([
+            .init(key: "infno", value: .string(infno)),
+            .init(key: "msgid", value: .string(msgid ?? credentials.fixmedinsCode + Timestamps.compact(now) + TokenGenerator.digits(4))),
+            .init(key: "mdtrtarea_admvs", value: .string(credentials.admdvs)),
+            .init(key: "insuplc_admdvs", value: .string("")),
+            .init(key: "recer_sys_code", value: .string("YIBAO")),
+            .init(key: "dev_no", value: .string("")),
+            .init(key: "dev_safe_info", value: .string("")),
+            .init(key: "signtype", value: .string("SM2")),
+            .init(key: "infver", value: .string("V1.0")),
+            .init(key: "opter_type", value: .string("1")),
+            .init(key: "opter", value: .string(operatorCode)),
+            .init(key: "opter_name", value: .string(operatorName)),
+            .init(key: "inf_time", value: .string(Timestamps.fsi(now))),
+            .init(key: "fixmedins_code", value: .string(credentials.fixmedinsCode)),
+            .init(key: "fixmedins_name", value: .string(credentials.fixmedinsName)),
+            .init(key: "sign_no", value: .string(signNo)),
+            .init(key: "input", value: .object(input)),
+        ])
+        envelope["cainfo"] = .string(try sign(envelope))
+        return envelope
+    }
+
+    /// `cainfo` for `envelope` (any `cainfo` member in it is ignored).
+    public func sign(_ envelope: JSONObject) throws -> String {
+        var unsigned = envelope
+        unsigned["cainfo"] = nil
+        let text = HSESignString.build(envelope: unsigned, appSecret: credentials.appSecret)
+        let signature = try credentials.privateKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: credentials.appSecret))
+        return signature.encoded(profile.signatureEncoding).base64
+    }
+
+    /// Whether an answer's `cainfo` is the platform's signature of the rest of it.
+    public func verifyResponse(_ response: JSONObject) -> Bool {
+        var unsigned = response
+        let cainfo = unsigned["cainfo"]?.stringValue ?? ""
+        unsigned["cainfo"] = nil
+        let text = HSESignString.build(envelope: unsigned, appSecret: credentials.appSecret)
+        let verifier = SM2Verifier(publicKey: credentials.platformPublicKey, signerID: profile.signerIDBytes(appSecret: credentials.appSecret),
+                                   encoding: profile.signatureEncoding)
+        return verifier.verify([UInt8](base64: cainfo) ?? [], for: Array(text.utf8))
     }
 }
 

@@ -52,10 +52,16 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(1)
 }
 
-func pretty(_ value: JSONValue) -> String {
-    guard let data = try? JSONSerialization.jsonObject(with: Data(value.serialized().utf8), options: [.fragmentsAllowed]),
-          let text = try? JSONSerialization.data(withJSONObject: data, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+/// Indented JSON that keeps member order and number literals (`1234.56` stays `1234.56`).
+func pretty(_ value: JSONValue, indent: String = "") -> String {
+    let inner = indent + "  "
+    switch value {
+    case .object(let object) where !object.members.isEmpty:
+        let members = object.members.map { inner + JSONValue.string($0.key).serialized() + ": " + pretty($0.value, indent: inner) }
+        return "{\n" + members.joined(separator: ",\n") + "\n" + indent + "}"
+    case .array(let items) where !items.isEmpty:
+        return "[\n" + items.map { inner + pretty($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    default:
         return value.serialized()
     }
-    return String(decoding: text, as: UTF8.self)
 }

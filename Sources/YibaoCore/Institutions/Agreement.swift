@@ -320,7 +320,7 @@ public struct Agreement: Sendable, Codable, Hashable {
                               entity: Agreement? = nil,
                               calendar: WorkingCalendar, policy: AgreementPolicy) throws {
         try requireOrder(at, rule: .ag3, calendar: calendar)
-        try requireState([.passed], for: "sign", at: at, rule: .ag3, calendar: calendar)
+        try requireState([.passed], for: "sign the agreement", at: at, rule: .ag3, calendar: calendar)
         if let deadline = signDeadline, at > deadline {
             throw DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag3, pointer: "/signedAt",
                               "AG-3: an institution that passed the evaluation on \(calendar.localDay(evaluatedAt ?? at)) signs within \(policy.signWorkingDays) working days, i.e. by the end of \(calendar.localDay(deadline)); it is now \(calendar.localDay(at))",
@@ -343,7 +343,7 @@ public struct Agreement: Sendable, Codable, Hashable {
                               "The term \(span) is already over on the signing day \(calendar.localDay(at))",
                               expected: "> \(calendar.localTimestamp(at))", actual: calendar.localTimestamp(termEnd))
         }
-        var note: String
+        let note: String
         switch kind {
         case .entity:
             try Agreement.checkEntityTerm(termStart: termStart, termEnd: termEnd, isRenewal: isRenewal,
@@ -368,7 +368,7 @@ public struct Agreement: Sendable, Codable, Hashable {
         let calendar = WorkingCalendar()
         let rule: Rule = cascadedFrom == nil ? .ag9 : .ag5
         try requireOrder(at, rule: rule, calendar: calendar)
-        try requireState([.active], for: "suspend", at: at, rule: rule, calendar: calendar)
+        try requireState([.active], for: "suspend the agreement", at: at, rule: rule, calendar: calendar)
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else {
             throw DomainError(.agreementReasonsRequired, .invalid, rule: rule, pointer: "/reason",
@@ -383,7 +383,7 @@ public struct Agreement: Sendable, Codable, Hashable {
     public mutating func resume(at: Date) throws {
         let calendar = WorkingCalendar()
         try requireOrder(at, rule: .ag5, calendar: calendar)
-        try requireState([.suspended], for: "resume", at: at, rule: .ag5, calendar: calendar)
+        try requireState([.suspended], for: "resume the agreement", at: at, rule: .ag5, calendar: calendar)
         if let index = suspensions.lastIndex(where: { $0.resumedAt == nil }) {
             suspensions[index].resumedAt = at
         }
@@ -422,7 +422,7 @@ public struct Agreement: Sendable, Codable, Hashable {
     /// application that can no longer proceed (e.g. its evaluation or signing period lapsed).
     public mutating func withdraw(at: Date, note: String = "", calendar: WorkingCalendar) throws {
         try requireOrder(at, rule: .ag2, calendar: calendar)
-        try requireState([.applied, .supplementRequested, .evaluating, .passed], for: "withdraw", at: at, rule: .ag2,
+        try requireState([.applied, .supplementRequested, .evaluating, .passed], for: "withdraw the application", at: at, rule: .ag2,
                          calendar: calendar)
         state = .withdrawn
         log(at, .withdrawn, note)
@@ -482,7 +482,7 @@ public struct Agreement: Sendable, Codable, Hashable {
         guard !allowed.contains(current) else { return }
         let expected = allowed.map(\.rawValue).joined(separator: " or ")
         throw DomainError(.agreementWrongState, .conflict, rule: rule, pointer: "/state",
-                          "\(rule): cannot \(action) on the \(kind.title) while it is \(current.rawValue) (on \(calendar.localDay(at))); it must be \(expected)",
+                          "\(rule): cannot \(action): the \(kind.title) is \(current.rawValue) on \(calendar.localDay(at)); it must be \(expected)",
                           expected: expected, actual: current.rawValue)
     }
 

@@ -77,7 +77,7 @@ public struct Practitioner: Sendable, Codable, Hashable {
         }
         guard at >= completes else {
             throw DomainError(.practitionerPracticeTooShort, .forbidden, rule: .pr1, pointer: "/independentPracticeSince",
-                              "PR-1: an Internet+ doctor has at least \(Practitioner.internetDoctorMinimumYears) years of independent clinical work; doctor \(code) (\(name)) began on \(shanghai.localDay(since)) and reaches \(Practitioner.internetDoctorMinimumYears) years on \(shanghai.localDay(completes)), after \(shanghai.localDay(at))",
+                              "PR-1: an Internet+ doctor has at least \(Practitioner.internetDoctorMinimumYears) years of independent clinical work; doctor \(code) (\(name)) began on \(shanghai.localDay(since)) and reaches \(Practitioner.internetDoctorMinimumYears) years on \(shanghai.localDay(completes)), not yet on \(shanghai.localDay(at))",
                               expected: "independent practice since ≤ \(shanghai.localDay(shanghai.adding(years: -Practitioner.internetDoctorMinimumYears, to: shanghai.startOfLocalDay(at))))",
                               actual: shanghai.localDay(since))
         }

@@ -140,7 +140,7 @@ struct FSIEndpoint: Sendable {
         let app = request.appSecret
         var envelope = JSONObject([
             .init(key: "infcode", value: .integer(0)),
-            .init(key: "inf_refmsgid", value: .string(String(request.institutionCode.prefix(6).filter(\.isNumber)) + Timestamps.compact(now) + TokenGenerator.digits(8))),
+            .init(key: "inf_refmsgid", value: .string(String(request.institutionCode.dropFirst().prefix(6)) + Timestamps.compact(now) + TokenGenerator.digits(8))),
             .init(key: "refmsg_time", value: .string(Timestamps.fsi(now))),
             .init(key: "respond_time", value: .string(Timestamps.fsi(now))),
             .init(key: "err_msg", value: .string("")),

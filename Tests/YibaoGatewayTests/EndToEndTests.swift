@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import YibaoClient
+
+/// The real binary and an independent implementation, against a live `yibao serve` on loopback.
+@Suite("End to end: yibao serve, the CLI, an independent client", .serialized)
+struct EndToEndTests {
+    static let binary = GatewayHarness.packageRoot.appendingPathComponent(".build/debug/yibao").path
+
+    /// A `yibao serve --port 0` process and the URL it printed.
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let url: String
+        let output = Pipe()
+
+        init(dataDirectory: String) throws {
+            process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
+            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", GatewayHarness.certs]
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            let deadline = Date().addingTimeInterval(60)
+            while !text.contains("listening on http://"), Date() < deadline {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            guard let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
+                process.terminate()
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "yibao serve did not start: \(text)"])
+            }
+            url = String(text[range])
+            banner = text
+        }
+
+        var banner: String
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = GatewayHarness.packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-e2e-\(UUID().uuidString)").path }
+
+    @Test("the newcomer's path: serve, voucher issue, call 1101, a refusal, restart, trace verify")
+    func newcomer() throws {
+        let data = temporaryDirectory()
+        let server = try Server(dataDirectory: data)
+        #expect(server.banner.contains("loaded fixture"))
+        #expect(server.banner.contains("demo appId:"))
+        let issued = try Self.run(Self.binary, ["voucher", "issue", "--gateway", server.url])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let token = issued.stdout.split(separator: "\n").first { $0.contains("ecToken") }?.split(separator: " ").last.map(String.init)
+        let ecToken = try #require(token)
+        let data1101 = #"{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"\#(ecToken)"}}"#
+        let answer = try Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.contains(#""psn_name": "Zhang San""#))
+        #expect(answer.stdout.contains(#""balc": 1234.56"#))
+        let again = try Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("TOKEN_REUSED [ID-2] at /input/data/mdtrt_cert_no"))
+        server.stop()
+        let restarted = try Server(dataDirectory: data)
+        #expect(restarted.banner.contains("data kept from the previous start"))
+        restarted.stop()
+        let verified = try Self.run(Self.binary, ["trace", "verify", "--data-dir", data])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("trace intact"))
+    }
+
+    @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")
+    func independentClient() throws {
+        let server = try Server(dataDirectory: temporaryDirectory())
+        defer { server.stop() }
+        let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/platform_client.py").path
+        let demo = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "demo"])
+        #expect(demo.status == 0, "\(demo.stdout) \(demo.stderr)")
+        #expect(demo.stdout.contains("Zhang San"))
+        let payAuth = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101",
+                                                    #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
+        #expect(payAuth.status == 0, "\(payAuth.stdout) \(payAuth.stderr)")
+        let tampered = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101", "--tamper",
+                                                     #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
+        #expect(tampered.status == 2)
+        #expect(tampered.stdout.contains("FSI_SIGNATURE_INVALID"))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import yibao
+@testable import YibaoClient
+import YibaoCore
+import YibaoCrypto
+@testable import YibaoGateway
+import YibaoStore
+
+/// A gateway on a fresh SQLite database with the demo fixture, as `yibao serve` builds it.
+struct GatewayHarness {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let certs = packageRoot.appendingPathComponent("certs").path
+    static let fixturePath = packageRoot.appendingPathComponent("fixtures/demo.json").path
+
+    let dataDirectory: String
+    let gateway: Gateway
+    let credentials: DemoCredentials
+
+    /// A new gateway; `dataDirectory` reuses an existing database (restart).
+    static func make(dataDirectory: String? = nil, testClock: Bool = true, fixture: Bool = true) async throws -> GatewayHarness {
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("yibao-gw-\(UUID().uuidString)").path
+        let credentials = try DemoCredentials.load(certsDirectory: certs)
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: directory, testClock: testClock)
+        if fixture {
+            _ = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: fixturePath, certs: certs, credentials: credentials))
+        }
+        return GatewayHarness(dataDirectory: directory, gateway: gateway, credentials: credentials)
+    }
+
+    func app() -> some ApplicationProtocol { gateway.application(host: "127.0.0.1", port: 0) }
+
+    func clientCredentials(_ code: String = DemoCredentials.demoHospital) throws -> YibaoClient.Credentials {
+        try credentials.credentials(for: code)
+    }
+
+    /// A client of the live server on `port`, stamping requests with the gateway's (test) clock.
+    func client(port: Int, institution: String = DemoCredentials.demoHospital) async throws -> YibaoClient {
+        YibaoClient(baseURL: "http://127.0.0.1:\(port)", credentials: try clientCredentials(institution), clock: GatewayClockMirror(await gateway.clock.now()))
+    }
+
+    func channel(port: Int) -> VoucherChannel { VoucherChannel(baseURL: "http://127.0.0.1:\(port)", token: credentials.channel.token) }
+
+    /// Advances the gateway's test clock.
+    func advance(seconds: TimeInterval) async { _ = await gateway.clock.advance(by: seconds) }
+
+    // MARK: Requests built by hand (in-process route tests)
+
+    func fsiEnvelope(_ infno: String, input: JSONObject, signNo: String = "", institution: String = DemoCredentials.demoHospital,
+                     at: Date? = nil, msgid: String? = nil) async throws -> JSONObject {
+        let now = await gateway.clock.now()
+        return try FSIRequestSigner(credentials: try clientCredentials(institution)).envelope(infno: infno, input: input, signNo: signNo, at: at ?? now, msgid: msgid)
+    }
+
+    func hseEnvelope(_ data: JSONValue, institution: String = DemoCredentials.demoHospital, at: Date? = nil) async throws -> JSONObject {
+        let credentials = try clientCredentials(institution)
+        let now = await gateway.clock.now()
+        return try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            .sealRequest(data: data, privateKey: credentials.privateKey, timestamp: at ?? now)
+    }
+}
+
+/// A wall clock that starts at a given instant and runs with real time (follows an advanced test clock).
+struct GatewayClockMirror: WallClock {
+    let offset: TimeInterval
+    init(_ gatewayNow: Date) { offset = gatewayNow.timeIntervalSinceNow }
+    func now() -> Date { Date().addingTimeInterval(offset) }
+}
+
+extension TestClientProtocol {
+    /// POSTs a JSON object and returns status and parsed body.
+    func postJSON(_ uri: String, _ body: JSONObject, headers: HTTPFields = [:]) async throws -> (status: Int, body: JSONObject) {
+        try await postRaw(uri, Array(JSONValue.object(body).serialized().utf8), headers: headers)
+    }
+
+    func postRaw(_ uri: String, _ bytes: [UInt8], headers: HTTPFields = [:]) async throws -> (status: Int, body: JSONObject) {
+        try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+            let object = (try? JSONValue.parse(Array(response.body.readableBytesView)))?.objectValue ?? [:]
+            return (Int(response.status.code), object)
+        }
+    }
+
+    func getJSON(_ uri: String, headers: HTTPFields = [:]) async throws -> (status: Int, body: JSONValue) {
+        try await execute(uri: uri, method: .get, headers: headers) { response in
+            (Int(response.status.code), (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null)
+        }
+    }
+}
+
+extension JSONObject {
+    func string(_ key: String) -> String? { self[key]?.stringValue }
+}
+
+/// The demo fixture's people and codes.
+enum Demo {
+    static let hospital = "H12010100001"
+    static let hospitalWithoutAgreement = "H12010100002"
+    static let suspendedHospital = "H11010500003"
+    static let pharmacy = "P12010100001"
+    static let zhangSan = (psnNo: "12000000000000000001", certno: "120101198001011234")
+    static let liuWeiSuspended = (psnNo: "12000000000000000004", certno: "120102197511204564")
+    static let chenJingUnverified = (psnNo: "12000000000000000005", certno: "120101199212085676")
+    static let doctorLi = "D12010100001"
+    static let doctorWangJunior = "D12010100002"
+}
