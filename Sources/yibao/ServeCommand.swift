@@ -46,6 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
+    func gatewayOption(_ bound: Int) -> String {
+        host == "127.0.0.1" && bound == 8080 ? "" : " --gateway http://\(host):\(bound)"
+    }
+
     func run() async throws {
         let certs = try workspace.certsDirectory()
         let credentials = try workspace.credentials()
@@ -64,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
               keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
               admin token: \(credentials.adminToken)\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N}" : "")
-            try:  yibao voucher issue      then  yibao call 1101 --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
+            try:  yibao voucher issue\(gatewayOption(bound))      then  yibao call 1101\(gatewayOption(bound)) --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
 
             """.utf8))
         }

@@ -89,7 +89,7 @@ struct FSIRouteTests {
             let (status, body) = try await client.postJSON(Self.path, envelope)
             #expect(status == 401)
             guard case .array(let diagnosis)? = body["diagnosis"] else { Issue.record("no diagnosis"); return }
-            #expect(diagnosis.contains { $0.stringValue?.contains("DER encoding") == true })
+            #expect(diagnosis.contains { $0.stringValue?.contains("DER-encoded") == true })
         }
     }
 

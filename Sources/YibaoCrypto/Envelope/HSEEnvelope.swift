@@ -249,6 +249,19 @@ public struct HSEEnvelope: Sendable {
 
     /// Tries the mistakes real SDKs make and reports those under which the signature verifies.
     func diagnose(envelope: JSONObject, data: JSONValue?, signature: [UInt8], peerPublicKey: SM2.PublicKey) -> [String] {
+        var signed = envelope
+        signed["data"] = data
+        return Self.diagnoseSignature(signed: signed, signature: signature, peerPublicKey: peerPublicKey, appSecret: appSecret,
+                                      profile: profile, member: "signData")
+    }
+
+    /// Tries the mistakes real SDKs make — DER instead of raw r‖s, another signer ID, unsorted
+    /// keys, numbers not stringified, empty values kept, no `&key=` — on the string-to-sign of
+    /// `signed` (the message as signed: plaintext data in, signature out) and says which ones
+    /// make `signature` verify. `member` names the signature's field in the sentences. Up to
+    /// ~40 SM2 verifications. Also used for the FSI envelope's `cainfo`.
+    public static func diagnoseSignature(signed: JSONObject, signature: [UInt8], peerPublicKey: SM2.PublicKey, appSecret: String,
+                                         profile: HSEProfile, member: String) -> [String] {
         var findings: [String] = []
         let encodings: [SignatureEncoding] = [profile.signatureEncoding] + SignatureEncoding.allCases.filter { $0 != profile.signatureEncoding }
         let ids: [(String, [UInt8])] = [
@@ -264,8 +277,6 @@ public struct HSEEnvelope: Sendable {
             ("null / empty values kept", .emptyValuesKept),
             ("no &key=<appSecret> appended", .secretNotAppended),
         ]
-        var signed = envelope
-        signed["data"] = data
         let expectedID = profile.signerIDBytes(appSecret: appSecret)
         for encoding in encodings {
             guard let value = try? ECSignature(signature, encoding: encoding) else { continue }
@@ -286,7 +297,7 @@ public struct HSEEnvelope: Sendable {
         }
         if findings.isEmpty {
             if (try? ECSignature(signature, encoding: profile.signatureEncoding)) == nil {
-                findings.append("signData is \(signature.count) bytes and not a valid \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER") signature")
+                findings.append("\(member) is \(signature.count) bytes and not a valid \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER") signature")
             } else {
                 findings.append("no known variation verifies: the message was signed with a different key than the peer public key given, or the data/fields differ from what was signed")
             }

@@ -112,7 +112,8 @@ struct FSIEndpoint: Sendable {
         if verifier.verify(signature, for: Array(text.utf8)) { return }
         var diagnosis: [String] = []
         if gateway.configuration.diagnoseSignatures {
-            diagnosis = FSISignatureDiagnosis.diagnose(unsigned: unsigned, signature: signature, publicKey: publicKey, app: app, profile: profile)
+            diagnosis = HSEEnvelope.diagnoseSignature(signed: unsigned, signature: signature, peerPublicKey: publicKey, appSecret: app.appSecret,
+                                                      profile: profile, member: "cainfo")
         }
         throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
@@ -166,31 +167,4 @@ struct FSIRequest: Sendable {
     let input: Fields
     let envelope: JSONObject
     var appSecret: String = ""
-}
-
-/// On a bad `cainfo`, tries the mistakes hospital SDKs make to say which one was made.
-enum FSISignatureDiagnosis {
-    static func diagnose(unsigned: JSONObject, signature: [UInt8], publicKey: SM2.PublicKey, app: AppCredential, profile: HSEProfile) -> [String] {
-        var findings: [String] = []
-        let ids: [(String, [UInt8])] = [("the default ID 1234567812345678", SM2.defaultSignerID), ("the appSecret as signer ID", Array(app.appSecret.utf8)), ("an empty signer ID", [])]
-        let encodings: [(String, SignatureEncoding)] = [("raw r‖s", .raw), ("DER", .der)]
-        let variants: [(String, HSESignString.Variant)] = [
-            ("the canonical string", []), ("keys not sorted", .unsortedKeys), ("numbers not written as strings", .numbersNotStringified),
-            ("empty values kept", .emptyValuesKept), ("no &key=appSecret appended", .secretNotAppended),
-        ]
-        for (variantName, variant) in variants {
-            let text = Array(HSESignString.build(envelope: unsigned, appSecret: app.appSecret, variant: variant).utf8)
-            for (idName, id) in ids {
-                for (encodingName, encoding) in encodings {
-                    if SM2Verifier(publicKey: publicKey, signerID: id, encoding: encoding).verify(signature, for: text) {
-                        findings.append("cainfo verifies over \(variantName) signed with \(idName), \(encodingName) encoding; the profile wants the canonical string, ID \(profile.signerID.rawValue), \(profile.signatureEncoding) encoding")
-                    }
-                }
-            }
-        }
-        if findings.isEmpty {
-            findings.append("no known variation verifies: the request was signed with a different key than the one registered for \(app.institutionCode), or a member changed after signing")
-        }
-        return findings
-    }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import YibaoClient
+import YibaoCore
+import YibaoCrypto
+@testable import YibaoGateway
+
+/// HSE envelope services and the e-voucher channel through the router, in process.
+@Suite("HSE routes and the e-voucher channel")
+struct HSERouteTests {
+    func channelHeaders(_ harness: GatewayHarness) -> HTTPFields { [.authorization: "Bearer \(harness.credentials.channel.token)"] }
+
+    func qrCode(_ harness: GatewayHarness, _ client: some TestClientProtocol, certno: String = Demo.zhangSan.certno) async throws -> String {
+        let answer = try await client.postJSON("/channel/ec/qrcode", ["certno": .string(certno)], headers: channelHeaders(harness))
+        return try #require(answer.body.string("qrCode"))
+    }
+
+    func scanData(_ qr: String) -> JSONValue { .object(["qrCode": .string(qr), "businessType": "01101", "orgId": .string(Demo.hospital)]) }
+
+    @Test("ec.query answers a sealed envelope that opens with the platform's key")
+    func ecQuery() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let qr = try await qrCode(harness, client)
+            let answer = try await client.postJSON("/hse/ec.query", try await harness.hseEnvelope(scanData(qr)))
+            #expect(answer.status == 200)
+            #expect(answer.body["code"] == .number("0"))
+            let credentials = try harness.clientCredentials()
+            let opened = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+                .open(answer.body, peerPublicKey: credentials.platformPublicKey).get()
+            #expect(opened.data?.objectValue?.string("userName") == "Zhang San")
+            #expect(opened.data?.objectValue?.string("ecToken")?.count == 32)
+        }
+    }
+
+    @Test("a replayed envelope (same signData) is refused naming /signData")
+    func replay() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let envelope = try await harness.hseEnvelope(scanData(try await qrCode(harness, client)))
+            #expect(try await client.postJSON("/hse/ec.query", envelope).status == 200)
+            let again = try await client.postJSON("/hse/ec.query", envelope)
+            #expect(again.status == 409)
+            #expect(again.body.string("code") == "ENV_REPLAYED")
+            #expect(again.body.string("pointer") == "/signData")
+            #expect(again.body["success"] == .bool(false))
+        }
+    }
+
+    @Test("a stale timestamp, an unknown appId and the appSecret as signer ID are refused with their field")
+    func envelopeFailures() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let old = await harness.gateway.clock.now().addingTimeInterval(-3600)
+            let stale = try await client.postJSON("/hse/ec.query", try await harness.hseEnvelope(scanData("x"), at: old))
+            #expect(stale.status == 401)
+            #expect(stale.body.string("code") == "ENV_TIMESTAMP_OUT_OF_WINDOW")
+            #expect(stale.body.string("pointer") == "/timestamp")
+
+            var unknown = try await harness.hseEnvelope(scanData("x"))
+            unknown["appId"] = "YBUNKNOWN0000000000"
+            let refused = try await client.postJSON("/hse/ec.query", unknown)
+            #expect(refused.status == 401)
+            #expect(refused.body.string("code") == "ENV_UNKNOWN_APPID")
+            #expect(refused.body.string("pointer") == "/appId")
+
+            let credentials = try harness.clientCredentials()
+            let wrongID = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret, profile: HSEProfile(signerID: .appSecret))
+                .sealRequest(data: scanData("x"), privateKey: credentials.privateKey, timestamp: await harness.gateway.clock.now())
+            let badSignature = try await client.postJSON("/hse/ec.query", wrongID)
+            #expect(badSignature.status == 401)
+            #expect(badSignature.body.string("code") == "ENV_SIGNATURE_INVALID")
+            #expect(badSignature.body.string("signString")?.hasSuffix("&key=\(credentials.appSecret)") == true)
+            guard case .array(let diagnosis)? = badSignature.body["diagnosis"] else { Issue.record("no diagnosis"); return }
+            #expect(diagnosis.contains { $0.stringValue?.contains("appSecret as signer ID") == true })
+        }
+    }
+
+    @Test("the channel needs its token; ID-3 refuses activating an unverified person; ID-2 needs an activated voucher")
+    func channel() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let anonymous = try await client.postJSON("/channel/ec/qrcode", ["certno": .string(Demo.zhangSan.certno)])
+            #expect(anonymous.status == 401)
+            #expect(anonymous.body.string("rule") == "ID-2")
+            let unverified = try await client.postJSON("/channel/ec/activate", ["certno": .string(Demo.chenJingUnverified.certno), "name": "Chen Jing"],
+                                                       headers: channelHeaders(harness))
+            #expect(unverified.status == 403)
+            #expect(unverified.body.string("rule") == "ID-3")
+            // A verified person whose voucher is not yet activated: QR refused until activation.
+            let person = PersonInput(psnNo: "12000000000000000009", certno: "120101200001011231", name: "Sun Li", gender: "2", birthDate: "2000-01-01",
+                                     insutype: "390", insuplcAdmdvs: "120100")
+            try await harness.gateway.store.write { try $0.save(person.person) }
+            let notActivated = try await client.postJSON("/channel/ec/qrcode", ["certno": "120101200001011231"], headers: channelHeaders(harness))
+            #expect(notActivated.body.string("code") == "VOUCHER_NOT_ACTIVATED")
+            let wrongName = try await client.postJSON("/channel/ec/activate", ["certno": "120101200001011231", "name": "Sun Lee"], headers: channelHeaders(harness))
+            #expect(wrongName.body.string("pointer") == "/name")
+            let activated = try await client.postJSON("/channel/ec/activate", ["certno": "120101200001011231", "name": "Sun Li"], headers: channelHeaders(harness))
+            #expect(activated.status == 200)
+            #expect(try await client.postJSON("/channel/ec/qrcode", ["certno": "120101200001011231"], headers: channelHeaders(harness)).status == 200)
+        }
+    }
+
+    @Test("an unknown HSE service is refused with the list of offered ones")
+    func unknownService() async throws {
+        let harness = try await GatewayHarness.make(fixture: false)
+        try await harness.app().test(.router) { client in
+            let answer = try await client.postJSON("/hse/ec.nothing", ["appId": "x"])
+            #expect(answer.status == 404)
+            #expect(answer.body.string("detail")?.contains("ec.query") == true)
+        }
+    }
+}
