@@ -44,6 +44,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("test-clock"), help: "Allow POST /__clock/advance (tests and demos only).")
     var testClock = false
 
+    @Option(help: "Policy profile JSON (token lifetimes, agreement deadlines, holidays, FSI time window); start from --print-policy.")
+    var policy: String?
+
+    @Flag(name: .customLong("print-policy"), help: "Print the default policy profile as JSON and exit.")
+    var printPolicy = false
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func gatewayOption(_ bound: Int) -> String {
@@ -51,9 +57,22 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if printPolicy {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(PolicyProfile.nhsa20), as: UTF8.self))
+            return
+        }
+        var profile = PolicyProfile.nhsa20
+        if let policy {
+            guard let data = FileManager.default.contents(atPath: policy) else { throw ValidationError("no policy file at \(policy)") }
+            do { profile = try JSONDecoder().decode(PolicyProfile.self, from: data) } catch {
+                throw ValidationError("\(policy) is not a policy profile (start from `yibao serve --print-policy`): \(error)")
+            }
+        }
         let certs = try workspace.certsDirectory()
         let credentials = try workspace.credentials()
-        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock)
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: profile)
         if !noFixture {
             let path = fixture ?? ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
             let loaded = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials))
@@ -78,7 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Builds a gateway from the dev workspace.
 enum GatewaySetup {
-    static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool) throws -> Gateway {
+    static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
+                     policy: PolicyProfile = .nhsa20) throws -> Gateway {
         func file(_ name: String) throws -> String {
             let path = (certs as NSString).appendingPathComponent(name)
             guard let text = FileManager.default.contents(atPath: path) else { throw ValidationError("missing \(path)") }
@@ -93,7 +113,7 @@ enum GatewaySetup {
             intermediates.append(try Certificate(pemRepresentation: try file("\(tree)/intermediate.cert.pem")))
             crls.append(try CertificateRevocationList(pemRepresentation: try file("\(tree)/intermediate.crl.pem")))
         }
-        let configuration = GatewayConfiguration(platformKey: platformKey, adminToken: credentials.adminToken,
+        let configuration = GatewayConfiguration(platformKey: platformKey, policy: policy, adminToken: credentials.adminToken,
                                                  channels: [credentials.channel.id: credentials.channel.token],
                                                  trustedRoots: roots, intermediates: intermediates, revocationLists: crls, testClock: testClock)
         let store = try SQLiteStore(dataDirectory: dataDirectory)

@@ -2,20 +2,6 @@ import Foundation
 import Testing
 @testable import YibaoCore
 
-/// An instant given as China Standard Time: "yyyy-MM-dd" (midnight) or "yyyy-MM-dd HH:mm".
-private func cst(_ text: String) -> Date {
-    let parts = text.split(separator: " ")
-    var date = WorkingCalendar.china.date(localDay: String(parts[0]))!
-    if parts.count > 1 {
-        let clock = parts[1].split(separator: ":").map { Double($0)! }
-        date += clock[0] * 3600 + clock[1] * 60
-    }
-    return date
-}
-
-/// The last millisecond of a CST day.
-private func endOf(_ day: String) -> Date { cst(day).addingTimeInterval(86_400 - 0.001) }
-
 @Suite("WorkingCalendar — 工作日")
 struct WorkingCalendarTests {
     let china = WorkingCalendar.china

@@ -90,6 +90,20 @@ struct AdminAndTraceTests {
         }
     }
 
+    @Test("a person's resident ID number cannot be taken over by another person record")
+    func certnoTaken() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let (status, body) = try await client.postJSON("/admin/persons", [
+                "psnNo": "12000000000000000099", "certno": .string(Demo.zhangSan.certno), "name": "Impostor", "gender": "1",
+                "birthDate": "1980-01-01", "insutype": "310", "insuplcAdmdvs": "120100"], headers: adminHeaders(harness))
+            #expect(status == 409)
+            #expect(body.string("pointer") == "/certno")
+            let kept = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            #expect(kept?.name == "Zhang San")
+        }
+    }
+
     @Test("the test clock exists only when the gateway was started with it")
     func testClockFlag() async throws {
         let without = try await GatewayHarness.make(testClock: false, fixture: false)
@@ -115,6 +129,9 @@ struct AdminAndTraceTests {
         let blocked = try PythonSQLite.run(database, "UPDATE trace SET subject = 'x' WHERE seq = 3")
         #expect(blocked.status != 0)
         #expect(blocked.stderr.contains("append-only"))
+        let replaced = try PythonSQLite.run(database, "INSERT OR REPLACE INTO trace SELECT seq, at, kind, actor, 'x', outcome, payload, prev_hash, hash FROM trace WHERE seq = 3")
+        #expect(replaced.status != 0)
+        #expect(replaced.stderr.contains("append-only"))
         // Someone with file access drops the trigger and edits an entry: the chain shows it.
         let edited = try PythonSQLite.run(database, "DROP TRIGGER trace_no_update; UPDATE trace SET subject = 'someone-else' WHERE seq = 3")
         #expect(edited.status == 0, "\(edited.stderr)")

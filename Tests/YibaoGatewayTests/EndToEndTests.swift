@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YibaoClient
+import YibaoCore
 
 /// The real binary and an independent implementation, against a live `yibao serve` on loopback.
 @Suite("End to end: yibao serve, the CLI, an independent client", .serialized)
@@ -77,6 +78,9 @@ struct EndToEndTests {
         let again = try Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
         #expect(again.status == 1)
         #expect(again.stderr.contains("TOKEN_REUSED [ID-2] at /input/data/mdtrt_cert_no"))
+        let registered = try Self.run(Self.binary, ["call", "2201", "--gateway", server.url, "--data", "samples/fsi/2201-registration.json"])
+        #expect(registered.status == 0, "\(registered.stderr)")
+        #expect(registered.stdout.contains(#""mdtrt_id": "120101"#))
         server.stop()
         let restarted = try Server(dataDirectory: data)
         #expect(restarted.banner.contains("data kept from the previous start"))
@@ -84,6 +88,20 @@ struct EndToEndTests {
         let verified = try Self.run(Self.binary, ["trace", "verify", "--data-dir", data])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.contains("trace intact"))
+    }
+
+    @Test("serve --print-policy prints the default policy profile, which serve --policy reads back")
+    func policyProfile() throws {
+        let printed = try Self.run(Self.binary, ["serve", "--print-policy"])
+        #expect(printed.status == 0)
+        let profile = try JSONDecoder().decode(PolicyProfile.self, from: Data(printed.stdout.utf8))
+        #expect(profile == PolicyProfile.nhsa20)
+        #expect(printed.stdout.contains("\"ecTokenLifetimeSeconds\" : 1800"))
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).json").path
+        _ = FileManager.default.createFile(atPath: broken, contents: Data(#"{"name":"x"}"#.utf8))
+        let refused = try Self.run(Self.binary, ["serve", "--policy", broken, "--port", "0", "--data-dir", temporaryDirectory()])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("is not a policy profile"))
     }
 
     @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")

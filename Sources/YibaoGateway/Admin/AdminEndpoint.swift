@@ -75,6 +75,10 @@ struct AdminEndpoint: Sendable {
             let input = try await decode(PersonInput.self, request)
             let now = await gateway.clock.now()
             try await gateway.store.write { store in
+                if let holder = try store.person(certno: input.certno), holder.psnNo != input.psnNo {
+                    throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: "/certno",
+                                      "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
+                }
                 try store.save(input.person)
                 try store.appendTrace(TraceEvent(at: now, kind: "admin.person.save", actor: "admin", subject: input.psnNo))
             }

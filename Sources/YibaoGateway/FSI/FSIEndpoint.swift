@@ -24,21 +24,17 @@ struct FSIEndpoint: Sendable {
 
     func handle(_ bytes: [UInt8]) async throws -> Response {
         let now = await gateway.clock.now()
-        let envelope: JSONObject
+        let envelope = (try? JSONValue.parse(bytes))?.objectValue
+        let msgid = envelope?["msgid"]?.stringValue
+        let institutionCode = envelope?["fixmedins_code"]?.stringValue ?? "?"
+        let infno = envelope?["infno"]?.stringValue ?? "?"
         do {
-            guard let object = try JSONValue.parse(bytes).objectValue else { throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request must be a JSON object") }
-            envelope = object
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request is not valid JSON: \(error)")
-        }
-        let msgid = envelope["msgid"]?.stringValue
-        let institutionCode = envelope["fixmedins_code"]?.stringValue ?? "?"
-        let infno = envelope["infno"]?.stringValue ?? "?"
-        do {
+            guard let envelope else {
+                let reason = (try? JSONValue.parse(bytes)) == nil ? "is not valid JSON" : "must be a JSON object"
+                throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request \(reason)")
+            }
             let request = try await authenticate(envelope, now: now)
-            let (output, event) = try await gateway.store.write { store -> (JSONValue, TraceEvent) in
+            let output = try await gateway.store.write { store -> JSONValue in
                 guard try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now) else {
                     throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
@@ -46,9 +42,8 @@ struct FSIEndpoint: Sendable {
                 if request.infno != "9001" { try Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
                 let (output, event) = try FSITransactions(policy: gateway.configuration.policy).run(request, store: store, now: now)
                 try store.appendTrace(event)
-                return (output, event)
+                return output
             }
-            _ = event
             return try respond(output: output, to: request, now: now)
         } catch var problem as Problem {
             problem.envelope = .fsi(refMsgId: msgid)
@@ -70,6 +65,11 @@ struct FSIEndpoint: Sendable {
             if value.isEmpty && !Self.mayBeEmpty.contains(member) { throw DomainError.missing("/\(member)", "\"\(member)\"") }
         }
         let input = try Fields(in: fields, "input")
+        let infno = try fields.string("infno")
+        guard FSITransactions.supported.contains(infno) else {
+            throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
+                              "transaction \(infno) is not offered by this gateway", expected: FSITransactions.supported.joined(separator: ", "), actual: infno)
+        }
         let code = try fields.string("fixmedins_code")
         guard let app = try await gateway.store.read({ try $0.app(institutionCode: code) }) else {
             throw Problem(status: 401, code: "INSTITUTION_UNKNOWN", rule: Rule.ag1.rawValue, pointer: "/fixmedins_code",
@@ -94,7 +94,7 @@ struct FSIEndpoint: Sendable {
             throw DomainError.invalidValue("/msgid", "msgid must be fixmedins_code + yyyyMMddHHmmss + 4 digits",
                                            expected: "\(code)yyyyMMddHHmmssNNNN", actual: msgid, rule: .protocolEnvelope)
         }
-        return FSIRequest(infno: try fields.string("infno"), msgid: msgid, institutionCode: code, signNo: try fields.present("sign_no"),
+        return FSIRequest(infno: infno, msgid: msgid, institutionCode: code, signNo: try fields.present("sign_no"),
                           operatorCode: try fields.string("opter"), input: input, envelope: envelope, appSecret: app.appSecret)
     }
 
@@ -117,7 +117,7 @@ struct FSIEndpoint: Sendable {
         }
         throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
-                      expected: "base64 of the raw 64-byte r‖s SM3-with-SM2 signature (ID 1234567812345678) of signString",
+                      expected: "base64 of the \(profile.signatureEncoding == .raw ? "raw 64-byte r‖s" : "DER") SM3-with-SM2 signature (signer ID: \(profile.signerID == .default ? "1234567812345678" : "the appSecret")) of signString",
                       actual: "\(signature.count) bytes", signString: text, diagnosis: diagnosis)
     }
 

@@ -6,6 +6,8 @@ import YibaoStore
 /// The FSI transactions, each: rules from YibaoCore, state through the store (inside the
 /// caller's transaction), an output node and a trace event.
 struct FSITransactions: Sendable {
+    /// The transaction codes offered.
+    static let supported = ["9001", "1101", "2201", "2202"]
     let policy: PolicyProfile
 
     func run(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
@@ -153,8 +155,10 @@ struct FSITransactions: Sendable {
         let psnNo = try data.string("psn_no")
         let mdtrtId = try data.string("mdtrt_id")
         let iptOtpNo = try data.string("ipt_otp_no")
-        guard var registration = try store.registration(mdtrtId: mdtrtId) else {
-            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"), "no visit \(mdtrtId)", actual: mdtrtId)
+        // Another institution's visit is "unknown" too: no probing of other institutions' visits.
+        guard var registration = try store.registration(mdtrtId: mdtrtId), registration.institutionCode == request.institutionCode else {
+            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"),
+                              "no visit \(mdtrtId) of \(request.institutionCode)", actual: mdtrtId)
         }
         guard registration.iptOtpNo == iptOtpNo else {
             throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)

@@ -61,9 +61,12 @@ public struct Problem: Error, Sendable, Hashable {
         envelope = .hse
     }
 
-    /// "TOKEN_REUSED" → "Token reused".
+    /// "TOKEN_REUSED" → "Token reused", "FSI_SIGNATURE_INVALID" → "FSI signature invalid".
     public var title: String {
-        let words = code.lowercased().split(separator: "_").map(String.init)
+        let special = ["FSI": "FSI", "HSE": "HSE", "ENV": "envelope", "QRCODE": "QR code", "MSGID": "msgid", "INFNO": "infno",
+                       "APPID": "appId", "ENCDATA": "encData", "ENCTYPE": "encType", "SIGNTYPE": "signType", "AUTHCODE": "authCode",
+                       "PAYAUTHNO": "payAuthNo", "CERTNO": "certno", "HTTP": "HTTP"]
+        let words = code.split(separator: "_").map { special[String($0)] ?? $0.lowercased() }
         guard let first = words.first else { return code }
         return ([first.prefix(1).uppercased() + first.dropFirst()] + words.dropFirst()).joined(separator: " ")
     }

@@ -76,8 +76,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 extension Request {
     /// The body, at most 4 MiB.
     func bodyBytes() async throws -> [UInt8] {
-        let buffer = try await body.collect(upTo: 4 << 20)
-        return Array(buffer.readableBytesView)
+        do {
+            let buffer = try await body.collect(upTo: 4 << 20)
+            return Array(buffer.readableBytesView)
+        } catch {
+            throw Problem(status: 413, code: "BODY_TOO_LARGE", rule: nil, pointer: "", detail: "request bodies are limited to 4 MiB")
+        }
     }
 
     /// Checks `Authorization: Bearer <token>` against `expected`.

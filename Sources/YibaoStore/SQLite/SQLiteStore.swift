@@ -71,6 +71,14 @@ public final class SQLiteStore: GatewayStore {
                 CREATE TRIGGER trace_no_delete BEFORE DELETE ON trace BEGIN SELECT RAISE(ABORT, 'the trace is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2-trace-no-replace") { db in
+            // INSERT OR REPLACE deletes without firing the delete trigger: refuse reusing a seq.
+            try db.execute(sql: """
+                CREATE TRIGGER trace_no_replace BEFORE INSERT ON trace
+                WHEN EXISTS (SELECT 1 FROM trace WHERE seq = NEW.seq)
+                BEGIN SELECT RAISE(ABORT, 'the trace is append-only'); END;
+                """)
+        }
         return migrator
     }
 }
@@ -153,8 +161,12 @@ struct SQLiteSession: StoreWriting {
     // MARK: Writing
 
     func save(_ person: InsuredPerson) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO persons (psn_no, certno, card_no, doc) VALUES (?, ?, ?, ?)",
-                       arguments: [person.psnNo, person.certno, person.socialSecurityCardNo, try encode(person)])
+        // An upsert on psn_no: a certno held by another person fails the UNIQUE constraint instead
+        // of silently deleting that person (as INSERT OR REPLACE would).
+        try db.execute(sql: """
+            INSERT INTO persons (psn_no, certno, card_no, doc) VALUES (?, ?, ?, ?)
+            ON CONFLICT(psn_no) DO UPDATE SET certno = excluded.certno, card_no = excluded.card_no, doc = excluded.doc
+            """, arguments: [person.psnNo, person.certno, person.socialSecurityCardNo, try encode(person)])
     }
     func save(_ institution: Institution) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO institutions (code, doc) VALUES (?, ?)", arguments: [institution.code, try encode(institution)])
