@@ -39,7 +39,8 @@ let package = Package(
         // Domain rules only, no I/O: persons, e-vouchers and tokens, institutions and their
         // agreements, practitioners, working-day calendars, the DOMAIN.md rule ids.
         .target(
-            name: "YibaoCore"
+            name: "YibaoCore",
+            dependencies: ["YibaoCrypto"]
         ),
         // Persistence behind a protocol; the SQLite implementation (GRDB, WAL, migrations)
         // and the append-only hash-chained trace.
@@ -89,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "YibaoCoreTests",
-            dependencies: ["YibaoCore"]
+            dependencies: ["YibaoCore", "YibaoCrypto"]
         ),
         .testTarget(
             name: "YibaoGatewayTests",

@@ -113,7 +113,8 @@ enum GatewaySetup {
             intermediates.append(try Certificate(pemRepresentation: try file("\(tree)/intermediate.cert.pem")))
             crls.append(try CertificateRevocationList(pemRepresentation: try file("\(tree)/intermediate.crl.pem")))
         }
-        let configuration = GatewayConfiguration(platformKey: platformKey, policy: policy, adminToken: credentials.adminToken,
+        let platformCertificate = try Certificate(pemRepresentation: try file(credentials.platform.certificate))
+        let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: platformCertificate, policy: policy, adminToken: credentials.adminToken,
                                                  channels: [credentials.channel.id: credentials.channel.token],
                                                  trustedRoots: roots, intermediates: intermediates, revocationLists: crls, testClock: testClock)
         let store = try SQLiteStore(dataDirectory: dataDirectory)

@@ -13,15 +13,19 @@ public struct PolicyProfile: Sendable, Codable, Hashable {
     public var fsiTimeWindowSeconds: Int
     /// How long a 9001 `sign_no` stays valid, in seconds (the platform's sign-in is per working day).
     public var signInLifetimeSeconds: Int
+    /// SC-1: ICD-10 categories of the common and chronic diseases that may be followed up online.
+    public var chronicDiseaseCategories: [String]
 
     public init(name: String = "nhsa-2.0", vouchers: VoucherPolicy = .standard, agreements: AgreementPolicy = .standard,
-                calendar: WorkingCalendar = .china, fsiTimeWindowSeconds: Int = 300, signInLifetimeSeconds: Int = 24 * 3600) {
+                calendar: WorkingCalendar = .china, fsiTimeWindowSeconds: Int = 300, signInLifetimeSeconds: Int = 24 * 3600,
+                chronicDiseaseCategories: [String] = OnlineScope.defaultChronicCategories) {
         self.name = name
         self.vouchers = vouchers
         self.agreements = agreements
         self.calendar = calendar
         self.fsiTimeWindowSeconds = fsiTimeWindowSeconds
         self.signInLifetimeSeconds = signInLifetimeSeconds
+        self.chronicDiseaseCategories = chronicDiseaseCategories
     }
 
     /// The default profile.

@@ -52,6 +52,18 @@ public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringC
     public static let sc3 = Rule(rawValue: "SC-3")
     public static let sc4 = Rule(rawValue: "SC-4")
 
+    // RX — electronic prescriptions
+    /// Signed by the doctor, reviewed by a pharmacist, uploaded; the platform adds its signature.
+    public static let rx1 = Rule(rawValue: "RX-1")
+    /// The validity period: an expired prescription cannot be dispensed.
+    public static let rx2 = Rule(rawValue: "RX-2")
+    /// Dispensing routes: at the institution, home delivery, a designated retail pharmacy.
+    public static let rx3 = Rule(rawValue: "RX-3")
+    /// A retail pharmacy downloads and dispenses; at most once (or up to the repeat count).
+    public static let rx4 = Rule(rawValue: "RX-4")
+    /// Traceable end to end; drug traceability codes scanned at sale.
+    public static let rx5 = Rule(rawValue: "RX-5")
+
     // SV — supervision
     /// Information, money and goods flows are traceable (the hash-chained trace).
     public static let sv2 = Rule(rawValue: "SV-2")

@@ -8,11 +8,16 @@ import YibaoStore
 /// wallet authorisation exchange `ec.payAuth`. Requests and answers are sealed envelopes
 /// (docs/ENVELOPE.md); refusals are problem+json.
 struct HSEEndpoint: Sendable {
-    static let services = ["ec.query", "ec.payAuth"]
+    static let services = ["ec.query", "ec.payAuth"] + PrescriptionServices.names
     let gateway: Gateway
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/hse/:service") { request, context in
+            let service = try context.parameters.require("service")
+            return try await handle(service: service, bytes: try await request.bodyBytes())
+        }
+        // The prescription centre's own prefix (PROTOCOL.md), same services.
+        router.post("/fixmedins/:service") { request, context in
             let service = try context.parameters.require("service")
             return try await handle(service: service, bytes: try await request.bodyBytes())
         }
@@ -48,7 +53,7 @@ struct HSEEndpoint: Sendable {
                               detail: "the business data of \(service) must be a JSON object")
             }
             let signData = opened.envelope["signData"]?.stringValue ?? ""
-            let services = HSEServices(policy: gateway.configuration.policy)
+            let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices)
             let output = try await gateway.store.write { store -> JSONValue in
                 guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
@@ -76,11 +81,13 @@ struct HSEEndpoint: Sendable {
 /// The HSE services' rules.
 struct HSEServices: Sendable {
     let policy: PolicyProfile
+    let prescriptions: PrescriptionServices
 
     func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch service {
         case "ec.query": return try ecQuery(data, institution: institution, store: store, now: now)
-        default: return try payAuth(data, institution: institution, store: store, now: now)
+        case "ec.payAuth": return try payAuth(data, institution: institution, store: store, now: now)
+        default: return try prescriptions.run(service, data: data, institution: institution, store: store, now: now)
         }
     }
 

@@ -20,6 +20,13 @@ public struct Gateway: Sendable {
         platformPublicKey = try configuration.platformKey.publicKey
     }
 
+    var prescriptionServices: PrescriptionServices {
+        PrescriptionServices(policy: configuration.policy,
+                             verifier: PrescriptionVerifier(trustAnchors: configuration.trustedRoots, intermediates: configuration.intermediates,
+                                                            revocationLists: configuration.revocationLists, platformCertificate: configuration.platformCertificate),
+                             platformKey: configuration.platformKey, platformCertificate: configuration.platformCertificate)
+    }
+
     /// The HTTP routes.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)

@@ -7,6 +7,8 @@ import YibaoCrypto
 public struct GatewayConfiguration: Sendable {
     /// The platform's SM2 signing key: signs every response and countersignature.
     public var platformKey: SM2.PrivateKey
+    /// The platform's certificate (its serial and DN go into prescription countersignatures).
+    public var platformCertificate: Certificate?
     /// Envelope settings (signer ID, signature encoding, hex case, timestamp window).
     public var envelopeProfile: HSEProfile
     /// Policy settings (token lifetimes, agreement deadlines, calendar, FSI time window).
@@ -25,10 +27,11 @@ public struct GatewayConfiguration: Sendable {
     /// verifications per failure). On by default: this is a developer tool.
     public var diagnoseSignatures: Bool
 
-    public init(platformKey: SM2.PrivateKey, envelopeProfile: HSEProfile = .nhsa20, policy: PolicyProfile = .nhsa20,
+    public init(platformKey: SM2.PrivateKey, platformCertificate: Certificate? = nil, envelopeProfile: HSEProfile = .nhsa20, policy: PolicyProfile = .nhsa20,
                 adminToken: String, channels: [String: String], trustedRoots: [Certificate] = [], intermediates: [Certificate] = [],
                 revocationLists: [CertificateRevocationList] = [], testClock: Bool = false, diagnoseSignatures: Bool = true) {
         self.platformKey = platformKey
+        self.platformCertificate = platformCertificate
         self.envelopeProfile = envelopeProfile
         self.policy = policy
         self.adminToken = adminToken

@@ -79,6 +79,13 @@ public final class SQLiteStore: GatewayStore {
                 BEGIN SELECT RAISE(ABORT, 'the trace is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v3-prescriptions") { db in
+            try db.execute(sql: """
+                CREATE TABLE prescriptions (hi_rxno TEXT PRIMARY KEY, rx_trace_code TEXT NOT NULL UNIQUE,
+                    institution_code TEXT NOT NULL, hosp_rxno TEXT NOT NULL, doc TEXT NOT NULL,
+                    UNIQUE (institution_code, hosp_rxno));
+                """)
+        }
         return migrator
     }
 }
@@ -142,6 +149,15 @@ struct SQLiteSession: StoreWriting {
     func registration(mdtrtId: String) throws -> Registration? {
         try one(Registration.self, "SELECT doc FROM registrations WHERE mdtrt_id = ?", [mdtrtId])
     }
+    func prescription(hiRxno: String) throws -> PrescriptionRecord? {
+        try one(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE hi_rxno = ?", [hiRxno])
+    }
+    func prescription(rxTraceCode: String) throws -> PrescriptionRecord? {
+        try one(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE rx_trace_code = ?", [rxTraceCode])
+    }
+    func prescription(institutionCode: String, hospRxno: String) throws -> PrescriptionRecord? {
+        try one(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE institution_code = ? AND hosp_rxno = ?", [institutionCode, hospRxno])
+    }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
     func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
 
@@ -199,6 +215,12 @@ struct SQLiteSession: StoreWriting {
     func save(_ signIn: SignIn) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO sign_ins (sign_no, institution_code, doc) VALUES (?, ?, ?)",
                        arguments: [signIn.signNo, signIn.institutionCode, try encode(signIn)])
+    }
+    func save(_ prescription: PrescriptionRecord) throws {
+        try db.execute(sql: """
+            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, doc) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(hi_rxno) DO UPDATE SET doc = excluded.doc
+            """, arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, try encode(prescription)])
     }
     func setSetting(_ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])

@@ -61,6 +61,9 @@ public protocol StoreReading {
     func walletAuthorisation(payAuthNo: String) throws -> WalletAuthorisation?
     func registration(mdtrtId: String) throws -> Registration?
     func signIn(signNo: String) throws -> SignIn?
+    func prescription(hiRxno: String) throws -> PrescriptionRecord?
+    func prescription(rxTraceCode: String) throws -> PrescriptionRecord?
+    func prescription(institutionCode: String, hospRxno: String) throws -> PrescriptionRecord?
     /// A setting stored with the data (e.g. whether the demo fixture was loaded).
     func setting(_ key: String) throws -> String?
     /// Trace entries with `seq >= from`, in order, at most `limit`.
@@ -81,6 +84,7 @@ public protocol StoreWriting: StoreReading {
     func save(_ authorisation: WalletAuthorisation) throws
     func save(_ registration: Registration) throws
     func save(_ signIn: SignIn) throws
+    func save(_ prescription: PrescriptionRecord) throws
     func setSetting(_ key: String, _ value: String) throws
     /// Records a message id (FSI `msgid`, HSE `signData`) in `scope`; false if it was already
     /// recorded, i.e. the message is a replay.

@@ -1,0 +1,260 @@
+import Foundation
+
+/// 取药方式 — the three dispensing routes of RX-3.
+public enum DispensingRoute: String, Sendable, Codable, CaseIterable {
+    /// 01 at the prescribing institution's own pharmacy.
+    case atInstitution = "01"
+    /// 02 home delivery (paid on the courier's mobile terminal).
+    case homeDelivery = "02"
+    /// 03 at a designated retail pharmacy, after downloading the circulated prescription.
+    case retailPharmacy = "03"
+
+    public var label: String {
+        switch self {
+        case .atInstitution: "at the institution"
+        case .homeDelivery: "home delivery"
+        case .retailPharmacy: "designated retail pharmacy"
+        }
+    }
+}
+
+/// One dispensing of a prescription (RX-3, RX-4, RX-5).
+public struct Dispensing: Sendable, Codable, Hashable {
+    public var dispenseNo: String
+    public var at: Date
+    public var institutionCode: String
+    public var route: DispensingRoute
+    public var pharmacistCode: String
+    /// medListCodg → the drug traceability codes (追溯码) scanned at sale.
+    public var traceCodes: [String: [String]]
+    /// For home delivery: courier company and waybill number.
+    public var courier: String?
+    public var waybillNo: String?
+
+    public init(dispenseNo: String, at: Date, institutionCode: String, route: DispensingRoute, pharmacistCode: String,
+                traceCodes: [String: [String]], courier: String? = nil, waybillNo: String? = nil) {
+        self.dispenseNo = dispenseNo
+        self.at = at
+        self.institutionCode = institutionCode
+        self.route = route
+        self.pharmacistCode = pharmacistCode
+        self.traceCodes = traceCodes
+        self.courier = courier
+        self.waybillNo = waybillNo
+    }
+}
+
+/// The platform's record of a circulated prescription: its stage, the current signed document,
+/// downloads and dispensings. 处方状态 rxStasCodg: 1 valid, 2 revoked, 3 expired;
+/// 使用状态 rxUsedStasCodg: 1 not dispensed, 2 partly (repeatable), 3 dispensed.
+public struct PrescriptionRecord: Sendable, Codable, Hashable {
+    public enum Stage: String, Sendable, Codable {
+        /// uploadChk passed: rxTraceCode issued.
+        case prechecked
+        /// rxFixmedinsSign: the platform countersigned.
+        case countersigned
+        /// rxFileUpld: circulating, may be downloaded and dispensed.
+        case circulating
+        /// rxUndo.
+        case revoked
+    }
+
+    /// 医保处方编号.
+    public var hiRxno: String
+    /// Single-use trace code from uploadChk, spent by rxFileUpld.
+    public var rxTraceCode: String
+    public var rxTraceCodeUsedAt: Date?
+    public var hospRxno: String
+    public var institutionCode: String
+    public var psnNo: String
+    public var mdtrtId: String
+    public var stage: Stage
+    /// The signed prescription (yibao-rx/1 JSON text) at the current stage.
+    public var document: String
+    public var prescribedAt: Date
+    public var validUntil: Date
+    public var maxRepeats: Int
+    public var minIntervalDays: Int
+    /// medListCodg of every drug line, in order.
+    public var drugCodes: [String]
+    public var precheckedAt: Date
+    public var countersignedAt: Date?
+    public var uploadedAt: Date?
+    public var revokedAt: Date?
+    public var undoReason: String?
+    /// Institution code → when it downloaded the prescription.
+    public var downloads: [String: Date]
+    public var dispensings: [Dispensing]
+
+    public init(hiRxno: String, rxTraceCode: String, prescription: Prescription, document: String, at: Date) {
+        self.hiRxno = hiRxno
+        self.rxTraceCode = rxTraceCode
+        self.hospRxno = prescription.hospRxno
+        self.institutionCode = prescription.institutionCode
+        self.psnNo = prescription.psnNo
+        self.mdtrtId = prescription.mdtrtId
+        self.stage = .prechecked
+        self.document = document
+        self.prescribedAt = prescription.prescribedAt
+        self.validUntil = prescription.valiEndTime
+        self.maxRepeats = max(1, prescription.maxRepeats)
+        self.minIntervalDays = max(0, prescription.minIntervalDays)
+        self.drugCodes = prescription.drugs.map(\.code)
+        self.precheckedAt = at
+        self.downloads = [:]
+        self.dispensings = []
+    }
+
+    /// rxStasCodg at `now`.
+    public func statusCode(at now: Date) -> String {
+        if stage == .revoked { return "2" }
+        if now > validUntil { return "3" }
+        return "1"
+    }
+
+    /// rxUsedStasCodg.
+    public var usedStatusCode: String {
+        dispensings.isEmpty ? "1" : dispensings.count < maxRepeats ? "2" : "3"
+    }
+
+    // MARK: Rules
+
+    /// The prescription may be handed out (downloaded or dispensed) at `now`: circulating (RX-1),
+    /// not revoked, not expired (RX-2), not used up (RX-4).
+    public func requireDispensable(at now: Date, pointer: String) throws {
+        switch stage {
+        case .prechecked, .countersigned:
+            throw DomainError(.init("RX_NOT_CIRCULATING"), .conflict, rule: .rx1, pointer: pointer,
+                              "prescription \(hiRxno) has not been uploaded (rxFileUpld) after the platform's countersignature; it cannot be dispensed yet")
+        case .revoked:
+            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx4, pointer: pointer,
+                              "prescription \(hiRxno) was revoked by \(institutionCode) at \(revokedAt.map(Timestamps.fsi) ?? "?"): \(undoReason ?? "")")
+        case .circulating: break
+        }
+        guard now <= validUntil else {
+            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: pointer,
+                              "prescription \(hiRxno) expired at \(Timestamps.fsi(validUntil)); an expired prescription cannot be dispensed — the patient needs a new one",
+                              expected: "at or before \(Timestamps.fsi(validUntil))", actual: Timestamps.fsi(now))
+        }
+        guard dispensings.count < maxRepeats else {
+            let last = dispensings.last
+            throw DomainError(.init("RX_ALREADY_DISPENSED"), .conflict, rule: .rx4, pointer: pointer,
+                              "prescription \(hiRxno) was already dispensed \(dispensings.count) time(s) (at most \(maxRepeats)); last by \(last?.institutionCode ?? "?") at \(last.map { Timestamps.fsi($0.at) } ?? "?")")
+        }
+        if let last = dispensings.last, minIntervalDays > 0 {
+            let next = last.at.addingTimeInterval(TimeInterval(minIntervalDays * 86_400))
+            guard now >= next else {
+                throw DomainError(.init("RX_REPEAT_TOO_SOON"), .conflict, rule: .rx4, pointer: pointer,
+                                  "a repeat of \(hiRxno) is allowed \(minIntervalDays) days after the last dispensing, from \(Timestamps.fsi(next))",
+                                  expected: "at or after \(Timestamps.fsi(next))", actual: Timestamps.fsi(now))
+            }
+        }
+    }
+
+    /// Records a download by a retail pharmacy (RX-4).
+    public mutating func recordDownload(by institution: String, at now: Date, pointer: String) throws {
+        try requireDispensable(at: now, pointer: pointer)
+        downloads[institution] = now
+    }
+
+    /// Dispenses once along `route` (RX-3), with a traceability code for every drug line (RX-5),
+    /// no code sold before, within the repeat limits (RX-4) and validity (RX-2).
+    public mutating func dispense(_ dispensing: Dispensing, prescribingKind institutionIsPrescriber: Bool, isRetailPharmacy: Bool,
+                                  pointer: String) throws {
+        try requireDispensable(at: dispensing.at, pointer: pointer + "/hiRxno")
+        switch dispensing.route {
+        case .atInstitution:
+            guard institutionIsPrescriber else {
+                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                                  "route 01 (at the institution) is for the prescribing institution \(institutionCode) itself")
+            }
+        case .homeDelivery:
+            guard institutionIsPrescriber || isRetailPharmacy else {
+                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                                  "route 02 (home delivery) is for the prescribing institution or a designated retail pharmacy")
+            }
+            guard !(dispensing.courier ?? "").isEmpty, !(dispensing.waybillNo ?? "").isEmpty else {
+                throw DomainError(.init("RX_DELIVERY_INCOMPLETE"), .invalid, rule: .rx5, pointer: pointer + "/delivery",
+                                  "home delivery records the courier and the waybill number so delivery stays traceable")
+            }
+        case .retailPharmacy:
+            guard isRetailPharmacy else {
+                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                                  "route 03 is for a designated retail pharmacy")
+            }
+            guard downloads[dispensing.institutionCode] != nil else {
+                throw DomainError(.init("RX_NOT_DOWNLOADED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+                                  "the pharmacy dispenses from the circulated prescription: download it (rxDownload) with the patient's e-voucher first")
+            }
+        }
+        for (index, code) in drugCodes.enumerated() {
+            let codes = dispensing.traceCodes[code] ?? []
+            guard !codes.isEmpty, codes.allSatisfy({ !$0.isEmpty }) else {
+                throw DomainError(.init("RX_TRACE_CODES_MISSING"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+                                  "drug line \(index + 1) (\(code)) has no traceability code: scan the code on every box sold")
+            }
+        }
+        let sold = Set(dispensings.flatMap { $0.traceCodes.values.flatMap { $0 } })
+        if let reused = dispensing.traceCodes.values.flatMap({ $0 }).first(where: sold.contains) {
+            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
+                              "traceability code \(reused) was already sold with this prescription")
+        }
+        dispensings.append(dispensing)
+    }
+
+    /// rxUndo: the prescribing institution revokes a prescription that has not been dispensed.
+    public mutating func revoke(by institution: String, reason: String, at now: Date, pointer: String) throws {
+        guard institution == institutionCode else {
+            throw DomainError(.init("RX_OTHER_INSTITUTION"), .forbidden, rule: .rx1, pointer: pointer + "/hiRxno",
+                              "only the prescribing institution \(institutionCode) may revoke prescription \(hiRxno)")
+        }
+        guard stage != .revoked else {
+            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno", "prescription \(hiRxno) was already revoked")
+        }
+        guard dispensings.isEmpty else {
+            throw DomainError(.init("RX_ALREADY_DISPENSED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+                              "prescription \(hiRxno) has been dispensed and can no longer be revoked")
+        }
+        stage = .revoked
+        revokedAt = now
+        undoReason = reason
+    }
+}
+
+/// SC-1 and SC-3: Internet diagnosis is for follow-up visits of common and chronic diseases,
+/// of a patient with a prior offline visit for the same condition.
+public enum OnlineScope {
+    /// ICD-10 categories counted as common and chronic diseases — a policy setting (PolicyProfile).
+    public static let defaultChronicCategories = ["E03", "E05", "E10", "E11", "E78", "F32", "G40", "I10", "I11", "I20", "I25", "I48",
+                                                  "I50", "J44", "J45", "K21", "K29", "M17", "M81", "N18"]
+
+    /// The ICD-10 category (first 3 characters) of a code.
+    public static func category(_ code: String) -> String { String(code.prefix(3)).uppercased() }
+
+    /// SC-1 for an Internet prescription (bizTypeCode 02): a follow-up, of a listed disease.
+    public static func requireFollowUpOfChronicDisease(_ prescription: Prescription, categories: [String], pointer: String) throws {
+        guard prescription.bizTypeCode == "02" else { return }
+        guard prescription.isFollowUp else {
+            throw DomainError(.init("SCOPE_FIRST_VISIT_ONLINE"), .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/fstdiagFlag",
+                              "Internet diagnosis is limited to follow-up visits; a first visit (fstdiagFlag 1) must happen offline",
+                              expected: "0", actual: prescription.visit[key: "fstdiagFlag"])
+        }
+        let category = category(prescription.mainDiagnosisCode)
+        guard categories.contains(category) else {
+            throw DomainError(.init("SCOPE_DISEASE_NOT_CHRONIC"), .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/maindiagCode",
+                              "\(prescription.mainDiagnosisCode) is not on the profile's list of common and chronic diseases for online follow-up",
+                              expected: categories.joined(separator: " | "), actual: prescription.mainDiagnosisCode)
+        }
+    }
+
+    /// SC-3: a prior offline visit of the person for the same condition (same ICD-10 category), before the prescription.
+    public static func requirePriorOfflineVisit(_ prescription: Prescription, visits: [OfflineVisit], pointer: String) throws {
+        guard prescription.bizTypeCode == "02" else { return }
+        let category = category(prescription.mainDiagnosisCode)
+        let day = Timestamps.day(prescription.prescribedAt)
+        guard visits.contains(where: { Self.category($0.diseaseCode) == category && $0.visitDate <= day }) else {
+            throw DomainError(.init("SCOPE_NO_PRIOR_OFFLINE_VISIT"), .forbidden, rule: .sc3, pointer: pointer + "/mdtrtinfo/maindiagCode",
+                              "no offline visit of \(prescription.psnNo) for \(category) before \(day) is on record: the patient is not a follow-up patient for this condition")
+        }
+    }
+}

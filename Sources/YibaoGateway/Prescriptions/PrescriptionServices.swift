@@ -1,0 +1,308 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The e-prescription centre (HSE services, PROTOCOL.md `/fixmedins/…`) and its pharmacy side
+/// (designed here, docs/PRESCRIPTION.md): pre-check, countersignature, upload, revocation,
+/// queries, download with the patient's e-voucher, dispensing.
+struct PrescriptionServices: Sendable {
+    static let names = ["uploadChk", "rxFixmedinsSign", "rxFileUpld", "rxUndo", "hospRxDetlQuery", "rxChkInfoQuery", "rxSetlInfoQuery",
+                        "rxDownload", "rxDispense"]
+
+    let policy: PolicyProfile
+    let verifier: PrescriptionVerifier
+    let platformKey: SM2.PrivateKey
+    let platformCertificate: Certificate?
+
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        switch service {
+        case "uploadChk": return try uploadCheck(data, institution: institution, store: store, now: now)
+        case "rxFixmedinsSign": return try countersign(data, institution: institution, store: store, now: now)
+        case "rxFileUpld": return try upload(data, institution: institution, store: store, now: now)
+        case "rxUndo": return try undo(data, institution: institution, store: store, now: now)
+        case "rxDownload": return try download(data, institution: institution, store: store, now: now)
+        case "rxDispense": return try dispense(data, institution: institution, store: store, now: now)
+        default: return try query(service, data, institution: institution, store: store, now: now)
+        }
+    }
+
+    // MARK: uploadChk — 处方上传前预核验
+
+    private func uploadCheck(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var fields = data.object
+        let signatureValue = fields["doctorSignature"]
+        fields["doctorSignature"] = nil
+        guard signatureValue != nil else {
+            throw DomainError(.init("RX_DOCTOR_SIGNATURE_MISSING"), .invalid, rule: .rx1, pointer: "/doctorSignature",
+                              "the prescription is uploaded signed by the doctor: add doctorSignature (yibao rx sign, docs/PRESCRIPTION.md)")
+        }
+        let prescription = try Prescription(json: fields)
+        let document = SignedPrescription(prescription: prescription, doctorSignature: try RxSignature(json: signatureValue, pointer: "/doctorSignature"))
+        guard prescription.institutionCode == code else {
+            throw DomainError.invalidValue("/mdtrtinfo/fixmedinsCode", "the prescription names another institution than the appId's",
+                                           expected: code, actual: prescription.institutionCode)
+        }
+        let institution = try authorise(code, store: store, now: now)
+        guard let visit = try store.registration(mdtrtId: prescription.mdtrtId), visit.institutionCode == code, visit.status == .registered else {
+            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtinfo/mdtrtId",
+                              "no open visit \(prescription.mdtrtId) of \(code): register the visit (2201) before prescribing", actual: prescription.mdtrtId)
+        }
+        guard visit.psnNo == prescription.psnNo else {
+            throw DomainError.invalidValue("/mdtrtinfo/psnNo", "the visit belongs to another person", expected: visit.psnNo, actual: prescription.psnNo)
+        }
+        guard institution.subjects.contains(prescription.deptCode) else {
+            throw DomainError(.init("SUBJECT_NOT_REGISTERED"), .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
+                              "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
+        }
+        try OnlineScope.requireFollowUpOfChronicDisease(prescription, categories: policy.chronicDiseaseCategories, pointer: "")
+        try OnlineScope.requirePriorOfflineVisit(prescription, visits: try store.offlineVisits(psnNo: prescription.psnNo), pointer: "")
+        guard let doctor = try store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
+            throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
+        }
+        do { try doctor.checkInternetDoctor(at: prescription.prescribedAt) } catch var error as DomainError {
+            error.pointer = "/mdtrtinfo/drCode"
+            throw error
+        }
+        if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: [.doctor])) {
+            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: Self.wirePointer(failure.pointer),
+                              failure.detail + (failure.causes.isEmpty ? "" : " (\(failure.causes.joined(separator: ", ")))"))
+        }
+        if let serial = doctor.certificateSerial, let certificate = try? Certificate(pemRepresentation: document.doctorSignature!.certificate),
+           certificate.serialNumberHex.uppercased() != serial.uppercased() {
+            throw DomainError(.init("RX_DOCTOR_CERTIFICATE_NOT_REGISTERED"), .forbidden, rule: .pr3, pointer: "/doctorSignature/certificate",
+                              "the doctor signed with certificate \(certificate.serialNumberHex), not the one registered for \(doctor.code) (\(serial))")
+        }
+        guard now <= prescription.valiEndTime else {
+            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/valiEndTime", "the prescription expired at \(Timestamps.fsi(prescription.valiEndTime))")
+        }
+        if let existing = try store.prescription(institutionCode: code, hospRxno: prescription.hospRxno) {
+            throw DomainError(.init("RX_DUPLICATE"), .conflict, rule: .rx1, pointer: "/hospRxno",
+                              "hospRxno \(prescription.hospRxno) was already pre-checked as \(existing.hiRxno)")
+        }
+        let hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12)
+        let record = PrescriptionRecord(hiRxno: hiRxno, rxTraceCode: TokenGenerator.hex(bytes: 12), prescription: prescription,
+                                        document: JSONValue.object(document.json).serialized(), at: now)
+        try store.save(record)
+        return (.object(["hiRxno": .string(hiRxno), "rxTraceCode": .string(record.rxTraceCode), "hospRxno": .string(prescription.hospRxno)]),
+                TraceEvent(at: now, kind: "hse.uploadChk", actor: code, subject: hiRxno,
+                           payload: ["hospRxno": prescription.hospRxno, "mdtrt_id": prescription.mdtrtId, "drCode": prescription.doctorCode]))
+    }
+
+    // MARK: rxFixmedinsSign — 医保电子签名
+
+    private func countersign(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var record = try recordByTraceCode(data, institution: code, store: store)
+        guard record.stage == .prechecked else {
+            throw DomainError(.init("RX_WRONG_STAGE"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+                              "prescription \(record.hiRxno) is \(record.stage.rawValue); the platform countersigns a pre-checked prescription once")
+        }
+        try authorise(code, store: store, now: now)
+        var document = try decodeDocument(data, "originalValue")
+        let stored = try SignedPrescription(bytes: Array(record.document.utf8))
+        guard document.prescription.canonicalBytes == stored.prescription.canonicalBytes,
+              document.doctorSignature?.value == stored.doctorSignature?.value else {
+            throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/originalValue",
+                              "the prescription or the doctor's signature differs from what passed uploadChk as \(record.hiRxno)")
+        }
+        if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: [.doctor, .pharmacist])) {
+            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: "/originalValue" + failure.pointer, failure.detail)
+        }
+        let review = document.review!
+        guard let pharmacist = try store.practitioner(code: review.pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharCode",
+                              "the reviewing pharmacist \(review.pharCode) is not registered for \(code)")
+        }
+        guard let certificate = platformCertificate else {
+            throw DomainError(.init("PLATFORM_CERTIFICATE_MISSING"), .forbidden, rule: .rx1, pointer: "", "the gateway has no platform certificate to countersign with")
+        }
+        try document.countersign(platformKey: platformKey, certificate: certificate, hiRxno: record.hiRxno, at: now)
+        let text = JSONValue.object(document.json).serialized()
+        record.document = text
+        record.stage = .countersigned
+        record.countersignedAt = now
+        try store.save(record)
+        let platform = document.platform!
+        return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(text.utf8).base64), "signDigest": .string(platform.signDigest),
+                         "signCertSn": .string(platform.signCertSn), "signCertDn": .string(platform.signCertDn), "signTime": .string(platform.signTime)]),
+                TraceEvent(at: now, kind: "hse.rxFixmedinsSign", actor: code, subject: record.hiRxno, payload: ["pharCode": review.pharCode]))
+    }
+
+    // MARK: rxFileUpld — 处方信息上传
+
+    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var record = try recordByTraceCode(data, institution: code, store: store)
+        if let used = record.rxTraceCodeUsedAt {
+            throw DomainError(.init("RX_TRACE_CODE_USED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+                              "rxTraceCode was already used to upload \(record.hiRxno) at \(Timestamps.fsi(used)); it is single-use")
+        }
+        guard record.stage == .countersigned else {
+            throw DomainError(.init("RX_NOT_COUNTERSIGNED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+                              "prescription \(record.hiRxno) is \(record.stage.rawValue): the platform countersigns (rxFixmedinsSign) before the upload")
+        }
+        try authorise(code, store: store, now: now)
+        let document = try decodeDocument(data, "rxFile")
+        guard JSONValue.object(document.json).serialized(sortedKeys: true) == (try JSONValue.parse(record.document)).serialized(sortedKeys: true) else {
+            throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/rxFile", "rxFile differs from the countersigned prescription \(record.hiRxno)")
+        }
+        if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
+            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: "/rxFile" + failure.pointer, failure.detail)
+        }
+        guard now <= record.validUntil else {
+            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
+        }
+        record.stage = .circulating
+        record.uploadedAt = now
+        record.rxTraceCodeUsedAt = now
+        try store.save(record)
+        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
+                TraceEvent(at: now, kind: "hse.rxFileUpld", actor: code, subject: record.hiRxno))
+    }
+
+    // MARK: rxUndo — 处方撤销
+
+    private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var record = try recordByNumber(data, store: store)
+        let reason = try data.string("undoRea", "the reason for revoking")
+        try record.revoke(by: code, reason: reason, at: now, pointer: "")
+        try store.save(record)
+        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "undoTime": .string(Timestamps.fsi(now))]),
+                TraceEvent(at: now, kind: "hse.rxUndo", actor: code, subject: record.hiRxno, payload: ["undoRea": reason]))
+    }
+
+    // MARK: Pharmacy side: rxDownload, rxDispense
+
+    private func download(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let institution = try authorise(code, store: store, now: now)
+        guard institution.kind == .retailPharmacy else {
+            throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
+                              "circulated prescriptions are downloaded by designated retail pharmacies; \(code) is a \(institution.kind.rawValue)")
+        }
+        var record = try recordByNumber(data, store: store)
+        let tokenText = try data.string("ecToken", "the patient's e-voucher token scanned for business 02122")
+        guard var token = try store.ecToken(tokenText) else {
+            throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken", "ecToken is not a token issued by this platform")
+        }
+        try token.redeem(transaction: "rxDownload", businessTypes: [.prescriptionDownload], institution: code, at: now, pointer: "/ecToken")
+        guard token.psnNo == record.psnNo else {
+            throw DomainError(.init("RX_PATIENT_MISMATCH"), .forbidden, rule: .id2, pointer: "/ecToken",
+                              "the e-voucher belongs to another person than the prescription's patient: only the patient may release it")
+        }
+        try record.recordDownload(by: code, at: now, pointer: "/hiRxno")
+        try store.save(token)
+        try store.save(record)
+        return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(record.document.utf8).base64),
+                         "rxStasCodg": .string(record.statusCode(at: now)), "rxUsedStasCodg": .string(record.usedStatusCode),
+                         "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
+                TraceEvent(at: now, kind: "hse.rxDownload", actor: code, subject: record.hiRxno, payload: ["psn_no": record.psnNo]))
+    }
+
+    private func dispense(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let institution = try authorise(code, store: store, now: now)
+        var record = try recordByNumber(data, store: store)
+        let routeText = try data.oneOf("route", DispensingRoute.allCases.map(\.rawValue), rule: .rx3)
+        let pharCode = try data.string("pharCode", "the dispensing pharmacist's code")
+        guard let pharmacist = try store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: "/pharCode", "no pharmacist \(pharCode) is registered for \(code)")
+        }
+        var codes: [String: [String]] = [:]
+        if case .array(let lines)? = data.object["traceCodes"] {
+            for (index, line) in lines.enumerated() {
+                guard case .object(let entry) = line, case .array(let values)? = entry["drugTracCodg"] else {
+                    throw DomainError.invalidValue("/traceCodes/\(index)", "each entry is {\"medListCodg\": …, \"drugTracCodg\": [\"…\"]}", rule: .rx5)
+                }
+                codes[entry[key: "medListCodg"], default: []] += values.compactMap(\.stringValue)
+            }
+        }
+        var courier: String?
+        var waybill: String?
+        if case .object(let delivery)? = data.object["delivery"] {
+            courier = delivery[key: "courier"]
+            waybill = delivery[key: "waybillNo"]
+        }
+        let dispensing = Dispensing(dispenseNo: "DSP" + TokenGenerator.digits(14), at: now, institutionCode: code, route: DispensingRoute(rawValue: routeText)!,
+                                    pharmacistCode: pharCode, traceCodes: codes, courier: courier, waybillNo: waybill)
+        try record.dispense(dispensing, prescribingKind: code == record.institutionCode, isRetailPharmacy: institution.kind == .retailPharmacy, pointer: "")
+        try store.save(record)
+        return (.object(["hiRxno": .string(record.hiRxno), "dispenseNo": .string(dispensing.dispenseNo), "route": .string(routeText),
+                         "rxUsedStasCodg": .string(record.usedStatusCode), "dispensedCount": .integer(record.dispensings.count),
+                         "remaining": .integer(record.maxRepeats - record.dispensings.count)]),
+                TraceEvent(at: now, kind: "hse.rxDispense", actor: code, subject: record.hiRxno,
+                           payload: ["route": routeText, "pharCode": pharCode, "traceCodes": codes.values.flatMap { $0 }.sorted().joined(separator: ",")]))
+    }
+
+    // MARK: Queries
+
+    private func query(_ service: String, _ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let record = try recordByNumber(data, store: store)
+        guard record.institutionCode == code || record.downloads[code] != nil || record.dispensings.contains(where: { $0.institutionCode == code }) else {
+            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(record.hiRxno) of \(code)")
+        }
+        let document = try SignedPrescription(bytes: Array(record.document.utf8))
+        let output: JSONValue
+        switch service {
+        case "hospRxDetlQuery":
+            output = .object(["hiRxno": .string(record.hiRxno), "hospRxno": .string(record.hospRxno), "rxStasCodg": .string(record.statusCode(at: now)),
+                              "rxUsedStasCodg": .string(record.usedStatusCode), "stage": .string(record.stage.rawValue),
+                              "prscTime": .string(Timestamps.fsi(record.prescribedAt)), "valiEndTime": .string(Timestamps.fsi(record.validUntil)),
+                              "mdtrtId": .string(record.mdtrtId), "psnNo": .string(record.psnNo),
+                              "rxdrugdetail": document.prescription.json["rxdrugdetail"] ?? .array([])])
+        case "rxChkInfoQuery":
+            let review = document.review
+            output = .object(["hiRxno": .string(record.hiRxno), "rxChkStasCodg": .string(review == nil ? "0" : review!.result == "1" ? "1" : "2"),
+                              "pharCode": .string(review?.pharCode ?? ""), "pharName": .string(review?.pharName ?? ""),
+                              "pharChkTime": .string(review?.pharChkTime ?? "")])
+        default:
+            output = .object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)),
+                              "rxUsedStasCodg": .string(record.usedStatusCode), "setlTime": .string(record.dispensings.last.map { Timestamps.fsi($0.at) } ?? ""),
+                              "dispensings": .array(record.dispensings.map { .object([
+                                  "dispenseNo": .string($0.dispenseNo), "route": .string($0.route.rawValue), "fixmedinsCode": .string($0.institutionCode),
+                                  "pharCode": .string($0.pharmacistCode), "time": .string(Timestamps.fsi($0.at)),
+                              ]) })])
+        }
+        return (output, TraceEvent(at: now, kind: "hse.\(service)", actor: code, subject: record.hiRxno))
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    private func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
+        guard let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
+        }
+        try institution.authoriseInternetPlus(at: now)
+        return institution
+    }
+
+    private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) throws -> PrescriptionRecord {
+        let code = try data.string("rxTraceCode", "the trace code uploadChk returned")
+        guard let record = try store.prescription(rxTraceCode: code), record.institutionCode == institution else {
+            throw DomainError(.init("RX_TRACE_CODE_UNKNOWN"), .notFound, rule: .rx1, pointer: "/rxTraceCode", "no pre-checked prescription of \(institution) has this rxTraceCode")
+        }
+        return record
+    }
+
+    private func recordByNumber(_ data: Fields, store: any StoreReading) throws -> PrescriptionRecord {
+        let number = try data.string("hiRxno")
+        guard let record = try store.prescription(hiRxno: number) else {
+            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(number)", actual: number)
+        }
+        return record
+    }
+
+    private func decodeDocument(_ data: Fields, _ key: String) throws -> SignedPrescription {
+        let text = try data.string(key, "base64 of the yibao-rx/1 prescription file")
+        guard let bytes = [UInt8](base64: text) else { throw DomainError.invalidValue("/\(key)", "\(key) is not base64", rule: .rx1) }
+        do { return try SignedPrescription(bytes: bytes) } catch var error as DomainError {
+            error.pointer = "/\(key)" + error.pointer
+            throw error
+        } catch {
+            throw DomainError.invalidValue("/\(key)", "\(key) is not a yibao-rx/1 JSON document: \(error)", rule: .rx1)
+        }
+    }
+
+    /// A verifier pointer into the document (`/prescription/mdtrtinfo/drCode`) as a pointer into uploadChk's data (`/mdtrtinfo/drCode`).
+    static func wirePointer(_ pointer: String) -> String {
+        pointer.hasPrefix("/prescription") ? String(pointer.dropFirst("/prescription".count)) : pointer
+    }
+}
