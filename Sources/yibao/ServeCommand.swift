@@ -99,24 +99,12 @@ struct ServeCommand: AsyncParsableCommand {
 enum GatewaySetup {
     static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
                      policy: PolicyProfile = .nhsa20) throws -> Gateway {
-        func file(_ name: String) throws -> String {
-            let path = (certs as NSString).appendingPathComponent(name)
-            guard let text = FileManager.default.contents(atPath: path) else { throw ValidationError("missing \(path)") }
-            return String(decoding: text, as: UTF8.self)
-        }
-        let platformKey = try SM2.PrivateKey(pemRepresentation: try file(credentials.platform.privateKeyPem))
-        var roots: [Certificate] = []
-        var intermediates: [Certificate] = []
-        var crls: [CertificateRevocationList] = []
-        for tree in ["sm2", "p256"] {
-            roots.append(try Certificate(pemRepresentation: try file("\(tree)/root.cert.pem")))
-            intermediates.append(try Certificate(pemRepresentation: try file("\(tree)/intermediate.cert.pem")))
-            crls.append(try CertificateRevocationList(pemRepresentation: try file("\(tree)/intermediate.crl.pem")))
-        }
-        let platformCertificate = try Certificate(pemRepresentation: try file(credentials.platform.certificate))
-        let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: platformCertificate, policy: policy, adminToken: credentials.adminToken,
-                                                 channels: [credentials.channel.id: credentials.channel.token],
-                                                 trustedRoots: roots, intermediates: intermediates, revocationLists: crls, testClock: testClock)
+        let trust = try DevTrust(certs: certs, credentials: credentials)
+        let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
+        let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: trust.platformCertificate, policy: policy,
+                                                 adminToken: credentials.adminToken, channels: [credentials.channel.id: credentials.channel.token],
+                                                 trustedRoots: trust.roots, intermediates: trust.intermediates, revocationLists: trust.revocationLists,
+                                                 testClock: testClock)
         let store = try SQLiteStore(dataDirectory: dataDirectory)
         return try Gateway(store: store, configuration: configuration)
     }

@@ -32,6 +32,8 @@ struct Yibao: AsyncParsableCommand {
             VoucherCommand.self,
             CallCommand.self,
             TraceCommand.self,
+            RxCommand.self,
+            DemoCommand.self,
         ]
     )
 }

@@ -44,10 +44,12 @@ public struct Gateway: Sendable {
     }
 
     /// An application listening on `host:port` (port 0: any free port); `onRunning` gets the bound port.
-    public func application(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil,
+    /// `quiet` logs only critical events (an embedded gateway cancelled at the end of a demo or test).
+    public func application(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil, quiet: Bool = false,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = logger ?? Logger(label: "yibao-gateway")
         if logger.logLevel < .warning { logger.logLevel = .warning }
+        if quiet { logger.logLevel = .critical }
         return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
                            logger: logger)
