@@ -7,7 +7,7 @@ struct CLITests {
     @Test("every command explains itself with --help", arguments: [
         [], ["keygen"], ["sign"], ["verify"], ["envelope"], ["envelope", "seal"], ["envelope", "open"],
         ["envelope", "sign-string"], ["vectors", "check"], ["bench", "crypto"],
-        ["serve"], ["voucher", "issue"], ["call"], ["trace", "verify"],
+        ["serve"], ["voucher", "issue"], ["call"], ["trace", "verify"], ["rx", "sign"], ["rx", "review"], ["rx", "verify"], ["demo"],
     ])
     func help(command: [String]) throws {
         let result = try TestSupport.yibao(command + ["--help"])

@@ -121,3 +121,62 @@ struct EndToEndTests {
         #expect(tampered.stdout.contains("FSI_SIGNATURE_INVALID"))
     }
 }
+
+/// `yibao demo`, `yibao rx` through the real binary.
+@Suite("End to end: yibao demo and yibao rx")
+struct PrescriptionCLITests {
+    func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-rx-\(UUID().uuidString)").path }
+
+    @Test("yibao demo tells the whole story; its prescription verifies; one changed byte fails with the signature that broke")
+    func demo() throws {
+        let out = temporaryDirectory()
+        let demo = try EndToEndTests.run(EndToEndTests.binary, ["demo", "--out", out])
+        #expect(demo.status == 0, "\(demo.stdout)\n\(demo.stderr)")
+        for expected in ["uploadChk", "countersigns", "ok   doctor", "ok   pharmacist", "ok   platform", "RX_ALREADY_DISPENSED [RX-4]",
+                         "[PR-1]", "[SC-1]", "demo complete"] {
+            #expect(demo.stdout.contains(expected), "missing \(expected)")
+        }
+        #expect(!demo.stderr.contains("error"), "\(demo.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(files.count == 2)
+        let path = (out as NSString).appendingPathComponent(try #require(files.first))
+        let verified = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", path])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("all signatures verify"))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let range = try #require(bytes.range(of: Data(#""drugSpec": "0.5 g"#.utf8)))
+        bytes[range.upperBound - 1] = UInt8(ascii: "6")   // "0.5 g" → "0.6 g"
+        let changed = (out as NSString).appendingPathComponent("changed.json")
+        try bytes.write(to: URL(fileURLWithPath: changed))
+        let failed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", changed])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("RX_DOCTOR_SIGNATURE_INVALID [RX-1]"))
+    }
+
+    @Test("yibao rx sign and review produce a file rx verify accepts; a revoked doctor's signature is refused")
+    func signReviewVerify() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let signed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
+                                                                   "--key", "certs/p256/doctor-li.key.pem", "--cert", "certs/p256/doctor-li.cert.pem"])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let signedPath = (dir as NSString).appendingPathComponent("signed.json")
+        try Data(signed.stdout.utf8).write(to: URL(fileURLWithPath: signedPath))
+        let reviewed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "review", signedPath, "--key", "certs/sm2/pharmacist-zhao.key.pem",
+                                                                     "--cert", "certs/sm2/pharmacist-zhao.cert.pem", "--phar-code", "Y12010100001",
+                                                                     "--phar-name", "Zhao Min", "--time", "2026-11-23 10:30:00"])
+        #expect(reviewed.status == 0, "\(reviewed.stderr)")
+        let reviewedPath = (dir as NSString).appendingPathComponent("reviewed.json")
+        try Data(reviewed.stdout.utf8).write(to: URL(fileURLWithPath: reviewedPath))
+        let verified = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", reviewedPath, "--require", "doctor,pharmacist"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("ECDSA-P256-SHA256 signature"))
+        let revoked = try EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
+                                                                    "--key", "certs/sm2/revoked.key.pem", "--cert", "certs/sm2/revoked.cert.pem"])
+        let revokedPath = (dir as NSString).appendingPathComponent("revoked.json")
+        try Data(revoked.stdout.utf8).write(to: URL(fileURLWithPath: revokedPath))
+        let refused = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", revokedPath, "--require", "doctor"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("CERT_REVOKED"))
+    }
+}

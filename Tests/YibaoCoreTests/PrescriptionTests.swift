@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+@testable import YibaoCore
+import YibaoCrypto
+
+/// The signed prescription document, its verifier, and the dispensing rules (RX-1 … RX-5, SC-1, SC-3).
+@Suite("Prescriptions")
+struct PrescriptionTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func file(_ path: String) throws -> String { try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) }
+
+    static func sample(mdtrtId: String = "12010120261123000001", edit: (inout JSONObject) -> Void = { _ in }) throws -> Prescription {
+        guard case .object(var json) = try JSONValue.parse(try file("samples/rx/diabetes-followup.json")) else { throw DomainError.missing("", "sample") }
+        var visit = json["mdtrtinfo"]!.objectValue!
+        visit["mdtrtId"] = .string(mdtrtId)
+        json["mdtrtinfo"] = .object(visit)
+        edit(&json)
+        return try Prescription(json: json)
+    }
+
+    static func key(_ tree: String, _ name: String) throws -> RxSigningKey {
+        try RxSigningKey(keyPEM: try file("certs/\(tree)/\(name).key.pem"), certificatePEM: try file("certs/\(tree)/\(name).cert.pem"))
+    }
+
+    static func verifier() throws -> PrescriptionVerifier {
+        var roots: [Certificate] = [], intermediates: [Certificate] = [], crls: [CertificateRevocationList] = []
+        for tree in ["sm2", "p256"] {
+            roots.append(try Certificate(pemRepresentation: try file("certs/\(tree)/root.cert.pem")))
+            intermediates.append(try Certificate(pemRepresentation: try file("certs/\(tree)/intermediate.cert.pem")))
+            crls.append(try CertificateRevocationList(pemRepresentation: try file("certs/\(tree)/intermediate.crl.pem")))
+        }
+        return PrescriptionVerifier(trustAnchors: roots, intermediates: intermediates, revocationLists: crls,
+                                    platformCertificate: try Certificate(pemRepresentation: try file("certs/sm2/platform.cert.pem")))
+    }
+
+    /// Doctor Li, pharmacist Zhao, the platform.
+    static func fullySigned(doctorTree: String = "sm2") throws -> SignedPrescription {
+        var document = SignedPrescription(prescription: try sample())
+        try document.signAsDoctor(with: try key(doctorTree, "doctor-li"))
+        try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: "2026-11-23 10:20:00", approved: true,
+                               key: try key("sm2", "pharmacist-zhao"))
+        try document.countersign(platformKey: try SM2.PrivateKey(pemRepresentation: try file("certs/sm2/platform.key.pem")),
+                                 certificate: try Certificate(pemRepresentation: try file("certs/sm2/platform.cert.pem")),
+                                 hiRxno: "HIRX12010100000000001", at: Timestamps.parseFSI("2026-11-23 10:25:00")!)
+        return document
+    }
+
+    @Test("RX-1: doctor (SM2 or P-256), pharmacist and platform signatures verify, and survive a round trip through the file format", arguments: ["sm2", "p256"])
+    func fullyValid(doctorTree: String) throws {
+        let document = try Self.fullySigned(doctorTree: doctorTree)
+        let reread = try SignedPrescription(bytes: Array(JSONValue.object(document.json).serialized().utf8))
+        #expect(reread == document)
+        let checks = try Self.verifier().verify(reread)
+        #expect(checks.map(\.passed) == [true, true, true], "\(checks)")
+    }
+
+    @Test("RX-1: the canonical bytes sort keys and keep every value a string")
+    func canonicalBytes() throws {
+        let prescription = try Self.sample()
+        let text = String(decoding: prescription.canonicalBytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"bizTypeCode":"02","diseinfo":[{"diagCode":"E11.900","#))
+        #expect(!text.contains(" \"") && !text.contains(": "))
+        let numeric = #expect(throws: DomainError.self) {
+            _ = try Self.sample { json in json["valiDays"] = .number("3") }
+        }
+        #expect(numeric?.code.rawValue == "RX_FIELD_NOT_STRING")
+        #expect(numeric?.pointer == "/valiDays")
+        let missing = #expect(throws: DomainError.self) {
+            _ = try Self.sample { json in var visit = json["mdtrtinfo"]!.objectValue!; visit["drCode"] = nil; json["mdtrtinfo"] = .object(visit) }
+        }
+        #expect(missing?.pointer == "/mdtrtinfo/drCode")
+    }
+
+    @Test("RX-1: a changed quantity breaks every signature; the failure names the doctor's first")
+    func tamperedQuantity() throws {
+        var document = try Self.fullySigned()
+        var json = document.prescription.json
+        guard case .array(var lines) = json["rxdrugdetail"]!, case .object(var first) = lines[0] else { Issue.record("sample"); return }
+        first["drugCnt"] = "20"
+        lines[0] = .object(first)
+        json["rxdrugdetail"] = .array(lines)
+        document.prescription = try Prescription(json: json)
+        let checks = try Self.verifier().verify(document)
+        #expect(checks.map(\.code) == ["RX_DOCTOR_SIGNATURE_INVALID", "RX_PHARMACIST_SIGNATURE_INVALID", "RX_PLATFORM_SIGNATURE_INVALID"])
+    }
+
+    @Test("PR-3: a certificate of another doctor, an expired one, a revoked one are refused", arguments: [
+        ("doctor-wang", "RX_DOCTOR_CERTIFICATE_MISMATCH", nil),
+        ("expired", "RX_DOCTOR_CERTIFICATE_INVALID", "CERT_EXPIRED"),
+        ("revoked", "RX_DOCTOR_CERTIFICATE_INVALID", "CERT_REVOKED"),
+    ] as [(String, String, String?)])
+    func doctorCertificates(signer: String, code: String, cause: String?) throws {
+        var document = SignedPrescription(prescription: try Self.sample())
+        try document.signAsDoctor(with: try Self.key("sm2", signer))
+        let failure = PrescriptionVerifier.firstFailure(try Self.verifier().verify(document, required: [.doctor]))
+        #expect(failure?.code == code)
+        if let cause { #expect(failure?.causes.contains(cause) == true, "\(String(describing: failure))") }
+    }
+
+    @Test("RX-1: a missing or rejected review fails the pharmacist's check")
+    func review() throws {
+        var document = SignedPrescription(prescription: try Self.sample())
+        try document.signAsDoctor(with: try Self.key("sm2", "doctor-li"))
+        #expect(PrescriptionVerifier.firstFailure(try Self.verifier().verify(document, required: [.doctor, .pharmacist]))?.code == "RX_REVIEW_MISSING")
+        try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: "2026-11-23 10:20:00", approved: false, key: try Self.key("sm2", "pharmacist-zhao"))
+        #expect(PrescriptionVerifier.firstFailure(try Self.verifier().verify(document, required: [.doctor, .pharmacist]))?.code == "RX_REVIEW_REJECTED")
+        // A review signed with a key that does not match its certificate is refused before signing.
+        #expect(throws: DomainError.self) {
+            _ = try RxSigningKey(keyPEM: try Self.file("certs/sm2/doctor-li.key.pem"), certificatePEM: try Self.file("certs/sm2/pharmacist-zhao.cert.pem"))
+        }
+    }
+
+    // MARK: Dispensing rules
+
+    static let t0 = Timestamps.parseFSI("2026-11-23 10:30:00")!
+
+    static func record(maxRepeats: String = "1", interval: String = "0") throws -> PrescriptionRecord {
+        let prescription = try sample { json in
+            json["maxReptCnt"] = .string(maxRepeats)
+            json["minInrvDays"] = .string(interval)
+            json["valiEndTime"] = "2026-11-26 10:05:00"
+        }
+        var record = PrescriptionRecord(hiRxno: "HI1", rxTraceCode: "T", prescription: prescription, document: "{}", at: t0)
+        record.stage = .circulating
+        return record
+    }
+
+    static func dispensing(_ route: DispensingRoute, at: Date = t0, by institution: String = "P12010100001", codes: [String: [String]]? = nil) -> Dispensing {
+        Dispensing(dispenseNo: "D", at: at, institutionCode: institution, route: route, pharmacistCode: "Y1",
+                   traceCodes: codes ?? ["XA10BAE054A001010100483": ["81"], "XA10BBG001A001010103929": ["82"]],
+                   courier: route == .homeDelivery ? "SF" : nil, waybillNo: route == .homeDelivery ? "SF1" : nil)
+    }
+
+    @Test("RX-4: dispensed at most once; RX-2: not after valiEndTime")
+    func once() throws {
+        var record = try Self.record()
+        try record.recordDownload(by: "P12010100001", at: Self.t0, pointer: "")
+        try record.dispense(Self.dispensing(.retailPharmacy), prescribingKind: false, isRetailPharmacy: true, pointer: "")
+        let again = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.retailPharmacy, codes: ["XA10BAE054A001010100483": ["91"], "XA10BBG001A001010103929": ["92"]]),
+                                prescribingKind: false, isRetailPharmacy: true, pointer: "")
+        }
+        #expect(again?.code.rawValue == "RX_ALREADY_DISPENSED")
+        #expect(again?.rule == .rx4)
+        var fresh = try Self.record()
+        // 2026-11-26 10:05:00 is the last valid moment (inclusive); one second later is expired.
+        let late = Timestamps.parseFSI("2026-11-26 10:05:01")!
+        let expired = #expect(throws: DomainError.self) {
+            try fresh.dispense(Self.dispensing(.atInstitution, at: late, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(expired?.rule == .rx2)
+        try fresh.dispense(Self.dispensing(.atInstitution, at: Timestamps.parseFSI("2026-11-26 10:05:00")!, by: "H12010100001"),
+                           prescribingKind: true, isRetailPharmacy: false, pointer: "")
+    }
+
+    @Test("RX-4: a repeatable prescription dispenses up to maxReptCnt, minInrvDays apart")
+    func repeats() throws {
+        var record = try Self.record(maxRepeats: "2", interval: "1")
+        try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        #expect(record.usedStatusCode == "2")
+        let codes = ["XA10BAE054A001010100483": ["93"], "XA10BBG001A001010103929": ["94"]]
+        let soon = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, at: Self.t0.addingTimeInterval(86_399), by: "H12010100001", codes: codes),
+                                prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(soon?.code.rawValue == "RX_REPEAT_TOO_SOON")
+        try record.dispense(Self.dispensing(.atInstitution, at: Self.t0.addingTimeInterval(86_400), by: "H12010100001", codes: codes),
+                            prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        #expect(record.usedStatusCode == "3")
+    }
+
+    @Test("RX-3: each route by whom it belongs to; RX-5: a code per drug line, never sold twice; delivery is recorded")
+    func routesAndTraceCodes() throws {
+        var record = try Self.record(maxRepeats: "3")
+        #expect(throws: DomainError.self) { try record.dispense(Self.dispensing(.atInstitution), prescribingKind: false, isRetailPharmacy: true, pointer: "") }
+        let notDownloaded = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.retailPharmacy), prescribingKind: false, isRetailPharmacy: true, pointer: "")
+        }
+        #expect(notDownloaded?.code.rawValue == "RX_NOT_DOWNLOADED")
+        var delivery = Self.dispensing(.homeDelivery, by: "H12010100001")
+        delivery.waybillNo = nil
+        #expect(throws: DomainError.self) { try record.dispense(delivery, prescribingKind: true, isRetailPharmacy: false, pointer: "") }
+        let missing = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001", codes: ["XA10BAE054A001010100483": ["81"]]),
+                                prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(missing?.rule == .rx5)
+        try record.dispense(Self.dispensing(.homeDelivery, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        let reused = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(reused?.code.rawValue == "RX_TRACE_CODE_REUSED")
+        #expect(record.dispensings.map(\.route) == [.homeDelivery])
+    }
+
+    @Test("rxUndo: only the prescriber, only before dispensing; a revoked prescription is not dispensed")
+    func revoke() throws {
+        var record = try Self.record()
+        #expect(throws: DomainError.self) { try record.revoke(by: "H99", reason: "x", at: Self.t0, pointer: "") }
+        try record.revoke(by: "H12010100001", reason: "wrong dose", at: Self.t0, pointer: "")
+        let refused = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(refused?.code.rawValue == "RX_REVOKED")
+        #expect(record.statusCode(at: Self.t0) == "2")
+    }
+
+    @Test("SC-1: online only for follow-ups of listed chronic diseases; SC-3: a prior offline visit for the same ICD-10 category")
+    func scope() throws {
+        let categories = OnlineScope.defaultChronicCategories
+        try OnlineScope.requireFollowUpOfChronicDisease(try Self.sample(), categories: categories, pointer: "")
+        let first = #expect(throws: DomainError.self) {
+            try OnlineScope.requireFollowUpOfChronicDisease(try Self.sample { json in
+                var visit = json["mdtrtinfo"]!.objectValue!; visit["fstdiagFlag"] = "1"; json["mdtrtinfo"] = .object(visit)
+            }, categories: categories, pointer: "")
+        }
+        #expect(first?.rule == .sc1)
+        let acute = #expect(throws: DomainError.self) {
+            try OnlineScope.requireFollowUpOfChronicDisease(try Self.sample { json in
+                var visit = json["mdtrtinfo"]!.objectValue!; visit["maindiagCode"] = "J06.900"; json["mdtrtinfo"] = .object(visit)
+            }, categories: categories, pointer: "")
+        }
+        #expect(acute?.code.rawValue == "SCOPE_DISEASE_NOT_CHRONIC")
+        // In-person prescriptions (bizTypeCode 01) are not limited by SC-1.
+        try OnlineScope.requireFollowUpOfChronicDisease(try Self.sample { json in
+            json["bizTypeCode"] = "01"
+            var visit = json["mdtrtinfo"]!.objectValue!; visit["fstdiagFlag"] = "1"; json["mdtrtinfo"] = .object(visit)
+        }, categories: categories, pointer: "")
+        let psn = "12000000000000000001"
+        let diabetes = OfflineVisit(psnNo: psn, diseaseCode: "E11.901", diseaseName: "T2DM", institutionCode: "H1", visitDate: "2026-09-10")
+        try OnlineScope.requirePriorOfflineVisit(try Self.sample(), visits: [diabetes], pointer: "")
+        let hypertension = OfflineVisit(psnNo: psn, diseaseCode: "I10.x00", diseaseName: "HT", institutionCode: "H1", visitDate: "2026-09-10")
+        #expect(throws: DomainError.self) { try OnlineScope.requirePriorOfflineVisit(try Self.sample(), visits: [hypertension], pointer: "") }
+        let later = OfflineVisit(psnNo: psn, diseaseCode: "E11.900", diseaseName: "T2DM", institutionCode: "H1", visitDate: "2026-12-01")
+        let notBefore = #expect(throws: DomainError.self) { try OnlineScope.requirePriorOfflineVisit(try Self.sample(), visits: [later], pointer: "") }
+        #expect(notBefore?.rule == .sc3)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import YibaoClient
+import YibaoCore
+import YibaoCrypto
+@testable import YibaoGateway
+
+/// The prescription centre and the pharmacy side through the client, against a live gateway.
+@Suite("Prescriptions through a live gateway")
+struct PrescriptionFlowTests {
+    static func file(_ path: String) throws -> String {
+        try String(contentsOf: GatewayHarness.packageRoot.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    static func key(_ name: String, tree: String = "sm2") throws -> RxSigningKey {
+        try RxSigningKey(keyPEM: try file("certs/\(tree)/\(name).key.pem"), certificatePEM: try file("certs/\(tree)/\(name).cert.pem"))
+    }
+
+    /// A context: the harness, the live port, the hospital and pharmacy clients.
+    struct Context {
+        let harness: GatewayHarness
+        let port: Int
+        let hospital: YibaoClient
+        let pharmacy: YibaoClient
+
+        func scan(_ certno: String, _ business: BusinessType, by client: YibaoClient) async throws -> String {
+            let qr = try await harness.channel(port: port).qrCode(certno: certno)
+            return try await client.scanVoucher(qrCode: qr.code, business: business).ecToken
+        }
+
+        func register(_ certno: String = Demo.zhangSan.certno, psnNo: String = Demo.zhangSan.psnNo) async throws -> String {
+            let token = try await scan(certno, .registration, by: hospital)
+            return try await hospital.register(RegistrationRequest(psnNo: psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token,
+                                                                   iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi, doctorName: "Li Wei",
+                                                                   deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        }
+
+        /// The diabetes sample for `mdtrtId`, prescribed now, valid 3 days; `edit` changes fields before signing.
+        func prescription(mdtrtId: String, psnNo: String = Demo.zhangSan.psnNo, edit: (inout JSONObject) -> Void = { _ in }) async throws -> Prescription {
+            guard case .object(var json) = try JSONValue.parse(try PrescriptionFlowTests.file("samples/rx/diabetes-followup.json")) else { throw DomainError.missing("", "sample") }
+            let now = await harness.gateway.clock.now()
+            json["hospRxno"] = .string("RX" + TokenGenerator.digits(12))
+            json["prscTime"] = .string(Timestamps.fsi(now))
+            json["valiEndTime"] = .string(Timestamps.fsi(now.addingTimeInterval(3 * 86_400)))
+            var visit = json["mdtrtinfo"]!.objectValue!
+            visit["mdtrtId"] = .string(mdtrtId)
+            visit["psnNo"] = .string(psnNo)
+            json["mdtrtinfo"] = .object(visit)
+            edit(&json)
+            return try Prescription(json: json)
+        }
+
+        /// Signed, pre-checked, reviewed, countersigned, uploaded: circulating.
+        func circulate(_ prescription: Prescription) async throws -> (document: SignedPrescription, hiRxno: String) {
+            var document = SignedPrescription(prescription: prescription)
+            try document.signAsDoctor(with: try PrescriptionFlowTests.key("doctor-li"))
+            let precheck = try await hospital.uploadCheck(document)
+            try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await harness.gateway.clock.now()),
+                                   approved: true, key: try PrescriptionFlowTests.key("pharmacist-zhao"))
+            document = try await hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
+            _ = try await hospital.uploadPrescription(document, rxTraceCode: precheck.rxTraceCode)
+            return (document, precheck.hiRxno)
+        }
+
+        func codes(_ document: SignedPrescription) -> [String: [String]] {
+            Dictionary(uniqueKeysWithValues: document.prescription.drugs.map { ($0.code, ["8" + TokenGenerator.digits(19)]) })
+        }
+    }
+
+    func withContext(_ body: @Sendable (Context) async throws -> Void) async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.live) { live in
+            let port = try #require(live.port)
+            try await body(Context(harness: harness, port: port, hospital: try await harness.client(port: port),
+                                   pharmacy: try await harness.client(port: port, institution: Demo.pharmacy)))
+        }
+    }
+
+    func refusal(_ code: String, rule: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected \(code)")
+        } catch let error as YibaoClientError {
+            #expect(error.code == code, "\(error)")
+            #expect(error.rule == rule, "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("RX-1 … RX-5: sign, pre-check, review, countersign, upload, download with 02122, verify offline, dispense once")
+    func story() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            #expect(document.platform?.signCertSn == "3001")
+            let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
+            let downloaded = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: token)
+            #expect(downloaded == document)
+            let verifier = PrescriptionVerifier(trustAnchors: context.harness.gateway.configuration.trustedRoots,
+                                                          intermediates: context.harness.gateway.configuration.intermediates,
+                                                          revocationLists: context.harness.gateway.configuration.revocationLists,
+                                                          platformCertificate: context.harness.gateway.configuration.platformCertificate)
+            #expect(PrescriptionVerifier.firstFailure(verifier.verify(downloaded)) == nil)
+            let dispensed = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(downloaded))
+            #expect(dispensed.objectValue?[key: "rxUsedStasCodg"] == "3")
+            await refusal("RX_ALREADY_DISPENSED", rule: "RX-4") {
+                _ = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(downloaded))
+            }
+            let settled = try await context.hospital.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno)
+            #expect(settled.objectValue?[key: "rxUsedStasCodg"] == "3")
+            let review = try await context.hospital.queryPrescription("rxChkInfoQuery", hiRxno: hiRxno)
+            #expect(review.objectValue?[key: "pharCode"] == "Y12010100001")
+            let kinds = try await context.harness.gateway.store.read { try $0.traceEntries(from: 1, limit: 1000).map(\.kind) }
+            for kind in ["hse.uploadChk", "hse.rxFixmedinsSign", "hse.rxFileUpld", "hse.rxDownload", "hse.rxDispense"] { #expect(kinds.contains(kind)) }
+        }
+    }
+
+    @Test("SC-1, SC-2, SC-3, PR-1 and RX-1 refuse at uploadChk")
+    func precheckRefusals() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            func upload(_ prescription: Prescription, signer: String = "doctor-li") async throws {
+                var document = SignedPrescription(prescription: prescription)
+                try document.signAsDoctor(with: try PrescriptionFlowTests.key(signer))
+                _ = try await context.hospital.uploadCheck(document)
+            }
+            func visit(_ key: String, _ value: String) -> (inout JSONObject) -> Void {
+                { json in var visit = json["mdtrtinfo"]!.objectValue!; visit[key] = .string(value); json["mdtrtinfo"] = .object(visit) }
+            }
+            await refusal("SCOPE_FIRST_VISIT_ONLINE", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("fstdiagFlag", "1"))) }
+            await refusal("SCOPE_DISEASE_NOT_CHRONIC", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "J06.900"))) }
+            await refusal("SUBJECT_NOT_REGISTERED", rule: "SC-2") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("prscDeptCode", "A21"))) }
+            await refusal("SCOPE_NO_PRIOR_OFFLINE_VISIT", rule: "SC-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "I10.x00"))) }
+            await refusal("PRACTITIONER_PRACTICE_TOO_SHORT", rule: "PR-1") {
+                try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("drCode", Demo.doctorWangJunior)), signer: "doctor-wang")
+            }
+            await refusal("RX_DOCTOR_CERTIFICATE_MISMATCH", rule: "PR-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId), signer: "doctor-wang") }
+            // The answer to a valid one, then the same hospRxno again.
+            let prescription = try await context.prescription(mdtrtId: mdtrtId)
+            try await upload(prescription)
+            await refusal("RX_DUPLICATE", rule: "RX-1") { try await upload(prescription) }
+        }
+    }
+
+    @Test("the platform countersigns only what passed uploadChk; rxTraceCode uploads once")
+    func countersignAndUpload() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            var document = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId))
+            try document.signAsDoctor(with: try Self.key("doctor-li"))
+            let precheck = try await context.hospital.uploadCheck(document)
+            await refusal("RX_REVIEW_MISSING", rule: "RX-1") { _ = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode) }
+            await refusal("RX_NOT_COUNTERSIGNED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(document, rxTraceCode: precheck.rxTraceCode) }
+            // A quantity changed after the pre-check, then re-signed by the doctor and reviewed: the platform sees the change.
+            var changed = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId) { json in
+                json["hospRxno"] = .string(document.prescription.hospRxno)
+                json["prscTime"] = .string(document.prescription.json[key: "prscTime"])
+                json["valiEndTime"] = .string(document.prescription.json[key: "valiEndTime"])
+                guard case .array(var lines) = json["rxdrugdetail"]!, case .object(var first) = lines[0] else { return }
+                first["drugCnt"] = "9"
+                lines[0] = .object(first)
+                json["rxdrugdetail"] = .array(lines)
+            })
+            try changed.signAsDoctor(with: try Self.key("doctor-li"))
+            try changed.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await context.harness.gateway.clock.now()),
+                                  approved: true, key: try Self.key("pharmacist-zhao"))
+            await refusal("RX_CONTENT_CHANGED", rule: "RX-1") { _ = try await context.hospital.countersign(changed, rxTraceCode: precheck.rxTraceCode) }
+            try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await context.harness.gateway.clock.now()),
+                                   approved: true, key: try Self.key("pharmacist-zhao"))
+            let countersigned = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
+            _ = try await context.hospital.uploadPrescription(countersigned, rxTraceCode: precheck.rxTraceCode)
+            await refusal("RX_TRACE_CODE_USED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(countersigned, rxTraceCode: precheck.rxTraceCode) }
+        }
+    }
+
+    @Test("the pharmacy side: ID-2 the patient's 02122 token; RX-2 expiry; RX-4 revoked; RX-3 route 03 only for pharmacies; RX-5 codes")
+    func pharmacySide() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            let registrationToken = try await context.scan(Demo.zhangSan.certno, .registration, by: context.pharmacy)
+            await refusal("TOKEN_WRONG_BUSINESS", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: registrationToken) }
+            let otherPatient = try await context.scan("12010119850615234X", .prescriptionDownload, by: context.pharmacy)
+            await refusal("RX_PATIENT_MISMATCH", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: otherPatient) }
+            let hospitalToken = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.hospital)
+            await refusal("RX_DOWNLOAD_NOT_PHARMACY", rule: "RX-4") { _ = try await context.hospital.downloadPrescription(hiRxno: hiRxno, ecToken: hospitalToken) }
+            await refusal("RX_ROUTE_NOT_ALLOWED", rule: "RX-3") {
+                _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100001", traceCodes: context.codes(document))
+            }
+            await refusal("RX_TRACE_CODES_MISSING", rule: "RX-5") {
+                _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: [:])
+            }
+            // Route 01 at the hospital works.
+            let atHospital = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: context.codes(document))
+            #expect(atHospital.objectValue?[key: "route"] == "01")
+
+            // A second prescription, revoked before dispensing.
+            let (_, revoked) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            _ = try await context.hospital.revokePrescription(hiRxno: revoked, reason: "dose changed")
+            let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
+            await refusal("RX_REVOKED", rule: "RX-4") { _ = try await context.pharmacy.downloadPrescription(hiRxno: revoked, ecToken: token) }
+
+            // A third, left until it expires (the test clock moves 3 days and a minute).
+            let (_, expiring) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            await context.harness.advance(seconds: 3 * 86_400 + 60)
+            let late = try await context.harness.client(port: context.port, institution: Demo.pharmacy)
+            let qr = try await context.harness.channel(port: context.port).qrCode(certno: Demo.zhangSan.certno)
+            let lateToken = try await late.scanVoucher(qrCode: qr.code, business: .prescriptionDownload).ecToken
+            await refusal("RX_EXPIRED", rule: "RX-2") { _ = try await late.downloadPrescription(hiRxno: expiring, ecToken: lateToken) }
+        }
+    }
+}
