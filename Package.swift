@@ -34,7 +34,7 @@ let package = Package(
         // Runs the language-neutral vectors in vectors/ against YibaoCrypto.
         .target(
             name: "YibaoVectors",
-            dependencies: ["YibaoCrypto"]
+            dependencies: ["YibaoCrypto", "YibaoCore"]
         ),
         // Domain rules only, no I/O: persons, e-vouchers and tokens, institutions and their
         // agreements, practitioners, working-day calendars, the DOMAIN.md rule ids.

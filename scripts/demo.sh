@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job, set-up included: checks every test vector, signs, seals and opens sample
-# platform messages with the dev PKI in certs/ (the openssl CLI and an independent Python
-# implementation confirm them), then starts the reference gateway on its embedded SQLite
-# default and walks the e-voucher story through it, refusals included.
+# The main job, set-up included: builds yibao, checks every test vector, then runs the
+# e-prescription story against a live local gateway (`yibao demo`), verifies its signed
+# prescription offline (and with the openssl CLI), and walks the e-voucher story through a
+# `yibao serve` gateway on its embedded SQLite default, refusals and trace included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -15,41 +15,45 @@ server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-raw() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+expect_failure() {
+    if "$@" > "$work/refusal.txt" 2>&1; then echo "unexpected: accepted" >&2; exit 1; fi
+    cat "$work/refusal.txt"
+}
 
-step "1. Every language-neutral test vector in vectors/"
+step "A. Every language-neutral test vector in vectors/"
 "$yibao" vectors check vectors
 
-step "2. A fresh SM2 key pair in the platform's raw base64 forms"
-"$yibao" keygen --alg sm2
+step "B. The e-prescription story against a live local gateway (yibao demo)"
+"$yibao" demo --out "$work/rx"
+rx=$(ls "$work"/rx/*.json | head -1)
 
-step "3. Doctor Li signs a prescription line with SM3-with-SM2; the openssl CLI verifies it"
-printf '{"hospRxno":"RX20261123001","medListCodg":"AADG0000","drugCnt":"1"}' > "$work/rx.json"
-"$yibao" sign --private-key-file certs/sm2/doctor-li.key.pem --encoding der --output binary "$work/rx.json" > "$work/rx.sig"
-openssl x509 -in certs/sm2/doctor-li.cert.pem -pubkey -noout > "$work/doctor-li.pub.pem"
-openssl dgst -sm3 -verify "$work/doctor-li.pub.pem" -sigopt distid:1234567812345678 -signature "$work/rx.sig" "$work/rx.json"
-"$yibao" verify --certificate certs/sm2/doctor-li.cert.pem --signature-file "$work/rx.sig" "$work/rx.json"
+step "C. yibao rx verify on the prescription the pharmacy downloaded"
+"$yibao" rx verify "$rx"
 
-app=(--app-id 1G7Q8ABCDEF0123456 --app-secret Yibao-Demo-Secret-2026)
-step "4. The hospital seals a 6201 fee upload (uldFeeInfo) as an HSE envelope"
-"$yibao" envelope seal "${app[@]}" --private-key "$(raw certs/sm2/hospital.raw.json privateKey)" samples/uldFeeInfo.json | tee "$work/envelope.json"
+step "D. The same file with one byte changed (a drug specification 0.5 g → 0.6 g)"
+sed 's/"drugSpec": "0.5 g/"drugSpec": "0.6 g/' "$rx" > "$work/changed.json"
+expect_failure "$yibao" rx verify "$work/changed.json"
 
-step "5. The platform opens it: decrypts encData and verifies signData"
-"$yibao" envelope open "${app[@]}" --peer-public-key "$(raw certs/sm2/hospital.raw.json publicKey)" "$work/envelope.json"
+step "E. The openssl CLI checks Dr Li's SM2 signature on its own (canonical bytes by Python, signature to DER)"
+python3 - "$rx" "$work" <<'PY'
+import base64, json, sys
+doc = json.load(open(sys.argv[1]))
+canonical = json.dumps(doc["prescription"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+raw = base64.b64decode(doc["doctorSignature"]["value"])
+def der_int(b):
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80: b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+body = der_int(raw[:32]) + der_int(raw[32:])
+open(sys.argv[2] + "/rx.bin", "wb").write(canonical)
+open(sys.argv[2] + "/rx.sig", "wb").write(b"\x30" + bytes([len(body)]) + body)
+open(sys.argv[2] + "/doctor.cert.pem", "w").write(doc["doctorSignature"]["certificate"])
+print("canonical prescription: %d bytes" % len(canonical))
+PY
+openssl x509 -in "$work/doctor.cert.pem" -pubkey -noout > "$work/doctor.pub.pem"
+openssl dgst -sm3 -verify "$work/doctor.pub.pem" -sigopt distid:1234567812345678 -signature "$work/rx.sig" "$work/rx.bin"
 
-step "6. A receiver configured for DER signatures refuses it and says why"
-if "$yibao" envelope open "${app[@]}" --signature-encoding der \
-        --peer-public-key "$(raw certs/sm2/hospital.raw.json publicKey)" "$work/envelope.json"; then
-    echo "unexpected: the envelope opened under the wrong profile" >&2
-    exit 1
-fi
-
-step "7. An envelope sealed by an independent implementation (tools/vectors/hse.py, Python) opens with yibao"
-python3 tools/vectors/hse.py seal "${app[@]}" --private-key "$(raw certs/sm2/pharmacy.raw.json privateKey)" samples/uldFeeInfo.json > "$work/python-envelope.json"
-"$yibao" envelope open "${app[@]}" --peer-public-key "$(raw certs/sm2/pharmacy.raw.json publicKey)" "$work/python-envelope.json" > "$work/python-data.json"
-sed -n '1,6p' "$work/python-data.json"; echo "  … (opened and verified)"
-
-step "8. The reference gateway starts on a fresh SQLite database and loads the demo fixture"
+step "F. yibao serve: the reference gateway on a fresh SQLite database, the demo fixture loaded"
 "$yibao" serve --port 0 --data-dir "$work/data" > "$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
@@ -57,36 +61,26 @@ cat "$work/serve.log"
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)
 [ -n "$url" ] || { echo "the gateway did not start" >&2; exit 1; }
 
-step "9. The patient shows the e-voucher QR code; the hospital scans it (ec.query) for registration"
+step "G. The patient shows the e-voucher QR code; the hospital scans it (ec.query); 1101 with the ecToken"
 "$yibao" voucher issue --gateway "$url" | tee "$work/voucher.txt"
 token=$(awk '/ecToken/ {print $2}' "$work/voucher.txt")
-
-step "10. 1101 person info with the ecToken: signed, sent, the platform's signed answer verified"
 "$yibao" call 1101 --gateway "$url" --data "{\"data\":{\"mdtrt_cert_type\":\"01\",\"mdtrt_cert_no\":\"$token\"}}"
 
-expect_refusal() {
-    if "$@" 2> "$work/refusal.txt"; then echo "unexpected: accepted" >&2; exit 1; fi
-    cat "$work/refusal.txt"
-}
-step "11. The same token again: refused, naming the rule and the field (ID-2)"
-expect_refusal "$yibao" call 1101 --gateway "$url" --data "{\"data\":{\"mdtrt_cert_type\":\"01\",\"mdtrt_cert_no\":\"$token\"}}"
-
-step "12. A hospital without an Internet+ agreement asks: refused (AG-1)"
-expect_refusal "$yibao" call 1101 --gateway "$url" --institution H12010100002 \
+step "H. The same token again (ID-2), and a hospital without an Internet+ agreement (AG-1): refused, naming rule and field"
+expect_failure "$yibao" call 1101 --gateway "$url" --data "{\"data\":{\"mdtrt_cert_type\":\"01\",\"mdtrt_cert_no\":\"$token\"}}"
+expect_failure "$yibao" call 1101 --gateway "$url" --institution H12010100002 \
     --data '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}'
 
-step "13. An independent Python client written from PROTOCOL.md (tools/testing/platform_client.py) runs the same story"
+step "I. An independent Python client written from PROTOCOL.md runs the voucher story; a request it alters after signing is refused"
 python3 tools/testing/platform_client.py --gateway "$url" demo
-
-step "14. The same client alters a request after signing it: refused with the string the gateway verified"
 if python3 tools/testing/platform_client.py --gateway "$url" fsi 1101 --tamper \
         '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}' > "$work/tampered.json"; then
     echo "unexpected: a tampered request was accepted" >&2; exit 1
 fi
-python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['code'], p['rule'], p['pointer']); print('  ' + p['detail']); [print('  diagnosis:', d) for d in p.get('diagnosis', [])]" "$work/tampered.json"
+python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['code'], p['rule'], p['pointer'] + ':', p['detail'])" "$work/tampered.json"
 
-step "15. The gateway stops; its hash-chained trace of every step is checked offline"
+step "J. The gateway stops; its hash-chained trace of every step is checked offline"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 "$yibao" trace verify --data-dir "$work/data"
 
-printf '\n\033[1mdemo complete.\033[0m Run a gateway of your own: %s serve   (then: %s voucher issue)\n' "$yibao" "$yibao"
+printf '\n\033[1mdemo complete.\033[0m Run a gateway of your own: %s serve   (then: %s voucher issue, %s demo --gateway http://127.0.0.1:8080)\n' "$yibao" "$yibao" "$yibao"

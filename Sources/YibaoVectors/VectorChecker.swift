@@ -1,4 +1,5 @@
 import Foundation
+import YibaoCore
 import YibaoCrypto
 
 /// Runs the language-neutral test vectors in `vectors/` (Wycheproof-style JSON) against
@@ -105,10 +106,13 @@ public enum VectorChecker {
     enum Outcome: CustomStringConvertible {
         case accepted
         case rejected(String)
+        /// Rejected, but not for the reason the vector names.
+        case rejectedOtherwise(String)
         var description: String {
             switch self {
             case .accepted: return "but it was accepted"
             case .rejected(let why): return "but it was rejected: \(why)"
+            case .rejectedOtherwise(let why): return "rejected for another reason: \(why)"
             }
         }
     }
@@ -122,11 +126,35 @@ public enum VectorChecker {
         case "HseSignString": return try hseSignString(group, test)
         case "HseEncryption": return try hseEncryption(test)
         case "HseEnvelope": return try hseEnvelope(group, test)
+        case "SignedPrescriptionVerify": return try signedPrescriptionVerify(group, test)
         default: throw VectorError("unknown test group type \(type)")
         }
     }
 
     // MARK: - Per type
+
+    /// A yibao-rx/1 document checked by PrescriptionVerifier; an invalid one must fail for the named party, code and cause.
+    static func signedPrescriptionVerify(_ group: [String: Any], _ test: [String: Any]) throws -> Outcome {
+        guard let trust = group["trust"] as? [String: Any] else { throw VectorError("no trust in the group") }
+        func certificates(_ key: String) throws -> [Certificate] { try (trust[key] as? [String] ?? []).map { try Certificate(pemRepresentation: $0) } }
+        let verifier = PrescriptionVerifier(
+            trustAnchors: try certificates("roots"), intermediates: try certificates("intermediates"),
+            revocationLists: try (trust["crls"] as? [String] ?? []).map { try CertificateRevocationList(pemRepresentation: $0) },
+            platformCertificate: try (trust["platformCertificate"] as? String).map { try Certificate(pemRepresentation: $0) })
+        let required = Set((group["required"] as? [String] ?? RxCheck.Party.allCases.map(\.rawValue)).compactMap(RxCheck.Party.init(rawValue:)))
+        guard let documentObject = test["document"] else { throw VectorError("no document") }
+        let data = try JSONSerialization.data(withJSONObject: documentObject)
+        let document: SignedPrescription
+        do { document = try SignedPrescription(bytes: Array(data)) } catch { return .rejected("unreadable: \(error)") }
+        guard let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: required)) else { return .accepted }
+        let why = "\(failure.party.rawValue) \(failure.code)" + (failure.causes.isEmpty ? "" : " (\(failure.causes.joined(separator: ", ")))")
+        if let expected = test["failure"] as? [String: Any] {
+            if let party = expected["party"] as? String, party != failure.party.rawValue { return .rejectedOtherwise(why) }
+            if let code = expected["code"] as? String, code != failure.code { return .rejectedOtherwise(why) }
+            if let cause = expected["cause"] as? String, !failure.causes.contains(cause) { return .rejectedOtherwise(why) }
+        }
+        return .rejected(why)
+    }
 
     static func hashTest(_ test: [String: Any]) throws -> Outcome {
         let digest = try SM3.hash(hex(test, "msg"))

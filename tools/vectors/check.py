@@ -7,6 +7,11 @@ A test passes when the implementation's verdict agrees with `result`
 also validated against its JSON Schema, its numberOfTests and tcIds checked,
 and the blind prompt/expected pairs are run the same way.
 
+signed_prescription_test.json is checked by rx.py (gm.py for the signatures,
+the `cryptography` package for certificates and CRLs): an invalid test passes
+only when the first failing check, its cause and every party's code are the
+ones the test gives.
+
     python3 tools/vectors/check.py [--skip-slow]
 """
 
@@ -33,6 +38,7 @@ FILES = [
     "hse_sign_string_test.json",
     "hse_encryption_test.json",
     "hse_envelope_test.json",
+    "signed_prescription_test.json",
 ]
 BLIND = [
     ("blind/hse_sign_string_prompt.json", "blind/hse_sign_string_expected.json"),
@@ -129,6 +135,11 @@ def verdict_envelope(g, t):
     return "valid" if data == t["data"] else "invalid"
 
 
+def verdict_signed_prescription(g, t):
+    import rx  # needs the `cryptography` package (x509 parsing); imported only for this file
+    return rx.verdict(g, t)
+
+
 VERDICTS = {
     "HashTest": verdict_hash,
     "BlockCipherTest": verdict_block_cipher,
@@ -137,6 +148,7 @@ VERDICTS = {
     "HseSignString": verdict_sign_string,
     "HseEncryption": verdict_encryption,
     "HseEnvelope": verdict_envelope,
+    "SignedPrescriptionVerify": verdict_signed_prescription,
 }
 
 

@@ -13,6 +13,11 @@ with `openssl dgst -sm3`, SM4 with `openssl enc -sm4-ecb/-sm4-cbc`, SM2 with
 signatures), ECDSA with `openssl dgst -sha256 -verify` and `cryptography`.
 Each file is validated against its JSON Schema, and finally re-checked by
 check.py's verdict functions.
+
+vectors/signed_prescription_test.json (signed e-prescriptions, yibao-rx/1) and
+its schema come from rx.py, which builds and cross-checks them itself (its own
+`openssl dgst` / `openssl verify -attime` calls); `python3 tools/vectors/rx.py
+generate` writes that file alone.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ sys.path.insert(0, HERE)
 import check  # noqa: E402
 import gm  # noqa: E402
 import hse  # noqa: E402
+import rx  # noqa: E402
 import vecspec  # noqa: E402
 from hse import Num  # noqa: E402
 
@@ -1292,11 +1298,13 @@ def validate(doc, schemas):
 
 
 def readme(files):
-    used = {}
+    used, notes = {}, {}
     for name, doc in files:
-        for fl in doc.get("notes", {}):
+        for fl, note in doc.get("notes", {}).items():
             used.setdefault(fl, []).append(name)
-    rows = "\n".join("| `%s` | %s | %s | %s |" % (fl, vecspec.FLAGS[fl][0], vecspec.FLAGS[fl][1].replace("|", "\\|"),
+            if notes.setdefault(fl, note) != note:
+                raise ValueError("flag %s is described differently in %s" % (fl, name))
+    rows = "\n".join("| `%s` | %s | %s | %s |" % (fl, notes[fl]["bugType"], notes[fl]["description"].replace("|", "\\|"),
                                                 ", ".join(n.replace("_test.json", "") for n in used[fl]))
                      for fl in sorted(used))
     counts = "\n".join("| `%s` | `%s` | %d |" % (name, doc["schema"], doc["numberOfTests"]) for name, doc in files)
@@ -1309,11 +1317,13 @@ def main():
     ossl = OpenSSL()
     try:
         schemas = vecspec.schemas()
+        schemas.update(rx.schemas())
         import jsonschema
         for s in schemas.values():
             jsonschema.Draft202012Validator.check_schema(s)
         builders = [gen_sm3(ossl), gen_sm4(ossl), gen_sm2(ossl), gen_ecdsa(ossl), gen_sign_string(),
                     gen_encryption(ossl), gen_envelope(ossl)]
+        rx_doc = rx.build()  # signed e-prescriptions: own openssl cross-checks, printed
         # write
         if os.path.isdir(os.path.join(VEC, "schemas")):
             shutil.rmtree(os.path.join(VEC, "schemas"))
@@ -1327,6 +1337,10 @@ def main():
             validate(doc, schemas)
             write(b.name, doc)
             files.append((b.name, doc))
+        assert [t["tcId"] for g in rx_doc["testGroups"] for t in g["tests"]] == list(range(1, rx_doc["numberOfTests"] + 1))
+        validate(rx_doc, schemas)
+        write(rx.FILE_NAME, rx_doc)
+        files.append((rx.FILE_NAME, rx_doc))
         docs = dict(files)
         for src, stem in (("hse_envelope_test.json", "hse_envelope"), ("hse_sign_string_test.json", "hse_sign_string")):
             prompt, expected = blind(docs[src], stem + "_prompt.json", stem + "_prompt_schema.json")

@@ -579,7 +579,7 @@ FLAGS = {
     "NonAscii": vecspec.FLAGS["NonAscii"],
     "AllSm2": ("BASIC", "Doctor, pharmacist and platform all sign with SM2-with-SM3 (signer ID 1234567812345678); certificates from certs/sm2."),
     "P256Signer": ("BASIC", "The doctor (and possibly the pharmacist) signs with ECDSA P-256 / SHA-256 and a certificate of certs/p256; the platform countersignature is SM2 as always. The trust store holds both trees."),
-    "CanonicalEscaping": ("EDGE_CASE", "Prescription strings with '\"', '\\', '/', a tab and U+0001: canonical JSON escapes only '\"', '\\' and control characters (\\t; \\u0001 with lower-case hex); '/' and non-ASCII stay raw UTF-8."),
+    "CanonicalEscaping": ("EDGE_CASE", "Prescription strings with '\"', '\\', a tab, U+001F, '/', '<', '>' and '&': canonical JSON escapes only '\"', '\\' and control characters (\\t; \\u001f in LOWER-case hex; some serializers, e.g. Jackson, write \\u001F); '/', '<', '>', '&' (Go's json.Marshal escapes the last three unless SetEscapeHTML(false)) and non-ASCII stay raw UTF-8."),
     "BeijingTime": ("EDGE_CASE", "prscTime / pharChkTime are Beijing time (UTC+8), and the certificate is judged at that instant: the leaves' notBefore 2025-06-01T00:00:00Z is 2025-06-01 08:00:00 in Beijing. Reading the times as UTC gives the opposite verdict."),
     "ModifiedPrescription": ("MODIFIED_INPUT", "The prescription was changed (drugCnt of the first drug line) after it was signed."),
     "StaleCountersignatures": ("MODIFIED_INPUT", "The doctor re-signed a changed prescription, but the pharmacist's review and the platform's countersignature still cover the old prescription and the old doctor signature."),
@@ -888,7 +888,13 @@ def cross_check_signatures(ossl: OpenSSL, trust: Trust, t: dict, stats: dict):
 
 def cross_check_certificate(ossl: OpenSSL, cert_pem: str, at: datetime.datetime, cause, tc: int, who: str):
     """OpenSSL's view of the signer's certificate at its signing time; `cause` is this module's
-    first chain failure (None when valid)."""
+    first chain failure (None when valid). Returns what was checked, one line each."""
+    when = at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ["tcId %d %s, signed %s: %s" % (tc, who, when, line)
+            for line in _openssl_certificate(ossl, cert_pem, at, cause, tc)]
+
+
+def _openssl_certificate(ossl: OpenSSL, cert_pem: str, at: datetime.datetime, cause, tc: int):
     cert = load_certificate(cert_pem)
     tree = public_key(cert)[0]
     epoch = str(int(at.timestamp()))
@@ -926,8 +932,8 @@ def cross_check_certificate(ossl: OpenSSL, cert_pem: str, at: datetime.datetime,
         # and the P-256 tree's certificate of the same name, at the same instant (one-shot chain + CRL)
         twin = os.path.join(CERTS, "p256", _cert_name(cert) + ".cert.pem")
         with open(twin, encoding="utf-8") as f:
-            lines += cross_check_certificate(ossl, f.read(), at, cause, tc, who + " (P-256 twin)")
-    return ["tcId %d %s, signed %s: %s" % (tc, who, when, line) for line in lines]
+            lines += ["P-256 twin: " + x for x in _openssl_certificate(ossl, f.read(), at, cause, tc)]
+    return lines
 
 
 def _cert_name(cert) -> str:
@@ -1043,7 +1049,6 @@ def _build(ossl: OpenSSL, verbose: bool) -> dict:
              "result": "invalid" if failure else "valid"}
         if failure:
             t["failure"] = dict(zip(("party", "code", "cause"), failure))
-            ch.setdefault(failure[0], failure[1])
             ch[failure[0]] = failure[1]
         t["checks"] = ch
         if not failure:
@@ -1060,10 +1065,10 @@ def _build(ossl: OpenSSL, verbose: bool) -> dict:
     rx_cn = copy.deepcopy(rx0)
     rx_cn["mdtrtinfo"]["patnName"] = "张三"
     rx_cn["mdtrtinfo"]["maindiagName"] = "2型糖尿病"
-    rx_cn["mdtrtinfo"]["diseCondDscr"] = "病情稳定，\"复诊\"\t续方 1/2 C:\\rx \u0001 😀"
+    rx_cn["mdtrtinfo"]["diseCondDscr"] = "病情稳定，\"复诊\"\t续方 <1/2> & C:\\rx \u001f 😀"
     rx_cn["rxdrugdetail"][0]["drugGenname"] = "盐酸二甲双胍片"
     rx_cn["rxdrugdetail"][0]["usedFrquName"] = "一日两次"
-    add("Chinese text, an emoji, quotes, a backslash, a tab, '/' and U+0001 in the prescription",
+    add("Chinese text, an emoji, quotes, a backslash, a tab, '/', '<', '>', '&' and U+001F in the prescription",
         ["NonAscii", "CanonicalEscaping", "AllSm2"], full(rx_cn, S["doctor-li"]))
     rx_edge = retimed(rx0, "2025-06-01 08:00:00")
     add("prscTime 2025-06-01 08:00:00 Beijing = 2025-06-01T00:00:00Z, exactly the certificate's notBefore",
@@ -1271,7 +1276,7 @@ def main(argv):
             print("%s %s: %s%s - %s" % ("ok  " if c["passed"] else "FAIL", c["party"], c["code"],
                                         " (%s)" % ", ".join(c["causes"]) if c["causes"] else "", c["detail"]))
         return 1 if first_failure(checks) else 0
-    print(__doc__.strip().split("\n\n")[2] if len(__doc__.split("\n\n")) > 2 else __doc__)
+    print("usage: rx.py generate | rx.py check DOC.json [--required doctor,pharmacist,platform]", file=sys.stderr)
     return 2
 
 
