@@ -51,6 +51,18 @@ extension YibaoClient {
         return try Self.document(answer[key: "rxFile"], what: "rxDownload's rxFile")
     }
 
+    /// Pharmacy: downloads and verifies all three signatures offline before trusting the prescription;
+    /// a failed check comes back as a ``YibaoClientError`` with the check's code, rule and pointer.
+    public func downloadVerifiedPrescription(hiRxno: String, ecToken: String, verifier: PrescriptionVerifier) async throws -> (SignedPrescription, [RxCheck]) {
+        let document = try await downloadPrescription(hiRxno: hiRxno, ecToken: ecToken)
+        let checks = verifier.verify(document)
+        if let failure = PrescriptionVerifier.firstFailure(checks) {
+            throw YibaoClientError(status: 0, code: failure.code, rule: failure.rule.rawValue, pointer: failure.pointer,
+                                   detail: "the downloaded prescription does not verify: \(failure.detail)")
+        }
+        return (document, checks)
+    }
+
     /// `rxDispense`: dispenses once along `route`, with the traceability codes scanned per drug (medListCodg → codes).
     public func dispense(hiRxno: String, route: DispensingRoute, pharmacistCode: String, traceCodes: [String: [String]],
                          courier: String? = nil, waybillNo: String? = nil) async throws -> JSONValue {
