@@ -25,7 +25,7 @@ step "A. Every language-neutral test vector in vectors/"
 
 step "B. The e-prescription story against a live local gateway (yibao demo)"
 "$yibao" demo --out "$work/rx"
-rx=$(ls "$work"/rx/*.json | head -1)
+rx=$(grep -l '"drugSpec": "0.5 g' "$work"/rx/*.json | head -1)
 
 step "C. yibao rx verify on the prescription the pharmacy downloaded"
 "$yibao" rx verify "$rx"

@@ -69,6 +69,11 @@ struct PrescriptionTests {
             _ = try Self.sample { json in var visit = json["mdtrtinfo"]!.objectValue!; visit["drCode"] = nil; json["mdtrtinfo"] = .object(visit) }
         }
         #expect(missing?.pointer == "/mdtrtinfo/drCode")
+        // RX-2: valiEndTime lies within valiDays of prscTime (sample: 2026-11-23 10:05:00 + 3 days).
+        let tooLong = #expect(throws: DomainError.self) { _ = try Self.sample { json in json["valiEndTime"] = "2026-11-26 10:05:01" } }
+        #expect(tooLong?.code.rawValue == "RX_VALIDITY_INVALID")
+        #expect(tooLong?.rule == .rx2)
+        _ = try Self.sample { json in json["valiEndTime"] = "2026-11-26 10:05:00" }
     }
 
     @Test("RX-1: a changed quantity breaks every signature; the failure names the doctor's first")

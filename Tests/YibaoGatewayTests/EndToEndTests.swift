@@ -144,8 +144,8 @@ struct PrescriptionCLITests {
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.contains("all signatures verify"))
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let range = try #require(bytes.range(of: Data(#""drugSpec": "0.5 g"#.utf8)))
-        bytes[range.upperBound - 1] = UInt8(ascii: "6")   // "0.5 g" → "0.6 g"
+        let range = try #require(bytes.range(of: Data(#""drugCnt": ""#.utf8)))
+        bytes[range.upperBound] = bytes[range.upperBound] == UInt8(ascii: "7") ? UInt8(ascii: "8") : UInt8(ascii: "7")   // one byte: the first quantity
         let changed = (out as NSString).appendingPathComponent("changed.json")
         try bytes.write(to: URL(fileURLWithPath: changed))
         let failed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", changed])

@@ -49,11 +49,12 @@ public struct Prescription: Sendable, Hashable {
             throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be a positive whole number of days", actual: json[key: "valiDays"])
         }
         self.json = json
-        if valiEndTime < prescribedAt {
+        let latest = prescribedAt.addingTimeInterval(TimeInterval(days * 86_400))
+        if valiEndTime < prescribedAt || valiEndTime > latest {
             throw DomainError(.init("RX_VALIDITY_INVALID"), .invalid, rule: .rx2, pointer: "\(pointer)/valiEndTime",
-                              "valiEndTime is before prscTime", expected: "after \(json[key: "prscTime"])", actual: json[key: "valiEndTime"])
+                              "valiEndTime must fall between prscTime and prscTime + valiDays (\(days) days)",
+                              expected: "\(json[key: "prscTime"]) … \(Timestamps.fsi(latest))", actual: json[key: "valiEndTime"])
         }
-        _ = days
     }
 
     /// The canonical bytes the doctor signs: compact JSON, keys sorted, UTF-8.

@@ -84,7 +84,9 @@ struct PrescriptionServices: Sendable {
         let record = PrescriptionRecord(hiRxno: hiRxno, rxTraceCode: TokenGenerator.hex(bytes: 12), prescription: prescription,
                                         document: JSONValue.object(document.json).serialized(), at: now)
         try store.save(record)
-        return (.object(["hiRxno": .string(hiRxno), "rxTraceCode": .string(record.rxTraceCode), "hospRxno": .string(prescription.hospRxno)]),
+        // RX-2: the answer repeats the validity period, for the patient to be told.
+        return (.object(["hiRxno": .string(hiRxno), "rxTraceCode": .string(record.rxTraceCode), "hospRxno": .string(prescription.hospRxno),
+                         "valiDays": .string(prescription.json[key: "valiDays"]), "valiEndTime": .string(prescription.json[key: "valiEndTime"])]),
                 TraceEvent(at: now, kind: "hse.uploadChk", actor: code, subject: hiRxno,
                            payload: ["hospRxno": prescription.hospRxno, "mdtrt_id": prescription.mdtrtId, "drCode": prescription.doctorCode]))
     }
