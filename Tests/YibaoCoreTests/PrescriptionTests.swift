@@ -74,6 +74,11 @@ struct PrescriptionTests {
         #expect(tooLong?.code.rawValue == "RX_VALIDITY_INVALID")
         #expect(tooLong?.rule == .rx2)
         _ = try Self.sample { json in json["valiEndTime"] = "2026-11-26 10:05:00" }
+        // Bounds keep the arithmetic safe: a validity of 200000000000000 days is refused, not trapped on.
+        let huge = #expect(throws: DomainError.self) { _ = try Self.sample { json in json["valiDays"] = "200000000000000" } }
+        #expect(huge?.pointer == "/valiDays")
+        #expect(throws: DomainError.self) { _ = try Self.sample { json in json["minInrvDays"] = "9999999999999" } }
+        #expect(throws: DomainError.self) { _ = try Self.sample { json in json["bizTypeCode"] = "99" } }
     }
 
     @Test("RX-1: a changed quantity breaks every signature; the failure names the doctor's first")
@@ -132,7 +137,7 @@ struct PrescriptionTests {
 
     static func dispensing(_ route: DispensingRoute, at: Date = t0, by institution: String = "P12010100001", codes: [String: [String]]? = nil) -> Dispensing {
         Dispensing(dispenseNo: "D", at: at, institutionCode: institution, route: route, pharmacistCode: "Y1",
-                   traceCodes: codes ?? ["XA10BAE054A001010100483": ["81"], "XA10BBG001A001010103929": ["82"]],
+                   traceCodes: codes ?? ["XA10BAE054A001010100483": ["81", "83"], "XA10BBG001A001010103929": ["82"]],
                    courier: route == .homeDelivery ? "SF" : nil, waybillNo: route == .homeDelivery ? "SF1" : nil)
     }
 
@@ -142,7 +147,7 @@ struct PrescriptionTests {
         try record.recordDownload(by: "P12010100001", at: Self.t0, pointer: "")
         try record.dispense(Self.dispensing(.retailPharmacy), prescribingKind: false, isRetailPharmacy: true, pointer: "")
         let again = #expect(throws: DomainError.self) {
-            try record.dispense(Self.dispensing(.retailPharmacy, codes: ["XA10BAE054A001010100483": ["91"], "XA10BBG001A001010103929": ["92"]]),
+            try record.dispense(Self.dispensing(.retailPharmacy, codes: ["XA10BAE054A001010100483": ["91", "93"], "XA10BBG001A001010103929": ["92"]]),
                                 prescribingKind: false, isRetailPharmacy: true, pointer: "")
         }
         #expect(again?.code.rawValue == "RX_ALREADY_DISPENSED")
@@ -163,7 +168,7 @@ struct PrescriptionTests {
         var record = try Self.record(maxRepeats: "2", interval: "1")
         try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
         #expect(record.usedStatusCode == "2")
-        let codes = ["XA10BAE054A001010100483": ["93"], "XA10BBG001A001010103929": ["94"]]
+        let codes = ["XA10BAE054A001010100483": ["93", "95"], "XA10BBG001A001010103929": ["94"]]
         let soon = #expect(throws: DomainError.self) {
             try record.dispense(Self.dispensing(.atInstitution, at: Self.t0.addingTimeInterval(86_399), by: "H12010100001", codes: codes),
                                 prescribingKind: true, isRetailPharmacy: false, pointer: "")
@@ -190,6 +195,27 @@ struct PrescriptionTests {
                                 prescribingKind: true, isRetailPharmacy: false, pointer: "")
         }
         #expect(missing?.rule == .rx5)
+        // One code per box: metformin sells 2 boxes.
+        let short = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001", codes: ["XA10BAE054A001010100483": ["81"], "XA10BBG001A001010103929": ["82"]]),
+                                prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(short?.code.rawValue == "RX_TRACE_CODES_COUNT")
+        let twice = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001", codes: ["XA10BAE054A001010100483": ["81", "81"], "XA10BBG001A001010103929": ["82"]]),
+                                prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(twice?.code.rawValue == "RX_TRACE_CODE_REUSED")
+        let foreign = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001", codes: ["XA10BAE054A001010100483": ["81", "83"], "XA10BBG001A001010103929": ["82"], "OTHER": ["99"]]),
+                                prescribingKind: true, isRetailPharmacy: false, pointer: "")
+        }
+        #expect(foreign?.code.rawValue == "RX_TRACE_CODE_UNKNOWN_DRUG")
+        // A pharmacy delivering home needs the patient's download too.
+        let pharmacyDelivery = #expect(throws: DomainError.self) {
+            try record.dispense(Self.dispensing(.homeDelivery), prescribingKind: false, isRetailPharmacy: true, pointer: "")
+        }
+        #expect(pharmacyDelivery?.code.rawValue == "RX_NOT_DOWNLOADED")
         try record.dispense(Self.dispensing(.homeDelivery, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
         let reused = #expect(throws: DomainError.self) {
             try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")

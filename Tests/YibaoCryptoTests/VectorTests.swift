@@ -5,7 +5,7 @@ import YibaoVectors
 @Suite("Language-neutral test vectors")
 struct VectorTests {
     static let required = [
-        "sm3_test.json", "sm4_test.json", "sm2_verify_test.json", "ecdsa_p256_verify_test.json",
+        "sm3_test.json", "sm4_test.json", "sm2_verify_test.json", "ecdsa_p256_verify_test.json", "signed_prescription_test.json",
         "hse_sign_string_test.json", "hse_encryption_test.json", "hse_envelope_test.json",
         "hse_envelope_prompt.json", "hse_sign_string_prompt.json",
     ]

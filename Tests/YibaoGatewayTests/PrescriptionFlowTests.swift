@@ -64,8 +64,11 @@ struct PrescriptionFlowTests {
             return (document, precheck.hiRxno)
         }
 
+        /// One fresh traceability code per box of every drug line.
         func codes(_ document: SignedPrescription) -> [String: [String]] {
-            Dictionary(uniqueKeysWithValues: document.prescription.drugs.map { ($0.code, ["8" + TokenGenerator.digits(19)]) })
+            Dictionary(uniqueKeysWithValues: document.prescription.drugs.map { drug in
+                (drug.code, (0..<(Int(drug.count) ?? 1)).map { _ in "8" + TokenGenerator.digits(19) })
+            })
         }
     }
 
@@ -138,6 +141,15 @@ struct PrescriptionFlowTests {
                 try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("drCode", Demo.doctorWangJunior)), signer: "doctor-wang")
             }
             await refusal("RX_DOCTOR_CERTIFICATE_MISMATCH", rule: "PR-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId), signer: "doctor-wang") }
+            await refusal("RX_BIZ_TYPE_MISMATCH", rule: "SC-4") {
+                try await upload(try await context.prescription(mdtrtId: mdtrtId) { json in json["bizTypeCode"] = "01" })
+            }
+            await refusal("RX_TIME_IN_FUTURE", rule: "RX-1") {
+                try await upload(try await context.prescription(mdtrtId: mdtrtId) { json in
+                    json["prscTime"] = "2031-01-01 10:00:00"
+                    json["valiEndTime"] = "2031-01-02 10:00:00"
+                })
+            }
             // The answer to a valid one, then the same hospRxno again.
             let prescription = try await context.prescription(mdtrtId: mdtrtId)
             try await upload(prescription)
@@ -194,14 +206,21 @@ struct PrescriptionFlowTests {
                 _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: [:])
             }
             // Route 01 at the hospital works.
-            let atHospital = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: context.codes(document))
+            let sold = context.codes(document)
+            let atHospital = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: sold)
             #expect(atHospital.objectValue?[key: "route"] == "01")
 
             // A second prescription, revoked before dispensing.
+            let (resold, resoldNumber) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            _ = resold
+            // RX-5: the boxes sold with the first prescription cannot be sold again with another one.
+            await refusal("RX_TRACE_CODE_REUSED", rule: "RX-5") {
+                _ = try await context.hospital.dispense(hiRxno: resoldNumber, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: sold)
+            }
             let (_, revoked) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
             _ = try await context.hospital.revokePrescription(hiRxno: revoked, reason: "dose changed")
             let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
-            await refusal("RX_REVOKED", rule: "RX-4") { _ = try await context.pharmacy.downloadPrescription(hiRxno: revoked, ecToken: token) }
+            await refusal("RX_REVOKED", rule: "RX-1") { _ = try await context.pharmacy.downloadPrescription(hiRxno: revoked, ecToken: token) }
 
             // A third, left until it expires (the test clock moves 3 days and a minute).
             let (_, expiring) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))

@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import decimal
 import json
 import os
 import re
@@ -510,12 +511,84 @@ class DocumentError(ValueError):
     pass
 
 
-def check(doc: dict, trust: Trust, required=PARTIES) -> list:
-    """Every check of `doc`, as PrescriptionVerifier.verify returns them: the doctor always; the
-    pharmacist when required or when a review is present; the platform likewise."""
+REQUIRED_TOP = ["hospRxno", "rxTypeCode", "prscTime", "valiDays", "valiEndTime", "bizTypeCode"]
+REQUIRED_VISIT = ["fixmedinsCode", "fixmedinsName", "mdtrtId", "psnNo", "patnName", "drCode", "prscDrName",
+                  "prscDeptCode", "prscDeptName", "fstdiagFlag", "maindiagCode", "maindiagName"]
+REQUIRED_DRUG = ["medListCodg", "drugGenname", "drugSpec", "drugCnt", "drugPric", "drugSumamt", "usedFrquName"]
+
+
+def _string_leaves(value) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, dict):
+        return all(_string_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_string_leaves(v) for v in value)
+    return False
+
+
+def validate_document(doc):
+    """What reading the file refuses before any check (Prescription(json:), RxSignature(json:)):
+    raises DocumentError."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("prescription"), dict):
         raise DocumentError("not a %s document" % FORMAT)
-    checks = [_check_doctor(trust, doc)]
+    rx = doc["prescription"]
+    if not _string_leaves(rx):
+        raise DocumentError("RX_FIELD_NOT_STRING: every prescription value is a JSON string")
+    missing = [k for k in REQUIRED_TOP if not _str(rx, k)]
+    visit = rx.get("mdtrtinfo")
+    if not isinstance(visit, dict):
+        missing.append("mdtrtinfo")
+    else:
+        missing += ["mdtrtinfo/" + k for k in REQUIRED_VISIT if not _str(visit, k)]
+    drugs = rx.get("rxdrugdetail")
+    if not isinstance(drugs, list) or not drugs or not all(isinstance(d, dict) for d in drugs):
+        missing.append("rxdrugdetail")
+    else:
+        for i, d in enumerate(drugs):
+            missing += ["rxdrugdetail/%d/%s" % (i, k) for k in REQUIRED_DRUG if not _str(d, k)]
+            try:
+                if not decimal.Decimal(_str(d, "drugCnt")) > 0:
+                    raise decimal.InvalidOperation
+            except decimal.InvalidOperation:
+                raise DocumentError("drugCnt must be a positive number written as a string") from None
+    if missing:
+        raise DocumentError("missing prescription members: " + ", ".join(missing))
+    prescribed, end = parse_fsi(rx["prscTime"]), parse_fsi(rx["valiEndTime"])
+    if prescribed is None or end is None:
+        raise DocumentError("prscTime / valiEndTime must be yyyy-MM-dd HH:mm:ss")
+    if rx["bizTypeCode"] not in ("01", "02"):
+        raise DocumentError("bizTypeCode is 01 (in person) or 02 (Internet hospital)")
+    for key, least in (("maxReptCnt", 1), ("minInrvDays", 0)):
+        if key in rx and (not re.fullmatch(r"[+-]?[0-9]+", rx[key]) or int(rx[key]) < least):
+            raise DocumentError("%s must be a whole number >= %d written as a string" % (key, least))
+    if not re.fullmatch(r"[+-]?[0-9]+", rx["valiDays"]) or int(rx["valiDays"]) <= 0:
+        raise DocumentError("valiDays must be a positive whole number of days")
+    if not prescribed <= end <= prescribed + datetime.timedelta(days=int(rx["valiDays"])):
+        raise DocumentError("RX_VALIDITY_INVALID: valiEndTime must fall between prscTime and prscTime + valiDays")
+    review = doc.get("pharmacistReview")
+    sigs = [("doctorSignature", doc.get("doctorSignature"), "doctorSignature" in doc)]
+    if isinstance(review, dict):
+        sigs.append(("pharmacistReview/signature", review.get("signature"), "signature" in review))
+    for where, sig, present in sigs:
+        if not present:
+            continue
+        if not isinstance(sig, dict):
+            raise DocumentError("%s must be a signature object" % where)
+        if sig.get("algorithm") not in (SM2_ALG, ECDSA_ALG):
+            raise DocumentError("%s/algorithm must be SM2-with-SM3 or ECDSA-P256-SHA256" % where)
+        if not _str(sig, "certificate") or not _str(sig, "value"):
+            raise DocumentError("%s needs certificate and value" % where)
+
+
+def check(doc: dict, trust: Trust, required=PARTIES) -> list:
+    """Every check of `doc`, as PrescriptionVerifier.verify returns them: each party when it is
+    required or its signature (review) is present, in the order doctor, pharmacist, platform.
+    A document the gateway cannot even read raises DocumentError."""
+    validate_document(doc)
+    checks = []
+    if "doctor" in required or "doctorSignature" in doc:
+        checks.append(_check_doctor(trust, doc))
     if "pharmacist" in required or isinstance(doc.get("pharmacistReview"), dict):
         checks.append(_check_pharmacist(trust, doc))
     if "platform" in required or isinstance(doc.get("platformSignature"), dict):
@@ -660,7 +733,7 @@ def schemas() -> dict:
                 "then": {"required": ["cause"]},
                 "else": {"not": {"required": ["cause"]}},
             },
-            "checks": {"type": "object", "additionalProperties": False, "required": ["doctor"],
+            "checks": {"type": "object", "additionalProperties": False,
                        "properties": {p: code for p in PARTIES}},
             "messages": {"type": "object", "additionalProperties": False,
                          "required": list(PARTIES), "properties": {p: {"type": "string"} for p in PARTIES}},
@@ -1157,11 +1230,10 @@ def _build(ossl: OpenSSL, verbose: bool) -> dict:
         ["PlatformCertificateMismatch"], doc, ("platform", "RX_PLATFORM_CERTIFICATE_MISMATCH"))
 
     # ---- sanity of the writer, then the cross-checks
-    for t in tests:
-        for text in (doctor_message(t["document"]),):
-            alt = json.dumps(t["document"]["prescription"], ensure_ascii=False, sort_keys=True,
-                             separators=(",", ":")).encode("utf-8")
-            assert text == alt, "canonical writer differs from json.dumps (tcId %d)" % t["tcId"]
+    for t in tests:  # the canonical writer agrees with json.dumps' compact, sorted, non-ASCII-raw form
+        alt = json.dumps(t["document"]["prescription"], ensure_ascii=False, sort_keys=True,
+                         separators=(",", ":")).encode("utf-8")
+        assert doctor_message(t["document"]) == alt, "canonical writer differs from json.dumps (tcId %d)" % t["tcId"]
 
     group = {"type": GROUP_TYPE, "trust": trust.to_json(), "required": list(PARTIES), "tests": tests}
     stats, cert_lines, seen = {}, [], set()

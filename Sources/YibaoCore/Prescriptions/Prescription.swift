@@ -17,6 +17,11 @@ public struct Prescription: Sendable, Hashable {
                                        "prscDeptCode", "prscDeptName", "fstdiagFlag", "maindiagCode", "maindiagName"]
     public static let requiredDrug = ["medListCodg", "drugGenname", "drugSpec", "drugCnt", "drugPric", "drugSumamt", "usedFrquName"]
 
+    /// Bounds: a long-term prescription (长处方) covers at most 12 weeks; validity at most a year.
+    public static let validityRange = 1...366
+    public static let repeatRange = 1...12
+    public static let intervalRange = 0...366
+
     /// Validates the shape; `pointer` prefixes the pointers of refusals (e.g. `/prescription`).
     public init(json: JSONObject, pointer: String = "") throws {
         try Self.requireStringLeaves(.object(json), pointer: pointer)
@@ -45,8 +50,19 @@ public struct Prescription: Sendable, Hashable {
         guard Timestamps.parseFSI(json[key: "valiEndTime"]) != nil else {
             throw DomainError.invalidValue("\(pointer)/valiEndTime", "valiEndTime must be yyyy-MM-dd HH:mm:ss", actual: json[key: "valiEndTime"])
         }
-        guard let days = Int(json[key: "valiDays"]), days > 0 else {
-            throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be a positive whole number of days", actual: json[key: "valiDays"])
+        guard ["01", "02"].contains(json[key: "bizTypeCode"]) else {
+            throw DomainError.invalidValue("\(pointer)/bizTypeCode", "bizTypeCode is 01 (in person) or 02 (Internet hospital)",
+                                           expected: "01 | 02", actual: json[key: "bizTypeCode"], rule: .sc4)
+        }
+        for (key, range) in [("maxReptCnt", Self.repeatRange), ("minInrvDays", Self.intervalRange)] where json[key] != nil {
+            guard let value = Int(json[key: key]), range.contains(value) else {
+                throw DomainError.invalidValue("\(pointer)/\(key)", "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), written as a string",
+                                               actual: json[key: key], rule: .rx4)
+            }
+        }
+        guard let days = Int(json[key: "valiDays"]), Self.validityRange.contains(days) else {
+            throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be a whole number of days from 1 to \(Self.validityRange.upperBound)",
+                                           actual: json[key: "valiDays"], rule: .rx2)
         }
         self.json = json
         let latest = prescribedAt.addingTimeInterval(TimeInterval(days * 86_400))

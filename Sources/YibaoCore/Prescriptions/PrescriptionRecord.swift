@@ -77,6 +77,8 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public var minIntervalDays: Int
     /// medListCodg of every drug line, in order.
     public var drugCodes: [String]
+    /// drugCnt of every drug line, in order (boxes; one traceability code per box).
+    public var drugCounts: [String]
     public var precheckedAt: Date
     public var countersignedAt: Date?
     public var uploadedAt: Date?
@@ -100,6 +102,7 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
         self.maxRepeats = max(1, prescription.maxRepeats)
         self.minIntervalDays = max(0, prescription.minIntervalDays)
         self.drugCodes = prescription.drugs.map(\.code)
+        self.drugCounts = prescription.drugs.map(\.count)
         self.precheckedAt = at
         self.downloads = [:]
         self.dispensings = []
@@ -127,9 +130,13 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
             throw DomainError(.init("RX_NOT_CIRCULATING"), .conflict, rule: .rx1, pointer: pointer,
                               "prescription \(hiRxno) has not been uploaded (rxFileUpld) after the platform's countersignature; it cannot be dispensed yet")
         case .revoked:
-            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx4, pointer: pointer,
+            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx1, pointer: pointer,
                               "prescription \(hiRxno) was revoked by \(institutionCode) at \(revokedAt.map(Timestamps.fsi) ?? "?"): \(undoReason ?? "")")
         case .circulating: break
+        }
+        guard now >= prescribedAt else {
+            throw DomainError(.init("RX_NOT_YET_VALID"), .forbidden, rule: .rx2, pointer: pointer,
+                              "prescription \(hiRxno) is dated \(Timestamps.fsi(prescribedAt)), later than now")
         }
         guard now <= validUntil else {
             throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: pointer,
@@ -173,6 +180,10 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
                 throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
                                   "route 02 (home delivery) is for the prescribing institution or a designated retail pharmacy")
             }
+            if isRetailPharmacy && !institutionIsPrescriber && downloads[dispensing.institutionCode] == nil {
+                throw DomainError(.init("RX_NOT_DOWNLOADED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+                                  "a pharmacy delivers from the circulated prescription: download it (rxDownload) with the patient's e-voucher first")
+            }
             guard !(dispensing.courier ?? "").isEmpty, !(dispensing.waybillNo ?? "").isEmpty else {
                 throw DomainError(.init("RX_DELIVERY_INCOMPLETE"), .invalid, rule: .rx5, pointer: pointer + "/delivery",
                                   "home delivery records the courier and the waybill number so delivery stays traceable")
@@ -187,15 +198,29 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
                                   "the pharmacy dispenses from the circulated prescription: download it (rxDownload) with the patient's e-voucher first")
             }
         }
+        if let unknown = dispensing.traceCodes.keys.sorted().first(where: { !drugCodes.contains($0) }) {
+            throw DomainError(.init("RX_TRACE_CODE_UNKNOWN_DRUG"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+                              "traceability codes are given for \(unknown), which is not a drug line of the prescription")
+        }
         for (index, code) in drugCodes.enumerated() {
             let codes = dispensing.traceCodes[code] ?? []
             guard !codes.isEmpty, codes.allSatisfy({ !$0.isEmpty }) else {
                 throw DomainError(.init("RX_TRACE_CODES_MISSING"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
                                   "drug line \(index + 1) (\(code)) has no traceability code: scan the code on every box sold")
             }
+            if let boxes = Int(drugCounts[index]), codes.count != boxes {
+                throw DomainError(.init("RX_TRACE_CODES_COUNT"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+                                  "drug line \(index + 1) (\(code)) sells \(boxes) box(es): scan one traceability code per box",
+                                  expected: String(boxes), actual: String(codes.count))
+            }
+        }
+        let scanned = dispensing.traceCodes.values.flatMap { $0 }
+        if Set(scanned).count != scanned.count {
+            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
+                              "the same traceability code is scanned twice in one dispensing")
         }
         let sold = Set(dispensings.flatMap { $0.traceCodes.values.flatMap { $0 } })
-        if let reused = dispensing.traceCodes.values.flatMap({ $0 }).first(where: sold.contains) {
+        if let reused = scanned.first(where: sold.contains) {
             throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
                               "traceability code \(reused) was already sold with this prescription")
         }
@@ -205,11 +230,11 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     /// rxUndo: the prescribing institution revokes a prescription that has not been dispensed.
     public mutating func revoke(by institution: String, reason: String, at now: Date, pointer: String) throws {
         guard institution == institutionCode else {
-            throw DomainError(.init("RX_OTHER_INSTITUTION"), .forbidden, rule: .rx1, pointer: pointer + "/hiRxno",
-                              "only the prescribing institution \(institutionCode) may revoke prescription \(hiRxno)")
+            // As for an unknown number: another institution's prescriptions cannot be probed.
+            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: pointer + "/hiRxno", "no prescription \(hiRxno)")
         }
         guard stage != .revoked else {
-            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno", "prescription \(hiRxno) was already revoked")
+            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx1, pointer: pointer + "/hiRxno", "prescription \(hiRxno) was already revoked")
         }
         guard dispensings.isEmpty else {
             throw DomainError(.init("RX_ALREADY_DISPENSED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import YibaoCrypto
 
@@ -42,7 +43,7 @@ public struct PrescriptionVerifier: Sendable {
     /// Every check for the parties in `required`; a missing signature of a required party fails.
     public func verify(_ document: SignedPrescription, required: Set<RxCheck.Party> = Set(RxCheck.Party.allCases)) -> [RxCheck] {
         var checks: [RxCheck] = []
-        checks.append(checkDoctor(document, required: required.contains(.doctor)))
+        if required.contains(.doctor) || document.doctorSignature != nil { checks.append(checkDoctor(document)) }
         if required.contains(.pharmacist) || document.review != nil { checks.append(checkPharmacist(document)) }
         if required.contains(.platform) || document.platform != nil { checks.append(checkPlatform(document)) }
         return checks
@@ -69,10 +70,11 @@ public struct PrescriptionVerifier: Sendable {
                             + failures.map(\.detail).joined(separator: "; "),
                         causes: failures.map(\.code.rawValue))
         }
-        let subjectSerial = Self.subjectSerialNumber(certificate.subject)
-        guard subjectSerial == expectedSerialNumber else {
+        let subjectSerials = certificate.subjectValues(nid: NID_serialNumber)
+        guard subjectSerials == [expectedSerialNumber] else {
+            let holder = subjectSerials.isEmpty ? "someone without a serialNumber" : subjectSerials.joined(separator: " and ")
             return fail(party, "\(prefix)_CERTIFICATE_MISMATCH", .pr3, pointer: identityPointer,
-                        "the certificate belongs to \(subjectSerial ?? "someone without a serialNumber"), not to the \(role) \(expectedSerialNumber) named in the prescription")
+                        "the certificate belongs to \(holder), not to the \(role) \(expectedSerialNumber) named in the prescription (exactly one serialNumber attribute is required)")
         }
         guard let verifier = try? certificate.verifier(encoding: .raw), verifier.algorithm == signature.algorithm else {
             return fail(party, "RX_SIGNATURE_ALGORITHM_MISMATCH", pointer: "\(signaturePointer)/algorithm",
@@ -86,7 +88,7 @@ public struct PrescriptionVerifier: Sendable {
                        detail: "\(signature.algorithm.rawValue) signature by \(certificate.subject) verifies; certificate valid at \(Timestamps.fsi(time))", causes: [])
     }
 
-    private func checkDoctor(_ document: SignedPrescription, required: Bool) -> RxCheck {
+    private func checkDoctor(_ document: SignedPrescription) -> RxCheck {
         guard let signature = document.doctorSignature else {
             return fail(.doctor, "RX_DOCTOR_SIGNATURE_MISSING", pointer: "/doctorSignature", "the prescription is not signed by the doctor")
         }
@@ -136,13 +138,5 @@ public struct PrescriptionVerifier: Sendable {
         }
         return RxCheck(party: .platform, passed: true, code: "OK", rule: .rx1, pointer: "/platformSignature",
                        detail: "countersigned by \(certificate.subject) at \(platform.signTime), hiRxno \(platform.hiRxno)", causes: [])
-    }
-
-    /// The `serialNumber=` attribute of an RFC 2253 subject.
-    static func subjectSerialNumber(_ subject: String) -> String? {
-        for part in subject.split(separator: ",") where part.hasPrefix("serialNumber=") {
-            return String(part.dropFirst("serialNumber=".count))
-        }
-        return nil
     }
 }

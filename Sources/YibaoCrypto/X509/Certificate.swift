@@ -172,6 +172,31 @@ public struct Certificate: Sendable, CustomStringConvertible {
         return X509Box(takingOwnershipOf: copy)
     }
 
+    /// Every value of the subject attribute `nid` (e.g. `NID_serialNumber`), read from the name's
+    /// entries (not by parsing the printed DN, where an escaped comma could fake an attribute).
+    public func subjectValues(nid: Int32) -> [String] {
+        guard let name = X509_get_subject_name(pointer) else { return [] }
+        var values: [String] = []
+        var index: Int32 = -1
+        while true {
+            index = X509_NAME_get_index_by_NID(name, nid, index)
+            guard index >= 0, let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else { break }
+            var utf8: UnsafeMutablePointer<UInt8>?
+            let length = ASN1_STRING_to_UTF8(&utf8, data)
+            if length >= 0, let utf8 {
+                values.append(String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self))
+                yb_openssl_free(utf8)
+            }
+        }
+        return values
+    }
+
+    /// The subject's `serialNumber` attribute when there is exactly one (the practitioner's code in the dev PKI).
+    public var subjectSerialNumber: String? {
+        let values = subjectValues(nid: NID_serialNumber)
+        return values.count == 1 ? values[0] : nil
+    }
+
     static func format(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         let bytes = (try? MemoryBIO.collect { bio in

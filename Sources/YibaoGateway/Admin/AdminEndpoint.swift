@@ -75,11 +75,7 @@ struct AdminEndpoint: Sendable {
             let input = try await decode(PersonInput.self, request)
             let now = await gateway.clock.now()
             try await gateway.store.write { store in
-                if let holder = try store.person(certno: input.certno), holder.psnNo != input.psnNo {
-                    throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: "/certno",
-                                      "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
-                }
-                try store.save(input.person)
+                try Self.savePerson(input.person, store: store, pointer: "")
                 try store.appendTrace(TraceEvent(at: now, kind: "admin.person.save", actor: "admin", subject: input.psnNo))
             }
             return try JSONResponse.encode(input.person, status: .created)
@@ -112,7 +108,7 @@ struct AdminEndpoint: Sendable {
         }
         admin.get("/trace") { request, _ in
             let from = request.uri.queryParameters.get("from", as: Int64.self) ?? 1
-            let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000)
+            let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
             let entries = try await gateway.store.read { try $0.traceEntries(from: from, limit: limit) }
             return try JSONResponse.encode(entries)
         }
@@ -137,6 +133,19 @@ struct AdminEndpoint: Sendable {
         return institution
     }
 
+    /// Saves a person: one person per resident ID number and per social-security card.
+    static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) throws {
+        if let holder = try store.person(certno: person.certno), holder.psnNo != person.psnNo {
+            throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: pointer + "/certno",
+                              "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
+        }
+        if let card = person.socialSecurityCardNo, let holder = try store.person(socialSecurityCardNo: card), holder.psnNo != person.psnNo {
+            throw DomainError(.init("PERSON_CARD_TAKEN"), .conflict, rule: .id4, pointer: pointer + "/socialSecurityCardNo",
+                              "this social-security card belongs to person \(holder.psnNo)")
+        }
+        try store.save(person)
+    }
+
     static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) throws {
         guard app.appId.utf8.count >= 16 else {
             throw DomainError.invalidValue("/appId", "appId must have at least 16 characters (its first 16 form the SM4 key)", actual: app.appId)
@@ -146,6 +155,13 @@ struct AdminEndpoint: Sendable {
         }
         guard try store.institution(code: app.institutionCode) != nil else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
+        }
+        if let existing = try store.app(institutionCode: app.institutionCode), existing.appId != app.appId {
+            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/institutionCode",
+                              "\(app.institutionCode) already has app \(existing.appId); one app per institution")
+        }
+        if let existing = try store.app(appId: app.appId), existing.institutionCode != app.institutionCode {
+            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/appId", "appId \(app.appId) belongs to \(existing.institutionCode)")
         }
         try store.save(app)
         try store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
@@ -209,7 +225,7 @@ struct AdminEndpoint: Sendable {
                     }
                 }
             }
-            for person in fixture.persons { try store.save(person.person) }
+            for (index, person) in fixture.persons.enumerated() { try Self.savePerson(person.person, store: store, pointer: "/persons/\(index)") }
             for visit in fixture.offlineVisits { try store.add(visit) }
             for (index, app) in fixture.apps.enumerated() {
                 do { try Self.saveApp(app, store: store, now: now) } catch var error as DomainError {

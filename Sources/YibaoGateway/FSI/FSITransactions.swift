@@ -132,7 +132,9 @@ struct FSITransactions: Sendable {
             error.pointer = data.path("atddr_no")
             throw error
         }
-        let registration = Registration(mdtrtId: String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14), psnNo: psnNo,
+        var mdtrtId = ""
+        repeat { mdtrtId = String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14) } while try store.registration(mdtrtId: mdtrtId) != nil
+        let registration = Registration(mdtrtId: mdtrtId, psnNo: psnNo,
                                         institutionCode: institution.code, insutype: insutype, iptOtpNo: iptOtpNo, beginTime: beginTime,
                                         medium: medium, doctorCode: doctorCode, doctorName: doctorName, deptCode: deptCode,
                                         deptName: deptName, caty: caty, registeredAt: now)

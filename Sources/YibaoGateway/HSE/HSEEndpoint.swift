@@ -52,7 +52,8 @@ struct HSEEndpoint: Sendable {
                 throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
                               detail: "the business data of \(service) must be a JSON object")
             }
-            let signData = opened.envelope["signData"]?.stringValue ?? ""
+            // The nonce is the signature's bytes, not its text: base64 with a space added decodes to the same signature.
+            let signData = Hex.encode([UInt8](base64: opened.envelope["signData"]?.stringValue ?? "") ?? [])
             let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices)
             let output = try await gateway.store.write { store -> JSONValue in
                 guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
@@ -166,7 +167,10 @@ struct HSEServices: Sendable {
         guard let institution = try store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
         }
-        try institution.authoriseInternetPlus(at: now)
+        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
+            error.pointer = "/appId"
+            throw error
+        }
     }
 }
 

@@ -51,6 +51,18 @@ struct PrescriptionServices: Sendable {
         guard visit.psnNo == prescription.psnNo else {
             throw DomainError.invalidValue("/mdtrtinfo/psnNo", "the visit belongs to another person", expected: visit.psnNo, actual: prescription.psnNo)
         }
+        // SC-4: visits registered through this platform are Internet+ visits, so their prescriptions are Internet hospital ones.
+        guard prescription.bizTypeCode == "02" else {
+            throw DomainError(.init("RX_BIZ_TYPE_MISMATCH"), .invalid, rule: .sc4, pointer: "/bizTypeCode",
+                              "visit \(visit.mdtrtId) was registered through the Internet+ platform: its prescriptions are Internet hospital prescriptions (bizTypeCode 02)",
+                              expected: "02", actual: prescription.bizTypeCode)
+        }
+        let skew = TimeInterval(policy.fsiTimeWindowSeconds)
+        guard prescription.prescribedAt >= visit.registeredAt.addingTimeInterval(-skew) else {
+            throw DomainError(.init("RX_BEFORE_VISIT"), .invalid, rule: .rx1, pointer: "/prscTime",
+                              "prscTime is before visit \(visit.mdtrtId) was registered", expected: "from \(Timestamps.fsi(visit.registeredAt))",
+                              actual: prescription.json[key: "prscTime"])
+        }
         guard institution.subjects.contains(prescription.deptCode) else {
             throw DomainError(.init("SUBJECT_NOT_REGISTERED"), .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
                               "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
@@ -65,8 +77,11 @@ struct PrescriptionServices: Sendable {
             throw error
         }
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: [.doctor])) {
-            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: Self.wirePointer(failure.pointer),
-                              failure.detail + (failure.causes.isEmpty ? "" : " (\(failure.causes.joined(separator: ", ")))"))
+            throw Self.refusal(failure, pointerPrefix: "", wire: true)
+        }
+        guard prescription.prescribedAt <= now.addingTimeInterval(TimeInterval(policy.fsiTimeWindowSeconds)) else {
+            throw DomainError(.init("RX_TIME_IN_FUTURE"), .invalid, rule: .rx1, pointer: "/prscTime",
+                              "prscTime is later than the platform's clock", expected: "at most \(Timestamps.fsi(now))", actual: prescription.json[key: "prscTime"])
         }
         if let serial = doctor.certificateSerial, let certificate = try? Certificate(pemRepresentation: document.doctorSignature!.certificate),
            certificate.serialNumberHex.uppercased() != serial.uppercased() {
@@ -80,7 +95,8 @@ struct PrescriptionServices: Sendable {
             throw DomainError(.init("RX_DUPLICATE"), .conflict, rule: .rx1, pointer: "/hospRxno",
                               "hospRxno \(prescription.hospRxno) was already pre-checked as \(existing.hiRxno)")
         }
-        let hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12)
+        var hiRxno = ""
+        repeat { hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12) } while try store.prescription(hiRxno: hiRxno) != nil
         let record = PrescriptionRecord(hiRxno: hiRxno, rxTraceCode: TokenGenerator.hex(bytes: 12), prescription: prescription,
                                         document: JSONValue.object(document.json).serialized(), at: now)
         try store.save(record)
@@ -103,17 +119,26 @@ struct PrescriptionServices: Sendable {
         var document = try decodeDocument(data, "originalValue")
         let stored = try SignedPrescription(bytes: Array(record.document.utf8))
         guard document.prescription.canonicalBytes == stored.prescription.canonicalBytes,
-              document.doctorSignature?.value == stored.doctorSignature?.value else {
+              document.doctorSignature == stored.doctorSignature else {
             throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/originalValue",
                               "the prescription or the doctor's signature differs from what passed uploadChk as \(record.hiRxno)")
         }
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: [.doctor, .pharmacist])) {
-            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: "/originalValue" + failure.pointer, failure.detail)
+            throw Self.refusal(failure, pointerPrefix: "/originalValue")
         }
         let review = document.review!
         guard let pharmacist = try store.practitioner(code: review.pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
             throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharCode",
                               "the reviewing pharmacist \(review.pharCode) is not registered for \(code)")
+        }
+        if let serial = pharmacist.certificateSerial, let certificate = try? Certificate(pemRepresentation: review.signature!.certificate),
+           certificate.serialNumberHex.uppercased() != serial.uppercased() {
+            throw DomainError(.init("RX_PHARMACIST_CERTIFICATE_NOT_REGISTERED"), .forbidden, rule: .pr3, pointer: "/originalValue/pharmacistReview/signature/certificate",
+                              "the pharmacist signed with certificate \(certificate.serialNumberHex), not the one registered for \(pharmacist.code) (\(serial))")
+        }
+        if let reviewed = Timestamps.parseFSI(review.pharChkTime), reviewed > now.addingTimeInterval(TimeInterval(policy.fsiTimeWindowSeconds)) {
+            throw DomainError(.init("RX_TIME_IN_FUTURE"), .invalid, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharChkTime",
+                              "pharChkTime is later than the platform's clock", expected: "at most \(Timestamps.fsi(now))", actual: review.pharChkTime)
         }
         guard let certificate = platformCertificate else {
             throw DomainError(.init("PLATFORM_CERTIFICATE_MISSING"), .forbidden, rule: .rx1, pointer: "", "the gateway has no platform certificate to countersign with")
@@ -148,7 +173,7 @@ struct PrescriptionServices: Sendable {
             throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/rxFile", "rxFile differs from the countersigned prescription \(record.hiRxno)")
         }
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
-            throw DomainError(.init(failure.code), .unauthenticated, rule: failure.rule, pointer: "/rxFile" + failure.pointer, failure.detail)
+            throw Self.refusal(failure, pointerPrefix: "/rxFile")
         }
         guard now <= record.validUntil else {
             throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
@@ -164,12 +189,13 @@ struct PrescriptionServices: Sendable {
     // MARK: rxUndo — 处方撤销
 
     private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        try authorise(code, store: store, now: now)
         var record = try recordByNumber(data, store: store)
         let reason = try data.string("undoRea", "the reason for revoking")
         try record.revoke(by: code, reason: reason, at: now, pointer: "")
         try store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "undoTime": .string(Timestamps.fsi(now))]),
-                TraceEvent(at: now, kind: "hse.rxUndo", actor: code, subject: record.hiRxno, payload: ["undoRea": reason]))
+                TraceEvent(at: now, kind: "hse.rxUndo", actor: code, subject: record.hiRxno))
     }
 
     // MARK: Pharmacy side: rxDownload, rxDispense
@@ -225,10 +251,14 @@ struct PrescriptionServices: Sendable {
         let dispensing = Dispensing(dispenseNo: "DSP" + TokenGenerator.digits(14), at: now, institutionCode: code, route: DispensingRoute(rawValue: routeText)!,
                                     pharmacistCode: pharCode, traceCodes: codes, courier: courier, waybillNo: waybill)
         try record.dispense(dispensing, prescribingKind: code == record.institutionCode, isRetailPharmacy: institution.kind == .retailPharmacy, pointer: "")
+        if let sold = try store.claimTraceCodes(codes.values.flatMap { $0 }, hiRxno: record.hiRxno, at: now) {
+            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: "/traceCodes",
+                              "traceability code \(sold.code) was already sold with prescription \(sold.hiRxno): one box, one sale")
+        }
         try store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "dispenseNo": .string(dispensing.dispenseNo), "route": .string(routeText),
-                         "rxUsedStasCodg": .string(record.usedStatusCode), "dispensedCount": .integer(record.dispensings.count),
-                         "remaining": .integer(record.maxRepeats - record.dispensings.count)]),
+                         "rxUsedStasCodg": .string(record.usedStatusCode), "dispensedCount": .string(String(record.dispensings.count)),
+                         "remaining": .string(String(record.maxRepeats - record.dispensings.count))]),
                 TraceEvent(at: now, kind: "hse.rxDispense", actor: code, subject: record.hiRxno,
                            payload: ["route": routeText, "pharCode": pharCode, "traceCodes": codes.values.flatMap { $0 }.sorted().joined(separator: ",")]))
     }
@@ -236,9 +266,10 @@ struct PrescriptionServices: Sendable {
     // MARK: Queries
 
     private func query(_ service: String, _ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        try authorise(code, store: store, now: now)
         let record = try recordByNumber(data, store: store)
         guard record.institutionCode == code || record.downloads[code] != nil || record.dispensings.contains(where: { $0.institutionCode == code }) else {
-            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(record.hiRxno) of \(code)")
+            throw Self.unknown(record.hiRxno)
         }
         let document = try SignedPrescription(bytes: Array(record.document.utf8))
         let output: JSONValue
@@ -272,7 +303,10 @@ struct PrescriptionServices: Sendable {
         guard let institution = try store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
         }
-        try institution.authoriseInternetPlus(at: now)
+        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
+            error.pointer = "/appId"
+            throw error
+        }
         return institution
     }
 
@@ -286,10 +320,13 @@ struct PrescriptionServices: Sendable {
 
     private func recordByNumber(_ data: Fields, store: any StoreReading) throws -> PrescriptionRecord {
         let number = try data.string("hiRxno")
-        guard let record = try store.prescription(hiRxno: number) else {
-            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(number)", actual: number)
-        }
+        guard let record = try store.prescription(hiRxno: number) else { throw Self.unknown(number) }
         return record
+    }
+
+    /// The same answer for a number that does not exist and one that is not the caller's.
+    static func unknown(_ hiRxno: String) -> DomainError {
+        DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(hiRxno)")
     }
 
     private func decodeDocument(_ data: Fields, _ key: String) throws -> SignedPrescription {
@@ -301,6 +338,15 @@ struct PrescriptionServices: Sendable {
         } catch {
             throw DomainError.invalidValue("/\(key)", "\(key) is not a yibao-rx/1 JSON document: \(error)", rule: .rx1)
         }
+    }
+
+    /// A verifier's failed check as a refusal: signature and certificate failures are authentication (401), the rest rules (403) or input (400).
+    static func refusal(_ failure: RxCheck, pointerPrefix: String, wire: Bool = false) -> DomainError {
+        let kind: DomainError.Kind = failure.code.contains("SIGNATURE") || failure.code.contains("CERTIFICATE") ? .unauthenticated
+            : failure.code == "FIELD_INVALID" ? .invalid : .forbidden
+        let pointer = wire ? wirePointer(failure.pointer) : pointerPrefix + failure.pointer
+        return DomainError(.init(failure.code), kind, rule: failure.rule, pointer: pointer,
+                           failure.detail + (failure.causes.isEmpty ? "" : " (\(failure.causes.joined(separator: ", ")))"))
     }
 
     /// A verifier pointer into the document (`/prescription/mdtrtinfo/drCode`) as a pointer into uploadChk's data (`/mdtrtinfo/drCode`).

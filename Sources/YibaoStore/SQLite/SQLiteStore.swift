@@ -86,6 +86,9 @@ public final class SQLiteStore: GatewayStore {
                     UNIQUE (institution_code, hosp_rxno));
                 """)
         }
+        migrator.registerMigration("v4-trace-codes") { db in
+            try db.execute(sql: "CREATE TABLE sold_trace_codes (code TEXT PRIMARY KEY, hi_rxno TEXT NOT NULL, sold_at INTEGER NOT NULL)")
+        }
         return migrator
     }
 }
@@ -221,6 +224,18 @@ struct SQLiteSession: StoreWriting {
             INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, doc) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(hi_rxno) DO UPDATE SET doc = excluded.doc
             """, arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, try encode(prescription)])
+    }
+    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)? {
+        for code in codes {
+            if let owner = try String.fetchOne(db, sql: "SELECT hi_rxno FROM sold_trace_codes WHERE code = ?", arguments: [code]) {
+                return (code, owner)
+            }
+        }
+        for code in codes {
+            try db.execute(sql: "INSERT INTO sold_trace_codes (code, hi_rxno, sold_at) VALUES (?, ?, ?)",
+                           arguments: [code, hiRxno, Int64(at.timeIntervalSince1970 * 1000)])
+        }
+        return nil
     }
     func setSetting(_ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])

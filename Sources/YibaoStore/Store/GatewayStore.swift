@@ -85,6 +85,9 @@ public protocol StoreWriting: StoreReading {
     func save(_ registration: Registration) throws
     func save(_ signIn: SignIn) throws
     func save(_ prescription: PrescriptionRecord) throws
+    /// Records drug traceability codes as sold with `hiRxno` (RX-5); returns the first code
+    /// already sold (with any prescription) instead, recording nothing.
+    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)?
     func setSetting(_ key: String, _ value: String) throws
     /// Records a message id (FSI `msgid`, HSE `signData`) in `scope`; false if it was already
     /// recorded, i.e. the message is a replay.
