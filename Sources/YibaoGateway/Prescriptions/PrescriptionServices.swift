@@ -191,6 +191,7 @@ struct PrescriptionServices: Sendable {
     private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         try authorise(code, store: store, now: now)
         var record = try recordByNumber(data, store: store)
+        guard record.institutionCode == code else { throw Self.unknown(record.hiRxno) }
         let reason = try data.string("undoRea", "the reason for revoking")
         try record.revoke(by: code, reason: reason, at: now, pointer: "")
         try store.save(record)
