@@ -105,3 +105,18 @@ enum Demo {
     static let doctorLi = "D12010100001"
     static let doctorWangJunior = "D12010100002"
 }
+
+/// Expects `body` to be refused by the gateway with `code` and `rule` (and `pointer`, when given).
+func expectRefusal(_ code: String, rule: String?, pointer: String? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+                   _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected a refusal \(code)", sourceLocation: sourceLocation)
+    } catch let error as YibaoClientError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.rule == rule, "\(error)", sourceLocation: sourceLocation)
+        if let pointer { #expect(error.pointer == pointer, "\(error)", sourceLocation: sourceLocation) }
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}

@@ -22,19 +22,6 @@ struct LiveClientTests {
                             doctorCode: doctor, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03")
     }
 
-    func expectRefusal(_ code: String, rule: String?, pointer: String? = nil, _ body: () async throws -> Void) async {
-        do {
-            try await body()
-            Issue.record("expected a refusal \(code)")
-        } catch let error as YibaoClientError {
-            #expect(error.code == code, "\(error)")
-            #expect(error.rule == rule, "\(error)")
-            if let pointer { #expect(error.pointer == pointer, "\(error)") }
-        } catch {
-            Issue.record("unexpected error \(error)")
-        }
-    }
-
     @Test("voucher → 1101 → 2201 → 2202, each answer verified; the reused token is refused (ID-2)")
     func story() async throws {
         let harness = try await GatewayHarness.make()

@@ -81,18 +81,6 @@ struct PrescriptionFlowTests {
         }
     }
 
-    func refusal(_ code: String, rule: String, _ body: () async throws -> Void) async {
-        do {
-            try await body()
-            Issue.record("expected \(code)")
-        } catch let error as YibaoClientError {
-            #expect(error.code == code, "\(error)")
-            #expect(error.rule == rule, "\(error)")
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
-    }
-
     @Test("RX-1 … RX-5: sign, pre-check, review, countersign, upload, download with 02122, verify offline, dispense once")
     func story() async throws {
         try await withContext { context in
@@ -109,7 +97,7 @@ struct PrescriptionFlowTests {
             #expect(PrescriptionVerifier.firstFailure(verifier.verify(downloaded)) == nil)
             let dispensed = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(downloaded))
             #expect(dispensed.objectValue?[key: "rxUsedStasCodg"] == "3")
-            await refusal("RX_ALREADY_DISPENSED", rule: "RX-4") {
+            await expectRefusal("RX_ALREADY_DISPENSED", rule: "RX-4") {
                 _ = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(downloaded))
             }
             let settled = try await context.hospital.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno)
@@ -133,18 +121,18 @@ struct PrescriptionFlowTests {
             func visit(_ key: String, _ value: String) -> (inout JSONObject) -> Void {
                 { json in var visit = json["mdtrtinfo"]!.objectValue!; visit[key] = .string(value); json["mdtrtinfo"] = .object(visit) }
             }
-            await refusal("SCOPE_FIRST_VISIT_ONLINE", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("fstdiagFlag", "1"))) }
-            await refusal("SCOPE_DISEASE_NOT_CHRONIC", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "J06.900"))) }
-            await refusal("SUBJECT_NOT_REGISTERED", rule: "SC-2") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("prscDeptCode", "A21"))) }
-            await refusal("SCOPE_NO_PRIOR_OFFLINE_VISIT", rule: "SC-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "I10.x00"))) }
-            await refusal("PRACTITIONER_PRACTICE_TOO_SHORT", rule: "PR-1") {
+            await expectRefusal("SCOPE_FIRST_VISIT_ONLINE", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("fstdiagFlag", "1"))) }
+            await expectRefusal("SCOPE_DISEASE_NOT_CHRONIC", rule: "SC-1") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "J06.900"))) }
+            await expectRefusal("SUBJECT_NOT_REGISTERED", rule: "SC-2") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("prscDeptCode", "A21"))) }
+            await expectRefusal("SCOPE_NO_PRIOR_OFFLINE_VISIT", rule: "SC-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("maindiagCode", "I10.x00"))) }
+            await expectRefusal("PRACTITIONER_PRACTICE_TOO_SHORT", rule: "PR-1") {
                 try await upload(try await context.prescription(mdtrtId: mdtrtId, edit: visit("drCode", Demo.doctorWangJunior)), signer: "doctor-wang")
             }
-            await refusal("RX_DOCTOR_CERTIFICATE_MISMATCH", rule: "PR-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId), signer: "doctor-wang") }
-            await refusal("RX_BIZ_TYPE_MISMATCH", rule: "SC-4") {
+            await expectRefusal("RX_DOCTOR_CERTIFICATE_MISMATCH", rule: "PR-3") { try await upload(try await context.prescription(mdtrtId: mdtrtId), signer: "doctor-wang") }
+            await expectRefusal("RX_BIZ_TYPE_MISMATCH", rule: "SC-4") {
                 try await upload(try await context.prescription(mdtrtId: mdtrtId) { json in json["bizTypeCode"] = "01" })
             }
-            await refusal("RX_TIME_IN_FUTURE", rule: "RX-1") {
+            await expectRefusal("RX_TIME_IN_FUTURE", rule: "RX-1") {
                 try await upload(try await context.prescription(mdtrtId: mdtrtId) { json in
                     json["prscTime"] = "2031-01-01 10:00:00"
                     json["valiEndTime"] = "2031-01-02 10:00:00"
@@ -153,7 +141,7 @@ struct PrescriptionFlowTests {
             // The answer to a valid one, then the same hospRxno again.
             let prescription = try await context.prescription(mdtrtId: mdtrtId)
             try await upload(prescription)
-            await refusal("RX_DUPLICATE", rule: "RX-1") { try await upload(prescription) }
+            await expectRefusal("RX_DUPLICATE", rule: "RX-1") { try await upload(prescription) }
         }
     }
 
@@ -164,8 +152,8 @@ struct PrescriptionFlowTests {
             var document = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId))
             try document.signAsDoctor(with: try Self.key("doctor-li"))
             let precheck = try await context.hospital.uploadCheck(document)
-            await refusal("RX_REVIEW_MISSING", rule: "RX-1") { _ = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode) }
-            await refusal("RX_NOT_COUNTERSIGNED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(document, rxTraceCode: precheck.rxTraceCode) }
+            await expectRefusal("RX_REVIEW_MISSING", rule: "RX-1") { _ = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode) }
+            await expectRefusal("RX_NOT_COUNTERSIGNED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(document, rxTraceCode: precheck.rxTraceCode) }
             // A quantity changed after the pre-check, then re-signed by the doctor and reviewed: the platform sees the change.
             var changed = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId) { json in
                 json["hospRxno"] = .string(document.prescription.hospRxno)
@@ -179,12 +167,12 @@ struct PrescriptionFlowTests {
             try changed.signAsDoctor(with: try Self.key("doctor-li"))
             try changed.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await context.harness.gateway.clock.now()),
                                   approved: true, key: try Self.key("pharmacist-zhao"))
-            await refusal("RX_CONTENT_CHANGED", rule: "RX-1") { _ = try await context.hospital.countersign(changed, rxTraceCode: precheck.rxTraceCode) }
+            await expectRefusal("RX_CONTENT_CHANGED", rule: "RX-1") { _ = try await context.hospital.countersign(changed, rxTraceCode: precheck.rxTraceCode) }
             try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await context.harness.gateway.clock.now()),
                                    approved: true, key: try Self.key("pharmacist-zhao"))
             let countersigned = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
             _ = try await context.hospital.uploadPrescription(countersigned, rxTraceCode: precheck.rxTraceCode)
-            await refusal("RX_TRACE_CODE_USED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(countersigned, rxTraceCode: precheck.rxTraceCode) }
+            await expectRefusal("RX_TRACE_CODE_USED", rule: "RX-1") { _ = try await context.hospital.uploadPrescription(countersigned, rxTraceCode: precheck.rxTraceCode) }
         }
     }
 
@@ -194,15 +182,15 @@ struct PrescriptionFlowTests {
             let mdtrtId = try await context.register()
             let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
             let registrationToken = try await context.scan(Demo.zhangSan.certno, .registration, by: context.pharmacy)
-            await refusal("TOKEN_WRONG_BUSINESS", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: registrationToken) }
+            await expectRefusal("TOKEN_WRONG_BUSINESS", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: registrationToken) }
             let otherPatient = try await context.scan("12010119850615234X", .prescriptionDownload, by: context.pharmacy)
-            await refusal("RX_PATIENT_MISMATCH", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: otherPatient) }
+            await expectRefusal("RX_PATIENT_MISMATCH", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: otherPatient) }
             let hospitalToken = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.hospital)
-            await refusal("RX_DOWNLOAD_NOT_PHARMACY", rule: "RX-4") { _ = try await context.hospital.downloadPrescription(hiRxno: hiRxno, ecToken: hospitalToken) }
-            await refusal("RX_ROUTE_NOT_ALLOWED", rule: "RX-3") {
+            await expectRefusal("RX_DOWNLOAD_NOT_PHARMACY", rule: "RX-4") { _ = try await context.hospital.downloadPrescription(hiRxno: hiRxno, ecToken: hospitalToken) }
+            await expectRefusal("RX_ROUTE_NOT_ALLOWED", rule: "RX-3") {
                 _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100001", traceCodes: context.codes(document))
             }
-            await refusal("RX_TRACE_CODES_MISSING", rule: "RX-5") {
+            await expectRefusal("RX_TRACE_CODES_MISSING", rule: "RX-5") {
                 _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: [:])
             }
             // Route 01 at the hospital works.
@@ -214,13 +202,13 @@ struct PrescriptionFlowTests {
             let (resold, resoldNumber) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
             _ = resold
             // RX-5: the boxes sold with the first prescription cannot be sold again with another one.
-            await refusal("RX_TRACE_CODE_REUSED", rule: "RX-5") {
+            await expectRefusal("RX_TRACE_CODE_REUSED", rule: "RX-5") {
                 _ = try await context.hospital.dispense(hiRxno: resoldNumber, route: .atInstitution, pharmacistCode: "Y12010100001", traceCodes: sold)
             }
             let (_, revoked) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
             _ = try await context.hospital.revokePrescription(hiRxno: revoked, reason: "dose changed")
             let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
-            await refusal("RX_REVOKED", rule: "RX-1") { _ = try await context.pharmacy.downloadPrescription(hiRxno: revoked, ecToken: token) }
+            await expectRefusal("RX_REVOKED", rule: "RX-1") { _ = try await context.pharmacy.downloadPrescription(hiRxno: revoked, ecToken: token) }
 
             // A third, left until it expires (the test clock moves 3 days and a minute).
             let (_, expiring) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
@@ -228,7 +216,7 @@ struct PrescriptionFlowTests {
             let late = try await context.harness.client(port: context.port, institution: Demo.pharmacy)
             let qr = try await context.harness.channel(port: context.port).qrCode(certno: Demo.zhangSan.certno)
             let lateToken = try await late.scanVoucher(qrCode: qr.code, business: .prescriptionDownload).ecToken
-            await refusal("RX_EXPIRED", rule: "RX-2") { _ = try await late.downloadPrescription(hiRxno: expiring, ecToken: lateToken) }
+            await expectRefusal("RX_EXPIRED", rule: "RX-2") { _ = try await late.downloadPrescription(hiRxno: expiring, ecToken: lateToken) }
         }
     }
 }
