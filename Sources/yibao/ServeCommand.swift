@@ -105,8 +105,11 @@ enum GatewaySetup {
                                                  adminToken: credentials.adminToken, channels: [credentials.channel.id: credentials.channel.token],
                                                  trustedRoots: trust.roots, intermediates: trust.intermediates, revocationLists: trust.revocationLists,
                                                  testClock: testClock)
+        var withRegions = configuration
+        let regions = URL(fileURLWithPath: (certs as NSString).deletingLastPathComponent).appendingPathComponent("policies/regions")
+        if FileManager.default.fileExists(atPath: regions.path) { withRegions.regions = try RegionPolicy.load(directory: regions) }
         let store = try SQLiteStore(dataDirectory: dataDirectory)
-        return try Gateway(store: store, configuration: configuration)
+        return try Gateway(store: store, configuration: withRegions)
     }
 
     /// Reads a fixture, resolving practitioner certificate paths under `certs` and adding the apps of `credentials`.

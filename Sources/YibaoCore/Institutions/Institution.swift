@@ -75,6 +75,8 @@ public struct Institution: Sendable, Codable, Hashable {
     public var negativeListUntil: Date?
     /// False materials or information were found (AG-7).
     public var falseMaterialsFound: Bool
+    /// 医院等级 "1", "2" or "3" (primary, secondary, tertiary): picks the reimbursement ratio. nil for pharmacies.
+    public var level: String?
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
                 capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,

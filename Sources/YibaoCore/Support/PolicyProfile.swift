@@ -15,10 +15,12 @@ public struct PolicyProfile: Sendable, Codable, Hashable {
     public var signInLifetimeSeconds: Int
     /// SC-1: ICD-10 categories of the common and chronic diseases that may be followed up online.
     public var chronicDiseaseCategories: [String]
+    /// Settlement callback retries.
+    public var callbacks: CallbackPolicy
 
     public init(name: String = "nhsa-2.0", vouchers: VoucherPolicy = .standard, agreements: AgreementPolicy = .standard,
                 calendar: WorkingCalendar = .china, fsiTimeWindowSeconds: Int = 300, signInLifetimeSeconds: Int = 24 * 3600,
-                chronicDiseaseCategories: [String] = OnlineScope.defaultChronicCategories) {
+                chronicDiseaseCategories: [String] = OnlineScope.defaultChronicCategories, callbacks: CallbackPolicy = .standard) {
         self.name = name
         self.vouchers = vouchers
         self.agreements = agreements
@@ -26,6 +28,7 @@ public struct PolicyProfile: Sendable, Codable, Hashable {
         self.fsiTimeWindowSeconds = fsiTimeWindowSeconds
         self.signInLifetimeSeconds = signInLifetimeSeconds
         self.chronicDiseaseCategories = chronicDiseaseCategories
+        self.callbacks = callbacks
     }
 
     /// The default profile.

@@ -74,3 +74,51 @@ public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringC
     public static let protocolSignIn = Rule(rawValue: "PROTOCOL-SIGNIN")
     public static let protocolFields = Rule(rawValue: "PROTOCOL-FIELDS")
 }
+
+// PY — payment and settlement; XR — settlement away from the place of insurance (异地就医); SV — supervision.
+extension Rule {
+    /// The Internet follow-up consultation AADG0000 (互联网复诊) is priced and paid like a public hospital's general outpatient consultation.
+    public static let py1 = Rule(rawValue: "PY-1")
+    /// AADG0000 fees are decomposed and settled in real time.
+    public static let py2 = Rule(rawValue: "PY-2")
+    /// Drugs are paid under the offline rules (catalogue class, deductible, ratio, cap).
+    public static let py3 = Rule(rawValue: "PY-3")
+    /// The individual share may be paid from the employee personal account.
+    public static let py4 = Rule(rawValue: "PY-4")
+    /// Drug delivery fees are never paid by the fund.
+    public static let py5 = Rule(rawValue: "PY-5")
+    /// Settlement completes through mobile payment.
+    public static let py6 = Rule(rawValue: "PY-6")
+    /// The fund share is settled with the institution, or with the retail pharmacy for circulated prescriptions.
+    public static let py7 = Rule(rawValue: "PY-7")
+    /// The institution advances the fund share and declares it later.
+    public static let py8 = Rule(rawValue: "PY-8")
+    /// If real-time settlement fails, the insured person is reimbursed manually.
+    public static let py9 = Rule(rawValue: "PY-9")
+    /// Declarations separate Internet from offline fees; smart audit plus manual review; non-compliant fees are refused.
+    public static let py10 = Rule(rawValue: "PY-10")
+    /// Receipts: e-bill, e-invoice or paper.
+    public static let py11 = Rule(rawValue: "PY-11")
+
+    /// Payable scope follows the place of treatment; deductible, ratio and cap follow the place of insurance.
+    public static let xr1 = Rule(rawValue: "XR-1")
+    /// Filing: long-term residents or temporary (≤ 12 months).
+    public static let xr2 = Rule(rawValue: "XR-2")
+    /// Outpatient chronic/special disease: up to 2 extra designated institutions in the filed place.
+    public static let xr3 = Rule(rawValue: "XR-3")
+    /// Filing after the fact: before discharge settlement, or afterwards with manual reimbursement.
+    public static let xr4 = Rule(rawValue: "XR-4")
+    /// Beijing–Tianjin–Hebei general outpatient: no filing needed from 2023-01-01 in the pilot.
+    public static let xr5 = Rule(rawValue: "XR-5")
+    /// Outpatient details are classified by the place of treatment's scope; the place of insurance computes the split.
+    public static let xr6 = Rule(rawValue: "XR-6")
+    /// Repeated settlements in both places in the same period are flagged for verification.
+    public static let xr7 = Rule(rawValue: "XR-7")
+
+    /// Smart audit runs in real time on settlement details.
+    public static let sv3 = Rule(rawValue: "SV-3")
+    /// Statistics: institutions, service volume and fees, drug categories and fees.
+    public static let sv4 = Rule(rawValue: "SV-4")
+    /// Fraud patterns: fictitious identity, false diagnosis, false prescriptions, forged receipts.
+    public static let sv6 = Rule(rawValue: "SV-6")
+}

@@ -106,6 +106,34 @@ struct AdminEndpoint: Sendable {
             try await gateway.store.write { store in try Self.saveApp(app, store: store, now: now) }
             return try JSONResponse.encode(app, status: .created)
         }
+        admin.post("/institutions/:code/callback") { request, context in
+            let code = try context.parameters.require("code")
+            let setting = try await decode(CallbackSetting.self, request)
+            let now = await gateway.clock.now()
+            let app = try await gateway.store.write { store -> AppCredential in
+                guard var app = try store.app(institutionCode: code) else {
+                    throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+                }
+                if let url = setting.url, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    throw DomainError.invalidValue("/url", "url must be an http(s) URL", actual: url)
+                }
+                app.callbackURL = setting.url
+                app.callbackFaults = setting.faults
+                try store.save(app)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.callback.configure", actor: "admin", subject: code))
+                return app
+            }
+            return JSONResponse.make(.object(["institutionCode": .string(code), "url": .string(app.callbackURL ?? ""),
+                                              "faults": .object(["delaySeconds": .integer(app.callbackFaults?.delaySeconds ?? 0),
+                                                                 "duplicate": .bool(app.callbackFaults?.duplicate ?? false),
+                                                                 "outOfOrder": .bool(app.callbackFaults?.outOfOrder ?? false)])]))
+        }
+        admin.get("/callbacks") { request, _ in
+            let institution = request.uri.queryParameters.get("institution")
+            let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
+            let callbacks = try await gateway.store.read { try $0.callbacks(institutionCode: institution, limit: limit) }
+            return try JSONResponse.encode(callbacks)
+        }
         admin.get("/trace") { request, _ in
             let from = request.uri.queryParameters.get("from", as: Int64.self) ?? 1
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
@@ -227,6 +255,9 @@ struct AdminEndpoint: Sendable {
             }
             for (index, person) in fixture.persons.enumerated() { try Self.savePerson(person.person, store: store, pointer: "/persons/\(index)") }
             for visit in fixture.offlineVisits { try store.add(visit) }
+            for usage in fixture.personYears {
+                try store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
+            }
             for (index, app) in fixture.apps.enumerated() {
                 do { try Self.saveApp(app, store: store, now: now) } catch var error as DomainError {
                     error.pointer = "/apps/\(index)" + error.pointer
@@ -259,6 +290,12 @@ struct AdminEndpoint: Sendable {
             throw Problem(decoding: error)
         }
     }
+}
+
+/// `POST /admin/institutions/{code}/callback`: where settlement callbacks go and which faults to switch on.
+struct CallbackSetting: Codable, Sendable {
+    var url: String?
+    var faults: CallbackFaults?
 }
 
 extension Problem {

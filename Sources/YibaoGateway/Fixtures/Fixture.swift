@@ -13,6 +13,8 @@ public struct Fixture: Codable, Sendable {
     public var persons: [PersonInput]
     public var offlineVisits: [OfflineVisit]
     public var apps: [AppCredential]
+    /// What persons already used this year (deductible, fund), in fen.
+    public var personYears: [PersonYearInput]
 
     public init(description: String? = nil, institutions: [InstitutionInput] = [], practitioners: [PractitionerInput] = [],
                 agreements: [AgreementScript] = [], persons: [PersonInput] = [], offlineVisits: [OfflineVisit] = [], apps: [AppCredential] = []) {
@@ -23,6 +25,7 @@ public struct Fixture: Codable, Sendable {
         self.persons = persons
         self.offlineVisits = offlineVisits
         self.apps = apps
+        self.personYears = []
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,12 +37,22 @@ public struct Fixture: Codable, Sendable {
         persons = try c.decodeIfPresent([PersonInput].self, forKey: .persons) ?? []
         offlineVisits = try c.decodeIfPresent([OfflineVisit].self, forKey: .offlineVisits) ?? []
         apps = try c.decodeIfPresent([AppCredential].self, forKey: .apps) ?? []
+        personYears = try c.decodeIfPresent([PersonYearInput].self, forKey: .personYears) ?? []
     }
 
     /// Decodes a fixture (ISO 8601 dates with offsets).
     public static func decode(_ data: Data) throws -> Fixture {
         try AdminCoding.decoder.decode(Fixture.self, from: data)
     }
+}
+
+/// A person's usage of a year before the fixture's time.
+public struct PersonYearInput: Codable, Sendable {
+    public var psnNo: String
+    public var year: Int
+    public var deductibleUsedFen: Int64
+    public var fundPaidFen: Int64
+    public var note: String?
 }
 
 /// An institution as registered by the agency (no agreements: those come by steps).
@@ -51,10 +64,14 @@ public struct InstitutionInput: Codable, Sendable {
     public var subjects: [String]?
     public var capabilities: [Capability]?
     public var onDishonestyList: Bool?
+    /// 医院等级 "1", "2", "3".
+    public var level: String?
 
     var institution: Institution {
-        Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
-                    onDishonestyList: onDishonestyList ?? false)
+        var institution = Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
+                                      onDishonestyList: onDishonestyList ?? false)
+        institution.level = level
+        return institution
     }
 }
 

@@ -8,11 +8,16 @@ import YibaoStore
 /// wallet authorisation exchange `ec.payAuth`. Requests and answers are sealed envelopes
 /// (docs/ENVELOPE.md); refusals are problem+json.
 struct HSEEndpoint: Sendable {
-    static let services = ["ec.query", "ec.payAuth"] + PrescriptionServices.names
+    static let services = ["ec.query", "ec.payAuth"] + PrescriptionServices.names + PaymentServices.names
     let gateway: Gateway
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/hse/:service") { request, context in
+            let service = try context.parameters.require("service")
+            return try await handle(service: service, bytes: try await request.bodyBytes())
+        }
+        // Mobile payment's own prefix (PROTOCOL.md): /org/local/api/hos/uldFeeInfo …
+        router.post("/org/local/api/hos/:service") { request, context in
             let service = try context.parameters.require("service")
             return try await handle(service: service, bytes: try await request.bodyBytes())
         }
@@ -54,7 +59,8 @@ struct HSEEndpoint: Sendable {
             }
             // The nonce is the signature's bytes, not its text: base64 with a space added decodes to the same signature.
             let signData = Hex.encode([UInt8](base64: opened.envelope["signData"]?.stringValue ?? "") ?? [])
-            let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices)
+            let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices,
+                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway)))
             let output = try await gateway.store.write { store -> JSONValue in
                 guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
@@ -83,11 +89,13 @@ struct HSEEndpoint: Sendable {
 struct HSEServices: Sendable {
     let policy: PolicyProfile
     let prescriptions: PrescriptionServices
+    let payments: PaymentServices
 
     func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch service {
         case "ec.query": return try ecQuery(data, institution: institution, store: store, now: now)
         case "ec.payAuth": return try payAuth(data, institution: institution, store: store, now: now)
+        case _ where PaymentServices.names.contains(service): return try payments.run(service, data: data, institution: institution, store: store, now: now)
         default: return try prescriptions.run(service, data: data, institution: institution, store: store, now: now)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
@@ -45,12 +46,16 @@ public struct Gateway: Sendable {
 
     /// An application listening on `host:port` (port 0: any free port); `onRunning` gets the bound port.
     /// `quiet` logs only critical events (an embedded gateway cancelled at the end of a demo or test).
+    /// Pending settlement callbacks are delivered every `callbackInterval` (nil: not at all, e.g. tests that drive `CallbackDispatcher` themselves).
     public func application(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil, quiet: Bool = false,
+                            callbackInterval: Duration? = .milliseconds(250),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = logger ?? Logger(label: "yibao-gateway")
         if logger.logLevel < .warning { logger.logLevel = .warning }
         if quiet { logger.logLevel = .critical }
+        let services: [any Service] = callbackInterval.map { [CallbackService(dispatcher: CallbackDispatcher(gateway: self), interval: $0)] } ?? []
         return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway"),
+                           services: services,
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
                            logger: logger)
     }

@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable {
     public var trustedRoots: [Certificate]
     public var intermediates: [Certificate]
     public var revocationLists: [CertificateRevocationList]
+    /// Region policy profiles (policies/regions/*.json) by province-level admdvs, for settlement.
+    public var regions: [String: RegionPolicy] = [:]
     /// Allows `POST /__clock/advance` (tests and demos only).
     public var testClock: Bool
     /// On a bad signature, try the known SDK mistakes to say which one was made (~40 extra SM2

@@ -89,6 +89,20 @@ public final class SQLiteStore: GatewayStore {
         migrator.registerMigration("v4-trace-codes") { db in
             try db.execute(sql: "CREATE TABLE sold_trace_codes (code TEXT PRIMARY KEY, hi_rxno TEXT NOT NULL, sold_at INTEGER NOT NULL)")
         }
+        migrator.registerMigration("v5-payments") { db in
+            try db.execute(sql: """
+                CREATE TABLE payment_orders (pay_ord_id TEXT PRIMARY KEY, institution_code TEXT NOT NULL, med_org_ord TEXT NOT NULL,
+                    chrg_bchno TEXT NOT NULL, doc TEXT NOT NULL,
+                    UNIQUE (institution_code, med_org_ord), UNIQUE (institution_code, chrg_bchno));
+                CREATE TABLE refunds (institution_code TEXT NOT NULL, app_refd_sn TEXT NOT NULL, pay_ord_id TEXT NOT NULL,
+                    PRIMARY KEY (institution_code, app_refd_sn));
+                CREATE TABLE person_years (psn_no TEXT NOT NULL, year INTEGER NOT NULL, deductible_used INTEGER NOT NULL,
+                    fund_paid INTEGER NOT NULL, PRIMARY KEY (psn_no, year));
+                CREATE TABLE callbacks (id TEXT PRIMARY KEY, institution_code TEXT NOT NULL, state TEXT NOT NULL,
+                    next_attempt_at INTEGER NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX callbacks_due ON callbacks(state, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }
@@ -160,6 +174,38 @@ struct SQLiteSession: StoreWriting {
     }
     func prescription(institutionCode: String, hospRxno: String) throws -> PrescriptionRecord? {
         try one(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE institution_code = ? AND hosp_rxno = ?", [institutionCode, hospRxno])
+    }
+    func paymentOrder(payOrdId: String) throws -> PaymentOrder? {
+        try one(PaymentOrder.self, "SELECT doc FROM payment_orders WHERE pay_ord_id = ?", [payOrdId])
+    }
+    func paymentOrder(institutionCode: String, medOrgOrd: String) throws -> PaymentOrder? {
+        try one(PaymentOrder.self, "SELECT doc FROM payment_orders WHERE institution_code = ? AND med_org_ord = ?", [institutionCode, medOrgOrd])
+    }
+    func paymentOrder(institutionCode: String, chrgBchno: String) throws -> PaymentOrder? {
+        try one(PaymentOrder.self, "SELECT doc FROM payment_orders WHERE institution_code = ? AND chrg_bchno = ?", [institutionCode, chrgBchno])
+    }
+    func paymentOrder(institutionCode: String, appRefdSn: String) throws -> PaymentOrder? {
+        try one(PaymentOrder.self, """
+            SELECT o.doc FROM refunds r JOIN payment_orders o ON o.pay_ord_id = r.pay_ord_id
+            WHERE r.institution_code = ? AND r.app_refd_sn = ?
+            """, [institutionCode, appRefdSn])
+    }
+    func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT deductible_used, fund_paid FROM person_years WHERE psn_no = ? AND year = ?", arguments: [psnNo, year]) else {
+            return (0, 0)
+        }
+        return (row["deductible_used"], row["fund_paid"])
+    }
+    func callback(id: String) throws -> Callback? { try one(Callback.self, "SELECT doc FROM callbacks WHERE id = ?", [id]) }
+    func callbacks(institutionCode: String?, limit: Int) throws -> [Callback] {
+        if let institutionCode {
+            return try all(Callback.self, "SELECT doc FROM callbacks WHERE institution_code = ? ORDER BY created_at DESC, id LIMIT ?", [institutionCode, limit])
+        }
+        return try all(Callback.self, "SELECT doc FROM callbacks ORDER BY created_at DESC, id LIMIT ?", [limit])
+    }
+    func dueCallbacks(at now: Date, limit: Int) throws -> [Callback] {
+        try all(Callback.self, "SELECT doc FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
+                [Int64(now.timeIntervalSince1970 * 1000), limit])
     }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
     func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
@@ -236,6 +282,29 @@ struct SQLiteSession: StoreWriting {
                            arguments: [code, hiRxno, Int64(at.timeIntervalSince1970 * 1000)])
         }
         return nil
+    }
+    func save(_ order: PaymentOrder) throws {
+        try db.execute(sql: """
+            INSERT INTO payment_orders (pay_ord_id, institution_code, med_org_ord, chrg_bchno, doc) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(pay_ord_id) DO UPDATE SET doc = excluded.doc
+            """, arguments: [order.payOrdId, order.institutionCode, order.medOrgOrd, order.chrgBchno, try encode(order)])
+        for refund in order.refunds {
+            try db.execute(sql: "INSERT OR IGNORE INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES (?, ?, ?)",
+                           arguments: [order.institutionCode, refund.appRefdSn, order.payOrdId])
+        }
+    }
+    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO person_years (psn_no, year, deductible_used, fund_paid) VALUES (?, ?, ?, ?)
+            ON CONFLICT(psn_no, year) DO UPDATE SET deductible_used = excluded.deductible_used, fund_paid = excluded.fund_paid
+            """, arguments: [psnNo, year, deductibleUsedFen, fundPaidFen])
+    }
+    func save(_ callback: Callback) throws {
+        try db.execute(sql: """
+            INSERT INTO callbacks (id, institution_code, state, next_attempt_at, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, doc = excluded.doc
+            """, arguments: [callback.id, callback.institutionCode, callback.state.rawValue, Int64(callback.nextAttemptAt.timeIntervalSince1970 * 1000),
+                             Int64(callback.createdAt.timeIntervalSince1970 * 1000), try encode(callback)])
     }
     func setSetting(_ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])

@@ -18,12 +18,17 @@ public struct AppCredential: Sendable, Codable, Hashable {
     public var appSecret: String
     public var institutionCode: String
     public var publicKey: String
+    /// Where settlement callbacks go (结算结果通知地址); none when nil.
+    public var callbackURL: String?
+    /// Faults switched on for this institution's callback handler.
+    public var callbackFaults: CallbackFaults?
 
-    public init(appId: String, appSecret: String, institutionCode: String, publicKey: String) {
+    public init(appId: String, appSecret: String, institutionCode: String, publicKey: String, callbackURL: String? = nil) {
         self.appId = appId
         self.appSecret = appSecret
         self.institutionCode = institutionCode
         self.publicKey = publicKey
+        self.callbackURL = callbackURL
     }
 }
 
@@ -64,6 +69,19 @@ public protocol StoreReading {
     func prescription(hiRxno: String) throws -> PrescriptionRecord?
     func prescription(rxTraceCode: String) throws -> PrescriptionRecord?
     func prescription(institutionCode: String, hospRxno: String) throws -> PrescriptionRecord?
+    func paymentOrder(payOrdId: String) throws -> PaymentOrder?
+    /// The order of `institutionCode` with 医院订单号 `medOrgOrd` or 收费批次号 `chrgBchno` (6201's idempotency keys).
+    func paymentOrder(institutionCode: String, medOrgOrd: String) throws -> PaymentOrder?
+    func paymentOrder(institutionCode: String, chrgBchno: String) throws -> PaymentOrder?
+    /// The order holding refund `appRefdSn` of `institutionCode` (6203's idempotency key).
+    func paymentOrder(institutionCode: String, appRefdSn: String) throws -> PaymentOrder?
+    /// What a person has used this year: deductible and fund payments, in fen.
+    func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
+    func callback(id: String) throws -> Callback?
+    /// Callbacks, newest first; `institutionCode` nil for all.
+    func callbacks(institutionCode: String?, limit: Int) throws -> [Callback]
+    /// Pending callbacks due at `now`, oldest first.
+    func dueCallbacks(at now: Date, limit: Int) throws -> [Callback]
     /// A setting stored with the data (e.g. whether the demo fixture was loaded).
     func setting(_ key: String) throws -> String?
     /// Trace entries with `seq >= from`, in order, at most `limit`.
@@ -85,6 +103,9 @@ public protocol StoreWriting: StoreReading {
     func save(_ registration: Registration) throws
     func save(_ signIn: SignIn) throws
     func save(_ prescription: PrescriptionRecord) throws
+    func save(_ order: PaymentOrder) throws
+    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws
+    func save(_ callback: Callback) throws
     /// Records drug traceability codes as sold with `hiRxno` (RX-5); returns the first code
     /// already sold (with any prescription) instead, recording nothing.
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)?

@@ -1,0 +1,172 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// Mobile payment (移动支付, HSE, PROTOCOL.md `/org/local/api/hos/…`): 6201 uldFeeInfo, 6202
+/// pay_order, 6203 refund_Order, 6301 query_order_info, 6401 revoke_order. Idempotent on
+/// medOrgOrd / chrgBchno (6201), payOrdId (6202) and appRefdSn (6203): the same key with the same
+/// body gets the first answer again; the same key with a different body is refused naming the field.
+struct PaymentServices: Sendable {
+    static let names = ["uldFeeInfo", "pay_order", "refund_Order", "query_order_info", "revoke_order"]
+    /// The transaction codes of PROTOCOL.md, for messages and the trace.
+    static let codes = ["uldFeeInfo": "6201", "pay_order": "6202", "refund_Order": "6203", "query_order_info": "6301", "revoke_order": "6401"]
+
+    let policy: PolicyProfile
+    let settlement: SettlementCalculator
+
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        switch service {
+        case "uldFeeInfo": return try upload(data, institution: institution, store: store, now: now)
+        case "pay_order": return try pay(data, institution: institution, store: store, now: now)
+        case "refund_Order": return try refund(data, institution: institution, store: store, now: now)
+        case "revoke_order": return try revoke(data, institution: institution, store: store, now: now)
+        default: return try query(data, institution: institution, store: store, now: now)
+        }
+    }
+
+    /// SM3 of the canonical business data: what "the same body" means for idempotency.
+    static func digest(_ data: Fields) -> String {
+        Hex.encode((try? SM3.hash(JSONValue.object(data.object).serialized(sortedKeys: true))) ?? [])
+    }
+
+    /// The first member whose value differs between two bodies, for "same key, different body".
+    static func firstDifference(_ stored: JSONObject, _ sent: JSONObject) -> String {
+        let keys = Set(stored.keys).union(sent.keys).sorted()
+        return keys.first { stored[$0] != sent[$0] } ?? ""
+    }
+
+    private func answer(_ text: String) throws -> JSONValue { try JSONValue.parse(text) }
+
+    // MARK: 6201 uldFeeInfo — 费用明细上传
+
+    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let medOrgOrd = try data.string("medOrgOrd", "the hospital's order number")
+        let chrgBchno = try data.string("chrgBchno", "the charge batch number")
+        let digest = Self.digest(data)
+        for (key, existing) in [("medOrgOrd", try store.paymentOrder(institutionCode: code, medOrgOrd: medOrgOrd)),
+                                ("chrgBchno", try store.paymentOrder(institutionCode: code, chrgBchno: chrgBchno))] {
+            guard let existing else { continue }
+            if existing.uploadDigest == digest {
+                return (try answer(existing.uploadAnswer), TraceEvent(at: now, kind: "hse.6201", actor: code, subject: existing.payOrdId, outcome: "replayed"))
+            }
+            let stored = (try? JSONValue.parse(existing.uploadRequest))?.objectValue ?? [:]
+            let field = Self.firstDifference(stored, data.object)
+            throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? key : field)",
+                              "\(key) \(key == "medOrgOrd" ? medOrgOrd : chrgBchno) was already used for order \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body, a new order a new \(key)")
+        }
+        let computed = try settlement.uploadFees(data, institution: code, store: store, now: now)
+        var order = computed.order
+        order.uploadDigest = digest
+        order.uploadRequest = JSONValue.object(data.object).serialized()
+        let output: JSONValue = .object([
+            "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken), "ordStas": .string(order.status.rawValue),
+            "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
+            "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
+            "extData": .object(["preSetl": computed.setlinfo, "feedetail": computed.lines]),
+        ])
+        order.uploadAnswer = output.serialized()
+        try store.save(order)
+        return (output, TraceEvent(at: now, kind: "hse.6201", actor: code, subject: order.payOrdId,
+                                   payload: ["medOrgOrd": medOrgOrd, "mdtrt_id": order.mdtrtId, "feeSumamt": Money.yuan(order.feeSumFen)]))
+    }
+
+    // MARK: 6202 pay_order — 支付下单
+
+    private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var order = try ownOrder(data, institution: code, store: store)
+        let digest = Self.digest(data)
+        if let paid = order.payDigest {
+            guard paid == digest else {
+                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/payOrdId",
+                                  "order \(order.payOrdId) was already paid with a different request; a retry must send the same body")
+            }
+            return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
+        }
+        let payToken = try data.string("payToken")
+        let output = try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
+        order.payDigest = digest
+        order.payAnswer = output.serialized()
+        try store.save(order)
+        return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
+                                   payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
+    }
+
+    // MARK: 6203 refund_Order — 退款
+
+    private func refund(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let appRefdSn = try data.string("appRefdSn", "the hospital's refund serial number")
+        let digest = Self.digest(data)
+        if let existing = try store.paymentOrder(institutionCode: code, appRefdSn: appRefdSn), let refund = existing.refunds.first(where: { $0.appRefdSn == appRefdSn }) {
+            guard refund.requestDigest == digest else {
+                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/appRefdSn",
+                                  "appRefdSn \(appRefdSn) was already used for a refund of \(existing.payOrdId) with a different body; a retry must send the same body")
+            }
+            return (try answer(refund.answer), TraceEvent(at: now, kind: "hse.6203", actor: code, subject: existing.payOrdId, outcome: "replayed"))
+        }
+        var order = try ownOrder(data, institution: code, store: store)
+        let refundType = try data.oneOf("refdType", ["ALL", "CASH", "HI"], rule: .py6)
+        var refund = Refund(appRefdSn: appRefdSn, refundType: refundType, totalFen: try data.fen("totlRefdAmt"), accountFen: try data.fen("psnAcctRefdAmt"),
+                            fundFen: try data.fen("fundRefdAmt"), cashFen: try data.fen("cashRefdAmt"), at: now, requestDigest: digest, answer: "")
+        try order.refund(refund, pointer: "")
+        try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now)
+        let output: JSONValue = .object([
+            "payOrdId": .string(order.payOrdId), "appRefdSn": .string(appRefdSn), "refStatus": "SUCC", "ordStas": .string(order.status.rawValue),
+            "totlRefdAmt": .string(Money.yuan(refund.totalFen)), "psnAcctRefdAmt": .string(Money.yuan(refund.accountFen)),
+            "fundRefdAmt": .string(Money.yuan(refund.fundFen)), "cashRefdAmt": .string(Money.yuan(refund.cashFen)),
+        ])
+        refund.answer = output.serialized()
+        order.refunds[order.refunds.count - 1] = refund
+        try store.save(order)
+        return (output, TraceEvent(at: now, kind: "hse.6203", actor: code, subject: order.payOrdId,
+                                   payload: ["appRefdSn": appRefdSn, "refdType": refundType, "totlRefdAmt": Money.yuan(refund.totalFen)]))
+    }
+
+    // MARK: 6401 revoke_order, 6301 query_order_info
+
+    private func revoke(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        var order = try ownOrder(data, institution: code, store: store)
+        if order.status != .cancelled { try order.revoke(at: now, pointer: "") }
+        try store.save(order)
+        return (.object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue)]),
+                TraceEvent(at: now, kind: "hse.6401", actor: code, subject: order.payOrdId))
+    }
+
+    private func query(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let order = try ownOrder(data, institution: code, store: store)
+        let output: JSONValue = .object([
+            "payOrdId": .string(order.payOrdId), "medOrgOrd": .string(order.medOrgOrd), "ordStas": .string(order.status.rawValue),
+            "ordStasName": .string(order.status.label), "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
+            "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)), "setlId": .string(order.setlId ?? ""),
+            "refunds": .array(order.refunds.map { .object(["appRefdSn": .string($0.appRefdSn), "refdType": .string($0.refundType),
+                                                           "totlRefdAmt": .string(Money.yuan($0.totalFen)), "refdTime": .string(Timestamps.fsi($0.at))]) }),
+        ])
+        return (output, TraceEvent(at: now, kind: "hse.6301", actor: code, subject: order.payOrdId))
+    }
+
+    /// The order named by payOrdId; another institution's is answered like an unknown one.
+    private func ownOrder(_ data: Fields, institution: String, store: any StoreReading) throws -> PaymentOrder {
+        let id = try data.string("payOrdId")
+        guard let order = try store.paymentOrder(payOrdId: id), order.institutionCode == institution else {
+            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(id)")
+        }
+        return order
+    }
+}
+
+extension Fields {
+    /// An amount in yuan, sent as a JSON string or number with at most two decimals, as fen.
+    func fen(_ key: String) throws -> Int64 {
+        guard let value = object[key] else { throw DomainError.missing(path(key), "\"\(key)\" (an amount in yuan)") }
+        let text: String
+        switch value {
+        case .string(let s): text = s
+        case .number(let literal): text = literal
+        default: throw DomainError.invalidValue(path(key), "\"\(key)\" is an amount in yuan", expected: "\"12.50\"", actual: value.serialized())
+        }
+        guard let fen = Money.fen(text) else {
+            throw DomainError.invalidValue(path(key), "\"\(key)\" must be an amount in yuan with at most two decimals", expected: "e.g. 12.50", actual: text)
+        }
+        return fen
+    }
+}

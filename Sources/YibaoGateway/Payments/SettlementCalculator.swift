@@ -1,0 +1,184 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The rules around a mobile payment: who may pay (AG-1, ID-1, ID-3, ID-5, ID-2 payAuthNo), the
+/// split from the policy engine (scope of the place of treatment, parameters of the place of
+/// insurance: XR-1, XR-6), the personal account and the year's counters, the settlement callback.
+struct SettlementCalculator: Sendable {
+    let gateway: Gateway
+
+    /// The region policy of an admdvs (its province-level code: first two digits + "0000").
+    func region(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
+        let key = String(admdvs.prefix(2)) + "0000"
+        guard let policy = gateway.configuration.regions[key] else {
+            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: rule, pointer: pointer,
+                              "no policy profile for region \(key) (policies/regions/\(key).json)", actual: admdvs)
+        }
+        return policy
+    }
+
+    static func year(_ date: Date) -> Int { Int(Timestamps.day(date).prefix(4)) ?? 0 }
+
+    static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try JSONValue.parse(Array(try encoder.encode(value)))
+    }
+
+    /// 6201: checks, classification and pre-settlement; a new order awaiting payment.
+    func uploadFees(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (order: PaymentOrder, setlinfo: JSONValue, lines: JSONValue) {
+        let orgCodg = try data.string("orgCodg")
+        guard orgCodg == code else {
+            throw DomainError.invalidValue("/orgCodg", "orgCodg must be the institution of the appId that sealed the request", expected: code, actual: orgCodg)
+        }
+        guard let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
+        }
+        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
+            error.pointer = "/orgCodg"
+            throw error
+        }
+        let psnNo = try data.string("psnNo")
+        let mdtrtId = try data.string("mdtrtId")
+        let insutype = try data.string("insutype")
+        let acctUsed = try data.oneOf("acctUsedFlag", ["0", "1"], rule: .py4) == "1"
+        guard let visit = try store.registration(mdtrtId: mdtrtId), visit.institutionCode == code, visit.status == .registered else {
+            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtId", "no open visit \(mdtrtId) of \(code)", actual: mdtrtId)
+        }
+        guard visit.psnNo == psnNo else { throw DomainError.invalidValue("/psnNo", "the visit belongs to another person", expected: visit.psnNo, actual: psnNo) }
+        guard let person = try store.person(psnNo: psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/psnNo", "no insured person \(psnNo)")
+        }
+        try person.requireRealName(pointer: "/psnNo")
+        try person.requireInsured(pointer: "/psnNo")
+        try person.requireInternetPaymentAllowed(pointer: "/psnNo")
+        guard insutype == person.insutype else {
+            throw DomainError.invalidValue("/insutype", "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
+        }
+        let payAuthNo = try data.string("payAuthNo", "the payAuthNo from the patient's wallet authorisation (ec.payAuth)")
+        try checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
+
+        guard case .array(let items)? = data.object["feedetailList"], !items.isEmpty else {
+            throw DomainError.missing("/feedetailList", "\"feedetailList\" (at least one fee line)")
+        }
+        var lines: [FeeLine] = []
+        for (index, item) in items.enumerated() {
+            guard case .object(let object) = item else { throw DomainError.invalidValue("/feedetailList/\(index)", "a fee line is an object") }
+            let line = Fields(object, at: "/feedetailList/\(index)")
+            let count = try line.string("cnt")
+            guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
+            lines.append(FeeLine(feedetlSn: try line.string("feedetlSn"), medListCodg: try line.string("medListCodg"),
+                                 pric: Amount(fen: try line.fen("pric")), cnt: cnt, detItemFeeSumamt: Amount(fen: try line.fen("detItemFeeSumamt")),
+                                 online: true, rxCircFlag: (try line.optionalString("rxCircFlag")) == "1"))
+        }
+        let total = try data.fen("medfeeSumamt")
+        let sum = lines.reduce(Int64(0)) { $0 + $1.detItemFeeSumamt.fen }
+        guard total == sum else {
+            throw DomainError.invalidValue("/medfeeSumamt", "medfeeSumamt must be the sum of the fee lines' detItemFeeSumamt",
+                                           expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py6)
+        }
+        let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
+        let insurance = try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1)
+        var classified: [LineResult] = []
+        for (index, line) in lines.enumerated() {
+            do { classified.append(try PolicyEngine.classify(line, scope: scope, index: index)) } catch var error as DomainError {
+                if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/feedetailList/" + error.pointer.dropFirst("/feedetail/".count) }
+                throw error
+            }
+        }
+        let used = try store.personYear(psnNo: psnNo, year: Self.year(now))
+        let result = try PolicyEngine.settle(classified, insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
+                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
+                                                                accountBalance: Amount(fen: person.accountBalanceFen)),
+                                             useAccount: acctUsed)
+        var order = PaymentOrder(payOrdId: "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6), payToken: TokenGenerator.hex(bytes: 16),
+                                 institutionCode: code, medOrgOrd: try data.string("medOrgOrd"), chrgBchno: try data.string("chrgBchno"), psnNo: psnNo,
+                                 mdtrtId: mdtrtId, insutype: insutype, feeSumFen: result.medfeeSumamt.fen, fundFen: result.fundPaySumamt.fen,
+                                 accountFen: result.acctPay.fen, cashFen: result.psnCashPay.fen, acctUsedFlag: acctUsed,
+                                 settlement: try Self.encode(result).serialized(), lines: try Self.encode(classified).serialized(),
+                                 createdAt: now, uploadDigest: "", uploadAnswer: "")
+        while try store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
+        return (order, try Self.encode(result), try Self.encode(classified))
+    }
+
+    /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
+    func checkPayAuthNo(_ payAuthNo: String, psnNo: String, institution: String, store: any StoreReading, now: Date, pointer: String) throws {
+        guard let authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo) else {
+            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
+                              "payAuthNo is not one the platform issued; the patient authorises payment in the wallet, then ec.payAuth exchanges the code")
+        }
+        guard authorisation.psnNo == psnNo else {
+            throw DomainError(.init("PAYAUTHNO_OTHER_PERSON"), .forbidden, rule: .id2, pointer: pointer, "payAuthNo belongs to another person")
+        }
+        var probe = authorisation
+        try probe.spendPayAuthNo(by: institution, transaction: "probe", at: now, pointer: pointer)
+    }
+
+    /// 6202: spends the payAuthNo, takes the account share, counts the year, queues the callback.
+    func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) throws -> JSONValue {
+        for key in ["orgCodg", "mdtrtId", "chrgBchno"] {
+            let expected = key == "orgCodg" ? order.institutionCode : key == "mdtrtId" ? order.mdtrtId : order.chrgBchno
+            let sent = try data.string(key)
+            guard sent == expected else { throw DomainError.invalidValue("/\(key)", "\(key) differs from the order's", expected: expected, actual: sent, rule: .py6) }
+        }
+        let payAuthNo = try data.string("payAuthNo")
+        guard var authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
+            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
+        }
+        try authorisation.spendPayAuthNo(by: code, transaction: "6202 \(order.payOrdId)", at: now, pointer: "/payAuthNo")
+        guard var person = try store.person(psnNo: order.psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
+        }
+        try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
+        guard person.accountBalanceFen >= order.accountFen else {
+            throw DomainError(.init("ACCOUNT_BALANCE_CHANGED"), .conflict, rule: .py4, pointer: "/payOrdId",
+                              "the personal account holds \(Money.yuan(person.accountBalanceFen)), less than the \(Money.yuan(order.accountFen)) pre-settled; upload the fees again (6201)")
+        }
+        try order.pay(payToken: payToken, at: now, setlId: "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6), pointer: "")
+        person.accountBalanceFen -= order.accountFen
+        try store.save(person)
+        try store.save(authorisation)
+        let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
+        let year = Self.year(now)
+        let used = try store.personYear(psnNo: order.psnNo, year: year)
+        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
+                                 fundPaidFen: used.fundPaidFen + order.fundFen)
+        var setlinfo = settlement
+        setlinfo["setl_id"] = .string(order.setlId ?? "")
+        setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
+        try gateway.queueCallback(callbackData(order, callType: "SETL", setlinfo: setlinfo, now: now), order: order, store: store, now: now)
+        return .object([
+            "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
+            "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
+            "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
+            "extData": .object(["setlinfo": .object(setlinfo)]),
+        ])
+    }
+
+    /// 6203: the account share goes back to the account; the fund share leaves the year's count; a callback tells the hospital.
+    func returnToAccount(_ accountFen: Int64, fundFen: Int64, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
+        if accountFen > 0, var person = try store.person(psnNo: order.psnNo) {
+            person.accountBalanceFen += accountFen
+            try store.save(person)
+        }
+        let year = Self.year(order.paidAt ?? now)
+        let used = try store.personYear(psnNo: order.psnNo, year: year)
+        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen, fundPaidFen: max(0, used.fundPaidFen - fundFen))
+        try gateway.queueCallback(callbackData(order, callType: "REFUND", setlinfo: [:], now: now), order: order, store: store, now: now)
+    }
+
+    /// The callback's business data (PROTOCOL.md: ordStas, callType, payOrdId, medOrgOrd, traceTime, feeSumamt, ownpayAmt, psnAcctPay, fundPay, setlType, revsToken, extData).
+    func callbackData(_ order: PaymentOrder, callType: String, setlinfo: JSONObject, now: Date) -> JSONObject {
+        let refunded = order.refundedFen
+        return [
+            "ordStas": .string(order.status.rawValue), "callType": .string(callType), "payOrdId": .string(order.payOrdId),
+            "medOrgOrd": .string(order.medOrgOrd), "traceTime": .string(Timestamps.fsi(now)), "feeSumamt": .string(Money.yuan(order.feeSumFen)),
+            "ownpayAmt": .string(Money.yuan(order.cashFen)), "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
+            "setlType": "1", "revsToken": .string(TokenGenerator.hex(bytes: 8)),
+            "refdAmt": .string(Money.yuan(refunded.account + refunded.fund + refunded.cash)),
+            "extData": .object(["setlinfo": .object(setlinfo)]),
+        ]
+    }
+}

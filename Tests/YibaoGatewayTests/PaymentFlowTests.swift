@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import YibaoClient
+import YibaoCore
+import YibaoCrypto
+@testable import YibaoGateway
+import YibaoStore
+
+/// Mobile payment (6201–6401) and settlement callbacks through a live gateway.
+@Suite("Mobile payment through a live gateway")
+struct PaymentFlowTests {
+    struct Context {
+        let harness: GatewayHarness
+        let port: Int
+        let hospital: YibaoClient
+
+        /// A registration and a payAuthNo for Zhang San.
+        func visitAndAuthorisation() async throws -> (mdtrtId: String, payAuthNo: String) {
+            let qr = try await harness.channel(port: port).qrCode(certno: Demo.zhangSan.certno)
+            let token = try await hospital.scanVoucher(qrCode: qr.code, business: .registration).ecToken
+            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher,
+                                                                          certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi,
+                                                                          doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            let authCode = try await harness.channel(port: port).authorise(certno: Demo.zhangSan.certno, orgCodg: Demo.hospital)
+            return (mdtrtId, try await hospital.payAuthorisation(authCode: authCode).payAuthNo)
+        }
+
+        /// 6201 data: consultation 20.00 + metformin 2 × 12.50 + gliclazide 1 × 28.60 = 73.60.
+        func feeUpload(mdtrtId: String, payAuthNo: String, medOrgOrd: String = "MO" + TokenGenerator.digits(8)) -> JSONObject {
+            [
+                "orgCodg": .string(Demo.hospital), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(Demo.zhangSan.psnNo),
+                "insutype": "310", "mdtrtId": .string(mdtrtId), "medType": "11", "medfeeSumamt": "73.60", "acctUsedFlag": "1",
+                "payAuthNo": .string(payAuthNo), "rxCircFlag": "0",
+                "feedetailList": [
+                    .object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00"]),
+                    .object(["feedetlSn": "2", "medListCodg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "detItemFeeSumamt": "25.00"]),
+                    .object(["feedetlSn": "3", "medListCodg": "XA10BBG001A001010103929", "pric": "28.60", "cnt": "1", "detItemFeeSumamt": "28.60"]),
+                ],
+            ]
+        }
+    }
+
+    func withContext(_ body: @Sendable (Context) async throws -> Void) async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.live) { live in
+            let port = try #require(live.port)
+            try await body(Context(harness: harness, port: port, hospital: try await harness.client(port: port)))
+        }
+    }
+
+    @Test("6201 → 6202 → 6203: the split adds up, retries return the first answer, a changed body is refused naming the field")
+    func payAndRefund() async throws {
+        try await withContext { context in
+            let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+            let upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
+            let first = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+            let again = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+            #expect(first[key: "payOrdId"] == again[key: "payOrdId"])
+            #expect(first == again)
+            // Worked example (Tianjin employee, tertiary hospital, deductible already met this year, ratio 0.80):
+            //   consultation 20.00 (class A, within the 20.00 price) + metformin 25.00 (A) + gliclazide 28.60 (B, self-pay share 0.10 → 2.86)
+            //   inscope = 20.00 + 25.00 + 25.74 = 70.74; fund = 70.74 × 0.80 = 56.592 → 56.59
+            //   individual share = 73.60 − 56.59 = 17.01, paid from the personal account (balance 1234.56).
+            #expect(first[key: "feeSumamt"] == "73.60")
+            #expect(first[key: "fundPay"] == "56.59")
+            #expect(first[key: "psnAcctPay"] == "17.01")
+            #expect(first[key: "ownPayAmt"] == "0.00")
+            var changed = upload
+            changed["medfeeSumamt"] = "73.50"
+            await expectRefusal("IDEMPOTENCY_KEY_REUSED", rule: "PY-6", pointer: "/medfeeSumamt") {
+                _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(changed))
+            }
+            let payOrdId = first[key: "payOrdId"]
+            let pay: JSONObject = ["payAuthNo": .string(payAuthNo), "payOrdId": .string(payOrdId), "payToken": .string(first[key: "payToken"]),
+                                   "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ1", "chrgBchno": .string(upload[key: "chrgBchno"]),
+                                   "mdtrtId": .string(mdtrtId), "acctUsedFlag": "1"]
+            let paid = try await context.hospital.hse(service: "pay_order", data: .object(pay)).objectValue ?? [:]
+            #expect(paid[key: "ordStas"] == "6")
+            let repaid = try await context.hospital.hse(service: "pay_order", data: .object(pay)).objectValue ?? [:]
+            #expect(paid == repaid)
+            let person = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            #expect(person?.accountBalanceFen == Int64(123_456 - 1_701))
+            let refund: JSONObject = ["payOrdId": .string(payOrdId), "appRefdSn": "R1", "appRefdTime": "2026-11-23 12:00:00", "totlRefdAmt": "5.00",
+                                      "psnAcctRefdAmt": "5.00", "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]
+            let refunded = try await context.hospital.hse(service: "refund_Order", data: .object(refund)).objectValue ?? [:]
+            #expect(refunded[key: "refStatus"] == "SUCC")
+            #expect(refunded[key: "ordStas"] == "9")
+            let rerefunded = try await context.hospital.hse(service: "refund_Order", data: .object(refund)).objectValue ?? [:]
+            #expect(refunded == rerefunded)
+            let order = try await context.harness.gateway.store.read { try $0.paymentOrder(payOrdId: payOrdId) }
+            #expect(order?.refunds.count == 1)
+            var rest = refund
+            rest["appRefdSn"] = "R2"
+            rest["totlRefdAmt"] = "68.60"
+            rest["psnAcctRefdAmt"] = "12.01"
+            rest["fundRefdAmt"] = "56.59"
+            rest["refdType"] = "ALL"
+            let all = try await context.hospital.hse(service: "refund_Order", data: .object(rest)).objectValue ?? [:]
+            #expect(all[key: "ordStas"] == "7")
+            let query = try await context.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(payOrdId)])).objectValue ?? [:]
+            #expect(query[key: "ordStas"] == "7")
+            let restored = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            #expect(restored?.accountBalanceFen == Int64(123_456))
+        }
+    }
+}
