@@ -15,7 +15,8 @@ struct DemoCommand: AsyncParsableCommand {
         voucher → registration → the doctor signs the sample prescriptions → pharmacist review → \
         platform countersignature → upload → a retail pharmacy downloads with the patient's e-voucher, \
         verifies all three signatures offline and dispenses → a second dispensing is refused. Also: \
-        home delivery by the hospital, a junior doctor refused (PR-1), a first visit refused online (SC-1).
+        home delivery by the hospital, a junior doctor refused (PR-1), a first visit refused online (SC-1); \
+        then the patient pays by mobile payment (6201 → 6202) and the split is derived step by step.
 
         Without --gateway it starts its own gateway on a free loopback port with a fresh SQLite \
         database (the demo fixture loaded). The signed prescriptions are written to --out, so \
@@ -212,7 +213,43 @@ struct DemoStory {
         try await expectRefusal("a first visit prescribed online") { _ = try await hospital.uploadCheck(firstVisit) }
         try await expectRefusal("revoking a dispensed prescription") { _ = try await hospital.revokePrescription(hiRxno: precheck.hiRxno, reason: "patient request") }
 
-        Self.heading("14. Check a prescription yourself")
+        Self.heading("14. Zhang San pays for the visit and the dispensed prescription by mobile payment (6201 → 6202)")
+        let authCode = try await VoucherChannel(baseURL: url, token: credentials.channel.token).authorise(certno: zhangSan.certno, orgCodg: "H12010100001")
+        let payAuthNo = try await hospital.payAuthorisation(authCode: authCode).payAuthNo
+        Self.line("the patient authorises payment in the wallet: payAuthNo \(payAuthNo.prefix(12))…")
+        var lines: [JSONValue] = [.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]
+        var total: Int64 = 2000
+        for (index, line) in (downloaded.prescription.json["rxdrugdetail"]?.arrayValue ?? []).enumerated() {
+            guard case .object(let drug) = line else { continue }
+            lines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
+                                  "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1"]))
+            total += Money.fen(drug[key: "drugSumamt"]) ?? 0
+        }
+        let medOrgOrd = "MO" + Timestamps.compact(Date()) + TokenGenerator.digits(4)
+        let upload: JSONObject = [
+            "orgCodg": "H12010100001", "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(zhangSan.psnNo),
+            "insutype": "310", "mdtrtId": .string(mdtrtId), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
+            "payAuthNo": .string(payAuthNo), "rxCircFlag": "1", "feedetailList": .array(lines),
+        ]
+        let order = try await hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+        for line in order["extData"]?.objectValue?["feedetail"]?.arrayValue ?? [] {
+            guard case .object(let result) = line else { continue }
+            Self.line("line \(result[key: "feedetl_sn"]) \(result[key: "med_list_codg"]): \(result[key: "det_item_fee_sumamt"]) — class \(result[key: "chrgitm_lv"]), self-pay share \(result[key: "selfpay_prop"]), in scope \(result[key: "inscp_scp_amt"])")
+        }
+        let paid = try await hospital.hse(service: "pay_order", data: .object([
+            "payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+            "orgCodg": "H12010100001", "orgBizSer": .string("BIZ" + medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "mdtrtId": .string(mdtrtId),
+            "acctUsedFlag": "1"])).objectValue ?? [:]
+        let setlinfo = paid["extData"]?.objectValue?["setlinfo"]?.objectValue ?? [:]
+        for step in setlinfo["steps"]?.arrayValue ?? [] { if let text = step.stringValue { Self.line(text) } }
+        Self.line("order \(paid[key: "payOrdId"]) ordStas \(paid[key: "ordStas"]) (complete), setl_id \(paid[key: "setlId"])")
+        Self.line("split: fund \(paid[key: "fundPay"]) + personal account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"]) = \(paid[key: "feeSumamt"])")
+        let parts = [paid[key: "fundPay"], paid[key: "psnAcctPay"], paid[key: "ownPayAmt"]].map { Money.fen($0) ?? 0 }.reduce(0, +)
+        guard parts == Money.fen(paid[key: "feeSumamt"]) else { throw ValidationError("the split does not add up") }
+        let retried = try await hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+        Self.line("the same 6201 sent again returns the same order \(retried[key: "payOrdId"]) — no second order")
+
+        Self.heading("15. Check a prescription yourself")
         Self.line("yibao rx verify \(path)                  # passes")
         Self.line("change one byte of it (say a drugCnt) and run it again: it fails and says which signature broke")
         print("\n\u{1B}[1mdemo complete.\u{1B}[0m")

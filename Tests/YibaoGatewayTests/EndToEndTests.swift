@@ -133,7 +133,7 @@ struct PrescriptionCLITests {
         let demo = try EndToEndTests.run(EndToEndTests.binary, ["demo", "--out", out])
         #expect(demo.status == 0, "\(demo.stdout)\n\(demo.stderr)")
         for expected in ["uploadChk", "countersigns", "ok   doctor", "ok   pharmacist", "ok   platform", "RX_ALREADY_DISPENSED [RX-4]",
-                         "[PR-1]", "[SC-1]", "demo complete"] {
+                         "[PR-1]", "[SC-1]", "split: fund 56.59 + personal account 17.01 + cash 0.00 = 73.60", "no second order", "demo complete"] {
             #expect(demo.stdout.contains(expected), "missing \(expected)")
         }
         #expect(!demo.stderr.contains("error"), "\(demo.stderr)")

@@ -30,7 +30,10 @@ struct GatewayHarness {
         return GatewayHarness(dataDirectory: directory, gateway: gateway, credentials: credentials)
     }
 
-    func app() -> some ApplicationProtocol { gateway.application(host: "127.0.0.1", port: 0) }
+    /// The gateway's application; `callbacks` false leaves callback delivery to the test (CallbackDispatcher.deliverDue).
+    func app(callbacks: Bool = true) -> some ApplicationProtocol {
+        gateway.application(host: "127.0.0.1", port: 0, callbackInterval: callbacks ? .milliseconds(250) : nil)
+    }
 
     func clientCredentials(_ code: String = DemoCredentials.demoHospital) throws -> YibaoClient.Credentials {
         try credentials.credentials(for: code)

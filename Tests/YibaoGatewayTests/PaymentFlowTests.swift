@@ -42,9 +42,9 @@ struct PaymentFlowTests {
         }
     }
 
-    func withContext(_ body: @Sendable (Context) async throws -> Void) async throws {
+    func withContext(callbacks: Bool = true, _ body: @Sendable (Context) async throws -> Void) async throws {
         let harness = try await GatewayHarness.make()
-        try await harness.app().test(.live) { live in
+        try await harness.app(callbacks: callbacks).test(.live) { live in
             let port = try #require(live.port)
             try await body(Context(harness: harness, port: port, hospital: try await harness.client(port: port)))
         }
@@ -105,4 +105,65 @@ struct PaymentFlowTests {
             #expect(restored?.accountBalanceFen == Int64(123_456))
         }
     }
+
+    /// A hospital's callback endpoint that fails its first `failures` deliveries, then acknowledges.
+    actor Receiver {
+        var bodies: [String] = []
+        let failures: Int
+        init(failures: Int) { self.failures = failures }
+        func receive(_ body: String) -> Bool {
+            bodies.append(body)
+            return bodies.count > failures
+        }
+    }
+
+    @Test("a callback receiver that fails twice gets the same signed callback a third time; the callback verifies with the platform key")
+    func callbackRetries() async throws {
+        let receiver = Receiver(failures: 2)
+        let router = Router()
+        router.post("/notify") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let ok = await receiver.receive(body)
+            return Response(status: ok ? .ok : .internalServerError, body: .init(byteBuffer: ByteBuffer(string: ok ? #"{"code":0,"message":"ok"}"# : "busy")))
+        }
+        let hospitalApp = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await hospitalApp.test(.live) { hospitalSide in
+            let receiverPort = try #require(hospitalSide.port)
+            try await withContext(callbacks: false) { context in
+                let admin = try await HTTP.post(.shared, url: "http://127.0.0.1:\(context.port)/admin/institutions/\(Demo.hospital)/callback",
+                                                body: Array(#"{"url":"http://127.0.0.1:\#(receiverPort)/notify"}"#.utf8), bearer: context.harness.credentials.adminToken)
+                #expect(admin.objectValue?[key: "url"].hasSuffix("/notify") == true)
+                let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+                let upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
+                let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+                _ = try await context.hospital.hse(service: "pay_order", data: .object([
+                    "payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+                    "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ1", "chrgBchno": .string(upload[key: "chrgBchno"]), "mdtrtId": .string(mdtrtId),
+                    "acctUsedFlag": "1"]))
+                let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
+                #expect(try await dispatcher.deliverDue() == 1)          // attempt 1: 500
+                #expect(try await dispatcher.deliverDue() == 0)          // not due yet: backoff 5 s
+                await context.harness.advance(seconds: 5)
+                #expect(try await dispatcher.deliverDue() == 1)          // attempt 2: 500, next in 10 s
+                await context.harness.advance(seconds: 9)
+                #expect(try await dispatcher.deliverDue() == 0)
+                await context.harness.advance(seconds: 1)
+                #expect(try await dispatcher.deliverDue() == 1)          // attempt 3: acknowledged
+                let bodies = await receiver.bodies
+                #expect(bodies.count == 3)
+                #expect(Set(bodies).count == 1)                          // identical bytes every time
+                let stored = try await context.harness.gateway.store.read { try $0.callbacks(institutionCode: Demo.hospital, limit: 10) }
+                #expect(stored.first?.state == .delivered)
+                #expect(stored.first?.attempts == 3)
+                // The hospital verifies the callback with the platform's public key.
+                let credentials = try context.harness.clientCredentials()
+                let opened = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+                    .open(Array(bodies[0].utf8), peerPublicKey: credentials.platformPublicKey, now: nil).get()
+                #expect(opened.data?.objectValue?[key: "payOrdId"] == order[key: "payOrdId"])
+                #expect(opened.data?.objectValue?[key: "ordStas"] == "6")
+                #expect(opened.data?.objectValue?[key: "callType"] == "SETL")
+            }
+        }
+    }
 }
+

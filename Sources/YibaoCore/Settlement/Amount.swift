@@ -29,7 +29,9 @@ public struct Amount: Sendable, Hashable, Comparable, Codable, CustomStringConve
         self.value = Decimal(fen) / 100
     }
 
-    /// A literal such as `"12.50"`; traps on a malformed literal (use ``init(_:)-(String)`` for input).
+    /// A literal such as `"12.50"`; traps on a malformed literal. Note that `Amount("12.50")` with a
+    /// *literal* argument is this initialiser (SE-0213), not the failable one: parse input, which is a
+    /// `String` value, with `Amount(text)` or ``parse(_:pointer:rule:)``.
     public init(stringLiteral text: String) {
         guard let value = DecimalText.parse(text) else { preconditionFailure("malformed amount literal \"\(text)\"") }
         self.value = value
@@ -122,7 +124,7 @@ public struct Ratio: Sendable, Hashable, Comparable, Codable, CustomStringConver
         self.init(value)
     }
 
-    /// A literal such as `"0.85"`; traps on a malformed literal.
+    /// A literal such as `"0.85"`; traps on a malformed literal (`Ratio("0.85")` with a literal argument is this one, SE-0213).
     public init(stringLiteral text: String) {
         guard let ratio = Ratio(text) else { preconditionFailure("malformed ratio literal \"\(text)\" (0…1)") }
         self = ratio

@@ -12,6 +12,8 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     /// The object, if this is one.
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+    /// The array, if this is one.
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
 
