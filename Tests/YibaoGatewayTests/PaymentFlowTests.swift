@@ -167,3 +167,50 @@ struct PaymentFlowTests {
     }
 }
 
+
+/// FSI outpatient settlement (2204 → 2206 → 2207 → 2208) through the client.
+@Suite("FSI outpatient settlement through a live gateway")
+struct OutpatientSettlementTests {
+    @Test("2204 classifies each line; 2206 pre-settles; 2207 settles once (a retry returns the first answer); 2208 gives the account back")
+    func settleAndCancel() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let registration = try await hospital.register(RegistrationRequest(
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ1",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            func line(_ sn: String, _ code: String, _ price: String, _ count: String, _ sum: String) -> JSONValue {
+                .object(["feedetl_sn": .string(sn), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                         "med_list_codg": .string(code), "pric": .string(price), "cnt": .string(count), "det_item_fee_sumamt": .string(sum), "rx_circ_flag": "0"])
+            }
+            // AADG0000 at 25.00 against Tianjin's 20.00 consultation price (PY-1): 5.00 over the limit; a 10.00 delivery fee (PY-5).
+            let details = try await hospital.call(infno: "2204", input: ["feedetail": .array([
+                line("1", "AADG0000", "25.00", "1", "25.00"), line("2", "DELIVERY0001", "10.00", "1", "10.00"),
+            ])])
+            let results = details.objectValue?["result"]?.arrayValue ?? []
+            #expect(results.first?.objectValue?[key: "overlmt_amt"] == "5.00")
+            #expect(results.first?.objectValue?[key: "inscp_scp_amt"] == "20.00")
+            #expect(results.last?.objectValue?[key: "fulamt_ownpay_amt"] == "10.00")
+            let input: JSONObject = ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno),
+                                                      "med_type": "11", "medfee_sumamt": "35.00", "psn_setlway": "01", "mdtrt_id": .string(registration),
+                                                      "chrg_bchno": "B1", "acct_used_flag": "1", "insutype": "310"])]
+            let pre = try await hospital.call(infno: "2206", input: input)
+            // Worked example: inscope 20.00 (deductible met) × 0.80 = 16.00 from the fund; 35.00 − 16.00 = 19.00 from the account.
+            #expect(pre.objectValue?["setlinfo"]?.objectValue?[key: "fund_pay_sumamt"] == "16.00")
+            #expect(pre.objectValue?["setlinfo"]?.objectValue?[key: "acct_pay"] == "19.00")
+            let settled = try await hospital.call(infno: "2207", input: input)
+            let again = try await hospital.call(infno: "2207", input: input)
+            #expect(settled == again)
+            let setlId = try #require(settled.objectValue?["setlinfo"]?.objectValue?[key: "setl_id"])
+            var balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
+            #expect(balance == Int64(123_456 - 1_900))
+            _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])
+            balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
+            #expect(balance == Int64(123_456))
+            await expectRefusal("SETTLEMENT_ALREADY_CANCELLED", rule: "PY-6") {
+                _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])
+            }
+        }
+    }
+}

@@ -40,7 +40,7 @@ struct FSIEndpoint: Sendable {
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
                 if request.infno != "9001" { try Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
-                let (output, event) = try FSITransactions(policy: gateway.configuration.policy).run(request, store: store, now: now)
+                let (output, event) = try FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
                 try store.appendTrace(event)
                 return output
             }

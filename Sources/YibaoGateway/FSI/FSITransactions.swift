@@ -7,8 +7,10 @@ import YibaoStore
 /// caller's transaction), an output node and a trace event.
 struct FSITransactions: Sendable {
     /// The transaction codes offered.
-    static let supported = ["9001", "1101", "2201", "2202"]
+    static let supported = ["9001", "1101", "2201", "2202"] + outpatient
     let policy: PolicyProfile
+    /// Region policy profiles for settlement (policies/regions).
+    var regions: [String: RegionPolicy] = [:]
 
     func run(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch request.infno {
@@ -16,6 +18,7 @@ struct FSITransactions: Sendable {
         case "1101": return try personInfo(request, store: store, now: now)
         case "2201": return try register(request, store: store, now: now)
         case "2202": return try cancelRegistration(request, store: store, now: now)
+        case _ where Self.outpatient.contains(request.infno): return try outpatient(request, store: store, now: now)
         default:
             throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)
@@ -174,7 +177,7 @@ struct FSITransactions: Sendable {
 
     /// AG-1 (and AG-5 through the cascade): the institution may serve Internet+ business.
     @discardableResult
-    private func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
+    func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
         guard let institution = try store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(code)")
         }

@@ -103,6 +103,14 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX callbacks_due ON callbacks(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v6-outpatient") { db in
+            try db.execute(sql: """
+                CREATE TABLE fee_details (mdtrt_id TEXT NOT NULL, feedetl_sn TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+                    PRIMARY KEY (mdtrt_id, feedetl_sn));
+                CREATE TABLE outpatient_settlements (setl_id TEXT PRIMARY KEY, mdtrt_id TEXT NOT NULL, chrg_bchno TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX outpatient_settlements_batch ON outpatient_settlements(mdtrt_id, chrg_bchno);
+                """)
+        }
         return migrator
     }
 }
@@ -207,6 +215,16 @@ struct SQLiteSession: StoreWriting {
         try all(Callback.self, "SELECT doc FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
                 [Int64(now.timeIntervalSince1970 * 1000), limit])
     }
+    func feeDetails(mdtrtId: String) throws -> [FeeDetail] {
+        try all(FeeDetail.self, "SELECT doc FROM fee_details WHERE mdtrt_id = ? ORDER BY seq", [mdtrtId])
+    }
+    func outpatientSettlement(setlId: String) throws -> OutpatientSettlement? {
+        try one(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements WHERE setl_id = ?", [setlId])
+    }
+    func outpatientSettlement(mdtrtId: String, chrgBchno: String) throws -> OutpatientSettlement? {
+        try one(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements WHERE mdtrt_id = ? AND chrg_bchno = ? ORDER BY rowid DESC LIMIT 1",
+                [mdtrtId, chrgBchno])
+    }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
     func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
 
@@ -305,6 +323,18 @@ struct SQLiteSession: StoreWriting {
             ON CONFLICT(id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, doc = excluded.doc
             """, arguments: [callback.id, callback.institutionCode, callback.state.rawValue, Int64(callback.nextAttemptAt.timeIntervalSince1970 * 1000),
                              Int64(callback.createdAt.timeIntervalSince1970 * 1000), try encode(callback)])
+    }
+    func save(_ detail: FeeDetail) throws {
+        try db.execute(sql: """
+            INSERT INTO fee_details (mdtrt_id, feedetl_sn, seq, doc) VALUES (?, ?, (SELECT COUNT(*) FROM fee_details WHERE mdtrt_id = ?), ?)
+            ON CONFLICT(mdtrt_id, feedetl_sn) DO UPDATE SET doc = excluded.doc
+            """, arguments: [detail.mdtrtId, detail.feedetlSn, detail.mdtrtId, try encode(detail)])
+    }
+    func save(_ settlement: OutpatientSettlement) throws {
+        try db.execute(sql: """
+            INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, doc) VALUES (?, ?, ?, ?)
+            ON CONFLICT(setl_id) DO UPDATE SET doc = excluded.doc
+            """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, try encode(settlement)])
     }
     func setSetting(_ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])

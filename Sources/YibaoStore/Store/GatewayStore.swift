@@ -78,6 +78,11 @@ public protocol StoreReading {
     /// What a person has used this year: deductible and fund payments, in fen.
     func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
     func callback(id: String) throws -> Callback?
+    /// Fee details of a visit (every status), in upload order.
+    func feeDetails(mdtrtId: String) throws -> [FeeDetail]
+    func outpatientSettlement(setlId: String) throws -> OutpatientSettlement?
+    /// The settlement of a visit's charge batch, if any (2207's idempotency key).
+    func outpatientSettlement(mdtrtId: String, chrgBchno: String) throws -> OutpatientSettlement?
     /// Callbacks, newest first; `institutionCode` nil for all.
     func callbacks(institutionCode: String?, limit: Int) throws -> [Callback]
     /// Pending callbacks due at `now`, oldest first.
@@ -106,6 +111,8 @@ public protocol StoreWriting: StoreReading {
     func save(_ order: PaymentOrder) throws
     func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws
     func save(_ callback: Callback) throws
+    func save(_ detail: FeeDetail) throws
+    func save(_ settlement: OutpatientSettlement) throws
     /// Records drug traceability codes as sold with `hiRxno` (RX-5); returns the first code
     /// already sold (with any prescription) instead, recording nothing.
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)?

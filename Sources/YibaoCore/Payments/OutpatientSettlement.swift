@@ -1,0 +1,56 @@
+import Foundation
+
+/// 费用明细 — one uploaded fee line of a visit (2204), with the platform's classification.
+public struct FeeDetail: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable { case uploaded, cancelled, settled }
+
+    public var mdtrtId: String
+    public var feedetlSn: String
+    public var chrgBchno: String
+    public var line: FeeLine
+    public var result: LineResult
+    public var status: Status
+    public var uploadedAt: Date
+
+    public init(mdtrtId: String, feedetlSn: String, chrgBchno: String, line: FeeLine, result: LineResult, uploadedAt: Date) {
+        self.mdtrtId = mdtrtId
+        self.feedetlSn = feedetlSn
+        self.chrgBchno = chrgBchno
+        self.line = line
+        self.result = result
+        self.status = .uploaded
+        self.uploadedAt = uploadedAt
+    }
+}
+
+/// 门诊结算 — an outpatient settlement by FSI 2207, cancellable by 2208.
+public struct OutpatientSettlement: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable { case settled, cancelled }
+
+    public var setlId: String
+    public var mdtrtId: String
+    public var psnNo: String
+    public var institutionCode: String
+    public var chrgBchno: String
+    public var result: SettlementResult
+    public var status: Status
+    public var settledAt: Date
+    public var cancelledAt: Date?
+    /// The request digest and answer of 2207, for an idempotent retry.
+    public var requestDigest: String
+    public var answer: String
+
+    public init(setlId: String, mdtrtId: String, psnNo: String, institutionCode: String, chrgBchno: String, result: SettlementResult,
+                settledAt: Date, requestDigest: String, answer: String) {
+        self.setlId = setlId
+        self.mdtrtId = mdtrtId
+        self.psnNo = psnNo
+        self.institutionCode = institutionCode
+        self.chrgBchno = chrgBchno
+        self.result = result
+        self.status = .settled
+        self.settledAt = settledAt
+        self.requestDigest = requestDigest
+        self.answer = answer
+    }
+}

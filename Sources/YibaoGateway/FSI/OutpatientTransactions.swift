@@ -1,0 +1,234 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// FSI outpatient transactions around the policy engine: 2203 visit info, 2204 fee details,
+/// 2205 cancel details, 2206 pre-settlement, 2207 settlement, 2208 cancel settlement.
+extension FSITransactions {
+    static let outpatient = ["2203", "2204", "2205", "2206", "2207", "2208"]
+
+    func outpatient(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        switch request.infno {
+        case "2203": return try visitInfo(request, store: store, now: now)
+        case "2204": return try uploadDetails(request, store: store, now: now)
+        case "2205": return try cancelDetails(request, store: store, now: now)
+        case "2206": return try settle(request, store: store, now: now, commit: false)
+        case "2207": return try settle(request, store: store, now: now, commit: true)
+        default: return try cancelSettlement(request, store: store, now: now)
+        }
+    }
+
+    /// The open visit `mdtrtId` of the requesting institution (another institution's answers like an unknown one).
+    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSIRequest, store: any StoreReading, pointer: String) throws -> Registration {
+        guard let visit = try store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
+            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
+        }
+        guard visit.status == .registered else {
+            throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .protocolFields, pointer: pointer, "visit \(mdtrtId) was cancelled (2202)")
+        }
+        if let psnNo, psnNo != visit.psnNo {
+            throw DomainError.invalidValue(pointer.replacingOccurrences(of: "mdtrt_id", with: "psn_no"), "the visit belongs to another person",
+                                           expected: visit.psnNo, actual: psnNo)
+        }
+        return visit
+    }
+
+    private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
+        let key = String(admdvs.prefix(2)) + "0000"
+        guard let policy = regions[key] else {
+            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: rule, pointer: pointer, "no policy profile for region \(key) (policies/regions/\(key).json)")
+        }
+        return policy
+    }
+
+    // MARK: 2203 visit info
+
+    private func visitInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "mdtrtinfo")
+        try authorise(request.institutionCode, store: store, now: now)
+        let mdtrtId = try data.string("mdtrt_id")
+        let visit = try openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
+        _ = try data.string("med_type")
+        _ = try data.string("dise_codg", "the diagnosis code")
+        return (.object([:]), TraceEvent(at: now, kind: "fsi.2203", actor: request.institutionCode, subject: visit.mdtrtId,
+                                        payload: ["msgid": request.msgid, "dise_codg": try data.string("dise_codg")]))
+    }
+
+    // MARK: 2204 fee details
+
+    private func uploadDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        try authorise(request.institutionCode, store: store, now: now)
+        guard case .array(let items)? = request.input.object["feedetail"], !items.isEmpty else {
+            throw DomainError.missing("/input/feedetail", "\"feedetail\" (at least one fee line)")
+        }
+        guard let institution = try store.institution(code: request.institutionCode) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution")
+        }
+        let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
+        var known: [String: Set<String>] = [:]
+        var results: [JSONValue] = []
+        var mdtrtIds = Set<String>()
+        for (index, item) in items.enumerated() {
+            guard case .object(let object) = item else { throw DomainError.invalidValue("/input/feedetail/\(index)", "a fee line is an object") }
+            let line = Fields(object, at: "/input/feedetail/\(index)")
+            let mdtrtId = try line.string("mdtrt_id")
+            let visit = try openVisit(mdtrtId, psnNo: try line.optionalString("psn_no"), request: request, store: store, pointer: line.path("mdtrt_id"))
+            if known[mdtrtId] == nil { known[mdtrtId] = Set(try store.feeDetails(mdtrtId: mdtrtId).filter { $0.status != .cancelled }.map(\.feedetlSn)) }
+            let sn = try line.string("feedetl_sn")
+            guard known[mdtrtId, default: []].insert(sn).inserted else {
+                throw DomainError(.init("FEEDETL_SN_REUSED"), .conflict, rule: .py10, pointer: line.path("feedetl_sn"),
+                                  "feedetl_sn \(sn) was already uploaded for visit \(mdtrtId); cancel it (2205) before uploading it again")
+            }
+            let count = try line.string("cnt")
+            guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
+            let fee = FeeLine(feedetlSn: sn, medListCodg: try line.string("med_list_codg"), pric: Amount(fen: try line.fen("pric")), cnt: cnt,
+                              detItemFeeSumamt: Amount(fen: try line.fen("det_item_fee_sumamt")), online: true,
+                              rxCircFlag: (try line.optionalString("rx_circ_flag")) == "1")
+            let result: LineResult
+            do { result = try PolicyEngine.classify(fee, scope: scope, index: index) } catch var error as DomainError {
+                if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/input" + error.pointer }
+                throw error
+            }
+            try store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now))
+            results.append(try SettlementCalculator.encode(result))
+            mdtrtIds.insert(mdtrtId)
+        }
+        return (.object(["result": .array(results)]), TraceEvent(at: now, kind: "fsi.2204", actor: request.institutionCode, subject: mdtrtIds.sorted().joined(separator: ","),
+                                                              payload: ["msgid": request.msgid, "lines": String(items.count)]))
+    }
+
+    // MARK: 2205 cancel details
+
+    private func cancelDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let mdtrtId = try data.string("mdtrt_id")
+        _ = try openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
+        let batch = try data.string("chrg_bchno")
+        let details = try store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
+        guard !details.isEmpty else {
+            throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
+                              "no unsettled fee details of batch \(batch) on visit \(mdtrtId)")
+        }
+        for var detail in details {
+            detail.status = .cancelled
+            try store.save(detail)
+        }
+        return (.object([:]), TraceEvent(at: now, kind: "fsi.2205", actor: request.institutionCode, subject: mdtrtId,
+                                        payload: ["msgid": request.msgid, "chrg_bchno": batch, "lines": String(details.count)]))
+    }
+
+    // MARK: 2206 / 2207
+
+    private func settle(_ request: FSIRequest, store: any StoreWriting, now: Date, commit: Bool) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        let institution = try authorise(request.institutionCode, store: store, now: now)
+        let mdtrtId = try data.string("mdtrt_id")
+        let psnNo = try data.string("psn_no")
+        let visit = try openVisit(mdtrtId, psnNo: psnNo, request: request, store: store, pointer: data.path("mdtrt_id"))
+        let batch = try data.string("chrg_bchno")
+        let insutype = try data.string("insutype")
+        let useAccount = try data.oneOf("acct_used_flag", ["0", "1"], rule: .py4) == "1"
+        let digest = Hex.encode((try? SM3.hash(JSONValue.object(data.object).serialized(sortedKeys: true))) ?? [])
+        if commit, let existing = try store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch), existing.status == .settled {
+            guard existing.requestDigest == digest else {
+                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: data.path("chrg_bchno"),
+                                  "batch \(batch) of visit \(mdtrtId) was already settled as \(existing.setlId) with a different request")
+            }
+            return (try JSONValue.parse(existing.answer), TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: existing.setlId, outcome: "replayed"))
+        }
+        guard var person = try store.person(psnNo: psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)")
+        }
+        try person.requireRealName(pointer: data.path("psn_no"))
+        try person.requireInsured(pointer: data.path("psn_no"))
+        try person.requireInternetPaymentAllowed(pointer: data.path("psn_no"))
+        guard insutype == person.insutype else {
+            throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
+        }
+        let details = try store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
+        guard !details.isEmpty else {
+            throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
+                              "no unsettled fee details of batch \(batch): upload them with 2204 first")
+        }
+        let total = try data.fen("medfee_sumamt")
+        let sum = details.reduce(Int64(0)) { $0 + $1.result.detItemFeeSumamt.fen }
+        guard total == sum else {
+            throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the batch's fee details",
+                                           expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
+        }
+        let insurance = try regionPolicy(person.insuplcAdmdvs, pointer: data.path("psn_no"), rule: .xr1)
+        let year = SettlementCalculator.year(now)
+        let used = try store.personYear(psnNo: psnNo, year: year)
+        let result = try PolicyEngine.settle(details.map(\.result), insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
+                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
+                                                                accountBalance: Amount(fen: person.accountBalanceFen)),
+                                             useAccount: useAccount)
+        guard commit else {
+            return (.object(["setlinfo": try SettlementCalculator.encode(result)]),
+                    TraceEvent(at: now, kind: "fsi.2206", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "chrg_bchno": batch]))
+        }
+        var setlId = ""
+        repeat { setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6) } while try store.outpatientSettlement(setlId: setlId) != nil
+        person.accountBalanceFen -= result.acctPay.fen
+        try store.save(person)
+        try store.savePersonYear(psnNo: psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
+                                 fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
+        for var detail in details {
+            detail.status = .settled
+            try store.save(detail)
+        }
+        var setlinfo = try SettlementCalculator.encode(result).objectValue ?? [:]
+        setlinfo["setl_id"] = .string(setlId)
+        setlinfo["mdtrt_id"] = .string(mdtrtId)
+        setlinfo["psn_no"] = .string(psnNo)
+        setlinfo["setl_time"] = .string(Timestamps.fsi(now))
+        let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
+        try store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
+                                            result: result, settledAt: now, requestDigest: digest, answer: answer.serialized()))
+        _ = visit
+        return (answer, TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: setlId,
+                                   payload: ["msgid": request.msgid, "mdtrt_id": mdtrtId, "medfee_sumamt": result.medfeeSumamt.description,
+                                             "fund_pay_sumamt": result.fundPaySumamt.description, "acct_pay": result.acctPay.description]))
+    }
+
+    // MARK: 2208 cancel settlement
+
+    private func cancelSettlement(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let setlId = try data.string("setl_id")
+        guard var settlement = try store.outpatientSettlement(setlId: setlId), settlement.institutionCode == request.institutionCode else {
+            throw DomainError(.init("SETTLEMENT_UNKNOWN"), .notFound, rule: .py6, pointer: data.path("setl_id"), "no settlement \(setlId) of \(request.institutionCode)")
+        }
+        guard settlement.mdtrtId == (try data.string("mdtrt_id")), settlement.psnNo == (try data.string("psn_no")) else {
+            throw DomainError.invalidValue(data.path("mdtrt_id"), "mdtrt_id and psn_no must be the settlement's", expected: "\(settlement.mdtrtId) / \(settlement.psnNo)")
+        }
+        guard settlement.status == .settled else {
+            throw DomainError(.init("SETTLEMENT_ALREADY_CANCELLED"), .conflict, rule: .py6, pointer: data.path("setl_id"),
+                              "settlement \(setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
+        }
+        settlement.status = .cancelled
+        settlement.cancelledAt = now
+        if var person = try store.person(psnNo: settlement.psnNo) {
+            person.accountBalanceFen += settlement.result.acctPay.fen
+            try store.save(person)
+        }
+        let year = SettlementCalculator.year(settlement.settledAt)
+        let used = try store.personYear(psnNo: settlement.psnNo, year: year)
+        try store.savePersonYear(psnNo: settlement.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - settlement.result.actPayDedc.fen),
+                                 fundPaidFen: max(0, used.fundPaidFen - settlement.result.fundPaySumamt.fen))
+        for var detail in try store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
+            detail.status = .uploaded
+            try store.save(detail)
+        }
+        try store.save(settlement)
+        return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
+                                               "medfee_sumamt": .string("-" + settlement.result.medfeeSumamt.description),
+                                               "fund_pay_sumamt": .string("-" + settlement.result.fundPaySumamt.description),
+                                               "acct_pay": .string("-" + settlement.result.acctPay.description),
+                                               "psn_cash_pay": .string("-" + settlement.result.psnCashPay.description)])]),
+                TraceEvent(at: now, kind: "fsi.2208", actor: request.institutionCode, subject: setlId, payload: ["msgid": request.msgid]))
+    }
+}
