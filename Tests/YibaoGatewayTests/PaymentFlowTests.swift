@@ -214,3 +214,52 @@ struct OutpatientSettlementTests {
         }
     }
 }
+
+/// Cross-region settlement (XR-1, XR-2, XR-5, XR-6).
+@Suite("Cross-region settlement through a live gateway")
+struct CrossRegionTests {
+    @Test("XR-2: without a filing a Shanghai-insured person is refused in Tianjin; filed, the visit uses Shanghai's deductible and ratio (XR-1) and Tianjin's catalogue (XR-6)")
+    func filedSettlement() async throws {
+        let harness = try await GatewayHarness.make()
+        let shanghai = PersonInput(psnNo: "31000000000000000006", certno: "310101198205050018", name: "Zhou Min", gender: "1", birthDate: "1982-05-05",
+                                   insutype: "310", insuplcAdmdvs: "310100", accountBalanceFen: 10_000, voucherActivated: true)
+        try await harness.gateway.store.write { store in
+            try store.save(shanghai.person)
+            // Shanghai's 1500.00 employee deductible is met this year.
+            try store.savePersonYear(psnNo: shanghai.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
+        }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let visit = try await hospital.register(RegistrationRequest(
+                psnNo: shanghai.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: shanghai.certno, iptOtpNo: "MZ9",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            func line(_ sn: String, _ code: String, _ price: String, _ count: String, _ sum: String) -> JSONValue {
+                .object(["feedetl_sn": .string(sn), "mdtrt_id": .string(visit), "psn_no": .string(shanghai.psnNo), "chrg_bchno": "B1",
+                         "med_list_codg": .string(code), "pric": .string(price), "cnt": .string(count), "det_item_fee_sumamt": .string(sum)])
+            }
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([
+                line("1", "AADG0000", "20.00", "1", "20.00"), line("2", "XA10BAE054A001010100483", "12.50", "2", "25.00"),
+            ])])
+            let input: JSONObject = ["data": .object(["psn_no": .string(shanghai.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(shanghai.certno),
+                                                      "med_type": "11", "medfee_sumamt": "45.00", "psn_setlway": "01", "mdtrt_id": .string(visit),
+                                                      "chrg_bchno": "B1", "acct_used_flag": "1", "insutype": "310"])]
+            await expectRefusal("CROSS_REGION_NOT_FILED", rule: "XR-2", pointer: "/input/data/psn_no") { _ = try await hospital.call(infno: "2206", input: input) }
+            let admin = harness.credentials.adminToken
+            let start = Timestamps.day(Date())
+            await expectRefusal("FILING_TOO_LONG", rule: "XR-2", pointer: "/end") {
+                _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings",
+                                        body: Array(#"{"psnNo":"31000000000000000006","kind":"temporary","filedAdmdvs":"120000","start":"\#(start)","end":"2099-01-01"}"#.utf8), bearer: admin)
+            }
+            let end = Timestamps.day(Date().addingTimeInterval(180 * 86_400))
+            _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings",
+                                    body: Array(#"{"psnNo":"31000000000000000006","kind":"temporary","filedAdmdvs":"120000","start":"\#(start)","end":"\#(end)"}"#.utf8), bearer: admin)
+            let pre = try await hospital.call(infno: "2206", input: input).objectValue?["setlinfo"]?.objectValue ?? [:]
+            // Worked example: Tianjin's catalogue (both lines class A, AADG0000 within Tianjin's 20.00 price) → inscope 45.00;
+            // Shanghai's parameters: deductible met, ratio for a level-3 institution 0.75 → fund 33.75 (a Tianjin-insured person would get 36.00).
+            #expect(pre[key: "inscp_scp_amt"] == "45.00")
+            #expect(pre[key: "fund_pay_sumamt"] == "33.75")
+            #expect(pre[key: "acct_pay"] == "11.25")
+        }
+    }
+}

@@ -128,6 +128,41 @@ struct AdminEndpoint: Sendable {
                                                                  "duplicate": .bool(app.callbackFaults?.duplicate ?? false),
                                                                  "outOfOrder": .bool(app.callbackFaults?.outOfOrder ?? false)])]))
         }
+        admin.post("/filings") { request, _ in
+            let input = try await decode(FilingInput.self, request)
+            let now = await gateway.clock.now()
+            let filing = try await gateway.store.write { store -> CrossRegionFiling in
+                guard let person = try store.person(psnNo: input.psnNo) else {
+                    throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
+                }
+                let filing = try CrossRegionFiling(filingId: "BA" + Timestamps.compact(now) + TokenGenerator.digits(4), psnNo: input.psnNo, kind: input.kind,
+                                                   insuredAdmdvs: String(person.insuplcAdmdvs.prefix(2)) + "0000", filedAdmdvs: input.filedAdmdvs,
+                                                   start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
+                try store.save(filing)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
+                                                 payload: ["filing": filing.filingId, "kind": filing.kind.rawValue, "filedAdmdvs": filing.filedAdmdvs]))
+                return filing
+            }
+            return try JSONResponse.encode(filing, status: .created)
+        }
+        admin.post("/filings/:id/cancel") { _, context in
+            let id = try context.parameters.require("id")
+            let now = await gateway.clock.now()
+            let filing = try await gateway.store.write { store -> CrossRegionFiling in
+                guard var filing = try store.filing(id: id) else {
+                    throw DomainError(.init("FILING_UNKNOWN"), .notFound, rule: .xr2, pointer: "", "no filing \(id)")
+                }
+                guard filing.status == .active else {
+                    throw DomainError(.init("FILING_ALREADY_CANCELLED"), .conflict, rule: .xr2, pointer: "", "filing \(id) was already cancelled")
+                }
+                filing.status = .cancelled
+                filing.cancelledAt = now
+                try store.save(filing)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.filing.cancel", actor: "admin", subject: filing.psnNo, payload: ["filing": id]))
+                return filing
+            }
+            return try JSONResponse.encode(filing)
+        }
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
@@ -290,6 +325,17 @@ struct AdminEndpoint: Sendable {
             throw Problem(decoding: error)
         }
     }
+}
+
+/// `POST /admin/filings`: a cross-region filing (XR-2, XR-3).
+struct FilingInput: Codable, Sendable {
+    var psnNo: String
+    var kind: CrossRegionFiling.Kind
+    /// The province-level admdvs of the place of treatment, e.g. 120000.
+    var filedAdmdvs: String
+    var start: Date?
+    var end: Date?
+    var extraInstitutions: [String]?
 }
 
 /// `POST /admin/institutions/{code}/callback`: where settlement callbacks go and which faults to switch on.

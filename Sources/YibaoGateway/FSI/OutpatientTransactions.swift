@@ -158,6 +158,8 @@ extension FSITransactions {
             throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the batch's fee details",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
+        _ = try CrossRegionRules.requireDirectSettlement(insured: String(person.insuplcAdmdvs.prefix(2)) + "0000", treated: String(institution.admdvs.prefix(2)) + "0000",
+                                                         filings: try store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
         let insurance = try regionPolicy(person.insuplcAdmdvs, pointer: data.path("psn_no"), rule: .xr1)
         let year = SettlementCalculator.year(now)
         let used = try store.personYear(psnNo: psnNo, year: year)

@@ -79,6 +79,8 @@ struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/medfeeSumamt", "medfeeSumamt must be the sum of the fee lines' detItemFeeSumamt",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py6)
         }
+        _ = try CrossRegionRules.requireDirectSettlement(insured: String(person.insuplcAdmdvs.prefix(2)) + "0000", treated: String(institution.admdvs.prefix(2)) + "0000",
+                                                         filings: try store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
         let insurance = try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1)
         var classified: [LineResult] = []

@@ -111,6 +111,12 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX outpatient_settlements_batch ON outpatient_settlements(mdtrt_id, chrg_bchno);
                 """)
         }
+        migrator.registerMigration("v7-filings") { db in
+            try db.execute(sql: """
+                CREATE TABLE filings (filing_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX filings_person ON filings(psn_no);
+                """)
+        }
         return migrator
     }
 }
@@ -225,6 +231,10 @@ struct SQLiteSession: StoreWriting {
         try one(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements WHERE mdtrt_id = ? AND chrg_bchno = ? ORDER BY rowid DESC LIMIT 1",
                 [mdtrtId, chrgBchno])
     }
+    func filings(psnNo: String) throws -> [CrossRegionFiling] {
+        try all(CrossRegionFiling.self, "SELECT doc FROM filings WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func filing(id: String) throws -> CrossRegionFiling? { try one(CrossRegionFiling.self, "SELECT doc FROM filings WHERE filing_id = ?", [id]) }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
     func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
 
@@ -335,6 +345,10 @@ struct SQLiteSession: StoreWriting {
             INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, doc) VALUES (?, ?, ?, ?)
             ON CONFLICT(setl_id) DO UPDATE SET doc = excluded.doc
             """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, try encode(settlement)])
+    }
+    func save(_ filing: CrossRegionFiling) throws {
+        try db.execute(sql: "INSERT INTO filings (filing_id, psn_no, doc) VALUES (?, ?, ?) ON CONFLICT(filing_id) DO UPDATE SET doc = excluded.doc",
+                       arguments: [filing.filingId, filing.psnNo, try encode(filing)])
     }
     func setSetting(_ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])

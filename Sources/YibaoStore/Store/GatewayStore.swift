@@ -78,6 +78,8 @@ public protocol StoreReading {
     /// What a person has used this year: deductible and fund payments, in fen.
     func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
     func callback(id: String) throws -> Callback?
+    func filings(psnNo: String) throws -> [CrossRegionFiling]
+    func filing(id: String) throws -> CrossRegionFiling?
     /// Fee details of a visit (every status), in upload order.
     func feeDetails(mdtrtId: String) throws -> [FeeDetail]
     func outpatientSettlement(setlId: String) throws -> OutpatientSettlement?
@@ -111,6 +113,7 @@ public protocol StoreWriting: StoreReading {
     func save(_ order: PaymentOrder) throws
     func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws
     func save(_ callback: Callback) throws
+    func save(_ filing: CrossRegionFiling) throws
     func save(_ detail: FeeDetail) throws
     func save(_ settlement: OutpatientSettlement) throws
     /// Records drug traceability codes as sold with `hiRxno` (RX-5); returns the first code

@@ -1,0 +1,87 @@
+import Foundation
+
+/// 异地就医备案 — a cross-region filing: the insured person declares where they are treated
+/// away from their place of insurance (XR-2).
+public struct CrossRegionFiling: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// 异地长期居住 — long-term residence: open-ended, changeable, cancellable.
+        case longTerm
+        /// 临时外出就医 — temporary: at most 12 months, any number of visits.
+        case temporary
+    }
+    public enum Status: String, Sendable, Codable { case active, cancelled }
+
+    public var filingId: String
+    public var psnNo: String
+    public var kind: Kind
+    /// The place of insurance and the filed place of treatment (province-level admdvs, e.g. 110000).
+    public var insuredAdmdvs: String
+    public var filedAdmdvs: String
+    public var start: Date
+    public var end: Date?
+    /// XR-3: up to 2 extra designated institutions for outpatient chronic/special diseases in the filed place.
+    public var extraInstitutions: [String]
+    public var status: Status
+    public var cancelledAt: Date?
+
+    /// Checks XR-2 (temporary ≤ 12 months, long-term open-ended) and XR-3 (≤ 2 extra institutions).
+    public init(filingId: String, psnNo: String, kind: Kind, insuredAdmdvs: String, filedAdmdvs: String, start: Date, end: Date?,
+                extraInstitutions: [String] = []) throws {
+        switch kind {
+        case .temporary:
+            guard let end else { throw DomainError.missing("/end", "\"end\" (a temporary filing ends within 12 months, XR-2)") }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+            let limit = calendar.date(byAdding: .month, value: 12, to: start)!
+            guard end > start, end <= limit else {
+                throw DomainError(.init("FILING_TOO_LONG"), .invalid, rule: .xr2, pointer: "/end",
+                                  "a temporary filing lasts at most 12 months: from \(Timestamps.day(start)) it ends by \(Timestamps.day(limit))",
+                                  expected: "after \(Timestamps.day(start)), at most \(Timestamps.day(limit))", actual: Timestamps.day(end))
+            }
+        case .longTerm:
+            if let end, end <= start { throw DomainError.invalidValue("/end", "end must be after start", rule: .xr2) }
+        }
+        guard extraInstitutions.count <= 2 else {
+            throw DomainError(.init("FILING_TOO_MANY_INSTITUTIONS"), .invalid, rule: .xr3, pointer: "/extraInstitutions",
+                              "at most 2 extra designated institutions may be filed for outpatient chronic and special diseases", expected: "≤ 2",
+                              actual: String(extraInstitutions.count))
+        }
+        guard insuredAdmdvs != filedAdmdvs else {
+            throw DomainError.invalidValue("/filedAdmdvs", "a cross-region filing names a place other than the place of insurance", rule: .xr2)
+        }
+        self.filingId = filingId
+        self.psnNo = psnNo
+        self.kind = kind
+        self.insuredAdmdvs = insuredAdmdvs
+        self.filedAdmdvs = filedAdmdvs
+        self.start = start
+        self.end = end
+        self.extraInstitutions = extraInstitutions
+        self.status = .active
+    }
+
+    /// In force at `now` for treatment in `admdvs` (province level).
+    public func covers(_ admdvs: String, at now: Date) -> Bool {
+        status == .active && filedAdmdvs == admdvs && start <= now && (end.map { now <= $0 } ?? true)
+    }
+}
+
+/// Where a person may settle across regions directly.
+public enum CrossRegionRules {
+    /// XR-5: general outpatient without filing between these province pairs (the Beijing–Tianjin–Hebei pilot), from the date given.
+    public static let filingFreePairs: [(insured: String, treated: String)] = [
+        ("110000", "120000"), ("120000", "110000"), ("110000", "130000"), ("130000", "110000"), ("120000", "130000"), ("130000", "120000"),
+    ]
+    public static let filingFreeSince = Timestamps.parseDay("2023-01-01")!
+
+    /// XR-1 / XR-2 / XR-5: a person insured in `insured` may settle directly in `treated` at `now` when it is the
+    /// same region, a filing-free pair, or an active filing covers it; otherwise the refusal says to file first or
+    /// pay and claim manual reimbursement (XR-4, PY-9).
+    public static func requireDirectSettlement(insured: String, treated: String, filings: [CrossRegionFiling], at now: Date, pointer: String) throws -> String {
+        if insured == treated { return "local" }
+        if now >= filingFreeSince, filingFreePairs.contains(where: { $0.insured == insured && $0.treated == treated }) { return "filing-free (XR-5)" }
+        if let filing = filings.first(where: { $0.covers(treated, at: now) }) { return "filed \(filing.kind.rawValue) \(filing.filingId) (XR-2)" }
+        throw DomainError(.init("CROSS_REGION_NOT_FILED"), .forbidden, rule: .xr2, pointer: pointer,
+                          "the person is insured in \(insured) and treated in \(treated) without a cross-region filing in force: file first (XR-2), or pay now and claim manual reimbursement (XR-4, PY-9)")
+    }
+}
