@@ -134,10 +134,10 @@ struct AmountTests {
 
 @Suite("RegionPolicy — the data files")
 struct RegionPolicyTests {
-    @Test("policies/regions holds Tianjin and Beijing, labelled simulator values")
+    @Test("policies/regions holds Tianjin, Beijing and Shanghai (for cross-region tests), labelled simulator values")
     func load() throws {
         let all = try regions()
-        #expect(Set(all.keys) == ["110000", "120000"])
+        #expect(Set(all.keys) == ["110000", "120000", "310000"])
         for policy in all.values {
             #expect(policy.note?.contains("SIMULATOR VALUES") == true)
             #expect(policy.insurance["310"]?.personalAccountPaysIndividualShare == true)
