@@ -16,21 +16,19 @@ struct PaymentFlowTests {
         let port: Int
         let hospital: YibaoClient
 
-        /// A registration and a payAuthNo for Zhang San.
-        func visitAndAuthorisation() async throws -> (mdtrtId: String, payAuthNo: String) {
-            let qr = try await harness.channel(port: port).qrCode(certno: Demo.zhangSan.certno)
-            let token = try await hospital.scanVoucher(qrCode: qr.code, business: .registration).ecToken
-            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher,
-                                                                          certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi,
+        /// A registration and a payAuthNo for Zhang San (or another person of the fixture).
+        func visitAndAuthorisation(certno: String = Demo.zhangSan.certno, psnNo: String = Demo.zhangSan.psnNo) async throws -> (mdtrtId: String, payAuthNo: String) {
+            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: psnNo, insutype: "310", beginTime: Date(), medium: .residentID,
+                                                                          certNo: certno, iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi,
                                                                           doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-            let authCode = try await harness.channel(port: port).authorise(certno: Demo.zhangSan.certno, orgCodg: Demo.hospital)
+            let authCode = try await harness.channel(port: port).authorise(certno: certno, orgCodg: Demo.hospital)
             return (mdtrtId, try await hospital.payAuthorisation(authCode: authCode).payAuthNo)
         }
 
         /// 6201 data: consultation 20.00 + metformin 2 × 12.50 + gliclazide 1 × 28.60 = 73.60.
-        func feeUpload(mdtrtId: String, payAuthNo: String, medOrgOrd: String = "MO" + TokenGenerator.digits(8)) -> JSONObject {
+        func feeUpload(mdtrtId: String, payAuthNo: String, psnNo: String = Demo.zhangSan.psnNo, medOrgOrd: String = "MO" + TokenGenerator.digits(8)) -> JSONObject {
             [
-                "orgCodg": .string(Demo.hospital), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(Demo.zhangSan.psnNo),
+                "orgCodg": .string(Demo.hospital), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(psnNo),
                 "insutype": "310", "mdtrtId": .string(mdtrtId), "medType": "11", "medfeeSumamt": "73.60", "acctUsedFlag": "1",
                 "payAuthNo": .string(payAuthNo), "rxCircFlag": "0",
                 "feedetailList": [
@@ -103,6 +101,62 @@ struct PaymentFlowTests {
             #expect(query[key: "ordStas"] == "7")
             let restored = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(restored?.accountBalanceFen == Int64(123_456))
+        }
+    }
+
+    func payData(_ order: JSONObject, upload: JSONObject, payAuthNo: String, mdtrtId: String) -> JSONObject {
+        ["payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+         "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ1", "chrgBchno": .string(upload[key: "chrgBchno"]), "mdtrtId": .string(mdtrtId), "acctUsedFlag": "1"]
+    }
+
+    @Test("test personas: a platform timeout after the payment (query or retry tells the truth), a settlement failure (PY-9), suspended insurance")
+    func personas() async throws {
+        try await withContext(callbacks: false) { context in
+            // Platform timeout: 120101197001010034 (psn …13) — it has a prior offline visit? No: its consultation is audited, so it buys drugs only.
+            func drugsOnly(_ upload: JSONObject) -> JSONObject {
+                var upload = upload
+                upload["medfeeSumamt"] = "53.60"
+                upload["feedetailList"] = .array(Array((upload["feedetailList"]?.arrayValue ?? []).dropFirst()))
+                return upload
+            }
+            let timeout = (certno: "120101197001010034", psnNo: "12000000000000000013")
+            let (visit, payAuthNo) = try await context.visitAndAuthorisation(certno: timeout.certno, psnNo: timeout.psnNo)
+            let upload = drugsOnly(context.feeUpload(mdtrtId: visit, payAuthNo: payAuthNo, psnNo: timeout.psnNo))
+            let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+            let pay = payData(order, upload: upload, payAuthNo: payAuthNo, mdtrtId: visit)
+            await expectRefusal("PLATFORM_TIMEOUT", rule: "PY-6") { _ = try await context.hospital.hse(service: "pay_order", data: .object(pay)) }
+            let query = try await context.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(order[key: "payOrdId"])])).objectValue ?? [:]
+            #expect(query[key: "ordStas"] == "6")
+            let retried = try await context.hospital.hse(service: "pay_order", data: .object(pay)).objectValue ?? [:]
+            #expect(retried[key: "ordStas"] == "6")
+
+            let failure = (certno: "120101197001010042", psnNo: "12000000000000000014")
+            let (failedVisit, failedAuth) = try await context.visitAndAuthorisation(certno: failure.certno, psnNo: failure.psnNo)
+            let failedUpload = drugsOnly(context.feeUpload(mdtrtId: failedVisit, payAuthNo: failedAuth, psnNo: failure.psnNo))
+            let failedOrder = try await context.hospital.hse(service: "uldFeeInfo", data: .object(failedUpload)).objectValue ?? [:]
+            await expectRefusal("SETTLEMENT_FAILED", rule: "PY-9") {
+                _ = try await context.hospital.hse(service: "pay_order", data: .object(payData(failedOrder, upload: failedUpload, payAuthNo: failedAuth, mdtrtId: failedVisit)))
+            }
+            let failedQuery = try await context.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(failedOrder[key: "payOrdId"])])).objectValue ?? [:]
+            #expect(failedQuery[key: "ordStas"] == "15")
+            let balance = try await context.harness.gateway.store.read { try $0.person(psnNo: failure.psnNo)?.accountBalanceFen }
+            #expect(balance == Int64(50_000))
+
+            await expectRefusal("PERSON_INSURANCE_NOT_ACTIVE", rule: "ID-1") {
+                _ = try await context.visitAndAuthorisation(certno: "120101197001010026", psnNo: "12000000000000000012")
+            }
+        }
+    }
+
+    @Test("smart audit: an Internet follow-up consultation charged for a person with no prior visit is refused (AUD-CONSULT-001)")
+    func auditRefusal() async throws {
+        try await withContext(callbacks: false) { context in
+            let person = (certno: "120101197001010018", psnNo: "12000000000000000011")
+            let (visit, payAuthNo) = try await context.visitAndAuthorisation(certno: person.certno, psnNo: person.psnNo)
+            let upload = context.feeUpload(mdtrtId: visit, payAuthNo: payAuthNo, psnNo: person.psnNo)
+            await expectRefusal("AUDIT_REFUSED", rule: "SC-1", pointer: "/feedetailList/0/medListCodg") {
+                _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
         }
     }
 

@@ -104,6 +104,10 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var uploadAnswer: String
     /// The 6201 business data as sent (to name the first differing member on a conflicting retry).
     public var uploadRequest: String = ""
+    /// hiRxno of the circulated prescriptions the fee lines settle.
+    public var prescriptionNumbers: [String] = []
+    /// Smart-audit flags (findings that did not refuse), kept for manual review (PY-10).
+    public var auditFindings: [String] = []
     public var payDigest: String?
     public var payAnswer: String?
     public var refunds: [Refund]

@@ -39,6 +39,8 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     public var internetPaymentSuspended: Bool
     /// 社保卡 card number, for identity medium 03.
     public var socialSecurityCardNo: String?
+    /// A test persona forcing a payment outcome, like a payment sandbox's test cards (fixtures/README.md).
+    public var testPersona: TestPersona?
 
     public init(psnNo: String, certno: String, psnCertType: String = "01", name: String, gender: String, nationality: String = "01",
                 birthDate: String, insutype: String, insuplcAdmdvs: String, psnType: String = "11", employer: String = "",
@@ -105,6 +107,14 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
         guard certno.count > 8 else { return String(repeating: "*", count: certno.count) }
         return String(certno.prefix(4)) + String(repeating: "*", count: certno.count - 8) + String(certno.suffix(4))
     }
+}
+
+/// Test personas: documented insured persons whose payments end in a chosen outcome.
+public enum TestPersona: String, Sendable, Codable, CaseIterable {
+    /// 6202 is carried out but the answer never arrives: the hospital gets 504 PLATFORM_TIMEOUT and must query (6301) to learn the order is paid.
+    case platformTimeout
+    /// 6202 fails at the fund: the order ends in ordStas 15 (settlement failed); the person is reimbursed manually (PY-9).
+    case settlementFailure
 }
 
 /// 就诊凭证类型 `mdtrt_cert_type` — the accepted identity media (ID-4).

@@ -87,6 +87,8 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     /// Institution code → when it downloaded the prescription.
     public var downloads: [String: Date]
     public var dispensings: [Dispensing]
+    /// The payment order that settled it (smart audit: never settled twice).
+    public var settledBy: String?
 
     public init(hiRxno: String, rxTraceCode: String, prescription: Prescription, document: String, at: Date) {
         self.hiRxno = hiRxno

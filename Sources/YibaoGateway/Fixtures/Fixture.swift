@@ -109,6 +109,7 @@ public struct PersonInput: Codable, Sendable {
     public var voucherActivated: Bool?
     public var internetPaymentSuspended: Bool?
     public var socialSecurityCardNo: String?
+    public var testPersona: TestPersona?
     public var note: String?
 
     var person: InsuredPerson {
@@ -117,6 +118,15 @@ public struct PersonInput: Codable, Sendable {
                       insuranceStatus: insuranceStatus ?? "1", insuredSince: insuredSince ?? "2015-01-01", civilServant: civilServant ?? false,
                       realNameVerified: realNameVerified ?? true, voucherActivated: voucherActivated ?? false,
                       internetPaymentSuspended: internetPaymentSuspended ?? false, socialSecurityCardNo: socialSecurityCardNo)
+            .with(persona: testPersona)
+    }
+}
+
+extension InsuredPerson {
+    func with(persona: TestPersona?) -> InsuredPerson {
+        var person = self
+        person.testPersona = persona
+        return person
     }
 }
 

@@ -70,6 +70,11 @@ struct HSEEndpoint: Sendable {
                 try store.appendTrace(event)
                 return output
             }
+            if case .object(let object) = output, case .object(let problem)? = object[SettlementCalculator.problemKey] {
+                // Committed, but answered as a failure (test personas, fixtures/README.md).
+                throw Problem(status: Int(problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 500),
+                              code: problem[key: "code"], rule: problem[key: "rule"], pointer: "", detail: problem[key: "detail"])
+            }
             let sealed = try envelope.sealResponse(data: output, privateKey: gateway.configuration.platformKey, timestamp: now)
             return JSONResponse.make(.object(sealed))
         } catch var problem as Problem {

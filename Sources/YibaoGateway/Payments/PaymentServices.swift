@@ -84,9 +84,18 @@ struct PaymentServices: Sendable {
             return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
         }
         let payToken = try data.string("payToken")
-        let output = try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
+        var output = try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
         order.payDigest = digest
-        order.payAnswer = output.serialized()
+        // A retry gets the real outcome: the timeout persona's lost answer is the paid order.
+        if var object = output.objectValue, object[SettlementCalculator.problemKey] != nil, order.status != .settlementFailed {
+            let problem = object[SettlementCalculator.problemKey]
+            object[SettlementCalculator.problemKey] = nil
+            order.payAnswer = JSONValue.object(object).serialized()
+            object[SettlementCalculator.problemKey] = problem
+            output = .object(object)
+        } else {
+            order.payAnswer = output.serialized()
+        }
         try store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
                                    payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))

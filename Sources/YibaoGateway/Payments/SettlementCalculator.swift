@@ -8,6 +8,8 @@ import YibaoStore
 /// insurance: XR-1, XR-6), the personal account and the year's counters, the settlement callback.
 struct SettlementCalculator: Sendable {
     let gateway: Gateway
+    /// A member of an answer that makes the endpoint answer with a problem after the transaction committed (test personas).
+    static let problemKey = "__problemAfterCommit"
 
     /// The region policy of an admdvs (its province-level code: first two digits + "0000").
     func region(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
@@ -64,6 +66,7 @@ struct SettlementCalculator: Sendable {
             throw DomainError.missing("/feedetailList", "\"feedetailList\" (at least one fee line)")
         }
         var lines: [FeeLine] = []
+        var prescriptionNumbers: [String?] = []
         for (index, item) in items.enumerated() {
             guard case .object(let object) = item else { throw DomainError.invalidValue("/feedetailList/\(index)", "a fee line is an object") }
             let line = Fields(object, at: "/feedetailList/\(index)")
@@ -72,6 +75,7 @@ struct SettlementCalculator: Sendable {
             lines.append(FeeLine(feedetlSn: try line.string("feedetlSn"), medListCodg: try line.string("medListCodg"),
                                  pric: Amount(fen: try line.fen("pric")), cnt: cnt, detItemFeeSumamt: Amount(fen: try line.fen("detItemFeeSumamt")),
                                  online: true, rxCircFlag: (try line.optionalString("rxCircFlag")) == "1"))
+            prescriptionNumbers.append(try line.optionalString("hiRxno") ?? line.optionalString("rxno"))
         }
         let total = try data.fen("medfeeSumamt")
         let sum = lines.reduce(Int64(0)) { $0 + $1.detItemFeeSumamt.fen }
@@ -90,6 +94,9 @@ struct SettlementCalculator: Sendable {
                 throw error
             }
         }
+        // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
+        let findings = try audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
+        if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let used = try store.personYear(psnNo: psnNo, year: Self.year(now))
         let result = try PolicyEngine.settle(classified, insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
                                              person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
@@ -102,7 +109,24 @@ struct SettlementCalculator: Sendable {
                                  settlement: try Self.encode(result).serialized(), lines: try Self.encode(classified).serialized(),
                                  createdAt: now, uploadDigest: "", uploadAnswer: "")
         while try store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
+        order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
+        order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         return (order, try Self.encode(result), try Self.encode(classified))
+    }
+
+    /// Runs the smart audit over fee lines of `person`'s `visit`.
+    func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) throws -> [AuditFinding] {
+        var prescriptions: [String: PrescriptionRecord] = [:]
+        var settled = Set<String>()
+        for number in Set(lines.compactMap(\.hiRxno)) {
+            guard let record = try store.prescription(hiRxno: number) else { continue }
+            prescriptions[number] = record
+            if record.settledBy != nil { settled.insert(number) }
+        }
+        let day = visit.map { Timestamps.day($0.registeredAt) } ?? "9999-12-31"
+        let followUp = try store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
+        return SmartAudit.review(lines, context: AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
+                                                              settledPrescriptions: settled, scope: scope))
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
@@ -139,8 +163,26 @@ struct SettlementCalculator: Sendable {
                               "the personal account holds \(Money.yuan(person.accountBalanceFen)), less than the \(Money.yuan(order.accountFen)) pre-settled; upload the fees again (6201)")
         }
         try order.pay(payToken: payToken, at: now, setlId: "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6), pointer: "")
+        if person.testPersona == .settlementFailure {
+            // Test persona: the fund refuses; nothing is paid; the person is reimbursed manually (PY-9).
+            order.status = .settlementFailed
+            order.setlId = nil
+            try store.save(authorisation)
+            try gateway.queueCallback(callbackData(order, callType: "SETL", setlinfo: [:], now: now), order: order, store: store, now: now)
+            return .object([
+                "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue),
+                Self.problemKey: .object(["status": .integer(502), "code": "SETTLEMENT_FAILED", "rule": .string(Rule.py9.rawValue),
+                                          "detail": .string("test persona \(person.psnNo): real-time settlement failed (ordStas 15); the patient pays in full and is reimbursed manually (PY-9)")]),
+            ])
+        }
         person.accountBalanceFen -= order.accountFen
         try store.save(person)
+        for number in order.prescriptionNumbers {
+            if var record = try store.prescription(hiRxno: number) {
+                record.settledBy = order.payOrdId
+                try store.save(record)
+            }
+        }
         try store.save(authorisation)
         let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
         let year = Self.year(now)
@@ -151,6 +193,17 @@ struct SettlementCalculator: Sendable {
         setlinfo["setl_id"] = .string(order.setlId ?? "")
         setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
         try gateway.queueCallback(callbackData(order, callType: "SETL", setlinfo: setlinfo, now: now), order: order, store: store, now: now)
+        if person.testPersona == .platformTimeout {
+            // Test persona: the payment is made, but the answer is lost; a retry of 6202 or a 6301 query tells the truth.
+            return .object([
+                "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
+                "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
+                "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
+                "extData": .object(["setlinfo": .object(setlinfo)]),
+                Self.problemKey: .object(["status": .integer(504), "code": "PLATFORM_TIMEOUT", "rule": .string(Rule.py6.rawValue),
+                                          "detail": .string("test persona \(person.psnNo): the platform did not answer in time; the order may be paid — query it (6301) or retry 6202 with the same body")]),
+            ])
+        }
         return .object([
             "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
             "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
