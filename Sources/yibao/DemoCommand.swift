@@ -222,7 +222,8 @@ struct DemoStory {
         for (index, line) in (downloaded.prescription.json["rxdrugdetail"]?.arrayValue ?? []).enumerated() {
             guard case .object(let drug) = line else { continue }
             lines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
-                                  "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1"]))
+                                  "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1",
+                                  "hiRxno": .string(precheck.hiRxno)]))
             total += Money.fen(drug[key: "drugSumamt"]) ?? 0
         }
         let medOrgOrd = "MO" + Timestamps.compact(Date()) + TokenGenerator.digits(4)
