@@ -259,6 +259,19 @@ struct OutpatientSettlementTests {
             let setlId = try #require(settled.objectValue?["setlinfo"]?.objectValue?[key: "setl_id"])
             var balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(123_456 - 1_900))
+            // 3201: the hospital's totals of the day against the platform's (PY-8: the fund share it advanced).
+            let today = Timestamps.day(await harness.gateway.clock.now())
+            func reconcile(fund: String) async throws -> JSONObject {
+                try await hospital.call(infno: "3201", input: ["data": .object([
+                    "insutype": "310", "clr_type": "11", "setl_optins": "120100", "stmt_begndate": .string(today), "stmt_enddate": .string(today),
+                    "medfee_sumamt": "35.00", "fund_pay_sumamt": .string(fund), "acct_pay": "19.00", "fixmedins_setl_cnt": "1"])]).objectValue?["stmtinfo"]?.objectValue ?? [:]
+            }
+            #expect(try await reconcile(fund: "16.00")[key: "stmt_rslt"] == "0")
+            let wrong = try await reconcile(fund: "17.00")
+            #expect(wrong[key: "stmt_rslt"] == "1")
+            #expect(wrong[key: "stmt_rslt_dscr"].contains("fund_pay_sumamt"))
+            let statistics = try await HTTP.get(.shared, url: "http://127.0.0.1:\(port)/admin/statistics", bearer: harness.credentials.adminToken)
+            #expect(statistics.objectValue?[key: "medfeeSumamt"] == "35.00")
             _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])
             balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(123_456))

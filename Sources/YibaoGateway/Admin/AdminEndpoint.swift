@@ -163,6 +163,53 @@ struct AdminEndpoint: Sendable {
             }
             return try JSONResponse.encode(filing)
         }
+        admin.get("/reconciliation") { request, _ in
+            guard let institution = request.uri.queryParameters.get("institution") else {
+                throw DomainError.missing("/institution", "the query parameter institution")
+            }
+            let today = Timestamps.day(await gateway.clock.now())
+            let from = request.uri.queryParameters.get("from") ?? today
+            let to = request.uri.queryParameters.get("to") ?? today
+            let entries = try await gateway.store.read { try Reconciliation.entries(institution: institution, from: from, to: to, store: $0) }
+            let totals = Reconciliation.totals(entries)
+            return JSONResponse.make(.object([
+                "institution": .string(institution), "from": .string(from), "to": .string(to),
+                "totals": .object(["medfee_sumamt": .string(Money.yuan(totals.medfee)), "fund_pay_sumamt": .string(Money.yuan(totals.fund)),
+                                   "acct_pay": .string(Money.yuan(totals.account)), "fixmedins_setl_cnt": .string(String(totals.count))]),
+                "details": .array(entries.map { .object(["kind": .string($0.kind), "id": .string($0.id), "time": .string(Timestamps.fsi($0.at)),
+                                                         "medfee_sumamt": .string(Money.yuan($0.medfee)), "fund_pay_sumamt": .string(Money.yuan($0.fund)),
+                                                         "acct_pay": .string(Money.yuan($0.account)), "psn_cash_pay": .string(Money.yuan($0.cash))]) }),
+            ]))
+        }
+        admin.get("/statistics") { _, _ in
+            let now = await gateway.clock.now()
+            let statistics = try await gateway.store.read { store -> JSONValue in
+                let institutions = try store.institutions()
+                var byKind: [String: Int] = [:]
+                for institution in institutions where institution.publicListing(at: now) != nil { byKind[institution.kind.rawValue, default: 0] += 1 }
+                var fees: [String: Int64] = [:]
+                var volume = 0
+                var total: Int64 = 0
+                for order in try store.paymentOrders(institutionCode: nil) where order.setlId != nil {
+                    volume += 1
+                    total += order.feeSumFen
+                    for case .object(let line) in (try JSONValue.parse(order.lines).arrayValue ?? []) {
+                        fees[line[key: "med_chrgitm_type"], default: 0] += Money.fen(line[key: "det_item_fee_sumamt"]) ?? 0
+                    }
+                }
+                for settlement in try store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
+                    volume += 1
+                    total += settlement.result.medfeeSumamt.fen
+                    for line in settlement.result.lines { fees[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
+                }
+                return .object([
+                    "institutionsInForce": .object(JSONObject(byKind.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
+                    "settlements": .integer(volume), "medfeeSumamt": .string(Money.yuan(total)),
+                    "feesByChargeType": .object(JSONObject(fees.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string(Money.yuan($0.value))) })),
+                ])
+            }
+            return JSONResponse.make(statistics)
+        }
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))

@@ -7,7 +7,7 @@ import YibaoStore
 /// caller's transaction), an output node and a trace event.
 struct FSITransactions: Sendable {
     /// The transaction codes offered.
-    static let supported = ["9001", "1101", "2201", "2202"] + outpatient
+    static let supported = ["9001", "1101", "2201", "2202"] + outpatient + ["3201"]
     let policy: PolicyProfile
     /// Region policy profiles for settlement (policies/regions).
     var regions: [String: RegionPolicy] = [:]
@@ -19,6 +19,7 @@ struct FSITransactions: Sendable {
         case "2201": return try register(request, store: store, now: now)
         case "2202": return try cancelRegistration(request, store: store, now: now)
         case _ where Self.outpatient.contains(request.infno): return try outpatient(request, store: store, now: now)
+        case "3201": return try reconcile(request, store: store, now: now)
         default:
             throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)

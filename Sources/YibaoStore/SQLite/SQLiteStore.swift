@@ -234,6 +234,14 @@ struct SQLiteSession: StoreWriting {
     func filings(psnNo: String) throws -> [CrossRegionFiling] {
         try all(CrossRegionFiling.self, "SELECT doc FROM filings WHERE psn_no = ? ORDER BY rowid", [psnNo])
     }
+    func paymentOrders(institutionCode: String?) throws -> [PaymentOrder] {
+        if let institutionCode { return try all(PaymentOrder.self, "SELECT doc FROM payment_orders WHERE institution_code = ? ORDER BY rowid", [institutionCode]) }
+        return try all(PaymentOrder.self, "SELECT doc FROM payment_orders ORDER BY rowid")
+    }
+    func outpatientSettlements(institutionCode: String?) throws -> [OutpatientSettlement] {
+        let rows = try all(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements ORDER BY rowid")
+        return institutionCode.map { code in rows.filter { $0.institutionCode == code } } ?? rows
+    }
     func filing(id: String) throws -> CrossRegionFiling? { try one(CrossRegionFiling.self, "SELECT doc FROM filings WHERE filing_id = ?", [id]) }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
     func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }

@@ -79,6 +79,10 @@ public protocol StoreReading {
     func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
     func callback(id: String) throws -> Callback?
     func filings(psnNo: String) throws -> [CrossRegionFiling]
+    /// Every payment order, or an institution's (reconciliation, statistics).
+    func paymentOrders(institutionCode: String?) throws -> [PaymentOrder]
+    /// Every FSI outpatient settlement, or an institution's.
+    func outpatientSettlements(institutionCode: String?) throws -> [OutpatientSettlement]
     func filing(id: String) throws -> CrossRegionFiling?
     /// Fee details of a visit (every status), in upload order.
     func feeDetails(mdtrtId: String) throws -> [FeeDetail]

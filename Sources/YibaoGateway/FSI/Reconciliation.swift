@@ -1,0 +1,92 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// 3201 对总账: the institution states its totals of a period (medical fees, the fund share it advanced —
+/// its declaration, PY-8 — and the personal-account share, and the number of settlements); the platform
+/// compares them with its own record of FSI settlements and mobile-payment orders, net of cancellations
+/// and refunds, and answers consistent (0) or not (1) with the differences. `GET /admin/reconciliation`
+/// lists the settlements behind the platform's totals.
+struct Reconciliation: Sendable {
+    struct Entry: Sendable {
+        var kind: String          // "2207" or "6202"
+        var id: String            // setl_id or payOrdId
+        var at: Date
+        var medfee: Int64
+        var fund: Int64
+        var account: Int64
+        var cash: Int64
+    }
+
+    struct Totals: Sendable, Equatable {
+        var medfee: Int64 = 0
+        var fund: Int64 = 0
+        var account: Int64 = 0
+        var count = 0
+    }
+
+    /// The settlements of `institution` with a settlement time in [from, to] (Beijing days), net of refunds.
+    static func entries(institution: String, from: String, to: String, store: any StoreReading) throws -> [Entry] {
+        var entries: [Entry] = []
+        for settlement in try store.outpatientSettlements(institutionCode: institution) where settlement.status == .settled {
+            let day = Timestamps.day(settlement.settledAt)
+            guard day >= from && day <= to else { continue }
+            let r = settlement.result
+            entries.append(Entry(kind: "2207", id: settlement.setlId, at: settlement.settledAt, medfee: r.medfeeSumamt.fen, fund: r.fundPaySumamt.fen,
+                                 account: r.acctPay.fen, cash: r.psnCashPay.fen))
+        }
+        for order in try store.paymentOrders(institutionCode: institution) {
+            guard let paid = order.paidAt, order.setlId != nil else { continue }
+            let day = Timestamps.day(paid)
+            guard day >= from && day <= to else { continue }
+            let refunded = order.refundedFen
+            entries.append(Entry(kind: "6202", id: order.payOrdId, at: paid, medfee: order.feeSumFen - refunded.account - refunded.fund - refunded.cash,
+                                 fund: order.fundFen - refunded.fund, account: order.accountFen - refunded.account, cash: order.cashFen - refunded.cash))
+        }
+        return entries.sorted { $0.at < $1.at }
+    }
+
+    static func totals(_ entries: [Entry]) -> Totals {
+        entries.reduce(into: Totals()) { totals, entry in
+            totals.medfee += entry.medfee
+            totals.fund += entry.fund
+            totals.account += entry.account
+            totals.count += 1
+        }
+    }
+}
+
+extension FSITransactions {
+    /// 3201: compares the institution's stated totals with the platform's.
+    func reconcile(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let from = try data.string("stmt_begndate", "the first day, yyyy-MM-dd")
+        let to = try data.string("stmt_enddate", "the last day, yyyy-MM-dd")
+        for (key, value) in [("stmt_begndate", from), ("stmt_enddate", to)] where Timestamps.parseDay(value) == nil {
+            throw DomainError.invalidValue(data.path(key), "\(key) must be yyyy-MM-dd", actual: value)
+        }
+        let stated = Reconciliation.Totals(medfee: try data.fen("medfee_sumamt"), fund: try data.fen("fund_pay_sumamt"), account: try data.fen("acct_pay"),
+                                           count: Int(try data.string("fixmedins_setl_cnt")) ?? -1)
+        let platform = Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: from, to: to, store: store))
+        var differences: [String] = []
+        if stated.medfee != platform.medfee { differences.append("medfee_sumamt: stated \(Money.yuan(stated.medfee)), platform \(Money.yuan(platform.medfee))") }
+        if stated.fund != platform.fund { differences.append("fund_pay_sumamt (the fund share advanced, PY-8): stated \(Money.yuan(stated.fund)), platform \(Money.yuan(platform.fund))") }
+        if stated.account != platform.account { differences.append("acct_pay: stated \(Money.yuan(stated.account)), platform \(Money.yuan(platform.account))") }
+        if stated.count != platform.count { differences.append("fixmedins_setl_cnt: stated \(stated.count), platform \(platform.count)") }
+        let consistent = differences.isEmpty
+        let description = consistent ? "consistent: \(platform.count) settlement(s), \(Money.yuan(platform.medfee))" : differences.joined(separator: "; ")
+        var info = JSONObject()
+        info["setl_optins"] = .string(try data.optionalString("setl_optins") ?? "")
+        info["stmt_rslt"] = .string(consistent ? "0" : "1")
+        info["stmt_rslt_dscr"] = .string(description)
+        info["medfee_sumamt"] = .string(Money.yuan(platform.medfee))
+        info["fund_pay_sumamt"] = .string(Money.yuan(platform.fund))
+        info["acct_pay"] = .string(Money.yuan(platform.account))
+        info["fixmedins_setl_cnt"] = .string(String(platform.count))
+        let output: JSONValue = .object(["stmtinfo": .object(info)])
+        return (output, TraceEvent(at: now, kind: "fsi.3201", actor: request.institutionCode, subject: "\(from)..\(to)",
+                                   payload: ["msgid": request.msgid, "stmt_rslt": consistent ? "0" : "1"]))
+    }
+}
