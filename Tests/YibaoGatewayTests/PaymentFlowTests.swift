@@ -141,6 +141,14 @@ struct PaymentFlowTests {
             #expect(failedQuery[key: "ordStas"] == "15")
             let balance = try await context.harness.gateway.store.read { try $0.person(psnNo: failure.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(50_000))
+            // PY-9: the agency reimburses the fund share manually, once.
+            let reimbursement = #"{"psnNo":"\#(failure.psnNo)","payOrdId":"\#(failedOrder[key: "payOrdId"])"}"#
+            let url = "http://127.0.0.1:\(context.port)/admin/reimbursements"
+            let reimbursed = try await HTTP.post(.shared, url: url, body: Array(reimbursement.utf8), bearer: context.harness.credentials.adminToken)
+            #expect(reimbursed.objectValue?[key: "reimbursedAmt"] == failedOrder[key: "fundPay"])
+            await expectRefusal("REIMBURSEMENT_DONE", rule: "PY-9") {
+                _ = try await HTTP.post(.shared, url: url, body: Array(reimbursement.utf8), bearer: context.harness.credentials.adminToken)
+            }
 
             await expectRefusal("PERSON_INSURANCE_NOT_ACTIVE", rule: "ID-1") {
                 _ = try await context.visitAndAuthorisation(certno: "120101197001010026", psnNo: "12000000000000000012")
@@ -168,6 +176,38 @@ struct PaymentFlowTests {
         func receive(_ body: String) -> Bool {
             bodies.append(body)
             return bodies.count > failures
+        }
+    }
+
+    @Test("callback faults a hospital switches on: delayed by 30 s, then delivered twice with the same bytes; GET /admin/callbacks shows it")
+    func callbackFaults() async throws {
+        let receiver = Receiver(failures: 0)
+        let router = Router()
+        router.post("/notify") { request, _ -> Response in
+            _ = await receiver.receive(String(buffer: try await request.body.collect(upTo: 1 << 20)))
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"code":0}"#)))
+        }
+        let hospitalApp = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await hospitalApp.test(.live) { hospitalSide in
+            let receiverPort = try #require(hospitalSide.port)
+            try await withContext(callbacks: false) { context in
+                let admin = context.harness.credentials.adminToken
+                _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(context.port)/admin/institutions/\(Demo.hospital)/callback",
+                                        body: Array(#"{"url":"http://127.0.0.1:\#(receiverPort)/notify","faults":{"delaySeconds":30,"duplicate":true}}"#.utf8), bearer: admin)
+                let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+                let upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
+                let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+                _ = try await context.hospital.hse(service: "pay_order", data: .object(payData(order, upload: upload, payAuthNo: payAuthNo, mdtrtId: mdtrtId)))
+                let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
+                #expect(try await dispatcher.deliverDue() == 0)        // held for 30 s
+                await context.harness.advance(seconds: 30)
+                #expect(try await dispatcher.deliverDue() == 1)
+                let bodies = await receiver.bodies
+                #expect(bodies.count == 2)
+                #expect(bodies[0] == bodies[1])
+                let listed = try await HTTP.get(.shared, url: "http://127.0.0.1:\(context.port)/admin/callbacks?institution=\(Demo.hospital)", bearer: admin)
+                #expect(listed.arrayValue?.first?.objectValue?[key: "state"] == "delivered")
+            }
         }
     }
 

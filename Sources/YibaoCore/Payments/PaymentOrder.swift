@@ -108,6 +108,8 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var prescriptionNumbers: [String] = []
     /// Smart-audit flags (findings that did not refuse), kept for manual review (PY-10).
     public var auditFindings: [String] = []
+    /// The manual reimbursement that paid the fund share after a failed real-time settlement (PY-9).
+    public var reimbursementId: String?
     public var payDigest: String?
     public var payAnswer: String?
     public var refunds: [Refund]

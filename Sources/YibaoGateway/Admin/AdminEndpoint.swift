@@ -163,6 +163,37 @@ struct AdminEndpoint: Sendable {
             }
             return try JSONResponse.encode(filing)
         }
+        admin.post("/reimbursements") { request, _ in
+            let input = try await decode(ReimbursementInput.self, request)
+            let now = await gateway.clock.now()
+            let answer = try await gateway.store.write { store -> JSONValue in
+                guard var order = try store.paymentOrder(payOrdId: input.payOrdId), order.psnNo == input.psnNo else {
+                    throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(input.payOrdId) of \(input.psnNo)")
+                }
+                guard order.status == .settlementFailed else {
+                    throw DomainError(.init("REIMBURSEMENT_NOT_NEEDED"), .conflict, rule: .py9, pointer: "/payOrdId",
+                                      "manual reimbursement is for a failed real-time settlement (ordStas 15); order \(order.payOrdId) is \(order.status.rawValue) (\(order.status.label))")
+                }
+                if let done = order.reimbursementId {
+                    throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/payOrdId", "order \(order.payOrdId) was already reimbursed (\(done))")
+                }
+                // The patient paid everything in cash; the fund share computed at 6201 is paid back to them.
+                let settlement = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]
+                let id = "RB" + Timestamps.compact(now) + TokenGenerator.digits(4)
+                order.reimbursementId = id
+                try store.save(order)
+                let year = SettlementCalculator.year(now)
+                let used = try store.personYear(psnNo: order.psnNo, year: year)
+                try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
+                                         fundPaidFen: used.fundPaidFen + order.fundFen)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: order.payOrdId,
+                                                 payload: ["reimbursement": id, "psn_no": order.psnNo, "fund": Money.yuan(order.fundFen)]))
+                return .object(["reimbursementId": .string(id), "payOrdId": .string(order.payOrdId), "psnNo": .string(order.psnNo),
+                                "medfeeSumamt": .string(Money.yuan(order.feeSumFen)), "reimbursedAmt": .string(Money.yuan(order.fundFen)),
+                                "rule": .string(Rule.py9.rawValue)])
+            }
+            return JSONResponse.make(answer, status: .created)
+        }
         admin.get("/reconciliation") { request, _ in
             guard let institution = request.uri.queryParameters.get("institution") else {
                 throw DomainError.missing("/institution", "the query parameter institution")
@@ -372,6 +403,12 @@ struct AdminEndpoint: Sendable {
             throw Problem(decoding: error)
         }
     }
+}
+
+/// `POST /admin/reimbursements`: manual reimbursement after a failed real-time settlement (PY-9).
+struct ReimbursementInput: Codable, Sendable {
+    var psnNo: String
+    var payOrdId: String
 }
 
 /// `POST /admin/filings`: a cross-region filing (XR-2, XR-3).

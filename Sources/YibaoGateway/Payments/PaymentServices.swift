@@ -63,7 +63,8 @@ struct PaymentServices: Sendable {
             "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken), "ordStas": .string(order.status.rawValue),
             "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
             "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
-            "extData": .object(["preSetl": computed.setlinfo, "feedetail": computed.lines]),
+            "extData": .object(["preSetl": computed.setlinfo, "feedetail": computed.lines,
+                                "auditFlags": .array(order.auditFindings.map(JSONValue.string))]),
         ])
         order.uploadAnswer = output.serialized()
         try store.save(order)

@@ -83,8 +83,10 @@ struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/medfeeSumamt", "medfeeSumamt must be the sum of the fee lines' detItemFeeSumamt",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py6)
         }
-        _ = try CrossRegionRules.requireDirectSettlement(insured: String(person.insuplcAdmdvs.prefix(2)) + "0000", treated: String(institution.admdvs.prefix(2)) + "0000",
+        let insuredRegion = String(person.insuplcAdmdvs.prefix(2)) + "0000", treatedRegion = String(institution.admdvs.prefix(2)) + "0000"
+        _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
+        let doubleSettlement = try Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
         let insurance = try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1)
         var classified: [LineResult] = []
@@ -111,7 +113,25 @@ struct SettlementCalculator: Sendable {
         while try store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
+        if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         return (order, try Self.encode(result), try Self.encode(classified))
+    }
+
+    /// XR-7: a cross-region settlement in a month in which the person also settled in the other place is flagged for verification.
+    static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date) throws -> String? {
+        guard insured != treated else { return nil }
+        let month = String(Timestamps.day(now).prefix(7))
+        var regions: [String: String] = [:]
+        for order in try store.paymentOrders(institutionCode: nil) where order.psnNo == psnNo && order.setlId != nil {
+            guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
+            if regions[order.institutionCode] == nil {
+                regions[order.institutionCode] = try store.institution(code: order.institutionCode).map { String($0.admdvs.prefix(2)) + "0000" } ?? ""
+            }
+            if regions[order.institutionCode] == insured {
+                return "XR-7 [XR-7] /psnNo: settled in \(treated) in \(month) after settling in the place of insurance \(insured) (order \(order.payOrdId)); flagged for verification"
+            }
+        }
+        return nil
     }
 
     /// Runs the smart audit over fee lines of `person`'s `visit`.
