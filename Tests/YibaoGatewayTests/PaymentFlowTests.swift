@@ -370,3 +370,52 @@ struct CrossRegionTests {
         }
     }
 }
+
+@Suite("Cross-region: filing after the fact and double settlement")
+struct CrossRegionAfterTheFactTests {
+    @Test("XR-4: a visit paid in cash without a filing is reimbursed once the person files with a start covering it; once per claim")
+    func afterTheFact() async throws {
+        let harness = try await GatewayHarness.make()
+        let person = PersonInput(psnNo: "31000000000000000007", certno: "310101198306060029", name: "Xu Lan", gender: "2", birthDate: "1983-06-06",
+                                 insutype: "310", insuplcAdmdvs: "310100")
+        let today = Timestamps.day(Date())
+        try await harness.gateway.store.write { store in
+            try store.save(person.person)
+            try store.savePersonYear(psnNo: person.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
+        }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let url = "http://127.0.0.1:\(port)/admin/reimbursements"
+            let admin = harness.credentials.adminToken
+            let claim = #"{"psnNo":"\#(person.psnNo)","claimNo":"C1","institutionCode":"H12010100001","visitDate":"\#(today)","feedetailList":[{"feedetlSn":"1","medListCodg":"AADG0000","pric":"20.00","cnt":"1","detItemFeeSumamt":"20.00"},{"feedetlSn":"2","medListCodg":"XA10BAE054A001010100483","pric":"12.50","cnt":"2","detItemFeeSumamt":"25.00"}]}"#
+            await expectRefusal("CROSS_REGION_NOT_FILED", rule: "XR-2") { _ = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin) }
+            _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings",
+                                    body: Array(#"{"psnNo":"\#(person.psnNo)","kind":"longTerm","filedAdmdvs":"120000","start":"\#(today)"}"#.utf8), bearer: admin)
+            let paid = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin)
+            // Tianjin's catalogue, Shanghai's parameters (deductible met, level 3 ratio 0.75): 45.00 × 0.75 = 33.75.
+            #expect(paid.objectValue?[key: "reimbursedAmt"] == "33.75")
+            await expectRefusal("REIMBURSEMENT_DONE", rule: "PY-9") { _ = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin) }
+        }
+    }
+
+    @Test("XR-7: a settlement away from home in a month with a settlement at home is flagged")
+    func doubleSettlement() async throws {
+        let harness = try await GatewayHarness.make()
+        let now = Date()
+        var home = PaymentOrder(payOrdId: "ORDHOME", payToken: "T", institutionCode: Demo.suspendedHospital, medOrgOrd: "M", chrgBchno: "B",
+                                psnNo: "11000000000000000003", mdtrtId: "X", insutype: "390", feeSumFen: 1000, fundFen: 500, accountFen: 0, cashFen: 500,
+                                acctUsedFlag: false, settlement: "{}", lines: "[]", createdAt: now, uploadDigest: "", uploadAnswer: "{}")
+        home.paidAt = now
+        home.setlId = "S1"
+        let saved = home
+        try await harness.gateway.store.write { try $0.save(saved) }
+        let flag = try await harness.gateway.store.read {
+            try SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "120000", store: $0, now: now)
+        }
+        #expect(flag?.contains("XR-7") == true)
+        let none = try await harness.gateway.store.read {
+            try SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "110000", store: $0, now: now)
+        }
+        #expect(none == nil)
+    }
+}

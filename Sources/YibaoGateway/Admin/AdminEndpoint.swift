@@ -166,9 +166,15 @@ struct AdminEndpoint: Sendable {
         admin.post("/reimbursements") { request, _ in
             let input = try await decode(ReimbursementInput.self, request)
             let now = await gateway.clock.now()
+            if input.payOrdId == nil {
+                let calculator = SettlementCalculator(gateway: gateway)
+                let answer = try await gateway.store.write { store in try calculator.reimburseAfterTheFact(input, store: store, now: now) }
+                return JSONResponse.make(answer, status: .created)
+            }
+            let payOrdId = input.payOrdId ?? ""
             let answer = try await gateway.store.write { store -> JSONValue in
-                guard var order = try store.paymentOrder(payOrdId: input.payOrdId), order.psnNo == input.psnNo else {
-                    throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(input.payOrdId) of \(input.psnNo)")
+                guard var order = try store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
+                    throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
                 }
                 guard order.status == .settlementFailed else {
                     throw DomainError(.init("REIMBURSEMENT_NOT_NEEDED"), .conflict, rule: .py9, pointer: "/payOrdId",
@@ -406,9 +412,23 @@ struct AdminEndpoint: Sendable {
 }
 
 /// `POST /admin/reimbursements`: manual reimbursement after a failed real-time settlement (PY-9).
+/// Either `payOrdId` (a failed mobile payment) or, for a cross-region visit paid in cash and filed after
+/// the fact (XR-4), `claimNo`, `institutionCode`, `visitDate` and `feedetailList`.
 struct ReimbursementInput: Codable, Sendable {
     var psnNo: String
-    var payOrdId: String
+    var payOrdId: String?
+    var claimNo: String?
+    var institutionCode: String?
+    var visitDate: String?
+    var feedetailList: [ReimbursementLine]?
+}
+
+struct ReimbursementLine: Codable, Sendable {
+    var feedetlSn: String
+    var medListCodg: String
+    var pric: String
+    var cnt: String
+    var detItemFeeSumamt: String
 }
 
 /// `POST /admin/filings`: a cross-region filing (XR-2, XR-3).

@@ -134,6 +134,52 @@ struct SettlementCalculator: Sendable {
         return nil
     }
 
+    /// XR-4 / PY-9: a cross-region visit paid in cash without a filing, claimed after the person filed (the filing's
+    /// start covers the visit): classified with the place of treatment's catalogue, split with the place of insurance's
+    /// parameters, the fund share reimbursed; once per claimNo.
+    func reimburseAfterTheFact(_ input: ReimbursementInput, store: any StoreWriting, now: Date) throws -> JSONValue {
+        guard let claimNo = input.claimNo, !claimNo.isEmpty else { throw DomainError.missing("/claimNo", "\"claimNo\" (or payOrdId)") }
+        guard try store.setting("reimbursement:\(claimNo)") == nil else {
+            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/claimNo", "claim \(claimNo) was already reimbursed")
+        }
+        guard let person = try store.person(psnNo: input.psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr4, pointer: "/psnNo", "no person \(input.psnNo)")
+        }
+        guard let code = input.institutionCode, let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .xr4, pointer: "/institutionCode", "no institution \(input.institutionCode ?? "")")
+        }
+        guard let day = input.visitDate, let visitDate = Timestamps.parseDay(day) else {
+            throw DomainError.invalidValue("/visitDate", "visitDate must be yyyy-MM-dd", actual: input.visitDate, rule: .xr4)
+        }
+        let insured = String(person.insuplcAdmdvs.prefix(2)) + "0000", treated = String(institution.admdvs.prefix(2)) + "0000"
+        _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try store.filings(psnNo: person.psnNo),
+                                                         at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate")
+        let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
+            guard let pric = Money.fen(line.pric), let sum = Money.fen(line.detItemFeeSumamt), let cnt = Decimal(string: line.cnt) else {
+                throw DomainError.invalidValue("/feedetailList/\(index)", "pric, cnt and detItemFeeSumamt are amounts written as strings", rule: .xr4)
+            }
+            return FeeLine(feedetlSn: line.feedetlSn, medListCodg: line.medListCodg, pric: Amount(fen: pric), cnt: cnt, detItemFeeSumamt: Amount(fen: sum),
+                           online: true, rxCircFlag: false)
+        }
+        guard !lines.isEmpty else { throw DomainError.missing("/feedetailList", "the fee lines of the visit") }
+        let classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6))
+        let year = Self.year(visitDate)
+        let used = try store.personYear(psnNo: person.psnNo, year: year)
+        let result = try PolicyEngine.settle(classified, insurance: try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1), insutype: person.insutype,
+                                             institutionLevel: institution.level ?? "1",
+                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
+                                                                accountBalance: .zero),
+                                             useAccount: false)
+        try store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
+                                 fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
+        try store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
+        try store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: person.psnNo,
+                                         payload: ["claimNo": claimNo, "institution": code, "fund": result.fundPaySumamt.description]))
+        return .object(["claimNo": .string(claimNo), "psnNo": .string(person.psnNo), "medfeeSumamt": .string(result.medfeeSumamt.description),
+                        "reimbursedAmt": .string(result.fundPaySumamt.description), "rule": .string(Rule.xr4.rawValue),
+                        "setlinfo": try Self.encode(result)])
+    }
+
     /// Runs the smart audit over fee lines of `person`'s `visit`.
     func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) throws -> [AuditFinding] {
         var prescriptions: [String: PrescriptionRecord] = [:]
