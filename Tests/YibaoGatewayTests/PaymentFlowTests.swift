@@ -207,6 +207,22 @@ struct PaymentFlowTests {
                 #expect(bodies[0] == bodies[1])
                 let listed = try await HTTP.get(.shared, url: "http://127.0.0.1:\(context.port)/admin/callbacks?institution=\(Demo.hospital)", bearer: admin)
                 #expect(listed.arrayValue?.first?.objectValue?[key: "state"] == "delivered")
+                // Out of order: two refunds queue two callbacks; with the fault on, the newer one arrives first.
+                _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(context.port)/admin/institutions/\(Demo.hospital)/callback",
+                                        body: Array(#"{"url":"http://127.0.0.1:\#(receiverPort)/notify","faults":{"outOfOrder":true}}"#.utf8), bearer: admin)
+                for (serial, amount) in [("R1", "1.00"), ("R2", "2.00")] {
+                    _ = try await context.hospital.hse(service: "refund_Order", data: .object([
+                        "payOrdId": .string(order[key: "payOrdId"]), "appRefdSn": .string(serial), "appRefdTime": "2026-11-23 12:00:00",
+                        "totlRefdAmt": .string(amount), "psnAcctRefdAmt": .string(amount), "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]))
+                    await context.harness.advance(seconds: 1)
+                }
+                #expect(try await dispatcher.deliverDue() == 2)
+                let credentials = try context.harness.clientCredentials()
+                let envelope = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+                let refundsSeen = await receiver.bodies.dropFirst(2).map { body in
+                    (try? envelope.open(Array(body.utf8), peerPublicKey: credentials.platformPublicKey, now: nil).get())?.data?.objectValue?[key: "refdAmt"] ?? "?"
+                }
+                #expect(refundsSeen == ["3.00", "1.00"])   // the second refund's callback (3.00 refunded in all) before the first's
             }
         }
     }
