@@ -64,9 +64,10 @@ struct CallCommand: AsyncParsableCommand {
         commandName: "call",
         abstract: "Send a transaction to a running gateway through the client library and print the answer.",
         discussion: """
-        TRANSACTION is an FSI code (9001, 1101, 2201, 2202) or an HSE service (ec.query, ec.payAuth, \
-        uploadChk, rxFixmedinsSign, rxFileUpld, rxUndo, hospRxDetlQuery, rxChkInfoQuery, rxSetlInfoQuery, \
-        rxDownload, rxDispense). \
+        TRANSACTION is an FSI code (9001, 1101, 2201, 2202, 2203–2208, 3201) or an HSE service \
+        (ec.query, ec.payAuth; uploadChk, rxFixmedinsSign, rxFileUpld, rxUndo, hospRxDetlQuery, \
+        rxChkInfoQuery, rxSetlInfoQuery, rxDownload, rxDispense; uldFeeInfo (6201), pay_order (6202), \
+        refund_Order (6203), query_order_info (6301), revoke_order (6401)). \
         --data is the FSI `input` node or the HSE business data: a file, `-` for stdin, or inline JSON. \
         The client signs in (9001) by itself before the first FSI call, seals and signs the request \
         with the institution's key from certs/demo-credentials.json, and verifies the platform's \

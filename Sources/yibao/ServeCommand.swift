@@ -17,10 +17,13 @@ struct ServeCommand: AsyncParsableCommand {
         restart keeps everything. The platform signs with certs/sm2/platform.key.pem.
 
         Endpoints:
-          POST /fsi/api/rsfComIfsService/callService   FSI: 9001, 1101, 2201, 2202
-          POST /hse/ec.query, /hse/ec.payAuth          HSE envelopes (docs/ENVELOPE.md)
+          POST /fsi/api/rsfComIfsService/callService   FSI: 9001, 1101, 2201–2208, 3201
+          POST /hse/{service}                          HSE envelopes (docs/ENVELOPE.md): ec.query, ec.payAuth,
+                                                       prescriptions (docs/PRESCRIPTION.md), mobile payment
+          POST /org/local/api/hos/{6201…6401 name}     mobile payment (docs/SETTLEMENT.md)
           POST /channel/ec/qrcode, /channel/wallet/authorize, /channel/ec/activate   (channel token)
-          /admin/...                                   agency API (admin token)
+          /admin/...                                   agency API (admin token): fixtures, agreements, callbacks,
+                                                       filings, reimbursements, reconciliation, statistics, trace
           GET  /public/institutions                    AG-10 public list
         See docs/GATEWAY.md.
         """
