@@ -136,7 +136,7 @@ struct AdminEndpoint: Sendable {
                     throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
                 }
                 let filing = try CrossRegionFiling(filingId: "BA" + Timestamps.compact(now) + TokenGenerator.digits(4), psnNo: input.psnNo, kind: input.kind,
-                                                   insuredAdmdvs: String(person.insuplcAdmdvs.prefix(2)) + "0000", filedAdmdvs: input.filedAdmdvs,
+                                                   insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
                                                    start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
                 try store.save(filing)
                 try store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,

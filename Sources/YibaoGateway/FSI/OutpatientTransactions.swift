@@ -35,11 +35,7 @@ extension FSITransactions {
     }
 
     private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
-        let key = String(admdvs.prefix(2)) + "0000"
-        guard let policy = regions[key] else {
-            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: rule, pointer: pointer, "no policy profile for region \(key) (policies/regions/\(key).json)")
-        }
-        return policy
+        try SettlementCalculator.region(admdvs, in: regions, pointer: pointer, rule: rule)
     }
 
     // MARK: 2203 visit info
@@ -158,7 +154,7 @@ extension FSITransactions {
             throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the batch's fee details",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
-        _ = try CrossRegionRules.requireDirectSettlement(insured: String(person.insuplcAdmdvs.prefix(2)) + "0000", treated: String(institution.admdvs.prefix(2)) + "0000",
+        _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
         let insurance = try regionPolicy(person.insuplcAdmdvs, pointer: data.path("psn_no"), rule: .xr1)
         let year = SettlementCalculator.year(now)

@@ -11,14 +11,21 @@ struct SettlementCalculator: Sendable {
     /// A member of an answer that makes the endpoint answer with a problem after the transaction committed (test personas).
     static let problemKey = "__problemAfterCommit"
 
-    /// The region policy of an admdvs (its province-level code: first two digits + "0000").
-    func region(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
-        let key = String(admdvs.prefix(2)) + "0000"
-        guard let policy = gateway.configuration.regions[key] else {
+    /// The province-level code of an admdvs (first two digits + "0000"), which names its region policy file.
+    static func province(_ admdvs: String) -> String { String(admdvs.prefix(2)) + "0000" }
+
+    /// The region policy of an admdvs, from `regions`.
+    static func region(_ admdvs: String, in regions: [String: RegionPolicy], pointer: String, rule: Rule) throws -> RegionPolicy {
+        let key = province(admdvs)
+        guard let policy = regions[key] else {
             throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: rule, pointer: pointer,
                               "no policy profile for region \(key) (policies/regions/\(key).json)", actual: admdvs)
         }
         return policy
+    }
+
+    func region(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
+        try Self.region(admdvs, in: gateway.configuration.regions, pointer: pointer, rule: rule)
     }
 
     static func year(_ date: Date) -> Int { Int(Timestamps.day(date).prefix(4)) ?? 0 }
@@ -83,7 +90,7 @@ struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/medfeeSumamt", "medfeeSumamt must be the sum of the fee lines' detItemFeeSumamt",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py6)
         }
-        let insuredRegion = String(person.insuplcAdmdvs.prefix(2)) + "0000", treatedRegion = String(institution.admdvs.prefix(2)) + "0000"
+        let insuredRegion = Self.province(person.insuplcAdmdvs), treatedRegion = Self.province(institution.admdvs)
         _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
         let doubleSettlement = try Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
@@ -125,7 +132,7 @@ struct SettlementCalculator: Sendable {
         for order in try store.paymentOrders(institutionCode: nil) where order.psnNo == psnNo && order.setlId != nil {
             guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
             if regions[order.institutionCode] == nil {
-                regions[order.institutionCode] = try store.institution(code: order.institutionCode).map { String($0.admdvs.prefix(2)) + "0000" } ?? ""
+                regions[order.institutionCode] = try store.institution(code: order.institutionCode).map { province($0.admdvs) } ?? ""
             }
             if regions[order.institutionCode] == insured {
                 return "XR-7 [XR-7] /psnNo: settled in \(treated) in \(month) after settling in the place of insurance \(insured) (order \(order.payOrdId)); flagged for verification"
@@ -151,7 +158,7 @@ struct SettlementCalculator: Sendable {
         guard let day = input.visitDate, let visitDate = Timestamps.parseDay(day) else {
             throw DomainError.invalidValue("/visitDate", "visitDate must be yyyy-MM-dd", actual: input.visitDate, rule: .xr4)
         }
-        let insured = String(person.insuplcAdmdvs.prefix(2)) + "0000", treated = String(institution.admdvs.prefix(2)) + "0000"
+        let insured = Self.province(person.insuplcAdmdvs), treated = Self.province(institution.admdvs)
         _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try store.filings(psnNo: person.psnNo),
                                                          at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate")
         let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
