@@ -80,6 +80,12 @@ struct PaymentFlowTests {
             #expect(paid == repaid)
             let person = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(person?.accountBalanceFen == Int64(123_456 - 1_701))
+            // A negative part would raise what is left to refund: refused.
+            await expectRefusal("FIELD_INVALID", rule: "PY-6", pointer: "/psnAcctRefdAmt") {
+                _ = try await context.hospital.hse(service: "refund_Order", data: .object([
+                    "payOrdId": .string(payOrdId), "appRefdSn": "R0", "appRefdTime": "2026-11-23 12:00:00", "totlRefdAmt": "1.00",
+                    "psnAcctRefdAmt": "-5.00", "fundRefdAmt": "6.00", "cashRefdAmt": "0.00", "refdType": "HI"]))
+            }
             let refund: JSONObject = ["payOrdId": .string(payOrdId), "appRefdSn": "R1", "appRefdTime": "2026-11-23 12:00:00", "totlRefdAmt": "5.00",
                                       "psnAcctRefdAmt": "5.00", "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]
             let refunded = try await context.hospital.hse(service: "refund_Order", data: .object(refund)).objectValue ?? [:]
@@ -348,6 +354,9 @@ struct CrossRegionTests {
                                    insutype: "310", insuplcAdmdvs: "310100", accountBalanceFen: 10_000, voucherActivated: true)
         try await harness.gateway.store.write { store in
             try store.save(shanghai.person)
+            // An earlier offline visit makes the online consultation a follow-up (smart audit AUD-CONSULT-001).
+            try store.add(OfflineVisit(psnNo: shanghai.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: "H31000000001",
+                                       visitDate: "2026-01-15"))
             // Shanghai's 1500.00 employee deductible is met this year.
             try store.savePersonYear(psnNo: shanghai.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
         }

@@ -11,8 +11,10 @@ public struct FeeDetail: Sendable, Codable, Hashable {
     public var result: LineResult
     public var status: Status
     public var uploadedAt: Date
+    /// 医保处方编号 of a circulated-prescription line (`rxno` with `rx_circ_flag` 1).
+    public var hiRxno: String?
 
-    public init(mdtrtId: String, feedetlSn: String, chrgBchno: String, line: FeeLine, result: LineResult, uploadedAt: Date) {
+    public init(mdtrtId: String, feedetlSn: String, chrgBchno: String, line: FeeLine, result: LineResult, uploadedAt: Date, hiRxno: String? = nil) {
         self.mdtrtId = mdtrtId
         self.feedetlSn = feedetlSn
         self.chrgBchno = chrgBchno
@@ -20,6 +22,7 @@ public struct FeeDetail: Sendable, Codable, Hashable {
         self.result = result
         self.status = .uploaded
         self.uploadedAt = uploadedAt
+        self.hiRxno = hiRxno
     }
 }
 

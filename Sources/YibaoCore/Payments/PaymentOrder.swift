@@ -174,6 +174,10 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
             throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: pointer + "/payOrdId",
                               "order \(payOrdId) is \(status.rawValue) (\(status.label)); only a paid order can be refunded")
         }
+        for (name, value) in [("psnAcctRefdAmt", refund.accountFen), ("fundRefdAmt", refund.fundFen), ("cashRefdAmt", refund.cashFen), ("totlRefdAmt", refund.totalFen)]
+            where value < 0 {
+            throw DomainError.invalidValue(pointer + "/\(name)", "\(name) cannot be negative", expected: "≥ 0.00", actual: Money.yuan(value), rule: .py6)
+        }
         guard refund.totalFen == refund.accountFen + refund.fundFen + refund.cashFen else {
             throw DomainError.invalidValue(pointer + "/totlRefdAmt", "totlRefdAmt must equal psnAcctRefdAmt + fundRefdAmt + cashRefdAmt",
                                            expected: Money.yuan(refund.accountFen + refund.fundFen + refund.cashFen), actual: Money.yuan(refund.totalFen), rule: .py6)

@@ -9,13 +9,14 @@ public enum Money {
         return "\(sign)\(magnitude / 100).\(String(format: "%02d", Int(magnitude % 100)))"
     }
 
-    /// "1234.56" / "12.5" / "12" / "-3.10" → fen; nil for anything else (more than two decimals, exponents, junk).
+    /// "1234.56" / "12.5" / "12" / "-3.10" → fen; nil for anything else (more than two decimals, exponents, junk,
+    /// or more than 10 integer digits — so sums of a request's lines cannot overflow).
     public static func fen(_ text: String) -> Int64? {
         var rest = Substring(text)
         var negative = false
         if rest.hasPrefix("-") { negative = true; rest = rest.dropFirst() }
         let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = parts.first, !whole.isEmpty, whole.count <= 15, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return nil }
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 10, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return nil }
         var cents = 0
         if parts.count == 2 {
             let fraction = parts[1]

@@ -135,6 +135,10 @@ struct AdminEndpoint: Sendable {
                 guard let person = try store.person(psnNo: input.psnNo) else {
                     throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
                 }
+                guard gateway.configuration.regions[input.filedAdmdvs] != nil else {
+                    throw DomainError.invalidValue("/filedAdmdvs", "filedAdmdvs is the province-level code of a region with a policy profile",
+                                                   expected: gateway.configuration.regions.keys.sorted().joined(separator: " | "), actual: input.filedAdmdvs, rule: .xr2)
+                }
                 let filing = try CrossRegionFiling(filingId: "BA" + Timestamps.compact(now) + TokenGenerator.digits(4), psnNo: input.psnNo, kind: input.kind,
                                                    insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
                                                    start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])

@@ -169,6 +169,14 @@ struct FSITransactions: Sendable {
         guard registration.iptOtpNo == iptOtpNo else {
             throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)
         }
+        let settledDetails = try store.feeDetails(mdtrtId: mdtrtId).contains { $0.status == .settled }
+        let paidOrders = try store.paymentOrders(institutionCode: request.institutionCode).contains {
+            $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
+        }
+        guard !settledDetails && !paidOrders else {
+            throw DomainError(.init("VISIT_SETTLED"), .conflict, rule: .py6, pointer: data.path("mdtrt_id"),
+                              "visit \(mdtrtId) has a settlement in force: cancel the settlement (2208) or refund the order (6203) first")
+        }
         try registration.cancel(psnNo: psnNo, institution: request.institutionCode, at: now)
         try store.save(registration)
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2202", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "psn_no": psnNo]))

@@ -86,7 +86,8 @@ extension FSITransactions {
                 if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/input" + error.pointer }
                 throw error
             }
-            try store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now))
+            try store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now,
+                                     hiRxno: fee.rxCircFlag ? try line.optionalString("rxno") : nil))
             results.append(try SettlementCalculator.encode(result))
             mdtrtIds.insert(mdtrtId)
         }
@@ -157,6 +158,13 @@ extension FSITransactions {
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
         let insurance = try regionPolicy(person.insuplcAdmdvs, pointer: data.path("psn_no"), rule: .xr1)
+        // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
+        let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
+        let findings = try SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope, store: store)
+        if var refusal = SmartAudit.refusal(findings) {
+            refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
+            throw refusal
+        }
         let year = SettlementCalculator.year(now)
         let used = try store.personYear(psnNo: psnNo, year: year)
         let result = try PolicyEngine.settle(details.map(\.result), insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
@@ -185,7 +193,12 @@ extension FSITransactions {
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
         try store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
                                             result: result, settledAt: now, requestDigest: digest, answer: answer.serialized()))
-        _ = visit
+        for number in Set(details.compactMap(\.hiRxno)) {
+            if var record = try store.prescription(hiRxno: number) {
+                record.settledBy = setlId
+                try store.save(record)
+            }
+        }
         return (answer, TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: setlId,
                                    payload: ["msgid": request.msgid, "mdtrt_id": mdtrtId, "medfee_sumamt": result.medfeeSumamt.description,
                                              "fund_pay_sumamt": result.fundPaySumamt.description, "acct_pay": result.acctPay.description]))
@@ -222,11 +235,12 @@ extension FSITransactions {
             try store.save(detail)
         }
         try store.save(settlement)
+        func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
         return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
-                                               "medfee_sumamt": .string("-" + settlement.result.medfeeSumamt.description),
-                                               "fund_pay_sumamt": .string("-" + settlement.result.fundPaySumamt.description),
-                                               "acct_pay": .string("-" + settlement.result.acctPay.description),
-                                               "psn_cash_pay": .string("-" + settlement.result.psnCashPay.description)])]),
+                                               "medfee_sumamt": negated(settlement.result.medfeeSumamt),
+                                               "fund_pay_sumamt": negated(settlement.result.fundPaySumamt),
+                                               "acct_pay": negated(settlement.result.acctPay),
+                                               "psn_cash_pay": negated(settlement.result.psnCashPay)])]),
                 TraceEvent(at: now, kind: "fsi.2208", actor: request.institutionCode, subject: setlId, payload: ["msgid": request.msgid]))
     }
 }

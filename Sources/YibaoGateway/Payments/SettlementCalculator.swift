@@ -82,7 +82,8 @@ struct SettlementCalculator: Sendable {
             lines.append(FeeLine(feedetlSn: try line.string("feedetlSn"), medListCodg: try line.string("medListCodg"),
                                  pric: Amount(fen: try line.fen("pric")), cnt: cnt, detItemFeeSumamt: Amount(fen: try line.fen("detItemFeeSumamt")),
                                  online: true, rxCircFlag: (try line.optionalString("rxCircFlag")) == "1"))
-            prescriptionNumbers.append(try line.optionalString("hiRxno") ?? line.optionalString("rxno"))
+            let circulated = (try line.optionalString("rxCircFlag")) == "1"
+            prescriptionNumbers.append(circulated ? try line.optionalString("hiRxno") ?? line.optionalString("rxno") : nil)
         }
         let total = try data.fen("medfeeSumamt")
         let sum = lines.reduce(Int64(0)) { $0 + $1.detItemFeeSumamt.fen }
@@ -104,7 +105,7 @@ struct SettlementCalculator: Sendable {
             }
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
-        let findings = try audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
+        let findings = try Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let used = try store.personYear(psnNo: psnNo, year: Self.year(now))
         let result = try PolicyEngine.settle(classified, insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
@@ -149,6 +150,11 @@ struct SettlementCalculator: Sendable {
         guard try store.setting("reimbursement:\(claimNo)") == nil else {
             throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/claimNo", "claim \(claimNo) was already reimbursed")
         }
+        let visitKey = "reimbursement-visit:\(input.psnNo):\(input.institutionCode ?? ""):\(input.visitDate ?? "")"
+        if let earlier = try store.setting(visitKey) {
+            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/visitDate",
+                              "this person's visit to \(input.institutionCode ?? "") on \(input.visitDate ?? "") was already reimbursed (\(earlier))")
+        }
         guard let person = try store.person(psnNo: input.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr4, pointer: "/psnNo", "no person \(input.psnNo)")
         }
@@ -159,6 +165,13 @@ struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/visitDate", "visitDate must be yyyy-MM-dd", actual: input.visitDate, rule: .xr4)
         }
         let insured = Self.province(person.insuplcAdmdvs), treated = Self.province(institution.admdvs)
+        guard insured != treated else {
+            throw DomainError(.init("REIMBURSEMENT_NOT_CROSS_REGION"), .invalid, rule: .xr4, pointer: "/institutionCode",
+                              "this claim path is for visits away from the place of insurance (XR-4); \(input.psnNo) is insured in \(insured)")
+        }
+        guard visitDate <= now else {
+            throw DomainError.invalidValue("/visitDate", "the visit cannot be in the future", actual: input.visitDate, rule: .xr4)
+        }
         _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try store.filings(psnNo: person.psnNo),
                                                          at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate")
         let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
@@ -180,6 +193,7 @@ struct SettlementCalculator: Sendable {
         try store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
                                  fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
         try store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
+        try store.setSetting(visitKey, claimNo)
         try store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: person.psnNo,
                                          payload: ["claimNo": claimNo, "institution": code, "fund": result.fundPaySumamt.description]))
         return .object(["claimNo": .string(claimNo), "psnNo": .string(person.psnNo), "medfeeSumamt": .string(result.medfeeSumamt.description),
@@ -188,7 +202,7 @@ struct SettlementCalculator: Sendable {
     }
 
     /// Runs the smart audit over fee lines of `person`'s `visit`.
-    func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) throws -> [AuditFinding] {
+    static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) throws -> [AuditFinding] {
         var prescriptions: [String: PrescriptionRecord] = [:]
         var settled = Set<String>()
         for number in Set(lines.compactMap(\.hiRxno)) {
@@ -231,9 +245,33 @@ struct SettlementCalculator: Sendable {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
         try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
-        guard person.accountBalanceFen >= order.accountFen else {
-            throw DomainError(.init("ACCOUNT_BALANCE_CHANGED"), .conflict, rule: .py4, pointer: "/payOrdId",
-                              "the personal account holds \(Money.yuan(person.accountBalanceFen)), less than the \(Money.yuan(order.accountFen)) pre-settled; upload the fees again (6201)")
+        guard let institution = try store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
+        }
+        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
+            error.pointer = "/orgCodg"
+            throw error
+        }
+        try person.requireInsured(pointer: "/payOrdId")
+        _ = try CrossRegionRules.requireDirectSettlement(insured: Self.province(person.insuplcAdmdvs), treated: Self.province(institution.admdvs),
+                                                         filings: try store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
+        for number in order.prescriptionNumbers {
+            if let record = try store.prescription(hiRxno: number), let other = record.settledBy, other != order.payOrdId {
+                throw DomainError(.init("AUDIT_REFUSED"), .forbidden, rule: .sv6, pointer: "/payOrdId",
+                                  "\(SmartAudit.prescriptionSettledTwice): prescription \(number) was settled by order \(other) after this order was uploaded")
+            }
+        }
+        // The split was computed at 6201; if the year's counters or the account changed since (another payment in between), it is stale.
+        let lines = try JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))
+        let used = try store.personYear(psnNo: order.psnNo, year: Self.year(now))
+        let current = try PolicyEngine.settle(lines, insurance: try region(person.insuplcAdmdvs, pointer: "/payOrdId", rule: .xr1), insutype: order.insutype,
+                                              institutionLevel: institution.level ?? "1",
+                                              person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
+                                                                 accountBalance: Amount(fen: person.accountBalanceFen)),
+                                              useAccount: order.acctUsedFlag)
+        guard current.fundPaySumamt.fen == order.fundFen, current.acctPay.fen == order.accountFen, current.psnCashPay.fen == order.cashFen else {
+            throw DomainError(.init("PRESETTLEMENT_STALE"), .conflict, rule: .py6, pointer: "/payOrdId",
+                              "the split pre-settled at 6201 (fund \(Money.yuan(order.fundFen)), account \(Money.yuan(order.accountFen)), cash \(Money.yuan(order.cashFen))) no longer holds: now fund \(current.fundPaySumamt), account \(current.acctPay), cash \(current.psnCashPay) — another payment changed the deductible, cap or account; upload the fees again (6201) with a new medOrgOrd")
         }
         try order.pay(payToken: payToken, at: now, setlId: "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6), pointer: "")
         if person.testPersona == .settlementFailure {
@@ -259,7 +297,6 @@ struct SettlementCalculator: Sendable {
         try store.save(authorisation)
         let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
         let year = Self.year(now)
-        let used = try store.personYear(psnNo: order.psnNo, year: year)
         try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
                                  fundPaidFen: used.fundPaidFen + order.fundFen)
         var setlinfo = settlement
@@ -293,7 +330,10 @@ struct SettlementCalculator: Sendable {
         }
         let year = Self.year(order.paidAt ?? now)
         let used = try store.personYear(psnNo: order.psnNo, year: year)
-        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen, fundPaidFen: max(0, used.fundPaidFen - fundFen))
+        // A full refund undoes the settlement: the deductible it used counts no more.
+        let deductible = order.status == .refunded ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
+        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
+                                 fundPaidFen: max(0, used.fundPaidFen - fundFen))
         try gateway.queueCallback(callbackData(order, callType: "REFUND", setlinfo: [:], now: now), order: order, store: store, now: now)
     }
 
