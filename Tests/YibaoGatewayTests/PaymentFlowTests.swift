@@ -93,6 +93,12 @@ struct PaymentFlowTests {
             #expect(refunded[key: "ordStas"] == "9")
             let rerefunded = try await context.hospital.hse(service: "refund_Order", data: .object(refund)).objectValue ?? [:]
             #expect(refunded == rerefunded)
+            var otherRefund = refund
+            otherRefund["totlRefdAmt"] = "6.00"
+            otherRefund["psnAcctRefdAmt"] = "6.00"
+            await expectRefusal("IDEMPOTENCY_KEY_REUSED", rule: "PY-6", pointer: "/psnAcctRefdAmt") {
+                _ = try await context.hospital.hse(service: "refund_Order", data: .object(otherRefund))
+            }
             let order = try await context.harness.gateway.store.read { try $0.paymentOrder(payOrdId: payOrdId) }
             #expect(order?.refunds.count == 1)
             var rest = refund
@@ -332,6 +338,13 @@ struct OutpatientSettlementTests {
             let wrong = try await reconcile(fund: "17.00")
             #expect(wrong[key: "stmt_rslt"] == "1")
             #expect(wrong[key: "stmt_rslt_dscr"].contains("fund_pay_sumamt"))
+            // 3203: the month's declaration of the fund share advanced (PY-8), once per month.
+            let month = String(today.prefix(4) + today.dropFirst(5).prefix(2))
+            let declared = try await hospital.call(infno: "3203", input: ["data": .object(["clr_type": "11", "setlym": .string(month), "fund_appy_sum": "16.00"])])
+            #expect(declared.objectValue?[key: "clr_stas"] == "accepted")
+            await expectRefusal("DECLARATION_EXISTS", rule: "PY-8") {
+                _ = try await hospital.call(infno: "3203", input: ["data": .object(["clr_type": "11", "setlym": .string(month), "fund_appy_sum": "20.00"])])
+            }
             let statistics = try await HTTP.get(.shared, url: "http://127.0.0.1:\(port)/admin/statistics", bearer: harness.credentials.adminToken)
             #expect(statistics.objectValue?[key: "medfeeSumamt"] == "35.00")
             _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])

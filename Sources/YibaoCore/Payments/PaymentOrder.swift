@@ -58,6 +58,8 @@ public struct Refund: Sendable, Codable, Hashable {
     public var requestDigest: String
     /// The answer given, returned again on a retry.
     public var answer: String
+    /// The request's business data as sent, to name the first differing member of a conflicting retry.
+    public var request: String?
 
     public init(appRefdSn: String, refundType: String, totalFen: Int64, accountFen: Int64, fundFen: Int64, cashFen: Int64, at: Date,
                 requestDigest: String, answer: String) {
@@ -112,6 +114,8 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var reimbursementId: String?
     public var payDigest: String?
     public var payAnswer: String?
+    /// The 6202 business data as sent.
+    public var payRequest: String?
     public var refunds: [Refund]
 
     public init(payOrdId: String, payToken: String, institutionCode: String, medOrgOrd: String, chrgBchno: String, psnNo: String,

@@ -7,7 +7,7 @@ import YibaoStore
 /// caller's transaction), an output node and a trace event.
 struct FSITransactions: Sendable {
     /// The transaction codes offered.
-    static let supported = ["9001", "1101", "2201", "2202"] + outpatient + ["3201"]
+    static let supported = ["9001", "1101", "2201", "2202"] + outpatient + ["3201", "3203"]
     let policy: PolicyProfile
     /// Region policy profiles for settlement (policies/regions).
     var regions: [String: RegionPolicy] = [:]
@@ -20,6 +20,7 @@ struct FSITransactions: Sendable {
         case "2202": return try cancelRegistration(request, store: store, now: now)
         case _ where Self.outpatient.contains(request.infno): return try outpatient(request, store: store, now: now)
         case "3201": return try reconcile(request, store: store, now: now)
+        case "3203": return try declare(request, store: store, now: now)
         default:
             throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)

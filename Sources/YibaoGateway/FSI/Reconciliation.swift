@@ -90,3 +90,45 @@ extension FSITransactions {
                                    payload: ["msgid": request.msgid, "stmt_rslt": consistent ? "0" : "1"]))
     }
 }
+
+extension FSITransactions {
+    /// 3203 清算申请: the institution declares, for a month, the fund share it advanced (PY-8); the platform
+    /// checks it against the fund shares of that month's settlements (net of refunds and cancellations) and
+    /// records it once per month: accepted when equal, otherwise adjusted to the platform's amount, with the difference.
+    func declare(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let data = try Fields(in: request.input, "data")
+        try authorise(request.institutionCode, store: store, now: now)
+        let month = try data.string("setlym", "the month, yyyyMM")
+        guard month.count == 6, month.allSatisfy(\.isNumber), let first = Timestamps.parseDay(month.prefix(4) + "-" + month.suffix(2) + "-01") else {
+            throw DomainError.invalidValue(data.path("setlym"), "setlym must be yyyyMM", actual: month, rule: .py8)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        let last = calendar.date(byAdding: DateComponents(month: 1, day: -1), to: first)!
+        let declared = try data.fen("fund_appy_sum")
+        let digest = JSONValue.object(data.object).serialized(sortedKeys: true)
+        let key = "declaration:\(request.institutionCode):\(month)"
+        if let stored = try store.setting(key), let record = try? JSONValue.parse(stored).objectValue {
+            guard record[key: "request"] == digest else {
+                throw DomainError(.init("DECLARATION_EXISTS"), .conflict, rule: .py8, pointer: data.path("setlym"),
+                                  "the fund share of \(month) was already declared as \(record["answer"]?.objectValue?[key: "fund_appy_sum"] ?? "?"); one declaration per month")
+            }
+            return (record["answer"] ?? .null, TraceEvent(at: now, kind: "fsi.3203", actor: request.institutionCode, subject: month, outcome: "replayed"))
+        }
+        let platform = Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: Timestamps.day(first),
+                                                                       to: Timestamps.day(last), store: store))
+        let accepted = declared == platform.fund
+        var answer = JSONObject()
+        answer["clr_appy_evt_id"] = .string("CLR" + Timestamps.compact(now) + TokenGenerator.digits(4))
+        answer["setlym"] = .string(month)
+        answer["fund_appy_sum"] = .string(Money.yuan(declared))
+        answer["platform_fund_sum"] = .string(Money.yuan(platform.fund))
+        answer["clr_stas"] = .string(accepted ? "accepted" : "adjusted")
+        answer["dscr"] = .string(accepted ? "the declared fund share matches \(platform.count) settlement(s)"
+                                 : "declared \(Money.yuan(declared)), the platform's settlements give \(Money.yuan(platform.fund)) (difference \(Money.yuan(declared - platform.fund))); cleared at the platform's amount")
+        let output: JSONValue = .object(answer)
+        try store.setSetting(key, JSONValue.object(["request": .string(digest), "answer": output]).serialized())
+        return (output, TraceEvent(at: now, kind: "fsi.3203", actor: request.institutionCode, subject: month,
+                                   payload: ["msgid": request.msgid, "clr_stas": accepted ? "accepted" : "adjusted", "fund_appy_sum": Money.yuan(declared)]))
+    }
+}

@@ -79,14 +79,16 @@ struct PaymentServices: Sendable {
         let digest = Self.digest(data)
         if let paid = order.payDigest {
             guard paid == digest else {
-                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/payOrdId",
-                                  "order \(order.payOrdId) was already paid with a different request; a retry must send the same body")
+                let field = Self.firstDifference((order.payRequest.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
+                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "payOrdId" : field)",
+                                  "order \(order.payOrdId) was already paid with a different request (first difference: \(field)); a retry must send the same body")
             }
             return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
         }
         let payToken = try data.string("payToken")
         var output = try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
         order.payDigest = digest
+        order.payRequest = JSONValue.object(data.object).serialized()
         // A retry gets the real outcome: the timeout persona's lost answer is the paid order.
         if var object = output.objectValue, object[SettlementCalculator.problemKey] != nil, order.status != .settlementFailed {
             let problem = object[SettlementCalculator.problemKey]
@@ -109,8 +111,9 @@ struct PaymentServices: Sendable {
         let digest = Self.digest(data)
         if let existing = try store.paymentOrder(institutionCode: code, appRefdSn: appRefdSn), let refund = existing.refunds.first(where: { $0.appRefdSn == appRefdSn }) {
             guard refund.requestDigest == digest else {
-                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/appRefdSn",
-                                  "appRefdSn \(appRefdSn) was already used for a refund of \(existing.payOrdId) with a different body; a retry must send the same body")
+                let field = Self.firstDifference((refund.request.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
+                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "appRefdSn" : field)",
+                                  "appRefdSn \(appRefdSn) was already used for a refund of \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body")
             }
             return (try answer(refund.answer), TraceEvent(at: now, kind: "hse.6203", actor: code, subject: existing.payOrdId, outcome: "replayed"))
         }
@@ -126,6 +129,7 @@ struct PaymentServices: Sendable {
             "fundRefdAmt": .string(Money.yuan(refund.fundFen)), "cashRefdAmt": .string(Money.yuan(refund.cashFen)),
         ])
         refund.answer = output.serialized()
+        refund.request = JSONValue.object(data.object).serialized()
         order.refunds[order.refunds.count - 1] = refund
         try store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6203", actor: code, subject: order.payOrdId,

@@ -212,8 +212,19 @@ struct SettlementCalculator: Sendable {
         }
         let day = visit.map { Timestamps.day($0.registeredAt) } ?? "9999-12-31"
         let followUp = try store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
+        // The person's lines settled earlier the same day (mobile orders and FSI settlements), for duplicates.
+        var sameDay: [FeeLine] = []
+        for order in try store.paymentOrders(institutionCode: nil) where order.psnNo == person.psnNo && order.setlId != nil && order.status != .refunded {
+            guard let paid = order.paidAt, Timestamps.day(paid) == day else { continue }
+            let results = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
+            sameDay += results.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
+        }
+        for settlement in try store.outpatientSettlements(institutionCode: nil) where settlement.psnNo == person.psnNo && settlement.status == .settled
+            && Timestamps.day(settlement.settledAt) == day {
+            sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
+        }
         return SmartAudit.review(lines, context: AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
-                                                              settledPrescriptions: settled, scope: scope))
+                                                              settledPrescriptions: settled, sameDayLines: sameDay, scope: scope))
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
