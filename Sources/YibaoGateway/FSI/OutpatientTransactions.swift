@@ -233,6 +233,10 @@ extension FSITransactions {
         for var detail in try store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
             detail.status = .uploaded
             try store.save(detail)
+            if let number = detail.hiRxno, var record = try store.prescription(hiRxno: number), record.settledBy == setlId {
+                record.settledBy = nil
+                try store.save(record)
+            }
         }
         try store.save(settlement)
         func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }

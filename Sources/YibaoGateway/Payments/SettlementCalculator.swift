@@ -264,6 +264,9 @@ struct SettlementCalculator: Sendable {
             throw error
         }
         try person.requireInsured(pointer: "/payOrdId")
+        guard let visit = try store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
+            throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
+        }
         _ = try CrossRegionRules.requireDirectSettlement(insured: Self.province(person.insuplcAdmdvs), treated: Self.province(institution.admdvs),
                                                          filings: try store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
         for number in order.prescriptionNumbers {
@@ -341,7 +344,15 @@ struct SettlementCalculator: Sendable {
         }
         let year = Self.year(order.paidAt ?? now)
         let used = try store.personYear(psnNo: order.psnNo, year: year)
-        // A full refund undoes the settlement: the deductible it used counts no more.
+        // A full refund undoes the settlement: the deductible it used counts no more, its prescriptions may be settled again.
+        if order.status == .refunded {
+            for number in order.prescriptionNumbers {
+                if var record = try store.prescription(hiRxno: number), record.settledBy == order.payOrdId {
+                    record.settledBy = nil
+                    try store.save(record)
+                }
+            }
+        }
         let deductible = order.status == .refunded ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
         try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
                                  fundPaidFen: max(0, used.fundPaidFen - fundFen))
