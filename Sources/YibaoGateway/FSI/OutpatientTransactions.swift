@@ -157,7 +157,6 @@ extension FSITransactions {
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
-        let insurance = try regionPolicy(person.insuplcAdmdvs, pointer: data.path("psn_no"), rule: .xr1)
         // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
         let findings = try SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope, store: store)
@@ -166,11 +165,9 @@ extension FSITransactions {
             throw refusal
         }
         let year = SettlementCalculator.year(now)
-        let used = try store.personYear(psnNo: psnNo, year: year)
-        let result = try PolicyEngine.settle(details.map(\.result), insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
-                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
-                                                                accountBalance: Amount(fen: person.accountBalanceFen)),
-                                             useAccount: useAccount)
+        let (result, used) = try SettlementCalculator.split(details.map(\.result), person: person, institution: institution, insutype: insutype,
+                                                            useAccount: useAccount, year: year, accountBalanceFen: person.accountBalanceFen,
+                                                            regions: regions, store: store, pointer: data.path("psn_no"))
         guard commit else {
             return (.object(["setlinfo": try SettlementCalculator.encode(result)]),
                     TraceEvent(at: now, kind: "fsi.2206", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "chrg_bchno": batch]))

@@ -96,7 +96,6 @@ struct SettlementCalculator: Sendable {
                                                          filings: try store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
         let doubleSettlement = try Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
-        let insurance = try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1)
         var classified: [LineResult] = []
         for (index, line) in lines.enumerated() {
             do { classified.append(try PolicyEngine.classify(line, scope: scope, index: index)) } catch var error as DomainError {
@@ -107,11 +106,8 @@ struct SettlementCalculator: Sendable {
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
         let findings = try Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
-        let used = try store.personYear(psnNo: psnNo, year: Self.year(now))
-        let result = try PolicyEngine.settle(classified, insurance: insurance, insutype: insutype, institutionLevel: institution.level ?? "1",
-                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
-                                                                accountBalance: Amount(fen: person.accountBalanceFen)),
-                                             useAccount: acctUsed)
+        let result = try Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
+                                    accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions, store: store, pointer: "/psnNo").result
         var order = PaymentOrder(payOrdId: "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6), payToken: TokenGenerator.hex(bytes: 16),
                                  institutionCode: code, medOrgOrd: try data.string("medOrgOrd"), chrgBchno: try data.string("chrgBchno"), psnNo: psnNo,
                                  mdtrtId: mdtrtId, insutype: insutype, feeSumFen: result.medfeeSumamt.fen, fundFen: result.fundPaySumamt.fen,
@@ -184,12 +180,8 @@ struct SettlementCalculator: Sendable {
         guard !lines.isEmpty else { throw DomainError.missing("/feedetailList", "the fee lines of the visit") }
         let classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6))
         let year = Self.year(visitDate)
-        let used = try store.personYear(psnNo: person.psnNo, year: year)
-        let result = try PolicyEngine.settle(classified, insurance: try region(person.insuplcAdmdvs, pointer: "/psnNo", rule: .xr1), insutype: person.insutype,
-                                             institutionLevel: institution.level ?? "1",
-                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
-                                                                accountBalance: .zero),
-                                             useAccount: false)
+        let (result, used) = try Self.split(classified, person: person, institution: institution, insutype: person.insutype, useAccount: false, year: year,
+                                            accountBalanceFen: nil, regions: gateway.configuration.regions, store: store, pointer: "/psnNo")
         try store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
                                  fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
         try store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
@@ -199,6 +191,20 @@ struct SettlementCalculator: Sendable {
         return .object(["claimNo": .string(claimNo), "psnNo": .string(person.psnNo), "medfeeSumamt": .string(result.medfeeSumamt.description),
                         "reimbursedAmt": .string(result.fundPaySumamt.description), "rule": .string(Rule.xr4.rawValue),
                         "setlinfo": try Self.encode(result)])
+    }
+
+    /// The split of classified lines for `person` at `institution`: the place of insurance's parameters and the
+    /// year's counters as stored (XR-1); `accountBalanceFen` nil means no account (a cash claim). Also returns the counters used.
+    static func split(_ lines: [LineResult], person: InsuredPerson, institution: Institution, insutype: String, useAccount: Bool, year: Int,
+                      accountBalanceFen: Int64?, regions: [String: RegionPolicy], store: any StoreReading,
+                      pointer: String) throws -> (result: SettlementResult, used: (deductibleUsedFen: Int64, fundPaidFen: Int64)) {
+        let used = try store.personYear(psnNo: person.psnNo, year: year)
+        let result = try PolicyEngine.settle(lines, insurance: try region(person.insuplcAdmdvs, in: regions, pointer: pointer, rule: .xr1), insutype: insutype,
+                                             institutionLevel: institution.level ?? "1",
+                                             person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
+                                                                accountBalance: Amount(fen: accountBalanceFen ?? 0)),
+                                             useAccount: useAccount && accountBalanceFen != nil)
+        return (result, used)
     }
 
     /// Runs the smart audit over fee lines of `person`'s `visit`.
@@ -277,12 +283,9 @@ struct SettlementCalculator: Sendable {
         }
         // The split was computed at 6201; if the year's counters or the account changed since (another payment in between), it is stale.
         let lines = try JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))
-        let used = try store.personYear(psnNo: order.psnNo, year: Self.year(now))
-        let current = try PolicyEngine.settle(lines, insurance: try region(person.insuplcAdmdvs, pointer: "/payOrdId", rule: .xr1), insutype: order.insutype,
-                                              institutionLevel: institution.level ?? "1",
-                                              person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
-                                                                 accountBalance: Amount(fen: person.accountBalanceFen)),
-                                              useAccount: order.acctUsedFlag)
+        let (current, used) = try Self.split(lines, person: person, institution: institution, insutype: order.insutype, useAccount: order.acctUsedFlag,
+                                             year: Self.year(now), accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions,
+                                             store: store, pointer: "/payOrdId")
         guard current.fundPaySumamt.fen == order.fundFen, current.acctPay.fen == order.accountFen, current.psnCashPay.fen == order.cashFen else {
             throw DomainError(.init("PRESETTLEMENT_STALE"), .conflict, rule: .py6, pointer: "/payOrdId",
                               "the split pre-settled at 6201 (fund \(Money.yuan(order.fundFen)), account \(Money.yuan(order.accountFen)), cash \(Money.yuan(order.cashFen))) no longer holds: now fund \(current.fundPaySumamt), account \(current.acctPay), cash \(current.psnCashPay) — another payment changed the deductible, cap or account; upload the fees again (6201) with a new medOrgOrd")
