@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "YibaoStore", targets: ["YibaoStore"]),
         .library(name: "YibaoGateway", targets: ["YibaoGateway"]),
         .library(name: "YibaoClient", targets: ["YibaoClient"]),
+        .library(name: "YibaoConformance", targets: ["YibaoConformance"]),
         .executable(name: "yibao", targets: ["yibao"]),
     ],
     dependencies: [
@@ -74,6 +75,19 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // The conformance tester: the case catalogue, the active suites (gateway, callback-receiver,
+        // prescription-receiver), the five report formats and the sample hospital-side receivers.
+        .target(
+            name: "YibaoConformance",
+            dependencies: [
+                "YibaoCore",
+                "YibaoCrypto",
+                "YibaoClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Catalogue/catalogue.json")]
+        ),
         // The `yibao` command-line tool.
         .executableTarget(
             name: "yibao",
@@ -84,6 +98,7 @@ let package = Package(
                 "YibaoStore",
                 "YibaoGateway",
                 "YibaoClient",
+                "YibaoConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,13 +107,17 @@ let package = Package(
             dependencies: ["YibaoCrypto", "YibaoVectors", "yibao"]
         ),
         .testTarget(
+            name: "YibaoConformanceTests",
+            dependencies: ["YibaoConformance"]
+        ),
+        .testTarget(
             name: "YibaoCoreTests",
             dependencies: ["YibaoCore", "YibaoCrypto"]
         ),
         .testTarget(
             name: "YibaoGatewayTests",
             dependencies: [
-                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "yibao",
+                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "yibao",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -53,6 +53,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("print-policy"), help: "Print the default policy profile as JSON and exit.")
     var printPolicy = false
 
+    @Option(name: .customLong("fault"), parsing: .singleValue,
+            help: ArgumentHelp("Break a rule on purpose, to prove the conformance tester catches it (repeatable): \(GatewayFault.allCases.map(\.rawValue).joined(separator: ", ")). Never for real use.",
+                               valueName: "fault"))
+    var faults: [GatewayFault] = []
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func gatewayOption(_ bound: Int) -> String {
@@ -75,7 +80,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let certs = try workspace.certsDirectory()
         let credentials = try workspace.credentials()
-        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: profile)
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: profile,
+                                            faults: Set(faults))
+        for fault in faults {
+            FileHandle.standardError.write(Data("WARNING: started with fault \(fault.rawValue): \(fault.summary). This gateway is deliberately wrong.\n".utf8))
+        }
         if !noFixture {
             let path = fixture ?? ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
             let loaded = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials))
@@ -101,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
 /// Builds a gateway from the dev workspace.
 enum GatewaySetup {
     static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
-                     policy: PolicyProfile = .nhsa20) throws -> Gateway {
+                     policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = []) throws -> Gateway {
         let trust = try DevTrust(certs: certs, credentials: credentials)
         let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
         let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: trust.platformCertificate, policy: policy,
@@ -109,6 +118,7 @@ enum GatewaySetup {
                                                  trustedRoots: trust.roots, intermediates: trust.intermediates, revocationLists: trust.revocationLists,
                                                  testClock: testClock)
         var withRegions = configuration
+        withRegions.faults = faults
         let regions = URL(fileURLWithPath: (certs as NSString).deletingLastPathComponent).appendingPathComponent("policies/regions")
         if FileManager.default.fileExists(atPath: regions.path) { withRegions.regions = try RegionPolicy.load(directory: regions) }
         let store = try SQLiteStore(dataDirectory: dataDirectory)
@@ -134,3 +144,5 @@ enum GatewaySetup {
         return fixture
     }
 }
+
+extension GatewayFault: ExpressibleByArgument {}

@@ -48,9 +48,15 @@ struct HSEEndpoint: Sendable {
             actor = app.institutionCode
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile)
             let peer = try SM2.PublicKey(base64: app.publicKey)
-            let opened: HSEOpened
+            let opened: (envelope: JSONObject, data: JSONValue?)
             switch envelope.open(bytes, peerPublicKey: peer, now: now, diagnose: gateway.configuration.diagnoseSignatures) {
-            case .success(let value): opened = value
+            case .success(let value): opened = (value.envelope, value.data)
+            case .failure(let failure) where failure.step == .signature && gateway.configuration.faults.contains(.acceptBadSignature):
+                // Deliberate fault (conformance self-checks only): take the data without a valid signature.
+                let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
+                let plaintext = try? envelope.decrypt(object["encData"]?.stringValue ?? "")
+                opened = (object, plaintext.flatMap { try? JSONValue.parse($0) })
+                _ = failure
             case .failure(let failure): throw Problem(failure)
             }
             guard case .object(let object)? = opened.data else {
@@ -60,7 +66,8 @@ struct HSEEndpoint: Sendable {
             // The nonce is the signature's bytes, not its text: base64 with a space added decodes to the same signature.
             let signData = Hex.encode([UInt8](base64: opened.envelope["signData"]?.stringValue ?? "") ?? [])
             let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices,
-                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway)))
+                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway)),
+                                       faults: gateway.configuration.faults)
             let output = try await gateway.store.write { store -> JSONValue in
                 guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
@@ -95,6 +102,7 @@ struct HSEServices: Sendable {
     let policy: PolicyProfile
     let prescriptions: PrescriptionServices
     let payments: PaymentServices
+    var faults: Set<GatewayFault> = []
 
     func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch service {
@@ -120,6 +128,7 @@ struct HSEServices: Sendable {
             throw DomainError(.init("QRCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
                               "this is not a QR code issued by an authorised e-voucher channel")
         }
+        if faults.contains(.reuseToken) { qr.scannedAt = nil } // deliberate fault, conformance self-checks only
         try qr.scan(by: institution, at: now, pointer: data.path("qrCode"))
         guard let person = try store.person(psnNo: qr.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
@@ -157,6 +166,7 @@ struct HSEServices: Sendable {
             throw DomainError(.init("AUTHCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("authCode"),
                               "this authorisation code was not issued by an authorised wallet channel")
         }
+        if faults.contains(.reuseToken) { authorisation.exchangedAt = nil } // deliberate fault, conformance self-checks only
         try authorisation.exchange(by: institution, payAuthNo: "AUTH" + TokenGenerator.digits(24), at: now, policy: policy.vouchers, pointer: data.path("authCode"))
         guard let person = try store.person(psnNo: authorisation.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")

@@ -83,6 +83,9 @@ struct PaymentServices: Sendable {
                 throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "payOrdId" : field)",
                                   "order \(order.payOrdId) was already paid with a different request (first difference: \(field)); a retry must send the same body")
             }
+            if settlement.gateway.configuration.faults.contains(.payTwice), order.status == .complete {
+                return try payAgain(&order, store: store, now: now) // deliberate fault, conformance self-checks only
+            }
             return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
         }
         let payToken = try data.string("payToken")
@@ -102,6 +105,23 @@ struct PaymentServices: Sendable {
         try store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
                                    payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
+    }
+
+    /// The `pay-twice` fault: a retried 6202 takes the account share again under a new setlId,
+    /// the double payment the idempotency rule exists to prevent.
+    private func payAgain(_ order: inout PaymentOrder, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        if var person = try store.person(psnNo: order.psnNo) {
+            person.accountBalanceFen -= min(order.accountFen, person.accountBalanceFen)
+            try store.save(person)
+        }
+        let setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6)
+        var object = (try answer(order.payAnswer ?? "{}")).objectValue ?? [:]
+        object["setlId"] = .string(setlId)
+        order.setlId = setlId
+        order.payAnswer = JSONValue.object(object).serialized()
+        try store.save(order)
+        return (.object(object), TraceEvent(at: now, kind: "hse.6202", actor: order.institutionCode, subject: order.payOrdId,
+                                            outcome: "paid-again-fault", payload: ["setl_id": setlId]))
     }
 
     // MARK: 6203 refund_Order — 退款

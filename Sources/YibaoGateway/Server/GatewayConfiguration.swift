@@ -28,6 +28,9 @@ public struct GatewayConfiguration: Sendable {
     /// On a bad signature, try the known SDK mistakes to say which one was made (~40 extra SM2
     /// verifications per failure). On by default: this is a developer tool.
     public var diagnoseSignatures: Bool
+    /// Deliberate rule violations (`yibao serve --fault`), so the conformance tester can prove it
+    /// catches them. Empty, always, outside such self-checks.
+    public var faults: Set<GatewayFault> = []
 
     public init(platformKey: SM2.PrivateKey, platformCertificate: Certificate? = nil, envelopeProfile: HSEProfile = .nhsa20, policy: PolicyProfile = .nhsa20,
                 adminToken: String, channels: [String: String], trustedRoots: [Certificate] = [], intermediates: [Certificate] = [],
@@ -60,5 +63,24 @@ public actor GatewayClock {
     public func advance(by seconds: TimeInterval) -> Date {
         offset += seconds
         return now()
+    }
+}
+
+/// A deliberate rule violation a gateway can be started with, to check that the conformance
+/// tester's `gateway` suite notices it (the cases whose catalogue entry `detects` it fail, no others).
+public enum GatewayFault: String, Sendable, Hashable, CaseIterable, Codable {
+    /// FSI `cainfo` and HSE `signData` are not verified (PROTOCOL-ENVELOPE).
+    case acceptBadSignature = "accept-bad-signature"
+    /// E-voucher QR codes and wallet authorisation codes may be used again (ID-2).
+    case reuseToken = "reuse-token"
+    /// A retried 6202 pay_order is paid a second time instead of answered idempotently (PY-6).
+    case payTwice = "pay-twice"
+
+    public var summary: String {
+        switch self {
+        case .acceptBadSignature: "FSI cainfo and HSE signData are not verified"
+        case .reuseToken: "QR codes and wallet authorisation codes are accepted more than once"
+        case .payTwice: "a retried 6202 pay_order is paid again"
+        }
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// One conformance case of the catalogue (`catalogue.json`): a stable id, the suite it belongs to,
+/// the DOMAIN.md rules / PROTOCOL.md clauses it checks, what it sends and what it expects.
+public struct ConformanceCase: Sendable, Codable, Hashable {
+    public enum Polarity: String, Sendable, Codable { case positive, negative }
+
+    /// Stable id, e.g. `HSE-SIG-003`; never reused for another meaning.
+    public var id: String
+    /// `gateway`, `callback-receiver` or `prescription-receiver`.
+    public var suite: String
+    public var title: String
+    /// DOMAIN.md rule ids and PROTOCOL-* clause ids.
+    public var rules: [String]
+    /// What the case sends.
+    public var inputs: String
+    /// What the target must do.
+    public var expected: String
+    public var polarity: Polarity
+    /// Gateway fault settings (`yibao serve --fault`) this case must catch; used by the self-checks.
+    public var detects: [String]
+
+    public init(id: String, suite: String, title: String, rules: [String], inputs: String, expected: String, polarity: Polarity, detects: [String] = []) {
+        self.id = id
+        self.suite = suite
+        self.title = title
+        self.rules = rules
+        self.inputs = inputs
+        self.expected = expected
+        self.polarity = polarity
+        self.detects = detects
+    }
+
+    enum CodingKeys: String, CodingKey { case id, suite, title, rules, inputs, expected, polarity, detects }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        suite = try c.decode(String.self, forKey: .suite)
+        title = try c.decode(String.self, forKey: .title)
+        rules = try c.decode([String].self, forKey: .rules)
+        inputs = try c.decode(String.self, forKey: .inputs)
+        expected = try c.decode(String.self, forKey: .expected)
+        polarity = try c.decode(Polarity.self, forKey: .polarity)
+        detects = try c.decodeIfPresent([String].self, forKey: .detects) ?? []
+    }
+}
