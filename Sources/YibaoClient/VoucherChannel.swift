@@ -8,6 +8,8 @@ import YibaoCrypto
 public struct VoucherChannel: Sendable {
     public let baseURL: String
     public let token: String
+    /// Sees every exchange (the conformance tester's HAR recording); nil by default.
+    public var observer: (any HTTPExchangeObserver)?
     let http: HTTPClient
 
     public init(baseURL: String, token: String, httpClient: HTTPClient = .shared) {
@@ -18,7 +20,7 @@ public struct VoucherChannel: Sendable {
 
     /// A fresh QR code for the person with resident ID `certno`; returns its content and expiry.
     public func qrCode(certno: String) async throws -> (code: String, expireTime: String) {
-        let answer = try await HTTP.post(http, url: baseURL + "/channel/ec/qrcode", body: Array(JSONValue.object(["certno": .string(certno)]).serialized().utf8), bearer: token)
+        let answer = try await HTTP.post(http, url: baseURL + "/channel/ec/qrcode", body: Array(JSONValue.object(["certno": .string(certno)]).serialized().utf8), bearer: token, observer: observer)
         guard let code = answer.objectValue?["qrCode"]?.stringValue else { throw YibaoClientError.invalidResponse("no qrCode in the channel's answer") }
         return (code, answer.objectValue?["expireTime"]?.stringValue ?? "")
     }
@@ -26,7 +28,7 @@ public struct VoucherChannel: Sendable {
     /// The patient authorises institution `orgCodg` for online payment; returns the authCode.
     public func authorise(certno: String, orgCodg: String) async throws -> String {
         let answer = try await HTTP.post(http, url: baseURL + "/channel/wallet/authorize",
-                                         body: Array(JSONValue.object(["certno": .string(certno), "orgCodg": .string(orgCodg)]).serialized().utf8), bearer: token)
+                                         body: Array(JSONValue.object(["certno": .string(certno), "orgCodg": .string(orgCodg)]).serialized().utf8), bearer: token, observer: observer)
         guard let code = answer.objectValue?["authCode"]?.stringValue else { throw YibaoClientError.invalidResponse("no authCode in the channel's answer") }
         return code
     }
@@ -34,6 +36,6 @@ public struct VoucherChannel: Sendable {
     /// Activates the person's e-voucher (the name must match the registered one, ID-3).
     public func activate(certno: String, name: String) async throws {
         _ = try await HTTP.post(http, url: baseURL + "/channel/ec/activate",
-                                body: Array(JSONValue.object(["certno": .string(certno), "name": .string(name)]).serialized().utf8), bearer: token)
+                                body: Array(JSONValue.object(["certno": .string(certno), "name": .string(name)]).serialized().utf8), bearer: token, observer: observer)
     }
 }

@@ -45,6 +45,11 @@ public struct YibaoClient: Sendable {
     /// Operator sent in `opter` / `opter_name`.
     public var operatorCode = "OP0001"
     public var operatorName = "Demo Operator"
+    /// Sees every exchange (the conformance tester's HAR recording); nil by default.
+    public var observer: (any HTTPExchangeObserver)?
+    /// The last four digits of each FSI msgid (after fixmedins_code and the time); random by default.
+    /// The conformance tester counts instead, so two messages in the same second never collide.
+    public var msgidSuffix: (@Sendable () -> String)?
     let http: HTTPClient
     let session: SignInSession
 
@@ -68,8 +73,10 @@ public struct YibaoClient: Sendable {
             if let current = await session.signNo { signNo = current } else { signNo = try await signIn() }
         }
         let signer = FSIRequestSigner(credentials: credentials, profile: profile)
-        let envelope = try signer.envelope(infno: infno, input: input, signNo: signNo, at: clock.now(),
-                                           operatorCode: operatorCode, operatorName: operatorName)
+        let now = clock.now()
+        let envelope = try signer.envelope(infno: infno, input: input, signNo: signNo, at: now,
+                                           operatorCode: operatorCode, operatorName: operatorName,
+                                           msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0() })
         let answer = try await post(path: "/fsi/api/rsfComIfsService/callService", body: envelope)
         guard let response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
         guard signer.verifyResponse(response) else {
@@ -151,7 +158,7 @@ public struct YibaoClient: Sendable {
     // MARK: HTTP
 
     func post(path: String, body: JSONObject) async throws -> JSONValue {
-        try await HTTP.post(http, url: baseURL + path, body: Array(JSONValue.object(body).serialized().utf8))
+        try await HTTP.post(http, url: baseURL + path, body: Array(JSONValue.object(body).serialized().utf8), observer: observer)
     }
 }
 
@@ -275,30 +282,65 @@ public struct YibaoClientError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The few HTTP calls, with the problem+json mapping.
+/// Sees every HTTP exchange a client makes; the conformance tester records them for its HAR file.
+public protocol HTTPExchangeObserver: Sendable {
+    /// One request and its answer (`status` 0 and `error` set when no answer came).
+    func observe(_ exchange: ObservedExchange)
+}
+
+/// One HTTP request and its answer, as the client sent and received it.
+public struct ObservedExchange: Sendable {
+    public var method: String
+    public var url: String
+    public var requestHeaders: [(name: String, value: String)]
+    public var requestBody: [UInt8]
+    public var status: Int
+    public var responseHeaders: [(name: String, value: String)]
+    public var responseBody: [UInt8]
+    public var error: String?
+    public var startedAt: Date
+    public var duration: TimeInterval
+}
+
 public enum HTTP {
     /// POSTs JSON and returns the JSON answer; a problem+json answer becomes a ``YibaoClientError``.
-    public static func post(_ client: HTTPClient, url: String, body: [UInt8], bearer: String? = nil) async throws -> JSONValue {
-        try await send(client, url: url, method: .POST, body: body, bearer: bearer)
+    public static func post(_ client: HTTPClient, url: String, body: [UInt8], bearer: String? = nil,
+                            observer: (any HTTPExchangeObserver)? = nil) async throws -> JSONValue {
+        try await send(client, url: url, method: .POST, body: body, bearer: bearer, observer: observer)
     }
 
     /// GETs JSON.
-    public static func get(_ client: HTTPClient, url: String, bearer: String? = nil) async throws -> JSONValue {
-        try await send(client, url: url, method: .GET, body: nil, bearer: bearer)
+    public static func get(_ client: HTTPClient, url: String, bearer: String? = nil, observer: (any HTTPExchangeObserver)? = nil) async throws -> JSONValue {
+        try await send(client, url: url, method: .GET, body: nil, bearer: bearer, observer: observer)
     }
 
-    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, body: [UInt8]?, bearer: String?) async throws -> JSONValue {
+    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, body: [UInt8]?, bearer: String?,
+                     observer: (any HTTPExchangeObserver)? = nil) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let started = Date()
+        var observed = ObservedExchange(method: method.rawValue, url: url, requestHeaders: request.headers.map { ($0.name, $0.value) },
+                                        requestBody: body ?? [], status: 0, responseHeaders: [], responseBody: [], error: nil,
+                                        startedAt: started, duration: 0)
         let response: HTTPClientResponse
+        let bytes: [UInt8]
         do {
             response = try await client.execute(request, timeout: .seconds(30))
+            bytes = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
         } catch {
+            observed.error = "\(error)"
+            observed.duration = Date().timeIntervalSince(started)
+            observer?.observe(observed)
             throw YibaoClientError(status: 0, code: "CLIENT_CONNECTION_FAILED", detail: "could not reach \(url): \(error) — is `yibao serve` running?")
         }
-        let bytes = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        observed.status = Int(response.status.code)
+        observed.responseHeaders = response.headers.map { ($0.name, $0.value) }
+        observed.responseBody = bytes
+        observed.duration = Date().timeIntervalSince(started)
+        observer?.observe(observed)
         let value = try? JSONValue.parse(bytes)
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {

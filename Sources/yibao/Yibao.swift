@@ -34,6 +34,7 @@ struct Yibao: AsyncParsableCommand {
             TraceCommand.self,
             RxCommand.self,
             DemoCommand.self,
+            ConformanceCommand.self,
         ]
     )
 }

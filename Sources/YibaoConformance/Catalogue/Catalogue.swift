@@ -1,0 +1,55 @@
+import Foundation
+
+/// The catalogue of conformance cases: data (`catalogue.json`, shipped in the module's resources),
+/// versioned together with the profile it tests. `yibao conformance list` prints it.
+public struct Catalogue: Sendable, Codable, Hashable {
+    /// Bumped whenever a case is added, removed or changes meaning.
+    public var version: String
+    /// The platform profile the cases check (docs/GATEWAY.md).
+    public var profile: String
+    public var suites: [SuiteDescription]
+    public var cases: [ConformanceCase]
+
+    public struct SuiteDescription: Sendable, Codable, Hashable {
+        public var name: String
+        public var summary: String
+        /// What the target must provide (fixture, credentials, endpoints).
+        public var prerequisites: String
+    }
+
+    /// The catalogue shipped with this build.
+    public static func bundled() throws -> Catalogue {
+        guard let url = Bundle.module.url(forResource: "catalogue", withExtension: "json") else {
+            throw ConformanceError("the conformance catalogue (catalogue.json) is missing from the YibaoConformance resources")
+        }
+        return try decode(try Data(contentsOf: url))
+    }
+
+    /// Parses a catalogue and checks it: unique ids, known suites, at least one rule each.
+    public static func decode(_ data: Data) throws -> Catalogue {
+        let catalogue: Catalogue
+        do { catalogue = try JSONDecoder().decode(Catalogue.self, from: data) } catch {
+            throw ConformanceError("the conformance catalogue is not valid: \(error)")
+        }
+        var seen = Set<String>()
+        let suites = Set(catalogue.suites.map(\.name))
+        for entry in catalogue.cases {
+            guard seen.insert(entry.id).inserted else { throw ConformanceError("case id \(entry.id) appears twice in the catalogue") }
+            guard suites.contains(entry.suite) else { throw ConformanceError("case \(entry.id) names an unknown suite \(entry.suite)") }
+            guard !entry.rules.isEmpty else { throw ConformanceError("case \(entry.id) names no rule") }
+        }
+        return catalogue
+    }
+
+    /// The cases of one suite, in catalogue order.
+    public func cases(of suite: String) -> [ConformanceCase] { cases.filter { $0.suite == suite } }
+
+    /// The case ids that check `rule`.
+    public func cases(checking rule: String) -> [String] { cases.filter { $0.rules.contains(rule) }.map(\.id) }
+}
+
+/// A conformance-tester failure that is not a case's verdict (bad arguments, unreachable target, bad catalogue).
+public struct ConformanceError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// Envelope, signature, time-window, replay and sign-in cases (PROTOCOL.md, docs/GATEWAY.md §3, docs/ENVELOPE.md).
+extension GatewaySuite {
+    typealias Case = @Sendable (GatewaySuite) async throws -> String
+
+    static let envelopeCases: [String: Case] = [
+        "FSI-SIGNIN-001": { suite in
+            let signNo = try await suite.accepted("9001 sign-in") { try await suite.hospital.signIn() }
+            guard !signNo.isEmpty else { throw CaseFailure("9001 answered an empty sign_no", expected: "a sign_no", actual: "\"\"") }
+            return "9001 accepted, answer's cainfo verified with the platform key, sign_no \(signNo)"
+        },
+        "FSI-SIGNIN-002": { suite in
+            let envelope = try suite.fsiSigner(hospitalCode).envelope(infno: "1101", input: personInfoInput(zhangSan), signNo: "", at: suite.clock.now(),
+                                                                      msgid: suite.msgid(hospitalCode))
+            return try await suite.refused("1101 without sign_no", codes: ["SIGN_NO_MISSING"], pointer: "/sign_no") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-SIGNIN-003": { suite in
+            let envelope = try suite.fsiSigner(hospitalCode).envelope(infno: "1101", input: personInfoInput(zhangSan), signNo: "SN" + suite.random.digits(18),
+                                                                      at: suite.clock.now(), msgid: suite.msgid(hospitalCode))
+            return try await suite.refused("1101 with a sign_no 9001 never issued", codes: ["SIGN_NO_UNKNOWN"], pointer: "/sign_no") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-SIG-001": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            var input = envelope["input"]?.objectValue ?? [:]
+            var data = input["data"]?.objectValue ?? [:]
+            data["psn_name"] = .string("Li Si")
+            input["data"] = .object(data)
+            envelope["input"] = .object(input)
+            return try await suite.refused("1101 whose input was altered after signing", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-SIG-002": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            var impostor = try suite.credentials.credentials(for: hospitalCode)
+            impostor.privateKey = try suite.credentials.credentials(for: noAgreementCode).privateKey
+            envelope["cainfo"] = .string(try FSIRequestSigner(credentials: impostor).sign(envelope))
+            return try await suite.refused("1101 signed with another institution's key", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-SIG-003": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            let raw = [UInt8](base64: envelope["cainfo"]?.stringValue ?? "") ?? []
+            envelope["cainfo"] = .string(try ECSignature(raw, encoding: .raw).derRepresentation.base64)
+            return try await suite.refused("1101 with a DER-encoded cainfo (the profile wants raw r‖s)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") {
+                _ = try await suite.send(fsiPath, envelope)
+            }
+        },
+        "FSI-SIG-004": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            envelope["cainfo"] = nil
+            let credentials = try suite.credentials.credentials(for: hospitalCode)
+            let text = HSESignString.build(envelope: envelope, appSecret: credentials.appSecret)
+            envelope["cainfo"] = .string(try credentials.privateKey.signature(for: Array(text.utf8), signerID: []).encoded(.raw).base64)
+            return try await suite.refused("1101 signed with an empty SM2 signer ID (OpenSSL 3.0 without distid)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") {
+                _ = try await suite.send(fsiPath, envelope)
+            }
+        },
+        "FSI-SIG-005": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            envelope["cainfo"] = nil
+            return try await suite.refused("1101 without cainfo", codes: ["FIELD_MISSING"], pointer: "/cainfo") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-FIELD-001": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            envelope["infver"] = nil
+            envelope["cainfo"] = .string(try suite.fsiSigner(hospitalCode).sign(envelope))
+            return try await suite.refused("1101 without infver (correctly signed)", codes: ["FIELD_MISSING"], pointer: "/infver") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-MSGID-001": { suite in
+            var envelope = try await suite.signedPersonInfo()
+            envelope["msgid"] = .string("MSG" + suite.random.digits(12))
+            envelope["cainfo"] = .string(try suite.fsiSigner(hospitalCode).sign(envelope))
+            return try await suite.refused("1101 whose msgid is not fixmedins_code + yyyyMMddHHmmss + 4 digits", codes: ["FIELD_INVALID"], pointer: "/msgid") {
+                _ = try await suite.send(fsiPath, envelope)
+            }
+        },
+        "FSI-INST-001": { suite in
+            var impostor = try suite.credentials.credentials(for: hospitalCode)
+            impostor.fixmedinsCode = "H99999999999"
+            let envelope = try FSIRequestSigner(credentials: impostor).envelope(infno: "9001", input: ["signIn": .object(["opter_no": "OP0001", "mac": "00-16-3E-00-00-01", "ip": "127.0.0.1"])],
+                                                                                signNo: "", at: suite.clock.now(), msgid: suite.msgid("H99999999999"))
+            return try await suite.refused("9001 from an institution the platform does not know", codes: ["INSTITUTION_UNKNOWN"], pointer: "/fixmedins_code") {
+                _ = try await suite.send(fsiPath, envelope)
+            }
+        },
+        "FSI-TIME-001": { suite in
+            let signNo = try await suite.accepted("9001 sign-in") { try await suite.hospital.signIn() }
+            let stale = suite.clock.now().addingTimeInterval(-600)
+            let envelope = try suite.fsiSigner(hospitalCode).envelope(infno: "1101", input: personInfoInput(zhangSan), signNo: signNo, at: stale,
+                                                                      msgid: hospitalCode + Timestamps.compact(stale) + suite.random.digits(4))
+            return try await suite.refused("1101 whose inf_time is 10 minutes old", codes: ["FSI_TIME_OUT_OF_WINDOW"], pointer: "/inf_time") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "FSI-REPLAY-001": { suite in
+            let envelope = try await suite.signedPersonInfo()
+            _ = try await suite.accepted("the first 1101") { try await suite.send(fsiPath, envelope) }
+            return try await suite.refused("the same 1101 sent again", codes: ["MSGID_REPLAYED"], pointer: "/msgid") { _ = try await suite.send(fsiPath, envelope) }
+        },
+        "HSE-SIG-001": { suite in
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            let scan = try await suite.accepted("ec.query") { try await suite.hospital.scanVoucher(qrCode: qr.code, business: .registration) }
+            return "ec.query accepted; the sealed answer opened and its signData verified with the platform key (ecToken for \(scan.userName))"
+        },
+        "HSE-SIG-002": { suite in
+            var envelope = try await suite.sealedScan()
+            let seal = try HSEEnvelope(appId: suite.hospital.credentials.appId, appSecret: suite.hospital.credentials.appSecret)
+            let other: JSONValue = .object(["qrCode": .string("forged"), "businessType": "01101", "orgId": .string(hospitalCode)])
+            envelope["encData"] = .string(try seal.encrypt(Array(other.serialized(sortedKeys: true).utf8)))
+            return try await suite.refused("ec.query whose encData was replaced after signing", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-SIG-003": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            let envelope = try seal.sealRequest(data: data, privateKey: try suite.credentials.credentials(for: noAgreementCode).privateKey, timestamp: suite.clock.now())
+            return try await suite.refused("ec.query sealed with another institution's key", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-SIG-004": { suite in
+            var envelope = try await suite.sealedScan()
+            let raw = [UInt8](base64: envelope["signData"]?.stringValue ?? "") ?? []
+            envelope["signData"] = .string(try ECSignature(raw, encoding: .raw).derRepresentation.base64)
+            return try await suite.refused("ec.query with a DER-encoded signData (the profile wants raw r‖s)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-HEX-001": { suite in
+            var envelope = try await suite.sealedScan()
+            envelope["encData"] = .string((envelope["encData"]?.stringValue ?? "").lowercased())
+            return try await suite.refused("ec.query with lower-case encData hex (the profile wants upper case)", codes: ["ENV_ENCDATA_HEX_CASE"], pointer: "/encData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-TIME-001": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            let envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now().addingTimeInterval(-600))
+            return try await suite.refused("ec.query sealed 10 minutes ago", codes: ["ENV_TIMESTAMP_OUT_OF_WINDOW"], pointer: "/timestamp") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-REPLAY-001": { suite in
+            let envelope = try await suite.sealedScan()
+            _ = try await suite.accepted("the first ec.query") { try await suite.send("/hse/ec.query", envelope) }
+            return try await suite.refused("the same sealed ec.query sent again", codes: ["ENV_REPLAYED"], pointer: "/signData") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-APPID-001": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: "YBUNKNOWN" + suite.random.digits(13), appSecret: credentials.appSecret)
+            let envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now())
+            return try await suite.refused("ec.query from an appId the platform never issued", codes: ["ENV_UNKNOWN_APPID"], pointer: "/appId") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+    ]
+
+    /// 1101 input for a person by resident ID number (medium 02).
+    static func personInfoInput(_ person: (certno: String, psnNo: String, name: String)) -> JSONObject {
+        ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(person.certno), "card_sn": "", "psn_cert_type": "01",
+                          "certno": .string(person.certno), "psn_name": .string(person.name)])]
+    }
+
+    /// A correctly signed 1101 for Zhang San, signed in first.
+    func signedPersonInfo() async throws -> JSONObject {
+        let signNo = try await accepted("9001 sign-in") { try await hospital.signIn() }
+        return try fsiSigner(Self.hospitalCode).envelope(infno: "1101", input: Self.personInfoInput(Self.zhangSan), signNo: signNo, at: clock.now(),
+                                                         msgid: msgid(Self.hospitalCode))
+    }
+
+    /// ec.query business data with a fresh QR code of Zhang San.
+    func scanData() async throws -> JSONValue {
+        let qr = try await accepted("the channel's QR code") { try await channel.qrCode(certno: Self.zhangSan.certno) }
+        return .object(["qrCode": .string(qr.code), "businessType": "01101", "orgId": .string(Self.hospitalCode),
+                        "operatorId": "OP0001", "operatorName": "Demo Operator"])
+    }
+
+    /// A correctly sealed ec.query with a fresh QR code.
+    func sealedScan() async throws -> JSONObject {
+        let credentials = hospital.credentials
+        let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+        return try seal.sealRequest(data: try await scanData(), privateKey: credentials.privateKey, timestamp: clock.now())
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// E-voucher, agreement and registration cases (ID-1…ID-5, AG-1, AG-5, SC-3).
+extension GatewaySuite {
+    static let identityCases: [String: Case] = [
+        "ID-QR-001": { suite in
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            let scan = try await suite.accepted("ec.query") { try await suite.hospital.scanVoucher(qrCode: qr.code, business: .registration) }
+            guard scan.userName == zhangSan.name, scan.idNo == zhangSan.certno else {
+                throw CaseFailure("ec.query named another person", expected: "\(zhangSan.name) \(zhangSan.certno)", actual: "\(scan.userName) \(scan.idNo)")
+            }
+            guard scan.businessType == BusinessType.registration.rawValue, !scan.ecToken.isEmpty else {
+                throw CaseFailure("ec.query did not bind an ecToken to business 01101", expected: "businessType 01101 and an ecToken",
+                                  actual: "businessType \(scan.businessType), ecToken \"\(scan.ecToken)\"")
+            }
+            return "QR code scanned once: ecToken bound to 01101 and \(hospitalCode) for \(scan.userName)"
+        },
+        "ID-QR-002": { suite in
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            _ = try await suite.accepted("the first scan") { try await suite.hospital.scanVoucher(qrCode: qr.code, business: .registration) }
+            return try await suite.refused("the same QR code scanned a second time", codes: ["QRCODE_REUSED"], pointer: "/qrCode") {
+                _ = try await suite.hospital.scanVoucher(qrCode: qr.code, business: .registration)
+            }
+        },
+        "ID-AUTH-001": { suite in
+            let authCode = try await suite.accepted("the wallet authorisation") { try await suite.channel.authorise(certno: zhangSan.certno, orgCodg: hospitalCode) }
+            _ = try await suite.accepted("the first ec.payAuth") { try await suite.hospital.payAuthorisation(authCode: authCode) }
+            return try await suite.refused("the same authCode exchanged again", codes: ["AUTHCODE_REUSED"], pointer: "/authCode") {
+                _ = try await suite.hospital.payAuthorisation(authCode: authCode)
+            }
+        },
+        "ID-TOKEN-001": { suite in
+            let token = try await suite.scan(zhangSan.certno, for: .registration, by: suite.hospital)
+            let registration = RegistrationRequest(psnNo: zhangSan.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .eVoucher, certNo: token.ecToken,
+                                                   iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A03",
+                                                   deptName: "Internal medicine", caty: "A03")
+            _ = try await suite.accepted("the first 2201") { try await suite.hospital.register(registration) }
+            var again = registration
+            again.iptOtpNo = suite.unique("MZ", 4)
+            return try await suite.refused("a second 2201 with the same ecToken", codes: ["TOKEN_REUSED"]) { _ = try await suite.hospital.register(again) }
+        },
+        "ID-REALNAME-001": { suite in
+            try await suite.refused("1101 for a person who is not real-name verified", codes: ["PERSON_NOT_REAL_NAME_VERIFIED"]) {
+                _ = try await suite.hospital.call(infno: "1101", input: personInfoInput(notRealName))
+            }
+        },
+        "ID-SUSPENDED-001": { suite in
+            let authCode = try await suite.accepted("the wallet authorisation") { try await suite.channel.authorise(certno: fraudSuspended.certno, orgCodg: hospitalCode) }
+            return try await suite.refused("ec.payAuth for a person whose Internet+ payment is suspended", codes: ["PERSON_INTERNET_PAYMENT_SUSPENDED"]) {
+                _ = try await suite.hospital.payAuthorisation(authCode: authCode)
+            }
+        },
+        "AG-1-001": { suite in
+            let other = try suite.client(noAgreementCode)
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            return try await suite.refused("ec.query by a designated hospital without an Internet+ agreement", codes: ["INSTITUTION_NOT_AUTHORISED"]) {
+                _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
+            }
+        },
+        "AG-5-001": { suite in
+            let other = try suite.client(suspendedCode)
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            return try await suite.refused("ec.query by a hospital whose entity agreement is suspended", codes: ["INSTITUTION_NOT_AUTHORISED"]) {
+                _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
+            }
+        },
+        "REG-001": { suite in
+            let visit = try await suite.register(zhangSan, by: suite.hospital)
+            guard !visit.isEmpty else { throw CaseFailure("2201 answered an empty mdtrt_id", expected: "an mdtrt_id", actual: "\"\"") }
+            suite.visit = visit
+            return "2201 online follow-up registered: mdtrt_id \(visit)"
+        },
+        "ID-QR-003": { suite in
+            let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
+            guard let expires = Timestamps.parseFSI(qr.expireTime) else {
+                throw CaseFailure("the channel's QR code has no expireTime", expected: "yyyy-MM-dd HH:mm:ss", actual: qr.expireTime)
+            }
+            try await suite.advanceTime(by: max(1, expires.timeIntervalSince(suite.clock.now()) + 1))
+            return try await suite.refused("a QR code scanned after its expireTime", codes: ["QRCODE_EXPIRED"], pointer: "/qrCode") {
+                _ = try await suite.hospital.scanVoucher(qrCode: qr.code, business: .registration)
+            }
+        },
+    ]
+}

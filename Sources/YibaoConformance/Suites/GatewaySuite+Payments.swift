@@ -1,0 +1,152 @@
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// Mobile-payment cases (6201–6203, 6301; PY-1, PY-4, PY-5, PY-6, ID-2).
+extension GatewaySuite {
+    static let paymentCases: [String: Case] = [
+        "PY-PAY-001": { suite in
+            let (document, hiRxno) = try suite.require(suite.circulated, "a dispensed prescription (RX-DISPENSE-001)")
+            let visit = document.prescription.json["mdtrtinfo"]?.objectValue?[key: "mdtrtId"] ?? ""
+            let authCode = try await suite.accepted("the wallet authorisation") { try await suite.channel.authorise(certno: zhangSan.certno, orgCodg: hospitalCode) }
+            let payAuthNo = try await suite.accepted("ec.payAuth") { try await suite.hospital.payAuthorisation(authCode: authCode) }.payAuthNo
+            let upload = suite.feeUpload(document: document, hiRxno: hiRxno, visit: visit, payAuthNo: payAuthNo)
+            let order = try await suite.accepted("6201 uldFeeInfo") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+            try GatewaySuite.requireSplitAddsUp(order, what: "6201")
+            let delivery = (order["extData"]?.objectValue?["feedetail"]?.arrayValue ?? []).compactMap(\.objectValue).first { $0[key: "med_list_codg"] == "DELIVERY0001" }
+            guard let delivery else { throw CaseFailure("6201's feedetail has no line for the delivery fee DELIVERY0001", expected: "one result per uploaded line", actual: "missing") }
+            guard Money.fen(delivery[key: "inscp_scp_amt"]) == 0, Money.fen(delivery[key: "fulamt_ownpay_amt"]) == Money.fen(delivery[key: "det_item_fee_sumamt"]) else {
+                throw CaseFailure("the delivery fee is not wholly self-paid (PY-5: never paid by the fund)", expected: "inscp_scp_amt 0.00, fulamt_ownpay_amt = det_item_fee_sumamt",
+                                  actual: "inscp_scp_amt \(delivery[key: "inscp_scp_amt"]), fulamt_ownpay_amt \(delivery[key: "fulamt_ownpay_amt"])")
+            }
+            let pay: JSONObject = [
+                "payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+                "orgCodg": .string(hospitalCode), "orgBizSer": .string("BIZ" + upload[key: "medOrgOrd"]), "chrgBchno": .string(upload[key: "chrgBchno"]),
+                "mdtrtId": .string(visit), "acctUsedFlag": "1",
+            ]
+            let paid = try await suite.accepted("6202 pay_order") { try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }.objectValue ?? [:]
+            try GatewaySuite.requireSplitAddsUp(paid, what: "6202")
+            guard paid[key: "ordStas"] == "6", !paid[key: "setlId"].isEmpty else {
+                throw CaseFailure("6202 did not complete the order", expected: "ordStas 6 with a setlId", actual: "ordStas \(paid[key: "ordStas"]), setlId \"\(paid[key: "setlId"])\"")
+            }
+            suite.upload = upload
+            suite.order = order
+            suite.payRequest = pay
+            suite.paid = paid
+            return "6201 pre-settled \(paid[key: "feeSumamt"]) (delivery fee self-paid), 6202 paid: fund \(paid[key: "fundPay"]) + account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"])"
+        },
+        "PY-IDEMP-001": { suite in
+            let upload = try suite.require(suite.upload, "a paid order (PY-PAY-001)")
+            let order = try suite.require(suite.order, "a paid order (PY-PAY-001)")
+            let again = try await suite.accepted("the same 6201 sent again") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+            guard again[key: "payOrdId"] == order[key: "payOrdId"] else {
+                throw CaseFailure("a retried 6201 created another order", expected: "payOrdId \(order[key: "payOrdId"])", actual: "payOrdId \(again[key: "payOrdId"])")
+            }
+            return "the retried 6201 answered the same order \(again[key: "payOrdId"])"
+        },
+        "PY-IDEMP-002": { suite in
+            let pay = try suite.require(suite.payRequest, "a paid order (PY-PAY-001)")
+            let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")
+            let again = try await suite.accepted("the same 6202 sent again") { try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }.objectValue ?? [:]
+            guard again[key: "setlId"] == paid[key: "setlId"] else {
+                throw CaseFailure("a retried 6202 paid a second time", expected: "setlId \(paid[key: "setlId"]) (the first answer)", actual: "setlId \(again[key: "setlId"])")
+            }
+            return "the retried 6202 answered the first payment (setlId \(again[key: "setlId"])): nothing paid twice"
+        },
+        "PY-IDEMP-003": { suite in
+            var pay = try suite.require(suite.payRequest, "a paid order (PY-PAY-001)")
+            pay["acctUsedFlag"] = "0"
+            return try await suite.refused("6202 for the paid order with a different body", codes: ["IDEMPOTENCY_KEY_REUSED"], pointer: "/acctUsedFlag") {
+                _ = try await suite.hospital.hse(service: "pay_order", data: .object(pay))
+            }
+        },
+        "PY-QUERY-001": { suite in
+            let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")
+            let query = try await suite.accepted("6301 query_order_info") {
+                try await suite.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(paid[key: "payOrdId"])]))
+            }.objectValue ?? [:]
+            guard query[key: "ordStas"] == "6", query[key: "feeSumamt"] == paid[key: "feeSumamt"] else {
+                throw CaseFailure("6301 does not show the paid order", expected: "ordStas 6, feeSumamt \(paid[key: "feeSumamt"])",
+                                  actual: "ordStas \(query[key: "ordStas"]), feeSumamt \(query[key: "feeSumamt"])")
+            }
+            return "6301 shows ordStas 6, feeSumamt \(query[key: "feeSumamt"])"
+        },
+        "PY-PAYAUTH-001": { suite in
+            let pay = try suite.require(suite.payRequest, "a paid order (PY-PAY-001)")
+            let visit = try await suite.register(zhangSan, by: suite.hospital)
+            let medOrgOrd = suite.unique("MO", 6)
+            let upload: JSONObject = [
+                "orgCodg": .string(hospitalCode), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(zhangSan.psnNo),
+                "insutype": "310", "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": "20.00", "acctUsedFlag": "1",
+                "payAuthNo": .string(pay[key: "payAuthNo"]), "rxCircFlag": "0",
+                "feedetailList": .array([.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]),
+            ]
+            return try await suite.refused("a new order paid with the payAuthNo another order spent", codes: ["PAYAUTHNO_REUSED"], pointer: "/payAuthNo") {
+                let order = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+                _ = try await suite.hospital.hse(service: "pay_order", data: .object([
+                    "payAuthNo": .string(pay[key: "payAuthNo"]), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+                    "orgCodg": .string(hospitalCode), "orgBizSer": .string("BIZ" + medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "mdtrtId": .string(visit),
+                    "acctUsedFlag": "1"]))
+            }
+        },
+        "PY-REFUND-001": { suite in
+            let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")
+            let total = Money.fen(paid[key: "feeSumamt"]) ?? 0
+            let refund: JSONObject = ["payOrdId": .string(paid[key: "payOrdId"]), "appRefdSn": .string(suite.unique("RF", 6)),
+                                      "appRefdTime": .string(Timestamps.fsi(suite.clock.now())), "totlRefdAmt": .string(Money.yuan(total + 100)),
+                                      "psnAcctRefdAmt": .string(Money.yuan((Money.fen(paid[key: "psnAcctPay"]) ?? 0) + 100)), "fundRefdAmt": .string(paid[key: "fundPay"]),
+                                      "cashRefdAmt": .string(paid[key: "ownPayAmt"]), "refdType": "ALL"]
+            return try await suite.refused("a refund 1.00 larger than the payment", codes: ["REFUND_EXCEEDS_PAID"]) {
+                _ = try await suite.hospital.hse(service: "refund_Order", data: .object(refund))
+            }
+        },
+        "PY-REFUND-002": { suite in
+            let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")
+            let refund: JSONObject = ["payOrdId": .string(paid[key: "payOrdId"]), "appRefdSn": .string(suite.unique("RF", 6)),
+                                      "appRefdTime": .string(Timestamps.fsi(suite.clock.now())), "totlRefdAmt": .string(paid[key: "feeSumamt"]),
+                                      "psnAcctRefdAmt": .string(paid[key: "psnAcctPay"]), "fundRefdAmt": .string(paid[key: "fundPay"]),
+                                      "cashRefdAmt": .string(paid[key: "ownPayAmt"]), "refdType": "ALL"]
+            let answer = try await suite.accepted("6203 full refund") { try await suite.hospital.hse(service: "refund_Order", data: .object(refund)) }.objectValue ?? [:]
+            guard answer[key: "ordStas"] == "7" else {
+                throw CaseFailure("a full refund did not leave the order refunded", expected: "ordStas 7", actual: "ordStas \(answer[key: "ordStas"])")
+            }
+            let again = try await suite.accepted("the same 6203 sent again") { try await suite.hospital.hse(service: "refund_Order", data: .object(refund)) }.objectValue ?? [:]
+            guard again == answer else { throw CaseFailure("a retried 6203 answered differently from the first", expected: answer.serializedText, actual: again.serializedText) }
+            return "6203 refunded \(paid[key: "feeSumamt"]) in full (ordStas 7); the retry answered the same refund"
+        },
+    ]
+
+    /// 6201 for the consultation (AADG0000), the circulated prescription's drugs and a delivery fee.
+    func feeUpload(document: SignedPrescription, hiRxno: String, visit: String, payAuthNo: String) -> JSONObject {
+        var lines: [JSONValue] = [.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]
+        var total: Int64 = 2000
+        for (index, line) in (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).enumerated() {
+            guard case .object(let drug) = line else { continue }
+            lines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
+                                  "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1", "hiRxno": .string(hiRxno)]))
+            total += Money.fen(drug[key: "drugSumamt"]) ?? 0
+        }
+        lines.append(.object(["feedetlSn": .string(String(lines.count + 1)), "medListCodg": "DELIVERY0001", "pric": "8.00", "cnt": "1", "detItemFeeSumamt": "8.00", "rxCircFlag": "0"]))
+        total += 800
+        let medOrgOrd = unique("MO", 6)
+        return [
+            "orgCodg": .string(Self.hospitalCode), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(Self.zhangSan.psnNo),
+            "insutype": "310", "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
+            "payAuthNo": .string(payAuthNo), "rxCircFlag": "1", "feedetailList": .array(lines),
+        ]
+    }
+
+    /// fund + personal account + cash = total, to the fen.
+    static func requireSplitAddsUp(_ answer: JSONObject, what: String) throws {
+        let parts = [answer[key: "fundPay"], answer[key: "psnAcctPay"], answer[key: "ownPayAmt"]].map { Money.fen($0) }
+        guard parts.allSatisfy({ $0 != nil }), let total = Money.fen(answer[key: "feeSumamt"]), parts.compactMap({ $0 }).reduce(0, +) == total else {
+            throw CaseFailure("\(what)'s split does not add up", expected: "fundPay + psnAcctPay + ownPayAmt = feeSumamt",
+                              actual: "\(answer[key: "fundPay"]) + \(answer[key: "psnAcctPay"]) + \(answer[key: "ownPayAmt"]) vs \(answer[key: "feeSumamt"])")
+        }
+    }
+}
+
+extension JSONObject {
+    var serializedText: String { JSONValue.object(self).serialized() }
+}

@@ -1,0 +1,290 @@
+import AsyncHTTPClient
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// Suite `gateway`: plays a hospital (and a pharmacy, and the patient's app) against a platform
+/// implementation and checks that it follows the profile — envelopes, vouchers, registration,
+/// prescriptions, payment. Needs the demo fixture's parties (fixtures/demo.json) and their
+/// credentials (certs/demo-credentials.json); cases that move time need the target's test clock
+/// (`yibao serve --test-clock`) and are reported as skipped without it.
+public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
+    public let name = "gateway"
+    let target: String
+    let credentials: DemoCredentials
+    let certs: String
+    let clock: VirtualClock
+    let recorder: ExchangeRecorder
+    let http: HTTPClient
+    var random: SeededRandom
+    private let msgidSerial: MessageSerial
+    let hospital: YibaoClient
+    let pharmacy: YibaoClient
+    /// yyyyMMddHHmmss of the run's virtual start: part of every number that must stay unique across
+    /// runs against the same persistent target (the seeded digits repeat by design).
+    private(set) var runStamp = "00000000000000"
+    /// Whether the target offers `GET /__clock` and `POST /__clock/advance`.
+    private(set) var hasTestClock = false
+
+    // Parties of the demo fixture.
+    static let hospitalCode = "H12010100001"
+    static let pharmacyCode = "P12010100001"
+    static let noAgreementCode = "H12010100002"
+    static let suspendedCode = "H11010500003"
+    static let zhangSan = (certno: "120101198001011234", psnNo: "12000000000000000001", name: "Zhang San")
+    static let liNa = (certno: "12010119850615234X", psnNo: "12000000000000000002", name: "Li Na")
+    static let fraudSuspended = (certno: "120102197511204564", psnNo: "12000000000000000004")
+    static let notRealName = (certno: "120101199212085676", psnNo: "12000000000000000005", name: "Chen Jing")
+    static let drLi = (code: "D12010100001", name: "Li Wei")
+    static let drWang = (code: "D12010100002", name: "Wang Fang")
+    static let pharmacistZhao = (code: "Y12010100001", name: "Zhao Min")
+    static let pharmacyPharmacist = "Y12010100101"
+
+    // State shared by the cases of one run, in catalogue order.
+    var visit: String?
+    var circulated: (document: SignedPrescription, hiRxno: String)?
+    var rxTraceCode: String?
+    var upload: JSONObject?
+    var dispensedCodes: [String: [String]] = [:]
+    var order: JSONObject?
+    var payRequest: JSONObject?
+    var paid: JSONObject?
+
+    /// - Parameters:
+    ///   - target: the platform's base URL.
+    ///   - certs: the dev PKI folder (certs/), beside samples/rx.
+    public init(target: String, credentials: DemoCredentials, certs: String, seed: UInt64, clock: VirtualClock, recorder: ExchangeRecorder,
+                http: HTTPClient = .shared) throws {
+        let target = target.hasSuffix("/") ? String(target.dropLast()) : target
+        self.target = target
+        self.credentials = credentials
+        self.certs = certs
+        self.clock = clock
+        self.recorder = recorder
+        self.http = http
+        random = SeededRandom(seed: seed)
+        let serial = MessageSerial(start: Int(seed % 5000))
+        msgidSerial = serial
+        hospital = try Self.makeClient(Self.hospitalCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
+        pharmacy = try Self.makeClient(Self.pharmacyCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
+    }
+
+    // MARK: Set-up
+
+    public func prepare() async throws {
+        do {
+            _ = try await HTTP.get(http, url: target + "/health", observer: recorder)
+        } catch let error as YibaoClientError where error.status == 0 {
+            throw ConformanceError("cannot reach \(target): \(error.detail)")
+        } catch {
+            // Any answer means something listens; /health is ours, not the protocol's.
+        }
+        if let answer = try? await HTTP.get(http, url: target + "/__clock", observer: recorder),
+           let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) {
+            hasTestClock = true
+            clock.set(date)
+        } else {
+            clock.set(Date())
+        }
+        runStamp = Timestamps.compact(clock.now())
+    }
+
+    /// `prefix` + the run's stamp + `count` seeded digits.
+    func unique(_ prefix: String, _ count: Int) -> String { prefix + runStamp + random.digits(count) }
+
+    /// Moves the target's test clock and ours by `seconds`; skips the case when the target has none.
+    func advanceTime(by seconds: TimeInterval) async throws {
+        guard hasTestClock else { throw CaseSkipped("the target has no test clock (start it with --test-clock); this case would have to wait \(Int(seconds)) s in real time") }
+        let answer = try await HTTP.post(http, url: target + "/__clock/advance", body: Array("{\"seconds\":\(Int(seconds))}".utf8), observer: recorder)
+        if let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) { clock.set(date) } else { clock.advance(by: seconds) }
+    }
+
+    func client(_ code: String) throws -> YibaoClient {
+        try Self.makeClient(code, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: msgidSerial)
+    }
+
+    private static func makeClient(_ code: String, target: String, credentials: DemoCredentials, clock: VirtualClock, recorder: ExchangeRecorder,
+                                   http: HTTPClient, serial: MessageSerial) throws -> YibaoClient {
+        var client = YibaoClient(baseURL: target, credentials: try credentials.credentials(for: code), clock: clock, httpClient: http)
+        client.observer = recorder
+        client.msgidSuffix = { serial.next() }
+        return client
+    }
+
+    var channel: VoucherChannel {
+        var channel = VoucherChannel(baseURL: target, token: credentials.channel.token, httpClient: http)
+        channel.observer = recorder
+        return channel
+    }
+
+    func scan(_ certno: String, for business: BusinessType, by client: YibaoClient) async throws -> VoucherScan {
+        let qr = try await accepted("the channel's QR code") { try await self.channel.qrCode(certno: certno) }
+        return try await accepted("ec.query") { try await client.scanVoucher(qrCode: qr.code, business: business) }
+    }
+
+    func fsiSigner(_ code: String) throws -> FSIRequestSigner { FSIRequestSigner(credentials: try credentials.credentials(for: code)) }
+
+    func msgid(_ code: String) -> String { code + Timestamps.compact(clock.now()) + msgidSerial.next() }
+
+    func send(_ path: String, _ envelope: JSONObject) async throws -> JSONValue {
+        try await HTTP.post(http, url: target + path, body: Array(JSONValue.object(envelope).serialized().utf8), observer: recorder)
+    }
+
+    static let fsiPath = "/fsi/api/rsfComIfsService/callService"
+
+    // MARK: Dispatch
+
+    public var implemented: Set<String> { Set(cases.keys) }
+
+    public func run(_ caseId: String) async throws -> String {
+        guard let body = cases[caseId] else { throw CaseSkipped("not implemented") }
+        return try await body(self)
+    }
+
+    private var cases: [String: @Sendable (GatewaySuite) async throws -> String] {
+        var all: [String: @Sendable (GatewaySuite) async throws -> String] = [:]
+        all.merge(Self.envelopeCases) { a, _ in a }
+        all.merge(Self.identityCases) { a, _ in a }
+        all.merge(Self.prescriptionCases) { a, _ in a }
+        all.merge(Self.paymentCases) { a, _ in a }
+        return all
+    }
+
+    // MARK: Expectations
+
+    /// Runs `body`, which must be accepted; a refusal fails the case with the target's problem document.
+    func accepted<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as YibaoClientError {
+            throw CaseFailure("\(what) was refused: \(error.code)\(error.rule.map { " [\($0)]" } ?? "") at \(error.pointer ?? "") — \(error.detail)",
+                              expected: "accepted", actual: "HTTP \(error.status) \(error.code)", diagnosis: Self.lines(of: error))
+        }
+    }
+
+    /// Runs `body`, which must be refused with one of `codes` (any code when empty); returns a sentence for the report.
+    @discardableResult
+    func refused(_ what: String, codes: Set<String>, pointer: String? = nil, _ body: () async throws -> Void) async throws -> String {
+        do {
+            try await body()
+        } catch let error as YibaoClientError {
+            if error.status == 0 && error.code == "CLIENT_CONNECTION_FAILED" {
+                throw CaseFailure("the target did not answer: \(error.detail)")
+            }
+            let expected = "refused with \(codes.sorted().joined(separator: " or "))\(pointer.map { " at \($0)" } ?? "")"
+            if !codes.isEmpty && !codes.contains(error.code) {
+                throw CaseFailure("\(what) was refused, but with \(error.code) instead of \(codes.sorted().joined(separator: " or "))",
+                                  expected: expected, actual: "\(error.code) at \(error.pointer ?? "")", diagnosis: Self.lines(of: error))
+            }
+            if let pointer, error.pointer != pointer {
+                throw CaseFailure("\(what) was refused with \(error.code), but the pointer names \(error.pointer ?? "nothing") instead of \(pointer)",
+                                  expected: expected, actual: "\(error.code) at \(error.pointer ?? "")", diagnosis: Self.lines(of: error))
+            }
+            guard error.status >= 400 else {
+                throw CaseFailure("\(what) was refused in a 2xx answer (HTTP \(error.status)): a refusal must not look like success",
+                                  expected: "HTTP 4xx/5xx problem+json", actual: "HTTP \(error.status)")
+            }
+            return "\(what) refused: \(error.code)\(error.rule.map { " [\($0)]" } ?? "") at \(error.pointer ?? "")"
+        }
+        throw CaseFailure("\(what) was accepted", expected: "refused with \(codes.sorted().joined(separator: " or "))\(pointer.map { " at \($0)" } ?? "")",
+                          actual: "accepted")
+    }
+
+    static func lines(of error: YibaoClientError) -> [String] {
+        var lines = ["detail: \(error.detail)"]
+        if let rule = error.rule { lines.append("rule: \(rule)") }
+        if let expected = error.expected { lines.append("expected by target: \(expected)") }
+        if let actual = error.actual { lines.append("actual per target: \(actual)") }
+        if let signString = error.signString { lines.append("signString: \(signString)") }
+        lines += error.diagnosis.map { "diagnosis: \($0)" }
+        return lines
+    }
+
+    /// A precondition another case establishes.
+    func require<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw CaseFailure("cannot run: \(what) (an earlier case that sets it up failed)") }
+        return value
+    }
+
+    // MARK: Visits and prescriptions
+
+    /// A fresh online follow-up registration (2201) of `person` with Dr Li.
+    func register(_ person: (certno: String, psnNo: String, name: String), by client: YibaoClient) async throws -> String {
+        let token = try await scan(person.certno, for: .registration, by: client)
+        return try await accepted("2201 registration") {
+            try await client.register(RegistrationRequest(
+                psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .eVoucher, certNo: token.ecToken,
+                iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name, deptCode: "A03",
+                deptName: "Internal medicine", caty: "A03"))
+        }
+    }
+
+    func key(_ name: String, tree: String = "sm2") throws -> RxSigningKey {
+        try RxSigningKey(keyPEM: try file("\(tree)/\(name).key.pem"), certificatePEM: try file("\(tree)/\(name).cert.pem"))
+    }
+
+    func file(_ relative: String) throws -> String {
+        let path = (certs as NSString).appendingPathComponent(relative)
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConformanceError("missing \(path)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// samples/rx/`name`.json for `visit`, stamped with the virtual clock and a seeded hospRxno.
+    func samplePrescription(_ name: String = "diabetes-followup", visit: String, doctor: (code: String, name: String) = GatewaySuite.drLi,
+                            patient: (certno: String, psnNo: String, name: String) = GatewaySuite.zhangSan, firstVisit: Bool = false) throws -> Prescription {
+        let path = ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("samples/rx/\(name).json")
+        guard let data = FileManager.default.contents(atPath: path), case .object(var json) = try JSONValue.parse(Array(data)) else {
+            throw ConformanceError("cannot read \(path)")
+        }
+        let now = clock.now()
+        json["hospRxno"] = .string(unique("RX", 4))
+        json["prscTime"] = .string(Timestamps.fsi(now))
+        json["valiEndTime"] = .string(Timestamps.fsi(now.addingTimeInterval(3 * 86_400)))
+        var info = json["mdtrtinfo"]?.objectValue ?? [:]
+        info["mdtrtId"] = .string(visit)
+        info["mdtrtTime"] = .string(Timestamps.fsi(now))
+        info["drCode"] = .string(doctor.code)
+        info["prscDrName"] = .string(doctor.name)
+        info["psnNo"] = .string(patient.psnNo)
+        info["certno"] = .string(patient.certno)
+        info["patnName"] = .string(patient.name)
+        if firstVisit { info["fstdiagFlag"] = "1" }
+        json["mdtrtinfo"] = .object(info)
+        return try Prescription(json: json)
+    }
+
+    /// A doctor-signed prescription for a fresh visit of Zhang San.
+    func doctorSigned(doctor: String = "doctor-li", as prescriber: (code: String, name: String) = GatewaySuite.drLi, firstVisit: Bool = false) async throws -> SignedPrescription {
+        let visit = try await register(Self.zhangSan, by: hospital)
+        var document = SignedPrescription(prescription: try samplePrescription(visit: visit, doctor: prescriber, firstVisit: firstVisit))
+        try document.signAsDoctor(with: try key(doctor))
+        return document
+    }
+
+    /// Pharmacist Zhao's approving review, at the virtual time.
+    func review(_ document: inout SignedPrescription, approved: Bool = true, key name: String = "pharmacist-zhao",
+                pharCode: String = GatewaySuite.pharmacistZhao.code) throws {
+        try document.addReview(pharCode: pharCode, pharName: Self.pharmacistZhao.name, pharChkTime: Timestamps.fsi(clock.now()), approved: approved, key: try key(name))
+    }
+
+    /// One traceability code per box (20 digits, seeded).
+    func traceCodes(for document: SignedPrescription) -> [String: [String]] {
+        var codes: [String: [String]] = [:]
+        for drug in document.prescription.drugs { codes[drug.code] = (0..<(Int(drug.count) ?? 1)).map { _ in "8" + runStamp.suffix(12) + random.digits(7) } }
+        return codes
+    }
+}
+
+/// Counts msgid suffixes (0000–9999) so messages in the same second never share a msgid.
+final class MessageSerial: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+    init(start: Int) { value = start }
+    func next() -> String {
+        lock.withLock {
+            value = (value + 1) % 10_000
+            return String(format: "%04d", value)
+        }
+    }
+}

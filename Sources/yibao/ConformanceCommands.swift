@@ -1,0 +1,228 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import YibaoClient
+import YibaoConformance
+import YibaoCore
+import YibaoCrypto
+
+/// `yibao conformance`: grade an integration — the case catalogue, active runs, the passive report.
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "Grade an integration against the profile: list the cases, run a suite, read what the gateway saw.",
+        discussion: """
+        Active mode drives a target and writes console progress plus four report files (JSON, \
+        JUnit XML, one self-contained HTML page, a HAR of every message); the exit status is 0 \
+        only when every case passed (or failed as the --baseline file expects).
+
+          yibao conformance list
+          yibao serve --test-clock &        then
+          yibao conformance run --target http://127.0.0.1:8080 --suite gateway
+          yibao conformance sample-receiver --kind callback --port 9090 &   then
+          yibao conformance run --target http://127.0.0.1:9090/callback --suite callback-receiver
+          yibao conformance report --institution H12010100001      (passive mode)
+        See docs/CONFORMANCE.md.
+        """,
+        subcommands: [ConformanceListCommand.self, ConformanceRunCommand.self, /*REPORT*/ SampleReceiverCommand.self]
+    )
+}
+
+/// `yibao conformance list`.
+struct ConformanceListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Print the catalogue of conformance cases (ids, rules, polarity, expectations).")
+
+    @Option(help: "Only this suite: gateway, callback-receiver or prescription-receiver.")
+    var suite: String?
+
+    @Flag(help: "Print the catalogue as JSON (the data file itself).")
+    var json = false
+
+    @Flag(help: "Also print each case's inputs and expected outcome.")
+    var verbose = false
+
+    func run() throws {
+        let catalogue = try Catalogue.bundled()
+        if let suite, !catalogue.suites.contains(where: { $0.name == suite }) {
+            throw ValidationError("no suite \(suite); suites: \(catalogue.suites.map(\.name).joined(separator: ", "))")
+        }
+        if json {
+            var selected = catalogue
+            if let suite { selected.cases = catalogue.cases(of: suite); selected.suites = catalogue.suites.filter { $0.name == suite } }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(selected), as: UTF8.self))
+            return
+        }
+        print("conformance catalogue \(catalogue.version), profile \(catalogue.profile): \(catalogue.cases.count) cases")
+        for description in catalogue.suites where suite == nil || description.name == suite {
+            let cases = catalogue.cases(of: description.name)
+            print("\nsuite \(description.name) — \(cases.count) cases (\(cases.filter { $0.polarity == .negative }.count) negative)")
+            print("  \(description.summary)")
+            print("  needs: \(description.prerequisites)")
+            for entry in cases {
+                let sign = entry.polarity == .positive ? "+" : "−"
+                print("  \(entry.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(sign) \(entry.rules.joined(separator: ",").padding(toLength: 22, withPad: " ", startingAt: 0)) \(entry.title)")
+                if verbose {
+                    print("      sends:    \(entry.inputs)")
+                    print("      expects:  \(entry.expected)")
+                    if !entry.detects.isEmpty { print("      catches:  yibao serve --fault \(entry.detects.joined(separator: ", "))") }
+                }
+            }
+        }
+    }
+}
+
+/// `yibao conformance run`.
+struct ConformanceRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a suite against a target and write the reports; exit 0 only when every non-baselined case passes.",
+        discussion: """
+        Suites:
+          gateway                 the target is a platform (e.g. yibao serve --test-clock); the demo fixture's
+                                  parties and certs/demo-credentials.json are used
+          callback-receiver       the target is a hospital's settlement-callback URL; callbacks are sealed
+                                  with the dev platform key for --institution's app
+          prescription-receiver   the target is an endpoint receiving circulated prescriptions
+        The tester's clock is virtual (it starts at the target's test clock when there is one) and all
+        generated data comes from --seed, so a run never waits and can be repeated exactly.
+        Reports go to --report-dir: report.json, junit.xml, report.html, exchanges.har.
+        A baseline file lists expected failures, one case id per line with a reason; an expected
+        failure that passes fails the run, so the baseline stays honest.
+        """
+    )
+
+    @Option(help: "Base URL of the platform (gateway suite) or the full URL of the receiving endpoint.")
+    var target: String
+
+    @Option(help: "gateway, callback-receiver or prescription-receiver.")
+    var suite: String = "gateway"
+
+    @Option(help: "Seed of every generated value (order numbers, codes, msgid serials).")
+    var seed: UInt64 = 20_261_123
+
+    @Option(name: .customLong("report-dir"), help: "Folder for report.json, junit.xml, report.html, exchanges.har.")
+    var reportDirectory: String = "conformance-report"
+
+    @Option(help: "Expected-failures file: one case id per line, then a reason; # comments.")
+    var baseline: String?
+
+    @Option(help: "The institution whose app the receiver suites seal for (default: H12010100001 callbacks, P12010100001 prescriptions).")
+    var institution: String?
+
+    @Option(name: .customLong("case"), help: "Run only this case (repeatable).")
+    var cases: [String] = []
+
+    @Flag(name: .customLong("no-colour"), help: "Plain console output.")
+    var noColour = false
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func run() async throws {
+        let catalogue = try Catalogue.bundled()
+        guard catalogue.suites.contains(where: { $0.name == suite }) else {
+            throw ValidationError("no suite \(suite); suites: \(catalogue.suites.map(\.name).joined(separator: ", "))")
+        }
+        let known = Set(catalogue.cases(of: suite).map(\.id))
+        for id in cases where !known.contains(id) { throw ValidationError("--case \(id) is not a case of suite \(suite) (see `yibao conformance list --suite \(suite)`)") }
+        var expectations = Baseline()
+        if let baseline {
+            guard let data = FileManager.default.contents(atPath: baseline) else { throw ValidationError("no baseline file at \(baseline)") }
+            expectations = try Baseline.parse(String(decoding: data, as: UTF8.self), known: known, path: baseline)
+        }
+        let certs = try workspace.certsDirectory()
+        let credentials = try workspace.credentials()
+        let clock = VirtualClock(start: Date())
+        let recorder = ExchangeRecorder()
+        let suiteImplementation: any ConformanceSuite = try await SuiteFactory.make(
+            suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder)
+        var runner = ConformanceRunner(catalogue: catalogue, suite: suiteImplementation, target: target, seed: seed, baseline: expectations,
+                                       recorder: recorder, clock: clock)
+        runner.only = Set(cases)
+        let colour = !noColour && isatty(STDOUT_FILENO) == 1
+        FileHandle.standardOutput.write(Data("conformance: suite \(suite) against \(target), seed \(seed), catalogue \(catalogue.version)\n".utf8))
+        let report: RunReport
+        do {
+            report = try await runner.run { result, index, total in
+                FileHandle.standardOutput.write(Data((ConsoleReport.line(for: result, index: index, total: total, colour: colour) + "\n").utf8))
+            }
+        } catch let error as ConformanceError {
+            FileHandle.standardError.write(Data("conformance: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        let written = try ReportWriter.write(report, to: reportDirectory)
+        print(ConsoleReport.summary(report, colour: colour))
+        print("reports: \(written.joined(separator: ", "))")
+        if !report.succeeded { throw ExitCode(1) }
+    }
+}
+
+/// Builds a suite by name.
+enum SuiteFactory {
+    static func make(_ name: String, target: String, credentials: DemoCredentials, certs: String, institution: String?, seed: UInt64,
+                     clock: VirtualClock, recorder: ExchangeRecorder) async throws -> any ConformanceSuite {
+        switch name {
+        case "gateway":
+            return try GatewaySuite(target: target, credentials: credentials, certs: certs, seed: seed, clock: clock, recorder: recorder)
+        default:
+            throw ValidationError("suite \(name) is in the catalogue but not in this build")
+        }
+    }
+}
+
+/// `yibao conformance sample-receiver`: the reference hospital-side endpoints the receiver suites grade.
+struct SampleReceiverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample-receiver",
+        abstract: "Run a sample hospital endpoint: settlement callbacks (POST /callback) or circulated prescriptions (POST /prescriptions).",
+        discussion: """
+        The strict receivers are what a hospital's endpoint should do (Sources/YibaoConformance/Samples): \
+        open the platform's sealed envelope with the app's appSecret, verify the platform's signature, \
+        acknowledge a byte-identical retry again, refuse stale, forged or out-of-order messages and, for \
+        prescriptions, verify all three signatures against the dev PKI. --sloppy acknowledges everything, \
+        to see the conformance suite fail it.
+        """
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case callback, prescription }
+
+    @Option(help: "callback or prescription.")
+    var kind: Kind = .callback
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port: Int = 9090
+
+    @Option(help: "Whose app the platform seals for (default: H12010100001 for callbacks, P12010100001 for prescriptions).")
+    var institution: String?
+
+    @Flag(help: "Acknowledge everything without checking (a deliberately bad receiver).")
+    var sloppy = false
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func run() async throws {
+        let credentials = try workspace.credentials()
+        let code = institution ?? (kind == .callback ? DemoCredentials.demoHospital : "P12010100001")
+        guard let app = credentials.institutions.first(where: { $0.fixmedins_code == code }) else {
+            throw ValidationError("no institution \(code) in certs/\(DemoCredentials.fileName)")
+        }
+        let platformKey = try SM2.PublicKey(base64: credentials.platform.publicKey)
+        let announce: @Sendable (Int) async -> Void = { [kind, host, sloppy] bound in
+            FileHandle.standardOutput.write(Data("sample \(kind.rawValue) receiver\(sloppy ? " (SLOPPY: checks nothing)" : "") for \(code) listening on http://\(host):\(bound)/\(kind == .callback ? "callback" : "prescriptions")\n".utf8))
+        }
+        switch kind {
+        case .callback:
+            let receiver = SampleCallbackReceiver(appId: app.appId, appSecret: app.appSecret, platformPublicKey: platformKey, sloppy: sloppy)
+            try await SampleCallbackReceiver.application(receiver, host: host, port: port, onRunning: announce).runService()
+        case .prescription:
+            let trust = try DevTrust(certs: try workspace.certsDirectory(), credentials: credentials)
+            let receiver = SamplePrescriptionReceiver(appId: app.appId, appSecret: app.appSecret, platformPublicKey: platformKey,
+                                                      verifier: trust.prescriptionVerifier, sloppy: sloppy)
+            try await SamplePrescriptionReceiver.application(receiver, host: host, port: port, onRunning: announce).runService()
+        }
+    }
+}
