@@ -300,6 +300,20 @@ public struct ObservedExchange: Sendable {
     public var error: String?
     public var startedAt: Date
     public var duration: TimeInterval
+
+    public init(method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: [UInt8], status: Int,
+                responseHeaders: [(name: String, value: String)], responseBody: [UInt8], error: String? = nil, startedAt: Date, duration: TimeInterval) {
+        self.method = method
+        self.url = url
+        self.requestHeaders = requestHeaders
+        self.requestBody = requestBody
+        self.status = status
+        self.responseHeaders = responseHeaders
+        self.responseBody = responseBody
+        self.error = error
+        self.startedAt = startedAt
+        self.duration = duration
+    }
 }
 
 public enum HTTP {

@@ -24,7 +24,7 @@ struct ConformanceCommand: AsyncParsableCommand {
           yibao conformance report --institution H12010100001      (passive mode)
         See docs/CONFORMANCE.md.
         """,
-        subcommands: [ConformanceListCommand.self, ConformanceRunCommand.self, /*REPORT*/ SampleReceiverCommand.self]
+        subcommands: [ConformanceListCommand.self, ConformanceRunCommand.self, ConformanceReportCommand.self, SampleReceiverCommand.self]
     )
 }
 
@@ -165,6 +165,16 @@ enum SuiteFactory {
         switch name {
         case "gateway":
             return try GatewaySuite(target: target, credentials: credentials, certs: certs, seed: seed, clock: clock, recorder: recorder)
+        case "callback-receiver", "prescription-receiver":
+            let trust = try DevTrust(certs: certs, credentials: credentials)
+            let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
+            if name == "callback-receiver" {
+                return try CallbackReceiverSuite(target: target, credentials: credentials, institution: institution ?? DemoCredentials.demoHospital,
+                                                 platformKey: platformKey, seed: seed, clock: clock, recorder: recorder)
+            }
+            let vectors = ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("vectors/signed_prescription_test.json")
+            return try PrescriptionReceiverSuite(target: target, credentials: credentials, institution: institution ?? "P12010100001", platformKey: platformKey,
+                                                 platformCertificate: trust.platformCertificate, vectorsFile: vectors, seed: seed, clock: clock, recorder: recorder)
         default:
             throw ValidationError("suite \(name) is in the catalogue but not in this build")
         }

@@ -151,17 +151,17 @@ struct SampleCallbackReceiverTests {
     @Test("a callback stamped 10 minutes ago is refused as stale with code 3")
     func stale() async throws {
         let receiver = receiver()
-        let body = try fixtures.seal(callback("SETL"), for: hospital, at: SampleReceiverFixtures.now.addingTimeInterval(-600))
+        let body = try fixtures.seal(callback("SETL"), for: hospital, at: SampleReceiverFixtures.now.addingTimeInterval(-7201))
         let refused = try answer(await receiver.handle(body))
         #expect(refused.code == 3)
         #expect(refused.message.contains("stale"))
         #expect(refused.message.contains("/timestamp"))
         #expect(refused.message.contains(Timestamps.iso(SampleReceiverFixtures.now)))
-        #expect(refused.message.contains(Timestamps.iso(SampleReceiverFixtures.now.addingTimeInterval(-600))))
+        #expect(refused.message.contains(Timestamps.iso(SampleReceiverFixtures.now.addingTimeInterval(-7201))))
         #expect(await receiver.processed.ordersPaid == 0)
 
         // Exactly at the window's edge is still fresh.
-        let edge = try fixtures.seal(callback("SETL"), for: hospital, at: SampleReceiverFixtures.now.addingTimeInterval(-300))
+        let edge = try fixtures.seal(callback("SETL"), for: hospital, at: SampleReceiverFixtures.now.addingTimeInterval(-7200))
         #expect(try answer(await receiver.handle(edge)).code == 0)
     }
 

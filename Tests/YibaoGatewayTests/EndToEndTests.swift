@@ -14,9 +14,9 @@ struct EndToEndTests {
         let url: String
         let output = Pipe()
 
-        init(dataDirectory: String) throws {
+        init(dataDirectory: String, extra: [String] = []) throws {
             process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", GatewayHarness.certs]
+            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", GatewayHarness.certs] + extra
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()

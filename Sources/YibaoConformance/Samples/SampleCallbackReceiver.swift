@@ -30,7 +30,9 @@ import YibaoCrypto
 /// retrying a callback whose acknowledgement it lost, with the original `timestamp`, for up to
 /// ~43 minutes (SETTLEMENT.md §4.3), and those retries must still be acknowledged. A callback
 /// refused in step 6 is *not* remembered, so the platform's retry is processed once the `SETL`
-/// has arrived — as long as the retry is still inside the window.
+/// has arrived. The window is therefore 2 hours by default, longer than the platform's whole
+/// retry schedule (5 s doubling, 10 attempts: about 43 minutes), so no genuine retry is ever
+/// refused as stale; older messages never seen before are.
 ///
 /// `sloppy: true` makes the deliberately bad receiver the tester must catch: it acknowledges
 /// everything that is JSON at all and checks nothing.
@@ -57,6 +59,9 @@ public actor SampleCallbackReceiver {
     private let gate: SampleEnvelopeGate
     private let clock: any WallClock
 
+    /// 2 hours: longer than the platform's retry schedule (~43 minutes), see above.
+    public static let defaultWindowSeconds = 7200
+
     /// Orders whose `SETL` we accepted (`payOrdId`s).
     private var paidOrders: Set<String> = []
     /// Accepted callbacks: hex of the signature bytes → the acknowledgement we sent.
@@ -70,7 +75,7 @@ public actor SampleCallbackReceiver {
     ///   - sloppy: acknowledge everything that is JSON, check nothing (the bad receiver).
     ///   - clock: our clock for the timestamp window.
     public init(appId: String, appSecret: String, platformPublicKey: SM2.PublicKey, profile: HSEProfile = .nhsa20,
-                windowSeconds: Int = 300, sloppy: Bool = false, clock: any WallClock = SystemWallClock()) {
+                windowSeconds: Int = SampleCallbackReceiver.defaultWindowSeconds, sloppy: Bool = false, clock: any WallClock = SystemWallClock()) {
         self.appId = appId
         self.windowSeconds = windowSeconds
         self.sloppy = sloppy

@@ -71,7 +71,7 @@ public actor SamplePrescriptionReceiver {
     ///   - sloppy: acknowledge everything that is JSON, check nothing (the bad receiver).
     ///   - clock: our clock for the timestamp window.
     public init(appId: String, appSecret: String, platformPublicKey: SM2.PublicKey, verifier: PrescriptionVerifier,
-                profile: HSEProfile = .nhsa20, windowSeconds: Int = 300, sloppy: Bool = false,
+                profile: HSEProfile = .nhsa20, windowSeconds: Int = SampleCallbackReceiver.defaultWindowSeconds, sloppy: Bool = false,
                 clock: any WallClock = SystemWallClock()) {
         self.appId = appId
         self.windowSeconds = windowSeconds

@@ -84,6 +84,9 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
            let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) {
             hasTestClock = true
             clock.set(date)
+            // Each run starts on a new day of the target's clock: per-day rules (one AADG0000
+            // consultation a day, AUD-CONSULT-002) then judge this run alone, however often it runs.
+            try await advanceTime(by: 86_400)
         } else {
             clock.set(Date())
         }

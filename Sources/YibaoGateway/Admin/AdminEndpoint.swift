@@ -267,6 +267,7 @@ struct AdminEndpoint: Sendable {
             let report = try await TraceAudit.verify(gateway.store)
             return JSONResponse.make(report.json)
         }
+        ConformanceReportEndpoint(gateway: gateway).register(on: admin)
     }
 
     // MARK: Steps

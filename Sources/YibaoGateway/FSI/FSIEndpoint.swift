@@ -26,7 +26,9 @@ struct FSIEndpoint: Sendable {
         let now = await gateway.clock.now()
         let envelope = (try? JSONValue.parse(bytes))?.objectValue
         let msgid = envelope?["msgid"]?.stringValue
-        let institutionCode = envelope?["fixmedins_code"]?.stringValue ?? "?"
+        // The claimed institution: a passive conformance record helps its owner even when the code is unknown.
+        let claimedInstitution = envelope?["fixmedins_code"]?.stringValue ?? ""
+        let institutionCode = claimedInstitution.isEmpty ? "?" : claimedInstitution
         let infno = envelope?["infno"]?.stringValue ?? "?"
         do {
             guard let envelope else {
@@ -42,17 +44,22 @@ struct FSIEndpoint: Sendable {
                 if request.infno != "9001" { try Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
                 let (output, event) = try FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
                 try store.appendTrace(event)
+                // Passive conformance log; a failure to record leaves the request's outcome alone.
+                _ = try? store.recordConformanceCheck(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
+                                                                messageId: request.msgid, at: now))
                 return output
             }
             return try respond(output: output, to: request, now: now)
         } catch var problem as Problem {
             problem.envelope = .fsi(refMsgId: msgid)
             await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
+            await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
             throw problem
         } catch let error as DomainError {
             var problem = Problem(error)
             problem.envelope = .fsi(refMsgId: msgid)
             await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
+            await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
             throw problem
         }
     }

@@ -31,12 +31,17 @@ struct HSEEndpoint: Sendable {
     func handle(service: String, bytes: [UInt8]) async throws -> Response {
         let now = await gateway.clock.now()
         var actor = "?"
+        let parsed = (try? JSONValue.parse(bytes))?.objectValue
+        let appId = parsed?["appId"]?.stringValue ?? ""
+        // Passive conformance log: the appId's institution once known, until then the appId as given.
+        var institution = appId
+        let messageId = parsed?["signData"]?.stringValue.map { $0.count > 24 ? String($0.prefix(24)) + "…" : $0 }
+        var committed = false
         do {
             guard Self.services.contains(service) else {
                 throw Problem(status: 404, code: "SERVICE_UNKNOWN", rule: Rule.protocolEnvelope.rawValue, pointer: "",
                               detail: "no HSE service \(service); offered: \(Self.services.joined(separator: ", "))", actual: service)
             }
-            let appId = (try? JSONValue.parse(bytes))?.objectValue?["appId"]?.stringValue ?? ""
             guard !appId.isEmpty else {
                 throw Problem(status: 400, code: "ENV_MISSING_FIELD", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
                               detail: "the envelope must be a JSON object with an appId")
@@ -46,6 +51,7 @@ struct HSEEndpoint: Sendable {
                               detail: "appId \(appId) is not registered with this platform", actual: appId)
             }
             actor = app.institutionCode
+            institution = app.institutionCode
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile)
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
@@ -75,8 +81,12 @@ struct HSEEndpoint: Sendable {
                 }
                 let (output, event) = try services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
                 try store.appendTrace(event)
+                // Passive conformance log; a failure to record leaves the request's outcome alone.
+                _ = try? store.recordConformanceCheck(.accepted(.hse, institution: app.institutionCode, transaction: service,
+                                                                messageId: messageId, at: now))
                 return output
             }
+            committed = true
             if case .object(let object) = output, case .object(let problem)? = object[SettlementCalculator.problemKey] {
                 // Committed, but answered as a failure (test personas, fixtures/README.md).
                 throw Problem(status: Int(problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 500),
@@ -87,11 +97,18 @@ struct HSEEndpoint: Sendable {
         } catch var problem as Problem {
             problem.envelope = .hse
             await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
+            // A failure answered after the commit (test personas) is the platform's, not the institution's: it stays accepted.
+            if !committed {
+                await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
+            }
             throw problem
         } catch let error as DomainError {
             var problem = Problem(error)
             problem.envelope = .hse
             await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
+            if !committed {
+                await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
+            }
             throw problem
         }
     }

@@ -117,6 +117,17 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX filings_person ON filings(psn_no);
                 """)
         }
+        migrator.registerMigration("v8-conformance-checks") { db in
+            // The passive conformance log: a diagnostic record per request, outside the hash-chained trace.
+            try db.execute(sql: """
+                CREATE TABLE conformance_checks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, institution_code TEXT NOT NULL, channel TEXT NOT NULL,
+                    transaction_name TEXT NOT NULL, at INTEGER NOT NULL, outcome TEXT NOT NULL, code TEXT NOT NULL,
+                    rule TEXT, pointer TEXT, detail TEXT, expected TEXT, actual TEXT, sign_string TEXT,
+                    diagnosis TEXT NOT NULL DEFAULT '[]', msgid TEXT);
+                CREATE INDEX conformance_checks_institution ON conformance_checks(institution_code, id);
+                """)
+        }
         return migrator
     }
 }
@@ -254,6 +265,20 @@ struct SQLiteSession: StoreWriting {
         try Row.fetchOne(db, sql: "SELECT * FROM trace ORDER BY seq DESC LIMIT 1").map(Self.entry)
     }
 
+    func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM conformance_checks WHERE institution_code = ? ORDER BY id", arguments: [institutionCode])
+            .map { row in
+                let diagnosis = (try? decode([String].self, (row["diagnosis"] as String?) ?? "[]")) ?? []
+                return ConformanceCheckRecord(
+                    id: row["id"], institutionCode: row["institution_code"],
+                    channel: ConformanceCheckRecord.Channel(rawValue: row["channel"]) ?? .fsi, transaction: row["transaction_name"],
+                    at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
+                    outcome: ConformanceCheckRecord.Outcome(rawValue: row["outcome"]) ?? .refused, code: row["code"],
+                    rule: row["rule"], pointer: row["pointer"], detail: row["detail"], expected: row["expected"], actual: row["actual"],
+                    signString: row["sign_string"], diagnosis: diagnosis, messageId: row["msgid"])
+            }
+    }
+
     private static func entry(_ row: Row) -> TraceEntry {
         TraceEntry(seq: row["seq"], atMillis: row["at"], kind: row["kind"], actor: row["actor"], subject: row["subject"],
                    outcome: row["outcome"], payload: row["payload"], previousHash: row["prev_hash"], hash: row["hash"])
@@ -366,6 +391,20 @@ struct SQLiteSession: StoreWriting {
         try db.execute(sql: "INSERT OR IGNORE INTO nonces (scope, value, seen_at) VALUES (?, ?, ?)",
                        arguments: [scope, value, Int64(at.timeIntervalSince1970 * 1000)])
         return db.changesCount == 1
+    }
+
+    @discardableResult
+    func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord {
+        try db.execute(sql: """
+            INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
+                expected, actual, sign_string, diagnosis, msgid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [check.institutionCode, check.channel.rawValue, check.transaction, Int64((check.at.timeIntervalSince1970 * 1000).rounded()),
+                             check.outcome.rawValue, check.code, check.rule, check.pointer, check.detail, check.expected, check.actual,
+                             check.signString, try encode(check.diagnosis), check.messageId])
+        var stored = check
+        stored.id = db.lastInsertedRowID
+        return stored
     }
 
     @discardableResult

@@ -99,6 +99,8 @@ public protocol StoreReading {
     func traceEntries(from: Int64, limit: Int) throws -> [TraceEntry]
     /// The last trace entry, if any.
     func traceHead() throws -> TraceEntry?
+    /// The passive conformance log of an institution, oldest first.
+    func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord]
 }
 
 /// Writes inside one transaction.
@@ -130,4 +132,7 @@ public protocol StoreWriting: StoreReading {
     /// Appends to the hash-chained trace and returns the entry with its seq and hash.
     @discardableResult
     func appendTrace(_ event: TraceEvent) throws -> TraceEntry
+    /// Appends one check to the passive conformance log (not the trace) and returns it with its id.
+    @discardableResult
+    func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord
 }

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// What the receiver suites share: they play the platform, sealing messages for one hospital app
+/// with the platform's key and POSTing them to the hospital's endpoint, and read its answers the
+/// way the platform's dispatcher does (docs/SETTLEMENT.md: 2xx with `code` 0 or `success` true acknowledges).
+final class PlatformSender: @unchecked Sendable {
+    let target: String
+    let app: DemoCredentials.Institution
+    let platformKey: SM2.PrivateKey
+    let clock: VirtualClock
+    let recorder: ExchangeRecorder
+    let http: HTTPClient
+    var random: SeededRandom
+    /// yyyyMMddHHmmss of the run's start, part of every identifier that must differ between runs.
+    let runStamp: String
+
+    init(target: String, app: DemoCredentials.Institution, platformKey: SM2.PrivateKey, seed: UInt64, clock: VirtualClock, recorder: ExchangeRecorder, http: HTTPClient) {
+        self.target = target
+        self.app = app
+        self.platformKey = platformKey
+        self.clock = clock
+        self.recorder = recorder
+        self.http = http
+        random = SeededRandom(seed: seed)
+        runStamp = Timestamps.compact(clock.now())
+    }
+
+    /// The receiver's answer.
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var error: String?
+
+        /// 2xx and `code` 0 (number or string) or `success` true: what the platform takes as "received".
+        var acknowledged: Bool {
+            guard (200..<300).contains(status), let object = (try? JSONValue.parse(body))?.objectValue else { return false }
+            return object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true)
+        }
+
+        var text: String { error ?? "HTTP \(status) \(String(decoding: body.prefix(300), as: UTF8.self))" }
+    }
+
+    /// Seals `data` for `app` (default: the configured one) with `key` (default: the platform's).
+    func seal(_ data: JSONValue, for app: DemoCredentials.Institution? = nil, key: SM2.PrivateKey? = nil, at time: Date? = nil) throws -> JSONObject {
+        let app = app ?? self.app
+        let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret)
+        return try envelope.sealRequest(data: data, privateKey: key ?? platformKey, timestamp: time ?? clock.now())
+    }
+
+    /// POSTs `body` to the target; never throws (a connection failure is an answer with status 0).
+    func post(_ body: [UInt8]) async -> Answer {
+        var request = HTTPClientRequest(url: target)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let started = Date()
+        var observed = ObservedExchange(method: "POST", url: target, requestHeaders: [("Content-Type", "application/json; charset=utf-8")], requestBody: body,
+                                        status: 0, responseHeaders: [], responseBody: [], error: nil, startedAt: started, duration: 0)
+        defer { recorder.observe(observed) }
+        do {
+            let response = try await http.execute(request, timeout: .seconds(10))
+            let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+            observed.status = Int(response.status.code)
+            observed.responseHeaders = response.headers.map { ($0.name, $0.value) }
+            observed.responseBody = bytes
+            observed.duration = Date().timeIntervalSince(started)
+            return Answer(status: observed.status, body: bytes)
+        } catch {
+            observed.error = "\(error)"
+            observed.duration = Date().timeIntervalSince(started)
+            return Answer(status: 0, body: [], error: "no answer from \(target): \(error)")
+        }
+    }
+
+    func post(_ envelope: JSONObject) async -> Answer { await post(Array(JSONValue.object(envelope).serialized().utf8)) }
+
+    /// The case passes when the receiver acknowledged.
+    func expectAcknowledged(_ answer: Answer, _ what: String) throws {
+        guard answer.acknowledged else {
+            throw CaseFailure("\(what) was not acknowledged", expected: "HTTP 2xx with {\"code\":0}", actual: answer.text)
+        }
+    }
+
+    /// The case passes when the receiver refused: any non-2xx status, or a 2xx whose `code` is not 0.
+    func expectRefused(_ answer: Answer, _ what: String) throws -> String {
+        if answer.status == 0 { throw CaseFailure("the receiver did not answer \(what)", expected: "a refusal", actual: answer.text) }
+        guard !answer.acknowledged else {
+            throw CaseFailure("\(what) was acknowledged", expected: "a refusal (HTTP 4xx, or {\"code\":<non-zero>})", actual: answer.text)
+        }
+        return "\(what) refused: \(answer.text)"
+    }
+
+    /// Another institution's app from the demo credentials, for "sealed for someone else".
+    static func otherApp(than code: String, in credentials: DemoCredentials) throws -> DemoCredentials.Institution {
+        guard let other = credentials.institutions.first(where: { $0.fixmedins_code != code }) else {
+            throw ConformanceError("certs/demo-credentials.json has no second institution")
+        }
+        return other
+    }
+
+    /// An SM2 key that is not the platform's (seeded, so runs repeat).
+    func impostorKey() throws -> SM2.PrivateKey {
+        var bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes[0] = 0x11
+        return try SM2.PrivateKey(rawRepresentation: bytes)
+    }
+}

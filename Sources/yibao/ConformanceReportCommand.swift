@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import YibaoClient
+import YibaoCrypto
+import YibaoGateway
+
+/// `yibao conformance report`: the passive mode of the conformance tester — what a running gateway
+/// recorded of one institution's own traffic (`GET /admin/conformance/{institution}`).
+struct ConformanceReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Passive mode: what the gateway saw of an institution's traffic — required transactions, checks passed and failed, each refusal diagnosed.",
+        discussion: """
+        The gateway logs every FSI and HSE request it checks, per institution (the claimed fixmedins_code, \
+        or the appId's institution). This prints, from that log: the transactions a hospital integration \
+        must exercise (✓ passed at least once, ✗ only refused, · not exercised), the checks by category \
+        (envelope fields, signature, time window, replay, sign-in, business rules) and the 50 most recent \
+        refusals with code, rule, pointer, expected/actual, the string to sign and the signature diagnosis.
+
+        Exits 1 unless every required transaction passed, so CI can fail on it.
+
+        Example:
+          yibao conformance report --institution H12010100001
+        """
+    )
+
+    @Option(help: "The institution (fixmedins_code) whose traffic to report.")
+    var institution: String
+
+    @Option(help: "Base URL of the gateway.")
+    var gateway: String = "http://127.0.0.1:8080"
+
+    @Option(name: .customLong("admin-token"), help: "The gateway's admin token (default: the demo admin token of certs/demo-credentials.json).")
+    var adminToken: String?
+
+    @Flag(help: "Print the report as JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func validate() throws {
+        guard !institution.isEmpty else { throw ValidationError("--institution must not be empty") }
+    }
+
+    func run() async throws {
+        let token = try adminToken ?? workspace.credentials().adminToken
+        let path = institution.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? institution
+        let base = gateway.hasSuffix("/") ? String(gateway.dropLast()) : gateway
+        let report: JSONValue
+        do {
+            report = try await HTTP.get(.shared, url: "\(base)/admin/conformance/\(path)", bearer: token)
+        } catch {
+            throw fail(error)
+        }
+        print(json ? pretty(report) : PassiveConformanceReport.text(report))
+        if !PassiveConformanceReport.isComplete(report) { throw ExitCode(1) }
+    }
+}
