@@ -86,7 +86,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: [.copy("Catalogue/catalogue.json")]
+            resources: [.copy("Catalogue/catalogue.json"), .copy("Catalogue/rules.json")]
         ),
         // The `yibao` command-line tool.
         .executableTarget(

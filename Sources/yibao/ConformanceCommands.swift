@@ -236,3 +236,45 @@ struct SampleReceiverCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `yibao rules`: which rules have code and which have conformance cases.
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that cites it and the conformance cases that check it."
+    )
+
+    @Flag(help: "Print the table as JSON.")
+    var json = false
+
+    @Flag(help: "List the source files and case ids in full.")
+    var verbose = false
+
+    func run() throws {
+        let catalogue = try Catalogue.bundled()
+        let rules = try RuleCoverage.bundled(catalogue: catalogue)
+        if json {
+            struct Row: Encodable { let id: String; let summary: String; let code: [String]; let cases: [String] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(rules.map { Row(id: $0.id, summary: $0.summary, code: $0.code, cases: $0.cases) }), as: UTF8.self))
+            return
+        }
+        print("rule                code  cases  summary")
+        for rule in rules {
+            let code = rule.code.isEmpty ? "  —  " : String(format: "%3d f", rule.code.count)
+            let cases = rule.cases.isEmpty ? "  —  " : String(format: "%4d ", rule.cases.count)
+            let summary = rule.summary.count > 90 ? String(rule.summary.prefix(89)) + "…" : rule.summary
+            print("\(rule.id.padding(toLength: 18, withPad: " ", startingAt: 0))  \(code) \(cases)  \(summary)")
+            if verbose {
+                if !rule.code.isEmpty { print("      code:  \(rule.code.joined(separator: ", "))") }
+                if !rule.cases.isEmpty { print("      cases: \(rule.cases.joined(separator: ", "))") }
+            }
+        }
+        let withCode = rules.filter { !$0.code.isEmpty }.count, withCases = rules.filter { !$0.cases.isEmpty }.count
+        print("\n\(rules.count) rules: \(withCode) cited by code, \(withCases) checked by conformance cases (catalogue \(catalogue.version), \(catalogue.cases.count) cases)")
+        let neither = rules.filter { $0.code.isEmpty && $0.cases.isEmpty }.map(\.id)
+        if !neither.isEmpty { print("neither code nor cases: \(neither.joined(separator: ", "))") }
+        print("(code: number of Swift files citing the rule; `yibao rules --verbose` names them and the cases)")
+    }
+}

@@ -35,6 +35,7 @@ struct Yibao: AsyncParsableCommand {
             RxCommand.self,
             DemoCommand.self,
             ConformanceCommand.self,
+            RulesCommand.self,
         ]
     )
 }

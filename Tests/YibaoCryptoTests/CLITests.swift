@@ -8,6 +8,7 @@ struct CLITests {
         [], ["keygen"], ["sign"], ["verify"], ["envelope"], ["envelope", "seal"], ["envelope", "open"],
         ["envelope", "sign-string"], ["vectors", "check"], ["bench", "crypto"],
         ["serve"], ["voucher", "issue"], ["call"], ["trace", "verify"], ["rx", "sign"], ["rx", "review"], ["rx", "verify"], ["demo"],
+        ["conformance"], ["conformance", "list"], ["conformance", "run"], ["conformance", "report"], ["conformance", "sample-receiver"], ["rules"],
     ])
     func help(command: [String]) throws {
         let result = try TestSupport.yibao(command + ["--help"])

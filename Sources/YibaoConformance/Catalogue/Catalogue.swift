@@ -53,3 +53,27 @@ public struct ConformanceError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// One rule of DOMAIN.md (or a PROTOCOL-* clause), the source files that cite it and the
+/// conformance cases that check it: a row of `yibao rules`. `rules.json` is generated from the
+/// sources by tools/rules/index.py; a test fails when it is stale.
+public struct RuleCoverage: Sendable, Codable, Hashable {
+    public var id: String
+    public var summary: String
+    /// Swift files under Sources/ citing the rule (its `Rule` constant or its id).
+    public var code: [String]
+    /// Catalogue case ids checking it.
+    public var cases: [String] = []
+
+    enum CodingKeys: String, CodingKey { case id, summary, code }
+
+    /// Every rule with its code and cases.
+    public static func bundled(catalogue: Catalogue) throws -> [RuleCoverage] {
+        guard let url = Bundle.module.url(forResource: "rules", withExtension: "json") else {
+            throw ConformanceError("rules.json is missing from the YibaoConformance resources")
+        }
+        var rules = try JSONDecoder().decode([RuleCoverage].self, from: try Data(contentsOf: url))
+        for index in rules.indices { rules[index].cases = catalogue.cases(checking: rules[index].id) }
+        return rules
+    }
+}

@@ -67,6 +67,13 @@ extension GatewaySuite {
                 _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
             }
         },
+        "ID-1-001": { suite in
+            try await suite.refused("2201 for a person whose insurance is suspended", codes: ["PERSON_INSURANCE_NOT_ACTIVE"]) {
+                _ = try await suite.hospital.register(RegistrationRequest(
+                    psnNo: insuranceSuspended.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: insuranceSuspended.certno,
+                    iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+        },
         "REG-001": { suite in
             let visit = try await suite.register(zhangSan, by: suite.hospital)
             guard !visit.isEmpty else { throw CaseFailure("2201 answered an empty mdtrt_id", expected: "an mdtrt_id", actual: "\"\"") }

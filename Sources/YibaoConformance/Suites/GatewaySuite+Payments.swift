@@ -90,6 +90,65 @@ extension GatewaySuite {
                     "acctUsedFlag": "1"]))
             }
         },
+        "PY-AUDIT-001": { suite in
+            _ = try suite.require(suite.paid, "a consultation settled today (PY-PAY-001)")
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(zhangSan)
+            let upload = suite.drugUpload(person: zhangSan, visit: visit, payAuthNo: payAuthNo, consultation: true)
+            return try await suite.refused("a second AADG0000 consultation for Zhang San the same day", codes: ["AUDIT_REFUSED"], pointer: "/feedetailList/0/medListCodg") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+        },
+        "PY-AUDIT-002": { suite in
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(accountLow)
+            let upload = suite.drugUpload(person: accountLow, visit: visit, payAuthNo: payAuthNo, consultation: true)
+            return try await suite.refused("an AADG0000 follow-up consultation for a person with no prior offline visit", codes: ["AUDIT_REFUSED"], pointer: "/feedetailList/0/medListCodg") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+        },
+        "PY-TIMEOUT-001": { suite in
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(platformTimeout)
+            let upload = suite.drugUpload(person: platformTimeout, visit: visit, payAuthNo: payAuthNo)
+            let order = try await suite.accepted("6201") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+            let pay = suite.payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit)
+            try await suite.refused("6202 for the platform-timeout test persona", codes: ["PLATFORM_TIMEOUT"]) { _ = try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }
+            let query = try await suite.accepted("6301 after the timeout") {
+                try await suite.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(order[key: "payOrdId"])]))
+            }.objectValue ?? [:]
+            let retried = try await suite.accepted("the 6202 retried after the timeout") { try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }.objectValue ?? [:]
+            guard query[key: "ordStas"] == "6", retried[key: "ordStas"] == "6" else {
+                throw CaseFailure("after a timed-out 6202 the order is not shown paid", expected: "6301 and the retried 6202 both ordStas 6",
+                                  actual: "6301 ordStas \(query[key: "ordStas"]), retry ordStas \(retried[key: "ordStas"])")
+            }
+            return "6202 timed out (504 PLATFORM_TIMEOUT) but had paid: 6301 shows ordStas 6 and the retried 6202 returns the payment"
+        },
+        "PY-9-001": { suite in
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(settlementFailure)
+            let upload = suite.drugUpload(person: settlementFailure, visit: visit, payAuthNo: payAuthNo)
+            let order = try await suite.accepted("6201") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+            let pay = suite.payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit)
+            try await suite.refused("6202 for the settlement-failure test persona", codes: ["SETTLEMENT_FAILED"]) { _ = try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }
+            let query = try await suite.accepted("6301 after the failure") {
+                try await suite.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(order[key: "payOrdId"])]))
+            }.objectValue ?? [:]
+            guard query[key: "ordStas"] == "15" else {
+                throw CaseFailure("a failed real-time settlement is not recorded as such", expected: "ordStas 15 (manual reimbursement follows, PY-9)", actual: "ordStas \(query[key: "ordStas"])")
+            }
+            return "6202 refused SETTLEMENT_FAILED; 6301 shows ordStas 15, to be reimbursed manually"
+        },
+        "XR-5-001": { suite in
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(wangQiang, insutype: "390")
+            let upload = suite.drugUpload(person: wangQiang, visit: visit, payAuthNo: payAuthNo, insutype: "390")
+            let order = try await suite.accepted("6201 for a Beijing-insured person in Tianjin, no filing") {
+                try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }.objectValue ?? [:]
+            let settlement = order["extData"]?.objectValue?["preSetl"]?.objectValue ?? [:]
+            guard settlement["crossRegion"] == .bool(true), settlement[key: "insuplc_admdvs"].hasPrefix("11") else {
+                throw CaseFailure("the pre-settlement is not computed as a Beijing person treated in Tianjin", expected: "crossRegion true, insuplc_admdvs 11xxxx (XR-1)",
+                                  actual: "crossRegion \(settlement["crossRegion"]?.serialized() ?? "missing"), insuplc_admdvs \(settlement[key: "insuplc_admdvs"])")
+            }
+            try GatewaySuite.requireSplitAddsUp(order, what: "6201")
+            return "Beijing–Tianjin outpatient pre-settled without a filing (XR-5), with Beijing's parameters (XR-1): fund \(order[key: "fundPay"]) of \(order[key: "feeSumamt"])"
+        },
         "PY-REFUND-001": { suite in
             let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")
             let total = Money.fen(paid[key: "feeSumamt"]) ?? 0
@@ -135,6 +194,39 @@ extension GatewaySuite {
             "insutype": "310", "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
             "payAuthNo": .string(payAuthNo), "rxCircFlag": "1", "feedetailList": .array(lines),
         ]
+    }
+
+    /// A 2201 by resident ID number (medium 02) and a fresh payAuthNo for `person`.
+    func visitAndAuthorisation(_ person: (certno: String, psnNo: String, name: String), insutype: String = "310") async throws -> (String, String) {
+        let visit = try await accepted("2201 registration") {
+            try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: insutype, beginTime: clock.now(), medium: .residentID, certNo: person.certno,
+                                                            iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name,
+                                                            deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        }
+        let authCode = try await accepted("the wallet authorisation") { try await channel.authorise(certno: person.certno, orgCodg: Self.hospitalCode) }
+        return (visit, try await accepted("ec.payAuth") { try await hospital.payAuthorisation(authCode: authCode) }.payAuthNo)
+    }
+
+    /// 6201 for metformin 2 × 12.50 and gliclazide 1 × 28.60 (53.60), plus the AADG0000 consultation (20.00) when asked.
+    func drugUpload(person: (certno: String, psnNo: String, name: String), visit: String, payAuthNo: String, consultation: Bool = false,
+                    insutype: String = "310") -> JSONObject {
+        var lines: [JSONValue] = []
+        if consultation { lines.append(.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00"])) }
+        lines.append(.object(["feedetlSn": .string(String(lines.count + 1)), "medListCodg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "detItemFeeSumamt": "25.00"]))
+        lines.append(.object(["feedetlSn": .string(String(lines.count + 1)), "medListCodg": "XA10BBG001A001010103929", "pric": "28.60", "cnt": "1", "detItemFeeSumamt": "28.60"]))
+        let medOrgOrd = unique("MO", 6)
+        return [
+            "orgCodg": .string(Self.hospitalCode), "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(person.psnNo),
+            "insutype": .string(insutype), "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": .string(consultation ? "73.60" : "53.60"), "acctUsedFlag": "1",
+            "payAuthNo": .string(payAuthNo), "rxCircFlag": "0", "feedetailList": .array(lines),
+        ]
+    }
+
+    /// 6202 for an order 6201 answered.
+    func payData(_ order: JSONObject, upload: JSONObject, payAuthNo: String, visit: String) -> JSONObject {
+        ["payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+         "orgCodg": .string(Self.hospitalCode), "orgBizSer": .string("BIZ" + upload[key: "medOrgOrd"]), "chrgBchno": .string(upload[key: "chrgBchno"]),
+         "mdtrtId": .string(visit), "acctUsedFlag": "1"]
     }
 
     /// fund + personal account + cash = total, to the fen.

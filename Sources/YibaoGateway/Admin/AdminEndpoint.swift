@@ -222,6 +222,7 @@ struct AdminEndpoint: Sendable {
                                                          "acct_pay": .string(Money.yuan($0.account)), "psn_cash_pay": .string(Money.yuan($0.cash))]) }),
             ]))
         }
+        // SV-4: institutions, service volume and fees, drug categories and fees.
         admin.get("/statistics") { _, _ in
             let now = await gateway.clock.now()
             let statistics = try await gateway.store.read { store -> JSONValue in
