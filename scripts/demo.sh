@@ -2,7 +2,8 @@
 # The main job, set-up included: builds yibao, checks every test vector, then runs the
 # e-prescription story against a live local gateway (`yibao demo`), verifies its signed
 # prescription offline (and with the openssl CLI), and walks the e-voucher story through a
-# `yibao serve` gateway on its embedded SQLite default, refusals and trace included.
+# `yibao serve` gateway on its embedded SQLite default, refusals and trace included, and
+# finally grades a gateway and a callback endpoint with the conformance tester.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -82,5 +83,35 @@ python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['code'], p[
 step "J. The gateway stops; its hash-chained trace of every step is checked offline"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 "$yibao" trace verify --data-dir "$work/data"
+
+step "K. The conformance tester grades a platform: the gateway suite against a fresh yibao serve --test-clock"
+"$yibao" serve --test-clock --port 0 --data-dir "$work/conformance-data" > "$work/serve2.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/serve2.log" 2>/dev/null && break; sleep 0.2; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve2.log" | head -1)
+[ -n "$url" ] || { echo "the gateway did not start" >&2; exit 1; }
+"$yibao" conformance run --target "$url" --suite gateway --report-dir "$work/conformance-report"
+ls -l "$work/conformance-report"
+
+step "L. Passive mode: what the gateway saw of H12010100001's traffic, every check and refusal"
+"$yibao" conformance report --institution H12010100001 --gateway "$url" | head -28
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+step "M. A hospital's callback endpoint: the strict sample receiver passes callback-receiver, a sloppy one fails it"
+"$yibao" conformance sample-receiver --kind callback --port 0 > "$work/receiver.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && break; sleep 0.2; done
+receiver=$(grep -o 'http://127.0.0.1:[0-9]*/callback' "$work/receiver.log" | head -1)
+"$yibao" conformance run --target "$receiver" --suite callback-receiver --report-dir "$work/callback-report" --no-colour | tail -3
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+"$yibao" conformance sample-receiver --kind callback --port 0 --sloppy > "$work/sloppy.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/sloppy.log" 2>/dev/null && break; sleep 0.2; done
+receiver=$(grep -o 'http://127.0.0.1:[0-9]*/callback' "$work/sloppy.log" | head -1)
+if "$yibao" conformance run --target "$receiver" --suite callback-receiver --report-dir "$work/sloppy-report" --no-colour > "$work/sloppy.txt"; then
+    echo "unexpected: the sloppy receiver passed" >&2; exit 1
+fi
+grep -E "FAIL|cases in|conformance:" "$work/sloppy.txt" | grep -v "^    "
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
 printf '\n\033[1mdemo complete.\033[0m Run a gateway of your own: %s serve   (then: %s voucher issue, %s demo --gateway http://127.0.0.1:8080)\n' "$yibao" "$yibao" "$yibao"

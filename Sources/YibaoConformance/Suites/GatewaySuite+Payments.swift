@@ -6,6 +6,54 @@ import YibaoCrypto
 /// Mobile-payment cases (6201–6203, 6301; PY-1, PY-4, PY-5, PY-6, ID-2).
 extension GatewaySuite {
     static let paymentCases: [String: Case] = [
+        "FSI-SETL-001": { suite in
+            // Li Na (prior offline visit): 2201 → 2203 → 2204 → 2206 → 2207, a retried 2207, then 2208 to give it all back.
+            let visit = try await suite.accepted("2201 registration") {
+                try await suite.hospital.register(RegistrationRequest(psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
+                                                                      iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name,
+                                                                      deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            _ = try await suite.accepted("2203 visit information") {
+                try await suite.hospital.call(infno: "2203", input: ["mdtrtinfo": .object(["mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "med_type": "11",
+                                                                                          "dise_codg": "I10.x00", "dise_name": "Essential hypertension"])])
+            }
+            let batch = suite.unique("B", 4)
+            func line(_ sn: String, _ code: String, _ price: String) -> JSONValue {
+                .object(["feedetl_sn": .string(sn), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch), "med_list_codg": .string(code),
+                         "pric": .string(price), "cnt": "1", "det_item_fee_sumamt": .string(price), "rx_circ_flag": "0"])
+            }
+            let details = try await suite.accepted("2204 fee details") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([line("1", "AADG0000", "20.00"), line("2", "DELIVERY0001", "10.00")])])
+            }
+            let results = details.objectValue?["result"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            guard results.count == 2, results[1][key: "fulamt_ownpay_amt"] == "10.00", results[0][key: "inscp_scp_amt"] == "20.00" else {
+                throw CaseFailure("2204 did not classify AADG0000 as in scope and the delivery fee as wholly self-paid (PY-1, PY-5)",
+                                  expected: "line 1 inscp_scp_amt 20.00; line 2 fulamt_ownpay_amt 10.00",
+                                  actual: results.map { "\($0[key: "med_list_codg"]): inscp \($0[key: "inscp_scp_amt"]), self \($0[key: "fulamt_ownpay_amt"])" }.joined(separator: "; "))
+            }
+            let input: JSONObject = ["data": .object(["psn_no": .string(liNa.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(liNa.certno), "med_type": "11",
+                                                      "medfee_sumamt": "30.00", "psn_setlway": "01", "mdtrt_id": .string(visit), "chrg_bchno": .string(batch),
+                                                      "acct_used_flag": "1", "insutype": "310"])]
+            let pre = try await suite.accepted("2206 pre-settlement") { try await suite.hospital.call(infno: "2206", input: input) }
+            let settled = try await suite.accepted("2207 settlement") { try await suite.hospital.call(infno: "2207", input: input) }
+            let again = try await suite.accepted("the same 2207 retried") { try await suite.hospital.call(infno: "2207", input: input) }
+            let setlinfo = settled.objectValue?["setlinfo"]?.objectValue ?? [:]
+            guard pre.objectValue?["setlinfo"]?.objectValue?[key: "fund_pay_sumamt"] == setlinfo[key: "fund_pay_sumamt"],
+                  again.objectValue?["setlinfo"]?.objectValue?[key: "setl_id"] == setlinfo[key: "setl_id"], !setlinfo[key: "setl_id"].isEmpty else {
+                throw CaseFailure("2206/2207 disagree, or a retried 2207 settled again", expected: "the same fund share in 2206 and 2207; the retry's setl_id \(setlinfo[key: "setl_id"])",
+                                  actual: "2206 fund \(pre.objectValue?["setlinfo"]?.objectValue?[key: "fund_pay_sumamt"] ?? "?"), 2207 fund \(setlinfo[key: "fund_pay_sumamt"]), retry setl_id \(again.objectValue?["setlinfo"]?.objectValue?[key: "setl_id"] ?? "?")")
+            }
+            let parts = ["fund_pay_sumamt", "acct_pay", "psn_cash_pay"].map { Money.fen(setlinfo[key: $0]) ?? -1 }
+            guard parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) == Money.fen(setlinfo[key: "medfee_sumamt"]) else {
+                throw CaseFailure("2207's split does not add up", expected: "fund_pay_sumamt + acct_pay + psn_cash_pay = medfee_sumamt",
+                                  actual: "\(setlinfo[key: "fund_pay_sumamt"]) + \(setlinfo[key: "acct_pay"]) + \(setlinfo[key: "psn_cash_pay"]) vs \(setlinfo[key: "medfee_sumamt"])")
+            }
+            _ = try await suite.accepted("2208 cancelling the settlement") {
+                try await suite.hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlinfo[key: "setl_id"]), "mdtrt_id": .string(visit),
+                                                                                     "psn_no": .string(liNa.psnNo)])])
+            }
+            return "2203, 2204 (AADG0000 in scope, delivery self-paid), 2206 = 2207 (fund \(setlinfo[key: "fund_pay_sumamt"]) + account \(setlinfo[key: "acct_pay"]) + cash \(setlinfo[key: "psn_cash_pay"])), retried 2207 same setl_id, 2208 cancelled"
+        },
         "PY-PAY-001": { suite in
             let (document, hiRxno) = try suite.require(suite.circulated, "a dispensed prescription (RX-DISPENSE-001)")
             let visit = document.prescription.json["mdtrtinfo"]?.objectValue?[key: "mdtrtId"] ?? ""
