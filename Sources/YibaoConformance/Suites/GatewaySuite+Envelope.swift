@@ -43,7 +43,7 @@ extension GatewaySuite {
             var envelope = try await suite.signedPersonInfo()
             let raw = [UInt8](base64: envelope["cainfo"]?.stringValue ?? "") ?? []
             envelope["cainfo"] = .string(try ECSignature(raw, encoding: .raw).derRepresentation.base64)
-            return try await suite.refused("1101 with a DER-encoded cainfo (the profile wants raw r‖s)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") {
+            return try await suite.refused("1101 with a DER-encoded cainfo (the profile wants raw r‖s)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo", diagnosis: "DER") {
                 _ = try await suite.send(fsiPath, envelope)
             }
         },
@@ -53,7 +53,7 @@ extension GatewaySuite {
             let credentials = try suite.credentials.credentials(for: hospitalCode)
             let text = HSESignString.build(envelope: envelope, appSecret: credentials.appSecret)
             envelope["cainfo"] = .string(try credentials.privateKey.signature(for: Array(text.utf8), signerID: []).encoded(.raw).base64)
-            return try await suite.refused("1101 signed with an empty SM2 signer ID (OpenSSL 3.0 without distid)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo") {
+            return try await suite.refused("1101 signed with an empty SM2 signer ID (OpenSSL 3.0 without distid)", codes: ["FSI_SIGNATURE_INVALID"], pointer: "/cainfo", diagnosis: "EMPTY signer ID") {
                 _ = try await suite.send(fsiPath, envelope)
             }
         },
@@ -124,7 +124,7 @@ extension GatewaySuite {
             var envelope = try await suite.sealedScan()
             let raw = [UInt8](base64: envelope["signData"]?.stringValue ?? "") ?? []
             envelope["signData"] = .string(try ECSignature(raw, encoding: .raw).derRepresentation.base64)
-            return try await suite.refused("ec.query with a DER-encoded signData (the profile wants raw r‖s)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData") {
+            return try await suite.refused("ec.query with a DER-encoded signData (the profile wants raw r‖s)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "DER") {
                 _ = try await suite.send("/hse/ec.query", envelope)
             }
         },
@@ -148,6 +148,62 @@ extension GatewaySuite {
             let envelope = try await suite.sealedScan()
             _ = try await suite.accepted("the first ec.query") { try await suite.send("/hse/ec.query", envelope) }
             return try await suite.refused("the same sealed ec.query sent again", codes: ["ENV_REPLAYED"], pointer: "/signData") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-MIS-001": { suite in
+            let envelope = try await suite.sealedScan(variant: .unsortedKeys)
+            return try await suite.refused("ec.query signed over a string whose keys are not sorted", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "keys not sorted") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-MIS-002": { suite in
+            let envelope = try await suite.sealedScan(variant: .numbersNotStringified)
+            return try await suite.refused("ec.query signed over a string with numbers and booleans not written as the canonical form says", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "numbers and booleans") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-MIS-003": { suite in
+            let envelope = try await suite.sealedScan(variant: .emptyValuesKept)
+            return try await suite.refused("ec.query signed over a string that kept an empty value", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "empty values kept") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-MIS-004": { suite in
+            let envelope = try await suite.sealedScan(variant: .secretNotAppended)
+            return try await suite.refused("ec.query signed over a string without &key=<appSecret>", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "&key=") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-MIS-005": { suite in
+            let envelope = try await suite.sealedScan(signerID: Array(suite.hospital.credentials.appSecret.utf8))
+            return try await suite.refused("ec.query signed with the appSecret as SM2 signer ID (the profile uses 1234567812345678)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", diagnosis: "appSecret as signer ID") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-MIS-006": { suite in
+            var envelope = try await suite.sealedScan()
+            envelope["signData"] = nil
+            return try await suite.refused("ec.query without signData", codes: ["ENV_MISSING_FIELD"], pointer: "/signData") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-ENC-001": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            var envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now())
+            // Encrypted under a key derived from another appSecret (vectors: WrongAppSecret, UnderivedKey, SwappedDerivation all end here).
+            let wrong = try HSEEnvelope(appId: credentials.appId, appSecret: String(credentials.appSecret.reversed()))
+            envelope["encData"] = .string(try wrong.encrypt(Array(data.serialized(sortedKeys: true).utf8)))
+            return try await suite.refused("ec.query whose encData is encrypted under a wrongly derived key", codes: ["ENV_DECRYPTION_FAILED", "ENV_DATA_NOT_JSON"], pointer: "/encData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-TIME-002": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            let envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now().addingTimeInterval(600))
+            return try await suite.refused("ec.query sealed 10 minutes in the future", codes: ["ENV_TIMESTAMP_OUT_OF_WINDOW"], pointer: "/timestamp") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
         },
         "HSE-APPID-001": { suite in
             let data = try await suite.scanData()
@@ -180,10 +236,27 @@ extension GatewaySuite {
                         "operatorId": "OP0001", "operatorName": "Demo Operator"])
     }
 
-    /// A correctly sealed ec.query with a fresh QR code.
-    func sealedScan() async throws -> JSONObject {
+    /// An ec.query with a fresh QR code, sealed correctly — or, with `variant` / `signerID`, signed
+    /// the way a faulty SDK signs (the mistakes of vectors/hse_envelope_test.json and
+    /// hse_sign_string_test.json). The data carries a number, a boolean and an empty value, so
+    /// every variant changes the string.
+    func sealedScan(variant: HSESignString.Variant = [], signerID: [UInt8]? = nil) async throws -> JSONObject {
         let credentials = hospital.credentials
         let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
-        return try seal.sealRequest(data: try await scanData(), privateKey: credentials.privateKey, timestamp: clock.now())
+        guard case .object(var data) = try await scanData() else { throw ConformanceError("internal: ec.query data") }
+        if !variant.isEmpty || signerID != nil {
+            data["pageSize"] = .number("10")
+            data["withCard"] = .bool(false)
+            data["remark"] = ""
+        }
+        var envelope = try seal.sealRequest(data: .object(data), privateKey: credentials.privateKey, timestamp: clock.now())
+        guard !variant.isEmpty || signerID != nil else { return envelope }
+        // A faulty SDK encrypts the data as it wrote it (keys in its own order), then signs.
+        envelope["encData"] = .string(try seal.encrypt(Array(JSONValue.object(data).serialized().utf8)))
+        var signed = envelope
+        signed["data"] = .object(data)
+        let text = HSESignString.build(envelope: signed, appSecret: credentials.appSecret, variant: variant)
+        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(text.utf8), signerID: signerID ?? SM2.defaultSignerID).encoded(.raw).base64)
+        return envelope
     }
 }

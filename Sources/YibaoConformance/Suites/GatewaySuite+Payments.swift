@@ -154,10 +154,7 @@ extension GatewaySuite {
             }
         },
         "PY-TIMEOUT-001": { suite in
-            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(platformTimeout)
-            let upload = suite.drugUpload(person: platformTimeout, visit: visit, payAuthNo: payAuthNo)
-            let order = try await suite.accepted("6201") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
-            let pay = suite.payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit)
+            let (order, pay) = try await suite.preSettledDrugs(platformTimeout)
             try await suite.refused("6202 for the platform-timeout test persona", codes: ["PLATFORM_TIMEOUT"]) { _ = try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }
             let query = try await suite.accepted("6301 after the timeout") {
                 try await suite.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(order[key: "payOrdId"])]))
@@ -170,10 +167,7 @@ extension GatewaySuite {
             return "6202 timed out (504 PLATFORM_TIMEOUT) but had paid: 6301 shows ordStas 6 and the retried 6202 returns the payment"
         },
         "PY-9-001": { suite in
-            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(settlementFailure)
-            let upload = suite.drugUpload(person: settlementFailure, visit: visit, payAuthNo: payAuthNo)
-            let order = try await suite.accepted("6201") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
-            let pay = suite.payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit)
+            let (order, pay) = try await suite.preSettledDrugs(settlementFailure)
             try await suite.refused("6202 for the settlement-failure test persona", codes: ["SETTLEMENT_FAILED"]) { _ = try await suite.hospital.hse(service: "pay_order", data: .object(pay)) }
             let query = try await suite.accepted("6301 after the failure") {
                 try await suite.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(order[key: "payOrdId"])]))
@@ -268,6 +262,14 @@ extension GatewaySuite {
             "insutype": .string(insutype), "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": .string(consultation ? "73.60" : "53.60"), "acctUsedFlag": "1",
             "payAuthNo": .string(payAuthNo), "rxCircFlag": "0", "feedetailList": .array(lines),
         ]
+    }
+
+    /// A visit, a payAuthNo and a 6201 of drugs for `person`; returns 6201's answer and the 6202 to send.
+    func preSettledDrugs(_ person: (certno: String, psnNo: String, name: String)) async throws -> (order: JSONObject, pay: JSONObject) {
+        let (visit, payAuthNo) = try await visitAndAuthorisation(person)
+        let upload = drugUpload(person: person, visit: visit, payAuthNo: payAuthNo)
+        let order = try await accepted("6201") { try await hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+        return (order, payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit))
     }
 
     /// 6202 for an order 6201 answered.

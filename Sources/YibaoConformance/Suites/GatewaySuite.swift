@@ -174,7 +174,8 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
 
     /// Runs `body`, which must be refused with one of `codes` (any code when empty); returns a sentence for the report.
     @discardableResult
-    func refused(_ what: String, codes: Set<String>, pointer: String? = nil, _ body: () async throws -> Void) async throws -> String {
+    /// `diagnosis`: when the target sends a `diagnosis` (profile nhsa-2.0 does, for signatures), one line must contain it.
+    func refused(_ what: String, codes: Set<String>, pointer: String? = nil, diagnosis: String? = nil, _ body: () async throws -> Void) async throws -> String {
         do {
             try await body()
         } catch let error as YibaoClientError {
@@ -190,11 +191,16 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
                 throw CaseFailure("\(what) was refused with \(error.code), but the pointer names \(error.pointer ?? "nothing") instead of \(pointer)",
                                   expected: expected, actual: "\(error.code) at \(error.pointer ?? "")", diagnosis: Self.lines(of: error))
             }
+            if let diagnosis, !error.diagnosis.isEmpty, !error.diagnosis.contains(where: { $0.contains(diagnosis) }) {
+                throw CaseFailure("\(what) was refused with \(error.code), but its diagnosis does not name the mistake",
+                                  expected: "a diagnosis line mentioning \"\(diagnosis)\"", actual: error.diagnosis.joined(separator: " | "), diagnosis: Self.lines(of: error))
+            }
             guard error.status >= 400 else {
                 throw CaseFailure("\(what) was refused in a 2xx answer (HTTP \(error.status)): a refusal must not look like success",
                                   expected: "HTTP 4xx/5xx problem+json", actual: "HTTP \(error.status)")
             }
             return "\(what) refused: \(error.code)\(error.rule.map { " [\($0)]" } ?? "") at \(error.pointer ?? "")"
+                + (diagnosis != nil && !error.diagnosis.isEmpty ? "; diagnosis: \(error.diagnosis.joined(separator: " | "))" : "")
         }
         throw CaseFailure("\(what) was accepted", expected: "refused with \(codes.sorted().joined(separator: " or "))\(pointer.map { " at \($0)" } ?? "")",
                           actual: "accepted")

@@ -278,10 +278,15 @@ public struct HSEEnvelope: Sendable {
             ("no &key=<appSecret> appended", .secretNotAppended),
         ]
         let expectedID = profile.signerIDBytes(appSecret: appSecret)
+        // A variant that gives the very same string (no number, no empty value in this message) is not a finding.
+        var seenMessages = Set<[UInt8]>()
+        let messages: [(String, HSESignString.Variant, [UInt8])] = variants.compactMap { name, variant in
+            let message = Array(HSESignString.build(envelope: signed, appSecret: appSecret, variant: variant).utf8)
+            return seenMessages.insert(message).inserted ? (name, variant, message) : nil
+        }
         for encoding in encodings {
             guard let value = try? ECSignature(signature, encoding: encoding) else { continue }
-            for (variantName, variant) in variants {
-                let message = Array(HSESignString.build(envelope: signed, appSecret: appSecret, variant: variant).utf8)
+            for (variantName, variant, message) in messages {
                 var seenIDs = Set<[UInt8]>()
                 for (idName, id) in ids where seenIDs.insert(id).inserted {
                     guard peerPublicKey.isValidSignature(value, for: message, signerID: id) else { continue }
