@@ -60,13 +60,15 @@ struct ConformanceListCommand: ParsableCommand {
             print("\nsuite \(description.name) — \(cases.count) cases (\(cases.filter { $0.polarity == .negative }.count) negative)")
             print("  \(description.summary)")
             print("  needs: \(description.prerequisites)")
+            func column(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0) }
             for entry in cases {
                 let sign = entry.polarity == .positive ? "+" : "−"
-                print("  \(entry.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(sign) \(entry.rules.joined(separator: ",").padding(toLength: 22, withPad: " ", startingAt: 0)) \(entry.title)")
+                print("  \(column(entry.id, 17)) \(sign) \(column(entry.rules.joined(separator: ","), 22)) \(entry.title)")
                 if verbose {
                     print("      sends:    \(entry.inputs)")
                     print("      expects:  \(entry.expected)")
                     if !entry.detects.isEmpty { print("      catches:  yibao serve --fault \(entry.detects.joined(separator: ", "))") }
+                    if !entry.requires.isEmpty { print("      builds on: \(entry.requires.joined(separator: ", "))") }
                 }
             }
         }
@@ -120,6 +122,16 @@ struct ConformanceRunCommand: AsyncParsableCommand {
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() async throws {
+        do {
+            try await grade()
+        } catch let error as ConformanceError {
+            // Exit 2: the run could not start or finish (not a verdict on the target); 1 is reserved for failed cases.
+            FileHandle.standardError.write(Data("conformance: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    private func grade() async throws {
         let catalogue = try Catalogue.bundled()
         guard catalogue.suites.contains(where: { $0.name == suite }) else {
             throw ValidationError("no suite \(suite); suites: \(catalogue.suites.map(\.name).joined(separator: ", "))")
@@ -148,8 +160,15 @@ struct ConformanceRunCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((ConsoleReport.line(for: result, index: index, total: total, colour: colour) + "\n").utf8))
             }
         } catch let error as ConformanceError {
-            FileHandle.standardError.write(Data("conformance: \(error.description)\n".utf8))
-            throw ExitCode(2)
+            // Still write the reports, so a CI job's JUnit step has a failing test that says why.
+            let setup = ConformanceCase(id: "SETUP-000", suite: suite, title: "the run could not start", rules: ["PROTOCOL-ENVELOPE"],
+                                        inputs: "the suite's preparation against \(target)", expected: "the target answers", polarity: .positive)
+            let failed = RunReport(catalogueVersion: catalogue.version, profile: catalogue.profile, suite: suite, target: target, seed: seed, startedAt: Date(),
+                                   virtualStart: clock.now(), durationMilliseconds: 0,
+                                   results: [CaseResult(definition: setup, verdict: .failed, message: error.description, durationMilliseconds: 0)],
+                                   exchanges: recorder.all)
+            _ = try? ReportWriter.write(failed, to: reportDirectory)
+            throw error
         }
         let written = try ReportWriter.write(report, to: reportDirectory)
         print(ConsoleReport.summary(report, colour: colour))

@@ -19,7 +19,7 @@ struct CatalogueTests {
             #expect(cases.contains { $0.polarity == .positive } && cases.contains { $0.polarity == .negative }, "\(suite.name)")
         }
         // Faults named by the cases are the ones `yibao serve --fault` knows (checked against the gateway in the self-checks).
-        #expect(Set(catalogue.cases.flatMap(\.detects)) == ["accept-bad-signature", "reuse-token", "pay-twice"])
+        #expect(Set(catalogue.cases.flatMap(\.detects)) == ["accept-bad-signature", "reuse-token", "pay-twice", "skip-time-window", "accept-replay"])
     }
 
     @Test("a catalogue with a duplicate id or an unknown suite is refused, naming it")

@@ -37,12 +37,27 @@ public struct Catalogue: Sendable, Codable, Hashable {
             guard seen.insert(entry.id).inserted else { throw ConformanceError("case id \(entry.id) appears twice in the catalogue") }
             guard suites.contains(entry.suite) else { throw ConformanceError("case \(entry.id) names an unknown suite \(entry.suite)") }
             guard !entry.rules.isEmpty else { throw ConformanceError("case \(entry.id) names no rule") }
+            for required in entry.requires {
+                guard let earlier = catalogue.cases.first(where: { $0.id == required }), seen.contains(required), earlier.suite == entry.suite else {
+                    throw ConformanceError("case \(entry.id) requires \(required), which is not an earlier case of suite \(entry.suite)")
+                }
+            }
         }
         return catalogue
     }
 
     /// The cases of one suite, in catalogue order.
     public func cases(of suite: String) -> [ConformanceCase] { cases.filter { $0.suite == suite } }
+
+    /// `ids` and every case they require, transitively, in catalogue order.
+    public func withRequirements(_ ids: Set<String>) -> Set<String> {
+        var selected = ids
+        var frontier = Array(ids)
+        while let id = frontier.popLast() {
+            for required in cases.first(where: { $0.id == id })?.requires ?? [] where selected.insert(required).inserted { frontier.append(required) }
+        }
+        return selected
+    }
 
     /// The case ids that check `rule`.
     public func cases(checking rule: String) -> [String] { cases.filter { $0.rules.contains(rule) }.map(\.id) }

@@ -19,8 +19,13 @@ public struct ConformanceCase: Sendable, Codable, Hashable {
     public var polarity: Polarity
     /// Gateway fault settings (`yibao serve --fault`) this case must catch; used by the self-checks.
     public var detects: [String]
+    /// Earlier cases of the suite whose outcome this one builds on (a paid order, a dispensed
+    /// prescription): `--case` runs them too, and when one of them did not pass this case is
+    /// skipped, naming it, instead of failing for someone else's reason.
+    public var requires: [String]
 
-    public init(id: String, suite: String, title: String, rules: [String], inputs: String, expected: String, polarity: Polarity, detects: [String] = []) {
+    public init(id: String, suite: String, title: String, rules: [String], inputs: String, expected: String, polarity: Polarity, detects: [String] = [],
+                requires: [String] = []) {
         self.id = id
         self.suite = suite
         self.title = title
@@ -29,9 +34,10 @@ public struct ConformanceCase: Sendable, Codable, Hashable {
         self.expected = expected
         self.polarity = polarity
         self.detects = detects
+        self.requires = requires
     }
 
-    enum CodingKeys: String, CodingKey { case id, suite, title, rules, inputs, expected, polarity, detects }
+    enum CodingKeys: String, CodingKey { case id, suite, title, rules, inputs, expected, polarity, detects, requires }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,5 +49,19 @@ public struct ConformanceCase: Sendable, Codable, Hashable {
         expected = try c.decode(String.self, forKey: .expected)
         polarity = try c.decode(Polarity.self, forKey: .polarity)
         detects = try c.decodeIfPresent([String].self, forKey: .detects) ?? []
+        requires = try c.decodeIfPresent([String].self, forKey: .requires) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(suite, forKey: .suite)
+        try c.encode(title, forKey: .title)
+        try c.encode(rules, forKey: .rules)
+        try c.encode(inputs, forKey: .inputs)
+        try c.encode(expected, forKey: .expected)
+        try c.encode(polarity, forKey: .polarity)
+        if !detects.isEmpty { try c.encode(detects, forKey: .detects) }
+        if !requires.isEmpty { try c.encode(requires, forKey: .requires) }
     }
 }

@@ -44,15 +44,13 @@ public enum ConsoleReport {
         let summary = ReportSummary(report)
         let counts = Verdict.allCases.map { verdict -> String in
             let count = summary.count(verdict)
-            let words = count == 1 || verdict == .passed || verdict == .failed || verdict == .skipped ? verdict.words
-                : verdict == .unexpectedPass ? "unexpected passes" : verdict.words + "s"
-            let text = "\(count) \(words)"
+            let text = verdict.counted(count)
             return count > 0 && verdict != .passed ? paint(text, tagColour(verdict), colour) : text
         }
         var lines = [
             "\(ReportText.terminal(report.suite)) against \(ReportText.terminal(report.target)) "
                 + "(catalogue \(ReportText.terminal(report.catalogueVersion)), profile \(ReportText.terminal(report.profile)), seed \(report.seed))",
-            "\(summary.total) cases in \(ReportText.humanDuration(report.durationMilliseconds)): " + counts.joined(separator: ", "),
+            "\(summary.total) case\(summary.total == 1 ? "" : "s") in \(ReportText.humanDuration(report.durationMilliseconds)): " + counts.joined(separator: ", "),
         ]
         let failing = report.results.filter { !$0.verdict.isSuccess }
         if !failing.isEmpty {

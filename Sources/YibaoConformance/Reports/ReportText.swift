@@ -161,6 +161,15 @@ extension Verdict {
         }
     }
 
+    /// "3 passed", "1 expected failure", "2 expected failures", "0 unexpected passes".
+    func counted(_ count: Int) -> String {
+        switch self {
+        case .passed, .failed, .skipped: "\(count) \(words)"
+        case .expectedFailure: "\(count) expected failure\(count == 1 ? "" : "s")"
+        case .unexpectedPass: "\(count) unexpected pass\(count == 1 ? "" : "es")"
+        }
+    }
+
     /// Whether the report shows this result's details without being asked: it fails the run and has something to explain.
     var isFailure: Bool { self == .failed || self == .unexpectedPass }
 }

@@ -19,6 +19,11 @@ private enum HAR {
         init(_ report: RunReport) {
             var pages: [Page] = []
             var seen: Set<String> = []
+            // Exchanges made before the first case (the suite's preparation) come first, as they happened.
+            let firstCase = report.results.first?.definition.id
+            for exchange in report.exchanges.prefix(while: { $0.caseId != firstCase }) where seen.insert(exchange.caseId).inserted {
+                pages.append(Page(startedDateTime: ReportText.timestamp(exchange.startedAt), id: exchange.caseId, title: exchange.caseId))
+            }
             for result in report.results where seen.insert(result.definition.id).inserted {
                 let id = result.definition.id
                 let firstExchange = report.exchanges.first { $0.caseId == id }

@@ -41,7 +41,7 @@ extension ReportWriter {
         page.line("<div class=\"banner \(report.succeeded ? "passed" : "failed")\"><strong>\(outcome)</strong> <span>\(e(verdictLine))</span></div>")
         page.line("<p class=\"counts\">")
         for verdict in Verdict.allCases {
-            page.line("<span class=\"verdict v-\(verdict.rawValue)\">\(summary.count(verdict)) \(e(verdict.words))</span>")
+            page.line("<span class=\"verdict v-\(verdict.rawValue)\">\(e(verdict.counted(summary.count(verdict))))</span>")
         }
         page.line("<span class=\"total\">\(summary.total) in total</span>")
         page.line("</p>")

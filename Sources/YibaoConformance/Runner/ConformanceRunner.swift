@@ -25,7 +25,8 @@ public struct ConformanceRunner: Sendable {
 
     /// Runs the suite; `progress` sees each result as soon as it is known.
     public func run(progress: @Sendable (CaseResult, _ index: Int, _ total: Int) -> Void = { _, _, _ in }) async throws -> RunReport {
-        let definitions = catalogue.cases(of: suite.name).filter { only.isEmpty || only.contains($0.id) }
+        let selected = catalogue.withRequirements(only)
+        let definitions = catalogue.cases(of: suite.name).filter { only.isEmpty || selected.contains($0.id) }
         let missing = definitions.map(\.id).filter { !suite.implemented.contains($0) }
         guard missing.isEmpty else { throw ConformanceError("the catalogue lists cases this build does not implement: \(missing.joined(separator: ", "))") }
         let started = Date()
@@ -37,7 +38,11 @@ public struct ConformanceRunner: Sendable {
             let first = recorder.begin(definition.id)
             let caseStart = Date()
             var result: CaseResult
+            let blocking = definition.requires.filter { required in results.first { $0.definition.id == required }?.verdict != .passed }
             do {
+                if !blocking.isEmpty {
+                    throw CaseSkipped("not run: it builds on \(blocking.joined(separator: ", ")), which did not pass")
+                }
                 let message = try await suite.run(definition.id)
                 result = CaseResult(definition: definition, verdict: .passed, message: message, durationMilliseconds: 0)
             } catch let failure as CaseFailure {
@@ -52,7 +57,7 @@ public struct ConformanceRunner: Sendable {
             result.exchangeIndices = Array(first..<recorder.count)
             if let reason = baseline.expectedFailures[definition.id] {
                 result.baselineReason = reason
-                if result.verdict == .failed { result.verdict = .expectedFailure }
+                if result.verdict == .failed || result.verdict == .skipped { result.verdict = .expectedFailure }
                 else if result.verdict == .passed {
                     result.verdict = .unexpectedPass
                     result.message = "listed as an expected failure in the baseline, but it passed: remove it from the baseline. (\(result.message))"

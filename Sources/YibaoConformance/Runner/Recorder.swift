@@ -15,7 +15,7 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
             exchanges.append(HTTPExchange(
                 caseId: currentCase, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
                 method: exchange.method, url: exchange.url,
-                requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: $0.value) },
+                requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
                 requestBody: String(decoding: exchange.requestBody, as: UTF8.self), status: exchange.status,
                 responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
                 responseBody: String(decoding: exchange.responseBody, as: UTF8.self), error: exchange.error))
@@ -30,8 +30,13 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
         }
     }
 
-    var count: Int { lock.withLock { exchanges.count } }
-    var all: [HTTPExchange] { lock.withLock { exchanges } }
+    public var count: Int { lock.withLock { exchanges.count } }
+    public var all: [HTTPExchange] { lock.withLock { exchanges } }
+
+    /// Bearer tokens never reach a report file (reports are CI artefacts, often public).
+    static func redacted(_ name: String, _ value: String) -> String {
+        name.lowercased() == "authorization" ? (value.split(separator: " ").first.map { "\($0) <redacted>" } ?? "<redacted>") : value
+    }
 }
 
 /// A case's verdict other than "passed", thrown from a case body.

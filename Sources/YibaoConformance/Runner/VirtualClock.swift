@@ -1,28 +1,38 @@
 import Foundation
 import YibaoCrypto
 
-/// The tester's clock: starts at the target's time (its test clock when it has one) and only
-/// moves when a case moves it, so no case ever waits in real time and every message of a run
-/// carries a time derived from the start, not from how fast the machine is.
+/// The tester's clock: the target's time (its test clock when it has one) plus the real time
+/// elapsed since, plus every jump a case makes. Cases never wait: to see a QR code expire they
+/// jump, and move the target's test clock by the same amount. Following real time keeps the
+/// tester inside the target's ±300 s window however slow the target or the network is.
 public final class VirtualClock: WallClock, @unchecked Sendable {
     private let lock = NSLock()
-    private var current: Date
+    private var base: Date
+    private var anchor: Date
 
-    public init(start: Date) { current = start }
+    public init(start: Date) {
+        base = start
+        anchor = Date()
+    }
 
-    public func now() -> Date { lock.withLock { current } }
+    public func now() -> Date { lock.withLock { base.addingTimeInterval(Date().timeIntervalSince(anchor)) } }
 
-    /// Moves the clock forward by `seconds`.
+    /// Jumps forward by `seconds`.
     @discardableResult
     public func advance(by seconds: TimeInterval) -> Date {
         lock.withLock {
-            current = current.addingTimeInterval(seconds)
-            return current
+            base = base.addingTimeInterval(seconds)
+            return base.addingTimeInterval(Date().timeIntervalSince(anchor))
         }
     }
 
     /// Sets the clock (to follow the target's test clock after it moved).
-    public func set(_ date: Date) { lock.withLock { current = date } }
+    public func set(_ date: Date) {
+        lock.withLock {
+            base = date
+            anchor = Date()
+        }
+    }
 }
 
 /// SplitMix64: a small, fully specified generator, so `--seed N` gives the same numbers, and so

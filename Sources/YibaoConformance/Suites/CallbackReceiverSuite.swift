@@ -28,7 +28,7 @@ public final class CallbackReceiverSuite: ConformanceSuite, @unchecked Sendable 
     }
 
     public func prepare() async throws {
-        // The receiver's clock is its own: ours starts at the real time and never moves.
+        // The receiver's clock is its own: ours starts at the real time and follows it.
         let probe = await sender.post(Array("{}".utf8))
         if probe.status == 0 { throw ConformanceError("cannot reach \(sender.target): \(probe.text)") }
     }

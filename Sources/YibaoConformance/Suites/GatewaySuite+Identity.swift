@@ -42,6 +42,21 @@ extension GatewaySuite {
             again.iptOtpNo = suite.unique("MZ", 4)
             return try await suite.refused("a second 2201 with the same ecToken", codes: ["TOKEN_REUSED"]) { _ = try await suite.hospital.register(again) }
         },
+        "ID-4-001": { suite in
+            var found: [String] = []
+            for (medium, number) in [(IdentityMedium.residentID, zhangSan.certno), (.socialSecurityCard, "TJ1200000001")] {
+                let info = try await suite.accepted("1101 by medium \(medium.rawValue)") { try await suite.hospital.personInfo(medium: medium, number: number) }
+                guard info.baseinfo.psn_no == zhangSan.psnNo else {
+                    throw CaseFailure("1101 by medium \(medium.rawValue) found another person", expected: zhangSan.psnNo, actual: info.baseinfo.psn_no)
+                }
+                found.append(medium.rawValue)
+            }
+            try await suite.refused("1101 by an identity medium the profile does not accept (09)", codes: ["IDENTITY_MEDIUM_NOT_ACCEPTED"], rule: "ID-4") {
+                _ = try await suite.hospital.call(infno: "1101", input: ["data": .object(["mdtrt_cert_type": "09", "mdtrt_cert_no": .string(zhangSan.certno),
+                                                                                         "card_sn": "", "psn_cert_type": "01", "certno": .string(zhangSan.certno)])])
+            }
+            return "1101 found Zhang San by resident ID (02) and social-security card (03); medium 09 refused IDENTITY_MEDIUM_NOT_ACCEPTED (ID-4)"
+        },
         "ID-REALNAME-001": { suite in
             try await suite.refused("1101 for a person who is not real-name verified", codes: ["PERSON_NOT_REAL_NAME_VERIFIED"]) {
                 _ = try await suite.hospital.call(infno: "1101", input: personInfoInput(notRealName))
@@ -56,14 +71,16 @@ extension GatewaySuite {
         "AG-1-001": { suite in
             let other = try suite.client(noAgreementCode)
             let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
-            return try await suite.refused("ec.query by a designated hospital without an Internet+ agreement", codes: ["INSTITUTION_NOT_AUTHORISED"]) {
+            return try await suite.refused("ec.query by a designated hospital without an Internet+ agreement", codes: ["INSTITUTION_NOT_AUTHORISED"], rule: "AG-1",
+                                           detail: "no Internet+ supplementary agreement") {
                 _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
             }
         },
         "AG-5-001": { suite in
             let other = try suite.client(suspendedCode)
             let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
-            return try await suite.refused("ec.query by a hospital whose entity agreement is suspended", codes: ["INSTITUTION_NOT_AUTHORISED"]) {
+            return try await suite.refused("ec.query by a hospital whose entity agreement is suspended", codes: ["INSTITUTION_NOT_AUTHORISED"], rule: "AG-1",
+                                           detail: "AG-5") {
                 _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
             }
         },

@@ -142,14 +142,16 @@ extension GatewaySuite {
             _ = try suite.require(suite.paid, "a consultation settled today (PY-PAY-001)")
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(zhangSan)
             let upload = suite.drugUpload(person: zhangSan, visit: visit, payAuthNo: payAuthNo, consultation: true)
-            return try await suite.refused("a second AADG0000 consultation for Zhang San the same day", codes: ["AUDIT_REFUSED"], pointer: "/feedetailList/0/medListCodg") {
+            return try await suite.refused("a second AADG0000 consultation for Zhang San the same day", codes: ["AUDIT_REFUSED"], pointer: "/feedetailList/0/medListCodg",
+                                           rule: "SV-3", detail: "AUD-CONSULT-002") {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         },
         "PY-AUDIT-002": { suite in
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(accountLow)
             let upload = suite.drugUpload(person: accountLow, visit: visit, payAuthNo: payAuthNo, consultation: true)
-            return try await suite.refused("an AADG0000 follow-up consultation for a person with no prior offline visit", codes: ["AUDIT_REFUSED"], pointer: "/feedetailList/0/medListCodg") {
+            return try await suite.refused("an AADG0000 follow-up consultation for a person with no prior offline visit", codes: ["AUDIT_REFUSED"],
+                                           pointer: "/feedetailList/0/medListCodg", rule: "SC-1", detail: "AUD-CONSULT-001") {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         },

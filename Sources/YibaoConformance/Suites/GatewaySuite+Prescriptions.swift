@@ -98,19 +98,19 @@ extension GatewaySuite {
         },
         "RX-MUT-003": { suite in
             let document = try await suite.doctorSignedBy(key: "doctor-wang", certificate: "doctor-wang", prescriber: drLi)
-            return try await suite.refused("uploadChk of Dr Wang's valid signature on a prescription naming Dr Li", codes: ["RX_DOCTOR_CERTIFICATE_MISMATCH", "RX_DOCTOR_CERTIFICATE_NOT_REGISTERED"]) {
+            return try await suite.refused("uploadChk of Dr Wang's valid signature on a prescription naming Dr Li", codes: ["RX_DOCTOR_CERTIFICATE_MISMATCH"]) {
                 _ = try await suite.hospital.uploadCheck(document)
             }
         },
         "RX-MUT-004": { suite in
             let document = try await suite.doctorSignedBy(key: "expired", certificate: "expired", prescriber: drLi)
-            return try await suite.refused("uploadChk of a prescription signed under an expired certificate", codes: ["RX_DOCTOR_CERTIFICATE_INVALID", "RX_DOCTOR_CERTIFICATE_MISMATCH"]) {
+            return try await suite.refused("uploadChk of a prescription signed under an expired certificate", codes: ["RX_DOCTOR_CERTIFICATE_INVALID"], detail: "expired") {
                 _ = try await suite.hospital.uploadCheck(document)
             }
         },
         "RX-MUT-005": { suite in
             let document = try await suite.doctorSignedBy(key: "revoked", certificate: "revoked", prescriber: drLi)
-            return try await suite.refused("uploadChk of a prescription signed under a revoked certificate", codes: ["RX_DOCTOR_CERTIFICATE_INVALID", "RX_DOCTOR_CERTIFICATE_MISMATCH"]) {
+            return try await suite.refused("uploadChk of a prescription signed under a revoked certificate", codes: ["RX_DOCTOR_CERTIFICATE_INVALID"], detail: "revoked") {
                 _ = try await suite.hospital.uploadCheck(document)
             }
         },
@@ -179,7 +179,7 @@ extension GatewaySuite {
         "RX-MUT-014": { suite in
             var (document, precheck) = try await suite.prechecked()
             try suite.review(&document, key: "doctor-li")
-            return try await suite.refused("rxFixmedinsSign of a review signed by Dr Li under pharmacist Zhao's code", codes: ["RX_PHARMACIST_CERTIFICATE_MISMATCH", "RX_PHARMACIST_CERTIFICATE_NOT_REGISTERED"]) {
+            return try await suite.refused("rxFixmedinsSign of a review signed by Dr Li under pharmacist Zhao's code", codes: ["RX_PHARMACIST_CERTIFICATE_MISMATCH"]) {
                 _ = try await suite.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
             }
         },

@@ -90,13 +90,23 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
            let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) {
             hasTestClock = true
             clock.set(date)
-            // Each run starts on a new day of the target's clock: per-day rules (one AADG0000
-            // consultation a day, AUD-CONSULT-002) then judge this run alone, however often it runs.
-            try await advanceTime(by: 86_400)
+            // Each run starts at 09:00 Beijing time on the target's next day: per-day rules (one
+            // AADG0000 consultation a day, AUD-CONSULT-002) then judge this run alone, however
+            // often it runs, and no run straddles midnight.
+            try await advanceTime(by: Self.secondsToNextMorning(from: date))
         } else {
             clock.set(Date())
         }
         runStamp = Timestamps.compact(clock.now())
+    }
+
+    /// Seconds from `date` to 09:00 Beijing time (UTC+8) on the next day.
+    static func secondsToNextMorning(from date: Date) -> TimeInterval {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        let today = calendar.startOfDay(for: date)
+        let morning = calendar.date(byAdding: DateComponents(day: 1, hour: 9), to: today) ?? date.addingTimeInterval(86_400)
+        return morning.timeIntervalSince(date).rounded(.up)
     }
 
     /// `prefix` + the run's stamp + `count` seeded digits.
@@ -175,7 +185,9 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     /// Runs `body`, which must be refused with one of `codes` (any code when empty); returns a sentence for the report.
     @discardableResult
     /// `diagnosis`: when the target sends a `diagnosis` (profile nhsa-2.0 does, for signatures), one line must contain it.
-    func refused(_ what: String, codes: Set<String>, pointer: String? = nil, diagnosis: String? = nil, _ body: () async throws -> Void) async throws -> String {
+    /// `rule`: the DOMAIN.md rule the refusal must name; `detail`: words its sentence must contain.
+    func refused(_ what: String, codes: Set<String>, pointer: String? = nil, rule: String? = nil, detail: String? = nil, diagnosis: String? = nil,
+                 _ body: () async throws -> Void) async throws -> String {
         do {
             try await body()
         } catch let error as YibaoClientError {
@@ -190,6 +202,14 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
             if let pointer, error.pointer != pointer {
                 throw CaseFailure("\(what) was refused with \(error.code), but the pointer names \(error.pointer ?? "nothing") instead of \(pointer)",
                                   expected: expected, actual: "\(error.code) at \(error.pointer ?? "")", diagnosis: Self.lines(of: error))
+            }
+            if let rule, error.rule != rule {
+                throw CaseFailure("\(what) was refused with \(error.code), but under rule \(error.rule ?? "none") instead of \(rule)",
+                                  expected: "\(expected) under rule \(rule)", actual: "\(error.code) under \(error.rule ?? "no rule")", diagnosis: Self.lines(of: error))
+            }
+            if let detail, !error.detail.contains(detail) {
+                throw CaseFailure("\(what) was refused with \(error.code), but its sentence does not say why (\(detail))",
+                                  expected: "a detail mentioning \"\(detail)\"", actual: error.detail, diagnosis: Self.lines(of: error))
             }
             if let diagnosis, !error.diagnosis.isEmpty, !error.diagnosis.contains(where: { $0.contains(diagnosis) }) {
                 throw CaseFailure("\(what) was refused with \(error.code), but its diagnosis does not name the mistake",

@@ -120,7 +120,7 @@ public enum PassiveConformanceReport {
 
     /// The report over `checks` (one institution's log, oldest first).
     public static func make(institution: String, checks: [ConformanceCheckRecord], profile: String, at now: Date) -> JSONValue {
-        struct Tally { var accepted = 0, refused = 0 }
+        struct Tally { var accepted = 0, refused = 0, lastAccepted = false }
         var tallies: [String: Tally] = [:]
         var order: [(channel: ConformanceCheckRecord.Channel, transaction: String)] = []
         var passed: [Category: Int] = [:], failed: [Category: Int] = [:]
@@ -130,18 +130,21 @@ public enum PassiveConformanceReport {
             switch check.outcome {
             case .accepted:
                 tallies[key, default: Tally()].accepted += 1
+                tallies[key]?.lastAccepted = true
                 for category in Category.allCases where category.applies(to: check.channel, transaction: check.transaction) {
                     passed[category, default: 0] += 1
                 }
             case .refused:
                 tallies[key, default: Tally()].refused += 1
+                tallies[key]?.lastAccepted = false
                 failed[category(code: check.code, rule: check.rule), default: 0] += 1
             }
         }
 
         func row(_ channel: ConformanceCheckRecord.Channel, _ transaction: String, _ name: String) -> (JSONValue, String) {
             let tally = tallies["\(channel.rawValue) \(transaction)"] ?? Tally()
-            let status = tally.accepted > 0 ? "passed" : tally.refused > 0 ? "failing" : "not exercised"
+            // Judged by the latest attempt: an integration whose signing broke after one success is failing.
+            let status = tally.accepted + tally.refused == 0 ? "not exercised" : tally.lastAccepted ? "passed" : "failing"
             return (.object([
                 "channel": .string(channel.rawValue), "transaction": .string(transaction), "name": .string(name),
                 "exercised": .integer(tally.accepted + tally.refused), "accepted": .integer(tally.accepted), "refused": .integer(tally.refused),
@@ -230,7 +233,7 @@ public enum PassiveConformanceReport {
         out.append("Passive conformance of \(string(root, "institution")) — profile \(string(root, "profile")), generated \(string(root, "generatedAt"))")
         out.append("Verdict: \(string(summary, "verdict").uppercased()) — \(count(summary, "exercisedRequired")) of \(count(summary, "totalRequired")) required transactions exercised, \(count(summary, "passedRequired")) passed, \(count(summary, "failingRequired")) failing")
         out.append("")
-        out.append("Required transactions (✓ passed, ✗ failing: refused only, · not exercised)")
+        out.append("Required transactions, judged by the latest attempt (✓ accepted, ✗ refused, · not exercised)")
         for case .object(let group) in root["required"]?.arrayValue ?? [] {
             out.append("  \(string(group, "group"))")
             for case .object(let row) in group["transactions"]?.arrayValue ?? [] { out.append(line(row)) }

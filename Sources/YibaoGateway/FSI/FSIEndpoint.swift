@@ -37,7 +37,8 @@ struct FSIEndpoint: Sendable {
             }
             let request = try await authenticate(envelope, now: now)
             let output = try await gateway.store.write { store -> JSONValue in
-                guard try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now) else {
+                let fresh = try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
+                guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
@@ -90,7 +91,7 @@ struct FSIEndpoint: Sendable {
             throw DomainError.invalidValue("/inf_time", "inf_time must be yyyy-MM-dd HH:mm:ss (Beijing time)", expected: "yyyy-MM-dd HH:mm:ss", actual: infTime, rule: .protocolEnvelope)
         }
         let window = TimeInterval(gateway.configuration.policy.fsiTimeWindowSeconds)
-        guard abs(sent.timeIntervalSince(now)) <= window else {
+        guard abs(sent.timeIntervalSince(now)) <= window || gateway.configuration.faults.contains(.skipTimeWindow) else {
             throw DomainError(.init("FSI_TIME_OUT_OF_WINDOW"), .unauthenticated, rule: .protocolReplay, pointer: "/inf_time",
                               "inf_time is \(Int(sent.timeIntervalSince(now))) s from the platform's clock; at most ±\(Int(window)) s is accepted (stale or replayed request, or a wrong clock)",
                               expected: "within \(Int(window)) s of \(Timestamps.fsi(now))", actual: infTime)

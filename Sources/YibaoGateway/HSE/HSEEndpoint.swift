@@ -55,7 +55,8 @@ struct HSEEndpoint: Sendable {
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile)
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
-            switch envelope.open(bytes, peerPublicKey: peer, now: now, diagnose: gateway.configuration.diagnoseSignatures) {
+            let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
+            switch envelope.open(bytes, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
             case .success(let value): opened = (value.envelope, value.data)
             case .failure(let failure) where failure.step == .signature && gateway.configuration.faults.contains(.acceptBadSignature):
                 // Deliberate fault (conformance self-checks only): take the data without a valid signature.
@@ -75,7 +76,8 @@ struct HSEEndpoint: Sendable {
                                        payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway)),
                                        faults: gateway.configuration.faults)
             let output = try await gateway.store.write { store -> JSONValue in
-                guard try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now) else {
+                let fresh = try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now)
+                guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
                                       "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
                 }

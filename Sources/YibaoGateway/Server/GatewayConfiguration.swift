@@ -75,12 +75,18 @@ public enum GatewayFault: String, Sendable, Hashable, CaseIterable, Codable {
     case reuseToken = "reuse-token"
     /// A retried 6202 pay_order is paid a second time instead of answered idempotently (PY-6).
     case payTwice = "pay-twice"
+    /// FSI `inf_time` and HSE `timestamp` are not checked against the ±300 s window (PROTOCOL-REPLAY).
+    case skipTimeWindow = "skip-time-window"
+    /// A message already processed (same FSI msgid, same HSE signData) is processed again (PROTOCOL-REPLAY).
+    case acceptReplay = "accept-replay"
 
     public var summary: String {
         switch self {
         case .acceptBadSignature: "FSI cainfo and HSE signData are not verified"
         case .reuseToken: "QR codes and wallet authorisation codes are accepted more than once"
         case .payTwice: "a retried 6202 pay_order is paid again"
+        case .skipTimeWindow: "inf_time and timestamp are not checked against the time window"
+        case .acceptReplay: "a replayed msgid or signData is processed again"
         }
     }
 }
