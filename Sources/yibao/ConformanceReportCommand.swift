@@ -13,11 +13,12 @@ struct ConformanceReportCommand: AsyncParsableCommand {
         discussion: """
         The gateway logs every FSI and HSE request it checks, per institution (the claimed fixmedins_code, \
         or the appId's institution). This prints, from that log: the transactions a hospital integration \
-        must exercise (✓ passed at least once, ✗ only refused, · not exercised), the checks by category \
+        must exercise, judged by the latest attempt (✓ accepted, ✗ refused, · not exercised), the checks by category \
         (envelope fields, signature, time window, replay, sign-in, business rules) and the 50 most recent \
         refusals with code, rule, pointer, expected/actual, the string to sign and the signature diagnosis.
 
-        Exits 1 unless every required transaction passed, so CI can fail on it.
+        Exits 1 unless every required transaction passed, so CI can fail on it; 2 when the gateway \
+        cannot be asked (not running, wrong admin token).
 
         Example:
           yibao conformance report --institution H12010100001
@@ -50,7 +51,13 @@ struct ConformanceReportCommand: AsyncParsableCommand {
         do {
             report = try await HTTP.get(.shared, url: "\(base)/admin/conformance/\(path)", bearer: token)
         } catch {
-            throw fail(error)
+            _ = fail(error)
+            throw ExitCode(2) // not a verdict on the institution: the report could not be read
+        }
+        if !json, (report.objectValue?["required"]?.arrayValue ?? []).allSatisfy({ group in
+            (group.objectValue?["transactions"]?.arrayValue ?? []).allSatisfy { $0.objectValue?["exercised"] == .number("0") }
+        }), (report.objectValue?["other"]?.arrayValue ?? []).isEmpty {
+            printError("note: the gateway recorded no traffic for \(institution): check the fixmedins_code, and that your HIS talks to \(base)")
         }
         print(json ? pretty(report) : PassiveConformanceReport.text(report))
         if !PassiveConformanceReport.isComplete(report) { throw ExitCode(1) }
