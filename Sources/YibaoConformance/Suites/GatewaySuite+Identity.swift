@@ -91,6 +91,16 @@ extension GatewaySuite {
                     iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
             }
         },
+        "AG-10-001": { suite in
+            let list = try await suite.accepted("GET /public/institutions") { try await HTTP.get(suite.http, url: suite.target + "/public/institutions", observer: suite.recorder) }
+            let codes = Set((list.arrayValue ?? []).compactMap { $0.objectValue?["code"]?.stringValue })
+            let expected: Set<String> = [hospitalCode, pharmacyCode], excluded: Set<String> = [noAgreementCode, suspendedCode]
+            guard expected.isSubset(of: codes), codes.isDisjoint(with: excluded) else {
+                throw CaseFailure("the public list does not show exactly the institutions with an Internet+ agreement in force",
+                                  expected: "\(expected.sorted()) listed, \(excluded.sorted()) not", actual: codes.sorted().joined(separator: ", "))
+            }
+            return "the public list (no authentication) shows \(codes.sorted().joined(separator: ", ")), not the hospital without an agreement nor the suspended one"
+        },
         "REG-001": { suite in
             let visit = try await suite.register(zhangSan, by: suite.hospital)
             guard !visit.isEmpty else { throw CaseFailure("2201 answered an empty mdtrt_id", expected: "an mdtrt_id", actual: "\"\"") }

@@ -177,7 +177,63 @@ extension GatewaySuite {
             guard query[key: "ordStas"] == "15" else {
                 throw CaseFailure("a failed real-time settlement is not recorded as such", expected: "ordStas 15 (manual reimbursement follows, PY-9)", actual: "ordStas \(query[key: "ordStas"])")
             }
+            suite.failedOrder = order
             return "6202 refused SETTLEMENT_FAILED; 6301 shows ordStas 15, to be reimbursed manually"
+        },
+        "PY-9-002": { suite in
+            let order = try suite.require(suite.failedOrder, "the failed settlement of PY-9-001")
+            let body: JSONObject = ["psnNo": .string(settlementFailure.psnNo), "payOrdId": .string(order[key: "payOrdId"])]
+            let reimbursed = try await suite.accepted("POST /admin/reimbursements") { try await suite.admin("/admin/reimbursements", body) }.objectValue ?? [:]
+            guard reimbursed[key: "reimbursedAmt"] == order[key: "fundPay"] else {
+                throw CaseFailure("the manual reimbursement is not the fund share the failed settlement would have paid",
+                                  expected: "reimbursedAmt \(order[key: "fundPay"])", actual: "reimbursedAmt \(reimbursed[key: "reimbursedAmt"])")
+            }
+            try await suite.refused("a second reimbursement of the same order", codes: ["REIMBURSEMENT_DONE"], rule: "PY-9") {
+                _ = try await suite.admin("/admin/reimbursements", body)
+            }
+            return "the agency reimbursed the fund share \(order[key: "fundPay"]) manually, once (PY-9)"
+        },
+        "XR-2-001": { suite in
+            let person = suite.shanghaiPerson()
+            _ = try await suite.accepted("POST /admin/persons (a Shanghai-insured person)") {
+                try await suite.admin("/admin/persons", [
+                    "psnNo": .string(person.psnNo), "certno": .string(person.certno), "name": .string(person.name), "gender": "1", "birthDate": "1982-05-05",
+                    "insutype": "310", "insuplcAdmdvs": "310100", "accountBalanceFen": .number("10000"), "voucherActivated": .bool(true),
+                ])
+            }
+            suite.shanghai = person
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(person)
+            let upload = suite.drugUpload(person: person, visit: visit, payAuthNo: payAuthNo)
+            return try await suite.refused("6201 in Tianjin for a Shanghai-insured person without a filing", codes: ["CROSS_REGION_NOT_FILED"], rule: "XR-2") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+        },
+        "XR-2-002": { suite in
+            let person = try suite.require(suite.shanghai, "the Shanghai-insured person of XR-2-001")
+            let start = Timestamps.day(suite.clock.now())
+            let tooLong = Timestamps.day(suite.clock.now().addingTimeInterval(400 * 86_400))
+            return try await suite.refused("a temporary filing of 400 days (at most 12 months)", codes: ["FILING_TOO_LONG"], pointer: "/end", rule: "XR-2") {
+                _ = try await suite.admin("/admin/filings", ["psnNo": .string(person.psnNo), "kind": "temporary", "filedAdmdvs": "120000",
+                                                             "start": .string(start), "end": .string(tooLong)])
+            }
+        },
+        "XR-2-003": { suite in
+            let person = try suite.require(suite.shanghai, "the Shanghai-insured person of XR-2-001")
+            _ = try await suite.accepted("a temporary filing of 180 days") {
+                try await suite.admin("/admin/filings", ["psnNo": .string(person.psnNo), "kind": "temporary", "filedAdmdvs": "120000",
+                                                         "start": .string(Timestamps.day(suite.clock.now())),
+                                                         "end": .string(Timestamps.day(suite.clock.now().addingTimeInterval(180 * 86_400)))])
+            }
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(person)
+            let upload = suite.drugUpload(person: person, visit: visit, payAuthNo: payAuthNo)
+            let order = try await suite.accepted("6201 after the filing") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
+            let settlement = order["extData"]?.objectValue?["preSetl"]?.objectValue ?? [:]
+            guard settlement["crossRegion"] == .bool(true), settlement[key: "insuplc_admdvs"].hasPrefix("31") else {
+                throw CaseFailure("the filed visit is not settled with the place of insurance's parameters", expected: "crossRegion true, insuplc_admdvs 31xxxx (XR-1)",
+                                  actual: "crossRegion \(settlement["crossRegion"]?.serialized() ?? "missing"), insuplc_admdvs \(settlement[key: "insuplc_admdvs"])")
+            }
+            try GatewaySuite.requireSplitAddsUp(order, what: "6201")
+            return "filed for 180 days, the Shanghai-insured person pre-settles in Tianjin with Shanghai's parameters: fund \(order[key: "fundPay"]) of \(order[key: "feeSumamt"])"
         },
         "XR-5-001": { suite in
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(wangQiang, insutype: "390")
@@ -272,6 +328,17 @@ extension GatewaySuite {
         let upload = drugUpload(person: person, visit: visit, payAuthNo: payAuthNo)
         let order = try await accepted("6201") { try await hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
         return (order, payData(order, upload: upload, payAuthNo: payAuthNo, visit: visit))
+    }
+
+    /// A Shanghai-insured person new to the target, numbered from the run's stamp (persons are never deleted).
+    func shanghaiPerson() -> (certno: String, psnNo: String, name: String) {
+        let serial = runStamp.suffix(12) + random.digits(4)
+        return (certno: "31" + serial, psnNo: "3100" + serial, name: "Zhou Min")
+    }
+
+    /// POSTs to the agency API with the admin token (redacted in the reports).
+    func admin(_ path: String, _ body: JSONObject) async throws -> JSONValue {
+        try await HTTP.post(http, url: target + path, body: Array(JSONValue.object(body).serialized().utf8), bearer: credentials.adminToken, observer: recorder)
     }
 
     /// 6202 for an order 6201 answered.

@@ -192,6 +192,15 @@ extension GatewaySuite {
                 _ = try await suite.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
             }
         },
+        "SV-2-001": { suite in
+            let report = try await suite.accepted("GET /admin/trace/verify") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/trace/verify", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            guard report["intact"] == .bool(true) else {
+                throw CaseFailure("the hash-chained trace of every step does not verify", expected: "intact true", actual: JSONValue.object(report).serialized())
+            }
+            return "the trace of every step so far re-verifies: \(report["entries"]?.serialized() ?? "?") entries, intact"
+        },
         "RX-EXPIRE-001": { suite in
             guard suite.hasTestClock else { throw CaseSkipped("the target has no test clock (start it with --test-clock); the prescription would have to expire in real time") }
             let (document, hiRxno) = try await suite.circulate()

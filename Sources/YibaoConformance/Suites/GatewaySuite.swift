@@ -56,6 +56,8 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     var order: JSONObject?
     var payRequest: JSONObject?
     var paid: JSONObject?
+    var failedOrder: JSONObject?
+    var shanghai: (certno: String, psnNo: String, name: String)?
 
     /// - Parameters:
     ///   - target: the platform's base URL.
