@@ -295,7 +295,10 @@ public struct HSEEnvelope: Sendable {
                         causes.append("the signature is \(encoding == .der ? "DER-encoded" : "raw r‖s"); profile \(profile.name) expects \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER")")
                     }
                     if id != expectedID { causes.append("it was made with \(idName)") }
-                    if !variant.isEmpty { causes.append("it was computed over a string with \(variantName)") }
+                    if !variant.isEmpty {
+                        causes.append("it was computed over a string with \(variantName)")
+                        if let base = messages.first?.2 { causes.append(Self.firstDifference(canonical: base, signed: message)) }
+                    }
                     findings.append(causes.joined(separator: "; "))
                 }
             }
@@ -308,6 +311,20 @@ public struct HSEEnvelope: Sendable {
             }
         }
         return findings
+    }
+}
+
+extension HSEEnvelope {
+    /// Where the string the sender signed leaves the canonical one: the byte offset and a few
+    /// characters of each around it, e.g. `first difference at byte 41: canonical «…&data={"a":"1"…», signed «…&data={"b":…»`.
+    static func firstDifference(canonical: [UInt8], signed: [UInt8]) -> String {
+        let offset = zip(canonical, signed).prefix { $0 == $1 }.count
+        func excerpt(_ bytes: [UInt8]) -> String {
+            let start = max(0, offset - 12), end = min(bytes.count, offset + 24)
+            let text = String(decoding: bytes[start..<end], as: UTF8.self)
+            return (start > 0 ? "…" : "") + text + (end < bytes.count ? "…" : "")
+        }
+        return "first difference at byte \(offset): canonical «\(excerpt(canonical))», signed «\(excerpt(signed))»"
     }
 }
 

@@ -1,0 +1,25 @@
+import Testing
+@testable import YibaoCrypto
+
+@Suite("Signature diagnosis: where the signed string leaves the canonical one")
+struct DiagnosisDifferenceTests {
+    @Test("a signature over a string that kept an empty value is diagnosed with the first differing byte; a variant that changes nothing is not reported")
+    func firstDifference() throws {
+        let key = try SM2.PrivateKey()
+        let secret = "B11EDC1FBD3DD31EC68839EA6D187499"
+        let envelope: JSONObject = ["appId": "YBH120101000018259B894", "timestamp": "1795000000000",
+                                    "data": .object(["a": "1", "remark": ""])]
+        let signed = HSESignString.build(envelope: envelope, appSecret: secret, variant: .emptyValuesKept)
+        let signature = try key.signature(for: Array(signed.utf8)).rawRepresentation
+        let findings = HSEEnvelope.diagnoseSignature(signed: envelope, signature: signature, peerPublicKey: try key.publicKey, appSecret: secret,
+                                                     profile: .nhsa20, member: "signData")
+        #expect(findings.count == 1, "\(findings)")
+        let finding = try #require(findings.first)
+        #expect(finding.contains("null / empty values kept"))
+        let offset = zip(Array(HSESignString.build(envelope: envelope, appSecret: secret).utf8), Array(signed.utf8)).prefix { $0 == $1 }.count
+        #expect(finding.contains("first difference at byte \(offset)"))
+        #expect(finding.contains(#""remark":"""#))
+        // No number or boolean in this message: "numbers not stringified" gives the same string and must not appear.
+        #expect(!finding.contains("numbers"))
+    }
+}
