@@ -205,6 +205,54 @@ extension GatewaySuite {
                 _ = try await suite.send("/hse/ec.query", envelope)
             }
         },
+        // The signature-value mistakes of vectors/sm2_verify_test.json, as signData.
+        "HSE-SIGVAL-001": { suite in try await suite.refusedSignData("r = 0 (vectors: ZeroR)") { Array(repeating: 0, count: 32) + $0.suffix(32) } },
+        "HSE-SIGVAL-002": { suite in try await suite.refusedSignData("s = 0 (vectors: ZeroS)") { $0.prefix(32) + Array(repeating: 0, count: 32) } },
+        "HSE-SIGVAL-003": { suite in try await suite.refusedSignData("r = n, the curve order (vectors: RangeCheck)") { Hex.decode(GatewaySuite.sm2Order)! + $0.suffix(32) } },
+        "HSE-SIGVAL-004": { suite in try await suite.refusedSignData("the last byte cut off (vectors: Truncated, WrongLength)") { Array($0.prefix(63)) } },
+        "HSE-SIGVAL-005": { suite in try await suite.refusedSignData("a byte appended (vectors: TrailingData)") { $0 + [0] } },
+        "HSE-SIGVAL-006": { suite in try await suite.refusedSignData("one bit of s flipped (vectors: ModifiedSignature)") { var b = $0; b[63] ^= 1; return b } },
+        "HSE-SIGVAL-007": { suite in
+            try await suite.refusedSignData("a BER (non-minimal length) encoding of the signature (vectors: BerEncoding)") { raw in
+                let der = (try? ECSignature(raw, encoding: .raw).derRepresentation) ?? []
+                return [0x30, 0x81] + der.dropFirst() // long-form length where the short form is required
+            }
+        },
+        // The sign-string mistakes of vectors/hse_sign_string_test.json that are edits of the canonical string.
+        "HSE-SS-001": { suite in
+            try await suite.refusedSignString("the data object written with spaces after : and , (vectors: JsonWithSpaces)") {
+                $0.replacingOccurrences(of: "\":\"", with: "\": \"").replacingOccurrences(of: "\",\"", with: "\", \"")
+            }
+        },
+        "HSE-SS-002": { suite in
+            try await suite.refusedSignString("'/' escaped as '\\/' (vectors: SlashEscaped)") { $0.replacingOccurrences(of: "/", with: "\\/") }
+        },
+        "HSE-SS-003": { suite in
+            try await suite.refusedSignString("non-ASCII escaped as \\uXXXX (vectors: AsciiEscaped)") { text in
+                text.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u%04x", $0.value) }.joined()
+            }
+        },
+        // The encryption mistakes of vectors/sm4_test.json and hse_encryption_test.json.
+        "HSE-ENC-002": { suite in
+            var envelope = try await suite.sealedScan()
+            let encData = envelope["encData"]?.stringValue ?? ""
+            envelope["encData"] = .string(String(encData.dropLast(2)))
+            return try await suite.refused("ec.query whose encData is not a whole number of SM4 blocks (vectors: BadLength)", codes: ["ENV_DECRYPTION_FAILED"], pointer: "/encData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
+        "HSE-ENC-003": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            var envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now())
+            var plaintext = Array(data.serialized(sortedKeys: true).utf8)
+            plaintext += Array(repeating: 0, count: 16 - plaintext.count % 16) // zero padding instead of PKCS#7
+            envelope["encData"] = .string(Hex.encode(try SM4.encrypt(plaintext, key: seal.dataKey(), padding: .none), uppercase: true))
+            return try await suite.refused("ec.query whose encData is zero-padded instead of PKCS#7 (vectors: ZeroPadding, BadPadding)", codes: ["ENV_DECRYPTION_FAILED"], pointer: "/encData") {
+                _ = try await suite.send("/hse/ec.query", envelope)
+            }
+        },
         "HSE-APPID-001": { suite in
             let data = try await suite.scanData()
             let credentials = suite.hospital.credentials
@@ -215,6 +263,35 @@ extension GatewaySuite {
             }
         },
     ]
+
+    /// The order n of the SM2 curve (GB/T 32918.5).
+    static let sm2Order = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123"
+
+    /// A correctly sealed ec.query whose raw signData is then changed by `mutate`; it must be refused.
+    func refusedSignData(_ what: String, _ mutate: @escaping ([UInt8]) -> [UInt8]) async throws -> String {
+        var envelope = try await sealedScan()
+        let raw = [UInt8](base64: envelope["signData"]?.stringValue ?? "") ?? []
+        envelope["signData"] = .string(mutate(raw).base64)
+        return try await refused("ec.query whose signData has \(what)", codes: ["ENV_SIGNATURE_INVALID", "ENV_SIGNATURE_ENCODING"], pointer: "/signData") {
+            _ = try await send("/hse/ec.query", envelope)
+        }
+    }
+
+    /// An ec.query (its data with a '/' and Chinese text) signed over the canonical string as `edit` spoils it; it must be refused.
+    func refusedSignString(_ what: String, _ edit: @escaping (String) -> String) async throws -> String {
+        let credentials = hospital.credentials
+        let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+        guard case .object(var data) = try await scanData() else { throw ConformanceError("internal: ec.query data") }
+        data["operatorName"] = "张医生/门诊"
+        var envelope = try seal.sealRequest(data: .object(data), privateKey: credentials.privateKey, timestamp: clock.now())
+        let canonical = seal.signString(envelope: envelope, data: .object(data))
+        let spoiled = edit(canonical)
+        guard spoiled != canonical else { throw ConformanceError("internal: the edit for \(what) changed nothing") }
+        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(spoiled.utf8)).encoded(.raw).base64)
+        return try await refused("ec.query signed over a string with \(what)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData") {
+            _ = try await send("/hse/ec.query", envelope)
+        }
+    }
 
     /// 1101 input for a person by resident ID number (medium 02).
     static func personInfoInput(_ person: (certno: String, psnNo: String, name: String)) -> JSONObject {
