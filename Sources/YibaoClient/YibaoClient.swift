@@ -328,8 +328,10 @@ public enum HTTP {
         try await send(client, url: url, method: .GET, body: nil, bearer: bearer, observer: observer)
     }
 
-    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, body: [UInt8]?, bearer: String?,
-                     observer: (any HTTPExchangeObserver)? = nil) async throws -> JSONValue {
+    /// One request and its raw answer, whatever the status; throws only when no answer came
+    /// (`CLIENT_CONNECTION_FAILED`). `observer` sees the exchange either way.
+    public static func exchange(_ client: HTTPClient, url: String, method: HTTPMethod = .POST, body: [UInt8]?, bearer: String? = nil,
+                                timeout: TimeAmount = .seconds(30), observer: (any HTTPExchangeObserver)? = nil) async throws -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -342,7 +344,7 @@ public enum HTTP {
         let response: HTTPClientResponse
         let bytes: [UInt8]
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            response = try await client.execute(request, timeout: timeout)
             bytes = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
         } catch {
             observed.error = "\(error)"
@@ -355,8 +357,13 @@ public enum HTTP {
         observed.responseBody = bytes
         observed.duration = Date().timeIntervalSince(started)
         observer?.observe(observed)
+        return (observed.status, bytes)
+    }
+
+    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, body: [UInt8]?, bearer: String?,
+                     observer: (any HTTPExchangeObserver)? = nil) async throws -> JSONValue {
+        let (status, bytes) = try await exchange(client, url: url, method: method, body: body, bearer: bearer, observer: observer)
         let value = try? JSONValue.parse(bytes)
-        let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
             if let object = value?.objectValue { throw YibaoClientError(status: status, problem: object) }
             throw YibaoClientError(status: status, code: "HTTP_\(status)", detail: String(decoding: bytes.prefix(500), as: UTF8.self))

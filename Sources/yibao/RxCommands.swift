@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YibaoClient
 import YibaoCore
 import YibaoCrypto
 

@@ -27,44 +27,6 @@ struct WorkspaceOptions: ParsableArguments {
     func credentials() throws -> DemoCredentials { try DemoCredentials.load(certsDirectory: try certsDirectory()) }
 }
 
-/// The dev PKI's trust: both roots (SM2, P-256), their intermediates and CRLs, the platform certificate.
-struct DevTrust {
-    let certs: String
-    let roots: [Certificate]
-    let intermediates: [Certificate]
-    let revocationLists: [CertificateRevocationList]
-    let platformCertificate: Certificate
-
-    init(certs: String, credentials: DemoCredentials? = nil) throws {
-        self.certs = certs
-        func read(_ name: String) throws -> String {
-            let path = (certs as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("missing \(path)") }
-            return String(decoding: data, as: UTF8.self)
-        }
-        var roots: [Certificate] = [], intermediates: [Certificate] = [], crls: [CertificateRevocationList] = []
-        for tree in ["sm2", "p256"] {
-            roots.append(try Certificate(pemRepresentation: try read("\(tree)/root.cert.pem")))
-            intermediates.append(try Certificate(pemRepresentation: try read("\(tree)/intermediate.cert.pem")))
-            crls.append(try CertificateRevocationList(pemRepresentation: try read("\(tree)/intermediate.crl.pem")))
-        }
-        self.roots = roots
-        self.intermediates = intermediates
-        revocationLists = crls
-        platformCertificate = try Certificate(pemRepresentation: try read(credentials?.platform.certificate ?? "sm2/platform.cert.pem"))
-    }
-
-    func file(_ name: String) throws -> String {
-        let path = (certs as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("missing \(path)") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    var prescriptionVerifier: PrescriptionVerifier {
-        PrescriptionVerifier(trustAnchors: roots, intermediates: intermediates, revocationLists: revocationLists, platformCertificate: platformCertificate)
-    }
-}
-
 /// Options of the commands that talk to a running gateway.
 struct GatewayClientOptions: ParsableArguments {
     @Option(help: "Base URL of the gateway.")

@@ -215,16 +215,7 @@ extension GatewaySuite {
     ]
 
     /// The dev PKI's prescription verifier (certs/: both roots, intermediates, CRLs, the platform certificate).
-    func verifier() throws -> PrescriptionVerifier {
-        var roots: [Certificate] = [], intermediates: [Certificate] = [], crls: [CertificateRevocationList] = []
-        for tree in ["sm2", "p256"] {
-            roots.append(try Certificate(pemRepresentation: try file("\(tree)/root.cert.pem")))
-            intermediates.append(try Certificate(pemRepresentation: try file("\(tree)/intermediate.cert.pem")))
-            crls.append(try CertificateRevocationList(pemRepresentation: try file("\(tree)/intermediate.crl.pem")))
-        }
-        return PrescriptionVerifier(trustAnchors: roots, intermediates: intermediates, revocationLists: crls,
-                                    platformCertificate: try Certificate(pemRepresentation: try file(credentials.platform.certificate)))
-    }
+    func verifier() throws -> PrescriptionVerifier { try DevTrust(certs: certs, credentials: credentials).prescriptionVerifier }
 
     /// A prescription signed with `key` but carrying `certificate`'s PEM, naming `prescriber`, for a fresh visit.
     func doctorSignedBy(key keyName: String, certificate certificateName: String, prescriber: (code: String, name: String)) async throws -> SignedPrescription {

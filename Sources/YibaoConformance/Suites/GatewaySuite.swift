@@ -261,11 +261,8 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         try RxSigningKey(keyPEM: try file("\(tree)/\(name).key.pem"), certificatePEM: try file("\(tree)/\(name).cert.pem"))
     }
 
-    func file(_ relative: String) throws -> String {
-        let path = (certs as NSString).appendingPathComponent(relative)
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConformanceError("missing \(path)") }
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// A file of the dev PKI (certs/).
+    func file(_ relative: String) throws -> String { try DevTrust.read(relative, in: certs) }
 
     /// samples/rx/`name`.json for `visit`, stamped with the virtual clock and a seeded hospRxno.
     func samplePrescription(_ name: String = "diabetes-followup", visit: String, doctor: (code: String, name: String) = GatewaySuite.drLi,

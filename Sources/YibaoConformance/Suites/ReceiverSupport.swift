@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
 import YibaoClient
 import YibaoCore
 import YibaoCrypto
@@ -54,25 +53,10 @@ final class PlatformSender: @unchecked Sendable {
 
     /// POSTs `body` to the target; never throws (a connection failure is an answer with status 0).
     func post(_ body: [UInt8]) async -> Answer {
-        var request = HTTPClientRequest(url: target)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let started = Date()
-        var observed = ObservedExchange(method: "POST", url: target, requestHeaders: [("Content-Type", "application/json; charset=utf-8")], requestBody: body,
-                                        status: 0, responseHeaders: [], responseBody: [], error: nil, startedAt: started, duration: 0)
-        defer { recorder.observe(observed) }
         do {
-            let response = try await http.execute(request, timeout: .seconds(10))
-            let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-            observed.status = Int(response.status.code)
-            observed.responseHeaders = response.headers.map { ($0.name, $0.value) }
-            observed.responseBody = bytes
-            observed.duration = Date().timeIntervalSince(started)
-            return Answer(status: observed.status, body: bytes)
+            let (status, answer) = try await HTTP.exchange(http, url: target, body: body, timeout: .seconds(10), observer: recorder)
+            return Answer(status: status, body: answer)
         } catch {
-            observed.error = "\(error)"
-            observed.duration = Date().timeIntervalSince(started)
             return Answer(status: 0, body: [], error: "no answer from \(target): \(error)")
         }
     }
