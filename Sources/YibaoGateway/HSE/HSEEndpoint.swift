@@ -58,13 +58,11 @@ struct HSEEndpoint: Sendable {
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
             switch envelope.open(bytes, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
             case .success(let value): opened = (value.envelope, value.data)
-            case .failure(let failure) where failure.step == .signature && gateway.configuration.faults.contains(.acceptBadSignature):
+            case .failure(let failure):
+                guard failure.step == .signature, gateway.configuration.faults.contains(.acceptBadSignature) else { throw Problem(failure) }
                 // Deliberate fault (conformance self-checks only): take the data without a valid signature.
-                let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
-                let plaintext = try? envelope.decrypt(object["encData"]?.stringValue ?? "")
-                opened = (object, plaintext.flatMap { try? JSONValue.parse($0) })
-                _ = failure
-            case .failure(let failure): throw Problem(failure)
+                let plaintext = try? envelope.decrypt(parsed?["encData"]?.stringValue ?? "")
+                opened = (parsed ?? [:], plaintext.flatMap { try? JSONValue.parse($0) })
             }
             guard case .object(let object)? = opened.data else {
                 throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
