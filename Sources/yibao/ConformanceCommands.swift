@@ -119,6 +119,9 @@ struct ConformanceRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-colour"), help: "Plain console output.")
     var noColour = false
 
+    @Flag(name: .customLong("reveal-personal-data"), help: "Keep ID numbers, names and e-voucher tokens unmasked in the reports (local debugging only; reports are often published as CI artefacts).")
+    var revealPersonalData = false
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() async throws {
@@ -146,7 +149,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         let certs = try workspace.certsDirectory()
         let credentials = try workspace.credentials()
         let clock = VirtualClock(start: Date())
-        let recorder = ExchangeRecorder()
+        let recorder = ExchangeRecorder(revealPersonalData: revealPersonalData)
         let suiteImplementation: any ConformanceSuite = try await SuiteFactory.make(
             suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder)
         var runner = ConformanceRunner(catalogue: catalogue, suite: suiteImplementation, target: target, seed: seed, baseline: expectations,

@@ -53,12 +53,47 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("print-policy"), help: "Print the default policy profile as JSON and exit.")
     var printPolicy = false
 
+    @Option(name: .customLong("admin-token"), help: ArgumentHelp("Bearer token of the admin API and the test clock (default: $YIBAO_ADMIN_TOKEN, else the published dev token of certs/demo-credentials.json).", valueName: "token"))
+    var adminToken: String?
+
+    @Option(name: .customLong("admin-token-file"), help: ArgumentHelp("Read the admin token from this file (first line).", valueName: "path"))
+    var adminTokenFile: String?
+
+    @Option(name: .customLong("channel-token"), help: ArgumentHelp("Bearer token of the e-voucher channel (default: $YIBAO_CHANNEL_TOKEN, else the published dev token).", valueName: "token"))
+    var channelToken: String?
+
+    @Option(name: .customLong("channel-token-file"), help: ArgumentHelp("Read the channel token from this file (first line).", valueName: "path"))
+    var channelTokenFile: String?
+
+    @Flag(name: .customLong("insecure-dev-tokens"), help: "Allow listening on a non-loopback address with the published dev tokens (anyone on the network could administer the gateway).")
+    var insecureDevTokens = false
+
     @Option(name: .customLong("fault"), parsing: .singleValue,
             help: ArgumentHelp("Break a rule on purpose, to prove the conformance tester catches it (repeatable): \(GatewayFault.allCases.map(\.rawValue).joined(separator: ", ")). Never for real use.",
                                valueName: "fault"))
     var faults: [GatewayFault] = []
 
     @OptionGroup var workspace: WorkspaceOptions
+
+    /// 127.0.0.0/8, ::1 and localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// A token from its option or its file (first line, trimmed); nil when neither is given.
+    static func token(option: String?, file: String?, name: String) throws -> String? {
+        if option != nil && file != nil { throw ValidationError("give --\(name)-token or --\(name)-token-file, not both") }
+        var token = option
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("--\(name)-token-file: no file at \(file)") }
+            token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        guard let token else { return nil }
+        guard token.utf8.count >= 16, token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ValidationError("the \(name) token must have at least 16 printable ASCII characters and no spaces")
+        }
+        return token
+    }
 
     func gatewayOption(_ bound: Int) -> String {
         host == "127.0.0.1" && bound == 8080 ? "" : " --gateway http://\(host):\(bound)"
@@ -79,7 +114,22 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let certs = try workspace.certsDirectory()
-        let credentials = try workspace.credentials()
+        var credentials = try workspace.credentials()
+        let published = try workspace.publishedCredentials()
+        if let token = try Self.token(option: adminToken, file: adminTokenFile, name: "admin") { credentials.adminToken = token }
+        if let token = try Self.token(option: channelToken, file: channelTokenFile, name: "channel") { credentials.channel.token = token }
+        let devTokens = [credentials.adminToken == published.adminToken ? "admin" : nil,
+                         credentials.channel.token == published.channel.token ? "channel" : nil].compactMap { $0 }
+        if !Self.isLoopback(host) {
+            if !devTokens.isEmpty && !insecureDevTokens {
+                throw ValidationError("""
+                    refusing to listen on \(host) with the published dev \(devTokens.joined(separator: " and ")) token\(devTokens.count > 1 ? "s" : ""): \
+                    anyone who can reach this address could administer the gateway. Set your own with --admin-token-file/--channel-token-file \
+                    (or $YIBAO_ADMIN_TOKEN/$YIBAO_CHANNEL_TOKEN), or pass --insecure-dev-tokens on a trusted network.
+                    """)
+            }
+            FileHandle.standardError.write(Data("WARNING: listening on \(host), not loopback: the gateway is reachable from other machines\(devTokens.isEmpty ? "" : " and uses the published dev \(devTokens.joined(separator: " and ")) token(s)").\n".utf8))
+        }
         let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: profile,
                                             faults: Set(faults))
         for fault in faults {
@@ -98,7 +148,7 @@ struct ServeCommand: AsyncParsableCommand {
               profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
               keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
-              admin token: \(credentials.adminToken)\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N}" : "")
+              admin token: \(devTokens.contains("admin") ? "the published dev token (certs/\(DemoCredentials.fileName))" : "set by option or environment (not shown)")\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N} (admin token)" : "")
             try:  yibao voucher issue\(gatewayOption(bound))      then  yibao call 1101\(gatewayOption(bound)) --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
 
             """.utf8))

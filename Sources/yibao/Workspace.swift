@@ -24,7 +24,18 @@ struct WorkspaceOptions: ParsableArguments {
         throw ValidationError("cannot find certs/\(DemoCredentials.fileName): run from the repository root or pass --certs DIR")
     }
 
-    func credentials() throws -> DemoCredentials { try DemoCredentials.load(certsDirectory: try certsDirectory()) }
+    /// The dev credentials, with the admin and channel tokens replaced by `YIBAO_ADMIN_TOKEN` and
+    /// `YIBAO_CHANNEL_TOKEN` when those are set (a gateway started with other tokens, docs/SECURITY.md).
+    func credentials() throws -> DemoCredentials {
+        var credentials = try DemoCredentials.load(certsDirectory: try certsDirectory())
+        let environment = ProcessInfo.processInfo.environment
+        if let token = environment["YIBAO_ADMIN_TOKEN"], !token.isEmpty { credentials.adminToken = token }
+        if let token = environment["YIBAO_CHANNEL_TOKEN"], !token.isEmpty { credentials.channel.token = token }
+        return credentials
+    }
+
+    /// The tokens published in certs/demo-credentials.json, whatever the environment says.
+    func publishedCredentials() throws -> DemoCredentials { try DemoCredentials.load(certsDirectory: try certsDirectory()) }
 }
 
 /// Options of the commands that talk to a running gateway.

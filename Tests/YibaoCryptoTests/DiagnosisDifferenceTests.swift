@@ -16,10 +16,15 @@ struct DiagnosisDifferenceTests {
         #expect(findings.count == 1, "\(findings)")
         let finding = try #require(findings.first)
         #expect(finding.contains("null / empty values kept"))
-        let offset = zip(Array(HSESignString.build(envelope: envelope, appSecret: secret).utf8), Array(signed.utf8)).prefix { $0 == $1 }.count
+        // The difference is shown between the redacted strings (business data as its shape, no secret).
+        let shownCanonical = HSESignString.display(envelope: envelope, appSecret: secret)
+        let shownSigned = HSESignString.display(envelope: envelope, appSecret: secret, variant: .emptyValuesKept)
+        let offset = zip(Array(shownCanonical.utf8), Array(shownSigned.utf8)).prefix { $0 == $1 }.count
         #expect(finding.contains("first difference at byte \(offset)"))
         #expect(finding.contains(#""remark":"""#))
         // No number or boolean in this message: "numbers not stringified" gives the same string and must not appear.
         #expect(!finding.contains("numbers"))
+        #expect(!finding.contains(secret))
+        #expect(finding.contains("<string:1>"), "business data appears as its shape: \(finding)")
     }
 }

@@ -112,7 +112,12 @@ struct EnvelopeTests {
             let f = try #require(failure(try open(object)))
             #expect(f.code == .signatureInvalid && f.step == .signature && f.pointer == "/signData")
             #expect(f.diagnosis.contains { $0.contains(cause) }, "\(cause): \(f.diagnosis)")
-            #expect(f.signString == env.signString(envelope: object, data: data))
+            // Shown redacted: the business data as its shape, the secret as its fingerprint (never the values).
+            var signed = object
+            signed["data"] = data
+            #expect(f.signString == HSESignString.display(envelope: signed, appSecret: Self.appSecret))
+            #expect(f.signString?.contains(Self.appSecret) == false)
+            #expect(f.description.contains(Self.appSecret) == false)
         }
         // Signed by someone else: no variation helps.
         var foreign = try sealed()

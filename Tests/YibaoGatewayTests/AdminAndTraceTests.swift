@@ -114,7 +114,11 @@ struct AdminAndTraceTests {
         let with = try await GatewayHarness.make(fixture: false)
         try await with.app().test(.router) { client in
             let before = await with.gateway.clock.now()
-            let advanced = try await client.postJSON("/__clock/advance", ["seconds": .number("3600")])
+            // The clock moves every party's deadlines: only the admin may move it.
+            let anonymous = try await client.postJSON("/__clock/advance", ["seconds": .number("3600")])
+            #expect(anonymous.status == 401)
+            #expect(await with.gateway.clock.now().timeIntervalSince(before) < 3600)
+            let advanced = try await client.postJSON("/__clock/advance", ["seconds": .number("3600")], headers: adminHeaders(with))
             #expect(advanced.status == 200)
             #expect(await with.gateway.clock.now().timeIntervalSince(before) >= 3600)
         }

@@ -72,8 +72,13 @@ struct FSIRouteTests {
             #expect(body.string("code") == "FSI_SIGNATURE_INVALID")
             #expect(body.string("rule") == "PROTOCOL-ENVELOPE")
             #expect(body.string("pointer") == "/cainfo")
-            #expect(body.string("signString")?.contains("input={\"data\":{\"mdtrt_cert_no\":\"\(Demo.liuWeiSuspended.certno)\"") == true)
-            #expect(body.string("signString")?.hasSuffix("&key=\(try harness.clientCredentials().appSecret)") == true)
+            // The canonical string is shown with personal values masked and the secret as its fingerprint only.
+            let secret = try harness.clientCredentials().appSecret
+            let shown = try #require(body.string("signString"))
+            #expect(shown.contains("input={\"data\":{\"mdtrt_cert_no\":\"\(Redaction.maskIDNumber(Demo.liuWeiSuspended.certno))\""))
+            #expect(!shown.contains(Demo.liuWeiSuspended.certno))
+            #expect(shown.hasSuffix("&key=\(Redaction.secret(secret))"))
+            #expect(!JSONValue.object(body).serialized().contains(secret))
             guard case .array(let diagnosis)? = body["diagnosis"] else { Issue.record("no diagnosis"); return }
             #expect(diagnosis.first?.stringValue?.contains("different key") == true)
         }

@@ -48,6 +48,24 @@ struct PaymentFlowTests {
         }
     }
 
+    @Test("the same sealed 6201 envelope sent twice is refused the second time as a replay, naming /signData")
+    func sealedReplay() async throws {
+        try await withContext { context in
+            let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+            let envelope = try await context.harness.hseEnvelope(.object(context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)))
+            let url = "http://127.0.0.1:\(context.port)/org/local/api/hos/uldFeeInfo"
+            let bytes = Array(JSONValue.object(envelope).serialized().utf8)
+            let first = try await HTTP.exchange(.shared, url: url, body: bytes)
+            #expect(first.status == 200)
+            let again = try await HTTP.exchange(.shared, url: url, body: bytes)
+            let problem = try JSONValue.parse(again.body).objectValue ?? [:]
+            #expect(again.status == 409)
+            #expect(problem.string("code") == "ENV_REPLAYED")
+            #expect(problem.string("pointer") == "/signData")
+            #expect(problem["success"] == .bool(false))
+        }
+    }
+
     @Test("6201 → 6202 → 6203: the split adds up, retries return the first answer, a changed body is refused naming the field")
     func payAndRefund() async throws {
         try await withContext { context in
@@ -363,7 +381,7 @@ struct CrossRegionTests {
     @Test("XR-2: without a filing a Shanghai-insured person is refused in Tianjin; filed, the visit uses Shanghai's deductible and ratio (XR-1) and Tianjin's catalogue (XR-6)")
     func filedSettlement() async throws {
         let harness = try await GatewayHarness.make()
-        let shanghai = PersonInput(psnNo: "31000000000000000006", certno: "310101198205050018", name: "Zhou Min", gender: "1", birthDate: "1982-05-05",
+        let shanghai = PersonInput(psnNo: "31000000000000000006", certno: "310101198205050011", name: "Zhou Min", gender: "1", birthDate: "1982-05-05",
                                    insutype: "310", insuplcAdmdvs: "310100", accountBalanceFen: 10_000, voucherActivated: true)
         try await harness.gateway.store.write { store in
             try store.save(shanghai.person)
@@ -414,7 +432,7 @@ struct CrossRegionAfterTheFactTests {
     @Test("XR-4: a visit paid in cash without a filing is reimbursed once the person files with a start covering it; once per claim")
     func afterTheFact() async throws {
         let harness = try await GatewayHarness.make()
-        let person = PersonInput(psnNo: "31000000000000000007", certno: "310101198306060029", name: "Xu Lan", gender: "2", birthDate: "1983-06-06",
+        let person = PersonInput(psnNo: "31000000000000000007", certno: "310101198306060024", name: "Xu Lan", gender: "2", birthDate: "1983-06-06",
                                  insutype: "310", insuplcAdmdvs: "310100")
         let today = Timestamps.day(Date())
         try await harness.gateway.store.write { store in

@@ -184,7 +184,7 @@ struct PrescriptionFlowTests {
             let registrationToken = try await context.scan(Demo.zhangSan.certno, .registration, by: context.pharmacy)
             await expectRefusal("TOKEN_WRONG_BUSINESS", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: registrationToken) }
             let otherPatient = try await context.scan("12010119850615234X", .prescriptionDownload, by: context.pharmacy)
-            await expectRefusal("RX_PATIENT_MISMATCH", rule: "ID-2") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: otherPatient) }
+            await expectRefusal("RX_UNKNOWN", rule: "RX-1") { _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: otherPatient) }
             let hospitalToken = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.hospital)
             await expectRefusal("RX_DOWNLOAD_NOT_PHARMACY", rule: "RX-4") { _ = try await context.hospital.downloadPrescription(hiRxno: hiRxno, ecToken: hospitalToken) }
             await expectRefusal("RX_ROUTE_NOT_ALLOWED", rule: "RX-3") {

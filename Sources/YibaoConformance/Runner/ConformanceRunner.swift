@@ -53,6 +53,10 @@ public struct ConformanceRunner: Sendable {
             } catch {
                 result = CaseResult(definition: definition, verdict: .failed, message: "the case could not complete: \(error)", durationMilliseconds: 0)
             }
+            result.message = recorder.shown(result.message)
+            result.expected = result.expected.map(recorder.shown)
+            result.actual = result.actual.map(recorder.shown)
+            result.diagnosis = result.diagnosis.map(recorder.shown)
             result.durationMilliseconds = Date().timeIntervalSince(caseStart) * 1000
             result.exchangeIndices = Array(first..<recorder.count)
             if let reason = baseline.expectedFailures[definition.id] {

@@ -1,14 +1,38 @@
 import Foundation
 import YibaoClient
+import YibaoCrypto
 
 /// Records every exchange with the target, tagged with the running case, for the HAR file and
 /// for the failing cases' section of the reports.
+///
+/// Reports are CI artefacts, often public: bearer tokens are redacted, and unless
+/// `revealPersonalData` is set, ID numbers, names, phone numbers and e-voucher tokens in the bodies
+/// are masked (SV-5; ``Redaction``).
 public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var exchanges: [HTTPExchange] = []
     private var currentCase = ""
+    /// Keep personal data as sent (`--reveal-personal-data`, local debugging only).
+    public let revealPersonalData: Bool
 
-    public init() {}
+    public init(revealPersonalData: Bool = false) {
+        self.revealPersonalData = revealPersonalData
+    }
+
+    /// A body as a report may show it.
+    func shown(_ bytes: [UInt8]) -> String {
+        guard !revealPersonalData else { return String(decoding: bytes, as: UTF8.self) }
+        return Self.masked(bytes)
+    }
+
+    /// `bytes` with personal members masked (when JSON) and any resident ID number in the text masked.
+    static func masked(_ bytes: [UInt8]) -> String {
+        if let value = try? JSONValue.parse(bytes) { return Redaction.maskIDNumbers(in: Redaction.maskPersonal(value).serialized()) }
+        return Redaction.maskIDNumbers(in: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// A sentence of a case's result as a report may show it.
+    func shown(_ text: String) -> String { revealPersonalData ? text : Redaction.maskIDNumbers(in: text) }
 
     public func observe(_ exchange: ObservedExchange) {
         lock.withLock {
@@ -16,9 +40,9 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
                 caseId: currentCase, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
                 method: exchange.method, url: exchange.url,
                 requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
-                requestBody: String(decoding: exchange.requestBody, as: UTF8.self), status: exchange.status,
+                requestBody: shown(exchange.requestBody), status: exchange.status,
                 responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
-                responseBody: String(decoding: exchange.responseBody, as: UTF8.self), error: exchange.error))
+                responseBody: shown(exchange.responseBody), error: exchange.error))
         }
     }
 

@@ -333,7 +333,8 @@ extension GatewaySuite {
     /// A Shanghai-insured person new to the target, numbered from the run's stamp (persons are never deleted).
     func shanghaiPerson() -> (certno: String, psnNo: String, name: String) {
         let serial = runStamp.suffix(12) + random.digits(4)
-        return (certno: "31" + serial, psnNo: "3100" + serial, name: "Zhou Min")
+        // A valid resident ID number (GB 11643 check character): the gateway refuses any other.
+        return (certno: ResidentID.completing("31" + serial.prefix(15)) ?? "31" + serial, psnNo: "3100" + serial, name: "Zhou Min")
     }
 
     /// POSTs to the agency API with the admin token (redacted in the reports).

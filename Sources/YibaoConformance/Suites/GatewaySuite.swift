@@ -24,7 +24,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     /// yyyyMMddHHmmss of the run's virtual start: part of every number that must stay unique across
     /// runs against the same persistent target (the seeded digits repeat by design).
     private(set) var runStamp = "00000000000000"
-    /// Whether the target offers `GET /__clock` and `POST /__clock/advance`.
+    /// Whether the target offers `GET /__clock` and `POST /__clock/advance` (admin token).
     private(set) var hasTestClock = false
 
     // Parties of the demo fixture.
@@ -88,7 +88,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         } catch {
             // Any answer means something listens; /health is ours, not the protocol's.
         }
-        if let answer = try? await HTTP.get(http, url: target + "/__clock", observer: recorder),
+        if let answer = try? await HTTP.get(http, url: target + "/__clock", bearer: credentials.adminToken, observer: recorder),
            let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) {
             hasTestClock = true
             clock.set(date)
@@ -117,7 +117,8 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     /// Moves the target's test clock and ours by `seconds`; skips the case when the target has none.
     func advanceTime(by seconds: TimeInterval) async throws {
         guard hasTestClock else { throw CaseSkipped("the target has no test clock (start it with --test-clock); this case would have to wait \(Int(seconds)) s in real time") }
-        let answer = try await HTTP.post(http, url: target + "/__clock/advance", body: Array("{\"seconds\":\(Int(seconds))}".utf8), observer: recorder)
+        let answer = try await HTTP.post(http, url: target + "/__clock/advance", body: Array("{\"seconds\":\(Int(seconds))}".utf8),
+                                         bearer: credentials.adminToken, observer: recorder)
         if let now = answer.objectValue?["now"]?.stringValue, let date = ISO8601DateFormatter().date(from: now) { clock.set(date) } else { clock.advance(by: seconds) }
     }
 

@@ -29,3 +29,21 @@ public enum Money {
     }
 }
 
+
+extension Money {
+    /// The largest amount or balance the platform holds: 9,999,999,999.99 yuan (10 integer digits,
+    /// as every amount on the wire). Balances set by the agency are bounded by it too, so no sum of
+    /// two amounts can overflow.
+    public static let maximumFen: Int64 = 999_999_999_999
+
+    /// `balance + amount`, refused (never trapping) when the result leaves 0…``maximumFen``.
+    public static func add(_ amount: Int64, to balance: Int64, pointer: String, what: String) throws -> Int64 {
+        let (sum, overflow) = balance.addingReportingOverflow(amount)
+        guard !overflow, (0...maximumFen).contains(sum) else {
+            throw DomainError(.init("AMOUNT_OUT_OF_RANGE"), .conflict, rule: nil, pointer: pointer,
+                              "\(what) would leave the range 0 to \(yuan(maximumFen)) yuan (balance \(yuan(balance)), change \(yuan(amount))); nothing was changed",
+                              expected: "0 … \(yuan(maximumFen))")
+        }
+        return sum
+    }
+}

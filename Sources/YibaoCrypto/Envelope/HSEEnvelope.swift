@@ -236,7 +236,10 @@ public struct HSEEnvelope: Sendable {
         guard valid else {
             var failure = HSEOpenFailure(step: .signature, code: .signatureInvalid, pointer: "/signData",
                                          detail: "signData does not verify over the string we computed with the peer's public key")
-            failure.signString = signString
+            // Shown without the secret and with the business data as its shape: the sender is not proven yet.
+            var signed = envelope
+            signed["data"] = data
+            failure.signString = HSESignString.display(envelope: signed, appSecret: appSecret)
             if diagnose {
                 failure.diagnosis = self.diagnose(envelope: envelope, data: data, signature: signature, peerPublicKey: peerPublicKey)
             }
@@ -284,6 +287,8 @@ public struct HSEEnvelope: Sendable {
             let message = Array(HSESignString.build(envelope: signed, appSecret: appSecret, variant: variant).utf8)
             return seenMessages.insert(message).inserted ? (name, variant, message) : nil
         }
+        // Differences are shown between the redacted strings: no secret, no decrypted data.
+        let canonicalShown = Array(HSESignString.display(envelope: signed, appSecret: appSecret).utf8)
         for encoding in encodings {
             guard let value = try? ECSignature(signature, encoding: encoding) else { continue }
             for (variantName, variant, message) in messages {
@@ -297,7 +302,10 @@ public struct HSEEnvelope: Sendable {
                     if id != expectedID { causes.append("it was made with \(idName)") }
                     if !variant.isEmpty {
                         causes.append("it was computed over a string with \(variantName)")
-                        if let base = messages.first?.2 { causes.append(Self.firstDifference(canonical: base, signed: message)) }
+                        let variantShown = Array(HSESignString.display(envelope: signed, appSecret: appSecret, variant: variant).utf8)
+                        causes.append(variantShown == canonicalShown
+                                      ? "the difference lies inside the business data, which a refusal shows as its shape only"
+                                      : Self.firstDifference(canonical: canonicalShown, signed: variantShown))
                     }
                     findings.append(causes.joined(separator: "; "))
                 }
@@ -372,7 +380,8 @@ public struct HSEOpenFailure: Error, Sendable, Hashable, CustomStringConvertible
     public var detail: String
     public var expected: String?
     public var actual: String?
-    /// For signature failures: the string we computed and verified against.
+    /// For signature failures: the string we computed and verified against, as ``HSESignString/display(envelope:appSecret:variant:)``
+    /// shows it (no secret, business data as its shape).
     public var signString: String?
     /// For signature failures: the variations under which the signature does verify, or why none does.
     public var diagnosis: [String] = []

@@ -26,6 +26,16 @@ public indirect enum JSONValue: Sendable, Hashable {
         return try parser.parseDocument()
     }
 
+    /// Parses untrusted UTF-8 JSON bytes with bounds: at most `maximumValues` values in all
+    /// (objects, arrays, strings, numbers, literals) and at most `maximumDepth` levels of nesting,
+    /// so a hostile body costs little before it is refused.
+    public static func parse(_ bytes: [UInt8], maximumValues: Int, maximumDepth: Int) throws -> JSONValue {
+        var parser = JSONParser(bytes)
+        parser.maximumValues = maximumValues
+        parser.maximumDepth = min(maximumDepth, JSONParser.maximumDepth)
+        return try parser.parseDocument()
+    }
+
     /// A number value from an integer.
     public static func integer<I: BinaryInteger>(_ value: I) -> JSONValue { .number(String(value)) }
 
@@ -135,7 +145,10 @@ struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    var values = 0
     static let maximumDepth = 256
+    var maximumDepth = JSONParser.maximumDepth
+    var maximumValues = Int.max
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -152,11 +165,17 @@ struct JSONParser {
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
+            index += 1
+        }
     }
 
     mutating func parseValue() throws -> JSONValue {
         guard index < bytes.count else { throw fail("unexpected end of input") }
+        values += 1
+        guard values <= maximumValues else { throw fail("more than \(maximumValues) values") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -177,7 +196,7 @@ struct JSONParser {
 
     mutating func enter() throws {
         depth += 1
-        guard depth <= Self.maximumDepth else { throw fail("nesting deeper than \(Self.maximumDepth)") }
+        guard depth <= maximumDepth else { throw fail("nesting deeper than \(maximumDepth)") }
     }
 
     mutating func parseObject() throws -> JSONValue {

@@ -9,7 +9,7 @@ import YibaoStore
 struct AdminEndpoint: Sendable {
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         let admin = router.group("/admin").add(middleware: BearerMiddleware(token: gateway.configuration.adminToken, realm: "admin"))
         admin.post("/fixtures") { request, _ in
             let fixture = try await decode(Fixture.self, request)
@@ -104,7 +104,10 @@ struct AdminEndpoint: Sendable {
             let app = try await decode(AppCredential.self, request)
             let now = await gateway.clock.now()
             try await gateway.store.write { store in try Self.saveApp(app, store: store, now: now) }
-            return try JSONResponse.encode(app, status: .created)
+            // The secret is never echoed, not even to the admin who set it: its fingerprint tells it apart.
+            return JSONResponse.make(.object(["appId": .string(app.appId), "institutionCode": .string(app.institutionCode),
+                                              "appSecret": .string(Redaction.secret(app.appSecret)), "publicKey": .string(app.publicKey),
+                                              "callbackURL": app.callbackURL.map(JSONValue.string) ?? .null]), status: .created)
         }
         admin.post("/institutions/:code/callback") { request, context in
             let code = try context.parameters.require("code")
@@ -264,6 +267,10 @@ struct AdminEndpoint: Sendable {
             let entries = try await gateway.store.read { try $0.traceEntries(from: from, limit: limit) }
             return try JSONResponse.encode(entries)
         }
+        // Refusals of unauthenticated requests: counted per kind and code, outside the trace.
+        admin.get("/refusals") { _, _ in
+            try JSONResponse.encode(try await gateway.store.read { try $0.unauthenticatedRefusals() })
+        }
         admin.get("/trace/verify") { _, _ in
             let report = try await TraceAudit.verify(gateway.store)
             return JSONResponse.make(report.json)
@@ -288,6 +295,7 @@ struct AdminEndpoint: Sendable {
 
     /// Saves a person: one person per resident ID number and per social-security card.
     static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) throws {
+        try person.validateForRegistration(pointer: pointer)
         if let holder = try store.person(certno: person.certno), holder.psnNo != person.psnNo {
             throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: pointer + "/certno",
                               "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
@@ -402,9 +410,47 @@ struct AdminEndpoint: Sendable {
 
     // MARK: Decoding
 
+    /// Members whose text may span lines.
+    static let multilineMembers: Set<String> = ["certificatePem", "note", "description"]
+
+    /// The pointer of the first key or string holding a control character (line breaks and tabs
+    /// allowed only in ``multilineMembers``), or nil.
+    static func controlCharacter(in value: JSONValue, at pointer: String, multiline: Bool = false) -> String? {
+        switch value {
+        case .string(let text):
+            let bad = text.unicodeScalars.contains { scalar in
+                if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { return false }
+                return scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+            }
+            return bad ? pointer : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = controlCharacter(in: item, at: pointer + "/\(index)", multiline: multiline) { return found }
+            }
+            return nil
+        case .object(let object):
+            for member in object.members {
+                let escaped = member.key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                if TextField.containsControlCharacters(member.key) { return pointer + "/" + escaped }
+                if let found = controlCharacter(in: member.value, at: pointer + "/" + escaped, multiline: multilineMembers.contains(member.key)) { return found }
+            }
+            return nil
+        default: return nil
+        }
+    }
+
     func decode<T: Decodable>(_ type: T.Type, _ request: Request, defaultingAction: AgreementStep.Action? = nil) async throws -> T {
-        var bytes = try await request.bodyBytes()
+        var bytes = try await request.bodyBytes(limit: gateway.configuration.limits.adminBodyBytes)
         if bytes.isEmpty || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { bytes = Array("{}".utf8) }
+        // Checked as JSON first: duplicate keys (which a decoder would silently resolve) and control characters are refused.
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes, maximumValues: 1_000_000, maximumDepth: 64) } catch {
+            throw Problem(status: 400, code: "BODY_INVALID", rule: nil, pointer: "", detail: "the body is not acceptable JSON: \(error)")
+        }
+        if let pointer = Self.controlCharacter(in: value, at: "") {
+            throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer,
+                          detail: "control characters are not accepted here (line breaks only inside certificatePem, note and description)")
+        }
         if let action = defaultingAction, var object = (try? JSONValue.parse(bytes))?.objectValue, object["action"] == nil {
             object["action"] = .string(action.rawValue)
             bytes = Array(JSONValue.object(object).serialized().utf8)
@@ -487,7 +533,7 @@ struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
 struct PublicEndpoint: Sendable {
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.get("/public/institutions") { _, _ in
             let now = await gateway.clock.now()
             let listings = try await gateway.store.read { store in try store.institutions().compactMap { $0.publicListing(at: now) } }

@@ -10,7 +10,7 @@ import YibaoStore
 struct ConformanceReportEndpoint: Sendable {
     let gateway: Gateway
 
-    func register(on admin: RouterGroup<BasicRequestContext>) {
+    func register(on admin: RouterGroup<GatewayRequestContext>) {
         admin.get("/conformance/:institution") { _, context in
             let institution = try context.parameters.require("institution")
             let checks = try await gateway.store.read { try $0.conformanceChecks(institutionCode: institution) }

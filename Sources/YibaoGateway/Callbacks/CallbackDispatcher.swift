@@ -10,6 +10,11 @@ import YibaoStore
 /// a 2xx answer whose JSON has `code` 0 (or `success` true) acknowledges it; anything else is
 /// retried with exponential backoff (CallbackPolicy), identical bytes every time. Honours the
 /// institution's fault settings (duplicate delivery, out of order; the delay is set at creation).
+///
+/// Receivers are isolated from each other: each institution's queue is delivered in order by one
+/// worker, up to `limits.callbackConcurrency` institutions at once, and every attempt has one total
+/// deadline (`limits.callbackAttemptDeadline`) covering connect, send and reading the whole answer —
+/// a receiver that trickles or hangs delays only its own callbacks.
 public struct CallbackDispatcher: Sendable {
     let gateway: Gateway
     let http: HTTPClient
@@ -19,20 +24,47 @@ public struct CallbackDispatcher: Sendable {
         self.http = http
     }
 
-    /// One pass over the callbacks due now; returns how many were attempted.
+    /// One pass over the callbacks due now, institutions side by side; returns how many were attempted.
     @discardableResult
     public func deliverDue() async throws -> Int {
+        let queues = try await dueQueues(excluding: [])
+        return await withTaskGroup(of: Int.self) { group in
+            var running = 0
+            var attempted = 0
+            for queue in queues {
+                if running == max(1, gateway.configuration.limits.callbackConcurrency) {
+                    attempted += await group.next() ?? 0
+                    running -= 1
+                }
+                group.addTask { (try? await deliver(queue)) ?? 0 }
+                running += 1
+            }
+            for await count in group { attempted += count }
+            return attempted
+        }
+    }
+
+    /// The callbacks due now, one queue per institution (in delivery order), leaving out `busy` institutions.
+    func dueQueues(excluding busy: Set<String>) async throws -> [[Callback]] {
         let now = await gateway.clock.now()
-        var due = try await gateway.store.read { try $0.dueCallbacks(at: now, limit: 50) }
-        guard !due.isEmpty else { return 0 }
-        let institutions = Set(due.map(\.institutionCode))
-        let apps = try await gateway.store.read { store in try institutions.compactMap { try store.app(institutionCode: $0) } }
-        let faults = Dictionary(uniqueKeysWithValues: apps.map { ($0.institutionCode, $0.callbackFaults ?? CallbackFaults()) })
-        if due.contains(where: { faults[$0.institutionCode]?.outOfOrder == true }) { due.reverse() }
-        for var callback in due {
-            let times = faults[callback.institutionCode]?.duplicate == true ? 2 : 1
+        let due = try await gateway.store.read { try $0.dueCallbacks(at: now, limit: 200) }.filter { !busy.contains($0.institutionCode) }
+        guard !due.isEmpty else { return [] }
+        var order: [String] = []
+        var queues: [String: [Callback]] = [:]
+        for callback in due {
+            if queues[callback.institutionCode] == nil { order.append(callback.institutionCode) }
+            queues[callback.institutionCode, default: []].append(callback)
+        }
+        return order.compactMap { queues[$0] }
+    }
+
+    /// Delivers one institution's due callbacks in order; returns how many were attempted.
+    func deliver(_ queue: [Callback]) async throws -> Int {
+        guard let code = queue.first?.institutionCode else { return 0 }
+        let faults = try await gateway.store.read { try $0.app(institutionCode: code)?.callbackFaults } ?? CallbackFaults()
+        for var callback in faults.outOfOrder ? queue.reversed() : queue {
             var outcome: String?
-            for _ in 0..<times { outcome = await post(callback) }
+            for _ in 0..<(faults.duplicate ? 2 : 1) { outcome = await post(callback) }
             let at = await gateway.clock.now()
             if let failure = outcome { callback.failed(at: at, reason: failure, policy: gateway.configuration.policy.callbacks) } else { callback.delivered(at: at) }
             let updated = callback
@@ -44,41 +76,77 @@ public struct CallbackDispatcher: Sendable {
                                                  payload: ["callback": updated.id, "attempts": String(updated.attempts)]))
             }
         }
-        return due.count
+        return queue.count
     }
 
-    /// nil when acknowledged, else why not.
+    /// nil when acknowledged, else why not. One total deadline covers connect, send and the whole answer.
     private func post(_ callback: Callback) async -> String? {
-        var request = HTTPClientRequest(url: callback.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.body = .bytes(ByteBuffer(string: callback.body))
-        do {
-            let response = try await http.execute(request, timeout: .seconds(5))
-            let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-            guard (200..<300).contains(Int(response.status.code)) else { return "HTTP \(response.status.code)" }
-            let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
-            if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { return nil }
-            return "answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))"
-        } catch {
-            return "\(error)"
+        let deadline = gateway.configuration.limits.callbackAttemptDeadline
+        let http = self.http
+        return await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var request = HTTPClientRequest(url: callback.url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+                request.body = .bytes(ByteBuffer(string: callback.body))
+                do {
+                    let response = try await http.execute(request, timeout: .init(deadline))
+                    let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                    guard (200..<300).contains(Int(response.status.code)) else { return "HTTP \(response.status.code)" }
+                    let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
+                    if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { return nil }
+                    return "answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))"
+                } catch {
+                    return Task.isCancelled ? "no complete answer within \(deadline)" : "\(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return "no complete answer within \(deadline) (connect, send and read together)"
+            }
+            let first = await group.next() ?? "no answer"
+            group.cancelAll()
+            return first
         }
     }
 }
 
-/// Runs the dispatcher every `interval` while the gateway runs.
+/// Runs the dispatcher while the gateway runs: every `interval` it starts a worker for each
+/// institution with callbacks due and none running, up to `limits.callbackConcurrency` at once,
+/// without waiting for slow workers — a hanging receiver never holds up another institution.
 struct CallbackService: Service {
     let dispatcher: CallbackDispatcher
     let interval: Duration
 
     func run() async throws {
+        let busy = BusyInstitutions()
+        let concurrency = max(1, dispatcher.gateway.configuration.limits.callbackConcurrency)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = try? await dispatcher.deliverDue()
-                try? await Task.sleep(for: interval)
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    let running = await busy.codes
+                    if running.count < concurrency, let queues = try? await dispatcher.dueQueues(excluding: running) {
+                        for queue in queues.prefix(concurrency - running.count) {
+                            guard let code = queue.first?.institutionCode, await busy.claim(code) else { continue }
+                            group.addTask {
+                                _ = try? await dispatcher.deliver(queue)
+                                await busy.release(code)
+                            }
+                        }
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+                group.cancelAll()
             }
         }
     }
+}
+
+/// Institutions whose callbacks a worker is delivering right now.
+actor BusyInstitutions {
+    private(set) var codes: Set<String> = []
+    func claim(_ code: String) -> Bool { codes.insert(code).inserted }
+    func release(_ code: String) { codes.remove(code) }
 }
 
 extension Gateway {

@@ -10,7 +10,7 @@ import YibaoStore
 struct ChannelEndpoint: Sendable {
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.post("/channel/ec/activate") { request, _ in try await handle(request, "activate") }
         router.post("/channel/ec/qrcode") { request, _ in try await handle(request, "qrcode") }
         router.post("/channel/wallet/authorize") { request, _ in try await handle(request, "authorize") }
@@ -28,7 +28,7 @@ struct ChannelEndpoint: Sendable {
     private func handle(_ request: Request, _ action: String) async throws -> Response {
         let now = await gateway.clock.now()
         let channel = try channel(of: request)
-        let bytes = try await request.bodyBytes()
+        let bytes = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
         guard let object = (try? JSONValue.parse(bytes))?.objectValue else {
             throw Problem(status: 400, code: "BODY_NOT_JSON", rule: nil, pointer: "", detail: "the body must be a JSON object")
         }
@@ -82,18 +82,23 @@ struct ChannelEndpoint: Sendable {
     }
 }
 
-/// `POST /__clock/advance {"seconds": N}` and `GET /__clock`: only on a gateway started with a test clock.
+/// `POST /__clock/advance {"seconds": N}` and `GET /__clock`: only on a gateway started with a test
+/// clock, and only with the admin token (moving the clock changes every deadline of every party).
 struct TestClockEndpoint: Sendable {
     let gateway: Gateway
+    /// Longest single move: ten years.
+    static let maximumAdvanceSeconds = 10.0 * 366 * 86_400
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/__clock") { _, _ in
+    func register(on router: Router<GatewayRequestContext>) {
+        let clock = router.group("/__clock").add(middleware: BearerMiddleware(token: gateway.configuration.adminToken, realm: "admin"))
+        clock.get { _, _ in
             JSONResponse.make(.object(["now": .string(Timestamps.iso(await gateway.clock.now()))]))
         }
-        router.post("/__clock/advance") { request, _ in
-            let object = (try? JSONValue.parse(try await request.bodyBytes()))?.objectValue ?? [:]
-            guard case .number(let literal)? = object["seconds"], let seconds = Double(literal), seconds >= 0 else {
-                throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: "/seconds", detail: "seconds must be a non-negative number")
+        clock.post("/advance") { request, _ in
+            let object = (try? JSONValue.parse(try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)))?.objectValue ?? [:]
+            guard case .number(let literal)? = object["seconds"], let seconds = Double(literal), seconds >= 0, seconds <= Self.maximumAdvanceSeconds else {
+                throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: "/seconds",
+                              detail: "seconds must be a number from 0 to \(Int(Self.maximumAdvanceSeconds)) (ten years)")
             }
             let now = await gateway.clock.advance(by: seconds)
             return JSONResponse.make(.object(["now": .string(Timestamps.iso(now))]))

@@ -16,15 +16,21 @@ struct FSIEndpoint: Sendable {
 
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post(.init(stringLiteral: Self.path)) { request, _ in
-            try await handle(try await request.bodyBytes())
+    func register(on router: Router<GatewayRequestContext>) {
+        router.post(.init(stringLiteral: Self.path)) { request, context in
+            try await gateway.admit(context)
+            return try await handle(try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes), source: context.sourceKey)
         }
     }
 
-    func handle(_ bytes: [UInt8]) async throws -> Response {
+    func handle(_ bytes: [UInt8], source: String = "local") async throws -> Response {
         let now = await gateway.clock.now()
-        let envelope = (try? JSONValue.parse(bytes))?.objectValue
+        // Parsed once, with bounds: a hostile body is refused cheaply.
+        let limits = gateway.configuration.limits
+        let parsed = Result { try JSONValue.parse(bytes, maximumValues: limits.jsonValues, maximumDepth: limits.jsonDepth) }
+        let envelope = (try? parsed.get())?.objectValue
+        // Set once the signature verified: refusals from then on are the institution's and go to the trace.
+        var authenticated = false
         let msgid = envelope?["msgid"]?.stringValue
         // The claimed institution: a passive conformance record helps its owner even when the code is unknown.
         let claimedInstitution = envelope?["fixmedins_code"]?.stringValue ?? ""
@@ -32,10 +38,13 @@ struct FSIEndpoint: Sendable {
         let infno = envelope?["infno"]?.stringValue ?? "?"
         do {
             guard let envelope else {
-                let reason = (try? JSONValue.parse(bytes)) == nil ? "is not valid JSON" : "must be a JSON object"
+                let reason = switch parsed {
+                case .failure(let error): "is not valid JSON (\(error))"
+                case .success: "must be a JSON object"
+                }
                 throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request \(reason)")
             }
-            let request = try await authenticate(envelope, now: now)
+            let request = try await authenticate(envelope, now: now, authenticated: &authenticated)
             let output = try await gateway.store.write { store -> JSONValue in
                 let fresh = try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
@@ -46,27 +55,28 @@ struct FSIEndpoint: Sendable {
                 let (output, event) = try FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
                 try store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
-                _ = try? store.recordConformanceCheck(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
-                                                                messageId: request.msgid, at: now))
+                _ = try? gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
+                                                                messageId: request.msgid, at: now), in: store)
                 return output
             }
             return try respond(output: output, to: request, now: now)
-        } catch var problem as Problem {
+        } catch {
+            var problem = switch error {
+            case let problem as Problem: problem
+            case let error as DomainError: Problem(error)
+            default: throw error
+            }
             problem.envelope = .fsi(refMsgId: msgid)
-            await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
-            await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
-            throw problem
-        } catch let error as DomainError {
-            var problem = Problem(error)
-            problem.envelope = .fsi(refMsgId: msgid)
-            await gateway.traceRefusal(kind: "fsi.\(infno)", actor: institutionCode, subject: msgid ?? "", problem: problem, at: now)
+            let kind = FSITransactions.supported.contains(infno) ? "fsi.\(infno)" : "fsi.?"
+            await gateway.traceRefusal(kind: kind, actor: institutionCode, subject: msgid ?? "", problem: problem, at: now,
+                                       authenticated: authenticated, source: source)
             await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
             throw problem
         }
     }
 
     /// Field presence, the institution's app, the signature, the time window, the msgid format.
-    private func authenticate(_ envelope: JSONObject, now: Date) async throws -> FSIRequest {
+    private func authenticate(_ envelope: JSONObject, now: Date, authenticated: inout Bool) async throws -> FSIRequest {
         let fields = Fields(envelope, at: "")
         for member in Self.requiredMembers {
             let value = try fields.present(member)
@@ -86,6 +96,7 @@ struct FSIEndpoint: Sendable {
         _ = try fields.oneOf("signtype", ["SM2"], rule: .protocolEnvelope)
         _ = try fields.oneOf("infver", ["V1.0"], rule: .protocolEnvelope)
         try verifySignature(envelope, app: app)
+        authenticated = true
         let infTime = try fields.string("inf_time")
         guard let sent = Timestamps.parseFSI(infTime) else {
             throw DomainError.invalidValue("/inf_time", "inf_time must be yyyy-MM-dd HH:mm:ss (Beijing time)", expected: "yyyy-MM-dd HH:mm:ss", actual: infTime, rule: .protocolEnvelope)
@@ -127,7 +138,8 @@ struct FSIEndpoint: Sendable {
         throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
                       expected: "base64 of the \(profile.signatureEncoding == .raw ? "raw 64-byte r‖s" : "DER") SM3-with-SM2 signature (signer ID: \(profile.signerID == .default ? "1234567812345678" : "the appSecret")) of signString",
-                      actual: "\(signature.count) bytes", signString: text, diagnosis: diagnosis)
+                      actual: "\(signature.count) bytes", signString: HSESignString.display(envelope: unsigned, appSecret: app.appSecret),
+                      diagnosis: diagnosis)
     }
 
     static func requireSignIn(_ request: FSIRequest, store: any StoreReading, now: Date, policy: PolicyProfile) throws {

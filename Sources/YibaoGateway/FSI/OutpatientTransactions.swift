@@ -220,7 +220,8 @@ extension FSITransactions {
         settlement.status = .cancelled
         settlement.cancelledAt = now
         if var person = try store.person(psnNo: settlement.psnNo) {
-            person.accountBalanceFen += settlement.result.acctPay.fen
+            person.accountBalanceFen = try Money.add(settlement.result.acctPay.fen, to: person.accountBalanceFen, pointer: data.path("setl_id"),
+                                                     what: "returning the account share to the personal account")
             try store.save(person)
         }
         let year = SettlementCalculator.year(settlement.settledAt)

@@ -11,27 +11,32 @@ struct HSEEndpoint: Sendable {
     static let services = ["ec.query", "ec.payAuth"] + PrescriptionServices.names + PaymentServices.names
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/hse/:service") { request, context in
-            let service = try context.parameters.require("service")
-            return try await handle(service: service, bytes: try await request.bodyBytes())
-        }
-        // Mobile payment's own prefix (PROTOCOL.md): /org/local/api/hos/uldFeeInfo …
-        router.post("/org/local/api/hos/:service") { request, context in
-            let service = try context.parameters.require("service")
-            return try await handle(service: service, bytes: try await request.bodyBytes())
-        }
-        // The prescription centre's own prefix (PROTOCOL.md), same services.
-        router.post("/fixmedins/:service") { request, context in
-            let service = try context.parameters.require("service")
-            return try await handle(service: service, bytes: try await request.bodyBytes())
+    func register(on router: Router<GatewayRequestContext>) {
+        // /hse/{service}; mobile payment's own prefix (PROTOCOL.md: /org/local/api/hos/uldFeeInfo …);
+        // the prescription centre's own prefix (PROTOCOL.md), same services.
+        for prefix in ["/hse", "/org/local/api/hos", "/fixmedins"] {
+            router.post(RouterPath(stringLiteral: prefix + "/:service")) { request, context in
+                try await gateway.admit(context)
+                let service = try context.parameters.require("service")
+                return try await handle(service: service, bytes: try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes),
+                                        source: context.sourceKey)
+            }
         }
     }
 
-    func handle(service: String, bytes: [UInt8]) async throws -> Response {
+    /// Single-use exchanges whose answer is kept: the same sealed request resent after a lost
+    /// answer gets the same answer instead of a "code already used" refusal.
+    static let idempotentServices: Set<String> = ["ec.query", "ec.payAuth"]
+
+    func handle(service: String, bytes: [UInt8], source: String = "local") async throws -> Response {
         let now = await gateway.clock.now()
         var actor = "?"
-        let parsed = (try? JSONValue.parse(bytes))?.objectValue
+        // Parsed once, with bounds: a hostile body is refused cheaply.
+        let limits = gateway.configuration.limits
+        let parsedResult = Result { try JSONValue.parse(bytes, maximumValues: limits.jsonValues, maximumDepth: limits.jsonDepth) }
+        let parsed = (try? parsedResult.get())?.objectValue
+        // Set once the signature verified: refusals from then on are the institution's and go to the trace.
+        var authenticated = false
         let appId = parsed?["appId"]?.stringValue ?? ""
         // Passive conformance log: the appId's institution once known, until then the appId as given.
         var institution = appId
@@ -41,6 +46,13 @@ struct HSEEndpoint: Sendable {
             guard Self.services.contains(service) else {
                 throw Problem(status: 404, code: "SERVICE_UNKNOWN", rule: Rule.protocolEnvelope.rawValue, pointer: "",
                               detail: "no HSE service \(service); offered: \(Self.services.joined(separator: ", "))", actual: service)
+            }
+            guard let parsed else {
+                let reason = switch parsedResult {
+                case .failure(let error): "the envelope is not valid JSON (\(error))"
+                case .success: "the envelope must be a JSON object"
+                }
+                throw Problem(status: 400, code: "ENV_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: reason)
             }
             guard !appId.isEmpty else {
                 throw Problem(status: 400, code: "ENV_MISSING_FIELD", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
@@ -56,14 +68,15 @@ struct HSEEndpoint: Sendable {
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
-            switch envelope.open(bytes, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
+            switch envelope.open(parsed, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
             case .success(let value): opened = (value.envelope, value.data)
             case .failure(let failure):
                 guard failure.step == .signature, gateway.configuration.faults.contains(.acceptBadSignature) else { throw Problem(failure) }
                 // Deliberate fault (conformance self-checks only): take the data without a valid signature.
-                let plaintext = try? envelope.decrypt(parsed?["encData"]?.stringValue ?? "")
-                opened = (parsed ?? [:], plaintext.flatMap { try? JSONValue.parse($0) })
+                let plaintext = try? envelope.decrypt(parsed["encData"]?.stringValue ?? "")
+                opened = (parsed, plaintext.flatMap { try? JSONValue.parse($0) })
             }
+            authenticated = true
             guard case .object(let object)? = opened.data else {
                 throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
                               detail: "the business data of \(service) must be a JSON object")
@@ -73,8 +86,17 @@ struct HSEEndpoint: Sendable {
             let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices,
                                        payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway)),
                                        faults: gateway.configuration.faults)
-            let output = try await gateway.store.write { store -> JSONValue in
-                let fresh = try store.recordNonce(scope: "hse:\(app.appId)", value: signData, at: now)
+            let scope = "hse:\(app.appId)"
+            let keepsAnswer = Self.idempotentServices.contains(service)
+            let platformKey = gateway.configuration.platformKey
+            let keptUntil = now.addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
+            let (output, sealedAnswer) = try await gateway.store.write { store -> (JSONValue, JSONObject?) in
+                let fresh = try store.recordNonce(scope: scope, value: signData, at: now)
+                if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try store.keptAnswer(scope: scope, key: signData),
+                   let answer = (try? JSONValue.parse(kept))?.objectValue {
+                    // The same sealed request again (its answer was lost): the same answer, nothing done twice.
+                    return (.null, answer)
+                }
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
                                       "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
@@ -82,11 +104,16 @@ struct HSEEndpoint: Sendable {
                 let (output, event) = try services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
                 try store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
-                _ = try? store.recordConformanceCheck(.accepted(.hse, institution: app.institutionCode, transaction: service,
-                                                                messageId: messageId, at: now))
-                return output
+                _ = try? gateway.log(.accepted(.hse, institution: app.institutionCode, transaction: service,
+                                               messageId: messageId, at: now), in: store)
+                guard keepsAnswer else { return (output, nil) }
+                // Kept sealed (encrypted for the institution) for as long as the request itself may be resent.
+                let sealed = try envelope.sealResponse(data: output, privateKey: platformKey, timestamp: now)
+                try store.keepAnswer(scope: scope, key: signData, answer: JSONValue.object(sealed).serialized(), at: now, expiresAt: keptUntil)
+                return (output, sealed)
             }
             committed = true
+            if let sealedAnswer { return JSONResponse.make(.object(sealedAnswer)) }
             if case .object(let object) = output, case .object(let problem)? = object[SettlementCalculator.problemKey] {
                 // Committed, but answered as a failure (test personas, fixtures/README.md).
                 throw Problem(status: Int(problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 500),
@@ -94,18 +121,16 @@ struct HSEEndpoint: Sendable {
             }
             let sealed = try envelope.sealResponse(data: output, privateKey: gateway.configuration.platformKey, timestamp: now)
             return JSONResponse.make(.object(sealed))
-        } catch var problem as Problem {
-            problem.envelope = .hse
-            await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
-            // A failure answered after the commit (test personas) is the platform's, not the institution's: it stays accepted.
-            if !committed {
-                await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
+        } catch {
+            var problem = switch error {
+            case let problem as Problem: problem
+            case let error as DomainError: Problem(error)
+            default: throw error
             }
-            throw problem
-        } catch let error as DomainError {
-            var problem = Problem(error)
             problem.envelope = .hse
-            await gateway.traceRefusal(kind: "hse.\(service)", actor: actor, subject: "", problem: problem, at: now)
+            let kind = Self.services.contains(service) ? "hse.\(service)" : "hse.?"
+            await gateway.traceRefusal(kind: kind, actor: actor, subject: "", problem: problem, at: now, authenticated: authenticated, source: source)
+            // A failure answered after the commit (test personas) is the platform's, not the institution's: it stays accepted.
             if !committed {
                 await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
             }

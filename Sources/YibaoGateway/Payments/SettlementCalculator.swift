@@ -342,7 +342,7 @@ struct SettlementCalculator: Sendable {
     /// 6203: the account share goes back to the account; the fund share leaves the year's count; a callback tells the hospital.
     func returnToAccount(_ accountFen: Int64, fundFen: Int64, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
         if accountFen > 0, var person = try store.person(psnNo: order.psnNo) {
-            person.accountBalanceFen += accountFen
+            person.accountBalanceFen = try Money.add(accountFen, to: person.accountBalanceFen, pointer: "/payOrdId", what: "returning the account share to the personal account")
             try store.save(person)
         }
         let year = Self.year(order.paidAt ?? now)

@@ -207,16 +207,16 @@ struct PrescriptionServices: Sendable {
             throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
                               "circulated prescriptions are downloaded by designated retail pharmacies; \(code) is a \(institution.kind.rawValue)")
         }
-        var record = try recordByNumber(data, store: store)
+        // The token is checked before the prescription is looked up, and a prescription the token's
+        // patient does not own answers exactly like one that does not exist: no institution learns
+        // which prescription numbers exist.
         let tokenText = try data.string("ecToken", "the patient's e-voucher token scanned for business 02122")
         guard var token = try store.ecToken(tokenText) else {
             throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken", "ecToken is not a token issued by this platform")
         }
         try token.redeem(transaction: "rxDownload", businessTypes: [.prescriptionDownload], institution: code, at: now, pointer: "/ecToken")
-        guard token.psnNo == record.psnNo else {
-            throw DomainError(.init("RX_PATIENT_MISMATCH"), .forbidden, rule: .id2, pointer: "/ecToken",
-                              "the e-voucher belongs to another person than the prescription's patient: only the patient may release it")
-        }
+        var record = try recordByNumber(data, store: store)
+        guard token.psnNo == record.psnNo else { throw Self.unknown(record.hiRxno) }
         try record.recordDownload(by: code, at: now, pointer: "/hiRxno")
         try store.save(token)
         try store.save(record)
@@ -229,6 +229,8 @@ struct PrescriptionServices: Sendable {
     private func dispense(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         let institution = try authorise(code, store: store, now: now)
         var record = try recordByNumber(data, store: store)
+        // Only the prescriber and a pharmacy that downloaded it see the prescription; to anyone else it does not exist.
+        guard record.institutionCode == code || record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
         let routeText = try data.oneOf("route", DispensingRoute.allCases.map(\.rawValue), rule: .rx3)
         let pharCode = try data.string("pharCode", "the dispensing pharmacist's code")
         guard let pharmacist = try store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
@@ -327,7 +329,8 @@ struct PrescriptionServices: Sendable {
 
     /// The same answer for a number that does not exist and one that is not the caller's.
     static func unknown(_ hiRxno: String) -> DomainError {
-        DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno", "no prescription \(hiRxno)")
+        DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno",
+                    "no prescription \(hiRxno) that this institution may see (it prescribed it, or downloaded it with the patient's e-voucher)")
     }
 
     private func decodeDocument(_ data: Fields, _ key: String) throws -> SignedPrescription {

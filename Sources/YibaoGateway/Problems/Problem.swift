@@ -20,11 +20,14 @@ public struct Problem: Error, Sendable, Hashable {
     public var diagnosis: [String]
     /// Which envelope the request used, for the compatibility members.
     public var envelope: Envelope = .none
+    /// Seconds after which a rate-limited client may try again (`Retry-After`).
+    public var retryAfter: Int?
 
     public enum Envelope: Sendable, Hashable { case none, fsi(refMsgId: String?), hse }
 
     public init(status: Int, code: String, rule: String?, pointer: String, detail: String,
-                expected: String? = nil, actual: String? = nil, signString: String? = nil, diagnosis: [String] = []) {
+                expected: String? = nil, actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.status = status
         self.code = code
         self.rule = rule
@@ -102,6 +105,7 @@ public struct Problem: Error, Sendable, Hashable {
     public var response: Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json; charset=utf-8"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: .init(code: status), headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(json).serialized())))
     }

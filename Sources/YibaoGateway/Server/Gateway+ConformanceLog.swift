@@ -1,4 +1,5 @@
 import Foundation
+import YibaoCrypto
 import YibaoStore
 
 /// The passive conformance log: one record per FSI/HSE request, accepted or refused, per institution
@@ -7,7 +8,7 @@ extension ConformanceCheckRecord {
     /// Longest text kept of a detail, expected or actual value, or diagnosis line.
     static let textLimit = 2_000
     /// Longest string-to-sign kept (an FSI 2204 with many fee lines can be long).
-    static let signStringLimit = 64 * 1024
+    static let signStringLimit = 16 * 1024
     /// Most diagnosis lines kept.
     static let diagnosisLimit = 20
 
@@ -17,13 +18,20 @@ extension ConformanceCheckRecord {
                                code: "OK", messageId: messageId.map { capped($0, 64) })
     }
 
-    /// A refused request and what the problem said, long texts cut.
+    /// A refused request and what the problem said, long texts cut and personal data masked (SV-5):
+    /// ID numbers anywhere in the texts, and the expected/actual values of a personal member
+    /// (`/idNo`, `/userName`, …). Sign strings arrive already redacted (``HSESignString/display(envelope:appSecret:variant:)``).
     static func refused(_ channel: Channel, institution: String, transaction: String, messageId: String?, problem: Problem, at: Date) -> ConformanceCheckRecord {
-        ConformanceCheckRecord(institutionCode: capped(institution, 64), channel: channel, transaction: capped(transaction, 64), at: at,
-                               outcome: .refused, code: problem.code, rule: problem.rule, pointer: capped(problem.pointer, 200),
-                               detail: capped(problem.detail), expected: problem.expected.map { capped($0) },
-                               actual: problem.actual.map { capped($0) }, signString: problem.signString.map { capped($0, signStringLimit) },
-                               diagnosis: problem.diagnosis.prefix(diagnosisLimit).map { capped($0) }, messageId: messageId.map { capped($0, 64) })
+        let personal = Redaction.isPersonal(key: String(problem.pointer.split(separator: "/").last ?? ""))
+        func shown(_ text: String) -> String {
+            capped(Redaction.maskIDNumbers(in: personal ? Redaction.mask(text, key: String(problem.pointer.split(separator: "/").last ?? "")) : text))
+        }
+        return ConformanceCheckRecord(institutionCode: capped(institution, 64), channel: channel, transaction: capped(transaction, 64), at: at,
+                                      outcome: .refused, code: capped(problem.code, 64), rule: problem.rule, pointer: capped(problem.pointer, 200),
+                                      detail: capped(Redaction.maskIDNumbers(in: problem.detail)), expected: problem.expected.map(shown),
+                                      actual: problem.actual.map(shown), signString: problem.signString.map { capped(Redaction.maskIDNumbers(in: $0), signStringLimit) },
+                                      diagnosis: problem.diagnosis.prefix(diagnosisLimit).map { capped(Redaction.maskIDNumbers(in: $0)) },
+                                      messageId: messageId.map { capped($0, 64) })
     }
 
     /// `text` cut to `limit` characters, saying how much was left out.
@@ -36,11 +44,25 @@ extension ConformanceCheckRecord {
 extension Gateway {
     /// Records a refused request in its own transaction (the request's own writes were rolled back).
     /// Nothing is recorded when the institution cannot be told (`institution` empty).
+    /// Only institutions registered with the platform get records: a stranger's garbage is only counted.
     func recordRefusal(_ channel: ConformanceCheckRecord.Channel, institution: String, transaction: String, messageId: String?,
                        problem: Problem, at: Date) async {
         guard !institution.isEmpty else { return }
         let record = ConformanceCheckRecord.refused(channel, institution: institution, transaction: transaction, messageId: messageId,
                                                     problem: problem, at: at)
-        _ = try? await store.write { store in try store.recordConformanceCheck(record) }
+        _ = try? await store.write { store in
+            guard try store.institution(code: record.institutionCode) != nil else { return }
+            try log(record, in: store)
+        }
+    }
+
+    /// Appends to the passive log and, every 64th record, applies its retention
+    /// (`limits.conformanceRecordsPerInstitution`, `limits.conformanceRetentionDays`).
+    func log(_ record: ConformanceCheckRecord, in store: any StoreWriting) throws {
+        let stored = try store.recordConformanceCheck(record)
+        guard (stored.id ?? 0) % 64 == 0 else { return }
+        let limits = configuration.limits
+        try store.pruneConformanceChecks(institutionCode: record.institutionCode, keepLatest: limits.conformanceRecordsPerInstitution,
+                                         olderThan: record.at.addingTimeInterval(-Double(limits.conformanceRetentionDays) * 86_400))
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import YibaoCore
 import YibaoCrypto
@@ -13,12 +15,15 @@ public struct Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let clock: GatewayClock
     let platformPublicKey: SM2.PublicKey
+    /// Per-source budget of refusals of unauthenticated requests.
+    let limiter: RefusalLimiter
 
     public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock = GatewayClock()) throws {
         self.store = store
         self.configuration = configuration
         self.clock = clock
         platformPublicKey = try configuration.platformKey.publicKey
+        limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
     }
 
     var prescriptionServices: PrescriptionServices {
@@ -29,8 +34,8 @@ public struct Gateway: Sendable {
     }
 
     /// The HTTP routes.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.get("/health") { _, _ in
             JSONResponse.make(.object(["status": .string("ok"), "profile": .string(configuration.policy.name)]))
@@ -54,17 +59,46 @@ public struct Gateway: Sendable {
         if logger.logLevel < .warning { logger.logLevel = .warning }
         if quiet { logger.logLevel = .critical }
         let services: [any Service] = callbackInterval.map { [CallbackService(dispatcher: CallbackDispatcher(gateway: self), interval: $0)] } ?? []
-        return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway"),
+        let limits = configuration.limits
+        // Connection hygiene: idle connections and requests that never finish arriving are closed, the number open is bounded.
+        let server = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: limits.headTimeout, bodyTimeout: limits.bodyTimeout)],
+            idleTimeout: TimeAmount(limits.idleTimeout)))
+        return Application(router: router(), server: server,
+                           configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
                            services: services,
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
                            logger: logger)
     }
 
-    /// Appends a refusal to the trace in its own transaction (the refused request's own writes were rolled back).
-    func traceRefusal(kind: String, actor: String, subject: String, problem: Problem, at: Date) async {
-        _ = try? await store.write { store in
-            try store.appendTrace(TraceEvent(at: at, kind: kind, actor: actor, subject: subject, outcome: "refused:\(problem.code)",
-                                             payload: ["rule": problem.rule ?? "", "pointer": problem.pointer]))
+    /// Records a refusal in its own transaction (the refused request's own writes were rolled back).
+    /// A refusal of an authenticated party (`authenticated`: its signature verified) is appended to the
+    /// trace; one of an unauthenticated request is only counted, outside the hash chain (one row per
+    /// kind and code), and spends the source's refusal budget — so garbage cannot grow the
+    /// append-only trace.
+    func traceRefusal(kind: String, actor: String, subject: String, problem: Problem, at: Date, authenticated: Bool, source: String) async {
+        let limit = configuration.limits.storedTextCharacters
+        if authenticated {
+            _ = try? await store.write { store in
+                try store.appendTrace(TraceEvent(at: at, kind: kind, actor: actor, subject: subject, outcome: "refused:\(problem.code)",
+                                                 payload: ["rule": problem.rule ?? "", "pointer": problem.pointer]).capped(to: limit))
+            }
+        } else {
+            await limiter.charge(source)
+            _ = try? await store.write { store in
+                try store.countUnauthenticatedRefusal(kind: String(kind.prefix(64)), code: String(problem.code.prefix(64)),
+                                                      pointer: String(problem.pointer.prefix(200)), source: String(source.prefix(64)), at: at)
+            }
+        }
+    }
+
+    /// Refuses a source that spent its refusal budget (`429 RATE_LIMITED`, with `Retry-After`).
+    func admit(_ context: GatewayRequestContext) async throws {
+        let (allowed, retryAfter) = await limiter.admit(context.sourceKey)
+        guard allowed else {
+            throw Problem(status: 429, code: "RATE_LIMITED", rule: nil, pointer: "",
+                          detail: "too many refused unauthenticated requests from this address; retry in \(retryAfter) s", retryAfter: retryAfter)
         }
     }
 }
@@ -88,13 +122,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension Request {
-    /// The body, at most 4 MiB.
-    func bodyBytes() async throws -> [UInt8] {
+    /// The body, at most `limit` bytes.
+    func bodyBytes(limit: Int) async throws -> [UInt8] {
         do {
-            let buffer = try await body.collect(upTo: 4 << 20)
+            let buffer = try await body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            throw Problem(status: 413, code: "BODY_TOO_LARGE", rule: nil, pointer: "", detail: "request bodies are limited to 4 MiB")
+            throw Problem(status: 413, code: "BODY_TOO_LARGE", rule: nil, pointer: "",
+                          detail: "this endpoint takes request bodies of at most \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit >> 10) KiB")")
         }
     }
 

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     /// On a bad signature, try the known SDK mistakes to say which one was made (~40 extra SM2
     /// verifications per failure). On by default: this is a developer tool.
     public var diagnoseSignatures: Bool
+    /// Bounds on bodies, JSON, connections, refusals, callbacks and the passive log.
+    public var limits = GatewayLimits()
     /// Deliberate rule violations (`yibao serve --fault`), so the conformance tester can prove it
     /// catches them. Empty, always, outside such self-checks.
     public var faults: Set<GatewayFault> = []

@@ -16,6 +16,11 @@ public final class SQLiteStore: GatewayStore {
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
         configuration.label = "yibao"
+        // Durable acknowledgements: every commit is fsynced (WAL with synchronous=FULL) before the
+        // gateway answers, so an acknowledged payment survives a power loss (docs/SECURITY.md).
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
         if !readOnly {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
@@ -41,6 +46,11 @@ public final class SQLiteStore: GatewayStore {
     /// The journal mode SQLite reports (`wal` for a writable store).
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// `PRAGMA synchronous` of the writer connection: 2 (FULL) for a writable store.
+    public func synchronousLevel() throws -> Int {
+        try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     static var migrator: DatabaseMigrator {
@@ -126,6 +136,19 @@ public final class SQLiteStore: GatewayStore {
                     rule TEXT, pointer TEXT, detail TEXT, expected TEXT, actual TEXT, sign_string TEXT,
                     diagnosis TEXT NOT NULL DEFAULT '[]', msgid TEXT);
                 CREATE INDEX conformance_checks_institution ON conformance_checks(institution_code, id);
+                """)
+        }
+        migrator.registerMigration("v9-bounded-refusals") { db in
+            // Refusals of unauthenticated requests are counted here, not appended to the trace; kept
+            // answers of single-use exchanges (ec.query, ec.payAuth) let a lost answer be fetched again.
+            try db.execute(sql: """
+                CREATE TABLE unauthenticated_refusals (kind TEXT NOT NULL, code TEXT NOT NULL, count INTEGER NOT NULL,
+                    first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, last_pointer TEXT NOT NULL, last_source TEXT NOT NULL,
+                    PRIMARY KEY (kind, code));
+                CREATE TABLE kept_answers (scope TEXT NOT NULL, key TEXT NOT NULL, answer TEXT NOT NULL, at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL, PRIMARY KEY (scope, key));
+                CREATE INDEX kept_answers_expiry ON kept_answers(expires_at);
+                CREATE INDEX conformance_checks_age ON conformance_checks(at);
                 """)
         }
         return migrator
@@ -408,8 +431,48 @@ struct SQLiteSession: StoreWriting {
     }
 
     @discardableResult
+    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM conformance_checks WHERE institution_code = ? AND (at < ? OR id <= COALESCE(
+                (SELECT id FROM conformance_checks WHERE institution_code = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1))
+            """, arguments: [institutionCode, Self.millis(olderThan), institutionCode, max(0, keepLatest)])
+        return db.changesCount
+    }
+
+    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws {
+        let millis = Self.millis(at)
+        try db.execute(sql: """
+            INSERT INTO unauthenticated_refusals (kind, code, count, first_at, last_at, last_pointer, last_source) VALUES (?, ?, 1, ?, ?, ?, ?)
+            ON CONFLICT (kind, code) DO UPDATE SET count = count + 1, last_at = excluded.last_at,
+                last_pointer = excluded.last_pointer, last_source = excluded.last_source
+            """, arguments: [kind, code, millis, millis, pointer, source])
+    }
+
+    func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount] {
+        try Row.fetchAll(db, sql: "SELECT * FROM unauthenticated_refusals ORDER BY count DESC, kind, code").map { row in
+            UnauthenticatedRefusalCount(kind: row["kind"], code: row["code"], count: row["count"],
+                                        firstAt: Date(timeIntervalSince1970: Double(row["first_at"] as Int64) / 1000),
+                                        lastAt: Date(timeIntervalSince1970: Double(row["last_at"] as Int64) / 1000),
+                                        lastPointer: row["last_pointer"], lastSource: row["last_source"])
+        }
+    }
+
+    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) throws {
+        try db.execute(sql: "DELETE FROM kept_answers WHERE expires_at < ?", arguments: [Self.millis(at)])
+        try db.execute(sql: "INSERT OR REPLACE INTO kept_answers (scope, key, answer, at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [scope, key, answer, Self.millis(at), Self.millis(expiresAt)])
+    }
+
+    func keptAnswer(scope: String, key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT answer FROM kept_answers WHERE scope = ? AND key = ?", arguments: [scope, key])
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    @discardableResult
     func appendTrace(_ event: TraceEvent) throws -> TraceEntry {
-        let entry = try TraceEntry.next(after: try traceHead(), event: event)
+        // Every member bounded: no request can make the append-only trace grow without limit.
+        let entry = try TraceEntry.next(after: try traceHead(), event: event.capped(to: TraceEvent.storedTextLimit))
         try db.execute(sql: """
             INSERT INTO trace (seq, at, kind, actor, subject, outcome, payload, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

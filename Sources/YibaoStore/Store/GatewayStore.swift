@@ -101,6 +101,34 @@ public protocol StoreReading {
     func traceHead() throws -> TraceEntry?
     /// The passive conformance log of an institution, oldest first.
     func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord]
+    /// Refusals of unauthenticated requests, counted per kind and code (outside the trace).
+    func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount]
+    /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any.
+    func keptAnswer(scope: String, key: String) throws -> String?
+}
+
+/// How often requests that never proved who sent them were refused for one reason: counted,
+/// with the latest occurrence, instead of one append-only trace entry each.
+public struct UnauthenticatedRefusalCount: Sendable, Hashable, Codable {
+    /// What was asked, e.g. `fsi.1101`, `hse.ec.query` (`fsi.?` for an unknown transaction).
+    public var kind: String
+    public var code: String
+    public var count: Int64
+    public var firstAt: Date
+    public var lastAt: Date
+    public var lastPointer: String
+    /// The address of the latest sender.
+    public var lastSource: String
+
+    public init(kind: String, code: String, count: Int64, firstAt: Date, lastAt: Date, lastPointer: String, lastSource: String) {
+        self.kind = kind
+        self.code = code
+        self.count = count
+        self.firstAt = firstAt
+        self.lastAt = lastAt
+        self.lastPointer = lastPointer
+        self.lastSource = lastSource
+    }
 }
 
 /// Writes inside one transaction.
@@ -135,4 +163,13 @@ public protocol StoreWriting: StoreReading {
     /// Appends one check to the passive conformance log (not the trace) and returns it with its id.
     @discardableResult
     func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord
+    /// Retention of the passive log: deletes an institution's records beyond the latest `keepLatest`
+    /// and those older than `olderThan`; returns how many went.
+    @discardableResult
+    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int
+    /// Counts one refusal of an unauthenticated request (see ``UnauthenticatedRefusalCount``).
+    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws
+    /// Keeps the answer of an idempotent single-use exchange under (`scope`, `key`) until `expiresAt`
+    /// (expired answers are dropped as new ones are kept).
+    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) throws
 }

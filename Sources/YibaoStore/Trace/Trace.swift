@@ -27,6 +27,27 @@ public struct TraceEvent: Sendable, Hashable {
     }
 }
 
+extension TraceEvent {
+    /// Longest text member the store keeps in a trace entry.
+    public static let storedTextLimit = 2_000
+
+    /// The event with every text member cut to `limit` characters (a note says how much went),
+    /// so no single request can make the append-only trace grow without bound.
+    public func capped(to limit: Int) -> TraceEvent {
+        func cut(_ text: String) -> String {
+            guard text.count > limit else { return text }
+            return String(text.prefix(limit)) + "… (\(text.count - limit) more characters)"
+        }
+        var event = self
+        event.kind = cut(kind)
+        event.actor = cut(actor)
+        event.subject = cut(subject)
+        event.outcome = cut(outcome)
+        event.payload = Dictionary(payload.sorted { $0.key < $1.key }.prefix(64).map { (cut($0.key), cut($0.value)) }, uniquingKeysWith: { first, _ in first })
+        return event
+    }
+}
+
 /// A stored trace entry. `hash` = SM3 over ``canonicalText``, which includes the previous
 /// entry's hash, so changing, removing or reordering any entry breaks every later hash.
 /// Byte-level definition: docs/TRACE.md.

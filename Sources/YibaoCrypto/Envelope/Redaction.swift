@@ -1,0 +1,140 @@
+/// What a refusal, a log, a stored record or a report may show of secrets and personal data
+/// (docs/SECURITY.md). Secrets (appSecret, HMAC keys, tokens) are never shown, only their length
+/// and a short SM3 fingerprint a hospital can compare with its own; ID numbers and names are
+/// masked (SV-5); decrypted business data is shown as its shape (member names and types) only.
+public enum Redaction {
+    /// `***` plus the secret's length and the first 8 hex digits of its SM3 digest, e.g.
+    /// `***(32 chars, SM3 1f0e3dad)`: enough to tell whether the right secret is configured,
+    /// nothing to recover it from.
+    public static func secret(_ secret: String) -> String {
+        let digest = (try? SM3.hash(Array(secret.utf8))) ?? []
+        return "***(\(secret.count) chars, SM3 \(Hex.encode(digest.prefix(4))))"
+    }
+
+    /// The value with every leaf replaced by its type (and a string's length): `"<string:18>"`,
+    /// `"<number>"`, `"<bool>"`. Member names, array lengths, null and empty strings are kept, so a
+    /// sign string built over the shape drops the same members as the real one.
+    public static func shape(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .null: return .null
+        case .bool: return .string("<bool>")
+        case .number: return .string("<number>")
+        case .string(let s): return .string(s.isEmpty ? "" : "<string:\(s.count)>")
+        case .array(let items): return .array(items.map(shape))
+        case .object(let object): return .object(JSONObject(object.members.map { .init(key: $0.key, value: shape($0.value)) }))
+        }
+    }
+
+    /// Member names (compared without case and underscores) whose values are personal data or
+    /// single-use credentials: ID numbers, names, phone numbers, addresses, e-voucher tokens.
+    static let personalKeys: Set<String> = [
+        "certno", "psncertno", "idno", "mdtrtcertno", "certnotext", "psnname", "name", "username", "patnname", "patientname",
+        "tel", "phone", "mob", "mobile", "addr", "address", "cardno", "cardsn", "socialsecuritycardno",
+        "ectoken", "payauthno", "qrcode", "ecqrcode", "authcode", "paytoken",
+    ]
+    static let nameKeys: Set<String> = ["psnname", "name", "username", "patnname", "patientname"]
+
+    /// Whether a member of this name holds personal data (e.g. `certno`, `psn_name`, `idNo`, `ecToken`).
+    public static func isPersonal(key: String) -> Bool { personalKeys.contains(normalised(key)) }
+
+    static func normalised(_ key: String) -> String { key.lowercased().filter { $0 != "_" && $0 != "-" } }
+
+    /// The value with every personal member masked (recursively); other members as they are.
+    public static func maskPersonal(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let items): return .array(items.map(maskPersonal))
+        case .object(let object):
+            return .object(JSONObject(object.members.map { member in
+                guard isPersonal(key: member.key) else { return .init(key: member.key, value: maskPersonal(member.value)) }
+                guard case .string(let text) = member.value else { return .init(key: member.key, value: shape(member.value)) }
+                return .init(key: member.key, value: .string(mask(text, key: member.key)))
+            }))
+        default: return value
+        }
+    }
+
+    /// A personal value masked by what it is: a name keeps its first letter (`张*`, `Z* San`),
+    /// an ID number its first 4 and last 4 characters (`1201**********1234`), anything else its
+    /// first 4 characters and its length.
+    public static func mask(_ text: String, key: String) -> String {
+        if nameKeys.contains(normalised(key)) { return maskName(text) }
+        if looksLikeIDNumber(text) { return maskIDNumber(text) }
+        guard text.count > 4 else { return String(repeating: "*", count: text.count) }
+        return String(text.prefix(4)) + "…(\(text.count) chars)"
+    }
+
+    /// `张三` → `张*`, `欧阳娜娜` → `欧***`, `Zhang San` → `Z* San`.
+    public static func maskName(_ name: String) -> String {
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        if words.count > 1, let first = words.first, let initial = first.first {
+            return ([String(initial) + "*"] + words.dropFirst().map(String.init)).joined(separator: " ")
+        }
+        guard let initial = name.first else { return name }
+        return String(initial) + String(repeating: "*", count: max(1, name.count - 1))
+    }
+
+    /// `120101199001011234` → `1201**********1234`.
+    public static func maskIDNumber(_ id: String) -> String {
+        guard id.count > 8 else { return String(repeating: "*", count: id.count) }
+        return String(id.prefix(4)) + String(repeating: "*", count: id.count - 8) + String(id.suffix(4))
+    }
+
+    /// 15 digits, or 17 digits and a digit or X: a resident ID number's shape.
+    public static func looksLikeIDNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
+        if bytes.count == 15 { return bytes.allSatisfy(isDigit) }
+        guard bytes.count == 18 else { return false }
+        return bytes.prefix(17).allSatisfy(isDigit) && (isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X") || bytes[17] == UInt8(ascii: "x"))
+    }
+
+    /// Free text with every embedded resident ID number masked (runs of 18 characters of the
+    /// shape 17 digits + digit/X, and runs of exactly 15 digits, that are not part of a longer
+    /// word such as an appId `YBH120101000018259B894`).
+    public static func maskIDNumbers(in text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 15 else { return text }
+        let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
+        let isWordByte = { (b: UInt8) in isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            guard isDigit(bytes[i]), i == 0 || !isWordByte(bytes[i - 1]) else { out.append(bytes[i]); i += 1; continue }
+            var j = i
+            while j < bytes.count, isDigit(bytes[j]) { j += 1 }
+            var run = j - i
+            if run == 17, j < bytes.count, bytes[j] == UInt8(ascii: "X") || bytes[j] == UInt8(ascii: "x") { run = 18 }
+            let standsAlone = i + run == bytes.count || !isWordByte(bytes[i + run])
+            if standsAlone && (run == 18 || run == 15) {
+                let id = String(decoding: bytes[i..<(i + run)], as: UTF8.self)
+                out.append(contentsOf: Array(maskIDNumber(id).utf8))
+            } else {
+                out.append(contentsOf: bytes[i..<(i + run)])
+            }
+            i += run
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The message as a refusal may show it: the decrypted HSE business data (`data`) as its shape,
+    /// every other member with personal values masked (the FSI `input` included).
+    public static func signedForDisplay(_ signed: JSONObject) -> JSONObject {
+        JSONObject(signed.members.map { member in
+            if member.key == "data" { return .init(key: member.key, value: shape(member.value)) }
+            if isPersonal(key: member.key), case .string(let text) = member.value { return .init(key: member.key, value: .string(mask(text, key: member.key))) }
+            return .init(key: member.key, value: maskPersonal(member.value))
+        })
+    }
+}
+
+extension HSESignString {
+    /// The string to sign as a refusal, log or report may show it: built like ``build(envelope:appSecret:variant:)``
+    /// over ``Redaction/signedForDisplay(_:)`` of `envelope`, with `key=` followed by
+    /// ``Redaction/secret(_:)`` instead of the secret. Structure, member order and types stay visible.
+    public static func display(envelope: JSONObject, appSecret: String, variant: Variant = []) -> String {
+        var text = build(envelope: Redaction.signedForDisplay(envelope), appSecret: "", variant: variant.union(.secretNotAppended))
+        if !variant.contains(.secretNotAppended) { text += (text.isEmpty ? "" : "&") + "key=" + Redaction.secret(appSecret) }
+        return text
+    }
+}
