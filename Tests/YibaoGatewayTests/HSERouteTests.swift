@@ -19,6 +19,31 @@ struct HSERouteTests {
 
     func scanData(_ qr: String) -> JSONValue { .object(["qrCode": .string(qr), "businessType": "01101", "orgId": .string(Demo.hospital)]) }
 
+    @Test("the secret oracle is closed: an envelope changed after sealing (timestamp + 1 ms) is refused without its decrypted data or the appSecret")
+    func noDecryptionOracle() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let credentials = try harness.clientCredentials()
+            let marker = ["idNo": JSONValue.string(Demo.zhangSan.certno), "userName": "Zhang San", "remark": "CONFIDENTIAL-MARKER"]
+            guard case .object(var data) = scanData(try await qrCode(harness, client)) else { return }
+            for (key, value) in marker { data[key] = value }
+            var envelope = try await harness.hseEnvelope(.object(data))
+            guard case .string(let stamp)? = envelope["timestamp"], let millis = Int64(stamp) else { Issue.record("no timestamp"); return }
+            envelope["timestamp"] = .string(String(millis + 1))
+            let refused = try await client.postJSON("/hse/ec.query", envelope)
+            #expect(refused.status == 401)
+            #expect(refused.body.string("code") == "ENV_SIGNATURE_INVALID")
+            let text = JSONValue.object(refused.body).serialized()
+            for secret in [credentials.appSecret, Demo.zhangSan.certno, "Zhang San", "CONFIDENTIAL-MARKER", try #require(data["qrCode"]?.stringValue)] {
+                #expect(!text.contains(secret), "the refusal shows \(secret)")
+            }
+            // What it does show: the members and their types, and the secret's fingerprint.
+            let shown = try #require(refused.body.string("signString"))
+            #expect(shown.contains("\"remark\":\"<string:19>\""))
+            #expect(shown.hasSuffix("&key=" + Redaction.secret(credentials.appSecret)))
+        }
+    }
+
     @Test("ec.query answers a sealed envelope that opens with the platform's key")
     func ecQuery() async throws {
         let harness = try await GatewayHarness.make()

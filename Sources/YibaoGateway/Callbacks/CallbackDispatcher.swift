@@ -79,35 +79,52 @@ public struct CallbackDispatcher: Sendable {
         return queue.count
     }
 
-    /// nil when acknowledged, else why not. One total deadline covers connect, send and the whole answer.
+    /// nil when acknowledged, else why not. One total deadline covers connect, send and the whole
+    /// answer: whichever comes first — the answer or the deadline — decides; a late attempt is cancelled
+    /// and never waited for.
     private func post(_ callback: Callback) async -> String? {
         let deadline = gateway.configuration.limits.callbackAttemptDeadline
         let http = self.http
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
+        return await withCheckedContinuation { continuation in
+            let outcome = FirstOutcome(continuation)
+            let attempt = Task {
                 var request = HTTPClientRequest(url: callback.url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
                 request.body = .bytes(ByteBuffer(string: callback.body))
                 do {
-                    let response = try await http.execute(request, timeout: .init(deadline))
+                    let response = try await http.execute(request, timeout: .init(deadline + .seconds(1)))
                     let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-                    guard (200..<300).contains(Int(response.status.code)) else { return "HTTP \(response.status.code)" }
+                    guard (200..<300).contains(Int(response.status.code)) else { outcome.resume("HTTP \(response.status.code)"); return }
                     let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
-                    if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { return nil }
-                    return "answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))"
+                    if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { outcome.resume(nil); return }
+                    outcome.resume("answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))")
                 } catch {
-                    return Task.isCancelled ? "no complete answer within \(deadline)" : "\(error)"
+                    outcome.resume("\(error)")
                 }
             }
-            group.addTask {
+            Task {
                 try? await Task.sleep(for: deadline)
-                return "no complete answer within \(deadline) (connect, send and read together)"
+                outcome.resume("no complete answer within \(deadline) (connect, send and read together)")
+                attempt.cancel()
             }
-            let first = await group.next() ?? "no answer"
-            group.cancelAll()
-            return first
         }
+    }
+}
+
+/// Resumes a continuation with the first outcome offered; later ones are dropped.
+final class FirstOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<String?, Never>?
+
+    init(_ continuation: CheckedContinuation<String?, Never>) { self.continuation = continuation }
+
+    func resume(_ value: String?) {
+        let pending: CheckedContinuation<String?, Never>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        pending?.resume(returning: value)
     }
 }
 

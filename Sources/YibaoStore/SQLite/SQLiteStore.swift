@@ -16,17 +16,16 @@ public final class SQLiteStore: GatewayStore {
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
         configuration.label = "yibao"
-        // Durable acknowledgements: every commit is fsynced (WAL with synchronous=FULL) before the
-        // gateway answers, so an acknowledged payment survives a power loss (docs/SECURITY.md).
-        configuration.prepareDatabase { db in
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = FULL") }
-        }
         if !readOnly {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
+        // Durable acknowledgements: every commit is fsynced (WAL with synchronous=FULL) before the
+        // gateway answers, so an acknowledged payment survives a power loss (docs/SECURITY.md).
+        // Set on the pool's one writer connection, after GRDB's WAL set-up chose NORMAL.
+        if !readOnly { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } }
         if !readOnly { try Self.migrator.migrate(pool) }
     }
 
