@@ -36,6 +36,13 @@ def app(code, name, note, keys, cert=None):
     if cert:
         entry["certificate"] = "sm2/" + cert + ".cert.pem"
         entry["privateKeyPem"] = "sm2/" + cert + ".key.pem"
+    # Transport credentials of the dialect profiles (docs/DIALECTS.md): Alibaba CSB, the Guangdong
+    # x-tif gateway, the Jilin OAuth2 password grant (the 16-character clientId is also the SM4 key
+    # of profile jilin-encrypted).
+    entry["csb"] = {"accessKey": "AK" + code + secrets.token_hex(4).upper(), "secretKey": secrets.token_hex(16)}
+    entry["tif"] = {"paasid": "tif_" + code.lower(), "token": secrets.token_hex(16)}
+    entry["oauth"] = {"clientId": code[:1] + secrets.token_hex(8)[:15].upper(), "clientSecret": secrets.token_hex(16),
+                      "username": "his_" + code.lower(), "password": secrets.token_hex(8), "scope": "server"}
     return entry
 
 

@@ -22,6 +22,19 @@ public struct DemoCredentials: Sendable, Codable {
         public var publicKey: String
         public var certificate: String?
         public var privateKeyPem: String?
+        /// Transport credentials of the dialect profiles (docs/DIALECTS.md).
+        public var csb: CSB?
+        public var tif: TIF?
+        public var oauth: OAuth?
+    }
+    public struct CSB: Sendable, Codable { public var accessKey: String; public var secretKey: String }
+    public struct TIF: Sendable, Codable { public var paasid: String; public var token: String }
+    public struct OAuth: Sendable, Codable {
+        public var clientId: String
+        public var clientSecret: String
+        public var username: String
+        public var password: String
+        public var scope: String?
     }
 
     public var description: String

@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("print-policy"), help: "Print the default policy profile as JSON and exit.")
     var printPolicy = false
 
+    @Option(help: ArgumentHelp("Dialect profile of institutions without their own (profiles/*.json; `yibao profiles` lists them).", valueName: "name"))
+    var profile: String = DialectProfile.nhsa20.name
+
     @Option(name: .customLong("admin-token"), help: ArgumentHelp("Bearer token of the admin API and the test clock (default: $YIBAO_ADMIN_TOKEN, else the published dev token of certs/demo-credentials.json).", valueName: "token"))
     var adminToken: String?
 
@@ -106,10 +109,10 @@ struct ServeCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(PolicyProfile.nhsa20), as: UTF8.self))
             return
         }
-        var profile = PolicyProfile.nhsa20
+        var policyProfile = PolicyProfile.nhsa20
         if let policy {
             guard let data = FileManager.default.contents(atPath: policy) else { throw ValidationError("no policy file at \(policy)") }
-            do { profile = try JSONDecoder().decode(PolicyProfile.self, from: data) } catch {
+            do { policyProfile = try JSONDecoder().decode(PolicyProfile.self, from: data) } catch {
                 throw ValidationError("\(policy) is not a policy profile (start from `yibao serve --print-policy`): \(error)")
             }
         }
@@ -130,8 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data("WARNING: listening on \(host), not loopback: the gateway is reachable from other machines\(devTokens.isEmpty ? "" : " and uses the published dev \(devTokens.joined(separator: " and ")) token(s)").\n".utf8))
         }
-        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: profile,
-                                            faults: Set(faults))
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: policyProfile,
+                                            faults: Set(faults), dialect: profile)
         for fault in faults {
             FileHandle.standardError.write(Data("WARNING: started with fault \(fault.rawValue): \(fault.summary). This gateway is deliberately wrong.\n".utf8))
         }
@@ -146,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
             yibao gateway listening on http://\(host):\(bound)
               data:        \((dataDirectory as NSString).appendingPathComponent("yibao.sqlite")) (SQLite, WAL)
               profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
+              dialect:     \(gateway.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
               keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
               admin token: \(devTokens.contains("admin") ? "the published dev token (certs/\(DemoCredentials.fileName))" : "set by option or environment (not shown)")\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N} (admin token)" : "")
@@ -160,7 +164,7 @@ struct ServeCommand: AsyncParsableCommand {
 /// Builds a gateway from the dev workspace.
 enum GatewaySetup {
     static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
-                     policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = []) throws -> Gateway {
+                     policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = [], dialect: String = DialectProfile.nhsa20.name) throws -> Gateway {
         let trust = try DevTrust(certs: certs, credentials: credentials)
         let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
         let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: trust.platformCertificate, policy: policy,
@@ -171,6 +175,11 @@ enum GatewaySetup {
         withRegions.faults = faults
         let regions = URL(fileURLWithPath: (certs as NSString).deletingLastPathComponent).appendingPathComponent("policies/regions")
         if FileManager.default.fileExists(atPath: regions.path) { withRegions.regions = try RegionPolicy.load(directory: regions) }
+        for profile in try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: certs)) { withRegions.dialects[profile.name] = profile }
+        guard withRegions.dialects[dialect] != nil else {
+            throw ValidationError("no dialect profile \(dialect); known: \(withRegions.dialects.keys.sorted().joined(separator: ", ")) (yibao profiles)")
+        }
+        withRegions.defaultDialect = dialect
         let store = try SQLiteStore(dataDirectory: dataDirectory)
         return try Gateway(store: store, configuration: withRegions)
     }
@@ -189,7 +198,12 @@ enum GatewaySetup {
         }
         let codes = Set(fixture.institutions.map(\.code))
         for entry in credentials.institutions where codes.contains(entry.fixmedins_code) && !fixture.apps.contains(where: { $0.appId == entry.appId }) {
-            fixture.apps.append(AppCredential(appId: entry.appId, appSecret: entry.appSecret, institutionCode: entry.fixmedins_code, publicKey: entry.publicKey))
+            var app = AppCredential(appId: entry.appId, appSecret: entry.appSecret, institutionCode: entry.fixmedins_code, publicKey: entry.publicKey)
+            app.profile = fixture.institutions.first { $0.code == entry.fixmedins_code }?.profile
+            app.csb = entry.csb.map { CSBCredential(accessKey: $0.accessKey, secretKey: $0.secretKey) }
+            app.tif = entry.tif.map { TIFCredential(paasid: $0.paasid, token: $0.token) }
+            app.oauth = entry.oauth.map { OAuthCredential(clientId: $0.clientId, clientSecret: $0.clientSecret, username: $0.username, password: $0.password, scope: $0.scope) }
+            fixture.apps.append(app)
         }
         return fixture
     }

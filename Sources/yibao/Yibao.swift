@@ -29,6 +29,7 @@ struct Yibao: AsyncParsableCommand {
             VectorsCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            ProfilesCommand.self,
             VoucherCommand.self,
             CallCommand.self,
             TraceCommand.self,

@@ -29,6 +29,12 @@ public enum Timestamps {
         return String(format: "%04d%02d%02d%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
     }
 
+    /// `yyyyMMddHHmmssSSS` in Beijing time (`refmsg_time`, `respond_time` of the real platform).
+    public static func compactMillis(_ date: Date) -> String {
+        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        return compact(date) + String(format: "%03d", (millis + 1000) % 1000)
+    }
+
     /// Parses `yyyy-MM-dd HH:mm:ss` (Beijing time); nil when malformed.
     public static func parseFSI(_ text: String) -> Date? {
         let bytes = Array(text.utf8)

@@ -258,6 +258,9 @@ public struct HSEEnvelope: Sendable {
                                       profile: profile, member: "signData")
     }
 
+    /// Largest string to sign the diagnosis tries variations of.
+    public static let diagnosisLimitBytes = 256 * 1024
+
     /// Tries the mistakes real SDKs make — DER instead of raw r‖s, another signer ID, unsorted
     /// keys, numbers not stringified, empty values kept, no `&key=` — on the string-to-sign of
     /// `signed` (the message as signed: plaintext data in, signature out) and says which ones
@@ -266,6 +269,12 @@ public struct HSEEnvelope: Sendable {
     public static func diagnoseSignature(signed: JSONObject, signature: [UInt8], peerPublicKey: SM2.PublicKey, appSecret: String,
                                          profile: HSEProfile, member: String) -> [String] {
         var findings: [String] = []
+        // Each variation rebuilds and hashes the whole message: a hostile multi-megabyte body must not
+        // cost forty times its size in work. Real requests are far below this bound.
+        let size = HSESignString.build(envelope: signed, appSecret: appSecret).utf8.count
+        guard size <= diagnosisLimitBytes else {
+            return ["no diagnosis: the string to sign is \(size) bytes; known SDK mistakes are tried for messages up to \(diagnosisLimitBytes / 1024) KiB"]
+        }
         let encodings: [SignatureEncoding] = [profile.signatureEncoding] + SignatureEncoding.allCases.filter { $0 != profile.signatureEncoding }
         let ids: [(String, [UInt8])] = [
             ("the profile's signer ID", profile.signerIDBytes(appSecret: appSecret)),

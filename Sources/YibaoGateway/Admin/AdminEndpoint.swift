@@ -103,11 +103,26 @@ struct AdminEndpoint: Sendable {
         admin.post("/apps") { request, _ in
             let app = try await decode(AppCredential.self, request)
             let now = await gateway.clock.now()
+            try checkProfile(app.profile)
             try await gateway.store.write { store in try Self.saveApp(app, store: store, now: now) }
-            // The secret is never echoed, not even to the admin who set it: its fingerprint tells it apart.
-            return JSONResponse.make(.object(["appId": .string(app.appId), "institutionCode": .string(app.institutionCode),
-                                              "appSecret": .string(Redaction.secret(app.appSecret)), "publicKey": .string(app.publicKey),
-                                              "callbackURL": app.callbackURL.map(JSONValue.string) ?? .null]), status: .created)
+            return JSONResponse.make(Self.shown(app), status: .created)
+        }
+        // The dialect profile an institution speaks (docs/DIALECTS.md); null or absent: the gateway's default.
+        admin.post("/institutions/:code/profile") { request, context in
+            let code = try context.parameters.require("code")
+            let setting = try await decode(ProfileSetting.self, request)
+            try checkProfile(setting.profile)
+            let now = await gateway.clock.now()
+            let app = try await gateway.store.write { store -> AppCredential in
+                guard var app = try store.app(institutionCode: code) else {
+                    throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+                }
+                app.profile = setting.profile
+                try store.save(app)
+                try store.appendTrace(TraceEvent(at: now, kind: "admin.profile.set", actor: "admin", subject: code, payload: ["profile": setting.profile ?? ""]))
+                return app
+            }
+            return JSONResponse.make(Self.shown(app))
         }
         admin.post("/institutions/:code/callback") { request, context in
             let code = try context.parameters.require("code")
@@ -363,6 +378,7 @@ struct AdminEndpoint: Sendable {
     /// Loads a fixture in one transaction: everything or nothing.
     func load(_ fixture: Fixture, marker: String? = nil) async throws -> JSONValue {
         let now = await gateway.clock.now()
+        let known = gateway.configuration.dialects
         let policy = gateway.configuration.policy
         let practitioners = try fixture.practitioners.enumerated().map { index, input in
             do { return try practitioner(from: input, now: now) } catch var error as DomainError {
@@ -392,7 +408,12 @@ struct AdminEndpoint: Sendable {
                 try store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
             }
             for (index, app) in fixture.apps.enumerated() {
-                do { try Self.saveApp(app, store: store, now: now) } catch var error as DomainError {
+                do {
+                    if let name = app.profile, known[name] == nil {
+                        throw DomainError.invalidValue("/profile", "no dialect profile \(name) (profiles/*.json)", expected: known.keys.sorted().joined(separator: " | "), actual: name, rule: nil)
+                    }
+                    try Self.saveApp(app, store: store, now: now)
+                } catch var error as DomainError {
                     error.pointer = "/apps/\(index)" + error.pointer
                     throw error
                 }
@@ -406,6 +427,30 @@ struct AdminEndpoint: Sendable {
                 "offlineVisits": .integer(fixture.offlineVisits.count), "apps": .integer(fixture.apps.count),
             ])
         }
+    }
+
+    /// Refuses a profile name the gateway does not know.
+    func checkProfile(_ name: String?) throws {
+        guard let name else { return }
+        guard gateway.configuration.dialects[name] != nil else {
+            throw DomainError.invalidValue("/profile", "no dialect profile \(name) (profiles/*.json)",
+                                           expected: gateway.configuration.dialects.keys.sorted().joined(separator: " | "), actual: name, rule: nil)
+        }
+    }
+
+    /// An app credential as the admin API shows it: every secret as its fingerprint (docs/SECURITY.md §1).
+    static func shown(_ app: AppCredential) -> JSONValue {
+        var object: JSONObject = ["appId": .string(app.appId), "institutionCode": .string(app.institutionCode),
+                                  "appSecret": .string(Redaction.secret(app.appSecret)), "publicKey": .string(app.publicKey),
+                                  "callbackURL": app.callbackURL.map(JSONValue.string) ?? .null, "profile": app.profile.map(JSONValue.string) ?? .null]
+        if let csb = app.csb { object["csb"] = .object(["accessKey": .string(csb.accessKey), "secretKey": .string(Redaction.secret(csb.secretKey))]) }
+        if let tif = app.tif { object["tif"] = .object(["paasid": .string(tif.paasid), "token": .string(Redaction.secret(tif.token))]) }
+        if let oauth = app.oauth {
+            object["oauth"] = .object(["clientId": .string(oauth.clientId), "clientSecret": .string(Redaction.secret(oauth.clientSecret)),
+                                       "username": .string(oauth.username), "password": .string(Redaction.secret(oauth.password)),
+                                       "scope": oauth.scope.map(JSONValue.string) ?? .null])
+        }
+        return .object(object)
     }
 
     // MARK: Decoding
@@ -492,6 +537,11 @@ struct FilingInput: Codable, Sendable {
     var start: Date?
     var end: Date?
     var extraInstitutions: [String]?
+}
+
+/// `POST /admin/institutions/{code}/profile`: the institution's dialect profile.
+struct ProfileSetting: Codable, Sendable {
+    var profile: String?
 }
 
 /// `POST /admin/institutions/{code}/callback`: where settlement callbacks go and which faults to switch on.

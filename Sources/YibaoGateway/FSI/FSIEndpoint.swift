@@ -5,37 +5,51 @@ import YibaoCrypto
 import YibaoStore
 
 /// The FSI envelope endpoint (`infno` transactions: 9001 sign-in, 1101 person info, 2201/2202
-/// registration). Request members per PROTOCOL.md; the signature scheme (an SM2 signature of the
-/// canonical string in `cainfo`) is ours and documented in docs/GATEWAY.md §FSI.
+/// registration, settlement …). Request members per PROTOCOL.md. How a request is authenticated
+/// and how it is answered depend on the institution's dialect profile (docs/DIALECTS.md): our
+/// `cainfo` scheme (docs/GATEWAY.md §3) under `nhsa-2.0`, transport headers or a bearer token
+/// under the real provincial dialects.
 struct FSIEndpoint: Sendable {
     static let path = "/fsi/api/rsfComIfsService/callService"
+    /// Every path real HIS code posts FSI requests to: national, national with the infno (mocks),
+    /// Jilin, Henan's CSB gateway (docs/DIALECTS.md §4).
+    static let paths = [path, path + "/:infno", "/mbs/fmi/fsi/api/callFsiService/callService", "/power-csb/powercsb/:infno"]
     /// Members every request must carry (present, as strings; some may be empty, see `mayBeEmpty`).
     static let requiredMembers = ["infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver", "opter_type",
                                   "opter", "opter_name", "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "signtype", "cainfo"]
     static let mayBeEmpty: Set<String> = ["insuplc_admdvs", "sign_no"]
+    /// Members a profile with an optional `cainfo` lets be empty or null.
+    static let authenticationMembers: Set<String> = ["signtype", "cainfo"]
 
     let gateway: Gateway
 
     func register(on router: Router<GatewayRequestContext>) {
-        router.post(.init(stringLiteral: Self.path)) { request, context in
-            try await gateway.admit(context)
-            return try await handle(try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes), source: context.sourceKey)
+        for path in Self.paths {
+            router.post(RouterPath(stringLiteral: path)) { request, context in
+                try await gateway.admit(context)
+                let headers = TransportHeaders(request.headers.map { ($0.name.rawName, $0.value) })
+                return try await handle(try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes), headers: headers,
+                                        pathInfno: context.parameters.get("infno"), source: context.sourceKey)
+            }
         }
     }
 
-    func handle(_ bytes: [UInt8], source: String = "local") async throws -> Response {
+    func handle(_ bytes: [UInt8], headers: TransportHeaders = TransportHeaders(), pathInfno: String? = nil, source: String = "local") async throws -> Response {
         let now = await gateway.clock.now()
         // Parsed once, with bounds: a hostile body is refused cheaply.
         let limits = gateway.configuration.limits
         let parsed = Result { try JSONValue.parse(bytes, maximumValues: limits.jsonValues, maximumDepth: limits.jsonDepth) }
         let envelope = (try? parsed.get())?.objectValue
-        // Set once the signature verified: refusals from then on are the institution's and go to the trace.
+        // Set once the sender is proven (transport or cainfo): refusals from then on are the institution's and go to the trace.
         var authenticated = false
         let msgid = envelope?["msgid"]?.stringValue
         // The claimed institution: a passive conformance record helps its owner even when the code is unknown.
         let claimedInstitution = envelope?["fixmedins_code"]?.stringValue ?? ""
         let institutionCode = claimedInstitution.isEmpty ? "?" : claimedInstitution
-        let infno = envelope?["infno"]?.stringValue ?? "?"
+        let infno = envelope?["infno"]?.stringValue ?? pathInfno ?? "?"
+        // The dialect is the claimed institution's (its refusals are answered in its form), else the gateway's.
+        let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try $0.app(institutionCode: claimedInstitution) }
+        let dialect = gateway.configuration.dialect(named: app?.profile)
         do {
             guard let envelope else {
                 let reason = switch parsed {
@@ -44,8 +58,16 @@ struct FSIEndpoint: Sendable {
                 }
                 throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request \(reason)")
             }
-            let request = try await authenticate(envelope, now: now, authenticated: &authenticated)
+            if let pathInfno, let stated = envelope["infno"]?.stringValue, stated != pathInfno {
+                throw Problem(status: 400, code: "FSI_PATH_MISMATCH", rule: Rule.protocolEnvelope.rawValue, pointer: "/infno",
+                              detail: "the path names transaction \(pathInfno) but the envelope's infno is \(stated)", expected: pathInfno, actual: stated)
+            }
+            let (request, proof) = try await authenticate(envelope, app: app, dialect: dialect.fsi, headers: headers, now: now, authenticated: &authenticated)
             let output = try await gateway.store.write { store -> JSONValue in
+                if let nonce = proof.nonce, try !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
+                    throw Problem(status: 409, code: "TIF_NONCE_REPLAYED", rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
+                                  detail: "x-tif-nonce \(nonce.value) was already used by this paasid: send a new nonce with every request")
+                }
                 let fresh = try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
@@ -56,10 +78,10 @@ struct FSIEndpoint: Sendable {
                 try store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
-                                                                messageId: request.msgid, at: now), in: store)
+                                               messageId: request.msgid, at: now), in: store)
                 return output
             }
-            return try respond(output: output, to: request, now: now)
+            return try FSIAnswer.success(output: output, request: request, dialect: dialect.fsi, configuration: gateway.configuration, now: now)
         } catch {
             var problem = switch error {
             case let problem as Problem: problem
@@ -71,32 +93,57 @@ struct FSIEndpoint: Sendable {
             await gateway.traceRefusal(kind: kind, actor: institutionCode, subject: msgid ?? "", problem: problem, at: now,
                                        authenticated: authenticated, source: source)
             await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
-            throw problem
+            guard dialect.fsi.refusals == .http200 else { throw problem }
+            return FSIAnswer.refusal(problem, dialect: dialect.fsi, institutionCode: app?.institutionCode,
+                                     admdvs: envelope?["mdtrtarea_admvs"]?.stringValue, now: now)
         }
     }
 
-    /// Field presence, the institution's app, the signature, the time window, the msgid format.
-    private func authenticate(_ envelope: JSONObject, now: Date, authenticated: inout Bool) async throws -> FSIRequest {
+    /// Field presence, the institution's app, the transport and `cainfo` per the dialect, the time window, the msgid format.
+    private func authenticate(_ envelope: JSONObject, app: AppCredential?, dialect: FSIDialect, headers: TransportHeaders, now: Date,
+                              authenticated: inout Bool) async throws -> (FSIRequest, TransportProof) {
         let fields = Fields(envelope, at: "")
         for member in Self.requiredMembers {
+            if dialect.cainfo == .optional, Self.authenticationMembers.contains(member), envelope[member] == nil || envelope[member] == .null { continue }
             let value = try fields.present(member)
-            if value.isEmpty && !Self.mayBeEmpty.contains(member) { throw DomainError.missing("/\(member)", "\"\(member)\"") }
+            if value.isEmpty && !Self.mayBeEmpty.contains(member) && !(dialect.cainfo == .optional && Self.authenticationMembers.contains(member)) {
+                throw DomainError.missing("/\(member)", "\"\(member)\"")
+            }
         }
-        let input = try Fields(in: fields, "input")
         let infno = try fields.string("infno")
         guard FSITransactions.supported.contains(infno) else {
             throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(infno) is not offered by this gateway", expected: FSITransactions.supported.joined(separator: ", "), actual: infno)
         }
         let code = try fields.string("fixmedins_code")
-        guard let app = try await gateway.store.read({ try $0.app(institutionCode: code) }) else {
+        guard let app else {
             throw Problem(status: 401, code: "INSTITUTION_UNKNOWN", rule: Rule.ag1.rawValue, pointer: "/fixmedins_code",
                           detail: "no designated institution \(code) is registered with this platform", actual: code)
         }
-        _ = try fields.oneOf("signtype", ["SM2"], rule: .protocolEnvelope)
         _ = try fields.oneOf("infver", ["V1.0"], rule: .protocolEnvelope)
-        try verifySignature(envelope, app: app)
-        authenticated = true
+        let proof = try await TransportAuthentication.check(dialect, headers: headers, app: app, infno: infno, now: now, store: gateway.store)
+        if dialect.transportAuth != .none { authenticated = true }
+
+        // The business input: plaintext, or (sm4-input) decrypted with the OAuth client id, its cainfo over the JSON.
+        var plainEnvelope = envelope
+        var encryptionKey: String?
+        if dialect.encryption == .sm4Input {
+            let (input, key) = try decryptInput(envelope, app: app)
+            plainEnvelope["input"] = .object(input.object)
+            encryptionKey = key
+            try verifyInputSignature(envelope, plaintext: input.text, app: app)
+            authenticated = true
+        } else {
+            let cainfo = envelope["cainfo"]?.stringValue ?? ""
+            if dialect.cainfo == .required || !cainfo.isEmpty {
+                if dialect.cainfo == .required || envelope["signtype"]?.stringValue?.isEmpty == false {
+                    _ = try fields.oneOf("signtype", ["SM2"], rule: .protocolEnvelope)
+                }
+                try verifySignature(envelope, app: app)
+                authenticated = true
+            }
+        }
+        let input = try Fields(in: Fields(plainEnvelope, at: ""), "input")
         let infTime = try fields.string("inf_time")
         guard let sent = Timestamps.parseFSI(infTime) else {
             throw DomainError.invalidValue("/inf_time", "inf_time must be yyyy-MM-dd HH:mm:ss (Beijing time)", expected: "yyyy-MM-dd HH:mm:ss", actual: infTime, rule: .protocolEnvelope)
@@ -113,8 +160,56 @@ struct FSIEndpoint: Sendable {
             throw DomainError.invalidValue("/msgid", "msgid must be fixmedins_code + yyyyMMddHHmmss + 4 digits",
                                            expected: "\(code)yyyyMMddHHmmssNNNN", actual: msgid, rule: .protocolEnvelope)
         }
-        return FSIRequest(infno: infno, msgid: msgid, institutionCode: code, signNo: try fields.present("sign_no"),
-                          operatorCode: try fields.string("opter"), input: input, envelope: envelope, appSecret: app.appSecret)
+        return (FSIRequest(infno: infno, msgid: msgid, institutionCode: code, signNo: try fields.present("sign_no"),
+                           operatorCode: try fields.string("opter"), input: input, envelope: plainEnvelope, appSecret: app.appSecret,
+                           receiverAdmdvs: envelope["mdtrtarea_admvs"]?.stringValue, encryptionKey: encryptionKey), proof)
+    }
+
+    /// Jilin: `input` is Base64(SM4-ECB-PKCS7(key = the OAuth client id's 16 bytes, JSON)).
+    private func decryptInput(_ envelope: JSONObject, app: AppCredential) throws -> (input: (object: JSONObject, text: [UInt8]), key: String) {
+        guard envelope["enc_type"]?.stringValue?.uppercased() == "SM4" else {
+            throw DomainError.invalidValue("/enc_type", "profile jilin-encrypted sends enc_type SM4 with an encrypted input", expected: "SM4",
+                                           actual: envelope["enc_type"]?.serialized() ?? "missing", rule: .protocolEnvelope)
+        }
+        guard let clientId = app.oauth?.clientId, clientId.utf8.count == 16 else {
+            throw Problem(status: 401, code: "TRANSPORT_NOT_CONFIGURED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+                          detail: "\(app.institutionCode) has no 16-character OAuth client id registered: it is the SM4 key of the encrypted input")
+        }
+        guard case .string(let text)? = envelope["input"], let cipher = [UInt8](base64: text) else {
+            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+                          detail: "input must be the Base64 of the SM4-encrypted JSON of the business input", expected: "Base64 text", actual: envelope["input"]?.typeName ?? "missing")
+        }
+        let plain: [UInt8]
+        do { plain = try SM4.decrypt(cipher, key: Array(clientId.utf8), mode: .ecb, padding: .pkcs7) } catch {
+            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+                          detail: "input does not decrypt with SM4-ECB-PKCS7 under the 16 bytes of the OAuth client id registered for \(app.institutionCode) (another key, another mode or padding, or not encrypted)")
+        }
+        guard let object = (try? JSONValue.parse(plain))?.objectValue else {
+            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+                          detail: "the decrypted input is not a JSON object")
+        }
+        return ((object, plain), clientId)
+    }
+
+    /// Jilin: `cainfo` = Base64(raw r‖s SM3-with-SM2, default signer ID) over the decrypted JSON of `input`.
+    private func verifyInputSignature(_ envelope: JSONObject, plaintext: [UInt8], app: AppCredential) throws {
+        if gateway.configuration.faults.contains(.acceptBadSignature) { return }
+        guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
+            throw Problem(status: 500, code: "APP_KEY_INVALID", rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
+        }
+        let signature = [UInt8](base64: envelope["cainfo"]?.stringValue ?? "") ?? []
+        let verifies = { (encoding: SignatureEncoding, id: [UInt8]) in
+            (try? ECSignature(signature, encoding: encoding)).map { publicKey.isValidSignature($0, for: plaintext, signerID: id) } ?? false
+        }
+        if verifies(.raw, SM2.defaultSignerID) { return }
+        var diagnosis: [String] = []
+        if verifies(.der, SM2.defaultSignerID) { diagnosis.append("cainfo is DER-encoded; this profile expects raw r‖s (64 bytes)") }
+        if verifies(.raw, []) { diagnosis.append("it was made with an EMPTY signer ID; the profile uses the default 1234567812345678") }
+        if diagnosis.isEmpty { diagnosis.append("no known variation verifies: signed with another key, or over other bytes than the encrypted JSON") }
+        throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
+                      detail: "cainfo does not verify over the decrypted JSON of input with the public key registered for \(app.institutionCode)",
+                      expected: "Base64 of the raw r‖s SM3-with-SM2 signature (signer ID 1234567812345678) of the input JSON", actual: "\(signature.count) bytes",
+                      diagnosis: diagnosis)
     }
 
     private func verifySignature(_ envelope: JSONObject, app: AppCredential) throws {
@@ -157,25 +252,6 @@ struct FSIEndpoint: Sendable {
         }
     }
 
-    /// The FSI response, signed by the platform in `cainfo` the same way.
-    private func respond(output: JSONValue, to request: FSIRequest, now: Date) throws -> Response {
-        let app = request.appSecret
-        var envelope = JSONObject([
-            .init(key: "infcode", value: .integer(0)),
-            .init(key: "inf_refmsgid", value: .string(String(request.institutionCode.dropFirst().prefix(6)) + Timestamps.compact(now) + TokenGenerator.digits(8))),
-            .init(key: "refmsg_time", value: .string(Timestamps.fsi(now))),
-            .init(key: "respond_time", value: .string(Timestamps.fsi(now))),
-            .init(key: "err_msg", value: .string("")),
-            .init(key: "warn_msg", value: .string("")),
-            .init(key: "output", value: output),
-            .init(key: "signtype", value: .string("SM2")),
-        ])
-        let profile = gateway.configuration.envelopeProfile
-        let text = HSESignString.build(envelope: envelope, appSecret: app)
-        let signature = try gateway.configuration.platformKey.signature(for: Array(text.utf8), signerID: profile.signerIDBytes(appSecret: app))
-        envelope["cainfo"] = .string(signature.encoded(profile.signatureEncoding).base64)
-        return JSONResponse.make(.object(envelope))
-    }
 }
 
 /// An authenticated FSI request.
@@ -188,4 +264,8 @@ struct FSIRequest: Sendable {
     let input: Fields
     let envelope: JSONObject
     var appSecret: String = ""
+    /// The area the request was sent to (`mdtrtarea_admvs`), for `inf_refmsgid`.
+    var receiverAdmdvs: String?
+    /// The SM4 key of an encrypted dialect (the OAuth client id), for the answer's `output`.
+    var encryptionKey: String?
 }

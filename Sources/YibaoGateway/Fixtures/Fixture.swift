@@ -66,6 +66,9 @@ public struct InstitutionInput: Codable, Sendable {
     public var onDishonestyList: Bool?
     /// 医院等级 "1", "2", "3".
     public var level: String?
+    /// The dialect profile the institution's HIS speaks (docs/DIALECTS.md); given to its app
+    /// credential when `yibao serve` adds it. Absent: the gateway's default.
+    public var profile: String?
 
     var institution: Institution {
         var institution = Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),

@@ -18,6 +18,8 @@ public struct Problem: Error, Sendable, Hashable {
     public var actual: String?
     public var signString: String?
     public var diagnosis: [String]
+    /// Longest `signString` an answer carries, in bytes.
+    static let signStringLimit = 64 * 1024
     /// Which envelope the request used, for the compatibility members.
     public var envelope: Envelope = .none
     /// Seconds after which a rate-limited client may try again (`Retry-After`).
@@ -87,7 +89,12 @@ public struct Problem: Error, Sendable, Hashable {
         object["detail"] = .string(detail)
         if let expected { object["expected"] = .string(expected) }
         if let actual { object["actual"] = .string(actual) }
-        if let signString { object["signString"] = .string(signString) }
+        if let signString {
+            // A multi-megabyte message is not echoed back whole.
+            let limit = Self.signStringLimit
+            object["signString"] = .string(signString.utf8.count <= limit ? signString
+                                            : String(decoding: signString.utf8.prefix(limit), as: UTF8.self) + "… (\(signString.utf8.count - limit) more bytes)")
+        }
         if !diagnosis.isEmpty { object["diagnosis"] = .array(diagnosis.map(JSONValue.string)) }
         switch envelope {
         case .none: break

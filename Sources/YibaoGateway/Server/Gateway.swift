@@ -38,9 +38,11 @@ public struct Gateway: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.get("/health") { _, _ in
-            JSONResponse.make(.object(["status": .string("ok"), "profile": .string(configuration.policy.name)]))
+            JSONResponse.make(.object(["status": .string("ok"), "profile": .string(configuration.policy.name),
+                                       "dialect": .string(configuration.defaultDialect)]))
         }
         FSIEndpoint(gateway: self).register(on: router)
+        OAuthEndpoint(gateway: self).register(on: router)
         HSEEndpoint(gateway: self).register(on: router)
         ChannelEndpoint(gateway: self).register(on: router)
         AdminEndpoint(gateway: self).register(on: router)

@@ -30,6 +30,16 @@ public struct GatewayConfiguration: Sendable {
     public var diagnoseSignatures: Bool
     /// Bounds on bodies, JSON, connections, refusals, callbacks and the passive log.
     public var limits = GatewayLimits()
+    /// The dialect profiles this gateway knows (profiles/*.json), by name; `nhsa-2.0` is always there.
+    public var dialects: [String: DialectProfile] = [DialectProfile.nhsa20.name: .nhsa20]
+    /// The dialect of institutions without their own (`yibao serve --profile`).
+    public var defaultDialect = DialectProfile.nhsa20.name
+
+    /// The profile `name` (an institution's), else the gateway's default.
+    public func dialect(named name: String?) -> DialectProfile {
+        if let name, let profile = dialects[name] { return profile }
+        return dialects[defaultDialect] ?? .nhsa20
+    }
     /// Deliberate rule violations (`yibao serve --fault`), so the conformance tester can prove it
     /// catches them. Empty, always, outside such self-checks.
     public var faults: Set<GatewayFault> = []

@@ -150,6 +150,14 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX conformance_checks_age ON conformance_checks(at);
                 """)
         }
+        migrator.registerMigration("v10-access-tokens") { db in
+            // OAuth2 access tokens of the dialect profiles, by SM3 digest: a leaked database holds no usable token.
+            try db.execute(sql: """
+                CREATE TABLE access_tokens (digest TEXT PRIMARY KEY, institution_code TEXT NOT NULL, issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL);
+                CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);
+                """)
+        }
         return migrator
     }
 }
@@ -460,6 +468,24 @@ struct SQLiteSession: StoreWriting {
         try db.execute(sql: "DELETE FROM kept_answers WHERE expires_at < ?", arguments: [Self.millis(at)])
         try db.execute(sql: "INSERT OR REPLACE INTO kept_answers (scope, key, answer, at, expires_at) VALUES (?, ?, ?, ?, ?)",
                        arguments: [scope, key, answer, Self.millis(at), Self.millis(expiresAt)])
+    }
+
+    func save(_ token: AccessTokenRecord) throws {
+        try db.execute(sql: "DELETE FROM access_tokens WHERE expires_at < ?", arguments: [Self.millis(token.issuedAt)])
+        try db.execute(sql: "INSERT OR REPLACE INTO access_tokens (digest, institution_code, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+                       arguments: [token.digest, token.institutionCode, Self.millis(token.issuedAt), Self.millis(token.expiresAt)])
+    }
+
+    func accessToken(digest: String) throws -> AccessTokenRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE digest = ?", arguments: [digest]).map { row in
+            AccessTokenRecord(digest: row["digest"], institutionCode: row["institution_code"],
+                              issuedAt: Date(timeIntervalSince1970: Double(row["issued_at"] as Int64) / 1000),
+                              expiresAt: Date(timeIntervalSince1970: Double(row["expires_at"] as Int64) / 1000))
+        }
+    }
+
+    func apps() throws -> [AppCredential] {
+        try String.fetchAll(db, sql: "SELECT doc FROM apps ORDER BY institution_code").map { try decode(AppCredential.self, $0) }
     }
 
     func keptAnswer(scope: String, key: String) throws -> String? {

@@ -22,6 +22,14 @@ public struct AppCredential: Sendable, Codable, Hashable {
     public var callbackURL: String?
     /// Faults switched on for this institution's callback handler.
     public var callbackFaults: CallbackFaults?
+    /// The dialect profile this institution speaks (docs/DIALECTS.md); nil: the gateway's default.
+    public var profile: String?
+    /// Alibaba CSB credentials (profile `csb`).
+    public var csb: CSBCredential?
+    /// Guangdong gateway credentials (profile `tif`).
+    public var tif: TIFCredential?
+    /// OAuth2 password-grant credentials (profiles `oauth`, `jilin-encrypted`).
+    public var oauth: OAuthCredential?
 
     public init(appId: String, appSecret: String, institutionCode: String, publicKey: String, callbackURL: String? = nil) {
         self.appId = appId
@@ -29,6 +37,51 @@ public struct AppCredential: Sendable, Codable, Hashable {
         self.institutionCode = institutionCode
         self.publicKey = publicKey
         self.callbackURL = callbackURL
+    }
+}
+
+/// `_api_access_key` and the HMAC-SHA1 key of the CSB signature.
+public struct CSBCredential: Sendable, Codable, Hashable {
+    public var accessKey: String
+    public var secretKey: String
+    public init(accessKey: String, secretKey: String) { self.accessKey = accessKey; self.secretKey = secretKey }
+}
+
+/// `x-tif-paasid` and the token hashed into `x-tif-signature`.
+public struct TIFCredential: Sendable, Codable, Hashable {
+    public var paasid: String
+    public var token: String
+    public init(paasid: String, token: String) { self.paasid = paasid; self.token = token }
+}
+
+/// The OAuth2 client (HTTP Basic) and the HIS user of the password grant. The 16-character
+/// `clientId` is also the SM4 key of profile `jilin-encrypted`.
+public struct OAuthCredential: Sendable, Codable, Hashable {
+    public var clientId: String
+    public var clientSecret: String
+    public var username: String
+    public var password: String
+    public var scope: String?
+    public init(clientId: String, clientSecret: String, username: String, password: String, scope: String?) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.username = username
+        self.password = password
+        self.scope = scope
+    }
+}
+
+/// An OAuth2 access token the platform issued (only its SM3 digest is stored).
+public struct AccessTokenRecord: Sendable, Hashable {
+    public var digest: String
+    public var institutionCode: String
+    public var issuedAt: Date
+    public var expiresAt: Date
+    public init(digest: String, institutionCode: String, issuedAt: Date, expiresAt: Date) {
+        self.digest = digest
+        self.institutionCode = institutionCode
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
     }
 }
 
@@ -105,6 +158,10 @@ public protocol StoreReading {
     func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount]
     /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any.
     func keptAnswer(scope: String, key: String) throws -> String?
+    /// Every registered app credential.
+    func apps() throws -> [AppCredential]
+    /// The access token with this SM3 digest, if issued.
+    func accessToken(digest: String) throws -> AccessTokenRecord?
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -169,6 +226,8 @@ public protocol StoreWriting: StoreReading {
     func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int
     /// Counts one refusal of an unauthenticated request (see ``UnauthenticatedRefusalCount``).
     func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws
+    /// Records an issued access token (by its digest; expired ones are dropped as new ones are saved).
+    func save(_ token: AccessTokenRecord) throws
     /// Keeps the answer of an idempotent single-use exchange under (`scope`, `key`) until `expiresAt`
     /// (expired answers are dropped as new ones are kept).
     func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) throws

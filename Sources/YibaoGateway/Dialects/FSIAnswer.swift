@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import YibaoCore
+import YibaoCrypto
+
+/// FSI answers in the form a dialect profile gives them (docs/DIALECTS.md §3).
+enum FSIAnswer {
+    /// The members an answer writes as "no value": "" or null.
+    static func empty(_ dialect: FSIDialect) -> JSONValue { dialect.emptyAnswerMembers == .null ? .null : .string("") }
+
+    static func time(_ date: Date, _ dialect: FSIDialect) -> String {
+        dialect.answerTime == .compactMillis ? Timestamps.compactMillis(date) : Timestamps.fsi(date)
+    }
+
+    static func infcode(_ value: Int, _ dialect: FSIDialect) -> JSONValue {
+        dialect.infcodeType == .string ? .string(String(value)) : .integer(value)
+    }
+
+    /// `inf_refmsgid`: the legacy 28 characters, or receiver admdvs (6) + yyyyMMddHHmmss + a 10-digit serial.
+    static func refMsgId(institutionCode: String, admdvs: String?, now: Date, _ dialect: FSIDialect) -> String {
+        switch dialect.refMsgId {
+        case .legacy: String(institutionCode.dropFirst().prefix(6)) + Timestamps.compact(now) + TokenGenerator.digits(8)
+        case .admdvsTimeSerial:
+            String((admdvs ?? String(institutionCode.dropFirst().prefix(6))).prefix(6)).padding(toLength: 6, withPad: "0", startingAt: 0)
+                + Timestamps.compact(now) + TokenGenerator.digits(10)
+        }
+    }
+
+    /// The accepted answer: `output` (encrypted under `sm4-input`), signed in `cainfo` when the profile says.
+    static func success(output: JSONValue, request: FSIRequest, dialect: FSIDialect, configuration: GatewayConfiguration, now: Date) throws -> Response {
+        var envelope = JSONObject([
+            .init(key: "infcode", value: infcode(0, dialect)),
+            .init(key: "inf_refmsgid", value: .string(refMsgId(institutionCode: request.institutionCode, admdvs: request.receiverAdmdvs, now: now, dialect))),
+            .init(key: "refmsg_time", value: .string(time(now, dialect))),
+            .init(key: "respond_time", value: .string(time(now, dialect))),
+            .init(key: "err_msg", value: empty(dialect)),
+            .init(key: "warn_msg", value: empty(dialect)),
+            .init(key: "output", value: output),
+        ])
+        switch (dialect.encryption, dialect.signAnswers) {
+        case (.sm4Input, _):
+            // Jilin: output encrypted like input, cainfo over the JSON of output (default signer ID, raw r‖s).
+            let text = Array(output.serialized().utf8)
+            let key = Array((request.encryptionKey ?? "").utf8)
+            envelope["output"] = .string(try SM4.encrypt(text, key: key, mode: .ecb, padding: .pkcs7).base64)
+            envelope["enc_type"] = .string("SM4")
+            envelope["signtype"] = .string("SM2")
+            envelope["cainfo"] = .string(try configuration.platformKey.signature(for: text, signerID: SM2.defaultSignerID).encoded(.raw).base64)
+        case (.none, true):
+            envelope["signtype"] = .string("SM2")
+            let profile = configuration.envelopeProfile
+            let string = HSESignString.build(envelope: envelope, appSecret: request.appSecret)
+            let signature = try configuration.platformKey.signature(for: Array(string.utf8), signerID: profile.signerIDBytes(appSecret: request.appSecret))
+            envelope["cainfo"] = .string(signature.encoded(profile.signatureEncoding).base64)
+        case (.none, false):
+            envelope["signtype"] = empty(dialect)
+            envelope["cainfo"] = empty(dialect)
+        }
+        return JSONResponse.make(.object(envelope))
+    }
+
+    /// `-1` (system: the message itself failed — envelope, authentication, time window, replay,
+    /// sign-in, or the platform; the HIS should reverse with 2601) or `-2` (business: a rule of the
+    /// measures refused it; show the message), per the DLL convention.
+    static func refusalInfcode(_ problem: Problem) -> Int {
+        if problem.status >= 500 { return -1 }
+        guard let rule = problem.rule, !rule.hasPrefix("PROTOCOL-") else { return -1 }
+        return -2
+    }
+
+    /// A refusal as real platforms answer it: HTTP 200, `infcode` -1/-2, `err_msg` naming the code,
+    /// rule and field (with the Chinese wording), `output` null; the full problem document in `problem`.
+    static func refusal(_ problem: Problem, dialect: FSIDialect, institutionCode: String?, admdvs: String?, now: Date) -> Response {
+        var sentence = "[\(problem.code)\(problem.rule.map { " \($0)" } ?? "")]"
+        if !problem.pointer.isEmpty { sentence += " \(problem.pointer):" }
+        sentence += " \(problem.detail)"
+        if let wording = FSIWording.chinese[problem.code] { sentence += "（\(wording)）" }
+        var documented = problem
+        documented.envelope = .none
+        let envelope = JSONObject([
+            .init(key: "infcode", value: infcode(refusalInfcode(problem), dialect)),
+            .init(key: "inf_refmsgid", value: institutionCode.map { .string(refMsgId(institutionCode: $0, admdvs: admdvs, now: now, dialect)) } ?? .string("")),
+            .init(key: "refmsg_time", value: .string(time(now, dialect))),
+            .init(key: "respond_time", value: .string(time(now, dialect))),
+            .init(key: "err_msg", value: .string(sentence)),
+            .init(key: "warn_msg", value: empty(dialect)),
+            .init(key: "output", value: .null),
+            .init(key: "signtype", value: empty(dialect)),
+            .init(key: "cainfo", value: empty(dialect)),
+            .init(key: "problem", value: .object(documented.json)),
+        ])
+        var response = JSONResponse.make(.object(envelope))
+        response.headers[HTTPField.Name("X-Yibao-Problem")!] = problem.code
+        return response
+    }
+}
+
+/// The platform's Chinese wording beside our codes, for `err_msg` (what a hospital's operators see).
+enum FSIWording {
+    static let chinese: [String: String] = [
+        "FSI_NOT_JSON": "报文格式错误",
+        "FIELD_MISSING": "必填字段为空",
+        "FIELD_INVALID": "字段值不合法",
+        "INFNO_UNSUPPORTED": "交易编号不存在",
+        "INSTITUTION_UNKNOWN": "定点医药机构不存在",
+        "FSI_SIGNATURE_INVALID": "签名验证失败",
+        "FSI_TIME_OUT_OF_WINDOW": "报文时间超出允许范围",
+        "MSGID_REPLAYED": "报文ID重复",
+        "SIGN_NO_MISSING": "签到编号为空，请先签到",
+        "SIGN_NO_UNKNOWN": "签到编号不存在",
+        "SIGN_NO_EXPIRED": "签到已过期，请重新签到",
+        "TRANSPORT_HEADER_MISSING": "网关认证头缺失",
+        "TRANSPORT_HEADER_INVALID": "网关认证头不合法",
+        "TRANSPORT_NOT_CONFIGURED": "未配置网关认证信息",
+        "CSB_ACCESS_KEY_UNKNOWN": "AccessKey不存在",
+        "CSB_API_NAME_MISMATCH": "接口名称与交易编号不一致",
+        "CSB_TIMESTAMP_INVALID": "时间戳格式错误",
+        "CSB_TIMESTAMP_OUT_OF_WINDOW": "请求已过期",
+        "CSB_SIGNATURE_INVALID": "CSB签名验证失败",
+        "TIF_PAASID_UNKNOWN": "paasid不存在",
+        "TIF_TIMESTAMP_INVALID": "时间戳格式错误",
+        "TIF_TIMESTAMP_OUT_OF_WINDOW": "请求已过期",
+        "TIF_NONCE_INVALID": "随机数不合法",
+        "TIF_NONCE_REPLAYED": "随机数重复使用",
+        "TIF_SIGNATURE_INVALID": "网关签名验证失败",
+        "TOKEN_MISSING": "令牌为空",
+        "TOKEN_UNKNOWN": "令牌无效",
+        "TOKEN_WRONG_INSTITUTION": "令牌与机构不匹配",
+        "TOKEN_EXPIRED": "令牌已过期",
+        "FSI_INPUT_NOT_DECRYPTED": "报文解密失败",
+        "FSI_PATH_MISMATCH": "请求地址与交易编号不一致",
+        "PERSON_UNKNOWN": "人员信息不存在",
+        "RATE_LIMITED": "请求过于频繁",
+        "BODY_TOO_LARGE": "报文过大",
+        "INTERNAL_ERROR": "系统内部错误",
+    ]
+}
