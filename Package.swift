@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "YibaoConformanceTests",
-            dependencies: ["YibaoConformance"]
+            dependencies: ["YibaoConformance", "YibaoClient", "YibaoCore", "YibaoCrypto"]
         ),
         .testTarget(
             name: "YibaoCoreTests",

@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import yibao
+@testable import YibaoClient
+import YibaoCore
+import YibaoCrypto
+@testable import YibaoGateway
+import YibaoStore
+
+/// Real HIS code, unchanged: the independent dialect client (tools/testing/dialect_client.py,
+/// written from the description of the vendor code) against a live `yibao serve --profile …`.
+@Suite("Dialects: independent real-HIS-style clients against yibao serve --profile", .serialized)
+struct DialectTests {
+    static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/dialect_client.py").path
+
+    /// Runs the Python client; returns its exit status and its JSON lines.
+    static func python(_ arguments: [String]) throws -> (status: Int32, lines: [JSONObject], text: String) {
+        let run = try EndToEndTests.run("/usr/bin/env", ["python3", client] + arguments)
+        let lines = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        return (run.status, lines, run.stdout + run.stderr)
+    }
+
+    /// What was written since `seq`: the kinds of the accepted trace entries after it.
+    static func accepted(_ server: EndToEndTests.Server, after seq: Int64, admin: String) async throws -> [String] {
+        let answer = try await HTTP.exchange(.shared, url: server.url + "/admin/trace?from=\(seq + 1)&limit=1000", method: .GET, body: nil, bearer: admin)
+        return (try JSONValue.parse(answer.body).arrayValue ?? []).compactMap { $0.objectValue }
+            .filter { $0["outcome"]?.stringValue == "accepted" }.compactMap { $0["kind"]?.stringValue }
+    }
+
+    static func head(_ server: EndToEndTests.Server, admin: String) async throws -> Int64 {
+        let answer = try await HTTP.exchange(.shared, url: server.url + "/admin/trace/verify", method: .GET, body: nil, bearer: admin)
+        let head = try JSONValue.parse(answer.body).objectValue?["head"]?.objectValue?["seq"]
+        if case .number(let text)? = head { return Int64(text) ?? 0 }
+        return 0
+    }
+
+    @Test("every profile: 9001 → 1101 → 2201 through its own mechanism; each wrong request is refused as HTTP 200 with infcode -1, its named diagnosis, and nothing written",
+          arguments: [
+              ("national", [String]()),
+              ("csb", ["wrong-hmac", "stale-timestamp", "unsorted-string", "seconds-timestamp"]),
+              ("tif", ["wrong-signature", "stale-timestamp", "replayed-nonce", "millisecond-timestamp"]),
+              ("oauth", ["bad-password", "unknown-token", "other-institution-token", "expired-token"]),
+              ("jilin-encrypted", ["wrong-client-key", "unknown-token"]),
+          ])
+    func profile(_ name: String, negatives: [String]) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
+        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock", "--profile", name])
+        defer { server.stop() }
+        #expect(server.banner.contains("dialect:     \(name)"))
+        let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
+
+        let run = try Self.python(["--gateway", server.url, "--profile", name, "run"])
+        #expect(run.status == 0, "\(run.text)")
+        #expect(run.lines.map { $0["step"]?.stringValue } == ["9001", "1101", "2201"], "\(run.text)")
+        // infcode as the profile writes it: a string under tif, a number elsewhere.
+        #expect(run.lines.allSatisfy { $0["infcode"] == (name == "tif" ? .string("0") : .number("0")) }, "\(run.text)")
+
+        let expected: [String: (code: String, pointer: String, diagnosis: String?)] = [
+            "wrong-hmac": ("CSB_SIGNATURE_INVALID", "header:_api_signature", nil),
+            "unsorted-string": ("CSB_SIGNATURE_INVALID", "header:_api_signature", "not sorted by name"),
+            "seconds-timestamp": ("CSB_TIMESTAMP_OUT_OF_WINDOW", "header:_api_timestamp", "epoch seconds"),
+            "wrong-signature": ("TIF_SIGNATURE_INVALID", "header:x-tif-signature", nil),
+            "replayed-nonce": ("TIF_NONCE_REPLAYED", "header:x-tif-nonce", nil),
+            "millisecond-timestamp": ("TIF_TIMESTAMP_OUT_OF_WINDOW", "header:x-tif-timestamp", "epoch milliseconds"),
+            "unknown-token": ("TOKEN_UNKNOWN", "header:authorization", nil),
+            "other-institution-token": ("TOKEN_WRONG_INSTITUTION", "header:authorization", nil),
+            "expired-token": ("TOKEN_EXPIRED", "header:authorization", nil),
+            "wrong-client-key": ("FSI_INPUT_NOT_DECRYPTED", "/input", nil),
+        ]
+        for negative in negatives {
+            let before = try await Self.head(server, admin: admin)
+            let refused = try Self.python(["--gateway", server.url, "--profile", name, "negative", negative])
+            #expect(refused.status == 0, "\(negative) was not refused: \(refused.text)")
+            let result = try #require(refused.lines.first, "\(refused.text)")
+            if negative == "bad-password" {
+                #expect(result["http"] == .string("not 200"))
+                #expect(result["detail"]?.stringValue?.contains("OAUTH_USER_INVALID") == true, "\(refused.text)")
+            } else if negative == "stale-timestamp" {
+                #expect(result["code"]?.stringValue?.hasSuffix("_TIMESTAMP_OUT_OF_WINDOW") == true, "\(refused.text)")
+            } else {
+                let want = try #require(expected[negative])
+                #expect(result["http"] == .number("200"), "\(refused.text)")
+                #expect(result["infcode"] == (name == "tif" ? .string("-1") : .number("-1")), "\(refused.text)")
+                #expect(result["code"]?.stringValue == want.code, "\(negative): \(refused.text)")
+                #expect(result["pointer"]?.stringValue == want.pointer, "\(negative): \(refused.text)")
+                #expect(result["err_msg"]?.stringValue?.contains(want.code) == true)
+                if let diagnosis = want.diagnosis {
+                    let lines = result["answer"]?.objectValue?["problem"]?.objectValue?["diagnosis"]?.arrayValue ?? []
+                    #expect(lines.contains { $0.stringValue?.contains(diagnosis) == true }, "\(negative): \(refused.text)")
+                }
+            }
+            // No secret of any kind in what the client read.
+            let institution = try #require(try DemoCredentials.load(certsDirectory: GatewayHarness.certs).institutions.first { $0.fixmedins_code == Demo.hospital })
+            for secret in [institution.appSecret, institution.csb?.secretKey, institution.tif?.token, institution.oauth?.clientSecret, institution.oauth?.password].compactMap({ $0 }) {
+                #expect(!refused.text.contains(secret), "\(negative) shows a secret")
+            }
+            // Nothing written by the refused request: no accepted FSI entry after it (the tokens a case fetches
+            // first, and the first request of a replayed nonce, are the only accepted entries).
+            let written = try await Self.accepted(server, after: before, admin: admin).filter { $0 != "oauth.token" }
+            #expect(written == (negative == "replayed-nonce" ? ["fsi.9001"] : []), "\(negative) wrote \(written)")
+        }
+    }
+
+    @Test("nhsa-2.0 is unchanged: a client that only knows a dialect's transport is refused as before, in HTTP 4xx problem+json")
+    func nhsaUnchanged() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
+        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock"])
+        defer { server.stop() }
+        let run = try Self.python(["--gateway", server.url, "--profile", "national", "run"])
+        #expect(run.status == 1)
+        #expect(run.text.contains("HTTP 400"), "\(run.text)")   // cainfo "" is a missing member under nhsa-2.0
+        #expect(run.text.contains("FIELD_MISSING"), "\(run.text)")
+    }
+
+    @Test("profiles are data: yibao profiles lists them, show prints one, an unknown one is refused at serve and at the admin API")
+    func profilesCommand() async throws {
+        let list = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "--certs", GatewayHarness.certs])
+        #expect(list.status == 0)
+        for name in ["nhsa-2.0", "national", "csb", "tif", "oauth", "jilin-encrypted"] { #expect(list.stdout.contains(name), "\(list.stdout)") }
+        let show = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "show", "csb", "--certs", GatewayHarness.certs])
+        let profile = try DialectProfile.decode(Data(show.stdout.utf8), fileName: "csb")
+        #expect(profile.fsi.transportAuth == .csb)
+        #expect(!profile.sources.isEmpty)
+        let unknown = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--profile", "atlantis", "--port", "0", "--certs", GatewayHarness.certs,
+                                                                   "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("yibao-\(UUID().uuidString)").path])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("no dialect profile atlantis"))
+
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(harness.credentials.adminToken)"]
+            let refused = try await client.postJSON("/admin/institutions/\(Demo.hospital)/profile", ["profile": "atlantis"], headers: headers)
+            #expect(refused.status == 400)
+            #expect(refused.body.string("pointer") == "/profile")
+            let set = try await client.postJSON("/admin/institutions/\(Demo.hospital)/profile", ["profile": "csb"], headers: headers)
+            #expect(set.status == 200)
+            #expect(set.body.string("profile") == "csb")
+            // Secrets are shown as fingerprints only.
+            #expect(set.body["csb"]?.objectValue?.string("secretKey")?.hasPrefix("***(") == true)
+            // The institution now speaks csb: a request without the CSB headers is refused as HTTP 200, naming the header.
+            let envelope = try await harness.fsiEnvelope("9001", input: ["signIn": .object(["opter_no": "OP1", "mac": "m", "ip": "i"])])
+            let answer = try await client.postJSON(FSIEndpoint.path, envelope)
+            #expect(answer.status == 200)
+            #expect(answer.body["infcode"] == .number("-1"))
+            #expect(answer.body["output"] == .null)
+            #expect(answer.body["problem"]?.objectValue?.string("code") == "TRANSPORT_HEADER_MISSING")
+            #expect(answer.body["problem"]?.objectValue?.string("pointer") == "header:_api_access_key")
+        }
+    }
+}
