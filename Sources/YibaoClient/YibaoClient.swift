@@ -47,6 +47,10 @@ public struct YibaoClient: Sendable {
     public var operatorName = "Demo Operator"
     /// Sees every exchange (the conformance tester's HAR recording); nil by default.
     public var observer: (any HTTPExchangeObserver)?
+    /// The dialect the gateway answers FSI in (docs/DIALECTS.md): whether answers are signed, how
+    /// refusals come back. Every form is read: HTTP 4xx problem+json, or HTTP 200 with `infcode`
+    /// -1/-2 (number or string) and the problem document in `problem`.
+    public var dialect: DialectProfile = .nhsa20
     /// The last four digits of each FSI msgid (after fixmedins_code and the time); random by default.
     /// The conformance tester counts instead, so two messages in the same second never collide.
     public var msgidSuffix: (@Sendable () -> String)?
@@ -79,11 +83,24 @@ public struct YibaoClient: Sendable {
                                            msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0() })
         let answer = try await post(path: "/fsi/api/rsfComIfsService/callService", body: envelope)
         guard let response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
-        guard signer.verifyResponse(response) else {
-            throw YibaoClientError.invalidResponse("the platform's cainfo does not verify with the platform public key: the answer was altered or came from elsewhere")
+        // infcode as a number or a string, as the dialects write it.
+        let infcode: String? = switch response["infcode"] {
+        case .number(let literal)?: literal
+        case .string(let text)?: text
+        default: nil
         }
-        guard response["infcode"] == .number("0") else {
-            throw YibaoClientError.invalidResponse("infcode is \(response["infcode"]?.serialized() ?? "missing") without a problem document")
+        guard infcode == "0" else {
+            // A refusal answered as HTTP 200: the problem document rides along in `problem`.
+            if case .object(let problem)? = response["problem"] {
+                let status = problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 200
+                throw YibaoClientError(status: status, problem: problem)
+            }
+            throw YibaoClientError.invalidResponse("infcode is \(response["infcode"]?.serialized() ?? "missing") without a problem document: \(response["err_msg"]?.stringValue ?? "")")
+        }
+        if dialect.fsi.signAnswers || !(response["cainfo"]?.stringValue ?? "").isEmpty {
+            guard signer.verifyResponse(response) else {
+                throw YibaoClientError.invalidResponse("the platform's cainfo does not verify with the platform public key: the answer was altered or came from elsewhere")
+            }
         }
         return response["output"] ?? .null
     }

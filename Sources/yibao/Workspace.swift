@@ -46,10 +46,18 @@ struct GatewayClientOptions: ParsableArguments {
     @Option(help: "The institution (fixmedins_code) whose credentials sign the request.")
     var institution: String = DemoCredentials.demoHospital
 
+    @Option(help: ArgumentHelp("The dialect the gateway answers this institution in (yibao profiles): how answers and refusals look.", valueName: "name"))
+    var profile: String = DialectProfile.nhsa20.name
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func client() throws -> YibaoClient {
-        YibaoClient(baseURL: gateway, credentials: try workspace.credentials().credentials(for: institution))
+        var client = YibaoClient(baseURL: gateway, credentials: try workspace.credentials().credentials(for: institution))
+        guard let dialect = try ProfilesCommand.all(workspace).first(where: { $0.name == profile }) else {
+            throw ValidationError("no dialect profile \(profile) (yibao profiles)")
+        }
+        client.dialect = dialect
+        return client
     }
 }
 

@@ -149,4 +149,27 @@ struct DialectTests {
             #expect(answer.body["problem"]?.objectValue?.string("pointer") == "header:_api_access_key")
         }
     }
+
+    @Test("YibaoClient reads every form: an unsigned HTTP-200 answer is accepted, an HTTP-200 refusal becomes the problem it carries")
+    func clientReadsEveryForm() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.live) { live in
+            let port = try #require(live.port)
+            let admin = harness.credentials.adminToken
+            _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/institutions/\(Demo.hospital)/profile",
+                                    body: Array(#"{"profile":"national"}"#.utf8), bearer: admin)
+            var client = try await harness.client(port: port)
+            client.dialect = try #require(harness.gateway.configuration.dialects["national"])
+            let signNo = try await client.signIn()
+            #expect(signNo.count == 20)
+            do {
+                _ = try await client.call(infno: "1101", input: ["data": .object(["mdtrt_cert_type": "02"])])
+                Issue.record("accepted")
+            } catch let error as YibaoClientError {
+                #expect(error.status == 400)
+                #expect(error.code == "FIELD_MISSING")
+                #expect(error.pointer == "/input/data/mdtrt_cert_no")
+            }
+        }
+    }
 }
