@@ -348,11 +348,13 @@ public enum HTTP {
     /// One request and its raw answer, whatever the status; throws only when no answer came
     /// (`CLIENT_CONNECTION_FAILED`). `observer` sees the exchange either way.
     public static func exchange(_ client: HTTPClient, url: String, method: HTTPMethod = .POST, body: [UInt8]?, bearer: String? = nil,
+                                headers: [(name: String, value: String)] = [], contentType: String = "application/json; charset=utf-8",
                                 timeout: TimeAmount = .seconds(30), observer: (any HTTPExchangeObserver)? = nil) async throws -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "Content-Type", value: contentType)
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let started = Date()
         var observed = ObservedExchange(method: method.rawValue, url: url, requestHeaders: request.headers.map { ($0.name, $0.value) },

@@ -119,6 +119,9 @@ struct ConformanceRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-colour"), help: "Plain console output.")
     var noColour = false
 
+    @Option(help: ArgumentHelp("The dialect the target speaks (yibao profiles): run that profile's DIALECT-* cases only (gateway suite). Without it the whole suite runs, every profile's cases included.", valueName: "name"))
+    var profile: String?
+
     @Flag(name: .customLong("reveal-personal-data"), help: "Keep ID numbers, names and e-voucher tokens unmasked in the reports (local debugging only; reports are often published as CI artefacts).")
     var revealPersonalData = false
 
@@ -141,6 +144,13 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         }
         let known = Set(catalogue.cases(of: suite).map(\.id))
         for id in cases where !known.contains(id) { throw ValidationError("--case \(id) is not a case of suite \(suite) (see `yibao conformance list --suite \(suite)`)") }
+        var selected = cases
+        if let profile {
+            guard suite == "gateway", let prefix = GatewaySuite.dialectCasePrefixes[profile] else {
+                throw ValidationError("--profile takes a dialect with cases in the gateway suite: \(GatewaySuite.dialectCasePrefixes.keys.sorted().joined(separator: ", "))")
+            }
+            selected += known.filter { $0.hasPrefix(prefix) }.sorted()
+        }
         var expectations = Baseline()
         if let baseline {
             guard let data = FileManager.default.contents(atPath: baseline) else { throw ValidationError("no baseline file at \(baseline)") }
@@ -154,7 +164,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
             suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder)
         var runner = ConformanceRunner(catalogue: catalogue, suite: suiteImplementation, target: target, seed: seed, baseline: expectations,
                                        recorder: recorder, clock: clock)
-        runner.only = Set(cases)
+        runner.only = Set(selected)
         let colour = !noColour && isatty(STDOUT_FILENO) == 1
         FileHandle.standardOutput.write(Data("conformance: suite \(suite) against \(target), seed \(seed), catalogue \(catalogue.version)\n".utf8))
         let report: RunReport

@@ -172,4 +172,59 @@ struct DialectTests {
             }
         }
     }
+
+    @Test("the passive report names the dialect an institution's traffic speaks, says when it is not the configured one, and lists the dialect mistakes")
+    func passiveDialect() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
+        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock", "--profile", "csb"])
+        defer { server.stop() }
+        let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
+        func report() async throws -> JSONObject {
+            let answer = try await HTTP.exchange(.shared, url: server.url + "/admin/conformance/\(Demo.hospital)", method: .GET, body: nil, bearer: admin)
+            return try #require(try JSONValue.parse(answer.body).objectValue?["dialect"]?.objectValue)
+        }
+        #expect(try Self.python(["--gateway", server.url, "--profile", "csb", "run"]).status == 0)
+        let matching = try await report()
+        #expect(matching.string("configured") == "csb")
+        #expect(matching.string("observed") == "csb")
+        #expect(matching["matches"] == .bool(true))
+        _ = try Self.python(["--gateway", server.url, "--profile", "csb", "negative", "seconds-timestamp"])
+        _ = try Self.python(["--gateway", server.url, "--profile", "csb", "negative", "unsorted-string"])
+        // A HIS that speaks the Guangdong dialect against an institution configured for CSB.
+        #expect(try Self.python(["--gateway", server.url, "--profile", "tif", "run"]).status == 1)
+        let mismatch = try await report()
+        #expect(mismatch.string("observed") == "tif")
+        #expect(mismatch["matches"] == .bool(false))
+        #expect(mismatch.string("note")?.contains("configured for csb") == true)
+        let findings = (mismatch["findings"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(findings.contains { $0.contains("epoch seconds") }, "\(findings)")
+        #expect(findings.contains { $0.contains("not sorted by name") }, "\(findings)")
+    }
+
+    @Test("a constant msgid serial is named: one msgid accepted for 9001, then refused for 1101 as a replay; an empty cainfo under nhsa-2.0 names the dialects that allow it")
+    func msgidCollisionAndEmptyCainfo() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let msgid = Demo.hospital + Timestamps.compact(await harness.gateway.clock.now()) + "1234"
+            let signIn = try await harness.fsiEnvelope("9001", input: ["signIn": .object(["opter_no": "OP1", "mac": "m", "ip": "i"])], msgid: msgid)
+            let signed = try await client.postJSON(FSIEndpoint.path, signIn)
+            let signNo = try #require(signed.body["output"]?.objectValue?["signinoutb"]?.objectValue?.string("sign_no"))
+            let person = try await harness.fsiEnvelope("1101", input: ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno)])],
+                                                       signNo: signNo, msgid: msgid)
+            #expect(try await client.postJSON(FSIEndpoint.path, person).body.string("code") == "MSGID_REPLAYED")
+            var unsigned = try await harness.fsiEnvelope("9001", input: ["signIn": .object(["opter_no": "OP1", "mac": "m", "ip": "i"])])
+            unsigned["cainfo"] = ""
+            let empty = try await client.postJSON(FSIEndpoint.path, unsigned)
+            #expect(empty.status == 400)
+            #expect(empty.body.string("pointer") == "/cainfo")
+            #expect(empty.body["diagnosis"]?.arrayValue?.first?.stringValue?.contains("national") == true)
+            let answer = try await client.getJSON("/admin/conformance/\(Demo.hospital)", headers: [.authorization: "Bearer \(harness.credentials.adminToken)"])
+            let dialect = try #require(answer.body.objectValue?["dialect"]?.objectValue)
+            let findings = (dialect["findings"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(findings.contains { $0.contains("msgid \(msgid) was used for 9001 and again for 1101") }, "\(findings)")
+            #expect(findings.contains { $0.contains("cainfo is empty") }, "\(findings)")
+            #expect(dialect.string("observed") == "national")   // the latest request: no transport, cainfo empty
+            #expect(dialect["matches"] == .bool(false))
+        }
+    }
 }

@@ -13,8 +13,13 @@ struct SecretLeakTests {
     /// Every demo secret, with a name for the failure message.
     static func secrets() throws -> [(name: String, value: String)] {
         let credentials = try DemoCredentials.load(certsDirectory: GatewayHarness.certs)
-        return credentials.institutions.map { ("appSecret of \($0.fixmedins_code)", $0.appSecret) }
-            + [("admin token", credentials.adminToken), ("channel token", credentials.channel.token)]
+        return credentials.institutions.flatMap { institution -> [(name: String, value: String)] in
+            let code = institution.fixmedins_code
+            return [("appSecret of \(code)", institution.appSecret)]
+                + [("CSB secret key of \(code)", institution.csb?.secretKey), ("x-tif token of \(code)", institution.tif?.token),
+                   ("OAuth client secret of \(code)", institution.oauth?.clientSecret), ("OAuth password of \(code)", institution.oauth?.password)]
+                    .compactMap { name, value in value.map { (name, $0) } }
+        } + [("admin token", credentials.adminToken), ("channel token", credentials.channel.token)]
     }
 
     /// The demo persons' resident ID numbers (fixtures/demo.json).
@@ -23,7 +28,7 @@ struct SecretLeakTests {
         return (fixture.objectValue?["persons"]?.arrayValue ?? []).compactMap { $0.objectValue?["certno"]?.stringValue }
     }
 
-    @Test("a whole gateway-suite run: no demo secret anywhere, no unmasked ID number in the reports or the passive log; --reveal-personal-data shows them")
+    @Test("a whole gateway-suite run (every dialect's cases included): no demo secret anywhere, no unmasked ID number in the reports or the passive log; --reveal-personal-data shows them")
     func wholeRun() async throws {
         let directory = temporaryDirectory()
         let server = try EndToEndTests.Server(dataDirectory: directory + "/data", extra: ["--test-clock"])
@@ -62,6 +67,9 @@ struct SecretLeakTests {
                 #expect(!text.contains(id), "ID number \(id) appears unmasked in \(source)")
             }
         }
+        // The dialect cases fetched OAuth access tokens: the reports show them only as fingerprints.
+        #expect(har.contains("access_token"))
+        #expect(har.range(of: #"access_token\\?":\\?"[0-9A-F]{48}"#, options: .regularExpression) == nil, "an access token appears in the HAR")
         // The masked form is there instead (the run scans and settles for demo persons).
         #expect(ids.contains { har.contains(Redaction.maskIDNumber($0)) })
 

@@ -28,7 +28,8 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
     /// `bytes` with personal members masked (when JSON) and any resident ID number in the text masked.
     static func masked(_ bytes: [UInt8]) -> String {
         if let value = try? JSONValue.parse(bytes) { return Redaction.maskIDNumbers(in: Redaction.maskPersonal(value).serialized()) }
-        return Redaction.maskIDNumbers(in: String(decoding: bytes, as: UTF8.self))
+        let text = String(decoding: bytes, as: UTF8.self)
+        return Redaction.maskIDNumbers(in: Redaction.maskForm(text) ?? text)
     }
 
     /// A sentence of a case's result as a report may show it.

@@ -18,7 +18,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     let recorder: ExchangeRecorder
     let http: HTTPClient
     var random: SeededRandom
-    private let msgidSerial: MessageSerial
+    let msgidSerial: MessageSerial
     let hospital: YibaoClient
     let pharmacy: YibaoClient
     /// yyyyMMddHHmmss of the run's virtual start: part of every number that must stay unique across
@@ -170,6 +170,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         all.merge(Self.identityCases) { a, _ in a }
         all.merge(Self.prescriptionCases) { a, _ in a }
         all.merge(Self.paymentCases) { a, _ in a }
+        all.merge(Self.dialectCases) { a, _ in a }
         return all
     }
 

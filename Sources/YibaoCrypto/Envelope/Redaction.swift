@@ -34,8 +34,27 @@ public enum Redaction {
     ]
     static let nameKeys: Set<String> = ["psnname", "name", "username", "patnname", "patientname"]
 
+    /// Member names (compared without case and underscores) whose values are secrets: shown as ``secret(_:)``.
+    static let secretKeys: Set<String> = ["appsecret", "secretkey", "clientsecret", "password", "accesstoken", "refreshtoken", "token", "admintoken"]
+
     /// Whether a member of this name holds personal data (e.g. `certno`, `psn_name`, `idNo`, `ecToken`).
     public static func isPersonal(key: String) -> Bool { personalKeys.contains(normalised(key)) }
+
+    /// Whether a member of this name holds a secret (`access_token`, `password`, `clientSecret`, …).
+    public static func isSecret(key: String) -> Bool { secretKeys.contains(normalised(key)) }
+
+    /// A form body (`a=1&password=…`) with secret and personal values masked; nil when `text` is not one.
+    public static func maskForm(_ text: String) -> String? {
+        guard text.contains("="), !text.contains("{"), !text.contains(" ") || text.contains("&") else { return nil }
+        return text.split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return String(pair) }
+            let key = String(parts[0]), value = String(parts[1])
+            if isSecret(key: key) { return key + "=" + secret(value.removingPercentEncodingIfPossible) }
+            if isPersonal(key: key) { return key + "=" + mask(value.removingPercentEncodingIfPossible, key: key) }
+            return String(pair)
+        }.joined(separator: "&")
+    }
 
     static func normalised(_ key: String) -> String { key.lowercased().filter { $0 != "_" && $0 != "-" } }
 
@@ -45,6 +64,7 @@ public enum Redaction {
         case .array(let items): return .array(items.map(maskPersonal))
         case .object(let object):
             return .object(JSONObject(object.members.map { member in
+                if isSecret(key: member.key), case .string(let text) = member.value { return .init(key: member.key, value: .string(secret(text))) }
                 guard isPersonal(key: member.key) else { return .init(key: member.key, value: maskPersonal(member.value)) }
                 guard case .string(let text) = member.value else { return .init(key: member.key, value: shape(member.value)) }
                 return .init(key: member.key, value: .string(mask(text, key: member.key)))
@@ -125,6 +145,23 @@ public enum Redaction {
             if isPersonal(key: member.key), case .string(let text) = member.value { return .init(key: member.key, value: .string(mask(text, key: member.key))) }
             return .init(key: member.key, value: maskPersonal(member.value))
         })
+    }
+}
+
+extension String {
+    /// Percent-decoded when that works, else as it is (form values).
+    var removingPercentEncodingIfPossible: String {
+        var bytes: [UInt8] = []
+        var iterator = Array(replacingOccurrences(of: "+", with: " ").utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -13,9 +13,9 @@ struct ConformanceReportEndpoint: Sendable {
     func register(on admin: RouterGroup<GatewayRequestContext>) {
         admin.get("/conformance/:institution") { _, context in
             let institution = try context.parameters.require("institution")
-            let checks = try await gateway.store.read { try $0.conformanceChecks(institutionCode: institution) }
+            let (checks, app) = try await gateway.store.read { (try $0.conformanceChecks(institutionCode: institution), try $0.app(institutionCode: institution)) }
             let report = PassiveConformanceReport.make(institution: institution, checks: checks, profile: gateway.configuration.policy.name,
-                                                       at: await gateway.clock.now())
+                                                       at: await gateway.clock.now(), dialect: gateway.configuration.dialect(named: app?.profile).name)
             return JSONResponse.make(report)
         }
     }
@@ -119,7 +119,8 @@ public enum PassiveConformanceReport {
     public static let failureLimit = 50
 
     /// The report over `checks` (one institution's log, oldest first).
-    public static func make(institution: String, checks: [ConformanceCheckRecord], profile: String, at now: Date) -> JSONValue {
+    public static func make(institution: String, checks: [ConformanceCheckRecord], profile: String, at now: Date,
+                            dialect: String = DialectProfile.nhsa20.name) -> JSONValue {
         struct Tally { var accepted = 0, refused = 0, lastAccepted = false }
         var tallies: [String: Tally] = [:]
         var order: [(channel: ConformanceCheckRecord.Channel, transaction: String)] = []
@@ -178,6 +179,7 @@ public enum PassiveConformanceReport {
             "institution": .string(institution),
             "profile": .string(profile),
             "generatedAt": .string(Timestamps.iso(now)),
+            "dialect": dialectSection(checks: checks, configured: dialect),
             "required": .array(groups),
             "other": .array(other),
             "checks": .array(categories),
@@ -186,6 +188,50 @@ public enum PassiveConformanceReport {
                                 "failingRequired": .integer(failing), "totalRequired": .integer(statuses.count),
                                 "verdict": .string(verdict)]),
         ])
+    }
+
+    /// Which dialect the institution's FSI traffic speaks, judged by its latest requests, against the
+    /// profile it is configured for; and the dialect mistakes seen (docs/DIALECTS.md §7):
+    /// `{"configured", "observed", "evidence", "matches", "note", "findings": [...]}`.
+    static func dialectSection(checks: [ConformanceCheckRecord], configured: String) -> JSONValue {
+        let fsi = checks.filter { $0.channel == .fsi }
+        let latest = fsi.last { $0.evidence != nil }.flatMap { $0.evidence.flatMap(DialectEvidence.init(text:)) }
+        var object: JSONObject = ["configured": .string(configured)]
+        var findings: [String] = []
+        if let latest {
+            let observed = latest.profile
+            // A signed cainfo is also accepted under national (a non-empty cainfo is verified there).
+            let matches = observed == configured || (configured == "national" && observed == "nhsa-2.0")
+            object["observed"] = .string(observed)
+            object["evidence"] = .string(latest.sentence)
+            object["matches"] = .bool(matches)
+            object["note"] = .string(matches
+                ? "the latest FSI request used \(latest.sentence): the mechanism of profile \(configured)"
+                : "the latest FSI request used \(latest.sentence), the mechanism of profile \(observed), but this institution is configured for \(configured): its refusals below say what \(configured) wants (POST /admin/institutions/{code}/profile changes it)")
+        } else {
+            object["observed"] = .null
+            object["matches"] = .bool(false)
+            object["note"] = .string("no FSI request seen yet")
+        }
+        // A constant msgid serial: one msgid accepted for one transaction, then refused as a replay for another.
+        var firstUse: [String: String] = [:]
+        var reported = Set<String>()
+        for check in fsi {
+            guard let msgid = check.messageId else { continue }
+            if check.outcome == .accepted, firstUse[msgid] == nil { firstUse[msgid] = check.transaction }
+            if check.code == "MSGID_REPLAYED", let first = firstUse[msgid], first != check.transaction, reported.insert(msgid).inserted {
+                findings.append("msgid \(msgid) was used for \(first) and again for \(check.transaction): two requests in one second share a msgid — the last 4 digits must be a counter, not a constant (HN-YBJ-SDK sends 1234)")
+            }
+        }
+        // Transport mistakes the gateway diagnosed (timestamp units, unsorted CSB string, an empty cainfo where one is needed).
+        for check in fsi where check.outcome == .refused {
+            for line in check.diagnosis where line.contains("epoch seconds") || line.contains("epoch milliseconds") || line.contains("not sorted by name")
+                || line.contains("cainfo is empty") {
+                if !findings.contains(line) { findings.append(line) }
+            }
+        }
+        object["findings"] = .array(findings.map(JSONValue.string))
+        return .object(object)
     }
 
     static func failure(_ check: ConformanceCheckRecord) -> JSONValue {
@@ -232,6 +278,10 @@ public enum PassiveConformanceReport {
         let summary = root["summary"]?.objectValue
         out.append("Passive conformance of \(string(root, "institution")) — profile \(string(root, "profile")), generated \(string(root, "generatedAt"))")
         out.append("Verdict: \(string(summary, "verdict").uppercased()) — \(count(summary, "exercisedRequired")) of \(count(summary, "totalRequired")) required transactions exercised, \(count(summary, "passedRequired")) passed, \(count(summary, "failingRequired")) failing")
+        if let dialect = root["dialect"]?.objectValue {
+            out.append("Dialect: configured \(string(dialect, "configured")), observed \(dialect["observed"]?.stringValue ?? "—") — \(string(dialect, "note"))")
+            for finding in (dialect["findings"]?.arrayValue ?? []).compactMap(\.stringValue) { out.append("  ! \(finding)") }
+        }
         out.append("")
         out.append("Required transactions, judged by the latest attempt (✓ accepted, ✗ refused, · not exercised)")
         for case .object(let group) in root["required"]?.arrayValue ?? [] {

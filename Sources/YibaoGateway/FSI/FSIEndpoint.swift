@@ -50,6 +50,7 @@ struct FSIEndpoint: Sendable {
         // The dialect is the claimed institution's (its refusals are answered in its form), else the gateway's.
         let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try $0.app(institutionCode: claimedInstitution) }
         let dialect = gateway.configuration.dialect(named: app?.profile)
+        let evidence = DialectEvidence(headers: headers, envelope: envelope).text
         do {
             guard let envelope else {
                 let reason = switch parsed {
@@ -78,7 +79,7 @@ struct FSIEndpoint: Sendable {
                 try store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
-                                               messageId: request.msgid, at: now), in: store)
+                                               messageId: request.msgid, at: now, evidence: evidence), in: store)
                 return output
             }
             return try FSIAnswer.success(output: output, request: request, dialect: dialect.fsi, configuration: gateway.configuration, now: now)
@@ -92,7 +93,8 @@ struct FSIEndpoint: Sendable {
             let kind = FSITransactions.supported.contains(infno) ? "fsi.\(infno)" : "fsi.?"
             await gateway.traceRefusal(kind: kind, actor: institutionCode, subject: msgid ?? "", problem: problem, at: now,
                                        authenticated: authenticated, source: source)
-            await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now)
+            await gateway.recordRefusal(.fsi, institution: claimedInstitution, transaction: infno, messageId: msgid, problem: problem, at: now,
+                                        evidence: evidence)
             guard dialect.fsi.refusals == .http200 else { throw problem }
             return FSIAnswer.refusal(problem, dialect: dialect.fsi, institutionCode: app?.institutionCode,
                                      admdvs: envelope?["mdtrtarea_admvs"]?.stringValue, now: now)
@@ -103,6 +105,13 @@ struct FSIEndpoint: Sendable {
     private func authenticate(_ envelope: JSONObject, app: AppCredential?, dialect: FSIDialect, headers: TransportHeaders, now: Date,
                               authenticated: inout Bool) async throws -> (FSIRequest, TransportProof) {
         let fields = Fields(envelope, at: "")
+        if dialect.cainfo == .required, dialect.encryption == .none, (envelope["cainfo"]?.stringValue ?? "").isEmpty {
+            // The commonest dialect mistake: real HIS code sends cainfo empty and authenticates at the transport.
+            let lenient = gateway.configuration.dialects.values.filter { $0.fsi.cainfo == .optional }.map(\.name).sorted()
+            throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/cainfo",
+                          detail: "\"cainfo\" is required: this institution's dialect profile signs every request",
+                          diagnosis: ["cainfo is empty or null: the profile of this institution requires it (docs/GATEWAY.md §3). Real HIS code that sends it empty authenticates at the transport — profiles \(lenient.joined(separator: ", ")) (docs/DIALECTS.md); ask for the one of your province"])
+        }
         for member in Self.requiredMembers {
             if dialect.cainfo == .optional, Self.authenticationMembers.contains(member), envelope[member] == nil || envelope[member] == .null { continue }
             let value = try fields.present(member)

@@ -13,15 +13,16 @@ extension ConformanceCheckRecord {
     static let diagnosisLimit = 20
 
     /// An accepted request: it passed every check.
-    static func accepted(_ channel: Channel, institution: String, transaction: String, messageId: String?, at: Date) -> ConformanceCheckRecord {
+    static func accepted(_ channel: Channel, institution: String, transaction: String, messageId: String?, at: Date, evidence: String? = nil) -> ConformanceCheckRecord {
         ConformanceCheckRecord(institutionCode: institution, channel: channel, transaction: transaction, at: at, outcome: .accepted,
-                               code: "OK", messageId: messageId.map { capped($0, 64) })
+                               code: "OK", messageId: messageId.map { capped($0, 64) }, evidence: evidence)
     }
 
     /// A refused request and what the problem said, long texts cut and personal data masked (SV-5):
     /// ID numbers anywhere in the texts, and the expected/actual values of a personal member
     /// (`/idNo`, `/userName`, …). Sign strings arrive already redacted (``HSESignString/display(envelope:appSecret:variant:)``).
-    static func refused(_ channel: Channel, institution: String, transaction: String, messageId: String?, problem: Problem, at: Date) -> ConformanceCheckRecord {
+    static func refused(_ channel: Channel, institution: String, transaction: String, messageId: String?, problem: Problem, at: Date,
+                        evidence: String? = nil) -> ConformanceCheckRecord {
         let personal = Redaction.isPersonal(key: String(problem.pointer.split(separator: "/").last ?? ""))
         func shown(_ text: String) -> String {
             capped(Redaction.maskIDNumbers(in: personal ? Redaction.mask(text, key: String(problem.pointer.split(separator: "/").last ?? "")) : text))
@@ -31,7 +32,7 @@ extension ConformanceCheckRecord {
                                       detail: capped(Redaction.maskIDNumbers(in: problem.detail)), expected: problem.expected.map(shown),
                                       actual: problem.actual.map(shown), signString: problem.signString.map { capped(Redaction.maskIDNumbers(in: $0), signStringLimit) },
                                       diagnosis: problem.diagnosis.prefix(diagnosisLimit).map { capped(Redaction.maskIDNumbers(in: $0)) },
-                                      messageId: messageId.map { capped($0, 64) })
+                                      messageId: messageId.map { capped($0, 64) }, evidence: evidence)
     }
 
     /// `text` cut to `limit` characters, saying how much was left out.
@@ -46,10 +47,10 @@ extension Gateway {
     /// Nothing is recorded when the institution cannot be told (`institution` empty).
     /// Only institutions registered with the platform get records: a stranger's garbage is only counted.
     func recordRefusal(_ channel: ConformanceCheckRecord.Channel, institution: String, transaction: String, messageId: String?,
-                       problem: Problem, at: Date) async {
+                       problem: Problem, at: Date, evidence: String? = nil) async {
         guard !institution.isEmpty else { return }
         let record = ConformanceCheckRecord.refused(channel, institution: institution, transaction: transaction, messageId: messageId,
-                                                    problem: problem, at: at)
+                                                    problem: problem, at: at, evidence: evidence)
         _ = try? await store.write { store in
             guard try store.institution(code: record.institutionCode) != nil else { return }
             try log(record, in: store)

@@ -44,10 +44,14 @@ public struct ConformanceCheckRecord: Sendable, Codable, Hashable {
     public var diagnosis: [String]
     /// The request's own reference: the FSI `msgid`, or the start of the HSE `signData`.
     public var messageId: String?
+    /// How an FSI request authenticated itself, e.g. `transport=csb;cainfo=empty;enc=none`: which
+    /// dialect its HIS speaks (docs/DIALECTS.md), whatever the institution is configured for.
+    public var evidence: String?
 
     public init(id: Int64? = nil, institutionCode: String, channel: Channel, transaction: String, at: Date, outcome: Outcome,
                 code: String, rule: String? = nil, pointer: String? = nil, detail: String? = nil, expected: String? = nil,
-                actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], messageId: String? = nil) {
+                actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], messageId: String? = nil, evidence: String? = nil) {
+        self.evidence = evidence
         self.id = id
         self.institutionCode = institutionCode
         self.channel = channel

@@ -158,6 +158,10 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);
                 """)
         }
+        migrator.registerMigration("v11-dialect-evidence") { db in
+            // How each FSI request authenticated itself: the passive report names the dialect it matches.
+            try db.execute(sql: "ALTER TABLE conformance_checks ADD COLUMN evidence TEXT")
+        }
         return migrator
     }
 }
@@ -305,7 +309,7 @@ struct SQLiteSession: StoreWriting {
                     at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
                     outcome: ConformanceCheckRecord.Outcome(rawValue: row["outcome"]) ?? .refused, code: row["code"],
                     rule: row["rule"], pointer: row["pointer"], detail: row["detail"], expected: row["expected"], actual: row["actual"],
-                    signString: row["sign_string"], diagnosis: diagnosis, messageId: row["msgid"])
+                    signString: row["sign_string"], diagnosis: diagnosis, messageId: row["msgid"], evidence: row["evidence"])
             }
     }
 
@@ -427,11 +431,11 @@ struct SQLiteSession: StoreWriting {
     func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord {
         try db.execute(sql: """
             INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
-                expected, actual, sign_string, diagnosis, msgid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                expected, actual, sign_string, diagnosis, msgid, evidence)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [check.institutionCode, check.channel.rawValue, check.transaction, Int64((check.at.timeIntervalSince1970 * 1000).rounded()),
                              check.outcome.rawValue, check.code, check.rule, check.pointer, check.detail, check.expected, check.actual,
-                             check.signString, try encode(check.diagnosis), check.messageId])
+                             check.signString, try encode(check.diagnosis), check.messageId, check.evidence])
         var stored = check
         stored.id = db.lastInsertedRowID
         return stored
