@@ -78,9 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    /// 127.0.0.0/8, ::1 and localhost.
+    /// 127.0.0.0/8 (an IPv4 literal), ::1 and localhost; a host name is never taken for loopback.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && (Int(part) ?? 256) <= 255
+        }
     }
 
     /// A token from its option or its file (first line, trimmed); nil when neither is given.
@@ -121,6 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
         let published = try workspace.publishedCredentials()
         if let token = try Self.token(option: adminToken, file: adminTokenFile, name: "admin") { credentials.adminToken = token }
         if let token = try Self.token(option: channelToken, file: channelTokenFile, name: "channel") { credentials.channel.token = token }
+        // Tokens from the environment obey the same rule as those from options and files.
+        if credentials.adminToken != published.adminToken { _ = try Self.token(option: credentials.adminToken, file: nil, name: "admin") }
+        if credentials.channel.token != published.channel.token { _ = try Self.token(option: credentials.channel.token, file: nil, name: "channel") }
         let devTokens = [credentials.adminToken == published.adminToken ? "admin" : nil,
                          credentials.channel.token == published.channel.token ? "channel" : nil].compactMap { $0 }
         if !Self.isLoopback(host) {

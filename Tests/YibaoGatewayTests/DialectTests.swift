@@ -38,8 +38,8 @@ struct DialectTests {
 
     @Test("every profile: 9001 → 1101 → 2201 through its own mechanism; each wrong request is refused as HTTP 200 with infcode -1, its named diagnosis, and nothing written",
           arguments: [
-              ("national", [String]()),
-              ("csb", ["wrong-hmac", "stale-timestamp", "unsorted-string", "seconds-timestamp"]),
+              ("national", ["not-json", "path-mismatch"]),
+              ("csb", ["wrong-hmac", "stale-timestamp", "unsorted-string", "seconds-timestamp", "malformed-timestamp"]),
               ("tif", ["wrong-signature", "stale-timestamp", "replayed-nonce", "millisecond-timestamp"]),
               ("oauth", ["bad-password", "unknown-token", "other-institution-token", "expired-token"]),
               ("jilin-encrypted", ["wrong-client-key", "unknown-token"]),
@@ -58,6 +58,9 @@ struct DialectTests {
         #expect(run.lines.allSatisfy { $0["infcode"] == (name == "tif" ? .string("0") : .number("0")) }, "\(run.text)")
 
         let expected: [String: (code: String, pointer: String, diagnosis: String?)] = [
+            "not-json": ("FSI_NOT_JSON", "", nil),
+            "path-mismatch": ("FSI_PATH_MISMATCH", "/infno", nil),
+            "malformed-timestamp": ("CSB_TIMESTAMP_INVALID", "header:_api_timestamp", nil),
             "wrong-hmac": ("CSB_SIGNATURE_INVALID", "header:_api_signature", nil),
             "unsorted-string": ("CSB_SIGNATURE_INVALID", "header:_api_signature", "not sorted by name"),
             "seconds-timestamp": ("CSB_TIMESTAMP_OUT_OF_WINDOW", "header:_api_timestamp", "epoch seconds"),

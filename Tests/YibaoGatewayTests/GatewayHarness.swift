@@ -80,14 +80,41 @@ extension TestClientProtocol {
 
     func postRaw(_ uri: String, _ bytes: [UInt8], headers: HTTPFields = [:]) async throws -> (status: Int, body: JSONObject) {
         try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
-            let object = (try? JSONValue.parse(Array(response.body.readableBytesView)))?.objectValue ?? [:]
+            let body = Array(response.body.readableBytesView)
+            SecretScan.check(body, "POST \(uri)")
+            let object = (try? JSONValue.parse(body))?.objectValue ?? [:]
             return (Int(response.status.code), object)
         }
     }
 
     func getJSON(_ uri: String, headers: HTTPFields = [:]) async throws -> (status: Int, body: JSONValue) {
         try await execute(uri: uri, method: .get, headers: headers) { response in
-            (Int(response.status.code), (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null)
+            let body = Array(response.body.readableBytesView)
+            SecretScan.check(body, "GET \(uri)")
+            return (Int(response.status.code), (try? JSONValue.parse(body)) ?? .null)
+        }
+    }
+}
+
+/// Every answer of every in-process route test is searched for every demo secret (docs/SECURITY.md §1):
+/// a hit is a recorded issue in whichever test got the answer.
+enum SecretScan {
+    static let secrets: [(name: String, bytes: [UInt8])] = {
+        guard let credentials = try? DemoCredentials.load(certsDirectory: GatewayHarness.certs) else { return [] }
+        var all: [(String, String?)] = [("admin token", credentials.adminToken), ("channel token", credentials.channel.token)]
+        for institution in credentials.institutions {
+            all += [("appSecret of \(institution.fixmedins_code)", institution.appSecret), ("CSB secret key", institution.csb?.secretKey),
+                    ("x-tif token", institution.tif?.token), ("OAuth client secret", institution.oauth?.clientSecret),
+                    ("OAuth password", institution.oauth?.password), ("OAuth client id (SM4 key)", institution.oauth?.clientId)]
+        }
+        return all.compactMap { name, value in value.map { (name, Array($0.utf8)) } }
+    }()
+
+    static func check(_ body: [UInt8], _ request: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in secrets where body.count >= secret.bytes.count {
+            if body.indices.dropLast(secret.bytes.count - 1).contains(where: { body[$0..<($0 + secret.bytes.count)].elementsEqual(secret.bytes) }) {
+                Issue.record("the answer to \(request) holds the \(secret.name)", sourceLocation: sourceLocation)
+            }
         }
     }
 }

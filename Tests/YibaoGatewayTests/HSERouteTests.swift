@@ -37,6 +37,15 @@ struct HSERouteTests {
             for secret in [credentials.appSecret, Demo.zhangSan.certno, "Zhang San", "CONFIDENTIAL-MARKER", try #require(data["qrCode"]?.stringValue)] {
                 #expect(!text.contains(secret), "the refusal shows \(secret)")
             }
+            // An envelope whose data decrypts to something that is not JSON (blocks rearranged, say): the
+            // refusal says so without quoting a byte of the plaintext.
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            var garbled = try await harness.hseEnvelope(.object(data))
+            garbled["encData"] = .string(try seal.encrypt(Array("CONFIDENTIAL-MARKER 120101198001011234 {half-open".utf8)))
+            let notJSON = try await client.postJSON("/hse/ec.query", garbled)
+            #expect(notJSON.body.string("code") == "ENV_DATA_NOT_JSON")
+            let notJSONText = JSONValue.object(notJSON.body).serialized()
+            #expect(!notJSONText.contains("CONFIDENTIAL") && !notJSONText.contains("120101198001011234") && !notJSONText.contains("half-open"), "\(notJSONText)")
             // What it does show: the members and their types, and the secret's fingerprint.
             let shown = try #require(refused.body.string("signString"))
             #expect(shown.contains("\"remark\":\"<string:19>\""))

@@ -243,7 +243,7 @@ struct PassiveConformanceTests {
         let problem = Problem(status: 400, code: "FIELD_INVALID", rule: "PROTOCOL-FIELDS", pointer: "/input", detail: String(repeating: "x", count: 5_000),
                               diagnosis: Array(repeating: "line", count: 30))
         let record = ConformanceCheckRecord.refused(.fsi, institution: Demo.hospital, transaction: "2204", messageId: nil, problem: problem, at: Date())
-        #expect(record.detail?.hasPrefix(String(repeating: "x", count: 2_000) + "… (3000 more characters)") == true)
+        #expect(record.detail?.hasPrefix(String(repeating: "x", count: 2_000) + "… (3000 more bytes)") == true)
         #expect(record.diagnosis.count == ConformanceCheckRecord.diagnosisLimit)
     }
 }

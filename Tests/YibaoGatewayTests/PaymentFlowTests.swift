@@ -66,6 +66,39 @@ struct PaymentFlowTests {
         }
     }
 
+    @Test("the crash-loop repro: a refund onto a balance an admin raised to the limit meanwhile is refused, not a trap; the gateway answers on, the retry is refused alike")
+    func refundOverflow() async throws {
+        try await withContext { context in
+            let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+            let upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
+            let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+            let payOrdId = order[key: "payOrdId"]
+            _ = try await context.hospital.hse(service: "pay_order", data: .object([
+                "payAuthNo": .string(payAuthNo), "payOrdId": .string(payOrdId), "payToken": .string(order[key: "payToken"]),
+                "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ9", "chrgBchno": .string(upload[key: "chrgBchno"]),
+                "mdtrtId": .string(mdtrtId), "acctUsedFlag": "1"]))
+            // The admin sets the largest balance the platform holds (an Int64.max one is refused at the edge).
+            let admin = context.harness.credentials.adminToken
+            let base = "http://127.0.0.1:\(context.port)"
+            var person = try #require(try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) })
+            let huge = try await HTTP.exchange(.shared, url: base + "/admin/persons", body: Array(#"{"psnNo":"12000000000000000001","certno":"120101198001011234","name":"Zhang San","gender":"1","birthDate":"1980-01-01","insutype":"310","insuplcAdmdvs":"120100","accountBalanceFen":9223372036854775807}"#.utf8), bearer: admin)
+            #expect(huge.status == 400)
+            person.accountBalanceFen = Money.maximumFen
+            try await context.harness.gateway.store.write { [person] store in try store.save(person) }
+            let refund: JSONObject = ["payOrdId": .string(payOrdId), "appRefdSn": "R9", "appRefdTime": "2026-11-23 12:00:00", "totlRefdAmt": "5.00",
+                                      "psnAcctRefdAmt": "5.00", "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]
+            for _ in 0..<2 {  // the client's retry: refused again, no crash
+                await expectRefusal("AMOUNT_OUT_OF_RANGE", rule: nil, pointer: "/payOrdId") {
+                    _ = try await context.hospital.hse(service: "refund_Order", data: .object(refund))
+                }
+            }
+            let health = try await HTTP.exchange(.shared, url: base + "/health", method: .GET, body: nil)
+            #expect(health.status == 200)
+            let kept = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            #expect(kept?.accountBalanceFen == Money.maximumFen)  // nothing half-written
+        }
+    }
+
     @Test("6201 → 6202 → 6203: the split adds up, retries return the first answer, a changed body is refused naming the field")
     func payAndRefund() async throws {
         try await withContext { context in

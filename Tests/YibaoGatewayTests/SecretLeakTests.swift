@@ -17,9 +17,16 @@ struct SecretLeakTests {
             let code = institution.fixmedins_code
             return [("appSecret of \(code)", institution.appSecret)]
                 + [("CSB secret key of \(code)", institution.csb?.secretKey), ("x-tif token of \(code)", institution.tif?.token),
-                   ("OAuth client secret of \(code)", institution.oauth?.clientSecret), ("OAuth password of \(code)", institution.oauth?.password)]
+                   ("OAuth client secret of \(code)", institution.oauth?.clientSecret), ("OAuth password of \(code)", institution.oauth?.password),
+                   ("OAuth client id (the SM4 key of jilin-encrypted) of \(code)", institution.oauth?.clientId)]
                     .compactMap { name, value in value.map { (name, $0) } }
         } + [("admin token", credentials.adminToken), ("channel token", credentials.channel.token)]
+    }
+
+    /// The demo persons' names (fixtures/demo.json), the test personas' (which are not real names) aside.
+    static func names() throws -> [String] {
+        let fixture = try JSONValue.parse(Array(try Data(contentsOf: GatewayHarness.packageRoot.appendingPathComponent("fixtures/demo.json"))))
+        return (fixture.objectValue?["persons"]?.arrayValue ?? []).compactMap { $0.objectValue?["name"]?.stringValue }.filter { !$0.hasPrefix("Test ") }
     }
 
     /// The demo persons' resident ID numbers (fixtures/demo.json).
@@ -60,6 +67,11 @@ struct SecretLeakTests {
             for (source, text) in texts {
                 #expect(!text.contains(secret), "\(name) appears in \(source)")
             }
+        }
+        // Names of the demo persons appear masked only (`Z* San`), in every text.
+        let names = try Self.names()
+        for name in names {
+            for (source, text) in texts { #expect(!text.contains(name), "name \(name) appears unmasked in \(source)") }
         }
         let ids = try Self.idNumbers()
         for id in ids {

@@ -92,18 +92,28 @@ struct SecurityTests {
             let before = databaseBytes()
             let traceBefore = try await harness.gateway.store.read { try $0.traceHead()?.seq ?? 0 }
             for index in 0..<10 {
-                var envelope = try await harness.fsiEnvelope("1101", input: ["data": .object(["psn_no": "1"])])
+                // 4 MiB inside input (where business data goes), so the signature check has to read it all.
+                var envelope = try await harness.fsiEnvelope("1101", input: ["data": .object(["psn_no": "1", "memo": .string(String(repeating: "A", count: 4 << 20 - 4096))])])
                 envelope["cainfo"] = .string(Array(repeating: UInt8(index), count: 64).base64)
-                envelope["opter_name"] = .string(String(repeating: "A", count: 4 << 20 - 4096))
                 let refused = try await client.postJSON(FSIEndpoint.path, envelope)
                 #expect(refused.status == 401)
                 #expect(refused.body.string("code") == "FSI_SIGNATURE_INVALID")
+                // Neither the 4 MiB string to sign nor a diagnosis of forty variants of it comes back.
+                #expect(refused.body.string("signString")?.hasPrefix("(not shown") == true)
+                #expect(refused.body["diagnosis"]?.arrayValue?.first?.stringValue?.hasPrefix("no diagnosis") == true)
             }
+            // A multi-megabyte envelope member other than input is refused before any signature work.
+            var long = try await harness.fsiEnvelope("1101", input: ["data": .object(["psn_no": "1"])])
+            long["opter_name"] = .string(String(repeating: "A", count: 1 << 20))
+            let refusedLong = try await client.postJSON(FSIEndpoint.path, long)
+            #expect(refusedLong.status == 400)
+            #expect(refusedLong.body.string("pointer") == "/opter_name")
             let grown = databaseBytes() - before
             #expect(grown < 1 << 20, "the database grew by \(grown) bytes")
             #expect(try await harness.gateway.store.read { try $0.traceHead()?.seq ?? 0 } == traceBefore)
             let counts = try await harness.gateway.store.read { try $0.unauthenticatedRefusals() }
             #expect(counts.first { $0.code == "FSI_SIGNATURE_INVALID" }?.count == 10)
+            #expect(counts.first { $0.code == "FIELD_INVALID" }?.count == 1)
         }
     }
 
@@ -123,14 +133,15 @@ struct SecurityTests {
 
     @Test("a source that keeps sending garbage is answered 429 with Retry-After; its budget refills")
     func refusalBudget() async throws {
-        let limiter = RefusalLimiter(burst: 3, perSecond: 1000)
+        // 10 a second: after 4 charges on a burst of 3 the bucket is at -1 and needs 200 ms to admit again.
+        let limiter = RefusalLimiter(burst: 3, perSecond: 10)
         #expect(await limiter.admit("10.0.0.1").allowed)
         for _ in 0..<4 { await limiter.charge("10.0.0.1") }
         let denied = await limiter.admit("10.0.0.1")
         #expect(!denied.allowed)
         #expect(denied.retryAfterSeconds >= 1)
         #expect(await limiter.admit("10.0.0.2").allowed)  // another source is not affected
-        try await Task.sleep(for: .milliseconds(20))
+        try await Task.sleep(for: .milliseconds(400))
         #expect(await limiter.admit("10.0.0.1").allowed)  // refilled
     }
 
@@ -191,32 +202,43 @@ struct SecurityTests {
         }
     }
 
-    @Test("idle and half-sent connections are closed by the server")
+    @Test("idle and half-sent connections are closed by the idle timeout; trickled heads and bodies, which keep it happy, by the request deadlines")
     func idleConnections() async throws {
         let harness = try await GatewayHarness.make(fixture: false)
-        var configuration = harness.gateway.configuration
-        configuration.limits.idleTimeout = .seconds(1)
-        configuration.limits.headTimeout = .seconds(1)
-        configuration.limits.bodyTimeout = .seconds(1)
-        let gateway = try Gateway(store: harness.gateway.store, configuration: configuration, clock: harness.gateway.clock)
-        try await gateway.application(host: "127.0.0.1", port: 0, quiet: true, callbackInterval: nil).test(.live) { live in
+        func gateway(idle: Duration, head: Duration, body: Duration) throws -> Gateway {
+            var configuration = harness.gateway.configuration
+            configuration.limits.idleTimeout = idle
+            configuration.limits.headTimeout = head
+            configuration.limits.bodyTimeout = body
+            return try Gateway(store: harness.gateway.store, configuration: configuration, clock: harness.gateway.clock)
+        }
+        // The idle timeout alone (the deadlines far away).
+        try await gateway(idle: .seconds(1), head: .seconds(60), body: .seconds(60)).application(host: "127.0.0.1", port: 0, quiet: true, callbackInterval: nil).test(.live) { live in
             let port = try #require(live.port)
             let idle = try RawConnection(port: port)
             let halfHeaders = try RawConnection(port: port)
             halfHeaders.send("POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: x\r\n")
             let halfBody = try RawConnection(port: port)
             halfBody.send("POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":")
-            // A trickling client that keeps the idle timer happy but never finishes its head.
-            let trickle = try RawConnection(port: port)
-            for byte in "POST /health HTTP/1.1\r\n".utf8.prefix(8) {
-                trickle.send(String(UnicodeScalar(byte)))
-                try await Task.sleep(for: .milliseconds(400))
-            }
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(2.5))
             #expect(idle.isClosedByPeer(), "an idle connection stayed open")
             #expect(halfHeaders.isClosedByPeer(), "a half-sent head stayed open")
             #expect(halfBody.isClosedByPeer(), "a half-sent body stayed open")
-            #expect(trickle.isClosedByPeer(), "a trickled head stayed open")
+        }
+        // The request deadlines alone (the idle timeout far away): a byte every 300 ms keeps a connection
+        // from ever being idle, but neither the head nor the body is allowed to take longer than 1 s.
+        try await gateway(idle: .seconds(60), head: .seconds(1), body: .seconds(1)).application(host: "127.0.0.1", port: 0, quiet: true, callbackInterval: nil).test(.live) { live in
+            let port = try #require(live.port)
+            let trickledHead = try RawConnection(port: port)
+            let trickledBody = try RawConnection(port: port)
+            trickledBody.send("POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            for byte in "POST /health HTTP/1.1\r\nHost: trickle\r\n".utf8.prefix(10) {
+                trickledHead.send(String(UnicodeScalar(byte)))
+                trickledBody.send(" ")
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(trickledHead.isClosedByPeer(), "a trickled head stayed open")
+            #expect(trickledBody.isClosedByPeer(), "a trickled body stayed open")
         }
     }
 }

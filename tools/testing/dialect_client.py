@@ -29,7 +29,8 @@ Usage:
 `run` does 9001 → 1101 → 2201 for Zhang San (demo fixture) and prints one JSON line per step.
 `negative NAME` sends one wrong request and prints the refusal as read by the client (exit 0 if
 it was refused as HTTP 200 with infcode ≠ 0, 1 otherwise). Negative cases:
-  csb: wrong-hmac, stale-timestamp, unsorted-string, seconds-timestamp
+  national: not-json (a text/plain body that is not JSON), path-mismatch (9001 posted to …/callService/1101)
+  csb: wrong-hmac, stale-timestamp, unsorted-string, seconds-timestamp, malformed-timestamp
   tif: wrong-signature, stale-timestamp, replayed-nonce, millisecond-timestamp
   oauth / jilin-encrypted: bad-password, unknown-token, expired-token (needs --admin-token and a
   --test-clock gateway), other-institution-token
@@ -221,7 +222,21 @@ def negative(client: DialectClient, name: str, args) -> dict:
     input_9001 = {"signIn": {"opter_no": "OP0001", "mac": "00-16-3E-00-00-01", "ip": "127.0.0.1"}}
     envelope = client.envelope("9001", input_9001)
     headers = None
-    if name == "wrong-hmac":
+    path = None
+    if name == "not-json":
+        status, body = http_post(client.gateway + PATHS["national"], b"this is not JSON", {"Content-Type": "text/plain;charset=utf-8"})
+        if status != 200:
+            return {"refused": True, "http": "not 200", "detail": "HTTP %d" % status}
+        answer = json.loads(body)
+        problem = answer.get("problem") or {}
+        return {"refused": str(answer.get("infcode")) != "0", "http": 200, "infcode": answer.get("infcode"), "err_msg": answer.get("err_msg"),
+                "code": problem.get("code"), "pointer": problem.get("pointer"), "answer": answer}
+    elif name == "path-mismatch":
+        path = PATHS["national"] + "/1101"
+    elif name == "malformed-timestamp":
+        headers = client.csb_headers("9001")
+        headers["_api_timestamp"] = "yesterday"
+    elif name == "wrong-hmac":
         headers = client.csb_headers("9001", secret="0" * 32)
     elif name == "stale-timestamp" and client.profile == "csb":
         headers = client.csb_headers("9001", timestamp=int((client.now() - 3600) * 1000))
@@ -267,7 +282,7 @@ def negative(client: DialectClient, name: str, args) -> dict:
     if client.profile == "jilin-encrypted" and name != "wrong-client-key":
         client.encrypt_input(envelope)
     try:
-        client.send("9001", envelope, headers=headers)
+        client.send("9001", envelope, headers=headers, path=path)
     except Refused as refusal:
         answer = refusal.answer
         return {"refused": True, "http": 200, "infcode": answer.get("infcode"), "err_msg": answer.get("err_msg"),

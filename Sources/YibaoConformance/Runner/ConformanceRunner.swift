@@ -53,6 +53,9 @@ public struct ConformanceRunner: Sendable {
             } catch {
                 result = CaseResult(definition: definition, verdict: .failed, message: "the case could not complete: \(error)", durationMilliseconds: 0)
             }
+            result.definition.title = recorder.shown(result.definition.title)
+            result.definition.inputs = recorder.shown(result.definition.inputs)
+            result.definition.expected = recorder.shown(result.definition.expected)
             result.message = recorder.shown(result.message)
             result.expected = result.expected.map(recorder.shown)
             result.actual = result.actual.map(recorder.shown)

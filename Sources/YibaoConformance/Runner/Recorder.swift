@@ -14,6 +14,13 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
     private var currentCase = ""
     /// Keep personal data as sent (`--reveal-personal-data`, local debugging only).
     public let revealPersonalData: Bool
+    /// Names of the persons a suite plays with, masked wherever they appear in a report's sentences.
+    private var names: [String] = []
+
+    /// Masks `names` (the suite's personas) in every sentence of the reports, unless personal data is revealed.
+    public func maskNames(_ more: [String]) {
+        lock.withLock { names = Array(Set(names + more.filter { !$0.isEmpty })).sorted { $0.count > $1.count } }
+    }
 
     public init(revealPersonalData: Bool = false) {
         self.revealPersonalData = revealPersonalData
@@ -32,8 +39,15 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
         return Redaction.maskIDNumbers(in: Redaction.maskForm(text) ?? text)
     }
 
-    /// A sentence of a case's result as a report may show it.
-    func shown(_ text: String) -> String { revealPersonalData ? text : Redaction.maskIDNumbers(in: text) }
+    /// A sentence of a case's result (or of a case's definition) as a report may show it.
+    func shown(_ text: String) -> String {
+        guard !revealPersonalData else { return text }
+        var masked = Redaction.maskIDNumbers(in: text)
+        for name in lock.withLock({ names }) where masked.contains(name) {
+            masked = masked.replacingOccurrences(of: name, with: Redaction.maskName(name))
+        }
+        return masked
+    }
 
     public func observe(_ exchange: ObservedExchange) {
         lock.withLock {

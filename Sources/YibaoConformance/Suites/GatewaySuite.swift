@@ -74,6 +74,9 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         random = SeededRandom(seed: seed)
         let serial = MessageSerial(start: Int(seed % 5000))
         msgidSerial = serial
+        // The personas' names are masked in every sentence of the reports (SV-5).
+        recorder.maskNames([Self.zhangSan.name, Self.liNa.name, Self.notRealName.name, Self.wangQiang.name, "Liu Wei", "Zhou Min",
+                            Self.accountLow.name, Self.insuranceSuspended.name, Self.platformTimeout.name, Self.settlementFailure.name])
         hospital = try Self.makeClient(Self.hospitalCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
         pharmacy = try Self.makeClient(Self.pharmacyCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
     }

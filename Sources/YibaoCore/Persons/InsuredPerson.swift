@@ -82,7 +82,7 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     public func requireRealName(pointer: String) throws {
         guard realNameVerified else {
             throw DomainError(.init("PERSON_NOT_REAL_NAME_VERIFIED"), .forbidden, rule: .id3, pointer: pointer,
-                              "\(name) (\(Self.masked(certno))) has not passed real-name verification; the insured person must correct their identity information with the insurance agency or in the national medical-insurance app before any online service")
+                              "person \(psnNo) (\(Self.masked(certno))) has not passed real-name verification; the insured person must correct their identity information with the insurance agency or in the national medical-insurance app before any online service")
         }
     }
 

@@ -207,13 +207,16 @@ public struct HSEEnvelope: Sendable {
             do {
                 plaintext = try decrypt(encData)
             } catch {
+                // No detail of the failure (padding, block): an unauthenticated sender learns nothing about the plaintext.
                 return fail(.decrypt, .decryptionFailed, "/encData",
-                            "encData does not decrypt with the key derived from this appId/appSecret (wrong appSecret, a key not derived as SM4(appId[0..16], appSecret), or corrupted data): \(error)")
+                            "encData does not decrypt with the key derived from this appId/appSecret (wrong appSecret, a key not derived as SM4(appId[0..16], appSecret), or corrupted data)")
             }
             do {
                 data = try JSONValue.parse(plaintext)
             } catch {
-                return fail(.decrypt, .dataNotJSON, "/encData", "the decrypted data is not JSON: \(error)")
+                // The parser's message would quote the decrypted bytes: a decryption oracle for rearranged blocks.
+                return fail(.decrypt, .dataNotJSON, "/encData",
+                            "the decrypted data is not a JSON document (\(plaintext.count) bytes; not shown: the envelope's signature is not verified yet)")
             }
         }
 
@@ -239,7 +242,7 @@ public struct HSEEnvelope: Sendable {
             // Shown without the secret and with the business data as its shape: the sender is not proven yet.
             var signed = envelope
             signed["data"] = data
-            failure.signString = HSESignString.display(envelope: signed, appSecret: appSecret)
+            failure.signString = HSESignString.displayIfSmall(envelope: signed, appSecret: appSecret)
             if diagnose {
                 failure.diagnosis = self.diagnose(envelope: envelope, data: data, signature: signature, peerPublicKey: peerPublicKey)
             }
@@ -271,7 +274,7 @@ public struct HSEEnvelope: Sendable {
         var findings: [String] = []
         // Each variation rebuilds and hashes the whole message: a hostile multi-megabyte body must not
         // cost forty times its size in work. Real requests are far below this bound.
-        let size = HSESignString.build(envelope: signed, appSecret: appSecret).utf8.count
+        let size = JSONValue.object(signed).textBytes
         guard size <= diagnosisLimitBytes else {
             return ["no diagnosis: the string to sign is \(size) bytes; known SDK mistakes are tried for messages up to \(diagnosisLimitBytes / 1024) KiB"]
         }

@@ -149,6 +149,16 @@ public enum Redaction {
 }
 
 extension String {
+    /// At most `limit` bytes of UTF-8 (cut on a character boundary), with a note of how much was left
+    /// out. Linear in `limit`, not in the text: cheap on a hostile multi-megabyte value.
+    public func cappedUTF8(_ limit: Int) -> String {
+        let utf8 = self.utf8
+        guard utf8.count > limit else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: limit)
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        return String(self[..<end]) + "… (\(utf8.count - utf8.distance(from: utf8.startIndex, to: end)) more bytes)"
+    }
+
     /// Percent-decoded when that works, else as it is (form values).
     var removingPercentEncodingIfPossible: String {
         var bytes: [UInt8] = []
@@ -165,7 +175,32 @@ extension String {
     }
 }
 
+extension JSONValue {
+    /// The bytes of its member names and text leaves (numbers' literals included): close to the
+    /// length of any string built from it, without building one.
+    public var textBytes: Int {
+        switch self {
+        case .null, .bool: return 5
+        case .number(let literal): return literal.utf8.count
+        case .string(let text): return text.utf8.count
+        case .array(let items): return items.reduce(2) { $0 + $1.textBytes + 1 }
+        case .object(let object): return object.members.reduce(2) { $0 + $1.key.utf8.count + $1.value.textBytes + 2 }
+        }
+    }
+}
+
 extension HSESignString {
+    /// Largest message whose string to sign a refusal shows.
+    public static let displayLimitBytes = 256 * 1024
+
+    /// ``display(envelope:appSecret:variant:)``, or a note of the size for a message over
+    /// ``displayLimitBytes`` (a hostile multi-megabyte body is not rebuilt and echoed).
+    public static func displayIfSmall(envelope: JSONObject, appSecret: String) -> String {
+        let size = JSONValue.object(envelope).textBytes
+        guard size <= displayLimitBytes else { return "(not shown: the message holds about \(size) bytes of text; strings to sign are shown up to \(displayLimitBytes / 1024) KiB)" }
+        return display(envelope: envelope, appSecret: appSecret)
+    }
+
     /// The string to sign as a refusal, log or report may show it: built like ``build(envelope:appSecret:variant:)``
     /// over ``Redaction/signedForDisplay(_:)`` of `envelope`, with `key=` followed by
     /// ``Redaction/secret(_:)`` instead of the secret. Structure, member order and types stay visible.

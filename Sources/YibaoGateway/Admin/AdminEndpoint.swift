@@ -323,6 +323,31 @@ struct AdminEndpoint: Sendable {
     }
 
     static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) throws {
+        try TextField.key(app.institutionCode, "/institutionCode", "institutionCode", maximum: 40)
+        try TextField.key(app.appSecret, "/appSecret", "appSecret", maximum: 128)
+        // Dialect credentials (docs/DIALECTS.md §2): every member present and printable.
+        if let csb = app.csb {
+            try TextField.key(csb.accessKey, "/csb/accessKey", "csb.accessKey", maximum: 128)
+            try TextField.key(csb.secretKey, "/csb/secretKey", "csb.secretKey", maximum: 128)
+        }
+        if let tif = app.tif {
+            try TextField.key(tif.paasid, "/tif/paasid", "tif.paasid", maximum: 128)
+            try TextField.key(tif.token, "/tif/token", "tif.token", maximum: 128)
+        }
+        if let oauth = app.oauth {
+            try TextField.key(oauth.clientId, "/oauth/clientId", "oauth.clientId", maximum: 128)
+            try TextField.key(oauth.clientSecret, "/oauth/clientSecret", "oauth.clientSecret", maximum: 128)
+            try TextField.key(oauth.username, "/oauth/username", "oauth.username", maximum: 128)
+            try TextField.key(oauth.password, "/oauth/password", "oauth.password", maximum: 128)
+            if app.profile == "jilin-encrypted", oauth.clientId.utf8.count != 16 {
+                throw DomainError.invalidValue("/oauth/clientId", "profile jilin-encrypted uses the client id as its 16-byte SM4 key: it must have 16 characters",
+                                               actual: "\(oauth.clientId.utf8.count) characters", rule: nil)
+            }
+            if let other = try store.apps().first(where: { $0.oauth?.clientId == oauth.clientId && $0.institutionCode != app.institutionCode }) {
+                throw DomainError(.init("OAUTH_CLIENT_TAKEN"), .conflict, rule: nil, pointer: "/oauth/clientId",
+                                  "this OAuth client id belongs to \(other.institutionCode): one client per institution")
+            }
+        }
         guard app.appId.utf8.count >= 16 else {
             throw DomainError.invalidValue("/appId", "appId must have at least 16 characters (its first 16 form the SM4 key)", actual: app.appId)
         }
@@ -404,11 +429,17 @@ struct AdminEndpoint: Sendable {
             }
             for (index, person) in fixture.persons.enumerated() { try Self.savePerson(person.person, store: store, pointer: "/persons/\(index)") }
             for visit in fixture.offlineVisits { try store.add(visit) }
-            for usage in fixture.personYears {
+            for (index, usage) in fixture.personYears.enumerated() {
+                for (name, value) in [("deductibleUsedFen", usage.deductibleUsedFen), ("fundPaidFen", usage.fundPaidFen)] where !(0...Money.maximumFen).contains(value) {
+                    throw DomainError.invalidValue("/personYears/\(index)/\(name)", "\(name) must be from 0 to \(Money.maximumFen) fen",
+                                                   expected: "0 … \(Money.maximumFen)", actual: String(value), rule: nil)
+                }
                 try store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
             }
-            for (index, app) in fixture.apps.enumerated() {
+            for (index, var app) in fixture.apps.enumerated() {
                 do {
+                    // A fixture institution's `profile` goes to its app unless the app names its own.
+                    if app.profile == nil { app.profile = fixture.institutions.first { $0.code == app.institutionCode }?.profile }
                     if let name = app.profile, known[name] == nil {
                         throw DomainError.invalidValue("/profile", "no dialect profile \(name) (profiles/*.json)", expected: known.keys.sorted().joined(separator: " | "), actual: name, rule: nil)
                     }
@@ -446,7 +477,8 @@ struct AdminEndpoint: Sendable {
         if let csb = app.csb { object["csb"] = .object(["accessKey": .string(csb.accessKey), "secretKey": .string(Redaction.secret(csb.secretKey))]) }
         if let tif = app.tif { object["tif"] = .object(["paasid": .string(tif.paasid), "token": .string(Redaction.secret(tif.token))]) }
         if let oauth = app.oauth {
-            object["oauth"] = .object(["clientId": .string(oauth.clientId), "clientSecret": .string(Redaction.secret(oauth.clientSecret)),
+            // The client id is also the SM4 key of jilin-encrypted: a fingerprint too.
+            object["oauth"] = .object(["clientId": .string(Redaction.secret(oauth.clientId)), "clientSecret": .string(Redaction.secret(oauth.clientSecret)),
                                        "username": .string(oauth.username), "password": .string(Redaction.secret(oauth.password)),
                                        "scope": oauth.scope.map(JSONValue.string) ?? .null])
         }

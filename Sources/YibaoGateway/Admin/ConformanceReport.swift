@@ -195,8 +195,12 @@ public enum PassiveConformanceReport {
     /// `{"configured", "observed", "evidence", "matches", "note", "findings": [...]}`.
     static func dialectSection(checks: [ConformanceCheckRecord], configured: String) -> JSONValue {
         let fsi = checks.filter { $0.channel == .fsi }
+        // What the HIS speaks now: its latest request; and what last got through: its latest accepted one.
+        // (Anyone may claim a fixmedins_code: the report is a developer's diagnostic, not evidence.)
         let latest = fsi.last { $0.evidence != nil }.flatMap { $0.evidence.flatMap(DialectEvidence.init(text:)) }
+        let lastAccepted = fsi.last { $0.evidence != nil && $0.outcome == .accepted }.flatMap { $0.evidence.flatMap(DialectEvidence.init(text:)) }
         var object: JSONObject = ["configured": .string(configured)]
+        object["lastAccepted"] = lastAccepted.map { .string($0.profile) } ?? .null
         var findings: [String] = []
         if let latest {
             let observed = latest.profile
@@ -213,14 +217,19 @@ public enum PassiveConformanceReport {
             object["matches"] = .bool(false)
             object["note"] = .string("no FSI request seen yet")
         }
-        // A constant msgid serial: one msgid accepted for one transaction, then refused as a replay for another.
-        var firstUse: [String: String] = [:]
+        // A constant msgid serial: one msgid accepted for a message, then refused as a replay for a
+        // different message (another transaction, or other bytes) — not a retry of the same one.
+        var firstUse: [String: (transaction: String, digest: String?)] = [:]
         var reported = Set<String>()
         for check in fsi {
             guard let msgid = check.messageId else { continue }
-            if check.outcome == .accepted, firstUse[msgid] == nil { firstUse[msgid] = check.transaction }
-            if check.code == "MSGID_REPLAYED", let first = firstUse[msgid], first != check.transaction, reported.insert(msgid).inserted {
-                findings.append("msgid \(msgid) was used for \(first) and again for \(check.transaction): two requests in one second share a msgid — the last 4 digits must be a counter, not a constant (HN-YBJ-SDK sends 1234)")
+            let digest = check.evidence.flatMap(DialectEvidence.init(text:))?.digest
+            if check.outcome == .accepted, firstUse[msgid] == nil { firstUse[msgid] = (check.transaction, digest) }
+            guard check.code == "MSGID_REPLAYED", let first = firstUse[msgid] else { continue }
+            let differs = first.transaction != check.transaction || (first.digest != nil && digest != nil && first.digest != digest)
+            if differs, reported.insert(msgid).inserted {
+                let what = first.transaction != check.transaction ? "for \(first.transaction) and again for \(check.transaction)" : "for two different \(check.transaction) messages"
+                findings.append("msgid \(msgid) was used \(what): two requests in one second share a msgid — the last 4 digits must be a counter, not a constant (HN-YBJ-SDK sends 1234)")
             }
         }
         // Transport mistakes the gateway diagnosed (timestamp units, unsorted CSB string, an empty cainfo where one is needed).

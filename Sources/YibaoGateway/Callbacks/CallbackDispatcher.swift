@@ -44,10 +44,15 @@ public struct CallbackDispatcher: Sendable {
         }
     }
 
-    /// The callbacks due now, one queue per institution (in delivery order), leaving out `busy` institutions.
+    /// Callbacks one worker delivers for an institution before it yields to the others.
+    static let batchPerInstitution = 20
+
+    /// The callbacks due now, one queue per institution (in delivery order, at most
+    /// ``batchPerInstitution`` each), leaving out `busy` institutions — so one receiver with a long
+    /// backlog never hides the others.
     func dueQueues(excluding busy: Set<String>) async throws -> [[Callback]] {
         let now = await gateway.clock.now()
-        let due = try await gateway.store.read { try $0.dueCallbacks(at: now, limit: 200) }.filter { !busy.contains($0.institutionCode) }
+        let due = try await gateway.store.read { try $0.dueCallbacks(at: now, perInstitution: Self.batchPerInstitution, excluding: busy) }
         guard !due.isEmpty else { return [] }
         var order: [String] = []
         var queues: [String: [Callback]] = [:]
@@ -63,6 +68,7 @@ public struct CallbackDispatcher: Sendable {
         guard let code = queue.first?.institutionCode else { return 0 }
         let faults = try await gateway.store.read { try $0.app(institutionCode: code)?.callbackFaults } ?? CallbackFaults()
         for var callback in faults.outOfOrder ? queue.reversed() : queue {
+            if Task.isCancelled { break }  // shutting down: the rest stays pending for the next start
             var outcome: String?
             for _ in 0..<(faults.duplicate ? 2 : 1) { outcome = await post(callback) }
             let at = await gateway.clock.now()
@@ -87,7 +93,7 @@ public struct CallbackDispatcher: Sendable {
         let http = self.http
         return await withCheckedContinuation { continuation in
             let outcome = FirstOutcome(continuation)
-            let attempt = Task {
+            outcome.track(Task {
                 var request = HTTPClientRequest(url: callback.url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -100,31 +106,44 @@ public struct CallbackDispatcher: Sendable {
                     if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { outcome.resume(nil); return }
                     outcome.resume("answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))")
                 } catch {
-                    outcome.resume("\(error)")
+                    outcome.resume(String("\(error)".prefix(300)))
                 }
-            }
-            Task {
+            })
+            outcome.track(Task {
                 try? await Task.sleep(for: deadline)
                 outcome.resume("no complete answer within \(deadline) (connect, send and read together)")
-                attempt.cancel()
-            }
+            })
         }
     }
 }
 
-/// Resumes a continuation with the first outcome offered; later ones are dropped.
+/// Resumes a continuation with the first outcome offered and cancels the racing tasks; later
+/// outcomes are dropped. The caller never waits for the loser.
 final class FirstOutcome: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<String?, Never>?
+    private var tasks: [Task<Void, Never>] = []
 
     init(_ continuation: CheckedContinuation<String?, Never>) { self.continuation = continuation }
 
-    func resume(_ value: String?) {
-        let pending: CheckedContinuation<String?, Never>? = lock.withLock {
-            defer { continuation = nil }
-            return continuation
+    /// A racing task, cancelled once an outcome is in (at once, if one already is).
+    func track(_ task: Task<Void, Never>) {
+        let decided: Bool = lock.withLock {
+            if continuation == nil { return true }
+            tasks.append(task)
+            return false
         }
-        pending?.resume(returning: value)
+        if decided { task.cancel() }
+    }
+
+    func resume(_ value: String?) {
+        let (pending, racing): (CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = lock.withLock {
+            defer { continuation = nil; tasks = [] }
+            return (continuation, tasks)
+        }
+        guard let pending else { return }
+        pending.resume(returning: value)
+        for task in racing { task.cancel() }
     }
 }
 

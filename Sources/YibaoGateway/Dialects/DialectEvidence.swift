@@ -8,8 +8,12 @@ struct DialectEvidence: Sendable, Hashable {
     var transport: Transport
     var cainfoSigned: Bool
     var encrypted: Bool
+    /// The first 8 hex digits of the body's SM3 (bodies up to 64 KiB): tells a resent message
+    /// from a different one that reuses its msgid.
+    var digest: String?
 
-    init(headers: TransportHeaders, envelope: JSONObject?) {
+    init(headers: TransportHeaders, envelope: JSONObject?, body: [UInt8] = []) {
+        digest = body.isEmpty || body.count > 64 * 1024 ? nil : (try? SM3.hash(body)).map { Hex.encode($0.prefix(4)) }
         if headers["_api_signature"] != nil || headers["_api_access_key"] != nil { transport = .csb }
         else if headers["x-tif-signature"] != nil || headers["x-tif-paasid"] != nil { transport = .tif }
         else if headers["authorization"]?.lowercased().hasPrefix("bearer ") == true { transport = .oauth }
@@ -28,10 +32,13 @@ struct DialectEvidence: Sendable, Hashable {
         self.transport = transport
         cainfoSigned = values["cainfo"] == "signed"
         encrypted = values["enc"] == "sm4"
+        digest = values["digest"]
     }
 
     /// `transport=csb;cainfo=empty;enc=none`.
-    var text: String { "transport=\(transport.rawValue);cainfo=\(cainfoSigned ? "signed" : "empty");enc=\(encrypted ? "sm4" : "none")" }
+    var text: String {
+        "transport=\(transport.rawValue);cainfo=\(cainfoSigned ? "signed" : "empty");enc=\(encrypted ? "sm4" : "none")" + (digest.map { ";digest=\($0)" } ?? "")
+    }
 
     /// The profile whose mechanism this is.
     var profile: String {

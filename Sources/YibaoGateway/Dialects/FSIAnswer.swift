@@ -60,12 +60,13 @@ enum FSIAnswer {
         return JSONResponse.make(.object(envelope))
     }
 
-    /// `-1` (system: the message itself failed — envelope, authentication, time window, replay,
-    /// sign-in, or the platform; the HIS should reverse with 2601) or `-2` (business: a rule of the
-    /// measures refused it; show the message), per the DLL convention.
+    /// `-1` (system: the message itself failed — an authentication failure (401), a protocol rule
+    /// (envelope, fields, time window, replay, sign-in), a body too large, a rate limit, or the
+    /// platform; the HIS should reverse with 2601) or `-2` (business: anything else — a rule of the
+    /// measures or the state of the data refused it; show the message), per the DLL convention.
     static func refusalInfcode(_ problem: Problem) -> Int {
-        if problem.status >= 500 { return -1 }
-        guard let rule = problem.rule, !rule.hasPrefix("PROTOCOL-") else { return -1 }
+        if problem.status >= 500 || [401, 413, 429].contains(problem.status) { return -1 }
+        if problem.rule?.hasPrefix("PROTOCOL-") == true { return -1 }
         return -2
     }
 

@@ -55,11 +55,11 @@ struct OAuthEndpoint: Sendable {
         let apps = try await gateway.store.read { try $0.apps() }
         guard let app = apps.first(where: { $0.oauth?.clientId == clientId }), let credential = app.oauth else {
             throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_UNKNOWN", pointer: "header:authorization",
-                               detail: "no institution has OAuth client id \(clientId)")
+                               detail: "no institution has this OAuth client id (\(clientId.utf8.count) characters)")
         }
         guard credential.clientSecret == clientSecret else {
             throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_SECRET_WRONG", pointer: "header:authorization",
-                               detail: "the client secret is not the one registered for client \(clientId) (fingerprint \(Redaction.secret(credential.clientSecret)))")
+                               detail: "the client secret is not the one registered for this client id (its fingerprint: \(Redaction.secret(credential.clientSecret)))")
         }
         guard form["grant_type"] == "password" else {
             throw OAuthRefusal(status: 400, error: "unsupported_grant_type", code: "OAUTH_GRANT_TYPE", pointer: "form:grant_type",
@@ -67,7 +67,7 @@ struct OAuthEndpoint: Sendable {
         }
         guard let username = form["username"], username == credential.username, form["password"] == credential.password else {
             throw OAuthRefusal(status: 400, error: "invalid_grant", code: "OAUTH_USER_INVALID", pointer: form["username"] == credential.username ? "form:password" : "form:username",
-                               detail: "username or password is not the HIS user registered for client \(clientId)")
+                               detail: "username or password is not the HIS user registered for this client id")
         }
         if let scope = credential.scope, let asked = form["scope"], !asked.isEmpty, asked != scope {
             throw OAuthRefusal(status: 400, error: "invalid_scope", code: "OAUTH_SCOPE_INVALID", pointer: "form:scope",
@@ -79,7 +79,7 @@ struct OAuthEndpoint: Sendable {
                                        issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetime)))
         try await gateway.store.write { store in
             try store.save(record)
-            try store.appendTrace(TraceEvent(at: now, kind: "oauth.token", actor: app.institutionCode, subject: clientId,
+            try store.appendTrace(TraceEvent(at: now, kind: "oauth.token", actor: app.institutionCode, subject: app.institutionCode,
                                              payload: ["expiresAt": Timestamps.fsi(record.expiresAt)]))
         }
         return JSONResponse.make(.object(["access_token": .string(token), "token_type": "bearer", "expires_in": .integer(lifetime),

@@ -18,6 +18,8 @@ struct FSIEndpoint: Sendable {
     static let requiredMembers = ["infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "infver", "opter_type",
                                   "opter", "opter_name", "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "signtype", "cainfo"]
     static let mayBeEmpty: Set<String> = ["insuplc_admdvs", "sign_no"]
+    /// Longest top-level string member other than `input`.
+    static let memberLimitBytes = 1024
     /// Members a profile with an optional `cainfo` lets be empty or null.
     static let authenticationMembers: Set<String> = ["signtype", "cainfo"]
 
@@ -26,10 +28,21 @@ struct FSIEndpoint: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         for path in Self.paths {
             router.post(RouterPath(stringLiteral: path)) { request, context in
-                try await gateway.admit(context)
+                let bytes: [UInt8]
+                do {
+                    try await gateway.admit(context)
+                    bytes = try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes)
+                } catch var problem as Problem {
+                    // Refused before the body is read (rate limit, size): in the form of the gateway's default dialect.
+                    let dialect = gateway.configuration.dialect(named: nil).fsi
+                    guard dialect.refusals == .http200 else { throw problem }
+                    problem.envelope = .fsi(refMsgId: nil)
+                    var response = FSIAnswer.refusal(problem, dialect: dialect, institutionCode: nil, admdvs: nil, now: await gateway.clock.now())
+                    if let retryAfter = problem.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+                    return response
+                }
                 let headers = TransportHeaders(request.headers.map { ($0.name.rawName, $0.value) })
-                return try await handle(try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes), headers: headers,
-                                        pathInfno: context.parameters.get("infno"), source: context.sourceKey)
+                return try await handle(bytes, headers: headers, pathInfno: context.parameters.get("infno"), source: context.sourceKey)
             }
         }
     }
@@ -50,7 +63,7 @@ struct FSIEndpoint: Sendable {
         // The dialect is the claimed institution's (its refusals are answered in its form), else the gateway's.
         let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try $0.app(institutionCode: claimedInstitution) }
         let dialect = gateway.configuration.dialect(named: app?.profile)
-        let evidence = DialectEvidence(headers: headers, envelope: envelope).text
+        let evidence = DialectEvidence(headers: headers, envelope: envelope, body: bytes).text
         do {
             guard let envelope else {
                 let reason = switch parsed {
@@ -130,8 +143,18 @@ struct FSIEndpoint: Sendable {
                           detail: "no designated institution \(code) is registered with this platform", actual: code)
         }
         _ = try fields.oneOf("infver", ["V1.0"], rule: .protocolEnvelope)
+        // Top-level members are short in every dialect (only input carries business data): a hostile
+        // multi-megabyte member is refused before any signature work.
+        for member in envelope.members where member.key != "input" {
+            if case .string(let text) = member.value, text.utf8.count > Self.memberLimitBytes {
+                throw DomainError.invalidValue("/\(member.key)", "\(member.key) has \(text.utf8.count) bytes; envelope members other than input have at most \(Self.memberLimitBytes)",
+                                               actual: "\(text.utf8.count) bytes", rule: .protocolEnvelope)
+            }
+        }
         let proof = try await TransportAuthentication.check(dialect, headers: headers, app: app, infno: infno, now: now, store: gateway.store)
-        if dialect.transportAuth != .none { authenticated = true }
+        // Transport authentication proves the sender; so does, on a trusted network (no transport
+        // authentication, cainfo optional), naming a registered institution: its refusals are traced.
+        if dialect.transportAuth != .none || dialect.cainfo == .optional { authenticated = true }
 
         // The business input: plaintext, or (sm4-input) decrypted with the OAuth client id, its cainfo over the JSON.
         var plainEnvelope = envelope
@@ -191,7 +214,7 @@ struct FSIEndpoint: Sendable {
         let plain: [UInt8]
         do { plain = try SM4.decrypt(cipher, key: Array(clientId.utf8), mode: .ecb, padding: .pkcs7) } catch {
             throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
-                          detail: "input does not decrypt with SM4-ECB-PKCS7 under the 16 bytes of the OAuth client id registered for \(app.institutionCode) (another key, another mode or padding, or not encrypted)")
+                          detail: "input does not decrypt with SM4-ECB-PKCS7 under the 16 bytes of the OAuth client id registered for \(app.institutionCode) (its fingerprint: \(Redaction.secret(clientId))); another key, another mode or padding, or not encrypted")
         }
         guard let object = (try? JSONValue.parse(plain))?.objectValue else {
             throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
@@ -242,7 +265,7 @@ struct FSIEndpoint: Sendable {
         throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
                       expected: "base64 of the \(profile.signatureEncoding == .raw ? "raw 64-byte r‖s" : "DER") SM3-with-SM2 signature (signer ID: \(profile.signerID == .default ? "1234567812345678" : "the appSecret")) of signString",
-                      actual: "\(signature.count) bytes", signString: HSESignString.display(envelope: unsigned, appSecret: app.appSecret),
+                      actual: "\(signature.count) bytes", signString: HSESignString.displayIfSmall(envelope: unsigned, appSecret: app.appSecret),
                       diagnosis: diagnosis)
     }
 

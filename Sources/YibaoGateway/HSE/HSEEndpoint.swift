@@ -92,7 +92,7 @@ struct HSEEndpoint: Sendable {
             let keptUntil = now.addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
             let (output, sealedAnswer) = try await gateway.store.write { store -> (JSONValue, JSONObject?) in
                 let fresh = try store.recordNonce(scope: scope, value: signData, at: now)
-                if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try store.keptAnswer(scope: scope, key: signData),
+                if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try store.keptAnswer(scope: scope, key: signData, at: now),
                    let answer = (try? JSONValue.parse(kept))?.objectValue {
                     // The same sealed request again (its answer was lost): the same answer, nothing done twice.
                     return (.null, answer)

@@ -25,21 +25,19 @@ extension ConformanceCheckRecord {
                         evidence: String? = nil) -> ConformanceCheckRecord {
         let personal = Redaction.isPersonal(key: String(problem.pointer.split(separator: "/").last ?? ""))
         func shown(_ text: String) -> String {
-            capped(Redaction.maskIDNumbers(in: personal ? Redaction.mask(text, key: String(problem.pointer.split(separator: "/").last ?? "")) : text))
+            let cut = capped(text)
+            return Redaction.maskIDNumbers(in: personal ? Redaction.mask(cut, key: String(problem.pointer.split(separator: "/").last ?? "")) : cut)
         }
         return ConformanceCheckRecord(institutionCode: capped(institution, 64), channel: channel, transaction: capped(transaction, 64), at: at,
                                       outcome: .refused, code: capped(problem.code, 64), rule: problem.rule, pointer: capped(problem.pointer, 200),
-                                      detail: capped(Redaction.maskIDNumbers(in: problem.detail)), expected: problem.expected.map(shown),
-                                      actual: problem.actual.map(shown), signString: problem.signString.map { capped(Redaction.maskIDNumbers(in: $0), signStringLimit) },
-                                      diagnosis: problem.diagnosis.prefix(diagnosisLimit).map { capped(Redaction.maskIDNumbers(in: $0)) },
+                                      detail: Redaction.maskIDNumbers(in: capped(problem.detail)), expected: problem.expected.map(shown),
+                                      actual: problem.actual.map(shown), signString: problem.signString.map { Redaction.maskIDNumbers(in: capped($0, signStringLimit)) },
+                                      diagnosis: problem.diagnosis.prefix(diagnosisLimit).map { Redaction.maskIDNumbers(in: capped($0)) },
                                       messageId: messageId.map { capped($0, 64) }, evidence: evidence)
     }
 
     /// `text` cut to `limit` characters, saying how much was left out.
-    static func capped(_ text: String, _ limit: Int = textLimit) -> String {
-        guard text.count > limit else { return text }
-        return String(text.prefix(limit)) + "… (\(text.count - limit) more characters)"
-    }
+    static func capped(_ text: String, _ limit: Int = textLimit) -> String { text.cappedUTF8(limit) }
 }
 
 extension Gateway {

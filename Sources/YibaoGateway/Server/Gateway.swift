@@ -118,7 +118,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(status: Int(error.status.code), code: error.status == .notFound ? "NOT_FOUND" : "HTTP_\(error.status.code)",
                            rule: nil, pointer: "", detail: error.body ?? error.status.reasonPhrase).response
         } catch {
-            return Problem(status: 500, code: "INTERNAL_ERROR", rule: nil, pointer: "", detail: "\(error)").response
+            // Only the error's type: its text may hold anything (a value from the request, a database path).
+            return Problem(status: 500, code: "INTERNAL_ERROR", rule: nil, pointer: "",
+                           detail: "the platform failed unexpectedly (\(String(describing: type(of: error)))); the request was not processed").response
         }
     }
 }

@@ -13,6 +13,15 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// The source an abuse limit is kept for: the peer's IP address without its port.
-    var sourceKey: String { remoteAddress?.ipAddress ?? "local" }
+    /// The source an abuse limit is kept for: the peer's IPv4 address, or the /64 network of its
+    /// IPv6 address (one host holds a whole /64), without the port.
+    var sourceKey: String {
+        guard let address = remoteAddress?.ipAddress else { return "local" }
+        guard address.contains(":") else { return address }
+        // Expand "::" to count the groups, then keep the first four.
+        let halves = address.split(separator: "::", maxSplits: 1, omittingEmptySubsequences: false).map { $0.split(separator: ":").map(String.init) }
+        var groups = halves.first ?? []
+        if halves.count == 2 { groups += Array(repeating: "0", count: max(0, 8 - groups.count - halves[1].count)) + halves[1] }
+        return groups.prefix(4).joined(separator: ":") + "::/64"
+    }
 }

@@ -45,12 +45,18 @@ public actor RefusalLimiter {
         bucket.updated = now
     }
 
+    /// Forgets the sources whose bucket is full again (they behave); if that is not enough, the
+    /// half least recently charged — memory stays bounded even under rotating addresses.
     private func forgetFullest() {
         let now = clock.now
         for key in Array(buckets.keys) {
             var bucket = buckets[key]!
             refill(&bucket, now: now)
             if bucket.tokens >= burst { buckets[key] = nil } else { buckets[key] = bucket }
+        }
+        if buckets.count > maximumSources {
+            let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count / 2).map(\.key)
+            for key in oldest { buckets[key] = nil }
         }
     }
 }

@@ -15,6 +15,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let bodyTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
     private var requestsInProgress = 0
+    /// Between a request's head and its end, unless answered early (then its end no longer matters).
+    private var readingBody = false
 
     init(headTimeout: Duration, bodyTimeout: Duration) {
         self.headTimeout = TimeAmount(headTimeout)
@@ -34,11 +36,16 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch unwrapInboundIn(data) {
         case .head:
             requestsInProgress += 1
+            readingBody = true
             arm(context, bodyTimeout)
         case .end:
             // The request is in; answering it is the application's business, not a deadline's.
-            deadline?.cancel()
-            deadline = nil
+            // (An end arriving after an early answer leaves the next head's timer alone.)
+            if readingBody {
+                readingBody = false
+                deadline?.cancel()
+                deadline = nil
+            }
         case .body: break
         }
         context.fireChannelRead(data)
@@ -47,6 +54,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             requestsInProgress = max(0, requestsInProgress - 1)
+            readingBody = false
             if requestsInProgress == 0 { arm(context, headTimeout) }
         }
         context.write(data, promise: promise)

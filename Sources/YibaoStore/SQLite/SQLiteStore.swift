@@ -266,6 +266,20 @@ struct SQLiteSession: StoreWriting {
         try all(Callback.self, "SELECT doc FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
                 [Int64(now.timeIntervalSince1970 * 1000), limit])
     }
+    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) throws -> [Callback] {
+        let busy = Array(excluding)
+        let placeholders = busy.isEmpty ? "''" : busy.map { _ in "?" }.joined(separator: ", ")
+        var values: [(any DatabaseValueConvertible)?] = [Int64(now.timeIntervalSince1970 * 1000)]
+        values += busy.map { $0 }
+        values.append(perInstitution)
+        let arguments = StatementArguments(values)
+        return try all(Callback.self, """
+            SELECT doc FROM (
+                SELECT doc, created_at, id, ROW_NUMBER() OVER (PARTITION BY institution_code ORDER BY created_at, id) AS position
+                FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? AND institution_code NOT IN (\(placeholders)))
+            WHERE position <= ? ORDER BY created_at, id
+            """, arguments)
+    }
     func feeDetails(mdtrtId: String) throws -> [FeeDetail] {
         try all(FeeDetail.self, "SELECT doc FROM fee_details WHERE mdtrt_id = ? ORDER BY seq", [mdtrtId])
     }
@@ -443,11 +457,14 @@ struct SQLiteSession: StoreWriting {
 
     @discardableResult
     func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int {
+        // Beyond the latest `keepLatest` of this institution, and — for every institution, quiet ones too — older than the retention.
         try db.execute(sql: """
-            DELETE FROM conformance_checks WHERE institution_code = ? AND (at < ? OR id <= COALESCE(
-                (SELECT id FROM conformance_checks WHERE institution_code = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1))
-            """, arguments: [institutionCode, Self.millis(olderThan), institutionCode, max(0, keepLatest)])
-        return db.changesCount
+            DELETE FROM conformance_checks WHERE institution_code = ? AND id <= COALESCE(
+                (SELECT id FROM conformance_checks WHERE institution_code = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1)
+            """, arguments: [institutionCode, institutionCode, max(0, keepLatest)])
+        let capped = db.changesCount
+        try db.execute(sql: "DELETE FROM conformance_checks WHERE at < ?", arguments: [Self.millis(olderThan)])
+        return capped + db.changesCount
     }
 
     func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws {
@@ -492,8 +509,9 @@ struct SQLiteSession: StoreWriting {
         try String.fetchAll(db, sql: "SELECT doc FROM apps ORDER BY institution_code").map { try decode(AppCredential.self, $0) }
     }
 
-    func keptAnswer(scope: String, key: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT answer FROM kept_answers WHERE scope = ? AND key = ?", arguments: [scope, key])
+    func keptAnswer(scope: String, key: String, at now: Date) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT answer FROM kept_answers WHERE scope = ? AND key = ? AND expires_at >= ?",
+                            arguments: [scope, key, Self.millis(now)])
     }
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

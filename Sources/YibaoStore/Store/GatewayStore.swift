@@ -146,6 +146,9 @@ public protocol StoreReading {
     func callbacks(institutionCode: String?, limit: Int) throws -> [Callback]
     /// Pending callbacks due at `now`, oldest first.
     func dueCallbacks(at now: Date, limit: Int) throws -> [Callback]
+    /// Pending callbacks due at `now`, oldest first, at most `perInstitution` of each institution and
+    /// none of `excluding` (institutions a worker is serving already).
+    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) throws -> [Callback]
     /// A setting stored with the data (e.g. whether the demo fixture was loaded).
     func setting(_ key: String) throws -> String?
     /// Trace entries with `seq >= from`, in order, at most `limit`.
@@ -156,8 +159,8 @@ public protocol StoreReading {
     func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord]
     /// Refusals of unauthenticated requests, counted per kind and code (outside the trace).
     func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount]
-    /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any.
-    func keptAnswer(scope: String, key: String) throws -> String?
+    /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any and not expired at `now`.
+    func keptAnswer(scope: String, key: String, at now: Date) throws -> String?
     /// Every registered app credential.
     func apps() throws -> [AppCredential]
     /// The access token with this SM3 digest, if issued.
@@ -220,8 +223,8 @@ public protocol StoreWriting: StoreReading {
     /// Appends one check to the passive conformance log (not the trace) and returns it with its id.
     @discardableResult
     func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord
-    /// Retention of the passive log: deletes an institution's records beyond the latest `keepLatest`
-    /// and those older than `olderThan`; returns how many went.
+    /// Retention of the passive log: deletes an institution's records beyond the latest `keepLatest`,
+    /// and every institution's records older than `olderThan`; returns how many went.
     @discardableResult
     func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int
     /// Counts one refusal of an unauthenticated request (see ``UnauthenticatedRefusalCount``).

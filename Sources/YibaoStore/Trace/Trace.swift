@@ -34,10 +34,7 @@ extension TraceEvent {
     /// The event with every text member cut to `limit` characters (a note says how much went),
     /// so no single request can make the append-only trace grow without bound.
     public func capped(to limit: Int) -> TraceEvent {
-        func cut(_ text: String) -> String {
-            guard text.count > limit else { return text }
-            return String(text.prefix(limit)) + "… (\(text.count - limit) more characters)"
-        }
+        func cut(_ text: String) -> String { text.cappedUTF8(limit) }
         var event = self
         event.kind = cut(kind)
         event.actor = cut(actor)
