@@ -78,6 +78,12 @@ public indirect enum JSONValue: Sendable, Hashable {
     /// Minimal JSON string escaping: `"` `\` and control characters; everything else raw UTF-8.
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (nearly every string) — appended whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -289,6 +295,20 @@ struct JSONParser {
 
     mutating func parseString() throws -> String {
         index += 1
+        // Fast path: a string without escapes (nearly all of them) is validated and copied once.
+        var end = index
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+                    throw JSONParseError(offset: index, reason: "invalid UTF-8 in string")
+                }
+                index = end + 1
+                return text
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            end += 1
+        }
         var scalars = String.UnicodeScalarView()
         var runStart = index
         func flush(_ parser: JSONParser, upTo end: Int) throws {
