@@ -146,12 +146,23 @@ public struct YibaoClient: Sendable {
 
     /// Seals `data` for HSE `service` (e.g. `ec.query`), opens and verifies the answer, returns its business data.
     public func hse(service: String, data: JSONValue) async throws -> JSONValue {
-        let envelope = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret, profile: profile)
+        try await hseAnswer(service: service, data: data).data
+    }
+
+    /// As ``hse(service:data:)``, with the answer's unsigned `extra` member (the policy engine's
+    /// derivation: `extra.derivation`, sentences by JSON pointer into the data).
+    public func hseAnswer(service: String, data: JSONValue) async throws -> (data: JSONValue, extra: JSONValue?) {
+        let envelope = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret, profile: profile, dialect: dialect.hse)
         let sealed = try envelope.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: clock.now())
         let answer = try await post(path: "/hse/\(service)", body: sealed)
         guard let object = answer.objectValue else { throw YibaoClientError.invalidResponse("the HSE answer is not a JSON object") }
+        // A refusal answered as HTTP 200 (dialects): the problem document rides along in `problem`.
+        if object["success"] == .bool(false), case .object(let problem)? = object["problem"] {
+            let status = problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 200
+            throw YibaoClientError(status: status, problem: problem)
+        }
         switch envelope.open(object, peerPublicKey: credentials.platformPublicKey, now: clock.now()) {
-        case .success(let opened): return opened.data ?? .null
+        case .success(let opened): return (opened.data ?? .null, object["extra"])
         case .failure(let failure): throw YibaoClientError.invalidResponse("the platform's answer does not open: \(failure)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import YibaoCrypto
 
 /// A dialect of the platform's interface as real HIS code speaks it in one province (方言):
 /// how FSI requests are authenticated, how answers and refusals look. One JSON file per profile
@@ -11,12 +12,26 @@ public struct DialectProfile: Sendable, Hashable, Codable {
     /// Where the behaviour was seen: public repositories and files, search ids.
     public var sources: [String]
     public var fsi: FSIDialect
+    /// How HSE envelopes are read and answered (strict when absent).
+    public var hse: HSEDialect
 
-    public init(name: String, summary: String, sources: [String], fsi: FSIDialect) {
+    public init(name: String, summary: String, sources: [String], fsi: FSIDialect, hse: HSEDialect = .strict) {
         self.name = name
         self.summary = summary
         self.sources = sources
         self.fsi = fsi
+        self.hse = hse
+    }
+
+    enum CodingKeys: String, CodingKey { case name, summary, sources, fsi, hse }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        summary = try container.decode(String.self, forKey: .summary)
+        sources = try container.decode([String].self, forKey: .sources)
+        fsi = try container.decode(FSIDialect.self, forKey: .fsi)
+        hse = try container.decodeIfPresent(HSEDialect.self, forKey: .hse) ?? .strict
     }
 
     /// The idealised dialect, built in so a gateway runs without the `profiles/` folder.

@@ -7,11 +7,14 @@ public struct HSEEnvelope: Sendable {
     public let appId: String
     public let appSecret: String
     public let profile: HSEProfile
+    /// How leniently requests are read and how answers are written (docs/DIALECTS.md §9).
+    public let dialect: HSEDialect
     /// The SM4 data key, derived once.
     private let derivedKey: [UInt8]
 
     /// - Throws: when `appId` is shorter than 16 characters (its first 16 form the SM4 key).
-    public init(appId: String, appSecret: String, profile: HSEProfile = .nhsa20) throws {
+    public init(appId: String, appSecret: String, profile: HSEProfile = .nhsa20, dialect: HSEDialect = .strict) throws {
+        self.dialect = dialect
         guard appId.utf8.count >= 16, appId.prefix(16).allSatisfy(\.isASCII) else {
             throw CryptoError(.invalidKey, "appId must start with 16 ASCII characters (they form the SM4 key K1), got \"\(appId)\"")
         }
@@ -70,15 +73,16 @@ public struct HSEEnvelope: Sendable {
     }
 
     /// Seals a response: `code`, `message`, `success`, `type`, `appId`, `timestamp`, `encType`, `signType`, `encData`, `signData`.
-    public func sealResponse(data: JSONValue?, code: Int = 0, message: String = "success", type: String = "00",
+    /// `code`, `type`, `message` and the `timestamp`'s unit follow the dialect unless given.
+    public func sealResponse(data: JSONValue?, code: Int = 0, message: String? = nil, type: String? = nil,
                              privateKey: SM2.PrivateKey, timestamp: Date = Date()) throws -> JSONObject {
         let header = JSONObject([
-            .init(key: "code", value: .integer(code)),
-            .init(key: "message", value: .string(message)),
+            .init(key: "code", value: dialect.answerCodeAsString ? .string(String(code)) : .integer(code)),
+            .init(key: "message", value: .string(message ?? dialect.answerMessage)),
             .init(key: "success", value: .bool(code == 0)),
-            .init(key: "type", value: .string(type)),
+            .init(key: "type", value: .string(type ?? dialect.answerType)),
             .init(key: "appId", value: .string(appId)),
-            .init(key: "timestamp", value: .string(String(Self.milliseconds(timestamp)))),
+            .init(key: "timestamp", value: .string(HSEDialect.write(timestamp, as: dialect.answerTimestamp))),
             .init(key: "encType", value: .string("SM4")),
             .init(key: "signType", value: .string("SM2")),
         ])
@@ -165,11 +169,14 @@ public struct HSEEnvelope: Sendable {
             return fail(.fields, .appIdMismatch, "/appId", "appId does not match the credentials used to open the envelope",
                         expected: appId, actual: envelope["appId"]?.stringValue ?? envelope["appId"]?.serialized())
         }
-        guard envelope["encType"]?.stringValue == "SM4" else {
-            return fail(.fields, .unsupportedEncType, "/encType", "encType must be SM4", expected: "SM4", actual: envelope["encType"]?.serialized())
-        }
-        guard envelope["signType"]?.stringValue == "SM2" else {
-            return fail(.fields, .unsupportedSignType, "/signType", "signType must be SM2", expected: "SM2", actual: envelope["signType"]?.serialized())
+        for (member, wanted, code) in [("encType", "SM4", HSEOpenFailure.Code.unsupportedEncType), ("signType", "SM2", .unsupportedSignType)] {
+            let sent = envelope[member]?.stringValue
+            if sent == wanted || (dialect.typesAnyCase && sent?.uppercased() == wanted) { continue }
+            // The official-demo-derived util sends "sm4"/"sm2": say so, and which profiles take it.
+            let detail = sent?.uppercased() == wanted
+                ? "\(member) must be \(wanted) in upper case; \"\(sent ?? "")\" is the lower-case form the official-demo-derived vendor util sends (profile national accepts any case)"
+                : "\(member) must be \(wanted)"
+            return fail(.fields, code, "/\(member)", detail, expected: wanted, actual: envelope[member]?.serialized())
         }
         guard let signText = envelope["signData"]?.stringValue else {
             return fail(.fields, .missingField, "/signData", "signData must be a base64 string")
@@ -177,14 +184,23 @@ public struct HSEEnvelope: Sendable {
         guard let signature = [UInt8](base64: signText) else {
             return fail(.signature, .signatureEncoding, "/signData", "signData is not valid base64")
         }
+        let timestampText: String? = switch envelope["timestamp"] {
+        case .string(let s)?: s
+        case .number(let n)?: n
+        default: nil
+        }
+        // Read by shape where the dialect accepts other forms (seconds, yyyyMMddHHmmss); epoch milliseconds otherwise.
+        let detected = timestampText.flatMap(HSEDialect.detect)
         let timestamp: Int64?
-        switch envelope["timestamp"] {
-        case .string(let s)?: timestamp = Self.epochMilliseconds(s)
-        case .number(let n)?: timestamp = Self.epochMilliseconds(n)
-        default: timestamp = nil
+        if let detected, detected.format != .milliseconds, dialect.timestampFormats.contains(detected.format) {
+            timestamp = detected.millis
+        } else {
+            timestamp = timestampText.flatMap(Self.epochMilliseconds)
         }
         guard let timestamp else {
-            return fail(.fields, .badTimestamp, "/timestamp", "timestamp must be epoch milliseconds: 1 to 15 digits", actual: envelope["timestamp"]?.serialized())
+            return fail(.fields, .badTimestamp, "/timestamp",
+                        "timestamp must be epoch milliseconds\(dialect.timestampFormats.count > 1 ? ", epoch seconds or yyyyMMddHHmmss (Beijing time)" : ": 1 to 15 digits")",
+                        actual: envelope["timestamp"]?.serialized())
         }
 
         // 2. Decrypt.
@@ -225,17 +241,32 @@ public struct HSEEnvelope: Sendable {
             let window = Int64(clamping: profile.timestampWindowSeconds).multipliedReportingOverflow(by: 1000)
             let skew = timestamp - Self.milliseconds(now) // both within 15 digits: no overflow
             if !window.overflow, abs(skew) > window.partialValue {
-                return fail(.timestamp, .timestampOutOfWindow, "/timestamp",
-                            "timestamp is \(Double(abs(skew)) / 1000) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
-                            expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: String(timestamp))
+                var failure = HSEOpenFailure(step: .timestamp, code: .timestampOutOfWindow, pointer: "/timestamp",
+                                             detail: "timestamp is \(Double(abs(skew)) / 1000) s \(skew < 0 ? "in the past" : "in the future"); the window is ±\(profile.timestampWindowSeconds) s",
+                                             expected: "within \(profile.timestampWindowSeconds) s of \(Self.milliseconds(now))", actual: timestampText ?? String(timestamp))
+                // A timestamp in another unit is far out of the window: name the shape it has.
+                if let detected, detected.format != .milliseconds, abs(detected.millis - Self.milliseconds(now)) <= window.partialValue {
+                    failure.diagnosis = ["timestamp is \(detected.format == .seconds ? "in epoch seconds (10 digits)" : "Beijing local time yyyyMMddHHmmss"); this profile reads it as epoch milliseconds (13 digits)\(dialect.timestampFormats.contains(detected.format) ? "" : " — profile national accepts it")"]
+                    failure.detail += "; likely cause: \(failure.diagnosis[0])"
+                }
+                return .failure(failure)
             }
         }
 
         // 4. Signature.
         let signString = signString(envelope: envelope, data: data)
         let signerID = profile.signerIDBytes(appSecret: appSecret)
-        let valid = (try? ECSignature(signature, encoding: profile.signatureEncoding))
-            .map { peerPublicKey.isValidSignature($0, for: Array(signString.utf8), signerID: signerID) } ?? false
+        let parsedSignature = try? ECSignature(signature, encoding: profile.signatureEncoding)
+        var valid = parsedSignature.map { peerPublicKey.isValidSignature($0, for: Array(signString.utf8), signerID: signerID) } ?? false
+        if !valid, let parsedSignature, !dialect.acceptedSignStrings.isEmpty {
+            // The dialect's accepted strings (case-insensitive sort, native types, empty objects dropped).
+            var signed = envelope
+            signed["data"] = data
+            valid = dialect.acceptedSignStrings.contains { accepted in
+                let text = HSESignString.build(envelope: signed, appSecret: appSecret, variant: accepted.variant)
+                return peerPublicKey.isValidSignature(parsedSignature, for: Array(text.utf8), signerID: signerID)
+            }
+        }
         guard valid else {
             var failure = HSEOpenFailure(step: .signature, code: .signatureInvalid, pointer: "/signData",
                                          detail: "signData does not verify over the string we computed with the peer's public key")
@@ -291,6 +322,8 @@ public struct HSEEnvelope: Sendable {
             ("numbers and booleans not written as strings", .numbersNotStringified),
             ("null / empty values kept", .emptyValuesKept),
             ("no &key=<appSecret> appended", .secretNotAppended),
+            ("the k=v pairs sorted case-insensitively (the official util's String.CASE_INSENSITIVE_ORDER; profile national accepts it)", .caseInsensitiveSort),
+            ("empty objects dropped (Shanxi's filter)", .emptyObjectsDropped),
         ]
         let expectedID = profile.signerIDBytes(appSecret: appSecret)
         // A variant that gives the very same string (no number, no empty value in this message) is not a finding.

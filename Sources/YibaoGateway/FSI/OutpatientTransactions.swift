@@ -76,7 +76,7 @@ extension FSITransactions {
                 throw DomainError(.init("FEEDETL_SN_REUSED"), .conflict, rule: .py10, pointer: line.path("feedetl_sn"),
                                   "feedetl_sn \(sn) was already uploaded for visit \(mdtrtId); cancel it (2205) before uploading it again")
             }
-            let count = try line.string("cnt")
+            let count = try line.quantity("cnt")
             guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
             let fee = FeeLine(feedetlSn: sn, medListCodg: try line.string("med_list_codg"), pric: Amount(fen: try line.fen("pric")), cnt: cnt,
                               detItemFeeSumamt: Amount(fen: try line.fen("det_item_fee_sumamt")), online: true,

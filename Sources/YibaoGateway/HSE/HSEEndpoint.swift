@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
@@ -37,6 +38,8 @@ struct HSEEndpoint: Sendable {
         let parsed = (try? parsedResult.get())?.objectValue
         // Set once the signature verified: refusals from then on are the institution's and go to the trace.
         var authenticated = false
+        // The institution's dialect once its appId is known; until then the gateway's default.
+        var dialect = gateway.configuration.dialect(named: nil)
         let appId = parsed?["appId"]?.stringValue ?? ""
         // Passive conformance log: the appId's institution once known, until then the appId as given.
         var institution = appId
@@ -64,7 +67,8 @@ struct HSEEndpoint: Sendable {
             }
             actor = app.institutionCode
             institution = app.institutionCode
-            let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile)
+            dialect = gateway.configuration.dialect(named: app.profile)
+            let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile, dialect: dialect.hse)
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
@@ -108,7 +112,7 @@ struct HSEEndpoint: Sendable {
                                                messageId: messageId, at: now), in: store)
                 guard keepsAnswer else { return (output, nil) }
                 // Kept sealed (encrypted for the institution) for as long as the request itself may be resent.
-                let sealed = try envelope.sealResponse(data: output, privateKey: platformKey, timestamp: now)
+                let sealed = try Self.seal(output, with: envelope, key: platformKey, now: now)
                 try store.keepAnswer(scope: scope, key: signData, answer: JSONValue.object(sealed).serialized(), at: now, expiresAt: keptUntil)
                 return (output, sealed)
             }
@@ -119,8 +123,7 @@ struct HSEEndpoint: Sendable {
                 throw Problem(status: Int(problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 500),
                               code: problem[key: "code"], rule: problem[key: "rule"], pointer: "", detail: problem[key: "detail"])
             }
-            let sealed = try envelope.sealResponse(data: output, privateKey: gateway.configuration.platformKey, timestamp: now)
-            return JSONResponse.make(.object(sealed))
+            return JSONResponse.make(.object(try Self.seal(output, with: envelope, key: gateway.configuration.platformKey, now: now)))
         } catch {
             var problem = switch error {
             case let problem as Problem: problem
@@ -134,8 +137,42 @@ struct HSEEndpoint: Sendable {
             if !committed {
                 await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
             }
-            throw problem
+            guard dialect.fsi.refusals == .http200 else { throw problem }
+            return Self.refusal(problem, appId: appId, dialect: dialect, now: now)
         }
+    }
+
+    /// The sealed answer: the signed data as the real platform's (no arrays of sentences), the
+    /// derivation in the unsigned `extra` member (``SignedAnswer``).
+    static func seal(_ output: JSONValue, with envelope: HSEEnvelope, key: SM2.PrivateKey, now: Date) throws -> JSONObject {
+        let (signed, derivation) = SignedAnswer.split(output)
+        var sealed = try envelope.sealResponse(data: signed, privateKey: key, timestamp: now)
+        if let derivation { sealed["extra"] = .object(["derivation": derivation]) }
+        return sealed
+    }
+
+    /// A refusal as real platforms answer HSE: HTTP 200, `success` false, `code` -1 (system) or -2
+    /// (business) in the dialect's type, `message` naming the code, rule and field, no `encData`;
+    /// the full problem document in `problem` (docs/DIALECTS.md §9).
+    static func refusal(_ problem: Problem, appId: String, dialect: DialectProfile, now: Date) -> Response {
+        let code = FSIAnswer.refusalInfcode(problem)
+        var sentence = "[\(problem.code)\(problem.rule.map { " \($0)" } ?? "")]"
+        if !problem.pointer.isEmpty { sentence += " \(problem.pointer):" }
+        sentence += " \(problem.detail)"
+        var documented = problem
+        documented.envelope = .none
+        let answer = JSONObject([
+            .init(key: "code", value: dialect.hse.answerCodeAsString ? .string(String(code)) : .integer(code)),
+            .init(key: "message", value: .string(sentence)),
+            .init(key: "success", value: .bool(false)),
+            .init(key: "type", value: .string(dialect.hse.answerType == "success" ? "fail" : "01")),
+            .init(key: "appId", value: .string(appId)),
+            .init(key: "timestamp", value: .string(HSEDialect.write(now, as: dialect.hse.answerTimestamp))),
+            .init(key: "problem", value: .object(documented.json)),
+        ])
+        var response = JSONResponse.make(.object(answer))
+        response.headers[HTTPField.Name("X-Yibao-Problem")!] = problem.code
+        return response
     }
 }
 

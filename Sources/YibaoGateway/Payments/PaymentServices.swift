@@ -64,7 +64,8 @@ struct PaymentServices: Sendable {
             "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
             "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
             "extData": .object(["preSetl": computed.setlinfo, "feedetail": computed.lines,
-                                "auditFlags": .array(order.auditFindings.map(JSONValue.string))]),
+                                // Objects, not plain strings: real clients' empty-value filter casts array elements to objects.
+                                "auditFlags": .array(order.auditFindings.map { .object(["finding": .string($0)]) })]),
         ])
         order.uploadAnswer = output.serialized()
         try store.save(order)
@@ -189,6 +190,16 @@ struct PaymentServices: Sendable {
 }
 
 extension Fields {
+    /// A quantity (`cnt`), sent as a JSON number or a string of one (real vendor code sends both): its text.
+    func quantity(_ key: String) throws -> String {
+        switch object[key] {
+        case .string(let text)? where !text.isEmpty: return text
+        case .number(let literal)?: return literal
+        case nil, .null?, .string?: throw DomainError.missing(path(key), "\"\(key)\" (a quantity)")
+        case let value?: throw DomainError.invalidValue(path(key), "\"\(key)\" is a quantity: a number or a string of one", expected: "1 or \"1\"", actual: value.serialized())
+        }
+    }
+
     /// An amount in yuan, sent as a JSON string or number with at most two decimals, as fen.
     func fen(_ key: String) throws -> Int64 {
         guard let value = object[key] else { throw DomainError.missing(path(key), "\"\(key)\" (an amount in yuan)") }

@@ -77,7 +77,7 @@ struct SettlementCalculator: Sendable {
         for (index, item) in items.enumerated() {
             guard case .object(let object) = item else { throw DomainError.invalidValue("/feedetailList/\(index)", "a fee line is an object") }
             let line = Fields(object, at: "/feedetailList/\(index)")
-            let count = try line.string("cnt")
+            let count = try line.quantity("cnt")
             guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
             lines.append(FeeLine(feedetlSn: try line.string("feedetlSn"), medListCodg: try line.string("medListCodg"),
                                  pric: Amount(fen: try line.fen("pric")), cnt: cnt, detItemFeeSumamt: Amount(fen: try line.fen("detItemFeeSumamt")),
