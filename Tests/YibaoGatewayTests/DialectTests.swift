@@ -231,3 +231,117 @@ struct DialectTests {
         }
     }
 }
+
+/// Issue 12's slice: the official-demo-derived HSE utility, unchanged, against `yibao serve --profile national`.
+@Suite("Dialects: an official-demo-style HSE client", .serialized)
+struct OfficialHSEClientTests {
+    static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/official_hse_client.py").path
+
+    @Test("under national it completes ec.query, ec.payAuth, 6201 (samples/uldFeeInfo.json as written), 6202, 6301 and 6203, verifying every answer with the util's own algorithm; under nhsa-2.0 it is refused naming the lower-case encType")
+    func officialClient() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-official-\(UUID().uuidString)").path
+        let national = try EndToEndTests.Server(dataDirectory: directory + "/national", extra: ["--test-clock", "--profile", "national"])
+        defer { national.stop() }
+        let run = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", national.url])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let steps = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        #expect(steps.compactMap { $0["step"]?.stringValue } == ["ec.query", "ec.payAuth", "6201", "6202", "6301", "6203"], "\(run.stdout)")
+        #expect(steps.allSatisfy { $0["verified"] == .bool(true) })
+
+        let strict = try EndToEndTests.Server(dataDirectory: directory + "/strict", extra: ["--test-clock"])
+        defer { strict.stop() }
+        let refused = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", strict.url])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("ENV_UNSUPPORTED_ENCTYPE"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("lower-case form the official-demo-derived vendor util sends"), "\(refused.stdout)")
+    }
+}
+
+/// The HSE variants: accepted by a lenient dialect, refused by nhsa-2.0 with a diagnosis that names them.
+@Suite("Dialects: HSE envelope variants")
+struct HSEVariantTests {
+    let key: SM2.PrivateKey
+    let secret = "B11EDC1FBD3DD31EC68839EA6D187499"
+    let appId = "YBH120101000018259B894"
+    init() throws { key = try SM2.PrivateKey() }
+
+    static let lenient: HSEDialect = {
+        var dialect = HSEDialect()
+        dialect.typesAnyCase = true
+        dialect.timestampFormats = Set(HSEDialect.TimestampFormat.allCases)
+        dialect.acceptedSignStrings = HSEDialect.SignStringVariant.allCases
+        return dialect
+    }()
+
+    /// An envelope sealed normally, then changed as a vendor SDK would write it and signed over `variant`.
+    func envelope(_ change: (inout JSONObject) -> Void, variant: HSESignString.Variant = []) throws -> JSONObject {
+        let data: JSONValue = .object(["qrCode": "X", "orgId": "H12010100001", "cnt": .number("2"), "empty": .object([:])])
+        var object = try HSEEnvelope(appId: appId, appSecret: secret).sealRequest(data: data, privateKey: key, timestamp: Date(),
+                                                                                 additional: [.init(key: "ZoneId", value: "cn")])
+        change(&object)
+        var signed = object
+        signed["data"] = data
+        signed["signData"] = nil
+        let text = HSESignString.build(envelope: signed, appSecret: secret, variant: variant)
+        object["signData"] = .string(try key.signature(for: Array(text.utf8)).rawRepresentation.base64)
+        return object
+    }
+
+    func open(_ object: JSONObject, _ dialect: HSEDialect) throws -> HSEOpenResult {
+        try HSEEnvelope(appId: appId, appSecret: secret, dialect: dialect).open(object, peerPublicKey: try key.publicKey, now: Date())
+    }
+
+    @Test("lower-case types, a timestamp in seconds or yyyyMMddHHmmss, case-insensitive sorting, native types, empty objects dropped",
+          arguments: ["lower-case", "seconds", "compact", "case-insensitive", "native-types", "empty-objects"])
+    func variant(_ name: String) throws {
+        let now = Date()
+        let object: JSONObject
+        let named: String
+        switch name {
+        case "lower-case": object = try envelope { $0["encType"] = "sm4"; $0["signType"] = "sm2" }; named = "lower-case form"
+        case "seconds": object = try envelope { $0["timestamp"] = .number(String(Int64(now.timeIntervalSince1970))) }; named = "epoch seconds"
+        case "compact": object = try envelope { $0["timestamp"] = .string(HSEDialect.write(now, as: .compact)) }; named = "yyyyMMddHHmmss"
+        case "case-insensitive": object = try envelope({ _ in }, variant: .caseInsensitiveSort); named = "case-insensitively"
+        case "native-types": object = try envelope({ _ in }, variant: .numbersNotStringified); named = "numbers and booleans not written as strings"
+        default: object = try envelope({ _ in }, variant: .emptyObjectsDropped); named = "empty objects dropped"
+        }
+        guard case .success = try open(object, Self.lenient) else { Issue.record("\(name) refused by the lenient dialect"); return }
+        guard case .failure(let failure) = try open(object, .strict) else { Issue.record("\(name) accepted under nhsa-2.0"); return }
+        #expect((failure.detail + failure.diagnosis.joined(separator: " ")).contains(named), "\(name): \(failure)")
+    }
+
+    @Test("the real platform's answer shape: code \"0\", type success, message 成功, timestamp in seconds; it opens and verifies")
+    func answerShape() throws {
+        var dialect = HSEDialect()
+        dialect.answerCodeAsString = true
+        dialect.answerType = "success"
+        dialect.answerMessage = "成功"
+        dialect.answerTimestamp = .seconds
+        dialect.timestampFormats = [.milliseconds, .seconds]
+        let sealer = try HSEEnvelope(appId: appId, appSecret: secret, dialect: dialect)
+        let answer = try sealer.sealResponse(data: .object(["a": "1"]), privateKey: key)
+        #expect(answer["code"] == .string("0"))
+        #expect(answer["type"] == .string("success"))
+        #expect(answer["message"] == .string("成功"))
+        #expect(answer["timestamp"]?.stringValue?.count == 10)
+        guard case .success = sealer.open(answer, peerPublicKey: try key.publicKey, now: Date()) else { Issue.record("does not open"); return }
+    }
+}
+
+@Suite("Signed answers hold only what the real platform returns")
+struct SignedAnswerTests {
+    @Test("the derivation's arrays of sentences leave the signed data for extra.derivation, by pointer; no plain array is left")
+    func split() throws {
+        let output: JSONValue = .object(["payOrdId": "1", "extData": .object([
+            "setlinfo": .object(["fund": "1.00", "steps": .array(["a", "b"])]),
+            "feedetail": .array([.object(["sn": "1", "notes": .array(["n1"])])]),
+            "auditFlags": .array([.object(["finding": "x"])]),
+        ])])
+        #expect(SignedAnswer.hasPlainArrays(output))
+        let (signed, derivation) = SignedAnswer.split(output)
+        #expect(!SignedAnswer.hasPlainArrays(signed))
+        #expect(derivation?.objectValue?["/extData/setlinfo/steps"] == .array(["a", "b"]))
+        #expect(derivation?.objectValue?["/extData/feedetail/0/notes"] == .array(["n1"]))
+        #expect(signed.objectValue?["extData"]?.objectValue?["auditFlags"] == .array([.object(["finding": "x"])]))
+    }
+}
