@@ -238,8 +238,12 @@ def main(argv=None) -> int:
     steps = []
     try:
         qr = channel("/channel/ec/qrcode", {"certno": "120101198001011234"})["qrCode"]
-        scan = hse("/hse/ec.query", "ec.query", {"qrCode": qr, "businessType": "01101", "orgId": args.institution,
-                                                 "operatorId": "OP0001", "operatorName": "Operator", "officeId": "A03", "officeName": "Internal medicine"})
+        # As the official DLL decodes: the QR content as ecQrCode, on the test environment's path.
+        scan = hse("/localcfc/api/hsecfc/localQrCodeQuery", "ec.query", {"ecQrCode": qr, "businessType": "01101", "orgId": args.institution,
+                                                                          "operatorId": "OP0001", "operatorName": "Operator", "officeId": "A03", "officeName": "Internal medicine"})
+        missing = [m for m in ("idNo", "userName", "idType", "ecToken", "insuOrg", "ecIndexNo", "gender", "birthday", "nationality", "chnlId", "ecQrCode", "authNo", "cardno") if m not in scan]
+        if missing:
+            raise VendorError("the ec.query answer lacks %s" % ", ".join(missing))
         steps.append({"step": "ec.query", "verified": True, "ecToken": scan["ecToken"][:8] + "…"})
         auth_code = channel("/channel/wallet/authorize", {"certno": "120101198001011234", "orgCodg": args.institution})["authCode"]
         pay_auth = hse("/hse/ec.payAuth", "ec.payAuth", {"authCode": auth_code, "orgCodg": args.institution})

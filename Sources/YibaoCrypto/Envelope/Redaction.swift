@@ -30,7 +30,7 @@ public enum Redaction {
     static let personalKeys: Set<String> = [
         "certno", "psncertno", "idno", "mdtrtcertno", "certnotext", "psnname", "name", "username", "patnname", "patientname",
         "tel", "phone", "mob", "mobile", "addr", "address", "cardno", "cardsn", "socialsecuritycardno",
-        "ectoken", "payauthno", "qrcode", "ecqrcode", "authcode", "paytoken",
+        "ectoken", "payauthno", "qrcode", "ecqrcode", "authcode", "paytoken", "birthday", "birthdate",
     ]
     static let nameKeys: Set<String> = ["psnname", "name", "username", "patnname", "patientname"]
 

@@ -15,6 +15,12 @@ struct HSEEndpoint: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         // /hse/{service}; mobile payment's own prefix (PROTOCOL.md: /org/local/api/hos/uldFeeInfo …);
         // the prescription centre's own prefix (PROTOCOL.md), same services.
+        // The test environment's e-voucher decode path, as the official DLL calls it.
+        router.post("/localcfc/api/hsecfc/localQrCodeQuery") { request, context in
+            try await gateway.admit(context)
+            return try await handle(service: "ec.query", bytes: try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes),
+                                    source: context.sourceKey)
+        }
         for prefix in ["/hse", "/org/local/api/hos", "/fixmedins"] {
             router.post(RouterPath(stringLiteral: prefix + "/:service")) { request, context in
                 try await gateway.admit(context)
@@ -193,8 +199,11 @@ struct HSEServices: Sendable {
     }
 
     /// 电子凭证码查询: the institution scans the patient's QR code for a business and gets a bound ecToken.
+    /// The official DLL sends the QR content as `ecQrCode` beside `orgId`, `businessType`, `operatorId`,
+    /// `operatorName`, `officeId`, `officeName` (docs/DIALECTS.md §9); today's `qrCode` is taken too.
     private func ecQuery(_ data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let qrText = try data.string("qrCode", "the content of the patient's e-voucher QR code")
+        let qrKey = data.object["qrCode"] == nil && data.object["ecQrCode"] != nil ? "ecQrCode" : "qrCode"
+        let qrText = try data.string(qrKey, "the content of the patient's e-voucher QR code (qrCode, or ecQrCode as the official DLL sends it)")
         let businessText = try data.oneOf("businessType", BusinessType.allCases.map(\.rawValue), rule: .id2)
         let business = BusinessType(rawValue: businessText)!
         let orgId = try data.string("orgId", "the scanning institution's fixmedins_code")
@@ -227,6 +236,13 @@ struct HSEServices: Sendable {
             "authNo": .string(TokenGenerator.digits(16)),
             "businessType": .string(business.rawValue),
             "expireTime": .string(Timestamps.fsi(token.expiresAt)),
+            // The members the official DLL's answer holds too.
+            "gender": .string(person.gender),
+            "birthday": .string(person.birthDate),
+            "nationality": .string(person.nationality),
+            "chnlId": .string(qr.channel),
+            "ecQrCode": .string(qrText),
+            "cardno": .string(person.socialSecurityCardNo ?? ""),
         ])
         return (output, TraceEvent(at: now, kind: "hse.ec.query", actor: institution, subject: person.psnNo,
                                    payload: ["businessType": business.rawValue, "ecToken": String(token.token.prefix(8)) + "…"]))
