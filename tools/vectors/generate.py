@@ -467,6 +467,21 @@ class Sm2Group:
         return t
 
 
+# A real national-platform HSE answer, published with its key in a public issue (luckykellan/dart_sm#10).
+REAL_PLATFORM_PUBLIC_XY = ("d74188eeb242f52e58da294017c4fb9dc7c8edab0224241d236e037196f77946"
+                           "ce2e4490c46957093c7a59209b58fa40f9076ccc6fef7d5c27ba499b3ab3ec2d")
+REAL_PLATFORM_SIGNDATA = "DWPoNRCn4d8LsNVwj8JQkdHI9eTz5g0IrYIiqxEh8Pn/oxdo9Gsh/drX07FBlx0mwEw5pDdq7Px5pkyryXgRrQ=="
+REAL_PLATFORM_APP_SECRET = "D91CEB11EE62219CD91CEB11EE62219C"
+REAL_PLATFORM_SIGNED = (
+    'appId=19E179E5DC29C05E65B90CDE57A1C7E5&code=0&data={"accessToken":"!TgbtrMd3RFP_mk8P-qJG985Mjn_9suebPrBPfdyQZM08tqXOqaoq17e6mXqw2w9TKuj-'
+    'sSvmGpGIih7jzH3FZPXmXDRkwN3SvwxpabD-Bi8TrYy6y_682iI0qtyKUh5PnK0Qw-ZEG3vQjgh0s9SA6zs5F0iWcocpg0NwNiRLKnNvg4geZHg9dMaymZUd8r8he7F51URXrHE'
+    'ORjkbUdwopusw==","certDateFlag":"1","certifyType":"0","isNeedFace":"0","isTrustDev":"1","pwdFlag":"0","refreshToken":"59b50736b38c4331ab8ef3'
+    '414ea09d2e","secureToken":"aZIFOGqGe/SMPL3bhmvM/C6KbCaxi/pyE/juCpYsRJcgdkF6IMCiCjY7U+SBKMiQCo3Ti7xWwYRZloTE44djUGt+WvBTCcRmi4HoJ1Tb2xuiNFvTN'
+    'o5nGx1BPBMFpN7JzUzRKBkXORWtUgxCqwjyuzq58SA4o09QvjHrWYp+qM1VWgMkKc53nzALYMI0bS42dvwflEuJbXm5UdANFs/rsc2LrmHqYHH+X46pCcyvC3nea9PPTMxOBT87CScZO'
+    'mj6eC7Gkjwkeg2a2LSlV2IknWJEYCXeQnNsDsdD2jMbWl9npjDoGgwZlZmsR6OGijqVI3uA9uQBpuIRwbe0MfkJTA=="}&encType=SM4&message=成功&signType=SM2&'
+    'timestamp=1716195185&type=success&key=D91CEB11EE62219CD91CEB11EE62219C')
+
+
 def gen_sm2(ossl):
     f = VectorFile("sm2_verify_test.json", "SM2", "sm2_verify_schema.json", [
         "SM3-with-SM2 signature verification (GB/T 32918.2), recommended curve sm2p256v1.",
@@ -609,6 +624,20 @@ def gen_sm2(ossl):
     G.add("Annex A d and k, ID ALICE123@YAHOO.COM, recomputed (r = %064x)" % ra, ["FixedNonce"],
           ANNEX_MSG, gm.raw_encode(ra, sa), "valid")
     f.annex = {"alice_r": ra, "alice_s": sa}
+
+    # -- the real platform's answer (public issue luckykellan/dart_sm#10): a known answer from production
+    real_point = b"\x04" + bytes.fromhex(REAL_PLATFORM_PUBLIC_XY)
+    real_pub = gm.SM2_CURVE.decode_point(real_point)
+    real_sig = base64.b64decode(REAL_PLATFORM_SIGNDATA)
+    real_msg = REAL_PLATFORM_SIGNED.encode("utf-8")
+    without_key = real_msg[:real_msg.rindex(b"&key=")]
+    G = Sm2Group(f, ossl, None, DEFAULT_ID, "raw", point=real_pub)
+    G.add("real platform answer: signData over the answer's string, default ID", ["RealPlatformAnswer"], real_msg, real_sig, "valid")
+    G.add("real platform answer, the string without &key=<appSecret>", ["RealPlatformAnswer", "ModifiedMessage"], without_key, real_sig, "invalid")
+    G = Sm2Group(f, ossl, None, REAL_PLATFORM_APP_SECRET, "raw", point=real_pub)
+    G.add("real platform answer checked with the appSecret as signer ID", ["RealPlatformAnswer", "WrongSignerId"], real_msg, real_sig, "invalid")
+    G = Sm2Group(f, ossl, None, "", "raw", point=real_pub)
+    G.add("real platform answer checked with an EMPTY signer ID", ["RealPlatformAnswer", "EmptySignerId"], real_msg, real_sig, "invalid")
     return f
 
 

@@ -49,6 +49,7 @@ FLAGS = {
     "WrongKey": ("WRONG_PARAMETER", "Signed by another private key than the one belonging to the group's public key."),
     "ModifiedSignature": ("MODIFIED_SIGNATURE", "A correct signature with a bit flipped, or r and s swapped."),
     "PublishedExample": ("KNOWN_ANSWER", "GB/T 32918.5-2017 / GM/T 0003.5-2012 Annex A signature example on the recommended curve: d = 3945208F..., k = 59276E27..., message \"message digest\"; its published r, s are for signer ID 1234567812345678 (Z = B2E14C5C...)."),
+    "RealPlatformAnswer": ("KNOWN_ANSWER", "A signature made by the real national platform on one of its HSE answers, as published with its public key and signed string in a public issue (luckykellan/dart_sm#10): code 0, message 成功, type success, timestamp in seconds. It verifies with the default signer ID 1234567812345678 over the string ending in &key=<appSecret>; not with the appSecret as ID, an empty ID, or without &key=."),
     "FixedNonce": ("KNOWN_ANSWER", "Annex A's private key and nonce k, recomputed by the generator for signer ID ALICE123@YAHOO.COM (not a published value; verified with openssl -pkeyopt distid:ALICE123@YAHOO.COM)."),
     "SignatureMalleability": ("EDGE_CASE", "ECDSA (r, n - s) for a valid (r, s): also a valid ECDSA signature; standard verifiers (OpenSSL, cryptography) accept it."),
     # ---- HSE string to sign ----
