@@ -65,8 +65,8 @@ public struct DemoCredentials: Sendable, Codable {
                                    detail: "no credentials for \(code); known: \(institutions.map(\.fixmedins_code).joined(separator: ", "))")
         }
         return YibaoClient.Credentials(fixmedinsCode: entry.fixmedins_code, fixmedinsName: entry.fixmedins_name, appId: entry.appId,
-                                       appSecret: entry.appSecret, privateKey: try SM2.PrivateKey(base64: entry.privateKey),
-                                       platformPublicKey: try SM2.PublicKey(base64: platform.publicKey),
+                                       appSecret: entry.appSecret, privateKey: try SM2.PrivateKey(anyFormat: entry.privateKey),
+                                       platformPublicKey: try SM2.PublicKey(anyFormat: platform.publicKey),
                                        admdvs: String(entry.fixmedins_code.dropFirst().prefix(6)))
     }
 }

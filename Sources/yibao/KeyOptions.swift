@@ -62,15 +62,15 @@ struct PublicKeyOptions: ParsableArguments {
     }
 }
 
-/// An SM2 private key from base64 of the raw scalar, or from a PEM/DER file.
+/// An SM2 private key from the base64 or hex of the raw scalar (32 bytes, or 33 with a leading zero), or from a PEM/DER file.
 func loadSM2PrivateKey(base64: String?, file: String?) throws -> SM2.PrivateKey {
-    if let base64 { return try SM2.PrivateKey(base64: base64) }
+    if let base64 { return try SM2.PrivateKey(anyFormat: base64) }
     return try SM2.PrivateKey(pemOrDER: readInput(file))
 }
 
-/// An SM2 public key from base64 of the raw point, or from a PEM/DER public key or certificate file.
+/// An SM2 public key from the base64 or hex of the raw point (04‖X‖Y, or X‖Y), or from a PEM/DER public key or certificate file.
 func loadSM2PublicKey(base64: String?, file: String?) throws -> SM2.PublicKey {
-    if let base64 { return try SM2.PublicKey(base64: base64) }
+    if let base64 { return try SM2.PublicKey(anyFormat: base64) }
     let bytes = try readInput(file)
     if String(decoding: bytes, as: UTF8.self).contains("BEGIN CERTIFICATE") {
         return try SM2.PublicKey(certificate: Certificate(bytes: bytes))

@@ -195,3 +195,21 @@ struct SignatureTests {
         }
     }
 }
+
+@Suite("SM2 keys in the formats seen in the wild")
+struct SM2KeyFormatTests {
+    @Test("a 33-byte scalar with a leading zero, hex, PEM; a 64-byte point without 04, hex, PEM — all the same key")
+    func formats() throws {
+        let key = try SM2.PrivateKey()
+        let scalar = try key.rawRepresentation
+        let point = try key.publicKey.rawRepresentation
+        for text in [scalar.base64, ([0] + scalar).base64, Hex.encode(scalar), Hex.encode([0] + scalar), try key.pemRepresentation] {
+            #expect(try SM2.PrivateKey(anyFormat: text).rawRepresentation == scalar, "\(text.prefix(20))")
+        }
+        for text in [point.base64, Array(point.dropFirst()).base64, Hex.encode(point), Hex.encode(point.dropFirst()), try key.publicKey.pemRepresentation] {
+            #expect(try SM2.PublicKey(anyFormat: text).rawRepresentation == point, "\(text.prefix(20))")
+        }
+        #expect(throws: CryptoError.self) { try SM2.PrivateKey(anyFormat: ([1] + scalar).base64) }
+        #expect(throws: CryptoError.self) { try SM2.PublicKey(anyFormat: Array(point.dropFirst(2)).base64) }
+    }
+}

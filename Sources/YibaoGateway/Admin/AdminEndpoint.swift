@@ -351,9 +351,12 @@ struct AdminEndpoint: Sendable {
         guard app.appId.utf8.count >= 16 else {
             throw DomainError.invalidValue("/appId", "appId must have at least 16 characters (its first 16 form the SM4 key)", actual: app.appId)
         }
-        guard (try? SM2.PublicKey(base64: app.publicKey)) != nil else {
-            throw DomainError.invalidValue("/publicKey", "publicKey must be the base64 of a 65-byte 04‖X‖Y SM2 point")
+        // Keys as they arrive in the wild: 64-byte X‖Y, hex, Base64 or PEM — stored as Base64 of 04‖X‖Y.
+        guard let key = try? SM2.PublicKey(anyFormat: app.publicKey), let normalised = try? key.rawRepresentation.base64 else {
+            throw DomainError.invalidValue("/publicKey", "publicKey must be an SM2 point: PEM, or the hex or Base64 of 04‖X‖Y (65 bytes) or X‖Y (64 bytes)")
         }
+        var app = app
+        app.publicKey = normalised
         guard try store.institution(code: app.institutionCode) != nil else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
         }
