@@ -79,6 +79,9 @@ struct PrescriptionTests {
         #expect(huge?.pointer == "/valiDays")
         #expect(throws: DomainError.self) { _ = try Self.sample { json in json["minInrvDays"] = "9999999999999" } }
         #expect(throws: DomainError.self) { _ = try Self.sample { json in json["bizTypeCode"] = "99" } }
+        // The real centre spells the interval minInvDays: read and bounded like minInrvDays.
+        #expect(try Self.sample { json in json["minInrvDays"] = nil; json["minInvDays"] = "3" }.minIntervalDays == 3)
+        #expect(throws: DomainError.self) { _ = try Self.sample { json in json["minInvDays"] = "9999999999999" } }
     }
 
     @Test("RX-1: a changed quantity breaks every signature; the failure names the doctor's first")

@@ -48,6 +48,26 @@ struct PaymentFlowTests {
         }
     }
 
+    @Test("6301 and 6401 check the payToken, idNo, idType and userName real code sends: a wrong one is refused naming it")
+    func queryIdentity() async throws {
+        try await withContext { context in
+            let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+            let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo))).objectValue ?? [:]
+            let good: JSONObject = ["payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+                                    "idNo": .string(Demo.zhangSan.certno), "idType": "01", "userName": "Zhang San"]
+            let queried = try await context.hospital.hse(service: "query_order_info", data: .object(good)).objectValue ?? [:]
+            #expect(queried[key: "payOrdId"] == order[key: "payOrdId"])
+            for (member, wrong, code) in [("userName", "Li Na", "ORDER_IDENTITY_MISMATCH"), ("idNo", "12010119850615234X", "ORDER_IDENTITY_MISMATCH"),
+                                          ("payToken", "0000", "PAY_TOKEN_MISMATCH")] {
+                var bad = good
+                bad[member] = .string(wrong)
+                await expectRefusal(code, rule: member == "payToken" ? "PY-6" : "ID-1", pointer: "/\(member)") {
+                    _ = try await context.hospital.hse(service: member == "payToken" ? "revoke_order" : "query_order_info", data: .object(bad))
+                }
+            }
+        }
+    }
+
     @Test("the same sealed 6201 envelope sent twice is refused the second time as a replay, naming /signData")
     func sealedReplay() async throws {
         try await withContext { context in

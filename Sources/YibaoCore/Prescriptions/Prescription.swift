@@ -54,7 +54,8 @@ public struct Prescription: Sendable, Hashable {
             throw DomainError.invalidValue("\(pointer)/bizTypeCode", "bizTypeCode is 01 (in person) or 02 (Internet hospital)",
                                            expected: "01 | 02", actual: json[key: "bizTypeCode"], rule: .sc4)
         }
-        for (key, range) in [("maxReptCnt", Self.repeatRange), ("minInrvDays", Self.intervalRange)] where json[key] != nil {
+        // The real centre's field list spells the interval minInvDays; PROTOCOL.md minInrvDays: either is read.
+        for (key, range) in [("maxReptCnt", Self.repeatRange), ("minInrvDays", Self.intervalRange), ("minInvDays", Self.intervalRange)] where json[key] != nil {
             guard let value = Int(json[key: key]), range.contains(value) else {
                 throw DomainError.invalidValue("\(pointer)/\(key)", "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), written as a string",
                                                actual: json[key: key], rule: .rx4)
@@ -92,7 +93,7 @@ public struct Prescription: Sendable, Hashable {
     /// 最大复用次数: how many times it may be dispensed (default 1).
     public var maxRepeats: Int { Int(json[key: "maxReptCnt"]) ?? 1 }
     /// 最小复用间隔天数 between dispensings of a repeatable prescription (default 0).
-    public var minIntervalDays: Int { Int(json[key: "minInrvDays"]) ?? 0 }
+    public var minIntervalDays: Int { Int(json[key: "minInrvDays"]) ?? Int(json[key: "minInvDays"]) ?? 0 }
     /// The drug lines: code, generic name, count.
     public var drugs: [(code: String, name: String, count: String)] {
         guard case .array(let lines)? = json["rxdrugdetail"] else { return [] }

@@ -21,7 +21,8 @@ struct HSEEndpoint: Sendable {
             return try await handle(service: "ec.query", bytes: try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes),
                                     source: context.sourceKey)
         }
-        for prefix in ["/hse", "/org/local/api/hos", "/fixmedins"] {
+        // The e-prescription centre's real paths too: /epc/api/fixmedins/{service}, /fixmedins/fixmedins/{service}.
+        for prefix in ["/hse", "/org/local/api/hos", "/fixmedins", "/epc/api/fixmedins", "/fixmedins/fixmedins"] {
             router.post(RouterPath(stringLiteral: prefix + "/:service")) { request, context in
                 try await gateway.admit(context)
                 let service = try context.parameters.require("service")

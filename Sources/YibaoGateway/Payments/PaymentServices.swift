@@ -161,6 +161,7 @@ struct PaymentServices: Sendable {
 
     private func revoke(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         var order = try ownOrder(data, institution: code, store: store)
+        try checkIdentity(data, order: order, store: store)
         if order.status != .cancelled { try order.revoke(at: now, pointer: "") }
         try store.save(order)
         return (.object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue)]),
@@ -169,6 +170,7 @@ struct PaymentServices: Sendable {
 
     private func query(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         let order = try ownOrder(data, institution: code, store: store)
+        try checkIdentity(data, order: order, store: store)
         let output: JSONValue = .object([
             "payOrdId": .string(order.payOrdId), "medOrgOrd": .string(order.medOrgOrd), "ordStas": .string(order.status.rawValue),
             "ordStasName": .string(order.status.label), "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
@@ -177,6 +179,25 @@ struct PaymentServices: Sendable {
                                                            "totlRefdAmt": .string(Money.yuan($0.totalFen)), "refdTime": .string(Timestamps.fsi($0.at))]) }),
         ])
         return (output, TraceEvent(at: now, kind: "hse.6301", actor: code, subject: order.payOrdId))
+    }
+
+    /// Real 6301/6401 calls carry `payToken`, `idNo`, `idType` and `userName` (docs/DIALECTS.md §9):
+    /// each one sent must be the order's, or the request is refused naming it (ID-1).
+    private func checkIdentity(_ data: Fields, order: PaymentOrder, store: any StoreReading) throws {
+        if let token = try data.optionalString("payToken"), token != order.payToken {
+            throw DomainError(.init("PAY_TOKEN_MISMATCH"), .forbidden, rule: .py6, pointer: data.path("payToken"),
+                              "payToken is not the one 6201 returned for order \(order.payOrdId)")
+        }
+        let sent = [("idNo", try data.optionalString("idNo")), ("idType", try data.optionalString("idType")), ("userName", try data.optionalString("userName"))]
+        guard sent.contains(where: { $0.1 != nil }), let person = try store.person(psnNo: order.psnNo) else { return }
+        for (member, value) in sent {
+            guard let value else { continue }
+            let expected = member == "idNo" ? person.certno : member == "idType" ? person.psnCertType : person.name
+            guard value == expected else {
+                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path(member),
+                                  "\(member) is not that of the person order \(order.payOrdId) was made for")
+            }
+        }
     }
 
     /// The order named by payOrdId; another institution's is answered like an unknown one.

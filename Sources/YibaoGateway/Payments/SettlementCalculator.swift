@@ -52,7 +52,13 @@ struct SettlementCalculator: Sendable {
         let psnNo = try data.string("psnNo")
         let mdtrtId = try data.string("mdtrtId")
         let insutype = try data.string("insutype")
-        let acctUsed = try data.oneOf("acctUsedFlag", ["0", "1"], rule: .py4) == "1"
+        // acctUsedFlag "0"/"1", 0/1 as a number, or "" (no account use) as real code sends it.
+        let acctUsed: Bool
+        switch data.object["acctUsedFlag"] {
+        case nil, .null?, .string("")?: acctUsed = false
+        case .number(let literal)? where literal == "0" || literal == "1": acctUsed = literal == "1"
+        default: acctUsed = try data.oneOf("acctUsedFlag", ["0", "1"], rule: .py4) == "1"
+        }
         guard let visit = try store.registration(mdtrtId: mdtrtId), visit.institutionCode == code, visit.status == .registered else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtId", "no open visit \(mdtrtId) of \(code)", actual: mdtrtId)
         }
