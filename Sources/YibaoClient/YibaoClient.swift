@@ -149,8 +149,8 @@ public struct YibaoClient: Sendable {
         try await hseAnswer(service: service, data: data).data
     }
 
-    /// As ``hse(service:data:)``, with the answer's unsigned `extra` member (the policy engine's
-    /// derivation: `extra.derivation`, sentences by JSON pointer into the data).
+    /// As ``hse(service:data:)``, with the answer envelope's unsigned `extra` member, if it has one
+    /// (a platform may put what it does not sign there; yibao sends none).
     public func hseAnswer(service: String, data: JSONValue) async throws -> (data: JSONValue, extra: JSONValue?) {
         let envelope = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret, profile: profile, dialect: dialect.hse)
         let sealed = try envelope.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: clock.now())

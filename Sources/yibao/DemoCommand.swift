@@ -237,14 +237,14 @@ struct DemoStory {
             guard case .object(let result) = line else { continue }
             Self.line("line \(result[key: "feedetl_sn"]) \(result[key: "med_list_codg"]): \(result[key: "det_item_fee_sumamt"]) — class \(result[key: "chrgitm_lv"]), self-pay share \(result[key: "selfpay_prop"]), in scope \(result[key: "inscp_scp_amt"])")
         }
-        let (paidData, paidExtra) = try await hospital.hseAnswer(service: "pay_order", data: .object([
+        let paidData = try await hospital.hse(service: "pay_order", data: .object([
             "payAuthNo": .string(payAuthNo), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
             "orgCodg": "H12010100001", "orgBizSer": .string("BIZ" + medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "mdtrtId": .string(mdtrtId),
             "acctUsedFlag": "1"]))
         let paid = paidData.objectValue ?? [:]
-        // The derivation travels beside the signed data, in the answer's unsigned `extra` member.
-        let derivation = paidExtra?.objectValue?["derivation"]?.objectValue ?? [:]
-        for step in derivation["/extData/setlinfo/steps"]?.arrayValue ?? [] { if let text = step.stringValue { Self.line(text) } }
+        // The derivation stays with the order (real clients cannot take arrays of sentences in signed data): the agency API has it.
+        let derivation = try await HTTP.get(.shared, url: url + "/admin/orders/\(paid[key: "payOrdId"])/derivation", bearer: credentials.adminToken)
+        for step in derivation.objectValue?["payDerivation"]?.objectValue?["/extData/setlinfo/steps"]?.arrayValue ?? [] { if let text = step.stringValue { Self.line(text) } }
         Self.line("order \(paid[key: "payOrdId"]) ordStas \(paid[key: "ordStas"]) (complete), setl_id \(paid[key: "setlId"])")
         Self.line("split: fund \(paid[key: "fundPay"]) + personal account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"]) = \(paid[key: "feeSumamt"])")
         let parts = [paid[key: "fundPay"], paid[key: "psnAcctPay"], paid[key: "ownPayAmt"]].map { Money.fen($0) ?? 0 }.reduce(0, +)

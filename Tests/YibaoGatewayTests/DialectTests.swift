@@ -310,6 +310,22 @@ struct HSEVariantTests {
         #expect((failure.detail + failure.diagnosis.joined(separator: " ")).contains(named), "\(name): \(failure)")
     }
 
+    @Test("a lenient dialect still refuses what no variant explains: changed data, another key, a changed member")
+    func lenientRefusals() throws {
+        let good = try envelope({ _ in }, variant: .caseInsensitiveSort)
+        guard case .success = try open(good, Self.lenient) else { Issue.record("the good one is refused"); return }
+        var tampered = good
+        tampered["encData"] = .string(try HSEEnvelope(appId: appId, appSecret: secret).encrypt(Array(#"{"qrCode":"Y","orgId":"H12010100001","cnt":2}"#.utf8)))
+        var foreign = good
+        foreign["signData"] = .string(try SM2.PrivateKey().signature(for: [1]).rawRepresentation.base64)
+        var changed = good
+        changed["ZoneId"] = "us"
+        for (name, object) in [("changed data", tampered), ("another key", foreign), ("a changed member", changed)] {
+            guard case .failure(let failure) = try open(object, Self.lenient) else { Issue.record("\(name) accepted"); continue }
+            #expect(failure.code == .signatureInvalid, "\(name): \(failure)")
+        }
+    }
+
     @Test("the real platform's answer shape: code \"0\", type success, message 成功, timestamp in seconds; it opens and verifies")
     func answerShape() throws {
         var dialect = HSEDialect()

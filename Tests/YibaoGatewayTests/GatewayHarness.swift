@@ -111,6 +111,7 @@ enum SecretScan {
     }()
 
     static func check(_ body: [UInt8], _ request: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        if secrets.isEmpty { Issue.record("no demo secrets loaded to scan for (certs/demo-credentials.json)", sourceLocation: sourceLocation) }
         for secret in secrets where body.count >= secret.bytes.count {
             if body.indices.dropLast(secret.bytes.count - 1).contains(where: { body[$0..<($0 + secret.bytes.count)].elementsEqual(secret.bytes) }) {
                 Issue.record("the answer to \(request) holds the \(secret.name)", sourceLocation: sourceLocation)

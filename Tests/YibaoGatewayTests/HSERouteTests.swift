@@ -53,6 +53,23 @@ struct HSERouteTests {
         }
     }
 
+    @Test("a signed transType binds the envelope to its service: posted to another service's path it is refused, nothing done")
+    func transTypeBinding() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app().test(.router) { client in
+            let credentials = try harness.clientCredentials()
+            let qr = try await qrCode(harness, client)
+            let sealed = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+                .sealRequest(data: scanData(qr), privateKey: credentials.privateKey, timestamp: await harness.gateway.clock.now(),
+                             additional: [.init(key: "transType", value: "ec.query")])
+            let rerouted = try await client.postJSON("/hse/ec.payAuth", sealed)
+            #expect(rerouted.body.string("code") == "ENV_TRANSTYPE_MISMATCH")
+            #expect(rerouted.body.string("pointer") == "/transType")
+            // Not spent: the same envelope on its own service's path is accepted.
+            #expect(try await client.postJSON("/hse/ec.query", sealed).status == 200)
+        }
+    }
+
     @Test("ec.query answers a sealed envelope that opens with the platform's key")
     func ecQuery() async throws {
         let harness = try await GatewayHarness.make()

@@ -468,6 +468,8 @@ class Sm2Group:
 
 
 # A real national-platform HSE answer, published with its key in a public issue (luckykellan/dart_sm#10).
+# Its tokens and appSecret were made public there by their owner; the answer's timestamp is
+# 1716195185 (2024-05-20), so its session tokens have long expired. Kept verbatim: it is the known answer.
 REAL_PLATFORM_PUBLIC_XY = ("d74188eeb242f52e58da294017c4fb9dc7c8edab0224241d236e037196f77946"
                            "ce2e4490c46957093c7a59209b58fa40f9076ccc6fef7d5c27ba499b3ab3ec2d")
 REAL_PLATFORM_SIGNDATA = "DWPoNRCn4d8LsNVwj8JQkdHI9eTz5g0IrYIiqxEh8Pn/oxdo9Gsh/drX07FBlx0mwEw5pDdq7Px5pkyryXgRrQ=="

@@ -258,13 +258,18 @@ public struct HSEEnvelope: Sendable {
         let signerID = profile.signerIDBytes(appSecret: appSecret)
         let parsedSignature = try? ECSignature(signature, encoding: profile.signatureEncoding)
         var valid = parsedSignature.map { peerPublicKey.isValidSignature($0, for: Array(signString.utf8), signerID: signerID) } ?? false
+        var verifiedString = signString
         if !valid, let parsedSignature, !dialect.acceptedSignStrings.isEmpty {
             // The dialect's accepted strings (case-insensitive sort, native types, empty objects dropped).
             var signed = envelope
             signed["data"] = data
-            valid = dialect.acceptedSignStrings.contains { accepted in
+            for accepted in dialect.acceptedSignStrings {
                 let text = HSESignString.build(envelope: signed, appSecret: appSecret, variant: accepted.variant)
-                return peerPublicKey.isValidSignature(parsedSignature, for: Array(text.utf8), signerID: signerID)
+                if peerPublicKey.isValidSignature(parsedSignature, for: Array(text.utf8), signerID: signerID) {
+                    valid = true
+                    verifiedString = text
+                    break
+                }
             }
         }
         guard valid else {
@@ -281,7 +286,7 @@ public struct HSEEnvelope: Sendable {
             return .failure(failure)
         }
 
-        return .success(HSEOpened(envelope: envelope, data: data, signString: signString, timestamp: timestamp))
+        return .success(HSEOpened(envelope: envelope, data: data, signString: verifiedString, timestamp: timestamp))
     }
 
     /// Tries the mistakes real SDKs make and reports those under which the signature verifies.

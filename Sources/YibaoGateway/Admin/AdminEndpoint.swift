@@ -282,6 +282,18 @@ struct AdminEndpoint: Sendable {
             let entries = try await gateway.store.read { try $0.traceEntries(from: from, limit: limit) }
             return try JSONResponse.encode(entries)
         }
+        // The policy engine's derivation of a mobile-payment order (the sentences real clients cannot take in signed data).
+        admin.get("/orders/:payOrdId/derivation") { _, context in
+            let id = try context.parameters.require("payOrdId")
+            guard let order = try await gateway.store.read({ try $0.paymentOrder(payOrdId: id) }) else {
+                throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "", "no payment order \(id)")
+            }
+            func derivation(_ text: String?) -> JSONValue {
+                text.flatMap { try? JSONValue.parse($0) }.flatMap { SignedAnswer.split($0).derivation } ?? .null
+            }
+            return JSONResponse.make(.object(["payOrdId": .string(order.payOrdId), "uploadDerivation": derivation(order.uploadAnswer),
+                                              "payDerivation": derivation(order.payAnswer)]))
+        }
         // Refusals of unauthenticated requests: counted per kind and code, outside the trace.
         admin.get("/refusals") { _, _ in
             try JSONResponse.encode(try await gateway.store.read { try $0.unauthenticatedRefusals() })

@@ -24,10 +24,18 @@ struct HSEEndpoint: Sendable {
         // The e-prescription centre's real paths too: /epc/api/fixmedins/{service}, /fixmedins/fixmedins/{service}.
         for prefix in ["/hse", "/org/local/api/hos", "/fixmedins", "/epc/api/fixmedins", "/fixmedins/fixmedins"] {
             router.post(RouterPath(stringLiteral: prefix + "/:service")) { request, context in
-                try await gateway.admit(context)
                 let service = try context.parameters.require("service")
-                return try await handle(service: service, bytes: try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes),
-                                        source: context.sourceKey)
+                let bytes: [UInt8]
+                do {
+                    try await gateway.admit(context)
+                    bytes = try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes)
+                } catch let problem as Problem {
+                    // Refused before the body is read: in the form of the gateway's default dialect.
+                    let dialect = gateway.configuration.dialect(named: nil)
+                    guard dialect.fsi.refusals == .http200 else { throw problem }
+                    return Self.refusal(problem, appId: "", dialect: dialect, now: await gateway.clock.now())
+                }
+                return try await handle(service: service, bytes: bytes, source: context.sourceKey)
             }
         }
     }
@@ -78,9 +86,12 @@ struct HSEEndpoint: Sendable {
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile, dialect: dialect.hse)
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
+            var openedTimestamp = Int64((now.timeIntervalSince1970 * 1000).rounded())
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
             switch envelope.open(parsed, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
-            case .success(let value): opened = (value.envelope, value.data)
+            case .success(let value):
+                opened = (value.envelope, value.data)
+                openedTimestamp = value.timestamp
             case .failure(let failure):
                 guard failure.step == .signature, gateway.configuration.faults.contains(.acceptBadSignature) else { throw Problem(failure) }
                 // Deliberate fault (conformance self-checks only): take the data without a valid signature.
@@ -88,6 +99,11 @@ struct HSEEndpoint: Sendable {
                 opened = (parsed, plaintext.flatMap { try? JSONValue.parse($0) })
             }
             authenticated = true
+            // A signed transType binds the envelope to its service: a sealed 6301 cannot be posted to 6401's path.
+            if let transType = opened.envelope["transType"]?.stringValue, !transType.isEmpty, transType != service {
+                throw Problem(status: 400, code: "ENV_TRANSTYPE_MISMATCH", rule: Rule.protocolEnvelope.rawValue, pointer: "/transType",
+                              detail: "transType names service \(transType) but the request was posted to \(service)", expected: service, actual: transType)
+            }
             guard case .object(let object)? = opened.data else {
                 throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
                               detail: "the business data of \(service) must be a JSON object")
@@ -100,7 +116,8 @@ struct HSEEndpoint: Sendable {
             let scope = "hse:\(app.appId)"
             let keepsAnswer = Self.idempotentServices.contains(service)
             let platformKey = gateway.configuration.platformKey
-            let keptUntil = now.addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
+            let keptUntil = max(now, Date(timeIntervalSince1970: Double(openedTimestamp) / 1000))
+                .addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
             let (output, sealedAnswer) = try await gateway.store.write { store -> (JSONValue, JSONObject?) in
                 let fresh = try store.recordNonce(scope: scope, value: signData, at: now)
                 if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try store.keptAnswer(scope: scope, key: signData, at: now),
@@ -149,13 +166,10 @@ struct HSEEndpoint: Sendable {
         }
     }
 
-    /// The sealed answer: the signed data as the real platform's (no arrays of sentences), the
-    /// derivation in the unsigned `extra` member (``SignedAnswer``).
+    /// The sealed answer: the signed data as the real platform's — no arrays of sentences
+    /// (``SignedAnswer``); the derivation stays with the order (`GET /admin/orders/{payOrdId}/derivation`).
     static func seal(_ output: JSONValue, with envelope: HSEEnvelope, key: SM2.PrivateKey, now: Date) throws -> JSONObject {
-        let (signed, derivation) = SignedAnswer.split(output)
-        var sealed = try envelope.sealResponse(data: signed, privateKey: key, timestamp: now)
-        if let derivation { sealed["extra"] = .object(["derivation": derivation]) }
-        return sealed
+        try envelope.sealResponse(data: SignedAnswer.split(output).signed, privateKey: key, timestamp: now)
     }
 
     /// A refusal as real platforms answer HSE: HTTP 200, `success` false, `code` -1 (system) or -2
@@ -179,6 +193,7 @@ struct HSEEndpoint: Sendable {
         ])
         var response = JSONResponse.make(.object(answer))
         response.headers[HTTPField.Name("X-Yibao-Problem")!] = problem.code
+        if let retryAfter = problem.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

@@ -189,11 +189,13 @@ struct PaymentServices: Sendable {
                               "payToken is not the one 6201 returned for order \(order.payOrdId)")
         }
         let sent = [("idNo", try data.optionalString("idNo")), ("idType", try data.optionalString("idType")), ("userName", try data.optionalString("userName"))]
-        guard sent.contains(where: { $0.1 != nil }), let person = try store.person(psnNo: order.psnNo) else { return }
+        guard sent.contains(where: { $0.1 != nil }) else { return }
+        let person = try store.person(psnNo: order.psnNo)
         for (member, value) in sent {
             guard let value else { continue }
-            let expected = member == "idNo" ? person.certno : member == "idType" ? person.psnCertType : person.name
-            guard value == expected else {
+            let expected = member == "idNo" ? person?.certno : member == "idType" ? person?.psnCertType : person?.name
+            // An ID number's check character may come in either case.
+            guard let expected, member == "idNo" ? value.uppercased() == expected.uppercased() : value == expected else {
                 throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path(member),
                                   "\(member) is not that of the person order \(order.payOrdId) was made for")
             }
