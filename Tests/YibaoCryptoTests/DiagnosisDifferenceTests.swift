@@ -28,3 +28,19 @@ struct DiagnosisDifferenceTests {
         #expect(finding.contains("<string:1>"), "business data appears as its shape: \(finding)")
     }
 }
+
+@Suite("Signature diagnosis: mistakes seen in public threads")
+struct PublicThreadDiagnosisTests {
+    @Test("signData that is the Base64 of the signature's hex text (128 ASCII characters) is named as such")
+    func hexText() throws {
+        let key = try SM2.PrivateKey()
+        let secret = "B11EDC1FBD3DD31EC68839EA6D187499"
+        let envelope: JSONObject = ["appId": "YBH120101000018259B894", "timestamp": "1795000000000", "data": .object(["a": "1"])]
+        let signature = try key.signature(for: Array(HSESignString.build(envelope: envelope, appSecret: secret).utf8)).rawRepresentation
+        let asHexText = Array(Hex.encode(signature).utf8)
+        #expect(asHexText.count == 128)
+        let findings = HSEEnvelope.diagnoseSignature(signed: envelope, signature: asHexText, peerPublicKey: try key.publicKey, appSecret: secret,
+                                                     profile: .nhsa20, member: "signData")
+        #expect(findings.first?.contains("Base64 of the signature's hex text (128 ASCII characters)") == true, "\(findings)")
+    }
+}

@@ -361,6 +361,16 @@ public struct HSEEnvelope: Sendable {
                 }
             }
         }
+        // A mistake seen in public threads: Base64 of the signature's hex TEXT (128 ASCII characters for r‖s).
+        if findings.isEmpty, signature.count >= 128, let text = String(bytes: signature, encoding: .ascii), let bytes = Hex.decode(text) {
+            let canonical = Array(HSESignString.build(envelope: signed, appSecret: appSecret).utf8)
+            for encoding in SignatureEncoding.allCases {
+                guard let value = try? ECSignature(bytes, encoding: encoding),
+                      peerPublicKey.isValidSignature(value, for: canonical, signerID: expectedID) else { continue }
+                findings.append("\(member) is the Base64 of the signature's hex text (\(signature.count) ASCII characters), not of its \(bytes.count) bytes: encode the bytes themselves")
+                break
+            }
+        }
         if findings.isEmpty {
             if (try? ECSignature(signature, encoding: profile.signatureEncoding)) == nil {
                 findings.append("\(member) is \(signature.count) bytes and not a valid \(profile.signatureEncoding == .raw ? "raw r‖s (64 bytes)" : "DER") signature")
