@@ -48,6 +48,28 @@ struct PaymentFlowTests {
         }
     }
 
+    @Test("6201 checks the identity real code sends (idNo, idType, userName) and takes exactly one of ecToken and payAuthNo")
+    func uploadIdentity() async throws {
+        try await withContext { context in
+            let (mdtrtId, payAuthNo) = try await context.visitAndAuthorisation()
+            var upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
+            upload["userName"] = "Li Na"
+            await expectRefusal("ORDER_IDENTITY_MISMATCH", rule: "ID-1", pointer: "/userName") {
+                _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+            upload["userName"] = "Zhang San"
+            upload["ecToken"] = "0123"
+            await expectRefusal("FIELD_INVALID", rule: "ID-2", pointer: "/ecToken") {
+                _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+            upload["ecToken"] = nil
+            upload["idNo"] = .string(Demo.zhangSan.certno)
+            upload["idType"] = "01"
+            let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+            #expect(!order[key: "payOrdId"].isEmpty)
+        }
+    }
+
     @Test("6301 and 6401 check the payToken, idNo, idType and userName real code sends: a wrong one is refused naming it")
     func queryIdentity() async throws {
         try await withContext { context in

@@ -72,6 +72,18 @@ struct SettlementCalculator: Sendable {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue("/insutype", "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
+        // Real 6201 calls carry the patient's identity (idNo, idType, userName): each one sent must be the person's.
+        for (member, expected) in [("idNo", person.certno), ("idType", person.psnCertType), ("userName", person.name)] {
+            guard let sent = try data.optionalString(member) else { continue }
+            guard member == "idNo" ? sent.uppercased() == expected.uppercased() : sent == expected else {
+                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path(member),
+                                  "\(member) is not that of person \(psnNo), whose visit this is")
+            }
+        }
+        if try data.optionalString("ecToken") != nil, try data.optionalString("payAuthNo") != nil {
+            throw DomainError.invalidValue("/ecToken", "send exactly one of ecToken and payAuthNo (the patient's authorisation, one way or the other)",
+                                           rule: .id2)
+        }
         let payAuthNo = try data.string("payAuthNo", "the payAuthNo from the patient's wallet authorisation (ec.payAuth)")
         try checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
 
