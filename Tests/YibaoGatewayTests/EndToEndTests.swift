@@ -14,7 +14,8 @@ struct EndToEndTests {
         let url: String
         let output = Pipe()
 
-        init(dataDirectory: String, extra: [String] = []) throws {
+        /// `host`: the address the banner names (a pattern), 127.0.0.1 unless `--host` is among `extra`.
+        init(dataDirectory: String, extra: [String] = [], host: String = #"127\.0\.0\.1"#) throws {
             process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
             process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", GatewayHarness.certs] + extra
             process.standardOutput = output
@@ -27,7 +28,7 @@ struct EndToEndTests {
                 if chunk.isEmpty { break }
                 text += String(decoding: chunk, as: UTF8.self)
             }
-            guard let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
+            guard let range = text.range(of: "http://" + host + ":[0-9]+", options: .regularExpression) else {
                 process.terminate()
                 throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "yibao serve did not start: \(text)"])
             }

@@ -260,22 +260,10 @@ struct ServeSafetyTests {
         let adminToken = "operator-admin-" + UUID().uuidString, channelToken = "operator-channel-" + UUID().uuidString
         try Data((adminToken + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/admin.token"))
         try Data((channelToken + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/channel.token"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-        process.arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", directory + "/data", "--certs", GatewayHarness.certs,
-                             "--admin-token-file", directory + "/admin.token", "--channel-token-file", directory + "/channel.token"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        var banner = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !banner.contains("listening on http://"), Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
+        let server = try EndToEndTests.Server(dataDirectory: directory + "/data", extra: [
+            "--host", "0.0.0.0", "--admin-token-file", directory + "/admin.token", "--channel-token-file", directory + "/channel.token"], host: #"0\.0\.0\.0"#)
+        defer { server.stop() }
+        let banner = server.banner
         #expect(banner.contains("listening on http://0.0.0.0:"), "\(banner)")
         #expect(banner.contains("set by option or environment (not shown)"))
         let published = try DemoCredentials.load(certsDirectory: GatewayHarness.certs)

@@ -37,7 +37,9 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gm  # noqa: E402  pure-Python SM2/SM3/SM4
+from dialect_client import http_post  # noqa: E402  the same plain POST
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 BEIJING = timezone(timedelta(hours=8))
@@ -49,15 +51,6 @@ class FilterFailed(Exception):
 
 class VendorError(Exception):
     pass
-
-
-def http_post(url: str, body: bytes, headers: dict) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 # ---- the util's algorithms ---------------------------------------------------------------

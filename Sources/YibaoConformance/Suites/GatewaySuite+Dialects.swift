@@ -22,11 +22,7 @@ extension GatewaySuite {
             }
         },
         "DIALECT-CSB-001": { suite in try await suite.dialectHappyPath("csb") },
-        "DIALECT-CSB-002": { suite in
-            try await suite.dialectRefusal("csb", code: "CSB_SIGNATURE_INVALID", pointer: "header:_api_signature") { sender in
-                try await sender.send("9001", try sender.envelope("9001", input: GatewaySuite.signInInput), tamper: .wrongKey)
-            }
-        },
+        "DIALECT-CSB-002": { suite in try await suite.wrongKeyRefusal("csb", code: "CSB_SIGNATURE_INVALID", pointer: "header:_api_signature") },
         "DIALECT-TIF-001": { suite in try await suite.dialectHappyPath("tif") },
         "DIALECT-TIF-002": { suite in
             try await suite.dialectRefusal("tif", code: "TIF_NONCE_REPLAYED", pointer: "header:x-tif-nonce") { sender in
@@ -36,18 +32,18 @@ extension GatewaySuite {
             }
         },
         "DIALECT-OAUTH-001": { suite in try await suite.dialectHappyPath("oauth") },
-        "DIALECT-OAUTH-002": { suite in
-            try await suite.dialectRefusal("oauth", code: "TOKEN_UNKNOWN", pointer: "header:authorization") { sender in
-                try await sender.send("9001", try sender.envelope("9001", input: GatewaySuite.signInInput), tamper: .wrongKey)
-            }
-        },
+        "DIALECT-OAUTH-002": { suite in try await suite.wrongKeyRefusal("oauth", code: "TOKEN_UNKNOWN", pointer: "header:authorization") },
         "DIALECT-JILIN-001": { suite in try await suite.dialectHappyPath("jilin-encrypted") },
-        "DIALECT-JILIN-002": { suite in
-            try await suite.dialectRefusal("jilin-encrypted", code: "FSI_INPUT_NOT_DECRYPTED", pointer: "/input") { sender in
-                try await sender.send("9001", try sender.envelope("9001", input: GatewaySuite.signInInput), tamper: .wrongKey)
-            }
-        },
+        "DIALECT-JILIN-002": { suite in try await suite.wrongKeyRefusal("jilin-encrypted", code: "FSI_INPUT_NOT_DECRYPTED", pointer: "/input") },
     ]
+
+    /// A 9001 whose transport or encryption key is wrong (another CSB secret, a token never issued, another
+    /// SM4 key) must be refused in `profile`'s form, naming `code` at `pointer`.
+    func wrongKeyRefusal(_ profile: String, code: String, pointer: String) async throws -> String {
+        try await dialectRefusal(profile, code: code, pointer: pointer) { sender in
+            try await sender.send("9001", try sender.envelope("9001", input: Self.signInInput), tamper: .wrongKey)
+        }
+    }
 
     static let signInInput: JSONObject = ["signIn": .object(["opter_no": "OP0001", "mac": "00-16-3E-00-00-01", "ip": "127.0.0.1"])]
 

@@ -1,4 +1,5 @@
 import Foundation
+import YibaoCrypto
 
 /// 参保人 — an insured person as the platform knows them.
 public struct InsuredPerson: Sendable, Codable, Hashable {
@@ -103,10 +104,7 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     }
 
     /// A resident ID number with the middle masked, for messages (SV-5: no leakage of insured persons' data).
-    public static func masked(_ certno: String) -> String {
-        guard certno.count > 8 else { return String(repeating: "*", count: certno.count) }
-        return String(certno.prefix(4)) + String(repeating: "*", count: certno.count - 8) + String(certno.suffix(4))
-    }
+    public static func masked(_ certno: String) -> String { Redaction.maskIDNumber(certno) }
 }
 
 /// Test personas: documented insured persons whose payments end in a chosen outcome.

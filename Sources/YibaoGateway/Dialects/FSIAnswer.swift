@@ -73,9 +73,7 @@ enum FSIAnswer {
     /// A refusal as real platforms answer it: HTTP 200, `infcode` -1/-2, `err_msg` naming the code,
     /// rule and field (with the Chinese wording), `output` null; the full problem document in `problem`.
     static func refusal(_ problem: Problem, dialect: FSIDialect, institutionCode: String?, admdvs: String?, now: Date) -> Response {
-        var sentence = "[\(problem.code)\(problem.rule.map { " \($0)" } ?? "")]"
-        if !problem.pointer.isEmpty { sentence += " \(problem.pointer):" }
-        sentence += " \(problem.detail)"
+        var sentence = problem.sentence
         if let wording = FSIWording.chinese[problem.code] { sentence += "（\(wording)）" }
         var documented = problem
         documented.envelope = .none

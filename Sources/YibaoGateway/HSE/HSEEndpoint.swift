@@ -177,14 +177,11 @@ struct HSEEndpoint: Sendable {
     /// the full problem document in `problem` (docs/DIALECTS.md §9).
     static func refusal(_ problem: Problem, appId: String, dialect: DialectProfile, now: Date) -> Response {
         let code = FSIAnswer.refusalInfcode(problem)
-        var sentence = "[\(problem.code)\(problem.rule.map { " \($0)" } ?? "")]"
-        if !problem.pointer.isEmpty { sentence += " \(problem.pointer):" }
-        sentence += " \(problem.detail)"
         var documented = problem
         documented.envelope = .none
         let answer = JSONObject([
             .init(key: "code", value: dialect.hse.answerCodeAsString ? .string(String(code)) : .integer(code)),
-            .init(key: "message", value: .string(sentence)),
+            .init(key: "message", value: .string(problem.sentence)),
             .init(key: "success", value: .bool(false)),
             .init(key: "type", value: .string(dialect.hse.answerType == "success" ? "fail" : "01")),
             .init(key: "appId", value: .string(appId)),

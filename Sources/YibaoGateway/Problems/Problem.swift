@@ -76,6 +76,13 @@ public struct Problem: Error, Sendable, Hashable {
         return ([first.prefix(1).uppercased() + first.dropFirst()] + words.dropFirst()).joined(separator: " ")
     }
 
+    /// `[CODE RULE] pointer: detail` — the sentence the real-platform forms carry (FSI `err_msg`, HSE `message`).
+    var sentence: String {
+        var text = "[\(code)\(rule.map { " \($0)" } ?? "")]"
+        if !pointer.isEmpty { text += " \(pointer):" }
+        return text + " \(detail)"
+    }
+
     /// The problem document, members in a fixed order.
     public var json: JSONObject {
         var object = JSONObject([
