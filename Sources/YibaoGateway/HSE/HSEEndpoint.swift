@@ -13,31 +13,32 @@ struct HSEEndpoint: Sendable {
     let gateway: Gateway
 
     func register(on router: Router<GatewayRequestContext>) {
-        // /hse/{service}; mobile payment's own prefix (PROTOCOL.md: /org/local/api/hos/uldFeeInfo …);
-        // the prescription centre's own prefix (PROTOCOL.md), same services.
-        // The test environment's e-voucher decode path, as the official DLL calls it.
+        // The test environment's e-voucher decode path, as the official DLL calls it: always ec.query.
         router.post("/localcfc/api/hsecfc/localQrCodeQuery") { request, context in
-            try await gateway.admit(context)
-            return try await handle(service: "ec.query", bytes: try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes),
-                                    source: context.sourceKey)
+            try await receive(request, context, service: "ec.query")
         }
-        // The e-prescription centre's real paths too: /epc/api/fixmedins/{service}, /fixmedins/fixmedins/{service}.
+        // /hse/{service}; mobile payment's own prefix (PROTOCOL.md: /org/local/api/hos/uldFeeInfo …); the
+        // prescription centre's prefix (PROTOCOL.md) and the real centre's /epc/api/fixmedins, /fixmedins/fixmedins.
         for prefix in ["/hse", "/org/local/api/hos", "/fixmedins", "/epc/api/fixmedins", "/fixmedins/fixmedins"] {
             router.post(RouterPath(stringLiteral: prefix + "/:service")) { request, context in
-                let service = try context.parameters.require("service")
-                let bytes: [UInt8]
-                do {
-                    try await gateway.admit(context)
-                    bytes = try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes)
-                } catch let problem as Problem {
-                    // Refused before the body is read: in the form of the gateway's default dialect.
-                    let dialect = gateway.configuration.dialect(named: nil)
-                    guard dialect.fsi.refusals == .http200 else { throw problem }
-                    return Self.refusal(problem, appId: "", dialect: dialect, now: await gateway.clock.now())
-                }
-                return try await handle(service: service, bytes: bytes, source: context.sourceKey)
+                try await receive(request, context, service: try context.parameters.require("service"))
             }
         }
+    }
+
+    /// The source's refusal budget and the body limit, then ``handle(service:bytes:source:)``. A request
+    /// refused before its body is read is answered in the form of the gateway's default dialect.
+    private func receive(_ request: Request, _ context: GatewayRequestContext, service: String) async throws -> Response {
+        let bytes: [UInt8]
+        do {
+            try await gateway.admit(context)
+            bytes = try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes)
+        } catch let problem as Problem {
+            let dialect = gateway.configuration.dialect(named: nil)
+            guard dialect.fsi.refusals == .http200 else { throw problem }
+            return Self.refusal(problem, appId: "", dialect: dialect, now: await gateway.clock.now())
+        }
+        return try await handle(service: service, bytes: bytes, source: context.sourceKey)
     }
 
     /// Single-use exchanges whose answer is kept: the same sealed request resent after a lost
