@@ -14,16 +14,19 @@ public struct DialectProfile: Sendable, Hashable, Codable {
     public var fsi: FSIDialect
     /// How HSE envelopes are read and answered (strict when absent).
     public var hse: HSEDialect
+    /// Mobile-payment answers and the settlement callback (PROTOCOL.md's when absent).
+    public var payment: PaymentDialect
 
-    public init(name: String, summary: String, sources: [String], fsi: FSIDialect, hse: HSEDialect = .strict) {
+    public init(name: String, summary: String, sources: [String], fsi: FSIDialect, hse: HSEDialect = .strict, payment: PaymentDialect = .standard) {
         self.name = name
         self.summary = summary
         self.sources = sources
         self.fsi = fsi
         self.hse = hse
+        self.payment = payment
     }
 
-    enum CodingKeys: String, CodingKey { case name, summary, sources, fsi, hse }
+    enum CodingKeys: String, CodingKey { case name, summary, sources, fsi, hse, payment }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -32,6 +35,7 @@ public struct DialectProfile: Sendable, Hashable, Codable {
         sources = try container.decode([String].self, forKey: .sources)
         fsi = try container.decode(FSIDialect.self, forKey: .fsi)
         hse = try container.decodeIfPresent(HSEDialect.self, forKey: .hse) ?? .strict
+        payment = try container.decodeIfPresent(PaymentDialect.self, forKey: .payment) ?? .standard
     }
 
     /// The idealised dialect, built in so a gateway runs without the `profiles/` folder.

@@ -60,6 +60,8 @@ public struct Refund: Sendable, Codable, Hashable {
     public var answer: String
     /// The request's business data as sent, to name the first differing member of a conflicting retry.
     public var request: String?
+    /// `refStatus` EXP: accepted, its money not yet returned until the hospital queries the order (6301).
+    public var awaitingConfirmation: Bool?
 
     public init(appRefdSn: String, refundType: String, totalFen: Int64, accountFen: Int64, fundFen: Int64, cashFen: Int64, at: Date,
                 requestDigest: String, answer: String) {
@@ -117,6 +119,12 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     /// The 6202 business data as sent.
     public var payRequest: String?
     public var refunds: [Refund]
+    /// What authorised the payment at 6201: `payAuthNo:<n>` or `ecToken:<t>` (channel-mode payment spends it).
+    public var credential: String?
+    /// The token of the cashier page 6201 returned (`cashierUrl`), for channel-mode payment.
+    public var cashierToken: String?
+    /// While a refund awaits confirmation (`ordStas` 17): the status the order takes once it is confirmed.
+    public var statusAfterConfirmation: OrderStatus?
 
     public init(payOrdId: String, payToken: String, institutionCode: String, medOrgOrd: String, chrgBchno: String, psnNo: String,
                 mdtrtId: String, insutype: String, feeSumFen: Int64, fundFen: Int64, accountFen: Int64, cashFen: Int64, acctUsedFlag: Bool,
@@ -160,6 +168,28 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
         status = .complete
         paidAt = now
         self.setlId = setlId
+    }
+
+    /// Holds the refund just applied as awaiting confirmation (`refStatus` EXP): `ordStas` 17 until ``confirmRefunds()``.
+    public mutating func holdLastRefund() {
+        guard !refunds.isEmpty else { return }
+        refunds[refunds.count - 1].awaitingConfirmation = true
+        statusAfterConfirmation = status
+        status = .refundInProgress
+    }
+
+    /// Confirms the refunds awaiting confirmation; returns them (their money is to be returned now).
+    public mutating func confirmRefunds() -> [Refund] {
+        var confirmed: [Refund] = []
+        for index in refunds.indices where refunds[index].awaitingConfirmation == true {
+            refunds[index].awaitingConfirmation = nil
+            confirmed.append(refunds[index])
+        }
+        if let next = statusAfterConfirmation {
+            status = next
+            statusAfterConfirmation = nil
+        }
+        return confirmed
     }
 
     /// 6401: cancels an order that has not been paid.

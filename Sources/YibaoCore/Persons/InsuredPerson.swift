@@ -113,6 +113,9 @@ public enum TestPersona: String, Sendable, Codable, CaseIterable {
     case platformTimeout
     /// 6202 fails at the fund: the order ends in ordStas 15 (settlement failed); the person is reimbursed manually (PY-9).
     case settlementFailure
+    /// 6203 answers `refStatus` EXP (awaiting confirmation) and leaves the order in `ordStas` 17;
+    /// the refund completes — money back, `refStatus` SUCC — when the hospital queries it (6301).
+    case refundAwaitingConfirmation
 }
 
 /// 就诊凭证类型 `mdtrt_cert_type` — the accepted identity media (ID-4).

@@ -66,11 +66,13 @@ public struct CallbackDispatcher: Sendable {
     /// Delivers one institution's due callbacks in order; returns how many were attempted.
     func deliver(_ queue: [Callback]) async throws -> Int {
         guard let code = queue.first?.institutionCode else { return 0 }
-        let faults = try await gateway.store.read { try $0.app(institutionCode: code)?.callbackFaults } ?? CallbackFaults()
+        let app = try await gateway.store.read { try $0.app(institutionCode: code) }
+        let faults = app?.callbackFaults ?? CallbackFaults()
+        let acknowledgement = gateway.configuration.dialect(named: app?.profile).payment.callback
         for var callback in faults.outOfOrder ? queue.reversed() : queue {
             if Task.isCancelled { break }  // shutting down: the rest stays pending for the next start
             var outcome: String?
-            for _ in 0..<(faults.duplicate ? 2 : 1) { outcome = await post(callback) }
+            for _ in 0..<(faults.duplicate ? 2 : 1) { outcome = await post(callback, acknowledgement: acknowledgement) }
             let at = await gateway.clock.now()
             if let failure = outcome { callback.failed(at: at, reason: failure, policy: gateway.configuration.policy.callbacks) } else { callback.delivered(at: at) }
             let updated = callback
@@ -88,7 +90,7 @@ public struct CallbackDispatcher: Sendable {
     /// nil when acknowledged, else why not. One total deadline covers connect, send and the whole
     /// answer: whichever comes first — the answer or the deadline — decides; a late attempt is cancelled
     /// and never waited for.
-    private func post(_ callback: Callback) async -> String? {
+    private func post(_ callback: Callback, acknowledgement: CallbackDialect) async -> String? {
         let deadline = gateway.configuration.limits.callbackAttemptDeadline
         let http = self.http
         return await withCheckedContinuation { continuation in
@@ -101,10 +103,7 @@ public struct CallbackDispatcher: Sendable {
                 do {
                     let response = try await http.execute(request, timeout: .init(deadline + .seconds(1)))
                     let bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-                    guard (200..<300).contains(Int(response.status.code)) else { outcome.resume("HTTP \(response.status.code)"); return }
-                    let object = (try? JSONValue.parse(bytes))?.objectValue ?? [:]
-                    if object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true) { outcome.resume(nil); return }
-                    outcome.resume("answer is not an acknowledgement ({\"code\":0}): \(String(decoding: bytes.prefix(120), as: UTF8.self))")
+                    outcome.resume(acknowledgement.judge(status: Int(response.status.code), body: bytes))
                 } catch {
                     outcome.resume(String("\(error)".prefix(300)))
                 }
@@ -186,9 +185,14 @@ actor BusyInstitutions {
 }
 
 extension Gateway {
-    /// Queues a signed callback (in the caller's transaction) to the institution's callback URL, if it has one.
-    func queueCallback(_ data: JSONObject, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
+    /// Queues a signed callback (in the caller's transaction) to the institution's callback URL, if it
+    /// has one, written in the institution's dialect (docs/DIALECTS.md §10); a refund only where the
+    /// dialect reports refunds by callback.
+    func queueCallback(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
         guard let app = try store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return }
+        let payment = configuration.dialect(named: app.profile).payment
+        guard notice.kind == .settlement || payment.callback.refundCallbacks else { return }
+        let data = notice.data(payment.callback, amounts: payment.answerAmounts)
         let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: configuration.envelopeProfile)
         let sealed = try envelope.sealRequest(data: .object(data), privateKey: configuration.platformKey, timestamp: now)
         let delay = TimeInterval(app.callbackFaults?.delaySeconds ?? 0)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import YibaoCore
 import YibaoCrypto
@@ -14,6 +15,75 @@ struct ChannelEndpoint: Sendable {
         router.post("/channel/ec/activate") { request, _ in try await handle(request, "activate") }
         router.post("/channel/ec/qrcode") { request, _ in try await handle(request, "qrcode") }
         router.post("/channel/wallet/authorize") { request, _ in try await handle(request, "authorize") }
+        // Channel-mode payment (docs/DIALECTS.md §10): the patient pays in the wallet or on the cashier page.
+        router.post("/channel/wallet/pay") { request, _ in
+            let channel = try channel(of: request)
+            let object = try await jsonBody(request)
+            let data = Fields(object, at: "")
+            let payOrdId = try data.string("payOrdId", "the order 6201 created"), certno = try data.string("certno", "the paying patient's resident ID number")
+            return JSONResponse.make(try await payInChannel(payOrdId: payOrdId, proof: .certno(certno), channel: channel))
+        }
+        router.get("/channel/cashier/:payOrdId") { request, context in
+            try await cashierPage(payOrdId: try context.parameters.require("payOrdId"), token: request.uri.queryParameters.get("token") ?? "")
+        }
+        router.post("/channel/cashier/:payOrdId") { request, context in
+            let payOrdId = try context.parameters.require("payOrdId")
+            let form = String(decoding: try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes), as: UTF8.self)
+            let token = form.split(separator: "&").compactMap { pair -> String? in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 && parts[0] == "token" ? String(parts[1]).removingPercentEncoding : nil
+            }.first ?? ""
+            let answer = (try await payInChannel(payOrdId: payOrdId, proof: .cashierToken(token), channel: "cashier")).objectValue ?? [:]
+            return Self.html("Paid", "<p>Order <code>\(Self.escape(payOrdId))</code> is now <b>\(Self.escape(answer[key: "ordStasName"]))</b> (ordStas \(Self.escape(answer[key: "ordStas"]))). The hospital learns it by callback or 6301.</p>")
+        }
+    }
+
+    private func jsonBody(_ request: Request) async throws -> JSONObject {
+        let bytes = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
+        guard let object = (try? JSONValue.parse(bytes))?.objectValue else {
+            throw Problem(status: 400, code: "BODY_NOT_JSON", rule: nil, pointer: "", detail: "the body must be a JSON object")
+        }
+        return object
+    }
+
+    private func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String) async throws -> JSONValue {
+        let now = await gateway.clock.now()
+        return try await gateway.store.write { store in
+            let app = try store.paymentOrder(payOrdId: payOrdId).flatMap { try store.app(institutionCode: $0.institutionCode) }
+            let services = PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway),
+                                           dialect: gateway.configuration.dialect(named: app?.profile).payment)
+            return try services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, store: store, now: now)
+        }
+    }
+
+    /// The platform's cashier page of an order (its `cashierUrl`): amounts and one button; no personal data.
+    private func cashierPage(payOrdId: String, token: String) async throws -> Response {
+        guard let order = try await gateway.store.read({ try $0.paymentOrder(payOrdId: payOrdId) }), let expected = order.cashierToken,
+              PaymentServices.constantTimeEqual(expected, token) else {
+            throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
+        }
+        let state = order.status == .awaitingPayment
+            ? "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"\(Self.escape(token))\"><button type=\"submit\">Pay with medical insurance</button></form>"
+            : "<p>This order is \(Self.escape(order.status.label)) (ordStas \(order.status.rawValue)).</p>"
+        return Self.html("Cashier", """
+            <p>Order <code>\(Self.escape(order.payOrdId))</code> of \(Self.escape(order.institutionCode))</p>
+            <table><tr><th>Total</th><td>\(Money.yuan(order.feeSumFen))</td></tr><tr><th>Fund</th><td>\(Money.yuan(order.fundFen))</td></tr>
+            <tr><th>Personal account</th><td>\(Money.yuan(order.accountFen))</td></tr><tr><th>Cash</th><td>\(Money.yuan(order.cashFen))</td></tr></table>
+            \(state)
+            """)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func html(_ title: String, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+        let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>yibao — \(title)</title><h1>yibao cashier (simulated)</h1>\(body)</html>"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
     private func channel(of request: Request) throws -> String {

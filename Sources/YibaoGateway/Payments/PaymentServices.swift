@@ -7,6 +7,14 @@ import YibaoStore
 /// pay_order, 6203 refund_Order, 6301 query_order_info, 6401 revoke_order. Idempotent on
 /// medOrgOrd / chrgBchno (6201), payOrdId (6202) and appRefdSn (6203): the same key with the same
 /// body gets the first answer again; the same key with a different body is refused naming the field.
+/// How the channel knows the payer is the patient (channel-mode payment).
+enum ChannelPaymentProof: Sendable {
+    /// The wallet's own knowledge of its user: the resident ID number.
+    case certno(String)
+    /// The token of the cashier page 6201 returned.
+    case cashierToken(String)
+}
+
 struct PaymentServices: Sendable {
     static let names = ["uldFeeInfo", "pay_order", "refund_Order", "query_order_info", "revoke_order"]
     /// The transaction codes of PROTOCOL.md, for messages and the trace.
@@ -14,6 +22,8 @@ struct PaymentServices: Sendable {
 
     let policy: PolicyProfile
     let settlement: SettlementCalculator
+    /// The institution's dialect: answer amounts, 6301 while processing, the cashier page (docs/DIALECTS.md §10).
+    var dialect: PaymentDialect = .standard
 
     func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch service {
@@ -59,17 +69,20 @@ struct PaymentServices: Sendable {
         var order = computed.order
         order.uploadDigest = digest
         order.uploadRequest = JSONValue.object(data.object).serialized()
-        let output: JSONValue = .object([
-            "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken), "ordStas": .string(order.status.rawValue),
-            "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
-            "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
-            "extData": .object(["preSetl": computed.setlinfo, "feedetail": computed.lines,
-                                // Objects, not plain strings: real clients' empty-value filter casts array elements to objects.
-                                "auditFlags": .array(order.auditFindings.map { .object(["finding": .string($0)]) })]),
-        ])
-        order.uploadAnswer = output.serialized()
+        var output = JSONObject([.init(key: "payOrdId", value: .string(order.payOrdId)), .init(key: "payToken", value: .string(order.payToken)),
+                                 .init(key: "ordStas", value: .string(order.status.rawValue))] + amounts(order))
+        if dialect.cashierUrl {
+            // Channel-mode payment: the patient may pay on the platform's cashier page or in the wallet; the hospital learns the outcome by callback or 6301.
+            let token = TokenGenerator.hex(bytes: 16)
+            order.cashierToken = token
+            output["cashierUrl"] = .string("/channel/cashier/\(order.payOrdId)?token=\(token)")
+        }
+        output["extData"] = .object(["preSetl": computed.setlinfo, "feedetail": computed.lines,
+                                     // Objects, not plain strings: real clients' empty-value filter casts array elements to objects.
+                                     "auditFlags": .array(order.auditFindings.map { .object(["finding": .string($0)]) })])
+        order.uploadAnswer = JSONValue.object(output).serialized()
         try store.save(order)
-        return (output, TraceEvent(at: now, kind: "hse.6201", actor: code, subject: order.payOrdId,
+        return (.object(output), TraceEvent(at: now, kind: "hse.6201", actor: code, subject: order.payOrdId,
                                    payload: ["medOrgOrd": medOrgOrd, "mdtrt_id": order.mdtrtId, "feeSumamt": Money.yuan(order.feeSumFen)]))
     }
 
@@ -90,7 +103,7 @@ struct PaymentServices: Sendable {
             return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
         }
         let payToken = try data.string("payToken")
-        var output = try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
+        var output = withDialectAmounts(try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now), order: order)
         order.payDigest = digest
         order.payRequest = JSONValue.object(data.object).serialized()
         // A retry gets the real outcome: the timeout persona's lost answer is the paid order.
@@ -106,6 +119,54 @@ struct PaymentServices: Sendable {
         try store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
                                    payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
+    }
+
+    /// Channel-mode payment: the patient pays an order awaiting payment in the wallet or on the
+    /// cashier page, with the authorisation the order was uploaded with; the hospital never calls
+    /// 6202 and learns the outcome by callback or 6301. `proof` is the channel's check that this is
+    /// the patient (the certno the wallet knows, or the cashier token of the page).
+    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, store: any StoreWriting, now: Date) throws -> JSONValue {
+        guard var order = try store.paymentOrder(payOrdId: payOrdId) else {
+            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
+        }
+        switch proof {
+        case .certno(let certno):
+            guard let person = try store.person(psnNo: order.psnNo), person.certno.uppercased() == certno.uppercased() else {
+                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: "/certno", "the order was not made for this person")
+            }
+        case .cashierToken(let token):
+            guard let expected = order.cashierToken, Self.constantTimeEqual(expected, token) else {
+                throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token",
+                                  "this is not the cashier page 6201 returned for order \(payOrdId)")
+            }
+        }
+        guard order.payDigest == nil, order.status == .awaitingPayment else {
+            throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: "/payOrdId",
+                              "order \(payOrdId) is \(order.status.rawValue) (\(order.status.label)); only an order awaiting payment (2) can be paid")
+        }
+        var fields: JSONObject = ["orgCodg": .string(order.institutionCode), "mdtrtId": .string(order.mdtrtId), "chrgBchno": .string(order.chrgBchno),
+                                  "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken)]
+        if let credential = order.credential, credential.hasPrefix("payAuthNo:") { fields["payAuthNo"] = .string(String(credential.dropFirst("payAuthNo:".count))) }
+        let data = Fields(fields, at: "")
+        var output = try settlement.pay(&order, data: data, payToken: order.payToken, institution: order.institutionCode, store: store, now: now)
+        if case .object(var object) = output {
+            object[SettlementCalculator.problemKey] = nil  // a persona's lost answer is the hospital's to learn, not the wallet's
+            output = .object(object)
+        }
+        order.payDigest = Self.digest(data)
+        order.payRequest = JSONValue.object(fields).serialized()
+        order.payAnswer = withDialectAmounts(output, order: order).serialized()
+        try store.save(order)
+        try store.appendTrace(TraceEvent(at: now, kind: "channel.pay", actor: channel, subject: order.payOrdId,
+                                         payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
+        return .object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "ordStasName": .string(order.status.label)])
+    }
+
+    /// Equal texts, compared without an early exit.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// The `pay-twice` fault: a retried 6202 takes the account share again under a new setlId,
@@ -140,21 +201,83 @@ struct PaymentServices: Sendable {
         }
         var order = try ownOrder(data, institution: code, store: store)
         let refundType = try data.oneOf("refdType", ["ALL", "CASH", "HI"], rule: .py6)
-        var refund = Refund(appRefdSn: appRefdSn, refundType: refundType, totalFen: try data.fen("totlRefdAmt"), accountFen: try data.fen("psnAcctRefdAmt"),
-                            fundFen: try data.fen("fundRefdAmt"), cashFen: try data.fen("cashRefdAmt"), at: now, requestDigest: digest, answer: "")
+        if let time = try data.optionalString("appRefdTime"), HSEDialect.detect(time)?.format != .compact, Timestamps.parseFSI(time) == nil {
+            throw DomainError.invalidValue(data.path("appRefdTime"), "appRefdTime is the refund's time as yyyyMMddHHmmss (real clients) or yyyy-MM-dd HH:mm:ss",
+                                           expected: "e.g. 20261203101500", actual: time, rule: .py6)
+        }
+        try checkAuthorisation(data, order: order, store: store)
+        if let extData = data.object["extData"], extData != .null, extData.objectValue == nil {
+            throw DomainError.invalidValue(data.path("extData"), "extData is an object ({opter, systemNo})", actual: extData.serialized(), rule: .py6)
+        }
+        // Parts sent as null (or left out) are derived from refdType: what is left of that part, or 0.00.
+        let left = (account: order.accountFen - order.refundedFen.account, fund: order.fundFen - order.refundedFen.fund, cash: order.cashFen - order.refundedFen.cash)
+        func part(_ name: String, _ remaining: Int64, insurance: Bool) throws -> Int64 {
+            if let value = data.object[name], value != .null { return try data.fen(name) }
+            switch refundType {
+            case "ALL": return remaining
+            case "HI": return insurance ? remaining : 0
+            default: return insurance ? 0 : remaining
+            }
+        }
+        let accountFen = try part("psnAcctRefdAmt", left.account, insurance: true)
+        let fundFen = try part("fundRefdAmt", left.fund, insurance: true)
+        let cashFen = try part("cashRefdAmt", left.cash, insurance: false)
+        var refund = Refund(appRefdSn: appRefdSn, refundType: refundType, totalFen: try data.fen("totlRefdAmt"), accountFen: accountFen,
+                            fundFen: fundFen, cashFen: cashFen, at: now, requestDigest: digest, answer: "")
         try order.refund(refund, pointer: "")
-        try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now)
+        let person = try store.person(psnNo: order.psnNo)
+        let held = person?.testPersona == .refundAwaitingConfirmation
+        if held {
+            // Test persona: the refund awaits the platform's confirmation (refStatus EXP, ordStas 17) until the hospital queries it.
+            order.holdLastRefund()
+        } else {
+            try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now)
+        }
         let output: JSONValue = .object([
-            "payOrdId": .string(order.payOrdId), "appRefdSn": .string(appRefdSn), "refStatus": "SUCC", "ordStas": .string(order.status.rawValue),
+            "payOrdId": .string(order.payOrdId), "appRefdSn": .string(appRefdSn), "refStatus": .string(held ? "EXP" : "SUCC"), "ordStas": .string(order.status.rawValue),
             "totlRefdAmt": .string(Money.yuan(refund.totalFen)), "psnAcctRefdAmt": .string(Money.yuan(refund.accountFen)),
             "fundRefdAmt": .string(Money.yuan(refund.fundFen)), "cashRefdAmt": .string(Money.yuan(refund.cashFen)),
         ])
         refund.answer = output.serialized()
         refund.request = JSONValue.object(data.object).serialized()
+        refund.awaitingConfirmation = held ? true : nil
         order.refunds[order.refunds.count - 1] = refund
         try store.save(order)
-        return (output, TraceEvent(at: now, kind: "hse.6203", actor: code, subject: order.payOrdId,
+        return (output, TraceEvent(at: now, kind: "hse.6203", actor: code, subject: order.payOrdId, outcome: held ? "awaiting-confirmation" : "accepted",
                                    payload: ["appRefdSn": appRefdSn, "refdType": refundType, "totlRefdAmt": Money.yuan(refund.totalFen)]))
+    }
+
+    /// 6203's `ecToken` or `payAuthNo`, when sent: at most one, and the order's person's.
+    private func checkAuthorisation(_ data: Fields, order: PaymentOrder, store: any StoreReading) throws {
+        let ecToken = try data.optionalString("ecToken"), payAuthNo = try data.optionalString("payAuthNo")
+        if ecToken != nil, payAuthNo != nil {
+            throw DomainError.invalidValue(data.path("ecToken"), "send at most one of ecToken and payAuthNo", rule: .id2)
+        }
+        if let ecToken, try store.ecToken(ecToken)?.psnNo != order.psnNo {
+            throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("ecToken"),
+                              "ecToken is not one issued for the person order \(order.payOrdId) was made for")
+        }
+        if let payAuthNo, try store.walletAuthorisation(payAuthNo: payAuthNo)?.psnNo != order.psnNo {
+            throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("payAuthNo"),
+                              "payAuthNo is not one issued for the person order \(order.payOrdId) was made for")
+        }
+    }
+
+    /// The answer's amount members in the dialect's set.
+    private func amounts(_ order: PaymentOrder) -> [JSONObject.Member] {
+        PaymentAmounts.members(feeSumFen: order.feeSumFen, cashFen: order.cashFen, accountFen: order.accountFen, fundFen: order.fundFen,
+                               set: dialect.answerAmounts)
+    }
+
+    /// A 6202 answer with the dialect's amount set (V2.2.5's members after `fundPay`).
+    private func withDialectAmounts(_ output: JSONValue, order: PaymentOrder) -> JSONValue {
+        guard dialect.answerAmounts == .v225, case .object(let object) = output, object["feeSumamt"] != nil else { return output }
+        var members: [JSONObject.Member] = []
+        for member in object.members {
+            members.append(member)
+            if member.key == "fundPay" { members += amounts(order).dropFirst(4) }
+        }
+        return .object(JSONObject(members))
     }
 
     // MARK: 6401 revoke_order, 6301 query_order_info
@@ -169,16 +292,29 @@ struct PaymentServices: Sendable {
     }
 
     private func query(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let order = try ownOrder(data, institution: code, store: store)
+        var order = try ownOrder(data, institution: code, store: store)
         try checkIdentity(data, order: order, store: store)
-        let output: JSONValue = .object([
-            "payOrdId": .string(order.payOrdId), "medOrgOrd": .string(order.medOrgOrd), "ordStas": .string(order.status.rawValue),
-            "ordStasName": .string(order.status.label), "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
-            "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)), "setlId": .string(order.setlId ?? ""),
-            "refunds": .array(order.refunds.map { .object(["appRefdSn": .string($0.appRefdSn), "refdType": .string($0.refundType),
-                                                           "totlRefdAmt": .string(Money.yuan($0.totalFen)), "refdTime": .string(Timestamps.fsi($0.at))]) }),
-        ])
-        return (output, TraceEvent(at: now, kind: "hse.6301", actor: code, subject: order.payOrdId))
+        // A refund awaiting confirmation (refStatus EXP) is confirmed by the query: its money goes back now.
+        let confirmed = order.confirmRefunds()
+        if !confirmed.isEmpty {
+            for refund in confirmed { try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now) }
+            try store.save(order)
+        }
+        if dialect.processingWithoutAmounts, [.saved, .preSettled, .awaitingPayment].contains(order.status) {
+            // Still processing: real platforms answer the order and its status only.
+            return (.object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue)]),
+                    TraceEvent(at: now, kind: "hse.6301", actor: code, subject: order.payOrdId))
+        }
+        var output = JSONObject([.init(key: "payOrdId", value: .string(order.payOrdId)), .init(key: "medOrgOrd", value: .string(order.medOrgOrd)),
+                                 .init(key: "ordStas", value: .string(order.status.rawValue)), .init(key: "ordStasName", value: .string(order.status.label))]
+                                + amounts(order))
+        output["setlId"] = .string(order.setlId ?? "")
+        output["refunds"] = .array(order.refunds.map {
+            .object(["appRefdSn": .string($0.appRefdSn), "refdType": .string($0.refundType), "refStatus": .string($0.awaitingConfirmation == true ? "EXP" : "SUCC"),
+                     "totlRefdAmt": .string(Money.yuan($0.totalFen)), "refdTime": .string(Timestamps.fsi($0.at))])
+        })
+        return (.object(output), TraceEvent(at: now, kind: "hse.6301", actor: code, subject: order.payOrdId,
+                                            outcome: confirmed.isEmpty ? "accepted" : "refund-confirmed"))
     }
 
     /// Real 6301/6401 calls carry `payToken`, `idNo`, `idType` and `userName` (docs/DIALECTS.md §9):

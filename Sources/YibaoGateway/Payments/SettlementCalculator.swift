@@ -84,8 +84,32 @@ struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/ecToken", "send exactly one of ecToken and payAuthNo (the patient's authorisation, one way or the other)",
                                            rule: .id2)
         }
-        let payAuthNo = try data.string("payAuthNo", "the payAuthNo from the patient's wallet authorisation (ec.payAuth)")
-        try checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
+        // The patient's authorisation: a payAuthNo from the wallet (online), or an ecToken from scanning the e-voucher at the counter.
+        let credential: String
+        if let ecToken = try data.optionalString("ecToken") {
+            guard var token = try store.ecToken(ecToken), token.psnNo == psnNo else {
+                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("ecToken"),
+                                  "ecToken is not one this platform issued for person \(psnNo) (ec.query returns it when the patient's QR code is scanned)")
+            }
+            try token.redeem(transaction: "6201 \(try data.string("medOrgOrd"))", businessTypes: [], institution: code, at: now, pointer: data.path("ecToken"))
+            try store.save(token)
+            credential = "ecToken:" + ecToken
+        } else {
+            let payAuthNo = try data.string("payAuthNo", "the patient's authorisation: payAuthNo from the wallet (ec.payAuth) or ecToken from a scan (ec.query)")
+            try checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
+            credential = "payAuthNo:" + payAuthNo
+        }
+        // Read as real code sends them: the upload's location "longitude,latitude" and the settlement way.
+        if let location = try data.optionalString("uldLatlnt") {
+            let parts = location.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let longitude = parts[0], let latitude = parts[1], abs(longitude) <= 180, abs(latitude) <= 90 else {
+                throw DomainError.invalidValue(data.path("uldLatlnt"), "uldLatlnt is the upload's location as \"longitude,latitude\" in degrees",
+                                               expected: "e.g. \"117.2,39.1\"", actual: location)
+            }
+        }
+        if try data.optionalString("psnSetlway") != nil {
+            _ = try data.oneOf("psnSetlway", ["01", "02"], rule: .py6) // 01 by item, 02 by flat rate
+        }
 
         guard case .array(let items)? = data.object["feedetailList"], !items.isEmpty else {
             throw DomainError.missing("/feedetailList", "\"feedetailList\" (at least one fee line)")
@@ -108,6 +132,16 @@ struct SettlementCalculator: Sendable {
         guard total == sum else {
             throw DomainError.invalidValue("/medfeeSumamt", "medfeeSumamt must be the sum of the fee lines' detItemFeeSumamt",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py6)
+        }
+        // The optional parts a HIS pre-computes must add up to the total when sent (Shanxi's check).
+        let parts = ["fulamtOwnpayAmt", "preselfpayAmt", "inscpScpAmt"]
+        if parts.contains(where: { data.object[$0] != nil && data.object[$0] != .null }) {
+            var partsFen: Int64 = 0
+            for part in parts where data.object[part] != nil && data.object[part] != .null { partsFen += try data.fen(part) }
+            guard partsFen == total else {
+                throw DomainError.invalidValue("/inscpScpAmt", "fulamtOwnpayAmt + preselfpayAmt + inscpScpAmt must equal medfeeSumamt when they are sent",
+                                               expected: Money.yuan(total), actual: Money.yuan(partsFen), rule: .py6)
+            }
         }
         let insuredRegion = Self.province(person.insuplcAdmdvs), treatedRegion = Self.province(institution.admdvs)
         _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
@@ -134,6 +168,7 @@ struct SettlementCalculator: Sendable {
                                  createdAt: now, uploadDigest: "", uploadAnswer: "")
         while try store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
+        order.credential = credential
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         return (order, try Self.encode(result), try Self.encode(classified))
@@ -264,6 +299,38 @@ struct SettlementCalculator: Sendable {
         try probe.spendPayAuthNo(by: institution, transaction: "probe", at: now, pointer: pointer)
     }
 
+    /// The patient's authorisation a payment spends: the payAuthNo sent, or the ecToken of an order
+    /// uploaded with one (the same token, presented once to this order's payment).
+    enum SpentAuthorisation {
+        case wallet(WalletAuthorisation)
+        case voucher(ECToken)
+
+        func save(in store: any StoreWriting) throws {
+            switch self {
+            case .wallet(let authorisation): try store.save(authorisation)
+            case .voucher(let token): try store.save(token)
+            }
+        }
+    }
+
+    func spendAuthorisation(_ data: Fields, order: PaymentOrder, institution code: String, store: any StoreReading, now: Date) throws -> SpentAuthorisation {
+        let uploadedToken = order.credential.flatMap { $0.hasPrefix("ecToken:") ? String($0.dropFirst("ecToken:".count)) : nil }
+        if data.object["payAuthNo"] == nil, let ecToken = try data.optionalString("ecToken") ?? uploadedToken {
+            guard var token = try store.ecToken(ecToken), token.psnNo == order.psnNo, order.credential == "ecToken:" + ecToken else {
+                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken",
+                                  "ecToken is not the one order \(order.payOrdId) was uploaded with (6201)")
+            }
+            try token.redeem(transaction: "6202 \(order.payOrdId)", businessTypes: [], institution: code, at: now, pointer: "/ecToken")
+            return .voucher(token)
+        }
+        let payAuthNo = try data.string("payAuthNo", "the payAuthNo of the patient's wallet authorisation (or, for an order uploaded with an ecToken, that ecToken)")
+        guard var authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
+            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
+        }
+        try authorisation.spendPayAuthNo(by: code, transaction: "6202 \(order.payOrdId)", at: now, pointer: "/payAuthNo")
+        return .wallet(authorisation)
+    }
+
     /// 6202: spends the payAuthNo, takes the account share, counts the year, queues the callback.
     func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) throws -> JSONValue {
         for key in ["orgCodg", "mdtrtId", "chrgBchno"] {
@@ -271,11 +338,7 @@ struct SettlementCalculator: Sendable {
             let sent = try data.string(key)
             guard sent == expected else { throw DomainError.invalidValue("/\(key)", "\(key) differs from the order's", expected: expected, actual: sent, rule: .py6) }
         }
-        let payAuthNo = try data.string("payAuthNo")
-        guard var authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
-            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
-        }
-        try authorisation.spendPayAuthNo(by: code, transaction: "6202 \(order.payOrdId)", at: now, pointer: "/payAuthNo")
+        var authorisation = try spendAuthorisation(data, order: order, institution: code, store: store, now: now)
         guard var person = try store.person(psnNo: order.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
@@ -313,8 +376,8 @@ struct SettlementCalculator: Sendable {
             // Test persona: the fund refuses; nothing is paid; the person is reimbursed manually (PY-9).
             order.status = .settlementFailed
             order.setlId = nil
-            try store.save(authorisation)
-            try gateway.queueCallback(callbackData(order, callType: "SETL", setlinfo: [:], now: now), order: order, store: store, now: now)
+            try authorisation.save(in: store)
+            try gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
             return .object([
                 "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue),
                 Self.problemKey: .object(["status": .integer(502), "code": "SETTLEMENT_FAILED", "rule": .string(Rule.py9.rawValue),
@@ -329,7 +392,7 @@ struct SettlementCalculator: Sendable {
                 try store.save(record)
             }
         }
-        try store.save(authorisation)
+        try authorisation.save(in: store)
         let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
         let year = Self.year(now)
         try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
@@ -337,7 +400,7 @@ struct SettlementCalculator: Sendable {
         var setlinfo = settlement
         setlinfo["setl_id"] = .string(order.setlId ?? "")
         setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
-        try gateway.queueCallback(callbackData(order, callType: "SETL", setlinfo: setlinfo, now: now), order: order, store: store, now: now)
+        try gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: setlinfo, store: store, now: now), order: order, store: store, now: now)
         if person.testPersona == .platformTimeout {
             // Test persona: the payment is made, but the answer is lost; a retry of 6202 or a 6301 query tells the truth.
             return .object([
@@ -377,19 +440,20 @@ struct SettlementCalculator: Sendable {
         let deductible = order.status == .refunded ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
         try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
                                  fundPaidFen: max(0, used.fundPaidFen - fundFen))
-        try gateway.queueCallback(callbackData(order, callType: "REFUND", setlinfo: [:], now: now), order: order, store: store, now: now)
+        try gateway.queueCallback(try notice(order, kind: .refund, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
     }
 
-    /// The callback's business data (PROTOCOL.md: ordStas, callType, payOrdId, medOrgOrd, traceTime, feeSumamt, ownpayAmt, psnAcctPay, fundPay, setlType, revsToken, extData).
-    func callbackData(_ order: PaymentOrder, callType: String, setlinfo: JSONObject, now: Date) -> JSONObject {
+    /// The callback of `order` (its settlement, or a refund), written in the institution's dialect when queued.
+    func notice(_ order: PaymentOrder, kind: SettlementNotice.Kind, setlinfo: JSONObject, store: any StoreReading, now: Date) throws -> SettlementNotice {
         let refunded = order.refundedFen
-        return [
-            "ordStas": .string(order.status.rawValue), "callType": .string(callType), "payOrdId": .string(order.payOrdId),
-            "medOrgOrd": .string(order.medOrgOrd), "traceTime": .string(Timestamps.fsi(now)), "feeSumamt": .string(Money.yuan(order.feeSumFen)),
-            "ownpayAmt": .string(Money.yuan(order.cashFen)), "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
-            "setlType": "1", "revsToken": .string(TokenGenerator.hex(bytes: 8)),
-            "refdAmt": .string(Money.yuan(refunded.account + refunded.fund + refunded.cash)),
-            "extData": .object(["setlinfo": .object(setlinfo)]),
-        ]
+        let inScope = Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "inscp_scp_amt"] ?? "") ?? 0
+        let lines = order.fundFen > 0 ? [SettlementNotice.fundLine(insutype: order.insutype, fundFen: order.fundFen, inScopeFen: inScope)] : []
+        let person = try store.person(psnNo: order.psnNo)
+        return SettlementNotice(kind: kind, payOrdId: order.payOrdId, medOrgOrd: order.medOrgOrd, ordStas: order.status.rawValue,
+                                feeSumFen: order.feeSumFen, cashFen: order.cashFen, accountFen: order.accountFen, fundFen: order.fundFen,
+                                refundedFen: refunded.account + refunded.fund + refunded.cash, at: now, setlinfo: setlinfo,
+                                setldetail: kind == .settlement && !setlinfo.members.isEmpty ? lines : [], institutionCode: order.institutionCode,
+                                institutionName: try store.institution(code: order.institutionCode)?.name ?? "", setlId: order.setlId ?? "",
+                                mdtrtId: order.mdtrtId, ecCode: person.map(ECIndex.number(for:)) ?? "", revsToken: TokenGenerator.hex(bytes: 8))
     }
 }
