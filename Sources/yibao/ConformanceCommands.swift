@@ -119,7 +119,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-colour"), help: "Plain console output.")
     var noColour = false
 
-    @Option(help: ArgumentHelp("The dialect the target speaks (yibao profiles): run that profile's DIALECT-* cases only (gateway suite). Without it the whole suite runs, every profile's cases included.", valueName: "name"))
+    @Option(help: ArgumentHelp("The dialect the target speaks (yibao profiles). Gateway suite: run that profile's DIALECT-* cases only (without it the whole suite runs, every profile's cases included). Callback-receiver suite: send callbacks in the profile's shape and expect its acknowledgement (e.g. hainan: an empty HTTP 200).", valueName: "name"))
     var profile: String?
 
     @Flag(name: .customLong("reveal-personal-data"), help: "Keep ID numbers, names and e-voucher tokens unmasked in the reports (local debugging only; reports are often published as CI artefacts).")
@@ -145,9 +145,16 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         let known = Set(catalogue.cases(of: suite).map(\.id))
         for id in cases where !known.contains(id) { throw ValidationError("--case \(id) is not a case of suite \(suite) (see `yibao conformance list --suite \(suite)`)") }
         var selected = cases
-        if let profile {
+        var receiverProfile = DialectProfile.nhsa20
+        if let profile, suite == "callback-receiver" {
+            let loaded = try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory()))
+            guard let found = loaded.first(where: { $0.name == profile }) ?? (profile == DialectProfile.nhsa20.name ? .nhsa20 : nil) else {
+                throw ValidationError("--profile \(profile) is not a dialect profile; profiles: \(loaded.map(\.name).sorted().joined(separator: ", "))")
+            }
+            receiverProfile = found
+        } else if let profile {
             guard suite == "gateway", let prefix = GatewaySuite.dialectCasePrefixes[profile] else {
-                throw ValidationError("--profile takes a dialect with cases in the gateway suite: \(GatewaySuite.dialectCasePrefixes.keys.sorted().joined(separator: ", "))")
+                throw ValidationError("--profile takes a dialect with cases in the gateway suite (\(GatewaySuite.dialectCasePrefixes.keys.sorted().joined(separator: ", "))) or any profile with the callback-receiver suite")
             }
             selected += known.filter { $0.hasPrefix(prefix) }.sorted()
         }
@@ -161,12 +168,16 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         let clock = VirtualClock(start: Date())
         let recorder = ExchangeRecorder(revealPersonalData: revealPersonalData)
         let suiteImplementation: any ConformanceSuite = try await SuiteFactory.make(
-            suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder)
+            suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder,
+            profile: receiverProfile)
         var runner = ConformanceRunner(catalogue: catalogue, suite: suiteImplementation, target: target, seed: seed, baseline: expectations,
                                        recorder: recorder, clock: clock)
         runner.only = Set(selected)
         let colour = !noColour && isatty(STDOUT_FILENO) == 1
-        FileHandle.standardOutput.write(Data("conformance: suite \(suite) against \(target), seed \(seed), catalogue \(catalogue.version)\n".utf8))
+        FileHandle.standardOutput.write(Data("conformance: suite \(suite) against \(target), seed \(seed), catalogue \(catalogue.version)\(profile.map { ", dialect profile \($0)" } ?? "")\n".utf8))
+        for (id, reason) in suiteImplementation.notApplicable.sorted(by: { $0.key < $1.key }) where runner.only.isEmpty || runner.only.contains(id) {
+            FileHandle.standardOutput.write(Data("  not applicable: \(id) — \(reason)\n".utf8))
+        }
         let report: RunReport
         do {
             report = try await runner.run { result, index, total in
@@ -193,7 +204,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
 /// Builds a suite by name.
 enum SuiteFactory {
     static func make(_ name: String, target: String, credentials: DemoCredentials, certs: String, institution: String?, seed: UInt64,
-                     clock: VirtualClock, recorder: ExchangeRecorder) async throws -> any ConformanceSuite {
+                     clock: VirtualClock, recorder: ExchangeRecorder, profile: DialectProfile = .nhsa20) async throws -> any ConformanceSuite {
         switch name {
         case "gateway":
             return try GatewaySuite(target: target, credentials: credentials, certs: certs, seed: seed, clock: clock, recorder: recorder)
@@ -202,7 +213,7 @@ enum SuiteFactory {
             let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
             if name == "callback-receiver" {
                 return try CallbackReceiverSuite(target: target, credentials: credentials, institution: institution ?? DemoCredentials.demoHospital,
-                                                 platformKey: platformKey, seed: seed, clock: clock, recorder: recorder)
+                                                 platformKey: platformKey, seed: seed, clock: clock, recorder: recorder, profile: profile)
             }
             let vectors = ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("vectors/signed_prescription_test.json")
             return try PrescriptionReceiverSuite(target: target, credentials: credentials, institution: institution ?? "P12010100001", platformKey: platformKey,
@@ -244,6 +255,9 @@ struct SampleReceiverCommand: AsyncParsableCommand {
     @Flag(help: "Acknowledge everything without checking (a deliberately bad receiver).")
     var sloppy = false
 
+    @Option(help: ArgumentHelp("Callbacks: the dialect profile whose callback shape and acknowledgement to use (e.g. national: {success}; hainan: an empty HTTP 200).", valueName: "name"))
+    var profile: String?
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() async throws {
@@ -258,7 +272,15 @@ struct SampleReceiverCommand: AsyncParsableCommand {
         }
         switch kind {
         case .callback:
-            let receiver = SampleCallbackReceiver(appId: app.appId, appSecret: app.appSecret, platformPublicKey: platformKey, sloppy: sloppy)
+            var dialect = CallbackDialect()
+            if let profile {
+                let loaded = try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory()))
+                guard let found = loaded.first(where: { $0.name == profile }) else {
+                    throw ValidationError("--profile \(profile) is not a dialect profile; profiles: \(loaded.map(\.name).sorted().joined(separator: ", "))")
+                }
+                dialect = found.payment.callback
+            }
+            let receiver = SampleCallbackReceiver(appId: app.appId, appSecret: app.appSecret, platformPublicKey: platformKey, sloppy: sloppy, dialect: dialect)
             try await SampleCallbackReceiver.application(receiver, host: host, port: port, onRunning: announce).runService()
         case .prescription:
             let trust = try DevTrust(certs: try workspace.certsDirectory(), credentials: credentials)

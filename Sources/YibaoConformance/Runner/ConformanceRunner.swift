@@ -26,7 +26,7 @@ public struct ConformanceRunner: Sendable {
     /// Runs the suite; `progress` sees each result as soon as it is known.
     public func run(progress: @Sendable (CaseResult, _ index: Int, _ total: Int) -> Void = { _, _, _ in }) async throws -> RunReport {
         let selected = catalogue.withRequirements(only)
-        let definitions = catalogue.cases(of: suite.name).filter { only.isEmpty || selected.contains($0.id) }
+        let definitions = catalogue.cases(of: suite.name).filter { (only.isEmpty || selected.contains($0.id)) && suite.notApplicable[$0.id] == nil }
         let missing = definitions.map(\.id).filter { !suite.implemented.contains($0) }
         guard missing.isEmpty else { throw ConformanceError("the catalogue lists cases this build does not implement: \(missing.joined(separator: ", "))") }
         let started = Date()

@@ -109,4 +109,11 @@ public protocol ConformanceSuite: AnyObject, Sendable {
     func run(_ caseId: String) async throws -> String
     /// The case ids this suite implements.
     var implemented: Set<String> { get }
+    /// Cases that do not apply to this target (its dialect has no such message), with the reason:
+    /// left out of the run and named on the console, neither passed nor failed.
+    var notApplicable: [String: String] { get }
+}
+
+extension ConformanceSuite {
+    public var notApplicable: [String: String] { [:] }
 }

@@ -56,6 +56,9 @@ public actor SampleCallbackReceiver {
     public let appId: String
     public let windowSeconds: Int
     public let sloppy: Bool
+    /// The dialect's callback: `callType` `SETL`/`REFUND` or `"02"`, and how to acknowledge and refuse
+    /// (`{"code":N}`, `{"success":bool,"message"}`, or an empty HTTP 200 and a 4xx with a message).
+    public let dialect: CallbackDialect
     private let gate: SampleEnvelopeGate
     private let clock: any WallClock
 
@@ -74,9 +77,12 @@ public actor SampleCallbackReceiver {
     ///   - windowSeconds: how far `timestamp` may be from our clock, either way (exactly ± is accepted).
     ///   - sloppy: acknowledge everything that is JSON, check nothing (the bad receiver).
     ///   - clock: our clock for the timestamp window.
+    ///   - dialect: the callback's shape and acknowledgement (a dialect profile's `payment.callback`).
     public init(appId: String, appSecret: String, platformPublicKey: SM2.PublicKey, profile: HSEProfile = .nhsa20,
-                windowSeconds: Int = SampleCallbackReceiver.defaultWindowSeconds, sloppy: Bool = false, clock: any WallClock = SystemWallClock()) {
+                windowSeconds: Int = SampleCallbackReceiver.defaultWindowSeconds, sloppy: Bool = false, clock: any WallClock = SystemWallClock(),
+                dialect: CallbackDialect = CallbackDialect()) {
         self.appId = appId
+        self.dialect = dialect
         self.windowSeconds = windowSeconds
         self.sloppy = sloppy
         self.clock = clock
@@ -97,8 +103,24 @@ public actor SampleCallbackReceiver {
             return try process(body)
         } catch {
             tally.refused += 1
-            return error.answer
+            return answer(error)
         }
+    }
+
+    /// The acknowledgement in the dialect's form.
+    private var acknowledgement: [UInt8] {
+        switch dialect.acknowledgement {
+        case .code0: SampleAnswer.body(code: 0, message: "received")
+        case .success: Array(JSONValue.object(["success": .bool(true), "message": "received"]).serialized().utf8)
+        case .empty200: []
+        }
+    }
+
+    /// A refusal in the dialect's form: `{"code":N}`, `{"success":false}` (HTTP 200 as Shanxi answers an
+    /// unknown order, else the refusal's status), or the status with a `{"code","message"}` body.
+    private func answer(_ refusal: SampleRefusal) -> (status: Int, body: [UInt8]) {
+        guard dialect.acknowledgement == .success else { return refusal.answer }
+        return (refusal.status, Array(JSONValue.object(["success": .bool(false), "message": .string(refusal.message)]).serialized().utf8))
     }
 
     /// The strict receiver, steps 1–7 of the type's documentation.
@@ -123,11 +145,19 @@ public actor SampleCallbackReceiver {
         }
         let payOrdId = try SampleEnvelopeGate.requireString(data, "payOrdId")
         let callType = try SampleEnvelopeGate.requireString(data, "callType")
-        guard callType == "SETL" || callType == "REFUND" else {
-            throw SampleRefusal(status: 400, code: 4, message: "/data/callType: must be SETL or REFUND, got \"\(callType)\"")
+        // callType "02" (real platforms) is a settlement: refunds then come in 6203's refStatus, not here.
+        let accepted = dialect.callType == .fixed02 ? ["02"] : ["SETL", "REFUND"]
+        guard accepted.contains(callType) else {
+            throw SampleRefusal(status: 400, code: 4, message: "/data/callType: must be \(accepted.joined(separator: " or ")), got \"\(callType)\"")
         }
         _ = try SampleEnvelopeGate.requireString(data, "ordStas")
         _ = try SampleEnvelopeGate.requireString(data, "feeSumamt")
+        _ = try SampleEnvelopeGate.requireString(data, dialect.cashMember)
+        if dialect.extDataArrays {
+            guard case .object(let extData)? = data["extData"], case .array? = extData["setlinfo"], case .array? = extData["setldetail"] else {
+                throw SampleRefusal(status: 400, code: 4, message: "/data/extData: must hold the arrays setlinfo and setldetail")
+            }
+        }
 
         // 6. Out of order: a refund of an order we have not seen paid. Not remembered, so the
         //    platform's identical retry is processed once the SETL has arrived.
@@ -138,11 +168,11 @@ public actor SampleCallbackReceiver {
         // 7. Apply. A real hospital would update its order here (ordStas 6: paid; 15: settlement
         //    failed, the patient pays in full) and commit that together with the signature it remembers.
         switch callType {
-        case "SETL": paidOrders.insert(payOrdId) // a second SETL for a paid order changes nothing
-        default: tally.refundsApplied += 1
+        case "REFUND": tally.refundsApplied += 1
+        default: paidOrders.insert(payOrdId) // a second settlement callback for a paid order changes nothing
         }
         tally.ordersPaid = paidOrders.count
-        let acknowledgement = SampleAnswer.body(code: 0, message: "received")
+        let acknowledgement = self.acknowledgement
         acknowledgements[signature] = acknowledgement
         tally.acknowledged += 1
         return (200, acknowledgement)
@@ -152,10 +182,10 @@ public actor SampleCallbackReceiver {
     private func acknowledgeBlindly(_ body: [UInt8]) -> (status: Int, body: [UInt8]) {
         guard (try? JSONValue.parse(body)) != nil else {
             tally.refused += 1
-            return SampleRefusal(status: 400, code: 1, message: "the body is not JSON").answer
+            return answer(SampleRefusal(status: 400, code: 1, message: "the body is not JSON"))
         }
         tally.acknowledged += 1
-        return (200, SampleAnswer.body(code: 0, message: "received"))
+        return (200, acknowledgement)
     }
 
     // MARK: HTTP

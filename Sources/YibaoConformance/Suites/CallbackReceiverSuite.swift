@@ -5,26 +5,36 @@ import YibaoCore
 import YibaoCrypto
 
 /// Suite `callback-receiver`: plays the platform against a hospital's settlement-callback endpoint
-/// (docs/SETTLEMENT.md §callbacks). Callbacks are sealed HSE requests from the platform; the
-/// hospital acknowledges with 2xx and `{"code":0}`, and must refuse what the platform did not send.
+/// (docs/SETTLEMENT.md §callbacks). Callbacks are sealed HSE requests from the platform, written in
+/// the receiver's dialect (docs/DIALECTS.md §10: PROTOCOL.md's `SETL`/`REFUND`, or `callType "02"`
+/// with arrays in `extData`); the hospital acknowledges in the dialect's form (`{"code":0}`,
+/// `{"success":true}` or an empty HTTP 200) and must refuse what the platform did not send.
 public final class CallbackReceiverSuite: ConformanceSuite, @unchecked Sendable {
     public let name = "callback-receiver"
     let sender: PlatformSender
     let credentials: DemoCredentials
-    /// The first valid callback, kept for the duplicate case.
+    /// The first valid callback and its answer, kept for the duplicate and acknowledgement-form cases.
     private var firstCallback: JSONObject?
+    private var firstAnswer: PlatformSender.Answer?
+    /// The receiver's dialect (`--profile`): the callback's shape and its acknowledgement.
+    let profile: String
+    let dialect: PaymentDialect
 
     /// - Parameters:
     ///   - target: the full URL of the hospital's callback endpoint.
     ///   - institution: whose app the callbacks are sealed for.
     ///   - platformKey: the platform's SM2 key (the dev one: certs/sm2/platform.key.pem).
+    ///   - profile: the receiver's dialect profile (default nhsa-2.0).
     public init(target: String, credentials: DemoCredentials, institution: String, platformKey: SM2.PrivateKey, seed: UInt64, clock: VirtualClock,
-                recorder: ExchangeRecorder, http: HTTPClient = .shared) throws {
+                recorder: ExchangeRecorder, profile: DialectProfile = .nhsa20, http: HTTPClient = .shared) throws {
         guard let app = credentials.institutions.first(where: { $0.fixmedins_code == institution }) else {
             throw ConformanceError("no institution \(institution) in certs/demo-credentials.json")
         }
         self.credentials = credentials
         sender = PlatformSender(target: target, app: app, platformKey: platformKey, seed: seed, clock: clock, recorder: recorder, http: http)
+        sender.acknowledgement = profile.payment.callback
+        self.profile = profile.name
+        dialect = profile.payment
     }
 
     public func prepare() async throws {
@@ -35,21 +45,28 @@ public final class CallbackReceiverSuite: ConformanceSuite, @unchecked Sendable 
 
     public var implemented: Set<String> { Set(Self.cases.keys) }
 
+    public var notApplicable: [String: String] {
+        dialect.callback.refundCallbacks ? [:] : ["CB-ORDER-001": "profile \(profile) reports refunds in 6203's refStatus, not by callback"]
+    }
+
     public func run(_ caseId: String) async throws -> String {
         guard let body = Self.cases[caseId] else { throw CaseSkipped("not implemented") }
         return try await body(self)
     }
 
-    /// A settlement callback's business data (the gateway's `callbackData`, PROTOCOL.md).
+    /// A settlement callback's business data, in the receiver's dialect (the gateway's own builder, SettlementNotice).
     func callback(_ callType: String, payOrdId: String, amount: String = "73.60") -> JSONValue {
-        let now = sender.clock.now()
-        return .object([
-            "ordStas": .string(callType == "SETL" ? "6" : "7"), "callType": .string(callType), "payOrdId": .string(payOrdId),
-            "medOrgOrd": .string("MO" + payOrdId.suffix(20)), "traceTime": .string(Timestamps.fsi(now)), "feeSumamt": .string(amount),
-            "ownpayAmt": "0.00", "psnAcctPay": "17.01", "fundPay": "56.59", "setlType": "1",
-            "revsToken": .string(sender.random.hex(bytes: 8)), "refdAmt": .string(callType == "SETL" ? "0.00" : amount),
-            "extData": .object(["setlinfo": .object([:])]),
-        ])
+        let total = Money.fen(amount) ?? 0
+        let refund = callType != "SETL"
+        let notice = SettlementNotice(kind: refund ? .refund : .settlement, payOrdId: payOrdId, medOrgOrd: "MO" + payOrdId.suffix(20),
+                                      ordStas: refund ? "7" : "6", feeSumFen: total, cashFen: 0, accountFen: min(1701, total), fundFen: max(0, total - 1701),
+                                      refundedFen: refund ? total : 0, at: sender.clock.now(),
+                                      setlinfo: ["setl_id": .string("SETL" + payOrdId.suffix(16)), "medfee_sumamt": .string(amount)],
+                                      setldetail: [SettlementNotice.fundLine(insutype: "310", fundFen: max(0, total - 1701), inScopeFen: total)],
+                                      institutionCode: sender.app.fixmedins_code, institutionName: sender.app.fixmedins_code,
+                                      setlId: "SETL" + payOrdId.suffix(16), mdtrtId: "MDT" + payOrdId.suffix(16), ecCode: sender.random.hex(bytes: 16).uppercased(),
+                                      revsToken: sender.random.hex(bytes: 8))
+        return .object(notice.data(dialect.callback, amounts: dialect.answerAmounts))
     }
 
     func newOrder() -> String { "PO" + sender.runStamp + sender.random.digits(8) }
@@ -60,9 +77,18 @@ public final class CallbackReceiverSuite: ConformanceSuite, @unchecked Sendable 
         "CB-VALID-001": { suite in
             let envelope = try suite.sender.seal(suite.callback("SETL", payOrdId: suite.newOrder()))
             let answer = await suite.sender.post(envelope)
-            try suite.sender.expectAcknowledged(answer, "a valid SETL callback")
+            try suite.sender.expectAcknowledged(answer, "a valid settlement callback (profile \(suite.profile)) for an order the receiver has not seen yet")
             suite.firstCallback = envelope
-            return "a valid SETL callback sealed by the platform was acknowledged: \(answer.text)"
+            suite.firstAnswer = answer
+            return "a valid settlement callback sealed by the platform was acknowledged: \(answer.text)"
+        },
+        "CB-ACK-001": { suite in
+            guard let answer = suite.firstAnswer else { throw CaseFailure("cannot run: CB-VALID-001's callback was not acknowledged") }
+            let form = suite.dialect.callback
+            if let remark = form.acknowledgementRemark(status: answer.status, body: answer.body) {
+                throw CaseFailure("the acknowledgement is not in profile \(suite.profile)'s form: \(remark)", expected: form.acknowledgement.description, actual: answer.text)
+            }
+            return "the acknowledgement has profile \(suite.profile)'s form (\(form.acknowledgement.description)): \(answer.text)"
         },
         "CB-DUP-001": { suite in
             guard let envelope = suite.firstCallback else { throw CaseFailure("cannot run: CB-VALID-001's callback was not acknowledged") }
@@ -102,7 +128,7 @@ public final class CallbackReceiverSuite: ConformanceSuite, @unchecked Sendable 
             let order = suite.newOrder()
             let refund = try suite.sender.seal(suite.callback("REFUND", payOrdId: order))
             let early = await suite.sender.post(refund)
-            guard !early.acknowledged else {
+            guard !early.acknowledged(under: suite.sender.acknowledgement) else {
                 throw CaseFailure("a REFUND callback for an order whose SETL never arrived was acknowledged", expected: "refused until the SETL arrives (the platform retries it)",
                                   actual: early.text)
             }

@@ -15,6 +15,8 @@ final class PlatformSender: @unchecked Sendable {
     let recorder: ExchangeRecorder
     let http: HTTPClient
     var random: SeededRandom
+    /// What acknowledges a message: `{"code":0}` unless the callback suite runs under another profile.
+    var acknowledgement = CallbackDialect()
     /// yyyyMMddHHmmss of the run's start, part of every identifier that must differ between runs.
     let runStamp: String
 
@@ -35,11 +37,8 @@ final class PlatformSender: @unchecked Sendable {
         var body: [UInt8]
         var error: String?
 
-        /// 2xx and `code` 0 (number or string) or `success` true: what the platform takes as "received".
-        var acknowledged: Bool {
-            guard (200..<300).contains(status), let object = (try? JSONValue.parse(body))?.objectValue else { return false }
-            return object["code"] == .number("0") || object["code"] == .string("0") || object["success"] == .bool(true)
-        }
+        /// Whether the answer acknowledges under `form` (CallbackDialect.judge: by default 2xx with `code` 0 — number or string — or `success` true).
+        func acknowledged(under form: CallbackDialect = CallbackDialect()) -> Bool { error == nil && form.judge(status: status, body: body) == nil }
 
         var text: String { error ?? "HTTP \(status) \(String(decoding: body.prefix(300), as: UTF8.self))" }
     }
@@ -65,16 +64,17 @@ final class PlatformSender: @unchecked Sendable {
 
     /// The case passes when the receiver acknowledged.
     func expectAcknowledged(_ answer: Answer, _ what: String) throws {
-        guard answer.acknowledged else {
-            throw CaseFailure("\(what) was not acknowledged", expected: "HTTP 2xx with {\"code\":0}", actual: answer.text)
+        guard answer.acknowledged(under: acknowledgement) else {
+            throw CaseFailure("\(what) was not acknowledged: \(acknowledgement.judge(status: answer.status, body: answer.body) ?? "")", expected: acknowledgement.acknowledgement.description, actual: answer.text)
         }
     }
 
     /// The case passes when the receiver refused: any non-2xx status, or a 2xx whose `code` is not 0.
     func expectRefused(_ answer: Answer, _ what: String) throws -> String {
         if answer.status == 0 { throw CaseFailure("the receiver did not answer \(what)", expected: "a refusal", actual: answer.text) }
-        guard !answer.acknowledged else {
-            throw CaseFailure("\(what) was acknowledged", expected: "a refusal (HTTP 4xx, or {\"code\":<non-zero>})", actual: answer.text)
+        guard !answer.acknowledged(under: acknowledgement) else {
+            throw CaseFailure("\(what) was acknowledged", expected: acknowledgement.acknowledgement == .code0 ? "a refusal (HTTP 4xx, or {\"code\":<non-zero>})"
+                                  : "a refusal (HTTP 4xx/5xx, or anything but \(acknowledgement.acknowledgement.description))", actual: answer.text)
         }
         return "\(what) refused: \(answer.text)"
     }

@@ -101,8 +101,10 @@ public struct CallbackDialect: Sendable, Hashable, Codable {
     /// else why not — naming what was wrong and what the profile expects. `code` `"0"` as a string
     /// or the number 0 both acknowledge under `code-0` (``acknowledgementRemark`` names the type).
     public func judge(status: Int, body: [UInt8]) -> String? {
-        guard (200..<300).contains(status) else { return "HTTP \(status); the profile wants \(acknowledgement.description)" }
         let text = String(decoding: body.prefix(120), as: UTF8.self)
+        guard (200..<300).contains(status) else {
+            return "HTTP \(status)\(body.isEmpty ? "" : " \"\(text)\""); the profile wants \(acknowledgement.description)"
+        }
         let blank = body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         let object = (try? JSONValue.parse(body))?.objectValue
         switch acknowledgement {

@@ -2,21 +2,47 @@ import Foundation
 
 /// 业务类型 — the business an ecToken is bound to when the institution scans the patient's QR code.
 public enum BusinessType: String, Sendable, Codable, CaseIterable {
+    // Hospital scenes (01): 1 before the visit, 2 during it, 3 after it. Meanings as hsa-his
+    // `Constant.hainan.BusinessType` names them (docs/DIALECTS.md §9).
     case registration = "01101"           // 挂号
+    case inpatientFile = "01102"          // 住院建档
+    case admission = "01103"              // 入院登记
+    case deposit = "01104"                // 缴纳预缴金
     case consultation = "01201"           // 问诊
-    case outpatientSettlement = "01301"   // 门诊结算
+    case examinationBooking = "01202"     // 预约检查
+    case examination = "01203"            // 检查
+    case treatment = "01204"              // 治疗
+    case outpatientSettlement = "01301"   // 结算
     case dispensing = "01302"             // 取药
+    case reportCollection = "01303"       // 取报告
+    case receiptPrinting = "01304"        // 打印票据和清单
+    case recordCopying = "01305"          // 病历材料复印
+    // Pharmacy scenes (02).
     case pharmacyPurchase = "02121"       // 药店购药
-    case prescriptionDownload = "02122"   // 外购处方下载
+    case prescriptionDownload = "02122"   // 下载外购处方
+    // Medical app scenes (03).
+    case appIdentity = "03131"            // 医疗类APP线上身份认证
+    case appSettlement = "03132"          // 医疗类APP线上结算
 
     public var label: String {
         switch self {
         case .registration: "registration (挂号)"
+        case .inpatientFile: "inpatient file (住院建档)"
+        case .admission: "admission (入院登记)"
+        case .deposit: "deposit payment (缴纳预缴金)"
         case .consultation: "consultation (问诊)"
+        case .examinationBooking: "examination booking (预约检查)"
+        case .examination: "examination (检查)"
+        case .treatment: "treatment (治疗)"
         case .outpatientSettlement: "outpatient settlement (门诊结算)"
         case .dispensing: "dispensing (取药)"
+        case .reportCollection: "report collection (取报告)"
+        case .receiptPrinting: "receipt and list printing (打印票据和清单)"
+        case .recordCopying: "medical-record copying (病历材料复印)"
         case .pharmacyPurchase: "pharmacy purchase (药店购药)"
         case .prescriptionDownload: "outside-prescription download (外购处方下载)"
+        case .appIdentity: "medical app online identity check (医疗类APP线上身份认证)"
+        case .appSettlement: "medical app online settlement (医疗类APP线上结算)"
         }
     }
 }

@@ -449,9 +449,11 @@ struct SettlementCalculator: Sendable {
         let inScope = Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "inscp_scp_amt"] ?? "") ?? 0
         let lines = order.fundFen > 0 ? [SettlementNotice.fundLine(insutype: order.insutype, fundFen: order.fundFen, inScopeFen: inScope)] : []
         let person = try store.person(psnNo: order.psnNo)
+        // Signed data holds what the real platform sends: the derivation's sentences stay with the order (SignedAnswer).
+        let signedSetlinfo = SignedAnswer.split(.object(setlinfo)).signed.objectValue ?? [:]
         return SettlementNotice(kind: kind, payOrdId: order.payOrdId, medOrgOrd: order.medOrgOrd, ordStas: order.status.rawValue,
                                 feeSumFen: order.feeSumFen, cashFen: order.cashFen, accountFen: order.accountFen, fundFen: order.fundFen,
-                                refundedFen: refunded.account + refunded.fund + refunded.cash, at: now, setlinfo: setlinfo,
+                                refundedFen: refunded.account + refunded.fund + refunded.cash, at: now, setlinfo: signedSetlinfo,
                                 setldetail: kind == .settlement && !setlinfo.members.isEmpty ? lines : [], institutionCode: order.institutionCode,
                                 institutionName: try store.institution(code: order.institutionCode)?.name ?? "", setlId: order.setlId ?? "",
                                 mdtrtId: order.mdtrtId, ecCode: person.map(ECIndex.number(for:)) ?? "", revsToken: TokenGenerator.hex(bytes: 8))
