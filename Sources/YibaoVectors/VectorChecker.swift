@@ -218,7 +218,12 @@ public enum VectorChecker {
     static func hseEnvelope(_ group: [String: Any], _ test: [String: Any]) throws -> Outcome {
         let profileJSON = try JSONSerialization.data(withJSONObject: group["profile"] ?? [:])
         let profile = try JSONDecoder().decode(HSEProfile.self, from: profileJSON)
-        let envelope = try HSEEnvelope(appId: string(group, "appId"), appSecret: string(group, "appSecret"), profile: profile)
+        // A dialect group (`dialect`: a profile's `hse` section) accepts the variants real vendor code sends.
+        var dialect = HSEDialect.strict
+        if let section = group["dialect"] {
+            dialect = try JSONDecoder().decode(HSEDialect.self, from: try JSONSerialization.data(withJSONObject: section))
+        }
+        let envelope = try HSEEnvelope(appId: string(group, "appId"), appSecret: string(group, "appSecret"), profile: profile, dialect: dialect)
         let key = try SM2.PublicKey(base64: string(group, "senderPublicKey"))
         guard let nowMs = group["now"] as? Int else { throw VectorError("group has no integer now") }
         let result = envelope.open(Array(try string(test, "envelope").utf8), peerPublicKey: key,

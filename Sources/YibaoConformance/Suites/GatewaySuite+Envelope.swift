@@ -269,6 +269,58 @@ extension GatewaySuite {
                 _ = try await suite.send("/hse/ec.query", envelope)
             }
         },
+        // The integration mistakes seen in public threads (docs/DIALECTS.md §11), each refused under nhsa-2.0 with a diagnosis that names it.
+        "HSE-DIAG-001": { suite in
+            let envelope = try await suite.vendorScan { $0["encType"] = "sm4"; $0["signType"] = "sm2" }
+            return try await suite.refused("ec.query with encType \"sm4\" and signType \"sm2\" (the official util's lower case)", codes: ["ENV_UNSUPPORTED_ENCTYPE"],
+                                           pointer: "/encType", named: "lower-case form") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-002": { suite in
+            let now = suite.clock.now()
+            let envelope = try await suite.vendorScan { $0["timestamp"] = .number(String(Int64(now.timeIntervalSince1970))) }
+            return try await suite.refused("ec.query whose timestamp is in epoch seconds", codes: ["ENV_TIMESTAMP_OUT_OF_WINDOW", "ENV_BAD_TIMESTAMP"],
+                                           pointer: "/timestamp", named: "epoch seconds") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-003": { suite in
+            let now = suite.clock.now()
+            let envelope = try await suite.vendorScan { $0["timestamp"] = .string(HSEDialect.write(now, as: .compact)) }
+            return try await suite.refused("ec.query whose timestamp is yyyyMMddHHmmss (Beijing time)", codes: ["ENV_TIMESTAMP_OUT_OF_WINDOW", "ENV_BAD_TIMESTAMP"],
+                                           pointer: "/timestamp", named: "yyyyMMddHHmmss") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-004": { suite in
+            let envelope = try await suite.vendorScan({ _ in }, variant: .caseInsensitiveSort)
+            return try await suite.refused("ec.query signed over k=v pairs sorted case-insensitively", codes: ["ENV_SIGNATURE_INVALID"],
+                                           pointer: "/signData", named: "sorted case-insensitively") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-005": { suite in
+            let envelope = try await suite.vendorScan({ _ in }, variant: .numbersNotStringified)
+            return try await suite.refused("ec.query signed with nested numbers and booleans in their JSON types", codes: ["ENV_SIGNATURE_INVALID"],
+                                           pointer: "/signData", named: "numbers and booleans not written as strings") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-006": { suite in
+            let envelope = try await suite.vendorScan({ _ in }, variant: .emptyObjectsDropped)
+            return try await suite.refused("ec.query signed over a string that dropped an empty object", codes: ["ENV_SIGNATURE_INVALID"],
+                                           pointer: "/signData", named: "empty objects dropped") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-007": { suite in
+            var envelope = try await suite.sealedScan()
+            let raw = [UInt8](base64: envelope["signData"]?.stringValue ?? "") ?? []
+            envelope["signData"] = .string(Array(Hex.encode(raw).utf8).base64)
+            return try await suite.refused("ec.query whose signData is the Base64 of the signature's hex text", codes: ["ENV_SIGNATURE_INVALID", "ENV_SIGNATURE_ENCODING"],
+                                           pointer: "/signData", named: "hex text") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
+        "HSE-DIAG-008": { suite in
+            let data = try await suite.scanData()
+            let credentials = suite.hospital.credentials
+            let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+            var envelope = try seal.sealRequest(data: data, privateKey: credentials.privateKey, timestamp: suite.clock.now())
+            // The 16-character derived key decoded as hex (8 bytes), zero-padded to an SM4 key.
+            let eight = Hex.decode(String(decoding: seal.dataKey(), as: UTF8.self)) ?? []
+            let wrongKey = eight + Array(repeating: 0, count: 16 - eight.count)
+            envelope["encData"] = .string(Hex.encode(try SM4.encrypt(Array(data.serialized(sortedKeys: true).utf8), key: wrongKey, mode: .ecb, padding: .pkcs7), uppercase: true))
+            return try await suite.refused("ec.query encrypted with the derived key decoded as hex (8 bytes)", codes: ["ENV_DECRYPTION_FAILED"],
+                                           pointer: "/encData", named: "decoded as hex (8 bytes") { _ = try await suite.send("/hse/ec.query", envelope) }
+        },
     ]
 
     /// The order n of the SM2 curve (GB/T 32918.5).
@@ -282,6 +334,27 @@ extension GatewaySuite {
         return try await refused("ec.query whose signData has \(what)", codes: ["ENV_SIGNATURE_INVALID", "ENV_SIGNATURE_ENCODING"], pointer: "/signData") {
             _ = try await send("/hse/ec.query", envelope)
         }
+    }
+
+    /// An ec.query as vendor code writes it: an extra top-level member (`ZoneId`, so a case-insensitive
+    /// sort differs from the canonical one), a number, a boolean and an empty object in the data;
+    /// `change` edits the envelope, which is then signed over `variant` of the string.
+    func vendorScan(_ change: (inout JSONObject) -> Void, variant: HSESignString.Variant = []) async throws -> JSONObject {
+        let credentials = hospital.credentials
+        let seal = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
+        guard case .object(var data) = try await scanData() else { throw ConformanceError("internal: ec.query data") }
+        data["pageSize"] = .number("10")
+        data["withCard"] = .bool(false)
+        data["ext"] = .object([:])
+        var envelope = try seal.sealRequest(data: .object(data), privateKey: credentials.privateKey, timestamp: clock.now(),
+                                            additional: [.init(key: "ZoneId", value: "cn")])
+        change(&envelope)
+        var signed = envelope
+        signed["data"] = .object(data)
+        signed["signData"] = nil
+        let text = HSESignString.build(envelope: signed, appSecret: credentials.appSecret, variant: variant)
+        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(text.utf8)).encoded(.raw).base64)
+        return envelope
     }
 
     /// An ec.query (its data with a '/' and Chinese text) signed over the canonical string as `edit` spoils it; it must be refused.

@@ -193,8 +193,9 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     @discardableResult
     /// `diagnosis`: when the target sends a `diagnosis` (profile nhsa-2.0 does, for signatures), one line must contain it.
     /// `rule`: the DOMAIN.md rule the refusal must name; `detail`: words its sentence must contain.
+    /// `named`: words the refusal's sentence or one of its diagnosis lines must contain (a diagnosis is required).
     func refused(_ what: String, codes: Set<String>, pointer: String? = nil, rule: String? = nil, detail: String? = nil, diagnosis: String? = nil,
-                 _ body: () async throws -> Void) async throws -> String {
+                 named: String? = nil, _ body: () async throws -> Void) async throws -> String {
         do {
             try await body()
         } catch let error as YibaoClientError {
@@ -218,6 +219,10 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
                 throw CaseFailure("\(what) was refused with \(error.code), but its sentence does not say why (\(detail))",
                                   expected: "a detail mentioning \"\(detail)\"", actual: error.detail, diagnosis: Self.lines(of: error))
             }
+            if let named, !(error.detail + " " + error.diagnosis.joined(separator: " ")).contains(named) {
+                throw CaseFailure("\(what) was refused with \(error.code), but neither its sentence nor its diagnosis names the mistake",
+                                  expected: "a refusal naming \"\(named)\"", actual: ([error.detail] + error.diagnosis).joined(separator: " | "), diagnosis: Self.lines(of: error))
+            }
             if let diagnosis, !error.diagnosis.isEmpty, !error.diagnosis.contains(where: { $0.contains(diagnosis) }) {
                 throw CaseFailure("\(what) was refused with \(error.code), but its diagnosis does not name the mistake",
                                   expected: "a diagnosis line mentioning \"\(diagnosis)\"", actual: error.diagnosis.joined(separator: " | "), diagnosis: Self.lines(of: error))
@@ -227,7 +232,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
                                   expected: "HTTP 4xx/5xx problem+json", actual: "HTTP \(error.status)")
             }
             return "\(what) refused: \(error.code)\(error.rule.map { " [\($0)]" } ?? "") at \(error.pointer ?? "")"
-                + (diagnosis != nil && !error.diagnosis.isEmpty ? "; diagnosis: \(error.diagnosis.joined(separator: " | "))" : "")
+                + ((diagnosis != nil || named != nil) && !error.diagnosis.isEmpty ? "; diagnosis: \(error.diagnosis.joined(separator: " | "))" : "")
         }
         throw CaseFailure("\(what) was accepted", expected: "refused with \(codes.sorted().joined(separator: " or "))\(pointer.map { " at \($0)" } ?? "")",
                           actual: "accepted")

@@ -224,8 +224,13 @@ public struct HSEEnvelope: Sendable {
                 plaintext = try decrypt(encData)
             } catch {
                 // No detail of the failure (padding, block): an unauthenticated sender learns nothing about the plaintext.
-                return fail(.decrypt, .decryptionFailed, "/encData",
-                            "encData does not decrypt with the key derived from this appId/appSecret (wrong appSecret, a key not derived as SM4(appId[0..16], appSecret), or corrupted data)")
+                var failure = HSEOpenFailure(step: .decrypt, code: .decryptionFailed, pointer: "/encData",
+                                             detail: "encData does not decrypt with the key derived from this appId/appSecret (wrong appSecret, a key not derived as SM4(appId[0..16], appSecret), or corrupted data)")
+                if diagnose {
+                    failure.diagnosis = diagnoseDecryption(encData)
+                    if let first = failure.diagnosis.first { failure.detail += "; likely cause: \(first)" }
+                }
+                return .failure(failure)
             }
             do {
                 data = try JSONValue.parse(plaintext)
@@ -295,6 +300,29 @@ public struct HSEEnvelope: Sendable {
         signed["data"] = data
         return Self.diagnoseSignature(signed: signed, signature: signature, peerPublicKey: peerPublicKey, appSecret: appSecret,
                                       profile: profile, member: "signData")
+    }
+
+    /// The data keys SDKs derive by mistake, each named: encData that decrypts under one of them to a
+    /// JSON object names the mistake. Only a sender that holds the appSecret can make such encData,
+    /// so nothing is revealed that the sender does not know; nothing of the plaintext is shown.
+    func diagnoseDecryption(_ encData: String) -> [String] {
+        guard let bytes = Hex.decode(encData), bytes.count <= 64 * 1024 else { return [] }
+        let text = String(decoding: derivedKey, as: UTF8.self)
+        var candidates: [(String, [UInt8])] = []
+        // The 16-character derived key decoded as hex: 8 bytes, which SM4 libraries that take short keys pad with zeros.
+        if let eight = Hex.decode(text) { candidates.append(("the 16-character derived key decoded as hex (8 bytes, zero-padded) instead of its 16 ASCII bytes", eight + Array(repeating: 0, count: 16 - eight.count))) }
+        if let lower = try? SM4.encrypt(Array(appSecret.utf8), key: Array(appId.utf8.prefix(16)), mode: .ecb, padding: .pkcs7) {
+            candidates.append(("a key derived from the lower-case hex of SM4(appId[0..16], appSecret)", Array(Hex.encode(lower, uppercase: false).utf8.prefix(16))))
+        }
+        candidates.append(("the appSecret's first 16 characters used as the key, not derived", Array(appSecret.utf8.prefix(16))))
+        candidates.append(("the first 16 characters of appId used as the key, not derived", Array(appId.utf8.prefix(16))))
+        var findings: [String] = []
+        for (name, key) in candidates where key.count == 16 && key != derivedKey {
+            guard let plaintext = try? SM4.decrypt(bytes, key: key, mode: .ecb, padding: .pkcs7),
+                  (try? JSONValue.parse(plaintext))?.objectValue != nil else { continue }
+            findings.append("encData was encrypted with \(name); the data key is the first 16 characters of the upper-case hex of SM4(appId[0..16], appSecret), used as 16 ASCII bytes")
+        }
+        return findings
     }
 
     /// Largest string to sign the diagnosis tries variations of.
