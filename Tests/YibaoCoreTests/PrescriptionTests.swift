@@ -227,6 +227,27 @@ struct PrescriptionTests {
         #expect(record.dispensings.map(\.route) == [.homeDelivery])
     }
 
+    @Test("uploadChk as real code sends it: diseinfo as one object or a list, rxExraAttrCode 01/02/03/99, minInvDays or minInrvDays; an unknown attribute code is refused naming it")
+    func realFieldSets() throws {
+        let listed = try Self.sample { json in
+            json["diseinfo"] = .array([.object(["diagType": "1", "maindiagFlag": "1", "diagCode": "E11.900", "diagName": "2型糖尿病"])])
+            json["rxExraAttrCode"] = "03"
+            json["minInrvDays"] = nil
+            json["minInvDays"] = "7"
+        }
+        #expect(listed.diagnoses.first?[key: "diagCode"] == "E11.900")
+        #expect(listed.minIntervalDays == 7)
+        let single = try Self.sample { json in
+            json["diseinfo"] = .object(["diagType": "1", "diagCode": "I10.x00"])
+            json["rxExraAttrCode"] = "99"
+        }
+        #expect(single.diagnoses.map { $0[key: "diagCode"] } == ["I10.x00"])
+        let refused = #expect(throws: DomainError.self) { _ = try Self.sample { $0["rxExraAttrCode"] = "05" } }
+        #expect(refused?.pointer == "/rxExraAttrCode")
+        let shape = #expect(throws: DomainError.self) { _ = try Self.sample { $0["diseinfo"] = "E11" } }
+        #expect(shape?.pointer == "/diseinfo")
+    }
+
     @Test("rxUndo: only the prescriber, only before dispensing; a revoked prescription is not dispensed")
     func revoke() throws {
         var record = try Self.record()
@@ -236,7 +257,8 @@ struct PrescriptionTests {
             try record.dispense(Self.dispensing(.atInstitution, by: "H12010100001"), prescribingKind: true, isRetailPharmacy: false, pointer: "")
         }
         #expect(refused?.code.rawValue == "RX_REVOKED")
-        #expect(record.statusCode(at: Self.t0) == "2")
+        #expect(record.statusCode(at: Self.t0) == "3")   // 已撤销, as the real centre codes it
+        #expect(record.statusName(at: Self.t0) == "已撤销")
     }
 
     @Test("SC-1: online only for follow-ups of listed chronic diseases; SC-3: a prior offline visit for the same ICD-10 category")

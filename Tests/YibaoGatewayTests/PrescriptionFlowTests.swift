@@ -100,10 +100,25 @@ struct PrescriptionFlowTests {
             await expectRefusal("RX_ALREADY_DISPENSED", rule: "RX-4") {
                 _ = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(downloaded))
             }
-            let settled = try await context.hospital.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno)
-            #expect(settled.objectValue?[key: "rxUsedStasCodg"] == "3")
-            let review = try await context.hospital.queryPrescription("rxChkInfoQuery", hiRxno: hiRxno)
-            #expect(review.objectValue?[key: "pharCode"] == "Y12010100001")
+            let settled = try await context.hospital.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno).objectValue ?? [:]
+            #expect(settled[key: "rxUsedStasCodg"] == "3")
+            // The real member sets (docs/PRESCRIPTION.md §6.5–6.7): names beside codes, seltdelts, reptdCnt, rxDetlList.
+            #expect(settled[key: "rxStasName"] == "有效")
+            #expect(settled[key: "rxUsedStasName"] == "已取药")
+            let drugs = settled["seltdelts"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(drugs.count == document.prescription.drugs.count)
+            #expect(drugs.allSatisfy { $0[key: "takeDrugFlag"] == "1" && !$0[key: "medListCodg"].isEmpty && !$0[key: "cnt"].isEmpty })
+            let review = try await context.hospital.queryPrescription("rxChkInfoQuery", hiRxno: hiRxno).objectValue ?? [:]
+            #expect(review[key: "pharCode"] == "Y12010100001")
+            #expect(review[key: "rxChkStasCodg"] == "1")
+            #expect(review[key: "rxChkStasName"] == "审核通过")
+            #expect(!review[key: "rxChkTime"].isEmpty)
+            let detail = try await context.hospital.queryPrescription("hospRxDetlQuery", hiRxno: hiRxno).objectValue ?? [:]
+            #expect(detail[key: "reptdCnt"] == "1")
+            #expect(detail[key: "bizTypeName"] == "互联网医院问诊")
+            #expect(detail[key: "fixmedinsCode"] == Demo.hospital)
+            #expect(detail["rxDetlList"]?.arrayValue?.first?.objectValue?[key: "takeDrugFlag"] == "1")
+            #expect(detail["rxOtpinfo"]?.objectValue?[key: "maindiagCode"].isEmpty == false)
             let kinds = try await context.harness.gateway.store.read { try $0.traceEntries(from: 1, limit: 1000).map(\.kind) }
             for kind in ["hse.uploadChk", "hse.rxFixmedinsSign", "hse.rxFileUpld", "hse.rxDownload", "hse.rxDispense"] { #expect(kinds.contains(kind)) }
         }

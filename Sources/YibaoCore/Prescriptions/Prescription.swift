@@ -50,6 +50,15 @@ public struct Prescription: Sendable, Hashable {
         guard Timestamps.parseFSI(json[key: "valiEndTime"]) != nil else {
             throw DomainError.invalidValue("\(pointer)/valiEndTime", "valiEndTime must be yyyy-MM-dd HH:mm:ss", actual: json[key: "valiEndTime"])
         }
+        // rxExraAttrCode: 01 dual channel, 02 outpatient pooling, other as 99 (openhis) or 03 (the spec table's copy).
+        if let extra = json["rxExraAttrCode"]?.stringValue, !extra.isEmpty, !Self.extraAttributes.keys.contains(extra) {
+            throw DomainError.invalidValue("\(pointer)/rxExraAttrCode", "rxExraAttrCode is 01 (dual channel), 02 (outpatient pooling) or 03/99 (other)",
+                                           expected: "01 | 02 | 03 | 99", actual: extra)
+        }
+        // diseinfo: one object (openhis) or a list (the spec table's copy).
+        if let diseases = json["diseinfo"], diseases.objectValue == nil, diseases.arrayValue == nil {
+            throw DomainError.invalidValue("\(pointer)/diseinfo", "diseinfo is the diagnosis: an object, or a list of them", actual: diseases.serialized())
+        }
         guard ["01", "02"].contains(json[key: "bizTypeCode"]) else {
             throw DomainError.invalidValue("\(pointer)/bizTypeCode", "bizTypeCode is 01 (in person) or 02 (Internet hospital)",
                                            expected: "01 | 02", actual: json[key: "bizTypeCode"], rule: .sc4)
@@ -78,6 +87,16 @@ public struct Prescription: Sendable, Hashable {
     public var canonicalBytes: [UInt8] { Array(JSONValue.object(json).serialized(sortedKeys: true).utf8) }
 
     public var visit: JSONObject { json["mdtrtinfo"]?.objectValue ?? [:] }
+    /// The diagnoses, whether `diseinfo` was sent as one object or a list.
+    public var diagnoses: [JSONObject] {
+        switch json["diseinfo"] {
+        case .object(let one)?: [one]
+        case .array(let list)?: list.compactMap(\.objectValue)
+        default: []
+        }
+    }
+    public static let extraAttributes = ["01": "双通道处方", "02": "门诊统筹处方", "03": "其他", "99": "其他"]
+    public static let businessTypes = ["01": "定点医疗机构就诊", "02": "互联网医院问诊"]
     public var hospRxno: String { json[key: "hospRxno"] }
     public var bizTypeCode: String { json[key: "bizTypeCode"] }
     public var prescribedAt: Date { Timestamps.parseFSI(json[key: "prscTime"]) ?? .distantPast }

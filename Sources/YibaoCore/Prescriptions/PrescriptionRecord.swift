@@ -110,17 +110,24 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
         self.dispensings = []
     }
 
-    /// rxStasCodg at `now`.
+    /// rxStasCodg at `now`, as the real centre codes it: 1 有效 (valid), 2 已失效 (expired), 3 已撤销 (revoked).
     public func statusCode(at now: Date) -> String {
-        if stage == .revoked { return "2" }
-        if now > validUntil { return "3" }
+        if stage == .revoked { return "3" }
+        if now > validUntil { return "2" }
         return "1"
     }
 
-    /// rxUsedStasCodg.
+    /// rxStasName for ``statusCode(at:)``.
+    public func statusName(at now: Date) -> String { Self.statusNames[statusCode(at: now)] ?? "" }
+    public static let statusNames = ["1": "有效", "2": "已失效", "3": "已撤销"]
+
+    /// rxUsedStasCodg: 1 not dispensed, 2 dispensed and may be again (repeatable), 3 used up.
     public var usedStatusCode: String {
         dispensings.isEmpty ? "1" : dispensings.count < maxRepeats ? "2" : "3"
     }
+
+    /// rxUsedStasName for ``usedStatusCode`` (no public list: ours, docs/PRESCRIPTION.md §6.5).
+    public var usedStatusName: String { ["1": "未取药", "2": "部分取药", "3": "已取药"][usedStatusCode] ?? "" }
 
     // MARK: Rules
 

@@ -269,10 +269,10 @@ public enum SmartAudit {
                 }
                 // AUD-RX-004 (RX-2)
                 switch record.statusCode(at: visitTime ?? .distantPast) {
-                case "2":
+                case "3":
                     add(prescriptionNotValid, at + "/hiRxno",
                         "\(label): prescription \(hiRxno) was revoked\(record.revokedAt.map { " at \(Timestamps.fsi($0))" } ?? "")\(record.undoReason.map { " (\($0))" } ?? "")")
-                case "3":
+                case "2":
                     add(prescriptionNotValid, at + "/hiRxno",
                         "\(label): prescription \(hiRxno) expired at \(Timestamps.fsi(record.validUntil)), before the visit at \(visitTime.map(Timestamps.fsi) ?? "?")")
                 default:

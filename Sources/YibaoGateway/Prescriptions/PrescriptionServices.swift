@@ -182,7 +182,8 @@ struct PrescriptionServices: Sendable {
         record.uploadedAt = now
         record.rxTraceCodeUsedAt = now
         try store.save(record)
-        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
+        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now)),
+                         "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
                 TraceEvent(at: now, kind: "hse.rxFileUpld", actor: code, subject: record.hiRxno))
     }
 
@@ -195,7 +196,8 @@ struct PrescriptionServices: Sendable {
         let reason = try data.string("undoRea", "the reason for revoking")
         try record.revoke(by: code, reason: reason, at: now, pointer: "")
         try store.save(record)
-        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "undoTime": .string(Timestamps.fsi(now))]),
+        return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now)),
+                         "undoTime": .string(Timestamps.fsi(now))]),
                 TraceEvent(at: now, kind: "hse.rxUndo", actor: code, subject: record.hiRxno))
     }
 
@@ -275,28 +277,86 @@ struct PrescriptionServices: Sendable {
             throw Self.unknown(record.hiRxno)
         }
         let document = try SignedPrescription(bytes: Array(record.document.utf8))
+        let prescription = document.prescription
+        let status: [JSONObject.Member] = [
+            .init(key: "rxStasCodg", value: .string(record.statusCode(at: now))), .init(key: "rxStasName", value: .string(record.statusName(at: now))),
+            .init(key: "rxUsedStasCodg", value: .string(record.usedStatusCode)), .init(key: "rxUsedStasName", value: .string(record.usedStatusName)),
+        ]
         let output: JSONValue
         switch service {
         case "hospRxDetlQuery":
-            output = .object(["hiRxno": .string(record.hiRxno), "hospRxno": .string(record.hospRxno), "rxStasCodg": .string(record.statusCode(at: now)),
-                              "rxUsedStasCodg": .string(record.usedStatusCode), "stage": .string(record.stage.rawValue),
-                              "prscTime": .string(Timestamps.fsi(record.prescribedAt)), "valiEndTime": .string(Timestamps.fsi(record.validUntil)),
-                              "mdtrtId": .string(record.mdtrtId), "psnNo": .string(record.psnNo),
-                              "rxdrugdetail": document.prescription.json["rxdrugdetail"] ?? .array([])])
+            output = .object(Self.detail(record, prescription, status: status, institutionName: try store.institution(code: record.institutionCode)?.name ?? "", now: now))
         case "rxChkInfoQuery":
+            // The pharmacist's review as real code reads it: rxChkStasCodg 0 not reviewed, 1 approved, 2 rejected.
             let review = document.review
-            output = .object(["hiRxno": .string(record.hiRxno), "rxChkStasCodg": .string(review == nil ? "0" : review!.result == "1" ? "1" : "2"),
-                              "pharCode": .string(review?.pharCode ?? ""), "pharName": .string(review?.pharName ?? ""),
-                              "pharChkTime": .string(review?.pharChkTime ?? "")])
+            let chk = review == nil ? "0" : review!.result == "1" ? "1" : "2"
+            output = .object(["hiRxno": .string(record.hiRxno), "pharName": .string(review?.pharName ?? ""), "pharCode": .string(review?.pharCode ?? ""),
+                              "rxChkStasCodg": .string(chk), "rxChkStasName": .string(["0": "未审核", "1": "审核通过", "2": "审核不通过"][chk] ?? ""),
+                              "rxChkOpnn": .string(review == nil ? "" : review!.result == "1" ? "审核通过" : "审核不通过"), "rxChkTime": .string(review?.pharChkTime ?? ""),
+                              "pharChkTime": .string(review?.pharChkTime ?? ""),
+                              "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now))])
         default:
-            output = .object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)),
-                              "rxUsedStasCodg": .string(record.usedStatusCode), "setlTime": .string(record.dispensings.last.map { Timestamps.fsi($0.at) } ?? ""),
-                              "dispensings": .array(record.dispensings.map { .object([
-                                  "dispenseNo": .string($0.dispenseNo), "route": .string($0.route.rawValue), "fixmedinsCode": .string($0.institutionCode),
-                                  "pharCode": .string($0.pharmacistCode), "time": .string(Timestamps.fsi($0.at)),
-                              ]) })])
+            var object = JSONObject([.init(key: "hiRxno", value: .string(record.hiRxno)),
+                                     .init(key: "setlTime", value: .string(record.dispensings.last.map { Timestamps.fsi($0.at) } ?? ""))] + status)
+            // seltdelts: the drugs and whether they were taken (takeDrugFlag); drugSpec only as a number (openhis reads a BigDecimal).
+            let taken = !record.dispensings.isEmpty
+            object["seltdelts"] = .array((prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).map { line in
+                var drug: JSONObject = ["medListCodg": .string(line[key: "medListCodg"]), "drugGenname": .string(line[key: "drugGenname"]),
+                                        "drugProdname": .string(line[key: "drugProdname"]), "drugDosform": .string(line[key: "drugDosform"]),
+                                        "cnt": .string(line[key: "drugCnt"]), "aprvno": .string(line[key: "aprvno"]), "bchno": .string(line[key: "bchno"]),
+                                        "manuLotnum": .string(line[key: "manuLotnum"]), "prdrName": .string(line[key: "prdrName"]),
+                                        "takeDrugFlag": .string(taken ? "1" : "0")]
+                if Decimal(string: line[key: "drugSpec"]) != nil { drug["drugSpec"] = .string(line[key: "drugSpec"]) }
+                return .object(drug)
+            })
+            object["dispensings"] = .array(record.dispensings.map { .object([
+                "dispenseNo": .string($0.dispenseNo), "route": .string($0.route.rawValue), "fixmedinsCode": .string($0.institutionCode),
+                "pharCode": .string($0.pharmacistCode), "time": .string(Timestamps.fsi($0.at)),
+            ]) })
+            output = .object(object)
         }
         return (output, TraceEvent(at: now, kind: "hse.\(service)", actor: code, subject: record.hiRxno))
+    }
+
+    /// hospRxDetlQuery's answer with the real member set (openhis `QueryPrescription`): the status and
+    /// its names, the code lists' names, `reptdCnt`, `minInrvDays`, `rxCircLimitFlag`, `rxDetlList`
+    /// (with `takeDrugFlag`), `rxOtpinfo`, `rxDiseList`; and this gateway's own members before them.
+    static func detail(_ record: PrescriptionRecord, _ prescription: Prescription, status: [JSONObject.Member], institutionName: String, now: Date) -> JSONObject {
+        let json = prescription.json, visit = prescription.visit
+        var object = JSONObject([.init(key: "hiRxno", value: .string(record.hiRxno)), .init(key: "hospRxno", value: .string(record.hospRxno))] + status)
+        object["stage"] = .string(record.stage.rawValue)
+        object["fixmedinsCode"] = .string(record.institutionCode)
+        object["fixmedinsName"] = .string(institutionName)
+        for key in ["prscTime", "rxDrugCnt", "rxUsedWayCodg", "rxUsedWayName", "rxFrquCodg", "rxFrquName", "rxDosunt", "rxDoscnt", "rxDrordDscr",
+                    "valiDays", "valiEndTime", "reptFlag", "rxTypeCode", "longRxFlag", "bizTypeCode", "rxExraAttrCode"] where !json[key: key].isEmpty {
+            object[key] = .string(json[key: key])
+        }
+        object["rxTypeName"] = .string(["1": "西药、中成药处方", "2": "中药饮片处方", "3": "中成药处方"][json[key: "rxTypeCode"]] ?? json[key: "rxTypeCode"])
+        object["bizTypeName"] = .string(Prescription.businessTypes[prescription.bizTypeCode] ?? "")
+        if !json[key: "rxExraAttrCode"].isEmpty { object["rxExraAttrName"] = .string(Prescription.extraAttributes[json[key: "rxExraAttrCode"]] ?? "") }
+        object["maxReptCnt"] = .string(String(record.maxRepeats))
+        object["reptdCnt"] = .string(String(record.dispensings.count))
+        object["minInrvDays"] = .string(String(record.minIntervalDays))
+        // 1: circulation limited — it may be dispensed at most maxReptCnt times, minInrvDays apart.
+        object["rxCircLimitFlag"] = .string(record.maxRepeats > 1 || record.minIntervalDays > 0 ? "1" : "0")
+        let taken = record.dispensings.isEmpty ? "0" : "1"
+        object["rxDetlList"] = .array((json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).map { line in
+            var drug = line
+            drug["takeDrugFlag"] = .string(taken)
+            return .object(drug)
+        })
+        var otp: JSONObject = [:]
+        for key in ["medType", "iptOtpNo", "otpIptFlag", "patnName", "patnAge", "gend", "prscDeptName", "prscDrName", "mdtrtTime", "diseCodg", "diseName",
+                    "spDiseFlag", "maindiagCode", "maindiagName", "diseCondDscr", "fstdiagFlag"] where !visit[key: key].isEmpty {
+            otp[key] = .string(visit[key: key])
+        }
+        object["rxOtpinfo"] = .object(otp)
+        object["rxDiseList"] = .array(prescription.diagnoses.map { .object($0) })
+        // This gateway's own members, kept for clients written against it.
+        object["mdtrtId"] = .string(record.mdtrtId)
+        object["psnNo"] = .string(record.psnNo)
+        object["rxdrugdetail"] = json["rxdrugdetail"] ?? .array([])
+        return object
     }
 
     // MARK: Helpers
