@@ -25,6 +25,15 @@ struct EnvelopeVectorDiagnosisTests {
         ("WrongKey", .signatureInvalid, "different key"),
         ("TamperedEncData", .signatureInvalid, nil),
         ("ResponseFieldsNotSigned", .signatureInvalid, nil),
+        // The dialect variants (groups with and without `dialect`), refused under the strict profile.
+        ("UnrecognisedTimestamp", .badTimestamp, nil),
+        ("UnknownEncType", .unsupportedEncType, nil),
+        ("LowerCaseTypes", .unsupportedEncType, nil),
+        ("TimestampSeconds", .timestampOutOfWindow, "epoch seconds"),
+        ("TimestampCompact", .timestampOutOfWindow, "yyyyMMddHHmmss"),
+        ("CaseInsensitiveSort", .signatureInvalid, "case-insensitively"),
+        ("NativeTypes", .signatureInvalid, "not written as strings"),
+        ("EmptyObjectDropped", .signatureInvalid, "empty objects dropped"),
     ]
 
     @Test("every invalid envelope vector fails at its flag's step")

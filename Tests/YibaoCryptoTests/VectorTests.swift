@@ -32,6 +32,14 @@ struct VectorTests {
         #expect(result.stdoutText.range(of: #"\d+ passed, 0 failed"#, options: .regularExpression) != nil, "\(result.stdoutText)")
     }
 
+    @Test("the openssl CLI verifies every dialect vector's signData over its signString (and refuses the wrong-key one)")
+    func opensslSignStrings() throws {
+        let script = TestSupport.packageRoot.appendingPathComponent("tools/vectors/openssl_signstrings.py").path
+        let result = try TestSupport.run("python3", [script])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
+        #expect(result.stdoutText.range(of: #"[1-9]\d* signStrings checked, 0 failed"#, options: .regularExpression) != nil, "\(result.stdoutText)")
+    }
+
     @Test("the checker notices a vector whose result is flipped")
     func checkerCanFail() throws {
         let directory = try TestSupport.temporaryDirectory()

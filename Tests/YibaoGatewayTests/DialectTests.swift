@@ -310,6 +310,14 @@ struct HSEVariantTests {
         #expect((failure.detail + failure.diagnosis.joined(separator: " ")).contains(named), "\(name): \(failure)")
     }
 
+    @Test("any case means ASCII case: \"Sm4\" is taken by a lenient dialect, a look-alike (U+017F ſ) is refused naming encType")
+    func asciiCaseOnly() throws {
+        guard case .success = try open(try envelope { $0["encType"] = "Sm4" }, Self.lenient) else { Issue.record("Sm4 refused"); return }
+        guard case .failure(let failure) = try open(try envelope { $0["encType"] = "\u{17F}m4" }, Self.lenient) else { Issue.record("ſm4 accepted"); return }
+        #expect(failure.code == .unsupportedEncType)
+        #expect(failure.pointer == "/encType")
+    }
+
     @Test("a lenient dialect still refuses what no variant explains: changed data, another key, a changed member")
     func lenientRefusals() throws {
         let good = try envelope({ _ in }, variant: .caseInsensitiveSort)

@@ -127,12 +127,25 @@ def verdict_encryption(g, t):
 
 def verdict_envelope(g, t):
     profile = hse.Profile.from_json(g["profile"])
+    # `dialect` (a profile's `hse` section) admits the variants real vendor code sends; absent = strict
+    dialect = hse.Dialect.from_json(g["dialect"]) if "dialect" in g else None
     pub = hse.public_key_from_b64(g["senderPublicKey"])
     try:
-        data = hse.open_envelope(t["envelope"], g["appId"], g["appSecret"], pub, g["now"], profile)
+        data = hse.open_envelope(t["envelope"], g["appId"], g["appSecret"], pub, g["now"], profile, dialect=dialect)
     except hse.OpenError:
         return "invalid"
-    return "valid" if data == t["data"] else "invalid"
+    if data != t["data"]:
+        return "invalid"
+    # signString, when given, is the string the sender signed: for an envelope that opens it must be
+    # the canonical string or one the dialect lists, over the decrypted data
+    if "signString" in t:
+        env = hse.parse_json(t["envelope"])
+        env["data"] = hse.parse_json(data)
+        accepted = [hse.sign_string(env, g["appSecret"])]
+        accepted += [hse.sign_string(env, g["appSecret"], v) for v in (dialect.acceptedSignStrings if dialect else ())]
+        if t["signString"] not in accepted:
+            return "signString is not a string the receiver accepts"
+    return "valid"
 
 
 def verdict_signed_prescription(g, t):

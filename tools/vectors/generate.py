@@ -814,9 +814,28 @@ def buggy_sign_string(envelope: dict, secret: str, bugs=frozenset()) -> str:
         else:
             val = '"%s"' % v if "TopLevelStringQuoted" in bugs else v
         pairs.append(k + "=" + val)
+    if "CaseInsensitiveSort" in bugs:
+        pairs.sort(key=java_case_insensitive_key)
     if "KeyMissing" not in bugs:
         pairs.append("key=" + secret)
     return "&".join(pairs)
+
+
+def java_case_insensitive_key(pair: str):
+    """Sort key of Java's String.CASE_INSENSITIVE_ORDER over the official util's "k=v&" texts:
+    UTF-16 code units compared one by one after Character.toUpperCase then Character.toLowerCase
+    (simple, one-to-one mappings), a shorter prefix first."""
+    def fold(u):
+        if 0xD800 <= u <= 0xDFFF:
+            return u
+        c = chr(u)
+        up = c.upper()
+        c = up if len(up) == 1 else c
+        low = c.lower()
+        c = low if len(low) == 1 else c
+        return ord(c)
+    b = (pair + "&").encode("utf-16-be")
+    return tuple(fold(int.from_bytes(b[i:i + 2], "big")) for i in range(0, len(b), 2))
 
 
 DATA_6201 = ('{"orgCodg":"H61010300001","medOrgOrd":"MZ20231115000123","psnNo":"61000006000000000012345678",'
@@ -1129,31 +1148,37 @@ def jv_pretty(v, indent="") -> str:
 
 
 class EnvelopeGroup:
-    def __init__(self, f, ossl, profile: dict, sender_d: int, app_id=APP_ID, app_secret=APP_SECRET):
+    def __init__(self, f, ossl, profile: dict, sender_d: int, app_id=APP_ID, app_secret=APP_SECRET, dialect=None):
         self.f, self.ossl = f, ossl
         self.profile = hse.Profile.from_json(profile)
         self.d = sender_d
         self.pub = gm.sm2_public_key(sender_d)
         self.point = gm.SM2_CURVE.encode_point(self.pub)
         self.app_id, self.app_secret = app_id, app_secret
+        extra = {} if dialect is None else {"dialect": dialect}
         self.g = f.group("HseEnvelope", profile=profile, appId=app_id, appSecret=app_secret,
-                         senderPublicKey=b64(self.point), now=NOW_MS)
+                         senderPublicKey=b64(self.point), now=NOW_MS, **extra)
 
     def add(self, comment, flags, result, data_text, *, timestamp=None, ts_number=False, bugs=frozenset(),
             signer_id=None, sig_encoding=None, hex_case=None, enc_secret=None, sign_secret=None,
             plaintext=None, members=None, drop=(), pretty=False, signer_d=None, env_app_id=None,
-            version=None, sig_ok=True, sign_members=None):
+            version=None, sig_ok=True, sign_members=None, enc_type="SM4", sign_type="SM2", ts_text=None,
+            with_sign_string=False, variant=None):
         p = self.profile
         data_obj = hse.parse_json(data_text)
         ts = TS if timestamp is None else timestamp
-        env = {"appId": env_app_id or self.app_id, "encType": "SM4", "signType": "SM2",
-               "timestamp": Num(str(ts)) if ts_number else str(ts), "version": version or p.version}
+        ts_value = ts_text if ts_text is not None else Num(str(ts)) if ts_number else str(ts)
+        env = {"appId": env_app_id or self.app_id, "encType": enc_type, "signType": sign_type,
+               "timestamp": ts_value, "version": version or p.version}
         env.update(members or {})
         # what the sender signs
         to_sign = dict(env if sign_members is None else sign_members(env))
         to_sign["data"] = data_obj
         secret_for_key = sign_secret or self.app_secret
         signed = buggy_sign_string(to_sign, secret_for_key, frozenset(bugs))
+        if variant is not None:  # the generator's buggy string and hse.py's dialect variant agree, and differ from §2
+            assert signed == hse.sign_string(to_sign, secret_for_key, variant), comment
+            assert signed != hse.sign_string(to_sign, secret_for_key), comment
         sid = signer_id if signer_id is not None else p.signer_id(self.app_secret)
         d = signer_d or self.d
         r, s = gm.sm2_sign(d, signed.encode(), sid)
@@ -1184,7 +1209,15 @@ class EnvelopeGroup:
             correct = hse.sign_string(recv, self.app_secret)
             got = self.ossl.sm2_verify(self.point, correct.encode(), gm.der_encode(r, s), p.signer_id(self.app_secret))
             assert got == sig_ok, "openssl verdict on the receiver's string: %s -> %s" % (comment, got)
-        t = self.f.add(self.g, comment, flags, result, envelope=text, data=pt)
+        fields = {"signString": signed} if with_sign_string else {}
+        t = self.f.add(self.g, comment, flags, result, envelope=text, data=pt, **fields)
+        assert check.agrees(result, check.verdict_envelope(self.g, t)), comment
+        return t
+
+    def again(self, source, comment, flags, result):
+        """The envelope of test `source` (of another group) again, byte for byte, in this group."""
+        fields = {k: source[k] for k in ("envelope", "data", "signString") if k in source}
+        t = self.f.add(self.g, comment, flags, result, **fields)
         assert check.agrees(result, check.verdict_envelope(self.g, t)), comment
         return t
 
@@ -1205,6 +1238,11 @@ def gen_envelope(ossl):
         "Every encData was recomputed with `openssl enc -sm4-ecb`, every signature verified with `openssl pkeyutl "
         "-verify -rawin -digest sm3 -pkeyopt distid:...` over the string the sender signed, and checked to verify "
         "(valid) or fail (invalid signature cases) over the receiver's correct string.",
+        "A group with `dialect` (a profile file's `hse` section, docs/DIALECTS.md section 9) opens envelopes as that "
+        "dialect does: encType/signType in any (ASCII) case, timestamp read by its shape (13 digits ms, 10 digits s, "
+        "14 digits yyyyMMddHHmmss in UTC+8), each checked against the window, and besides the canonical string each "
+        "listed string to sign alone; without dialect the receiver is strict. `signString`, where given, is the exact "
+        "string the sender signed.",
     ])
     W = 300 * 1000
 
@@ -1294,7 +1332,85 @@ def gen_envelope(ossl):
     G.add("raw signature, upper-case hex, default ID (the default profile's settings)", ["RawSignature",
           "UpperCaseHex", "WrongSignerId"], "invalid", DATA_6301, sig_encoding="raw", hex_case="upper",
           signer_id=gm.SM2_DEFAULT_ID, sig_ok=False)
+
+    # ---- dialect variants (docs/DIALECTS.md section 9): profile nhsa-2.0 + national's `hse` section.
+    # Each valid test carries signString, the exact string the sender signed (checked with openssl).
+    G = EnvelopeGroup(f, ossl, profile(), SM2_HOSPITAL_D, dialect=NATIONAL_HSE)
+    ci = {"ZoneId": "cn"}  # an upper-case member: first in code point order, last case-insensitively
+    official = {"transType": "ec.query", "ZoneId": "cn"}
+    lenient = [
+        G.add("encType \"sm4\", signType \"sm2\" (typesAnyCase)", ["LowerCaseTypes"], "valid", DATA_6301,
+              enc_type="sm4", sign_type="sm2", with_sign_string=True),
+        G.add("timestamp in epoch seconds, 10 digits (3 s old)", ["TimestampSeconds"], "valid", DATA_6301,
+              ts_text=TS_SECONDS, with_sign_string=True),
+        G.add("timestamp yyyyMMddHHmmss in Beijing time (UTC+8), 3 s old", ["TimestampCompact"], "valid", DATA_6301,
+              ts_text=TS_COMPACT, with_sign_string=True),
+        G.add("pairs sorted case-insensitively: ZoneId=cn signed after version, not first", ["CaseInsensitiveSort"],
+              "valid", DATA_6301, members=ci, bugs={"CaseInsensitiveSort"}, variant="case-insensitive-sort",
+              sig_ok=False, with_sign_string=True),
+        G.add("numbers and booleans inside data signed unquoted (native JSON types)", ["NativeTypes"], "valid",
+              DATA_NATIVE, bugs={"NumbersNotStringified", "BooleansNotStringified"}, variant="native-types",
+              sig_ok=False, with_sign_string=True),
+        G.add("empty objects (extData {}, refdInfo emptied by the removal) left out of the signed string",
+              ["EmptyObjectDropped"], "valid", DATA_EMPTY_OBJECT, bugs={"EmptyObjectDropped"},
+              variant="empty-objects-dropped", sig_ok=False, with_sign_string=True),
+        G.add("official-demo style: sm4/sm2, timestamp a JSON number of ms, transType, case-insensitive sort",
+              ["OfficialDemo", "LowerCaseTypes", "NumericTimestamp", "CaseInsensitiveSort"], "valid", DATA_6301,
+              enc_type="sm4", sign_type="sm2", ts_number=True, members=official, bugs={"CaseInsensitiveSort"},
+              variant="case-insensitive-sort", sig_ok=False, with_sign_string=True),
+    ]
+    G.add("timestamp of 12 digits (neither ms nor s; as ms it is 1975)", ["UnrecognisedTimestamp", "StaleTimestamp"],
+          "invalid", DATA_6301, ts_text=str(TS // 10), with_sign_string=True)
+    G.add("timestamp \"2024-11-15\"", ["UnrecognisedTimestamp"], "invalid", DATA_6301, ts_text="2024-11-15",
+          with_sign_string=True)
+    G.add("timestamp 20241131135957: 14 digits, no such date (as ms it is far in the future)",
+          ["UnrecognisedTimestamp", "FutureTimestamp"], "invalid", DATA_6301, ts_text="20241131135957",
+          with_sign_string=True)
+    G.add("timestamp yyyyMMddHHmmss, now - 301 s", ["TimestampCompact", "StaleTimestamp"], "invalid", DATA_6301,
+          ts_text=beijing_compact(NOW_MS - W - 1000), with_sign_string=True)
+    G.add("timestamp in epoch seconds, now + 301 s", ["TimestampSeconds", "FutureTimestamp"], "invalid", DATA_6301,
+          ts_text=str(NOW_MS // 1000 + 301), with_sign_string=True)
+    G.add("encType \"Sm5\"", ["UnknownEncType"], "invalid", DATA_6301, enc_type="Sm5", with_sign_string=True)
+    G.add("case-insensitively sorted string signed by another private key", ["WrongKey", "CaseInsensitiveSort"],
+          "invalid", DATA_6301, members=ci, bugs={"CaseInsensitiveSort"}, variant="case-insensitive-sort",
+          signer_d=SM2_OTHER_D, sig_ok=False, with_sign_string=True)
+
+    # ---- the same valid envelopes, strict nhsa-2.0 receiver (no dialect): each refused
+    G = EnvelopeGroup(f, ossl, profile(), SM2_HOSPITAL_D)
+    for t in lenient:
+        G.again(t, t["comment"] + ", strict profile", t["flags"] + ["StrictProfile"], "invalid")
     return f
+
+
+# profiles/national.json's `hse` section (asserted equal to the file in gen_envelope's caller)
+NATIONAL_HSE = {
+    "typesAnyCase": True,
+    "timestampFormats": ["milliseconds", "seconds", "yyyyMMddHHmmss"],
+    "acceptedSignStrings": ["case-insensitive-sort", "native-types", "empty-objects-dropped"],
+    "answerCodeAsString": True,
+    "answerType": "success",
+    "answerMessage": "成功",
+    "answerTimestamp": "seconds",
+}
+
+
+def beijing_compact(ms: int) -> str:
+    """yyyyMMddHHmmss of an epoch-ms instant in Beijing time (UTC+8), written here by arithmetic."""
+    import datetime
+    t = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=ms + 8 * 3600 * 1000)
+    return t.strftime("%Y%m%d%H%M%S")
+
+
+TS_SECONDS = str(TS // 1000)
+TS_COMPACT = beijing_compact(TS)
+assert TS_COMPACT == "20241115135957", TS_COMPACT
+
+DATA_NATIVE = ('{"payOrdId":"ORD6101002023111500012345","orgCodg":"H61010300001","medfeeSumamt":12.00,'
+               '"psnAcctPay":0.00,"acctUsedFlag":true,"fulamtOwnpayFlag":false,'
+               '"feedetailList":[{"feedetlSn":"FD0001","pric":6.00,"cnt":2,"hospApprFlag":false}]}')
+
+DATA_EMPTY_OBJECT = ('{"payOrdId":"ORD6101002023111500012345","ordStas":"6","feeSumamt":"12.00","extData":{},'
+                     '"refdInfo":{"memo":""}}')
 
 
 # --------------------------------------------------------------------------
@@ -1315,7 +1431,9 @@ def blind(doc, prompt_name, prompt_schema):
     results = []
     for g in doc["testGroups"]:
         pg = {k: v for k, v in g.items() if k != "tests"}
-        pg["tests"] = [{k: v for k, v in t.items() if k not in ("comment", "flags", "result")} for t in g["tests"]]
+        # an envelope test's signString names the variant the sender used: a hint, like its flags
+        hidden = ("comment", "flags", "result") + (("signString",) if g["type"] == "HseEnvelope" else ())
+        pg["tests"] = [{k: v for k, v in t.items() if k not in hidden} for t in g["tests"]]
         prompt["testGroups"].append(pg)
         results += [{"tcId": t["tcId"], "result": t["result"], "flags": t["flags"]} for t in g["tests"]]
     expected = {"algorithm": doc["algorithm"], "schema": "blind_expected_schema.json",
@@ -1352,6 +1470,8 @@ def main():
         import jsonschema
         for s in schemas.values():
             jsonschema.Draft202012Validator.check_schema(s)
+        with open(os.path.join(ROOT, "profiles", "national.json"), encoding="utf-8") as fh:
+            assert json.load(fh)["hse"] == NATIONAL_HSE, "profiles/national.json's hse section changed: update NATIONAL_HSE"
         builders = [gen_sm3(ossl), gen_sm4(ossl), gen_sm2(ossl), gen_ecdsa(ossl), gen_sign_string(),
                     gen_encryption(ossl), gen_envelope(ossl)]
         rx_doc = rx.build()  # signed e-prescriptions: own openssl cross-checks, printed

@@ -4,7 +4,7 @@
 Importable module and command-line tool:
 
     python3 tools/vectors/hse.py seal --app-id ID --app-secret S --private-key B64 [--timestamp MS] FILE|-
-    python3 tools/vectors/hse.py open --app-id ID --app-secret S --peer-public-key B64 FILE|-
+    python3 tools/vectors/hse.py open --app-id ID --app-secret S --peer-public-key B64 [--dialect PROFILE.json] FILE|-
 
 `seal` reads the business data JSON and prints the sealed envelope JSON; `open`
 reads an envelope, prints the decrypted business data JSON and exits 0, or
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import datetime
 import json
 import re
 import sys
@@ -182,13 +183,52 @@ def top_value(v) -> str:
     return str(v)  # str as is, Num as its literal
 
 
-def sign_string(envelope: dict, app_secret: str) -> str:
-    """§2: envelope with the plaintext business object as `data`."""
+SIGN_STRING_VARIANTS = ("case-insensitive-sort", "native-types", "empty-objects-dropped")
+
+
+def _prune_objects_too(v):
+    """prune() that also removes {} (also one emptied by the removal), bottom-up."""
+    if isinstance(v, list):
+        kept = [x for x in (_prune_objects_too(e) for e in v) if x is not _REMOVED]
+        return kept if kept else _REMOVED
+    if isinstance(v, dict):
+        kept = {k: x for k, x in ((k, _prune_objects_too(e)) for k, e in v.items()) if x is not _REMOVED}
+        return kept if kept else _REMOVED
+    return prune(v)
+
+
+def _case_insensitive_key(pair: str) -> str:
+    """The official util sorts the "k=v&" texts with Java's String.CASE_INSENSITIVE_ORDER; for the
+    ASCII keys of the envelope that is the code point order of their lower-case form."""
+    return (pair + "&").lower()
+
+
+def sign_string(envelope: dict, app_secret: str, variant: str | None = None) -> str:
+    """§2: envelope with the plaintext business object as `data`.
+
+    `variant` (None = the canonical string) is one of the strings a dialect may accept
+    (docs/DIALECTS.md §9), each alone:
+      "case-insensitive-sort": the top-level "k=v" pairs sorted case-insensitively
+          (nested objects keep code point order);
+      "native-types": numbers and booleans inside objects/arrays written as JSON numbers/booleans;
+      "empty-objects-dropped": {} removed too (bottom-up), like null, "" and [].
+    """
     if not isinstance(envelope, dict):
         raise ValueError("envelope must be a JSON object")
+    if variant is not None and variant not in SIGN_STRING_VARIANTS:
+        raise ValueError("unknown sign string variant %r" % variant)
     members = {k: v for k, v in envelope.items() if k not in EXCLUDED_TOP_LEVEL}
-    pruned = prune(members)
-    pairs = [k + "=" + top_value(v) for k, v in _keyed(pruned)]
+    if variant == "empty-objects-dropped":
+        pruned = {k: x for k, x in ((k, _prune_objects_too(v)) for k, v in members.items()) if x is not _REMOVED}
+    else:
+        pruned = prune(members)
+    if variant == "native-types":
+        value = lambda v: write_typed(v) if isinstance(v, (dict, list)) else top_value(v)  # noqa: E731
+    else:
+        value = top_value
+    pairs = [k + "=" + value(v) for k, v in _keyed(pruned)]
+    if variant == "case-insensitive-sort":
+        pairs.sort(key=_case_insensitive_key)
     return "&".join(pairs + ["key=" + app_secret])
 
 
@@ -255,6 +295,38 @@ class Profile:
         raise ValueError("unknown signerID setting %r" % self.signerID)
 
 
+TIMESTAMP_FORMATS = ("milliseconds", "seconds", "yyyyMMddHHmmss")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The HSE variants a receiver accepts: the `hse` section of a profile file
+    (profiles/national.json; docs/DIALECTS.md section 9). Its answer settings (answerCodeAsString,
+    answerType, answerMessage, answerTimestamp) concern answers only and are ignored here.
+    `None` instead of a Dialect is the strict profile: upper-case types, epoch milliseconds,
+    the canonical string to sign only."""
+    typesAnyCase: bool = False
+    timestampFormats: tuple = ("milliseconds",)
+    acceptedSignStrings: tuple = ()
+
+    @staticmethod
+    def from_json(obj: dict) -> "Dialect":
+        if not isinstance(obj, dict):
+            raise ValueError("dialect must be a JSON object")
+        d = Dialect(typesAnyCase=bool(obj.get("typesAnyCase", False)),
+                    timestampFormats=tuple(obj.get("timestampFormats", ("milliseconds",))),
+                    acceptedSignStrings=tuple(obj.get("acceptedSignStrings", ())))
+        if not isinstance(obj.get("typesAnyCase", False), bool):
+            raise ValueError("typesAnyCase must be a boolean")
+        for f in d.timestampFormats:
+            if f not in TIMESTAMP_FORMATS:
+                raise ValueError("unknown timestamp format %r" % f)
+        for v in d.acceptedSignStrings:
+            if v not in SIGN_STRING_VARIANTS:
+                raise ValueError("unknown sign string variant %r" % v)
+        return d
+
+
 class OpenError(Exception):
     """Why an envelope was refused."""
 
@@ -314,9 +386,47 @@ def _timestamp_ms(v) -> int:
     raise OpenError("timestamp must be a string of digits or a JSON number")
 
 
+_BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def _timestamp_by_shape(v, formats) -> int:
+    """A lenient dialect reads the timestamp by its shape: 13 digits epoch milliseconds, 10 digits
+    epoch seconds, 14 digits a valid yyyyMMddHHmmss in Beijing time (UTC+8); each only when the
+    dialect lists that format. Any other shape is refused. Returns epoch milliseconds."""
+    if isinstance(v, (Num, str)) and re.fullmatch(r"[0-9]+", v) and v.isascii():
+        text = str(v)
+    else:
+        raise OpenError("timestamp must be a string of digits or a JSON integer")
+    if len(text) == 13 and "milliseconds" in formats:
+        return int(text)
+    if len(text) == 10 and "seconds" in formats:
+        return int(text) * 1000
+    if len(text) == 14 and "yyyyMMddHHmmss" in formats:
+        y, mo, d, h, mi, s = (int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))
+        try:
+            if y < 1970:
+                raise ValueError
+            when = datetime.datetime(y, mo, d, h, mi, s, tzinfo=_BEIJING)
+        except ValueError:
+            raise OpenError("timestamp %s: 14 digits that are not a valid yyyyMMddHHmmss" % text) from None
+        return int(when.timestamp()) * 1000
+    raise OpenError("timestamp %s has none of the accepted shapes (%s)" % (text, ", ".join(formats)))
+
+
+def _types_match(sent: str, wanted: str, any_case: bool) -> bool:
+    if sent == wanted:
+        return True
+    # any case, ASCII only: "sm4", "Sm4" — not e.g. "\u017fm4", which some upper-case mappings turn into "SM4"
+    return any_case and sent.isascii() and sent.upper() == wanted
+
+
 def open_envelope(envelope_text, app_id: str, app_secret: str, peer_public_key,
-                  now_ms: int, profile: Profile = Profile()) -> str:
-    """Verifies and decrypts; returns the plaintext business JSON text. Raises OpenError."""
+                  now_ms: int, profile: Profile = Profile(), *, dialect=None) -> str:
+    """Verifies and decrypts; returns the plaintext business JSON text. Raises OpenError.
+
+    `dialect`: None (strict, the default), a Dialect, or a profile's `hse` section as a dict."""
+    if isinstance(dialect, dict):
+        dialect = Dialect.from_json(dialect)
     try:
         env = parse_json(envelope_text)
     except JSONError as exc:
@@ -331,13 +441,17 @@ def open_envelope(envelope_text, app_id: str, app_secret: str, peer_public_key,
             raise OpenError("%s must be a string" % f)
     if env["appId"] != app_id:
         raise OpenError("unknown appId")
-    if env["encType"] != "SM4":
+    any_case = dialect is not None and dialect.typesAnyCase
+    if not _types_match(env["encType"], "SM4", any_case):
         raise OpenError("encType must be SM4")
-    if env["signType"] != "SM2":
+    if not _types_match(env["signType"], "SM2", any_case):
         raise OpenError("signType must be SM2")
     if env["version"] != profile.version:
         raise OpenError("version %s does not match the profile" % env["version"])
-    ts = _timestamp_ms(env["timestamp"])
+    if dialect is None:
+        ts = _timestamp_ms(env["timestamp"])
+    else:
+        ts = _timestamp_by_shape(env["timestamp"], dialect.timestampFormats)
     if abs(ts - now_ms) > profile.timestampWindowSeconds * 1000:
         raise OpenError("timestamp outside the window")
     try:
@@ -351,14 +465,17 @@ def open_envelope(envelope_text, app_id: str, app_secret: str, peer_public_key,
         raise OpenError("decrypted data is not JSON: %s" % exc) from exc
     to_sign = dict(env)
     to_sign["data"] = data_obj
-    s = sign_string(to_sign, app_secret)
     try:
         r_, s_ = gm.decode_signature(_b64decode(env["signData"]), profile.signatureEncoding)
     except ValueError as exc:
         raise OpenError("signData is not a %s signature: %s" % (profile.signatureEncoding, exc)) from exc
-    if not gm.sm2_verify(peer_public_key, s.encode("utf-8"), r_, s_, profile.signer_id(app_secret)):
-        raise OpenError("signature does not verify")
-    return data_text
+    # the canonical string first, then each string the dialect accepts (each variant alone)
+    variants = (None,) + (tuple(dialect.acceptedSignStrings) if dialect is not None else ())
+    for variant in variants:
+        s = sign_string(to_sign, app_secret, variant)
+        if gm.sm2_verify(peer_public_key, s.encode("utf-8"), r_, s_, profile.signer_id(app_secret)):
+            return data_text
+    raise OpenError("signature does not verify")
 
 
 # --------------------------------------------------------------------------
@@ -401,6 +518,9 @@ def main(argv=None) -> int:
     o.add_argument("--app-secret", required=True)
     o.add_argument("--peer-public-key", required=True, help="base64 of the 65-byte point 04||X||Y")
     o.add_argument("--now", type=int, help="receiver clock, epoch milliseconds (default: now)")
+    o.add_argument("--dialect", metavar="FILE",
+                   help="accept the HSE variants of a profile file's `hse` section (e.g. profiles/national.json); "
+                        "default: strict")
     _profile_args(o)
     o.add_argument("file", help="envelope JSON file, or - for stdin")
     a = ap.parse_args(argv)
@@ -413,7 +533,12 @@ def main(argv=None) -> int:
             return 0
         pub = public_key_from_b64(a.peer_public_key)
         now = a.now if a.now is not None else int(time.time() * 1000)
-        sys.stdout.write(open_envelope(_read(a.file), a.app_id, a.app_secret, pub, now, _profile(a)) + "\n")
+        dialect = None
+        if a.dialect:
+            section = json.loads(_read(a.dialect))
+            dialect = Dialect.from_json(section["hse"] if "hse" in section else section)
+        sys.stdout.write(open_envelope(_read(a.file), a.app_id, a.app_secret, pub, now, _profile(a),
+                                       dialect=dialect) + "\n")
         return 0
     except (OpenError, ValueError) as exc:
         print("hse.py %s: %s" % (a.cmd, exc), file=sys.stderr)

@@ -120,6 +120,16 @@ FLAGS = {
     "UnknownAppId": ("WRONG_PARAMETER", "The envelope's appId is not the group's appId."),
     "VersionMismatch": ("EDGE_CASE", "version differs from the profile's; a receiver may refuse it or accept it (result acceptable)."),
     "ResponseFieldsNotSigned": ("LEGACY_SDK_BUG", "Response signed without code/message/success/type."),
+    # ---- HSE envelope dialects (group member `dialect`, docs/DIALECTS.md section 9) ----
+    "LowerCaseTypes": ("LEGACY_SDK_BUG", "encType / signType in lower case (\"sm4\" / \"sm2\"), as the official-demo-derived vendor util sends them: accepted where the group's dialect has typesAnyCase (ASCII case only), refused by a strict receiver."),
+    "TimestampSeconds": ("LEGACY_SDK_BUG", "timestamp in epoch seconds (10 digits), the unit of the real platform's answers: read by its shape and checked against the window where the dialect lists \"seconds\"; a strict receiver reads it as milliseconds, far outside the window."),
+    "TimestampCompact": ("LEGACY_SDK_BUG", "timestamp as Beijing local time yyyyMMddHHmmss (UTC+8, 14 digits), as Shanxi's mobile-payment backend sends it: read by its shape and checked against the window where the dialect lists \"yyyyMMddHHmmss\"; a strict receiver reads it as milliseconds, far outside the window."),
+    "CaseInsensitiveSort": ("LEGACY_SDK_BUG", "Signed over the top-level k=v pairs sorted case-insensitively (the official util's String.CASE_INSENSITIVE_ORDER over the \"k=v&\" texts; nested keys stay in code point order): a member such as ZoneId sorts among the others instead of first. Accepted where the dialect lists case-insensitive-sort."),
+    "NativeTypes": ("LEGACY_SDK_BUG", "Signed with the numbers and booleans inside data written as JSON numbers / booleans instead of strings (Shanxi's backend). Accepted where the dialect lists native-types."),
+    "OfficialDemo": ("LEGACY_SDK_BUG", "A request as the official-demo-derived util writes it: lower-case types, timestamp as a JSON number of epoch milliseconds, transType, pairs sorted case-insensitively."),
+    "StrictProfile": ("EDGE_CASE", "An envelope the dialect group accepts, opened by a strict nhsa-2.0 receiver (a group without dialect): it must be refused."),
+    "UnrecognisedTimestamp": ("MODIFIED_INPUT", "A timestamp of none of the accepted shapes (12 digits, a date with dashes, 14 digits that are no valid yyyyMMddHHmmss): refused even by a lenient dialect (a receiver that reads other digit strings as milliseconds finds them far outside the window)."),
+    "UnknownEncType": ("WRONG_PARAMETER", "encType that is not SM4 in any letter case (\"Sm5\"): refused even where the dialect has typesAnyCase."),
 }
 
 # --------------------------------------------------------------------------
@@ -152,7 +162,11 @@ def _group(type_name: str, params: dict, test_fields: dict, blind: bool = False)
     props = {"type": {"const": type_name}}
     props.update(params)
     props["tests"] = {"type": "array", "minItems": 1, "items": _test(test_fields, blind)}
-    return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+    required = list(props)
+    for k in [k for k, v in params.items() if v.get("x-optional")]:
+        props[k] = {kk: vv for kk, vv in props[k].items() if kk != "x-optional"}
+        required.remove(k)
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": props}
 
 
 def _document(name: str, title: str, group: dict, blind: bool = False) -> dict:
@@ -196,14 +210,34 @@ _PROFILE = {
     },
 }
 
+_TIMESTAMP_FORMAT = {"enum": ["milliseconds", "seconds", "yyyyMMddHHmmss"]}
+
+# a profile file's `hse` section (docs/DIALECTS.md section 9); every member optional, absent = strict
+_DIALECT = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "typesAnyCase": {"type": "boolean"},
+        "timestampFormats": {"type": "array", "items": _TIMESTAMP_FORMAT, "uniqueItems": True},
+        "acceptedSignStrings": {"type": "array", "uniqueItems": True,
+                                "items": {"enum": ["case-insensitive-sort", "native-types", "empty-objects-dropped"]}},
+        "answerCodeAsString": {"type": "boolean"},
+        "answerType": {"type": "string"},
+        "answerMessage": {"type": "string"},
+        "answerTimestamp": _TIMESTAMP_FORMAT,
+    },
+    "x-optional": True,
+}
+
 _ENVELOPE_PARAMS = {
     "profile": _PROFILE,
     "appId": {"type": "string"},
     "appSecret": {"type": "string"},
     "senderPublicKey": {"type": "string", "pattern": "^[A-Za-z0-9+/]{87}=$"},
     "now": {"type": "integer", "minimum": 0},
+    "dialect": _DIALECT,
 }
-_ENVELOPE_FIELDS = {"envelope": {"type": "string"}, "data": {"type": "string"}}
+_ENVELOPE_FIELDS = {"envelope": {"type": "string"}, "data": {"type": "string"},
+                    "signString": {"type": "string", "x-optional": True}}
 _SIGN_STRING_PARAMS = {"appSecret": {"type": "string"}}
 _SIGN_STRING_FIELDS = {"envelope": {"type": "string"}, "signString": {"type": "string"}}
 

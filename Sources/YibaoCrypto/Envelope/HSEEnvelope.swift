@@ -171,9 +171,9 @@ public struct HSEEnvelope: Sendable {
         }
         for (member, wanted, code) in [("encType", "SM4", HSEOpenFailure.Code.unsupportedEncType), ("signType", "SM2", .unsupportedSignType)] {
             let sent = envelope[member]?.stringValue
-            if sent == wanted || (dialect.typesAnyCase && sent?.uppercased() == wanted) { continue }
+            if sent == wanted || (dialect.typesAnyCase && sent.map(Self.asciiUppercased) == wanted) { continue }
             // The official-demo-derived util sends "sm4"/"sm2": say so, and which profiles take it.
-            let detail = sent?.uppercased() == wanted
+            let detail = sent.map(Self.asciiUppercased) == wanted
                 ? "\(member) must be \(wanted) in upper case; \"\(sent ?? "")\" is the lower-case form the official-demo-derived vendor util sends (profile national accepts any case)"
                 : "\(member) must be \(wanted)"
             return fail(.fields, code, "/\(member)", detail, expected: wanted, actual: envelope[member]?.serialized())
@@ -323,6 +323,12 @@ public struct HSEEnvelope: Sendable {
             findings.append("encData was encrypted with \(name); the data key is the first 16 characters of the upper-case hex of SM4(appId[0..16], appSecret), used as 16 ASCII bytes")
         }
         return findings
+    }
+
+    /// ASCII letters upper-cased, nothing else: `typesAnyCase` means `sm4`/`Sm4`, never a look-alike
+    /// such as `ſm4` that full Unicode case mapping would turn into `SM4`.
+    static func asciiUppercased(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { (0x61...0x7A).contains($0.value) ? Unicode.Scalar($0.value - 32)! : $0 }))
     }
 
     /// Largest string to sign the diagnosis tries variations of.
