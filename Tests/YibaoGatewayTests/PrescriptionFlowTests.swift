@@ -124,6 +124,39 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("profile national: rxFixmedinsSign's signDigest is a detached CMS SignedData (GB/T 35275) over originalValue, verified by the independent Python implementation up to the dev root; nhsa-2.0 keeps the raw r‖s")
+    func cmsSignDigest() async throws {
+        try await withContext { base in
+            _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(base.port)/admin/institutions/\(Demo.hospital)/profile",
+                                    body: Array(#"{"profile":"national"}"#.utf8), bearer: base.harness.credentials.adminToken)
+            var hospital = base.hospital
+            hospital.dialect = try PaymentDialectTests.profile("national")
+            let context = Context(harness: base.harness, port: base.port, hospital: hospital, pharmacy: base.pharmacy)
+            var document = SignedPrescription(prescription: try await context.prescription(mdtrtId: try await context.register()))
+            try document.signAsDoctor(with: try Self.key("doctor-li"))
+            let precheck = try await hospital.uploadCheck(document)
+            try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(await base.harness.gateway.clock.now()),
+                                   approved: true, key: try Self.key("pharmacist-zhao"))
+            let originalValue = YibaoClient.base64(document)
+            let answer = try await hospital.hse(service: "rxFixmedinsSign", data: .object([
+                "rxTraceCode": .string(precheck.rxTraceCode), "originalValue": .string(originalValue)])).objectValue ?? [:]
+            let cms = try #require([UInt8](base64: answer[key: "signDigest"]))
+            #expect(cms.count > 64)  // not a raw r‖s
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-cms-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try Data(cms).write(to: directory.appendingPathComponent("sig.der"))
+            try Data([UInt8](base64: originalValue)!).write(to: directory.appendingPathComponent("content.bin"))
+            let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/cms_sm2.py").path
+            let verified = try EndToEndTests.run("/usr/bin/env", ["python3", script, "verify", "--in", directory.appendingPathComponent("sig.der").path,
+                                                                  "--content", directory.appendingPathComponent("content.bin").path,
+                                                                  "--CAfile", GatewayHarness.packageRoot.appendingPathComponent("certs/sm2/root.cert.pem").path,
+                                                                  "--certfile", GatewayHarness.packageRoot.appendingPathComponent("certs/sm2/intermediate.cert.pem").path])
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+            #expect(answer[key: "signCertSn"] == base.harness.gateway.configuration.platformCertificate?.serialNumberHex)
+        }
+    }
+
     @Test("SC-1, SC-2, SC-3, PR-1 and RX-1 refuse at uploadChk")
     func precheckRefusals() async throws {
         try await withContext { context in

@@ -16,17 +16,21 @@ public struct DialectProfile: Sendable, Hashable, Codable {
     public var hse: HSEDialect
     /// Mobile-payment answers and the settlement callback (PROTOCOL.md's when absent).
     public var payment: PaymentDialect
+    /// The e-prescription centre's signatures (PROTOCOL.md's raw r‖s when absent).
+    public var prescription: PrescriptionDialect
 
-    public init(name: String, summary: String, sources: [String], fsi: FSIDialect, hse: HSEDialect = .strict, payment: PaymentDialect = .standard) {
+    public init(name: String, summary: String, sources: [String], fsi: FSIDialect, hse: HSEDialect = .strict, payment: PaymentDialect = .standard,
+                prescription: PrescriptionDialect = .standard) {
         self.name = name
         self.summary = summary
         self.sources = sources
         self.fsi = fsi
         self.hse = hse
         self.payment = payment
+        self.prescription = prescription
     }
 
-    enum CodingKeys: String, CodingKey { case name, summary, sources, fsi, hse, payment }
+    enum CodingKeys: String, CodingKey { case name, summary, sources, fsi, hse, payment, prescription }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +40,7 @@ public struct DialectProfile: Sendable, Hashable, Codable {
         fsi = try container.decode(FSIDialect.self, forKey: .fsi)
         hse = try container.decodeIfPresent(HSEDialect.self, forKey: .hse) ?? .strict
         payment = try container.decodeIfPresent(PaymentDialect.self, forKey: .payment) ?? .standard
+        prescription = try container.decodeIfPresent(PrescriptionDialect.self, forKey: .prescription) ?? .standard
     }
 
     /// The idealised dialect, built in so a gateway runs without the `profiles/` folder.

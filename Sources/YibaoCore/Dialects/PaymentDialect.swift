@@ -144,3 +144,24 @@ public struct CallbackDialect: Sendable, Hashable, Codable {
         }
     }
 }
+
+/// How one dialect's e-prescription centre signs (docs/PRESCRIPTION.md §6.2).
+public struct PrescriptionDialect: Sendable, Hashable, Codable {
+    /// `signDigest` of `rxFixmedinsSign`: the raw r‖s (PROTOCOL.md), or a detached CMS/PKCS#7
+    /// SignedData with SM2-with-SM3 over the decoded `originalValue` (GB/T 35275, the real centre).
+    public enum SignDigest: String, Sendable, Hashable, Codable { case raw, cms }
+
+    public var signDigest: SignDigest = .raw
+    /// The CMS content-type OIDs (`rfc-5652` or `gb-t-35275`).
+    public var cmsContentTypes: DetachedCMS.ContentTypes = .rfc5652
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        signDigest = try container.decodeIfPresent(SignDigest.self, forKey: .signDigest) ?? .raw
+        cmsContentTypes = try container.decodeIfPresent(DetachedCMS.ContentTypes.self, forKey: .cmsContentTypes) ?? .rfc5652
+    }
+
+    public static let standard = PrescriptionDialect()
+}

@@ -111,7 +111,9 @@ struct HSEEndpoint: Sendable {
             }
             // The nonce is the signature's bytes, not its text: base64 with a space added decodes to the same signature.
             let signData = Hex.encode([UInt8](base64: opened.envelope["signData"]?.stringValue ?? "") ?? [])
-            let services = HSEServices(policy: gateway.configuration.policy, prescriptions: gateway.prescriptionServices,
+            var prescriptions = gateway.prescriptionServices
+            prescriptions.dialect = dialect.prescription
+            let services = HSEServices(policy: gateway.configuration.policy, prescriptions: prescriptions,
                                        payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway), dialect: dialect.payment),
                                        faults: gateway.configuration.faults)
             let scope = "hse:\(app.appId)"

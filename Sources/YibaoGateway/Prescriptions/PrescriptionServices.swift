@@ -14,6 +14,8 @@ struct PrescriptionServices: Sendable {
     let verifier: PrescriptionVerifier
     let platformKey: SM2.PrivateKey
     let platformCertificate: Certificate?
+    /// The institution's dialect: how rxFixmedinsSign's signDigest is written.
+    var dialect: PrescriptionDialect = .standard
 
     func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         switch service {
@@ -150,7 +152,12 @@ struct PrescriptionServices: Sendable {
         record.countersignedAt = now
         try store.save(record)
         let platform = document.platform!
-        return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(text.utf8).base64), "signDigest": .string(platform.signDigest),
+        // The real centre's signDigest: a detached CMS SignedData over the decoded originalValue (GB/T 35275).
+        var signDigest = platform.signDigest
+        if dialect.signDigest == .cms, let original = [UInt8](base64: try data.string("originalValue")) {
+            signDigest = try DetachedCMS.sign(original, key: platformKey, certificate: certificate, at: now, contentTypes: dialect.cmsContentTypes).base64
+        }
+        return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(text.utf8).base64), "signDigest": .string(signDigest),
                          "signCertSn": .string(platform.signCertSn), "signCertDn": .string(platform.signCertDn), "signTime": .string(platform.signTime)]),
                 TraceEvent(at: now, kind: "hse.rxFixmedinsSign", actor: code, subject: record.hiRxno, payload: ["pharCode": review.pharCode]))
     }

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import YibaoCrypto
+
+/// The e-prescription centre's signDigest as a detached CMS SignedData (GB/T 35275), checked by an
+/// independent implementation (tools/testing/cms_sm2.py, pure Python) and parsed by the openssl CLI.
+@Suite("Detached CMS with SM2-with-SM3")
+struct DetachedCMSTests {
+    static let sm2 = TestSupport.packageRoot.appendingPathComponent("certs/sm2")
+    static let script = TestSupport.packageRoot.appendingPathComponent("tools/testing/cms_sm2.py").path
+
+    func write(_ bytes: [UInt8], _ name: String, in directory: URL) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test("the platform's signature over originalValue verifies with the Python implementation up to the dev root, in both OID families; changed content, another ID or another CA does not", arguments: DetachedCMS.ContentTypes.allCases)
+    func independentVerification(_ types: DetachedCMS.ContentTypes) throws {
+        let key = try SM2.PrivateKey(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.key.pem"), encoding: .utf8))
+        let certificate = try Certificate(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.cert.pem"), encoding: .utf8))
+        let content = Array(#"{"hiRxno":"HIRX120101000000000001","rxTraceCode":"A1B2","patnName":"张三"}"#.utf8)
+        let cms = try DetachedCMS.sign(content, key: key, certificate: certificate, at: Date(timeIntervalSince1970: 1_790_000_000), contentTypes: types)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let signature = try write(cms, "sig.der", in: directory), original = try write(content, "content.bin", in: directory)
+        let family = types == .rfc5652 ? "--rfc" : "--gbt"
+        let chain = ["--CAfile", Self.sm2.appendingPathComponent("root.cert.pem").path, "--certfile", Self.sm2.appendingPathComponent("intermediate.cert.pem").path]
+        let verified = try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, family] + chain)
+        #expect(verified.status == 0, "\(verified.stdoutText)\(verified.stderr)")
+
+        let changed = try write(content + [0x20], "changed.bin", in: directory)
+        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", changed] + chain).status == 1)
+        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, "--id", ""] + chain).status == 1)
+        let otherCA = ["--CAfile", TestSupport.packageRoot.appendingPathComponent("certs/p256/root.cert.pem").path]
+        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original] + otherCA).status == 1)
+
+        // The openssl CLI parses it as DER (it cannot verify SM2 CMS with the default ID: docs/PRESCRIPTION.md §6.2).
+        let parsed = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", signature])
+        #expect(parsed.status == 0)
+        #expect(parsed.stdoutText.contains(types == .rfc5652 ? "pkcs7-signedData" : "1.2.156.10197.6.1.4.2.2"), "\(parsed.stdoutText)")
+    }
+}
