@@ -157,6 +157,41 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("pharmacy side as publicly described: rxDownload answers an epc_token; rxSignVerify answers rx_sign_verify_sn; the review upload rx_chk_up_info cites both and answers msg_code 0, flag True, rx_chk_biz_sn; a wrong token or an unknown check is refused naming it")
+    func pharmacyReview() async throws {
+        try await withContext { context in
+            let (_, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: try await context.register()))
+            let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
+            let downloaded = try await context.pharmacy.hse(service: "rxDownload", data: .object(["hiRxno": .string(hiRxno), "ecToken": .string(token)])).objectValue ?? [:]
+            let epcToken = downloaded[key: "epc_token"]
+            #expect(epcToken.hasPrefix("EPC") && epcToken.count <= 100)
+            await expectRefusal("EPC_TOKEN_INVALID", rule: "RX-4", pointer: "/epc_token") {
+                _ = try await context.pharmacy.hse(service: "rxSignVerify", data: .object(["hi_rxno": .string(hiRxno), "epc_token": "EPC00"]))
+            }
+            let verified = try await context.pharmacy.hse(service: "rxSignVerify", data: .object(["hi_rxno": .string(hiRxno), "epc_token": .string(epcToken)])).objectValue ?? [:]
+            let serial = verified[key: "rx_sign_verify_sn"]
+            #expect(serial.hasPrefix("RSV"))
+            func review(_ sn: String) -> JSONValue {
+                .object(["rx_chk_up_info": .object([
+                    "hi_rxno": .string(hiRxno), "epc_token": .string(epcToken), "ec_token": "PHARMACIST-EC-TOKEN", "fixmedins_code": .string(Demo.pharmacy),
+                    "fixmedins_name": "Demo Pharmacy", "phar_cert_type": "01", "phar_certno": "120101199001010011", "phar_code": "Y12010100101",
+                    "phar_name": "Qian Lei", "rx_chk_opnn": "合理", "rx_chk_time": .string(Timestamps.fsi(Date())), "rx_chk_stas_codg": "1",
+                    "rx_sign_verify_sn": .string(sn)])])
+            }
+            await expectRefusal("RX_SIGN_VERIFY_UNKNOWN", rule: "RX-1", pointer: "/rx_chk_up_info/rx_sign_verify_sn") {
+                _ = try await context.pharmacy.hse(service: "rxChkUpInfo", data: review("RSV0"))
+            }
+            let answer = try await context.pharmacy.hse(service: "rxChkUpInfo", data: review(serial)).objectValue ?? [:]
+            #expect(answer[key: "msg_code"] == "0")
+            #expect(answer[key: "flag"] == "True")
+            #expect(answer[key: "rx_chk_biz_sn"].hasPrefix("RCB"))
+            // The hospital's own institution cannot upload a pharmacy review.
+            await expectRefusal("RX_DOWNLOAD_NOT_PHARMACY", rule: "RX-4") {
+                _ = try await context.hospital.hse(service: "rxChkUpInfo", data: review(serial))
+            }
+        }
+    }
+
     @Test("SC-1, SC-2, SC-3, PR-1 and RX-1 refuse at uploadChk")
     func precheckRefusals() async throws {
         try await withContext { context in

@@ -19,6 +19,32 @@ public enum DispensingRoute: String, Sendable, Codable, CaseIterable {
 }
 
 /// One dispensing of a prescription (RX-3, RX-4, RX-5).
+/// A designated pharmacy's pharmacist review of a circulated prescription (`rx_chk_up_info`).
+public struct PharmacyReview: Sendable, Codable, Hashable {
+    /// `rx_chk_biz_sn`, the platform's number for the upload.
+    public var businessSerial: String
+    public var institutionCode: String
+    public var pharmacistCode: String
+    /// `rx_chk_stas_codg`: 1 approved, 2 rejected.
+    public var status: String
+    public var opinion: String
+    public var reviewedAt: String
+    public var signVerification: String
+    public var at: Date
+
+    public init(businessSerial: String, institutionCode: String, pharmacistCode: String, status: String, opinion: String, reviewedAt: String,
+                signVerification: String, at: Date) {
+        self.businessSerial = businessSerial
+        self.institutionCode = institutionCode
+        self.pharmacistCode = pharmacistCode
+        self.status = status
+        self.opinion = opinion
+        self.reviewedAt = reviewedAt
+        self.signVerification = signVerification
+        self.at = at
+    }
+}
+
 public struct Dispensing: Sendable, Codable, Hashable {
     public var dispenseNo: String
     public var at: Date
@@ -86,6 +112,12 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public var undoReason: String?
     /// Institution code → when it downloaded the prescription.
     public var downloads: [String: Date]
+    /// The e-prescription token (`epc_token`) given to each pharmacy that downloaded it, by institution code.
+    public var epcTokens: [String: String]?
+    /// Signature verifications done for pharmacies (`rx_sign_verify_sn` → the pharmacy's code).
+    public var signVerifications: [String: String]?
+    /// Pharmacist reviews uploaded by pharmacies (`rx_chk_up_info`), newest last.
+    public var pharmacyReviews: [PharmacyReview]?
     public var dispensings: [Dispensing]
     /// The payment order that settled it (smart audit: never settled twice).
     public var settledBy: String?

@@ -8,7 +8,7 @@ import YibaoStore
 /// queries, download with the patient's e-voucher, dispensing.
 struct PrescriptionServices: Sendable {
     static let names = ["uploadChk", "rxFixmedinsSign", "rxFileUpld", "rxUndo", "hospRxDetlQuery", "rxChkInfoQuery", "rxSetlInfoQuery",
-                        "rxDownload", "rxDispense"]
+                        "rxDownload", "rxSignVerify", "rxChkUpInfo", "rxDispense"]
 
     let policy: PolicyProfile
     let verifier: PrescriptionVerifier
@@ -25,6 +25,8 @@ struct PrescriptionServices: Sendable {
         case "rxUndo": return try undo(data, institution: institution, store: store, now: now)
         case "rxDownload": return try download(data, institution: institution, store: store, now: now)
         case "rxDispense": return try dispense(data, institution: institution, store: store, now: now)
+        case "rxSignVerify": return try verifySignatures(data, institution: institution, store: store, now: now)
+        case "rxChkUpInfo": return try uploadPharmacyReview(data, institution: institution, store: store, now: now)
         default: return try query(service, data, institution: institution, store: store, now: now)
         }
     }
@@ -227,12 +229,96 @@ struct PrescriptionServices: Sendable {
         var record = try recordByNumber(data, store: store)
         guard token.psnNo == record.psnNo else { throw Self.unknown(record.hiRxno) }
         try record.recordDownload(by: code, at: now, pointer: "/hiRxno")
+        // The e-prescription token this pharmacy cites in its review upload (rx_chk_up_info.epc_token).
+        let epcToken = record.epcTokens?[code] ?? "EPC" + TokenGenerator.hex(bytes: 24).uppercased()
+        record.epcTokens = (record.epcTokens ?? [:]).merging([code: epcToken]) { _, new in new }
         try store.save(token)
         try store.save(record)
-        return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(record.document.utf8).base64),
+        return (.object(["hiRxno": .string(record.hiRxno), "epc_token": .string(epcToken), "rxFile": .string(Array(record.document.utf8).base64),
                          "rxStasCodg": .string(record.statusCode(at: now)), "rxUsedStasCodg": .string(record.usedStatusCode),
                          "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
                 TraceEvent(at: now, kind: "hse.rxDownload", actor: code, subject: record.hiRxno, payload: ["psn_no": record.psnNo]))
+    }
+
+    /// A pharmacy's signature check of a downloaded prescription: the platform verifies the doctor's,
+    /// the pharmacist's and its own signature and answers `rx_sign_verify_sn`, which the review upload cites.
+    private func verifySignatures(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        try authorise(code, store: store, now: now)
+        let fields = Self.pharmacyFields(data)
+        var record = try recordByNumber(fields, key: "hi_rxno", store: store)
+        guard record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
+        try requireEPCToken(fields, record: record, institution: code)
+        let document = try SignedPrescription(bytes: Array(record.document.utf8))
+        if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
+            throw Self.refusal(failure, pointerPrefix: fields.path("hi_rxno"))
+        }
+        let serial = "RSV" + Timestamps.compact(now) + TokenGenerator.digits(8)
+        record.signVerifications = (record.signVerifications ?? [:]).merging([serial: code]) { _, new in new }
+        try store.save(record)
+        return (.object(["hi_rxno": .string(record.hiRxno), "rx_sign_verify_sn": .string(serial), "verify_rslt": "1"]),
+                TraceEvent(at: now, kind: "hse.rxSignVerify", actor: code, subject: record.hiRxno, payload: ["rx_sign_verify_sn": serial]))
+    }
+
+    /// 药师审方信息上传 `rx_chk_up_info` (the one public description of the pharmacy side, snake_case
+    /// as FSI writes it): the designated pharmacy's pharmacist reviews the circulated prescription it
+    /// downloaded, citing its `epc_token` and a signature check (`rx_sign_verify_sn`) of its own.
+    private func uploadPharmacyReview(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let institution = try authorise(code, store: store, now: now)
+        guard institution.kind == .retailPharmacy else {
+            throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
+                              "the review upload is a designated retail pharmacy's; \(code) is a \(institution.kind.rawValue)")
+        }
+        let fields = Self.pharmacyFields(data)
+        var record = try recordByNumber(fields, key: "hi_rxno", store: store)
+        guard record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
+        try requireEPCToken(fields, record: record, institution: code)
+        let fixmedins = try fields.string("fixmedins_code")
+        guard fixmedins == code else {
+            throw DomainError.invalidValue(fields.path("fixmedins_code"), "fixmedins_code must be the institution of the appId", expected: code, actual: fixmedins)
+        }
+        _ = try fields.string("ec_token", "the reviewing pharmacist's own e-voucher token")
+        let serial = try fields.string("rx_sign_verify_sn", "the serial of this pharmacy's signature check (rxSignVerify)")
+        guard record.signVerifications?[serial] == code else {
+            throw DomainError(.init("RX_SIGN_VERIFY_UNKNOWN"), .forbidden, rule: .rx1, pointer: fields.path("rx_sign_verify_sn"),
+                              "rx_sign_verify_sn is not a signature check this pharmacy made of \(record.hiRxno): call rxSignVerify first")
+        }
+        let pharCode = try fields.string("phar_code", "the reviewing pharmacist's code")
+        guard let pharmacist = try store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: fields.path("phar_code"), "no pharmacist \(pharCode) is registered for \(code)")
+        }
+        let name = try fields.string("phar_name")
+        guard name == pharmacist.name else {
+            throw DomainError.invalidValue(fields.path("phar_name"), "phar_name is not the registered name of pharmacist \(pharCode)", expected: pharmacist.name, actual: name)
+        }
+        let status = try fields.oneOf("rx_chk_stas_codg", ["1", "2"], rule: .rx5)
+        let time = try fields.string("rx_chk_time")
+        guard Timestamps.parseFSI(time) != nil else {
+            throw DomainError.invalidValue(fields.path("rx_chk_time"), "rx_chk_time is yyyy-MM-dd HH:mm:ss", actual: time)
+        }
+        let opinion = try fields.optionalString("rx_chk_opnn") ?? ""
+        let review = PharmacyReview(businessSerial: "RCB" + Timestamps.compact(now) + TokenGenerator.digits(8), institutionCode: code, pharmacistCode: pharCode,
+                                    status: status, opinion: opinion, reviewedAt: time, signVerification: serial, at: now)
+        record.pharmacyReviews = (record.pharmacyReviews ?? []) + [review]
+        try store.save(record)
+        return (.object(["msg_code": "0", "flag": "True", "rx_chk_biz_sn": .string(review.businessSerial)]),
+                TraceEvent(at: now, kind: "hse.rxChkUpInfo", actor: code, subject: record.hiRxno, payload: ["phar_code": pharCode, "rx_chk_stas_codg": status]))
+    }
+
+    /// The members of a pharmacy-side request: inside the node `rx_chk_up_info` (or `data`) when sent so, else at the top.
+    static func pharmacyFields(_ data: Fields) -> Fields {
+        for node in ["rx_chk_up_info", "data"] {
+            if case .object(let inner)? = data.object[node] { return Fields(inner, at: data.path(node)) }
+        }
+        return data
+    }
+
+    /// `epc_token` must be the one this pharmacy got when it downloaded the prescription.
+    private func requireEPCToken(_ fields: Fields, record: PrescriptionRecord, institution code: String) throws {
+        let sent = try fields.string("epc_token", "the e-prescription token rxDownload returned")
+        guard let issued = record.epcTokens?[code], PaymentServices.constantTimeEqual(issued, sent) else {
+            throw DomainError(.init("EPC_TOKEN_INVALID"), .forbidden, rule: .rx4, pointer: fields.path("epc_token"),
+                              "epc_token is not the one this pharmacy received when it downloaded \(record.hiRxno)")
+        }
     }
 
     private func dispense(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
@@ -388,8 +474,8 @@ struct PrescriptionServices: Sendable {
         return record
     }
 
-    private func recordByNumber(_ data: Fields, store: any StoreReading) throws -> PrescriptionRecord {
-        let number = try data.string("hiRxno")
+    private func recordByNumber(_ data: Fields, key: String = "hiRxno", store: any StoreReading) throws -> PrescriptionRecord {
+        let number = try data.string(key)
         guard let record = try store.prescription(hiRxno: number) else { throw Self.unknown(number) }
         return record
     }
