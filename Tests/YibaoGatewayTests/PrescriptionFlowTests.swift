@@ -192,6 +192,51 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("rxFileUpld with the 20 real members checks each against the prescription; rxUndo with the real members checks the revoking doctor; the answers name the status (3 已撤销)")
+    func realUploadAndUndo() async throws {
+        try await withContext { context in
+            var document = SignedPrescription(prescription: try await context.prescription(mdtrtId: try await context.register()))
+            try document.signAsDoctor(with: try Self.key("doctor-li"))
+            let precheck = try await context.hospital.uploadCheck(document)
+            let checkTime = Timestamps.fsi(await context.harness.gateway.clock.now())
+            try document.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: checkTime, approved: true, key: try Self.key("pharmacist-zhao"))
+            document = try await context.hospital.countersign(document, rxTraceCode: precheck.rxTraceCode)
+            let visit = document.prescription.visit
+            var upload: JSONObject = [
+                "rxTraceCode": .string(precheck.rxTraceCode), "hiRxno": .string(precheck.hiRxno), "mdtrtId": .string(visit[key: "mdtrtId"]),
+                "patnName": .string(visit[key: "patnName"]), "psnCertType": "01", "certno": .string(Demo.zhangSan.certno),
+                "fixmedinsName": .string(visit[key: "fixmedinsName"]), "fixmedinsCode": .string(Demo.hospital), "drCode": .string(Demo.doctorLi),
+                "prscDrName": .string(visit[key: "prscDrName"]), "pharDeptName": "药剂科", "pharDeptCode": "A99", "pharProfttlCodg": "", "pharProfttlName": "",
+                "pharCode": "Y12010100001", "pharCertType": "01", "pharCertno": "", "pharName": "Zhao Min", "pharPracCertNo": "", "pharChkTime": .string(checkTime),
+                "rxFile": .string(YibaoClient.base64(document)), "signDigest": .string(document.platform?.signDigest ?? ""),
+            ]
+            upload["pharName"] = "Qian Lei"
+            await expectRefusal("RX_UPLOAD_MISMATCH", rule: "RX-1", pointer: "/pharName") {
+                _ = try await context.hospital.hse(service: "rxFileUpld", data: .object(upload))
+            }
+            upload["pharName"] = "Zhao Min"
+            upload["signDigest"] = "AAAA"
+            await expectRefusal("RX_UPLOAD_MISMATCH", rule: "RX-1", pointer: "/signDigest") {
+                _ = try await context.hospital.hse(service: "rxFileUpld", data: .object(upload))
+            }
+            upload["signDigest"] = .string(document.platform?.signDigest ?? "")
+            let uploaded = try await context.hospital.hse(service: "rxFileUpld", data: .object(upload)).objectValue ?? [:]
+            #expect(uploaded[key: "rxStasCodg"] == "1")
+            #expect(uploaded[key: "rxStasName"] == "有效")
+
+            var undo: JSONObject = ["hiRxno": .string(precheck.hiRxno), "fixmedinsCode": .string(Demo.hospital), "drCode": .string(Demo.doctorLi),
+                                    "undoDrName": "Wang Fang", "undoDrCertType": "01", "undoDrCertno": "120101197501011234", "undoRea": "剂量有误",
+                                    "undoTime": .string(Timestamps.fsi(Date()))]
+            await expectRefusal("FIELD_INVALID", rule: "PROTOCOL-FIELDS", pointer: "/undoDrName") {
+                _ = try await context.hospital.hse(service: "rxUndo", data: .object(undo))
+            }
+            undo["undoDrName"] = "Li Wei"
+            let revoked = try await context.hospital.hse(service: "rxUndo", data: .object(undo)).objectValue ?? [:]
+            #expect(revoked[key: "rxStasCodg"] == "3")
+            #expect(revoked[key: "rxStasName"] == "已撤销")
+        }
+    }
+
     @Test("SC-1, SC-2, SC-3, PR-1 and RX-1 refuse at uploadChk")
     func precheckRefusals() async throws {
         try await withContext { context in

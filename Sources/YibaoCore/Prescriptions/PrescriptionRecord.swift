@@ -112,6 +112,8 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public var undoReason: String?
     /// Institution code → when it downloaded the prescription.
     public var downloads: [String: Date]
+    /// The CMS signDigest values rxFixmedinsSign answered (dialects with `prescription.signDigest` cms).
+    public var cmsSignDigests: [String]?
     /// The e-prescription token (`epc_token`) given to each pharmacy that downloaded it, by institution code.
     public var epcTokens: [String: String]?
     /// Signature verifications done for pharmacies (`rx_sign_verify_sn` → the pharmacy's code).

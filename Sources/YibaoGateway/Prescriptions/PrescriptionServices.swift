@@ -158,6 +158,8 @@ struct PrescriptionServices: Sendable {
         var signDigest = platform.signDigest
         if dialect.signDigest == .cms, let original = [UInt8](base64: try data.string("originalValue")) {
             signDigest = try DetachedCMS.sign(original, key: platformKey, certificate: certificate, at: now, contentTypes: dialect.cmsContentTypes).base64
+            record.cmsSignDigests = [signDigest]
+            try store.save(record)
         }
         return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(text.utf8).base64), "signDigest": .string(signDigest),
                          "signCertSn": .string(platform.signCertSn), "signCertDn": .string(platform.signCertDn), "signTime": .string(platform.signTime)]),
@@ -184,6 +186,7 @@ struct PrescriptionServices: Sendable {
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
             throw Self.refusal(failure, pointerPrefix: "/rxFile")
         }
+        try checkUploadFields(data, record: record, document: document, store: store)
         guard now <= record.validUntil else {
             throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
         }
@@ -196,6 +199,34 @@ struct PrescriptionServices: Sendable {
                 TraceEvent(at: now, kind: "hse.rxFileUpld", actor: code, subject: record.hiRxno))
     }
 
+    /// The 20 members real code sends with rxFileUpld (openhis `ElepUploadInput`), each one sent
+    /// checked against the prescription it uploads: the visit, the patient, the institution, the
+    /// doctor and the reviewing pharmacist. `signDigest` must be a countersignature of this
+    /// prescription (the raw one in the file, or the CMS one rxFixmedinsSign answered).
+    private func checkUploadFields(_ data: Fields, record: PrescriptionRecord, document: SignedPrescription, store: any StoreReading) throws {
+        let visit = document.prescription.visit
+        let person = try store.person(psnNo: record.psnNo)
+        let review = document.review
+        let expected: [(String, String?)] = [
+            ("hiRxno", record.hiRxno), ("mdtrtId", record.mdtrtId), ("patnName", visit[key: "patnName"]), ("certno", person?.certno),
+            ("psnCertType", person?.psnCertType), ("fixmedinsCode", record.institutionCode), ("fixmedinsName", visit[key: "fixmedinsName"]),
+            ("drCode", document.prescription.doctorCode), ("prscDrName", visit[key: "prscDrName"]),
+            ("pharCode", review?.pharCode), ("pharName", review?.pharName), ("pharChkTime", review?.pharChkTime),
+        ]
+        for (member, value) in expected {
+            guard let sent = try data.optionalString(member), let value else { continue }
+            let same = member == "certno" ? sent.uppercased() == value.uppercased() : sent == value
+            guard same else {
+                throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path(member),
+                                  "\(member) is not the countersigned prescription's", expected: member == "certno" ? nil : value, actual: member == "certno" ? nil : sent)
+            }
+        }
+        if let digest = try data.optionalString("signDigest"), digest != document.platform?.signDigest, !(record.cmsSignDigests ?? []).contains(digest) {
+            throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path("signDigest"),
+                              "signDigest is not the platform's countersignature of \(record.hiRxno) (send the signDigest rxFixmedinsSign answered)")
+        }
+    }
+
     // MARK: rxUndo — 处方撤销
 
     private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
@@ -203,6 +234,18 @@ struct PrescriptionServices: Sendable {
         var record = try recordByNumber(data, store: store)
         guard record.institutionCode == code else { throw Self.unknown(record.hiRxno) }
         let reason = try data.string("undoRea", "the reason for revoking")
+        // The real member set (openhis ElepRevokeInput): the revoking doctor, registered here, and the time.
+        if let doctorCode = try data.optionalString("drCode") {
+            guard let doctor = try store.practitioner(code: doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
+                throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("drCode"), "no doctor \(doctorCode) is registered for \(code)")
+            }
+            if let name = try data.optionalString("undoDrName"), name != doctor.name {
+                throw DomainError.invalidValue(data.path("undoDrName"), "undoDrName is not the registered name of doctor \(doctorCode)", expected: doctor.name, actual: name)
+            }
+        }
+        if let time = try data.optionalString("undoTime"), Timestamps.parseFSI(time) == nil {
+            throw DomainError.invalidValue(data.path("undoTime"), "undoTime is yyyy-MM-dd HH:mm:ss", actual: time)
+        }
         try record.revoke(by: code, reason: reason, at: now, pointer: "")
         try store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now)),
