@@ -81,13 +81,15 @@ struct DemoStory {
     }
 
     /// A sample prescription with this visit's mdtrt_id, the current time and a fresh hospRxno.
-    func sample(_ name: String, mdtrtId: String, now: Date, doctor: (code: String, name: String) = ("D12010100001", "Li Wei"),
+    /// samples/rx/`name`.json for the visit, citing `authNo` — the online identity check (ec.query) an Internet hospital prescription needs.
+    func sample(_ name: String, mdtrtId: String, authNo: String, now: Date, doctor: (code: String, name: String) = ("D12010100001", "Li Wei"),
                 firstVisit: Bool = false) throws -> Prescription {
         let path = ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("samples/rx/\(name).json")
         guard let data = FileManager.default.contents(atPath: path), case .object(var json) = try JSONValue.parse(Array(data)) else {
             throw ValidationError("cannot read \(path)")
         }
         json["hospRxno"] = .string("RX" + Timestamps.compact(now) + TokenGenerator.digits(4))
+        json["authNo"] = .string(authNo)
         json["prscTime"] = .string(Timestamps.fsi(now))
         json["valiEndTime"] = .string(Timestamps.fsi(now.addingTimeInterval(3 * 86_400)))
         var visit = json["mdtrtinfo"]?.objectValue ?? [:]
@@ -139,7 +141,7 @@ struct DemoStory {
         Self.line("sign_no \(signNo); mdtrt_id \(mdtrtId)")
 
         Self.heading("3. Dr Li Wei signs the sample prescription (SM3-with-SM2 over its canonical bytes)")
-        var document = SignedPrescription(prescription: try sample("diabetes-followup", mdtrtId: mdtrtId, now: Date()))
+        var document = SignedPrescription(prescription: try sample("diabetes-followup", mdtrtId: mdtrtId, authNo: registrationToken.authNo, now: Date()))
         try document.signAsDoctor(with: try key("doctor-li"))
         for drug in document.prescription.drugs { Self.line("\(drug.name) × \(drug.count)  (\(drug.code))") }
         Self.line("signed bytes: \(document.doctorMessage.count), SM3 \(Hex.encode(try SM3.hash(document.doctorMessage)).prefix(16))…")
@@ -191,7 +193,7 @@ struct DemoStory {
         let liNaVisit = try await hospital.register(RegistrationRequest(
             psnNo: liNa.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: liNaToken.ecToken, iptOtpNo: "MZ" + TokenGenerator.digits(8),
             doctorCode: "D12010100001", doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-        var second = SignedPrescription(prescription: try sample("hypertension-followup", mdtrtId: liNaVisit, now: Date()))
+        var second = SignedPrescription(prescription: try sample("hypertension-followup", mdtrtId: liNaVisit, authNo: liNaToken.authNo, now: Date()))
         try second.signAsDoctor(with: try key("doctor-li"))
         let secondCheck = try await hospital.uploadCheck(second)
         try second.addReview(pharCode: "Y12010100001", pharName: "Zhao Min", pharChkTime: Timestamps.fsi(Date()), approved: true, key: try key("pharmacist-zhao"))
@@ -204,11 +206,11 @@ struct DemoStory {
         _ = try write(second, "\(secondCheck.hiRxno).json")
 
         Self.heading("13. Refusals that name their rule")
-        let wangFang = try sample("diabetes-followup", mdtrtId: mdtrtId, now: Date(), doctor: ("D12010100002", "Wang Fang"))
+        let wangFang = try sample("diabetes-followup", mdtrtId: mdtrtId, authNo: registrationToken.authNo, now: Date(), doctor: ("D12010100002", "Wang Fang"))
         var junior = SignedPrescription(prescription: wangFang)
         try junior.signAsDoctor(with: try key("doctor-wang"))
         try await expectRefusal("a prescription by a doctor with under three years of practice") { _ = try await hospital.uploadCheck(junior) }
-        var firstVisit = SignedPrescription(prescription: try sample("diabetes-followup", mdtrtId: mdtrtId, now: Date(), firstVisit: true))
+        var firstVisit = SignedPrescription(prescription: try sample("diabetes-followup", mdtrtId: mdtrtId, authNo: registrationToken.authNo, now: Date(), firstVisit: true))
         try firstVisit.signAsDoctor(with: try key("doctor-li"))
         try await expectRefusal("a first visit prescribed online") { _ = try await hospital.uploadCheck(firstVisit) }
         try await expectRefusal("revoking a dispensed prescription") { _ = try await hospital.revokePrescription(hiRxno: precheck.hiRxno, reason: "patient request") }

@@ -42,6 +42,10 @@ struct PrescriptionFlowTests {
             guard case .object(var json) = try JSONValue.parse(try PrescriptionFlowTests.file("samples/rx/diabetes-followup.json")) else { throw DomainError.missing("", "sample") }
             let now = await harness.gateway.clock.now()
             json["hospRxno"] = .string("RX" + TokenGenerator.digits(12))
+            // The patient's online identity check by the hospital (ec.query's authNo), which an Internet hospital prescription cites.
+            let certno = psnNo == Demo.zhangSan.psnNo ? Demo.zhangSan.certno : try await harness.gateway.store.read { try $0.person(psnNo: psnNo)?.certno } ?? ""
+            let qr = try await harness.channel(port: port).qrCode(certno: certno)
+            json["authNo"] = .string(try await hospital.scanVoucher(qrCode: qr.code, business: .consultation).authNo)
             json["prscTime"] = .string(Timestamps.fsi(now))
             json["valiEndTime"] = .string(Timestamps.fsi(now.addingTimeInterval(3 * 86_400)))
             var visit = json["mdtrtinfo"]!.objectValue!
@@ -234,6 +238,21 @@ struct PrescriptionFlowTests {
             let revoked = try await context.hospital.hse(service: "rxUndo", data: .object(undo)).objectValue ?? [:]
             #expect(revoked[key: "rxStasCodg"] == "3")
             #expect(revoked[key: "rxStasName"] == "已撤销")
+        }
+    }
+
+    @Test("an Internet hospital prescription (bizTypeCode 02) cites the patient's online identity check: no authNo, or another patient's, is refused (ID-1)")
+    func authNoRequired() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            var missing = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId) { $0["authNo"] = nil })
+            try missing.signAsDoctor(with: try Self.key("doctor-li"))
+            await expectRefusal("FIELD_MISSING", rule: "PROTOCOL-FIELDS", pointer: "/authNo") { _ = try await context.hospital.uploadCheck(missing) }
+            let qr = try await context.harness.channel(port: context.port).qrCode(certno: "12010119850615234X")
+            let liNas = try await context.hospital.scanVoucher(qrCode: qr.code, business: .consultation).authNo
+            var other = SignedPrescription(prescription: try await context.prescription(mdtrtId: mdtrtId) { $0["authNo"] = .string(liNas) })
+            try other.signAsDoctor(with: try Self.key("doctor-li"))
+            await expectRefusal("RX_AUTHNO_INVALID", rule: "ID-1", pointer: "/authNo") { _ = try await context.hospital.uploadCheck(other) }
         }
     }
 

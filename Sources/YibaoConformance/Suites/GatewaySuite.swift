@@ -56,6 +56,8 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     var order: JSONObject?
     var payRequest: JSONObject?
     var paid: JSONObject?
+    /// The online identity check (ec.query's authNo) of each visit registered by ``register(_:by:)``, for its prescriptions.
+    var visitAuthNumbers: [String: String] = [:]
     var failedOrder: JSONObject?
     var shanghai: (certno: String, psnNo: String, name: String)?
 
@@ -259,12 +261,14 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     /// A fresh online follow-up registration (2201) of `person` with Dr Li.
     func register(_ person: (certno: String, psnNo: String, name: String), by client: YibaoClient) async throws -> String {
         let token = try await scan(person.certno, for: .registration, by: client)
-        return try await accepted("2201 registration") {
+        let visit = try await accepted("2201 registration") {
             try await client.register(RegistrationRequest(
                 psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .eVoucher, certNo: token.ecToken,
                 iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name, deptCode: "A03",
                 deptName: "Internal medicine", caty: "A03"))
         }
+        visitAuthNumbers[visit] = token.authNo
+        return visit
     }
 
     func key(_ name: String, tree: String = "sm2") throws -> RxSigningKey {
@@ -283,6 +287,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         }
         let now = clock.now()
         json["hospRxno"] = .string(unique("RX", 4))
+        json["authNo"] = .string(visitAuthNumbers[visit] ?? "")
         json["prscTime"] = .string(Timestamps.fsi(now))
         json["valiEndTime"] = .string(Timestamps.fsi(now.addingTimeInterval(3 * 86_400)))
         var info = json["mdtrtinfo"]?.objectValue ?? [:]

@@ -242,6 +242,9 @@ struct HSEServices: Sendable {
                             issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.vouchers.ecTokenLifetimeSeconds)))
         try store.save(qr)
         try store.save(token)
+        // The online identity check's serial: an Internet hospital prescription cites it (uploadChk authNo).
+        let authNo = TokenGenerator.digits(16)
+        try store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution)
         let output: JSONValue = .object([
             "userName": .string(person.name),
             "idNo": .string(person.certno),
@@ -249,7 +252,7 @@ struct HSEServices: Sendable {
             "insuOrg": .string(person.insuplcAdmdvs),
             "ecIndexNo": .string(ECIndex.number(for: person)),
             "ecToken": .string(token.token),
-            "authNo": .string(TokenGenerator.digits(16)),
+            "authNo": .string(authNo),
             "businessType": .string(business.rawValue),
             "expireTime": .string(Timestamps.fsi(token.expiresAt)),
             // The members the official DLL's answer holds too.

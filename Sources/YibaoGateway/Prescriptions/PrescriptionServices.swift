@@ -61,6 +61,12 @@ struct PrescriptionServices: Sendable {
                               "visit \(visit.mdtrtId) was registered through the Internet+ platform: its prescriptions are Internet hospital prescriptions (bizTypeCode 02)",
                               expected: "02", actual: prescription.bizTypeCode)
         }
+        // An Internet hospital prescription cites the patient's online identity check (authNo, from ec.query) by this institution.
+        let authNo = try data.string("authNo", "the serial of the patient's online identity check (ec.query's authNo), required for bizTypeCode 02")
+        guard let check = try store.setting("authNo:" + authNo), check == prescription.psnNo + "|" + code else {
+            throw DomainError(.init("RX_AUTHNO_INVALID"), .forbidden, rule: .id1, pointer: "/authNo",
+                              "authNo is not an online identity check of this patient by \(code): scan the patient's e-voucher (ec.query) and send its authNo")
+        }
         let skew = TimeInterval(policy.fsiTimeWindowSeconds)
         guard prescription.prescribedAt >= visit.registeredAt.addingTimeInterval(-skew) else {
             throw DomainError(.init("RX_BEFORE_VISIT"), .invalid, rule: .rx1, pointer: "/prscTime",
