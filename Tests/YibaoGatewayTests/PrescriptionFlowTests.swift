@@ -256,6 +256,23 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("circDrugQuery lists the region catalogue's drugs a prescription may circulate with, filtered and paged; a bad page size is refused naming it")
+    func circulatingDrugs() async throws {
+        try await withContext { context in
+            let all = try await context.hospital.hse(service: "circDrugQuery", data: .object([:])).objectValue ?? [:]
+            let list = all["list"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(!list.isEmpty && list.count == Int(all[key: "total"]))
+            #expect(list.allSatisfy { $0[key: "rxCircFlag"] == "1" && !$0[key: "medListCodg"].isEmpty })
+            let one = try await context.hospital.hse(service: "circDrugQuery", data: .object(["medListCodg": "XA10BAE054A001010100483"])).objectValue ?? [:]
+            #expect(one[key: "total"] == "1")
+            let paged = try await context.hospital.hse(service: "circDrugQuery", data: .object(["pageNum": "1", "pageSize": .number("1")])).objectValue ?? [:]
+            #expect(paged["list"]?.arrayValue?.count == 1)
+            await expectRefusal("FIELD_INVALID", rule: "PROTOCOL-FIELDS", pointer: "/pageSize") {
+                _ = try await context.hospital.hse(service: "circDrugQuery", data: .object(["pageSize": "500"]))
+            }
+        }
+    }
+
     @Test("SC-1, SC-2, SC-3, PR-1 and RX-1 refuse at uploadChk")
     func precheckRefusals() async throws {
         try await withContext { context in

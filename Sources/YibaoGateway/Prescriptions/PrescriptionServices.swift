@@ -8,12 +8,14 @@ import YibaoStore
 /// queries, download with the patient's e-voucher, dispensing.
 struct PrescriptionServices: Sendable {
     static let names = ["uploadChk", "rxFixmedinsSign", "rxFileUpld", "rxUndo", "hospRxDetlQuery", "rxChkInfoQuery", "rxSetlInfoQuery",
-                        "rxDownload", "rxSignVerify", "rxChkUpInfo", "rxDispense"]
+                        "rxDownload", "rxSignVerify", "rxChkUpInfo", "rxDispense", "circDrugQuery"]
 
     let policy: PolicyProfile
     let verifier: PrescriptionVerifier
     let platformKey: SM2.PrivateKey
     let platformCertificate: Certificate?
+    /// The region policies (their catalogues answer circDrugQuery).
+    var regions: [String: RegionPolicy] = [:]
     /// The institution's dialect: how rxFixmedinsSign's signDigest is written.
     var dialect: PrescriptionDialect = .standard
 
@@ -27,6 +29,7 @@ struct PrescriptionServices: Sendable {
         case "rxDispense": return try dispense(data, institution: institution, store: store, now: now)
         case "rxSignVerify": return try verifySignatures(data, institution: institution, store: store, now: now)
         case "rxChkUpInfo": return try uploadPharmacyReview(data, institution: institution, store: store, now: now)
+        case "circDrugQuery": return try circulatingDrugs(data, institution: institution, store: store, now: now)
         default: return try query(service, data, institution: institution, store: store, now: now)
         }
     }
@@ -227,6 +230,11 @@ struct PrescriptionServices: Sendable {
                                   "\(member) is not the countersigned prescription's", expected: member == "certno" ? nil : value, actual: member == "certno" ? nil : sent)
             }
         }
+        if let digest = try data.optionalString("signDigest"), dialect.signDigest == .cms, digest != document.platform?.signDigest,
+           [UInt8](base64: digest)?.first != 0x30 {
+            throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path("signDigest"),
+                              "signDigest is not a detached CMS SignedData (Base64 of DER) as this profile's rxFixmedinsSign answered it", expected: "the signDigest rxFixmedinsSign answered")
+        }
         if let digest = try data.optionalString("signDigest"), digest != document.platform?.signDigest, !(record.cmsSignDigests ?? []).contains(digest) {
             throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path("signDigest"),
                               "signDigest is not the platform's countersignature of \(record.hiRxno) (send the signDigest rxFixmedinsSign answered)")
@@ -408,6 +416,45 @@ struct PrescriptionServices: Sendable {
                          "remaining": .string(String(record.maxRepeats - record.dispensings.count))]),
                 TraceEvent(at: now, kind: "hse.rxDispense", actor: code, subject: record.hiRxno,
                            payload: ["route": routeText, "pharCode": pharCode, "traceCodes": codes.values.flatMap { $0 }.sorted().joined(separator: ",")]))
+    }
+
+    // MARK: circDrugQuery — 电子处方药品目录查询
+
+    /// The drugs of the institution's region catalogue a prescription may circulate with. The
+    /// service's name is public (Chongqing's D008), its members are not: these are ours
+    /// (docs/PRESCRIPTION.md §6.10) — data `medListCodg` and/or `drugGenname` (a part of the name)
+    /// to filter, `pageNum` (from 1) and `pageSize` (1–100, default 20).
+    private func circulatingDrugs(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+        let institution = try authorise(code, store: store, now: now)
+        let region = SettlementCalculator.province(institution.admdvs)
+        guard let policy = regions[region] else {
+            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: .xr6, pointer: "", "no policy profile for region \(region) (policies/regions/\(region).json)")
+        }
+        func number(_ key: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+            let text: String
+            switch data.object[key] {
+            case nil, .null?: return value
+            case .number(let literal)?: text = literal
+            default: guard let sent = try data.optionalString(key) else { return value }; text = sent
+            }
+            guard let number = Int(text), range.contains(number) else {
+                throw DomainError.invalidValue(data.path(key), "\(key) is a whole number from \(range.lowerBound) to \(range.upperBound)", actual: text)
+            }
+            return number
+        }
+        let page = try number("pageNum", default: 1, range: 1...100_000), size = try number("pageSize", default: 20, range: 1...100)
+        let wantedCode = try data.optionalString("medListCodg"), wantedName = try data.optionalString("drugGenname")
+        let drugs = policy.catalogue.filter { item in
+            item.kind == .drug && (wantedCode == nil || item.code == wantedCode) && (wantedName == nil || item.name.localizedCaseInsensitiveContains(wantedName!))
+        }
+        let list: [JSONValue] = drugs.dropFirst((page - 1) * size).prefix(size).map { item in
+            var entry: JSONObject = ["medListCodg": .string(item.code), "drugGenname": .string(item.name), "listType": .string(item.itemClass.rawValue),
+                                     "medChrgitmType": .string(item.medChrgitmType), "rxCircFlag": "1"]
+            if let share = item.selfPayShare { entry["selfpayProp"] = .string(share.description) }
+            return .object(entry)
+        }
+        return (.object(["pageNum": .string(String(page)), "pageSize": .string(String(size)), "total": .string(String(drugs.count)), "list": .array(list)]),
+                TraceEvent(at: now, kind: "hse.circDrugQuery", actor: code, subject: institution.code))
     }
 
     // MARK: Queries

@@ -30,7 +30,8 @@ public struct Gateway: Sendable {
         PrescriptionServices(policy: configuration.policy,
                              verifier: PrescriptionVerifier(trustAnchors: configuration.trustedRoots, intermediates: configuration.intermediates,
                                                             revocationLists: configuration.revocationLists, platformCertificate: configuration.platformCertificate),
-                             platformKey: configuration.platformKey, platformCertificate: configuration.platformCertificate)
+                             platformKey: configuration.platformKey, platformCertificate: configuration.platformCertificate,
+                             regions: configuration.regions)
     }
 
     /// The HTTP routes.
