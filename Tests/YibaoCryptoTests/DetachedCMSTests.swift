@@ -39,5 +39,37 @@ struct DetachedCMSTests {
         let parsed = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", signature])
         #expect(parsed.status == 0)
         #expect(parsed.stdoutText.contains(types == .rfc5652 ? "pkcs7-signedData" : "1.2.156.10197.6.1.4.2.2"), "\(parsed.stdoutText)")
+
+        // …and verifies the SignerInfo's signature over its signed attributes re-tagged as a SET, with the default ID.
+        let (attributes, signatureValue) = try Self.signerParts(cms)
+        let attributesFile = try write([0x31] + attributes.dropFirst(), "attrs.der", in: directory)
+        let signatureFile = try write(signatureValue, "value.der", in: directory)
+        let publicKey = try TestSupport.run("openssl", ["x509", "-pubkey", "-noout", "-in", Self.sm2.appendingPathComponent("platform.cert.pem").path])
+        let publicKeyFile = try write(Array(publicKey.stdoutText.utf8), "pub.pem", in: directory)
+        let dgst = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, attributesFile])
+        #expect(dgst.stdoutText.contains("Verified OK"), "\(dgst.stdoutText)\(dgst.stderr)")
+        let tampered = try write([0x31] + attributes.dropFirst().dropLast() + [attributes.last! ^ 1], "tampered.der", in: directory)
+        let refused = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, tampered])
+        #expect(!refused.stdoutText.contains("Verified OK"))
+        // The messageDigest attribute is the SM3 of the content, as `openssl dgst -sm3` computes it.
+        let digest = try TestSupport.run("openssl", ["dgst", "-sm3", "-r", original])
+        #expect(Hex.encode(attributes).lowercased().contains(String(digest.stdoutText.prefix(64)).lowercased()))
+    }
+
+    /// The SignerInfo's `[0]` signed attributes (whole element) and its signature value, read with the DER reader.
+    static func signerParts(_ cms: [UInt8]) throws -> (attributes: [UInt8], signature: [UInt8]) {
+        var contentInfo = DER.Reader(cms)
+        var outer = try contentInfo.enter(0x30)
+        _ = try outer.element()                                  // contentType
+        var explicit = try outer.enter(0xA0)
+        var signedData = try explicit.enter(0x30)
+        for _ in 0..<4 { _ = try signedData.element() }         // version, digestAlgorithms, encapContentInfo, [0] certificates
+        var signerInfos = try signedData.enter(0x31)
+        var signerInfo = try signerInfos.enter(0x30)
+        for _ in 0..<3 { _ = try signerInfo.element() }         // version, sid, digestAlgorithm
+        let attributes = try signerInfo.element()
+        _ = try signerInfo.element()                             // signatureAlgorithm
+        let octets = try signerInfo.element()
+        return (attributes, Array(octets.dropFirst(DetachedCMS.headerLength(octets))))
     }
 }

@@ -121,7 +121,7 @@ struct DialectTests {
     func profilesCommand() async throws {
         let list = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "--certs", GatewayHarness.certs])
         #expect(list.status == 0)
-        for name in ["nhsa-2.0", "national", "csb", "tif", "oauth", "jilin-encrypted"] { #expect(list.stdout.contains(name), "\(list.stdout)") }
+        for name in ["nhsa-2.0", "national", "csb", "tif", "oauth", "jilin-encrypted", "hainan"] { #expect(list.stdout.contains(name), "\(list.stdout)") }
         let show = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "show", "csb", "--certs", GatewayHarness.certs])
         let profile = try DialectProfile.decode(Data(show.stdout.utf8), fileName: "csb")
         #expect(profile.fsi.transportAuth == .csb)
