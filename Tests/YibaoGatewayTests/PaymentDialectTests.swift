@@ -244,6 +244,12 @@ struct PaymentDialectTests {
                                                  body: Array(#"{"payOrdId":"\#(walletOrder[key: "payOrdId"])","certno":"\#(Demo.zhangSan.certno)"}"#.utf8),
                                                  bearer: flow.harness.credentials.channel.token)
             #expect(walletPaid.objectValue?[key: "ordStas"] == "6")
+            // The hospital that then tries to pay it itself is told the patient paid in the channel.
+            await expectRefusal("ORDER_PAID_IN_CHANNEL", rule: "PY-6", pointer: "/payOrdId") {
+                _ = try await flow.hospital.hse(service: "pay_order", data: .object([
+                    "payAuthNo": "X", "payOrdId": .string(walletOrder[key: "payOrdId"]), "payToken": .string(walletOrder[key: "payToken"]),
+                    "orgCodg": .string(Demo.hospital), "chrgBchno": "CB", "mdtrtId": "M"]))
+            }
 
             // 6202 by the hospital (Li Na), V2.2.5 members, then a refund whose parts are null.
             let (order, upload, payAuthNo) = try await flow.upload(certno: "12010119850615234X", psnNo: "12000000000000000002")
@@ -280,6 +286,19 @@ struct PaymentDialectTests {
         }
     }
 
+    @Test("nhsa-2.0 offers no channel-mode payment: the wallet is refused naming the profile, and 6201 answers no cashierUrl")
+    func noChannelUnderStrictProfile() async throws {
+        try await withProfile("nhsa-2.0", callbacks: false) { flow in
+            let (order, _, _) = try await flow.upload()
+            #expect(order["cashierUrl"] == nil)
+            let refused = try await HTTP.exchange(.shared, url: "http://127.0.0.1:\(flow.port)/channel/wallet/pay",
+                                                  body: Array(#"{"payOrdId":"\#(order[key: "payOrdId"])","certno":"\#(Demo.zhangSan.certno)"}"#.utf8),
+                                                  bearer: flow.harness.credentials.channel.token)
+            #expect(refused.status == 403)
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("CHANNEL_PAYMENT_NOT_OFFERED"))
+        }
+    }
+
     @Test("6201 by ecToken (a counter scan) and its 6202 by the same token; a token of another person is refused")
     func voucherPayment() async throws {
         try await withProfile("national", callbacks: false) { flow in
@@ -295,7 +314,7 @@ struct PaymentDialectTests {
             upload["ecToken"] = .string(scan.ecToken)
             let order = try await flow.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
             let paid = try await flow.hospital.hse(service: "pay_order", data: .object([
-                "ecToken": .string(scan.ecToken), "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
+                "ecToken": .string(scan.ecToken), "payAuthNo": .null, "payOrdId": .string(order[key: "payOrdId"]), "payToken": .string(order[key: "payToken"]),
                 "orgCodg": .string(Demo.hospital), "chrgBchno": .string(upload[key: "chrgBchno"]), "mdtrtId": .string(mdtrtId), "acctUsedFlag": ""])).objectValue ?? [:]
             #expect(paid[key: "ordStas"] == "6")
         }

@@ -215,9 +215,12 @@ struct PrescriptionFlowTests {
                 "rxFile": .string(YibaoClient.base64(document)), "signDigest": .string(document.platform?.signDigest ?? ""),
             ]
             upload["pharName"] = "Qian Lei"
-            await expectRefusal("RX_UPLOAD_MISMATCH", rule: "RX-1", pointer: "/pharName") {
-                _ = try await context.hospital.hse(service: "rxFileUpld", data: .object(upload))
-            }
+            let named = await #expect(throws: YibaoClientError.self) { _ = try await context.hospital.hse(service: "rxFileUpld", data: .object(upload)) }
+            #expect(named?.code == "RX_UPLOAD_MISMATCH")
+            #expect(named?.pointer == "/pharName")
+            // A name is named, never echoed.
+            #expect(named.map { "\($0.detail) \($0.expected ?? "") \($0.actual ?? "")" }?.contains("Zhao Min") == false)
+            #expect(named.map { "\($0.detail) \($0.expected ?? "") \($0.actual ?? "")" }?.contains("Qian Lei") == false)
             upload["pharName"] = "Zhao Min"
             upload["signDigest"] = "AAAA"
             await expectRefusal("RX_UPLOAD_MISMATCH", rule: "RX-1", pointer: "/signDigest") {

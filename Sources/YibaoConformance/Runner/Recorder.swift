@@ -53,7 +53,7 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
         lock.withLock {
             exchanges.append(HTTPExchange(
                 caseId: currentCase, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
-                method: exchange.method, url: exchange.url,
+                method: exchange.method, url: revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
                 requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
                 requestBody: shown(exchange.requestBody), status: exchange.status,
                 responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },

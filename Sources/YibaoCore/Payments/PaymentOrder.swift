@@ -121,6 +121,8 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var refunds: [Refund]
     /// What authorised the payment at 6201: `payAuthNo:<n>` or `ecToken:<t>` (channel-mode payment spends it).
     public var credential: String?
+    /// Set when the patient paid in the channel (the wallet or the cashier page), not the hospital by 6202.
+    public var paidInChannel: String?
     /// The token of the cashier page 6201 returned (`cashierUrl`), for channel-mode payment.
     public var cashierToken: String?
     /// While a refund awaits confirmation (`ordStas` 17): the status the order takes once it is confirmed.

@@ -18,7 +18,6 @@ public enum DispensingRoute: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// One dispensing of a prescription (RX-3, RX-4, RX-5).
 /// A designated pharmacy's pharmacist review of a circulated prescription (`rx_chk_up_info`).
 public struct PharmacyReview: Sendable, Codable, Hashable {
     /// `rx_chk_biz_sn`, the platform's number for the upload.
@@ -45,6 +44,7 @@ public struct PharmacyReview: Sendable, Codable, Hashable {
     }
 }
 
+/// One dispensing of a prescription (RX-3, RX-4, RX-5).
 public struct Dispensing: Sendable, Codable, Hashable {
     public var dispenseNo: String
     public var at: Date
@@ -71,7 +71,7 @@ public struct Dispensing: Sendable, Codable, Hashable {
 }
 
 /// The platform's record of a circulated prescription: its stage, the current signed document,
-/// downloads and dispensings. 处方状态 rxStasCodg: 1 valid, 2 revoked, 3 expired;
+/// downloads and dispensings. 处方状态 rxStasCodg: 1 有效 valid, 2 已失效 expired, 3 已撤销 revoked;
 /// 使用状态 rxUsedStasCodg: 1 not dispensed, 2 partly (repeatable), 3 dispensed.
 public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public enum Stage: String, Sendable, Codable {

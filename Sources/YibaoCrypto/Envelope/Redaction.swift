@@ -31,8 +31,11 @@ public enum Redaction {
         "certno", "psncertno", "idno", "mdtrtcertno", "certnotext", "psnname", "name", "username", "patnname", "patientname",
         "tel", "phone", "mob", "mobile", "addr", "address", "cardno", "cardsn", "socialsecuritycardno",
         "ectoken", "payauthno", "qrcode", "ecqrcode", "authcode", "paytoken", "birthday", "birthdate",
+        // The e-prescription centre's and the pharmacy side's: practitioners' names and ID numbers, single-use credentials.
+        "prscdrname", "drname", "undodrname", "pharname", "prscdrcertno", "undodrcertno", "pharcertno", "pharpraccertno",
+        "epctoken", "authno", "rxsignverifysn", "cashierurl",
     ]
-    static let nameKeys: Set<String> = ["psnname", "name", "username", "patnname", "patientname"]
+    static let nameKeys: Set<String> = ["psnname", "name", "username", "patnname", "patientname", "prscdrname", "drname", "undodrname", "pharname"]
 
     /// Member names (compared without case and underscores) whose values are secrets: shown as ``secret(_:)``.
     static let secretKeys: Set<String> = ["appsecret", "secretkey", "clientsecret", "password", "accesstoken", "refreshtoken", "token", "admintoken"]
@@ -57,6 +60,13 @@ public enum Redaction {
     }
 
     static func normalised(_ key: String) -> String { key.lowercased().filter { $0 != "_" && $0 != "-" } }
+
+    /// A URL with the values of secret and personal query parameters masked (`?token=…` of a cashier page).
+    public static func maskURL(_ url: String) -> String {
+        guard let mark = url.firstIndex(of: "?") else { return url }
+        let query = String(url[url.index(after: mark)...])
+        return String(url[...mark]) + (maskForm(query) ?? query)
+    }
 
     /// The value with every personal member masked (recursively); other members as they are.
     public static func maskPersonal(_ value: JSONValue) -> JSONValue {

@@ -115,13 +115,15 @@ enum DER {
         return tagged(0x06, [body])
     }
 
-    /// UTCTime `YYMMDDHHMMSSZ` (UTC).
+    /// A Time as RFC 5652 wants it: UTCTime `YYMMDDHHMMSSZ` from 1950 to 2049, GeneralizedTime `YYYYMMDDHHMMSSZ` otherwise.
     static func utcTime(_ date: Date) -> [UInt8] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let text = String(format: "%02d%02d%02d%02d%02d%02dZ", (c.year ?? 2000) % 100, c.month ?? 1, c.day ?? 1, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-        return tagged(0x17, [Array(text.utf8)])
+        let year = c.year ?? 2000
+        let rest = String(format: "%02d%02d%02d%02d%02dZ", c.month ?? 1, c.day ?? 1, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        if (1950...2049).contains(year) { return tagged(0x17, [Array((String(format: "%02d", year % 100) + rest).utf8)]) }
+        return tagged(0x18, [Array((String(format: "%04d", year) + rest).utf8)])
     }
 
     /// Reads DER elements one after the other.

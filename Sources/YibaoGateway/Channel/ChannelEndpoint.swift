@@ -50,9 +50,9 @@ struct ChannelEndpoint: Sendable {
         let now = await gateway.clock.now()
         return try await gateway.store.write { store in
             let app = try store.paymentOrder(payOrdId: payOrdId).flatMap { try store.app(institutionCode: $0.institutionCode) }
-            let services = PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway),
-                                           dialect: gateway.configuration.dialect(named: app?.profile).payment)
-            return try services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, store: store, now: now)
+            let profile = gateway.configuration.dialect(named: app?.profile)
+            let services = PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway), dialect: profile.payment)
+            return try services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, profile: profile.name, store: store, now: now)
         }
     }
 

@@ -244,7 +244,7 @@ struct HSEServices: Sendable {
         try store.save(token)
         // The online identity check's serial: an Internet hospital prescription cites it (uploadChk authNo).
         let authNo = TokenGenerator.digits(16)
-        try store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution)
+        try store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution + "|" + String(Int64(token.expiresAt.timeIntervalSince1970)))
         let output: JSONValue = .object([
             "userName": .string(person.name),
             "idNo": .string(person.certno),

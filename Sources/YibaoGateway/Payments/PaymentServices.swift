@@ -3,10 +3,6 @@ import YibaoCore
 import YibaoCrypto
 import YibaoStore
 
-/// Mobile payment (移动支付, HSE, PROTOCOL.md `/org/local/api/hos/…`): 6201 uldFeeInfo, 6202
-/// pay_order, 6203 refund_Order, 6301 query_order_info, 6401 revoke_order. Idempotent on
-/// medOrgOrd / chrgBchno (6201), payOrdId (6202) and appRefdSn (6203): the same key with the same
-/// body gets the first answer again; the same key with a different body is refused naming the field.
 /// How the channel knows the payer is the patient (channel-mode payment).
 enum ChannelPaymentProof: Sendable {
     /// The wallet's own knowledge of its user: the resident ID number.
@@ -15,6 +11,10 @@ enum ChannelPaymentProof: Sendable {
     case cashierToken(String)
 }
 
+/// Mobile payment (移动支付, HSE, PROTOCOL.md `/org/local/api/hos/…`): 6201 uldFeeInfo, 6202
+/// pay_order, 6203 refund_Order, 6301 query_order_info, 6401 revoke_order. Idempotent on
+/// medOrgOrd / chrgBchno (6201), payOrdId (6202) and appRefdSn (6203): the same key with the same
+/// body gets the first answer again; the same key with a different body is refused naming the field.
 struct PaymentServices: Sendable {
     static let names = ["uldFeeInfo", "pay_order", "refund_Order", "query_order_info", "revoke_order"]
     /// The transaction codes of PROTOCOL.md, for messages and the trace.
@@ -91,6 +91,10 @@ struct PaymentServices: Sendable {
     private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
         var order = try ownOrder(data, institution: code, store: store)
         let digest = Self.digest(data)
+        if let channel = order.paidInChannel {
+            throw DomainError(.init("ORDER_PAID_IN_CHANNEL"), .conflict, rule: .py6, pointer: "/payOrdId",
+                              "order \(order.payOrdId) was paid by the patient in the channel (\(channel)) at \(order.paidAt.map(Timestamps.fsi) ?? "?"); query it (6301) instead of paying it")
+        }
         if let paid = order.payDigest {
             guard paid == digest else {
                 let field = Self.firstDifference((order.payRequest.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
@@ -125,9 +129,14 @@ struct PaymentServices: Sendable {
     /// cashier page, with the authorisation the order was uploaded with; the hospital never calls
     /// 6202 and learns the outcome by callback or 6301. `proof` is the channel's check that this is
     /// the patient (the certno the wallet knows, or the cashier token of the page).
-    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, store: any StoreWriting, now: Date) throws -> JSONValue {
+    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) throws -> JSONValue {
         guard var order = try store.paymentOrder(payOrdId: payOrdId) else {
             throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
+        }
+        // Only where the institution's dialect offers it: an nhsa-2.0 hospital pays its orders itself (6202).
+        guard dialect.cashierUrl else {
+            throw DomainError(.init("CHANNEL_PAYMENT_NOT_OFFERED"), .forbidden, rule: .py6, pointer: "/payOrdId",
+                              "order \(payOrdId)'s institution speaks profile \(profile), in which the hospital pays with 6202; channel-mode payment is offered by profiles with a cashierUrl (national, hainan)")
         }
         switch proof {
         case .certno(let certno):
@@ -155,6 +164,7 @@ struct PaymentServices: Sendable {
         }
         order.payDigest = Self.digest(data)
         order.payRequest = JSONValue.object(fields).serialized()
+        order.paidInChannel = channel
         order.payAnswer = withDialectAmounts(output, order: order).serialized()
         try store.save(order)
         try store.appendTrace(TraceEvent(at: now, kind: "channel.pay", actor: channel, subject: order.payOrdId,

@@ -315,9 +315,10 @@ struct SettlementCalculator: Sendable {
 
     func spendAuthorisation(_ data: Fields, order: PaymentOrder, institution code: String, store: any StoreReading, now: Date) throws -> SpentAuthorisation {
         let uploadedToken = order.credential.flatMap { $0.hasPrefix("ecToken:") ? String($0.dropFirst("ecToken:".count)) : nil }
-        if data.object["payAuthNo"] == nil, let ecToken = try data.optionalString("ecToken") ?? uploadedToken {
+        let sentToken = try data.optionalString("ecToken")
+        if try data.optionalString("payAuthNo") == nil, let ecToken = sentToken ?? uploadedToken {
             guard var token = try store.ecToken(ecToken), token.psnNo == order.psnNo, order.credential == "ecToken:" + ecToken else {
-                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken",
+                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: sentToken == nil ? "/payAuthNo" : "/ecToken",
                                   "ecToken is not the one order \(order.payOrdId) was uploaded with (6201)")
             }
             try token.redeem(transaction: "6202 \(order.payOrdId)", businessTypes: [], institution: code, at: now, pointer: "/ecToken")

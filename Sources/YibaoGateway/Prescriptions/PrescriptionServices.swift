@@ -66,9 +66,10 @@ struct PrescriptionServices: Sendable {
         }
         // An Internet hospital prescription cites the patient's online identity check (authNo, from ec.query) by this institution.
         let authNo = try data.string("authNo", "the serial of the patient's online identity check (ec.query's authNo), required for bizTypeCode 02")
-        guard let check = try store.setting("authNo:" + authNo), check == prescription.psnNo + "|" + code else {
+        let check = (try store.setting("authNo:" + authNo))?.split(separator: "|").map(String.init) ?? []
+        guard check.count == 3, check[0] == prescription.psnNo, check[1] == code, let until = Double(check[2]), now.timeIntervalSince1970 <= until else {
             throw DomainError(.init("RX_AUTHNO_INVALID"), .forbidden, rule: .id1, pointer: "/authNo",
-                              "authNo is not an online identity check of this patient by \(code): scan the patient's e-voucher (ec.query) and send its authNo")
+                              "authNo is not a current online identity check of this patient by \(code) (unknown, another patient's or institution's, or older than the e-voucher token's lifetime): scan the patient's e-voucher (ec.query) and send its authNo")
         }
         let skew = TimeInterval(policy.fsiTimeWindowSeconds)
         guard prescription.prescribedAt >= visit.registeredAt.addingTimeInterval(-skew) else {
@@ -226,8 +227,10 @@ struct PrescriptionServices: Sendable {
             guard let sent = try data.optionalString(member), let value else { continue }
             let same = member == "certno" ? sent.uppercased() == value.uppercased() : sent == value
             guard same else {
+                // Personal members (names, ID numbers) are named, never echoed.
+                let shown = !Redaction.isPersonal(key: member)
                 throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path(member),
-                                  "\(member) is not the countersigned prescription's", expected: member == "certno" ? nil : value, actual: member == "certno" ? nil : sent)
+                                  "\(member) is not the countersigned prescription's", expected: shown ? value : nil, actual: shown ? sent : nil)
             }
         }
         if let digest = try data.optionalString("signDigest"), dialect.signDigest == .cms, digest != document.platform?.signDigest,
@@ -254,7 +257,7 @@ struct PrescriptionServices: Sendable {
                 throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("drCode"), "no doctor \(doctorCode) is registered for \(code)")
             }
             if let name = try data.optionalString("undoDrName"), name != doctor.name {
-                throw DomainError.invalidValue(data.path("undoDrName"), "undoDrName is not the registered name of doctor \(doctorCode)", expected: doctor.name, actual: name)
+                throw DomainError.invalidValue(data.path("undoDrName"), "undoDrName is not the registered name of doctor \(doctorCode)")
             }
         }
         if let time = try data.optionalString("undoTime"), Timestamps.parseFSI(time) == nil {
@@ -345,7 +348,7 @@ struct PrescriptionServices: Sendable {
         }
         let name = try fields.string("phar_name")
         guard name == pharmacist.name else {
-            throw DomainError.invalidValue(fields.path("phar_name"), "phar_name is not the registered name of pharmacist \(pharCode)", expected: pharmacist.name, actual: name)
+            throw DomainError.invalidValue(fields.path("phar_name"), "phar_name is not the registered name of pharmacist \(pharCode)")
         }
         let status = try fields.oneOf("rx_chk_stas_codg", ["1", "2"], rule: .rx5)
         let time = try fields.string("rx_chk_time")
