@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import YibaoCrypto
 
@@ -70,7 +69,7 @@ public struct PrescriptionVerifier: Sendable {
                             + failures.map(\.detail).joined(separator: "; "),
                         causes: failures.map(\.code.rawValue))
         }
-        let subjectSerials = certificate.subjectValues(nid: NID_serialNumber)
+        let subjectSerials = certificate.subjectSerialNumbers
         guard subjectSerials == [expectedSerialNumber] else {
             let holder = subjectSerials.isEmpty ? "someone without a serialNumber" : subjectSerials.joined(separator: " and ")
             return fail(party, "\(prefix)_CERTIFICATE_MISMATCH", .pr3, pointer: identityPointer,

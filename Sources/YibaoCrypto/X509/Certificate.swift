@@ -191,9 +191,12 @@ public struct Certificate: Sendable, CustomStringConvertible {
         return values
     }
 
-    /// The subject's `serialNumber` attribute when there is exactly one (the practitioner's code in the dev PKI).
+    /// Every value of the subject's `serialNumber` attribute (the practitioner's code in the dev PKI).
+    public var subjectSerialNumbers: [String] { subjectValues(nid: NID_serialNumber) }
+
+    /// The subject's `serialNumber` attribute when there is exactly one.
     public var subjectSerialNumber: String? {
-        let values = subjectValues(nid: NID_serialNumber)
+        let values = subjectSerialNumbers
         return values.count == 1 ? values[0] : nil
     }
 
