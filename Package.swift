@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "YibaoGateway", targets: ["YibaoGateway"]),
         .library(name: "YibaoClient", targets: ["YibaoClient"]),
         .library(name: "YibaoConformance", targets: ["YibaoConformance"]),
+        .library(name: "YibaoDevKit", targets: ["YibaoDevKit"]),
         .executable(name: "yibao", targets: ["yibao"]),
     ],
     dependencies: [
@@ -91,10 +92,17 @@ let package = Package(
             ],
             resources: [.copy("Catalogue/catalogue.json"), .copy("Catalogue/rules.json")]
         ),
+        // The dev workspace's set-up: a gateway from certs/, fixtures/, policies/ and profiles/ —
+        // shared by the `yibao` tool and the tests, so no test imports the executable.
+        .target(
+            name: "YibaoDevKit",
+            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore", "YibaoGateway", "YibaoClient"]
+        ),
         // The `yibao` command-line tool.
         .executableTarget(
             name: "yibao",
             dependencies: [
+                "YibaoDevKit",
                 "YibaoCrypto",
                 "YibaoVectors",
                 "YibaoCore",
@@ -120,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "YibaoGatewayTests",
             dependencies: [
-                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "yibao",
+                // `yibao` only so the binary the end-to-end tests run is built first; no test imports it.
+                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -5,6 +5,7 @@ import YibaoClient
 import YibaoConformance
 import YibaoCore
 import YibaoCrypto
+import YibaoDevKit
 
 /// `yibao conformance`: grade an integration — the case catalogue, active runs, the passive report.
 struct ConformanceCommand: AsyncParsableCommand {
@@ -147,7 +148,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         var selected = cases
         var receiverProfile = DialectProfile.nhsa20
         if let profile, suite == "callback-receiver" {
-            let loaded = try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory()))
+            let loaded = try setUp { try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory())) }
             guard let found = loaded.first(where: { $0.name == profile }) ?? (profile == DialectProfile.nhsa20.name ? .nhsa20 : nil) else {
                 throw ValidationError("--profile \(profile) is not a dialect profile; profiles: \(loaded.map(\.name).sorted().joined(separator: ", "))")
             }
@@ -274,7 +275,7 @@ struct SampleReceiverCommand: AsyncParsableCommand {
         case .callback:
             var dialect = CallbackDialect()
             if let profile {
-                let loaded = try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory()))
+                let loaded = try setUp { try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory())) }
                 guard let found = loaded.first(where: { $0.name == profile }) else {
                     throw ValidationError("--profile \(profile) is not a dialect profile; profiles: \(loaded.map(\.name).sorted().joined(separator: ", "))")
                 }

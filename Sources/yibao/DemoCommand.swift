@@ -5,6 +5,7 @@ import YibaoClient
 import YibaoCore
 import YibaoCrypto
 import YibaoGateway
+import YibaoDevKit
 
 /// `yibao demo`: the whole e-prescription story against a live local gateway.
 struct DemoCommand: AsyncParsableCommand {
@@ -42,9 +43,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: data, testClock: false)
+        let server = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: data, testClock: false) }
         let fixture = ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
-        _ = try await server.loadOnFirstStart(try GatewaySetup.fixture(path: fixture, certs: certs, credentials: credentials))
+        _ = try await server.loadOnFirstStart(try setUp { try GatewaySetup.fixture(path: fixture, certs: certs, credentials: credentials) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

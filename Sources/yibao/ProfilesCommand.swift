@@ -1,26 +1,7 @@
 import ArgumentParser
 import Foundation
 import YibaoCore
-
-/// The dialect profiles of `profiles/` (docs/DIALECTS.md).
-enum DialectCatalogue {
-    /// `profiles/` beside the certs folder (the checkout's root).
-    static func directory(certs: String) -> String {
-        ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("profiles")
-    }
-
-    /// Every `*.json` of `profilesDirectory`, by name; none when the folder is missing (the built-in nhsa-2.0 remains).
-    static func load(profilesDirectory: String) throws -> [DialectProfile] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: profilesDirectory) else { return [] }
-        return try names.filter { $0.hasSuffix(".json") }.sorted().map { file in
-            let path = (profilesDirectory as NSString).appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-            do { return try DialectProfile.decode(data, fileName: String(file.dropLast(5))) } catch let error as DomainError {
-                throw ValidationError("\(path): \(error.detail)")
-            }
-        }
-    }
-}
+import YibaoDevKit
 
 /// `yibao profiles [show NAME]`.
 struct ProfilesCommand: ParsableCommand {
@@ -42,7 +23,7 @@ struct ProfilesCommand: ParsableCommand {
     )
 
     static func all(_ workspace: WorkspaceOptions) throws -> [DialectProfile] {
-        let loaded = try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory()))
+        let loaded = try setUp { try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: try workspace.certsDirectory())) }
         return loaded.contains { $0.name == DialectProfile.nhsa20.name } ? loaded : [DialectProfile.nhsa20] + loaded
     }
 

@@ -5,6 +5,7 @@ import YibaoCore
 import YibaoCrypto
 import YibaoGateway
 import YibaoStore
+import YibaoDevKit
 
 /// `yibao serve`: the reference platform on an embedded SQLite database.
 struct ServeCommand: AsyncParsableCommand {
@@ -140,14 +141,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data("WARNING: listening on \(host), not loopback: the gateway is reachable from other machines\(devTokens.isEmpty ? "" : " and uses the published dev \(devTokens.joined(separator: " and ")) token(s)").\n".utf8))
         }
-        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: policyProfile,
-                                            faults: Set(faults), dialect: profile)
+        let gateway = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: policyProfile,
+                                            faults: Set(faults), dialect: profile) }
         for fault in faults {
             FileHandle.standardError.write(Data("WARNING: started with fault \(fault.rawValue): \(fault.summary). This gateway is deliberately wrong.\n".utf8))
         }
         if !noFixture {
             let path = fixture ?? ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
-            let loaded = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials))
+            let loaded = try await gateway.loadOnFirstStart(try setUp { try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials) })
             FileHandle.standardOutput.write(Data((loaded ? "loaded fixture \(path)" : "data kept from the previous start (fixture not reloaded)").utf8 + [0x0A]))
         }
         let demo = credentials.institutions.first { $0.fixmedins_code == DemoCredentials.demoHospital }
@@ -165,54 +166,6 @@ struct ServeCommand: AsyncParsableCommand {
             """.utf8))
         }
         try await app.runService()
-    }
-}
-
-/// Builds a gateway from the dev workspace.
-enum GatewaySetup {
-    static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
-                     policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = [], dialect: String = DialectProfile.nhsa20.name) throws -> Gateway {
-        let trust = try DevTrust(certs: certs, credentials: credentials)
-        let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
-        let configuration = GatewayConfiguration(platformKey: platformKey, platformCertificate: trust.platformCertificate, policy: policy,
-                                                 adminToken: credentials.adminToken, channels: [credentials.channel.id: credentials.channel.token],
-                                                 trustedRoots: trust.roots, intermediates: trust.intermediates, revocationLists: trust.revocationLists,
-                                                 testClock: testClock)
-        var withRegions = configuration
-        withRegions.faults = faults
-        let regions = URL(fileURLWithPath: (certs as NSString).deletingLastPathComponent).appendingPathComponent("policies/regions")
-        if FileManager.default.fileExists(atPath: regions.path) { withRegions.regions = try RegionPolicy.load(directory: regions) }
-        for profile in try DialectCatalogue.load(profilesDirectory: DialectCatalogue.directory(certs: certs)) { withRegions.dialects[profile.name] = profile }
-        guard withRegions.dialects[dialect] != nil else {
-            throw ValidationError("no dialect profile \(dialect); known: \(withRegions.dialects.keys.sorted().joined(separator: ", ")) (yibao profiles)")
-        }
-        withRegions.defaultDialect = dialect
-        let store = try SQLiteStore(dataDirectory: dataDirectory)
-        return try Gateway(store: store, configuration: withRegions)
-    }
-
-    /// Reads a fixture, resolving practitioner certificate paths under `certs` and adding the apps of `credentials`.
-    static func fixture(path: String, certs: String, credentials: DemoCredentials) throws -> Fixture {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("no fixture at \(path)") }
-        var fixture = try Fixture.decode(data)
-        for index in fixture.practitioners.indices {
-            if let relative = fixture.practitioners[index].certificate, fixture.practitioners[index].certificatePem == nil {
-                let file = (certs as NSString).appendingPathComponent(relative)
-                guard let pem = FileManager.default.contents(atPath: file) else { throw ValidationError("fixture names \(file), which does not exist") }
-                fixture.practitioners[index].certificatePem = String(decoding: pem, as: UTF8.self)
-                fixture.practitioners[index].certificate = nil
-            }
-        }
-        let codes = Set(fixture.institutions.map(\.code))
-        for entry in credentials.institutions where codes.contains(entry.fixmedins_code) && !fixture.apps.contains(where: { $0.appId == entry.appId }) {
-            var app = AppCredential(appId: entry.appId, appSecret: entry.appSecret, institutionCode: entry.fixmedins_code, publicKey: entry.publicKey)
-            app.profile = fixture.institutions.first { $0.code == entry.fixmedins_code }?.profile
-            app.csb = entry.csb.map { CSBCredential(accessKey: $0.accessKey, secretKey: $0.secretKey) }
-            app.tif = entry.tif.map { TIFCredential(paasid: $0.paasid, token: $0.token) }
-            app.oauth = entry.oauth.map { OAuthCredential(clientId: $0.clientId, clientSecret: $0.clientSecret, username: $0.username, password: $0.password, scope: $0.scope) }
-            fixture.apps.append(app)
-        }
-        return fixture
     }
 }
 

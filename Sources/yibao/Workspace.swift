@@ -3,6 +3,7 @@ import Foundation
 import YibaoClient
 import YibaoCore
 import YibaoCrypto
+import YibaoDevKit
 import YibaoGateway
 
 /// Where the dev certificates and the demo fixture are: `--certs`, else `./certs`, else the
@@ -83,4 +84,10 @@ func pretty(_ value: JSONValue, indent: String = "") -> String {
     default:
         return value.serialized()
     }
+}
+
+/// Runs a set-up step of the dev kit; its errors (a missing file, an unknown profile) are usage
+/// errors of the command line.
+func setUp<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as DevKitError { throw ValidationError(error.description) }
 }

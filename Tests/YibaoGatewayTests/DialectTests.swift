@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import yibao
+import YibaoDevKit
 @testable import YibaoClient
 import YibaoCore
 import YibaoCrypto
