@@ -56,6 +56,26 @@ struct DetachedCMSTests {
         #expect(Hex.encode(attributes).lowercased().contains(String(digest.stdoutText.prefix(64)).lowercased()))
     }
 
+    @Test("with an empty signer ID (a profile option) the signature is what OpenSSL 3.0's `openssl cms -verify` checks: it verifies; the default-ID one it refuses")
+    func opensslCMSVerify() throws {
+        let key = try SM2.PrivateKey(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.key.pem"), encoding: .utf8))
+        let certificate = try Certificate(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.cert.pem"), encoding: .utf8))
+        let content = Array(#"{"hiRxno":"HIRX120101000000000002"}"#.utf8)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try write(content, "content.bin", in: directory)
+        func opensslVerify(_ signerID: [UInt8]) throws -> TestSupport.ProcessResult {
+            let cms = try DetachedCMS.sign(content, key: key, certificate: certificate, at: Date(), signerID: signerID)
+            let file = try write(cms, "sig-\(signerID.count).der", in: directory)
+            // -noverify: OpenSSL 3.0 cannot check the dev PKI's SM2 certificate signatures either (they use the default ID).
+            return try TestSupport.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", file, "-content", original, "-noverify", "-out", "/dev/null"])
+        }
+        let empty = try opensslVerify([])
+        #expect(empty.status == 0, "\(empty.stdoutText)\(empty.stderr)")
+        #expect(empty.stderr.contains("Verification successful"), "\(empty.stderr)")
+        #expect(try opensslVerify(SM2.defaultSignerID).status != 0)
+    }
+
     /// The SignerInfo's `[0]` signed attributes (whole element) and its signature value, read with the DER reader.
     static func signerParts(_ cms: [UInt8]) throws -> (attributes: [UInt8], signature: [UInt8]) {
         var contentInfo = DER.Reader(cms)

@@ -154,6 +154,10 @@ public struct PrescriptionDialect: Sendable, Hashable, Codable {
     public var signDigest: SignDigest = .raw
     /// The CMS content-type OIDs (`rfc-5652` or `gb-t-35275`).
     public var cmsContentTypes: DetachedCMS.ContentTypes = .rfc5652
+    /// The CMS signature's SM2 signer ID: `default` (1234567812345678, GB/T 35275) or `empty` (what
+    /// OpenSSL 3.0's `openssl cms -verify` checks SM2 with).
+    public enum SignerID: String, Sendable, Hashable, Codable { case `default`, empty }
+    public var cmsSignerId: SignerID = .default
 
     public init() {}
 
@@ -161,6 +165,7 @@ public struct PrescriptionDialect: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         signDigest = try container.decodeIfPresent(SignDigest.self, forKey: .signDigest) ?? .raw
         cmsContentTypes = try container.decodeIfPresent(DetachedCMS.ContentTypes.self, forKey: .cmsContentTypes) ?? .rfc5652
+        cmsSignerId = try container.decodeIfPresent(SignerID.self, forKey: .cmsSignerId) ?? .default
     }
 
     public static let standard = PrescriptionDialect()

@@ -25,9 +25,11 @@ public enum DetachedCMS {
     static let messageDigestAttribute: [UInt64] = [1, 2, 840, 113549, 1, 9, 4]
     static let signingTimeAttribute: [UInt64] = [1, 2, 840, 113549, 1, 9, 5]
 
-    /// The DER ContentInfo of a detached signature over `content`.
+    /// The DER ContentInfo of a detached signature over `content`. `signerID` is the SM2 signer ID
+    /// (GB/T 35275: the default `1234567812345678`; an empty one is what OpenSSL 3.0's
+    /// `openssl cms -verify` checks SM2 with — a profile option for verifiers built on it).
     public static func sign(_ content: [UInt8], key: SM2.PrivateKey, certificate: Certificate, at time: Date,
-                            contentTypes: ContentTypes = .rfc5652) throws -> [UInt8] {
+                            contentTypes: ContentTypes = .rfc5652, signerID: [UInt8] = SM2.defaultSignerID) throws -> [UInt8] {
         let certificateDER = certificate.derRepresentation
         let (issuer, serial) = try issuerAndSerial(of: certificateDER)
         let attributes = [
@@ -36,7 +38,7 @@ public enum DetachedCMS {
             DER.sequence([DER.oid(messageDigestAttribute), DER.set([DER.octetString(try SM3.hash(content))])]),
         ]
         let signedAttributes = DER.set(attributes)           // what is signed: the attributes as a SET (tag 31)
-        let signature = try key.signature(for: signedAttributes).derRepresentation
+        let signature = try key.signature(for: signedAttributes, signerID: signerID).derRepresentation
         let signerInfo = DER.sequence([
             DER.integer(1),
             DER.sequence([issuer, serial]),

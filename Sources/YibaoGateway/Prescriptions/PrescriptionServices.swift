@@ -167,7 +167,8 @@ struct PrescriptionServices: Sendable {
         // The real centre's signDigest: a detached CMS SignedData over the decoded originalValue (GB/T 35275).
         var signDigest = platform.signDigest
         if dialect.signDigest == .cms, let original = [UInt8](base64: try data.string("originalValue")) {
-            signDigest = try DetachedCMS.sign(original, key: platformKey, certificate: certificate, at: now, contentTypes: dialect.cmsContentTypes).base64
+            signDigest = try DetachedCMS.sign(original, key: platformKey, certificate: certificate, at: now, contentTypes: dialect.cmsContentTypes,
+                                              signerID: dialect.cmsSignerId == .empty ? [] : SM2.defaultSignerID).base64
             record.cmsSignDigests = [signDigest]
             try store.save(record)
         }
