@@ -14,7 +14,7 @@ struct ProfilesCommand: ParsableCommand {
         (POST /admin/institutions/{code}/profile, or fixture member profile). See docs/DIALECTS.md.
 
         Examples:
-          yibao profiles                     # name, transport authentication, refusal form
+          yibao profiles                     # name, transport authentication, refusal form, HSE, callback, signDigest
           yibao profiles show csb            # the whole file
           yibao serve --profile oauth        # every institution speaks the Jilin OAuth2 dialect
         """,
@@ -35,7 +35,10 @@ struct ProfilesCommand: ParsableCommand {
             for profile in try ProfilesCommand.all(workspace) {
                 let fsi = profile.fsi
                 let auth = fsi.transportAuth == .none ? "cainfo \(fsi.cainfo.rawValue)" : "\(fsi.transportAuth.rawValue) transport, cainfo \(fsi.cainfo.rawValue)"
-                print("\(profile.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(auth)\(fsi.encryption == .none ? "" : ", \(fsi.encryption.rawValue)"); refusals \(fsi.refusals.rawValue)")
+                let hse = profile.hse == .strict ? "strict" : "lenient"
+                let payment = profile.payment
+                print("\(profile.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(auth)\(fsi.encryption == .none ? "" : ", \(fsi.encryption.rawValue)"); refusals \(fsi.refusals.rawValue)"
+                      + "; HSE \(hse); callback \(payment.callback.callType.rawValue) acked \(payment.callback.acknowledgement.rawValue); signDigest \(profile.prescription.signDigest.rawValue)")
             }
         }
     }

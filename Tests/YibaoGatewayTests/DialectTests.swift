@@ -122,6 +122,11 @@ struct DialectTests {
         let list = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "--certs", GatewayHarness.certs])
         #expect(list.status == 0)
         for name in ["nhsa-2.0", "national", "csb", "tif", "oauth", "jilin-encrypted", "hainan"] { #expect(list.stdout.contains(name), "\(list.stdout)") }
+        // One line says how each speaks: national and hainan differ in the callback they send and how it is acknowledged.
+        let lines = Dictionary(uniqueKeysWithValues: list.stdout.split(separator: "\n").map { (String($0.split(separator: " ").first ?? ""), String($0)) })
+        #expect(lines["nhsa-2.0"]?.contains("HSE strict; callback SETL|REFUND acked code-0; signDigest raw") == true, "\(list.stdout)")
+        #expect(lines["national"]?.contains("HSE lenient; callback 02 acked success; signDigest cms") == true, "\(list.stdout)")
+        #expect(lines["hainan"]?.contains("callback 02 acked empty-200") == true, "\(list.stdout)")
         let show = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "show", "csb", "--certs", GatewayHarness.certs])
         let profile = try DialectProfile.decode(Data(show.stdout.utf8), fileName: "csb")
         #expect(profile.fsi.transportAuth == .csb)
