@@ -288,19 +288,13 @@ extension GatewaySuite {
                                            pointer: "/timestamp", named: "yyyyMMddHHmmss") { _ = try await suite.send("/hse/ec.query", envelope) }
         },
         "HSE-DIAG-004": { suite in
-            let envelope = try await suite.vendorScan({ _ in }, variant: .caseInsensitiveSort)
-            return try await suite.refused("ec.query signed over k=v pairs sorted case-insensitively", codes: ["ENV_SIGNATURE_INVALID"],
-                                           pointer: "/signData", named: "sorted case-insensitively") { _ = try await suite.send("/hse/ec.query", envelope) }
+            try await suite.refusedVariant("over k=v pairs sorted case-insensitively", .caseInsensitiveSort, named: "sorted case-insensitively")
         },
         "HSE-DIAG-005": { suite in
-            let envelope = try await suite.vendorScan({ _ in }, variant: .numbersNotStringified)
-            return try await suite.refused("ec.query signed with nested numbers and booleans in their JSON types", codes: ["ENV_SIGNATURE_INVALID"],
-                                           pointer: "/signData", named: "numbers and booleans not written as strings") { _ = try await suite.send("/hse/ec.query", envelope) }
+            try await suite.refusedVariant("with nested numbers and booleans in their JSON types", .numbersNotStringified, named: "numbers and booleans not written as strings")
         },
         "HSE-DIAG-006": { suite in
-            let envelope = try await suite.vendorScan({ _ in }, variant: .emptyObjectsDropped)
-            return try await suite.refused("ec.query signed over a string that dropped an empty object", codes: ["ENV_SIGNATURE_INVALID"],
-                                           pointer: "/signData", named: "empty objects dropped") { _ = try await suite.send("/hse/ec.query", envelope) }
+            try await suite.refusedVariant("over a string that dropped an empty object", .emptyObjectsDropped, named: "empty objects dropped")
         },
         "HSE-DIAG-007": { suite in
             var envelope = try await suite.sealedScan()
@@ -349,12 +343,26 @@ extension GatewaySuite {
         var envelope = try seal.sealRequest(data: .object(data), privateKey: credentials.privateKey, timestamp: clock.now(),
                                             additional: [.init(key: "ZoneId", value: "cn")])
         change(&envelope)
+        try resign(&envelope, data: .object(data), variant: variant)
+        return envelope
+    }
+
+    /// Signs `envelope` (its `data` given in plaintext) over `variant` of the string to sign, as a faulty SDK does.
+    func resign(_ envelope: inout JSONObject, data: JSONValue, variant: HSESignString.Variant, signerID: [UInt8] = SM2.defaultSignerID) throws {
+        let credentials = hospital.credentials
         var signed = envelope
-        signed["data"] = .object(data)
+        signed["data"] = data
         signed["signData"] = nil
         let text = HSESignString.build(envelope: signed, appSecret: credentials.appSecret, variant: variant)
-        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(text.utf8)).encoded(.raw).base64)
-        return envelope
+        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(text.utf8), signerID: signerID).encoded(.raw).base64)
+    }
+
+    /// A vendor-style ec.query signed over `variant`: nhsa-2.0 refuses it, its diagnosis naming the variant.
+    func refusedVariant(_ what: String, _ variant: HSESignString.Variant, named: String) async throws -> String {
+        let envelope = try await vendorScan({ _ in }, variant: variant)
+        return try await refused("ec.query signed \(what)", codes: ["ENV_SIGNATURE_INVALID"], pointer: "/signData", named: named) {
+            _ = try await send("/hse/ec.query", envelope)
+        }
     }
 
     /// An ec.query (its data with a '/' and Chinese text) signed over the canonical string as `edit` spoils it; it must be refused.
@@ -410,10 +418,7 @@ extension GatewaySuite {
         guard !variant.isEmpty || signerID != nil else { return envelope }
         // A faulty SDK encrypts the data as it wrote it (keys in its own order), then signs.
         envelope["encData"] = .string(try seal.encrypt(Array(JSONValue.object(data).serialized().utf8)))
-        var signed = envelope
-        signed["data"] = .object(data)
-        let text = HSESignString.build(envelope: signed, appSecret: credentials.appSecret, variant: variant)
-        envelope["signData"] = .string(try credentials.privateKey.signature(for: Array(text.utf8), signerID: signerID ?? SM2.defaultSignerID).encoded(.raw).base64)
+        try resign(&envelope, data: .object(data), variant: variant, signerID: signerID ?? SM2.defaultSignerID)
         return envelope
     }
 }

@@ -28,11 +28,7 @@ struct ChannelEndpoint: Sendable {
         }
         router.post("/channel/cashier/:payOrdId") { request, context in
             let payOrdId = try context.parameters.require("payOrdId")
-            let form = String(decoding: try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes), as: UTF8.self)
-            let token = form.split(separator: "&").compactMap { pair -> String? in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                return parts.count == 2 && parts[0] == "token" ? String(parts[1]).removingPercentEncoding : nil
-            }.first ?? ""
+            let token = FormBody.pairs(try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes), query: nil)["token"] ?? ""
             let answer = (try await payInChannel(payOrdId: payOrdId, proof: .cashierToken(token), channel: "cashier")).objectValue ?? [:]
             return Self.html("Paid", "<p>Order <code>\(Self.escape(payOrdId))</code> is now <b>\(Self.escape(answer[key: "ordStasName"]))</b> (ordStas \(Self.escape(answer[key: "ordStas"]))). The hospital learns it by callback or 6301.</p>")
         }
@@ -59,7 +55,7 @@ struct ChannelEndpoint: Sendable {
     /// The platform's cashier page of an order (its `cashierUrl`): amounts and one button; no personal data.
     private func cashierPage(payOrdId: String, token: String) async throws -> Response {
         guard let order = try await gateway.store.read({ try $0.paymentOrder(payOrdId: payOrdId) }), let expected = order.cashierToken,
-              PaymentServices.constantTimeEqual(expected, token) else {
+              ConstantTime.equal(expected, token) else {
             throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
         }
         let state = order.status == .awaitingPayment

@@ -19,27 +19,13 @@ struct OAuthEndpoint: Sendable {
             try await gateway.admit(context)
             let body = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
             do {
-                return try await issue(authorization: request.headers[.authorization], form: Self.form(body, query: request.uri.query))
+                return try await issue(authorization: request.headers[.authorization], form: FormBody.pairs(body, query: request.uri.query))
             } catch let refusal as OAuthRefusal {
                 await gateway.traceRefusal(kind: "oauth.token", actor: "?", subject: "", problem: refusal.problem,
                                            at: await gateway.clock.now(), authenticated: false, source: context.sourceKey)
                 return refusal.response
             }
         }
-    }
-
-    /// `application/x-www-form-urlencoded` pairs of the body, then of the query string.
-    static func form(_ body: [UInt8], query: String?) -> [String: String] {
-        var values: [String: String] = [:]
-        for text in [String(decoding: body, as: UTF8.self), query ?? ""] {
-            for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                func decoded(_ part: Substring) -> String { String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part) }
-                let key = decoded(parts[0])
-                if values[key] == nil { values[key] = parts.count > 1 ? decoded(parts[1]) : "" }
-            }
-        }
-        return values
     }
 
     func issue(authorization: String?, form: [String: String]) async throws -> Response {

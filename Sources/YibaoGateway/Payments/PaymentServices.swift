@@ -144,7 +144,7 @@ struct PaymentServices: Sendable {
                 throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: "/certno", "the order was not made for this person")
             }
         case .cashierToken(let token):
-            guard let expected = order.cashierToken, Self.constantTimeEqual(expected, token) else {
+            guard let expected = order.cashierToken, ConstantTime.equal(expected, token) else {
                 throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token",
                                   "this is not the cashier page 6201 returned for order \(payOrdId)")
             }
@@ -170,13 +170,6 @@ struct PaymentServices: Sendable {
         try store.appendTrace(TraceEvent(at: now, kind: "channel.pay", actor: channel, subject: order.payOrdId,
                                          payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
         return .object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "ordStasName": .string(order.status.label)])
-    }
-
-    /// Equal texts, compared without an early exit.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// The `pay-twice` fault: a retried 6202 takes the account share again under a new setlId,

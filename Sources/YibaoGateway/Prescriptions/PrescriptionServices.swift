@@ -376,7 +376,7 @@ struct PrescriptionServices: Sendable {
     /// `epc_token` must be the one this pharmacy got when it downloaded the prescription.
     private func requireEPCToken(_ fields: Fields, record: PrescriptionRecord, institution code: String) throws {
         let sent = try fields.string("epc_token", "the e-prescription token rxDownload returned")
-        guard let issued = record.epcTokens?[code], PaymentServices.constantTimeEqual(issued, sent) else {
+        guard let issued = record.epcTokens?[code], ConstantTime.equal(issued, sent) else {
             throw DomainError(.init("EPC_TOKEN_INVALID"), .forbidden, rule: .rx4, pointer: fields.path("epc_token"),
                               "epc_token is not the one this pharmacy received when it downloaded \(record.hiRxno)")
         }
