@@ -83,9 +83,9 @@ struct AdminAndTraceTests {
             let (status, body) = try await client.postRaw("/admin/fixtures", fixture, headers: adminHeaders(harness))
             #expect(status == 400)
             #expect(body.string("pointer") == "/agreements/0/steps/3/termEnd")
-            let institutions = try await harness.gateway.store.read { try $0.institutions() }
+            let institutions = try await harness.gateway.store.read { try await $0.institutions() }
             #expect(institutions.isEmpty)
-            let persons = try await harness.gateway.store.read { try $0.persons() }
+            let persons = try await harness.gateway.store.read { try await $0.persons() }
             #expect(persons.isEmpty)
         }
     }
@@ -99,7 +99,7 @@ struct AdminAndTraceTests {
                 "birthDate": "1980-01-01", "insutype": "310", "insuplcAdmdvs": "120100"], headers: adminHeaders(harness))
             #expect(status == 409)
             #expect(body.string("pointer") == "/certno")
-            let kept = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            let kept = try await harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(kept?.name == "Zhang San")
         }
     }

@@ -185,7 +185,7 @@ struct FSIRouteTests {
         let harness = try await GatewayHarness.make()
         try await harness.app().test(.router) { client in
             let signNo = try await signIn(harness, client)
-            let before = try await harness.gateway.store.read { try $0.traceHead()?.seq ?? 0 }
+            let before = try await harness.gateway.store.read { try await $0.traceHead()?.seq ?? 0 }
             // 2201 with the junior doctor: refused by PR-1 after the ecToken would have been spent.
             let qr = try await client.postJSON("/channel/ec/qrcode", ["certno": .string(Demo.zhangSan.certno)],
                                                headers: [.authorization: "Bearer \(harness.credentials.channel.token)"])
@@ -208,7 +208,7 @@ struct FSIRouteTests {
             data["dr_name"] = "Li Wei"
             let accepted = try await client.postJSON(Self.path, try await harness.fsiEnvelope("2201", input: ["data": .object(data)], signNo: signNo))
             #expect(accepted.status == 200)
-            let entries = try await harness.gateway.store.read { try $0.traceEntries(from: before + 1, limit: 100) }
+            let entries = try await harness.gateway.store.read { try await $0.traceEntries(from: before + 1, limit: 100) }
             #expect(entries.map(\.kind) == ["channel.ec.qrcode", "hse.ec.query", "fsi.2201", "fsi.2201"])
             #expect(entries.map(\.outcome) == ["accepted", "accepted", "refused:PRACTITIONER_PRACTICE_TOO_SHORT", "accepted"])
         }

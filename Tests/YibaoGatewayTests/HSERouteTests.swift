@@ -148,7 +148,7 @@ struct HSERouteTests {
             // A verified person whose voucher is not yet activated: QR refused until activation.
             let person = PersonInput(psnNo: "12000000000000000009", certno: "120101200001011234", name: "Sun Li", gender: "2", birthDate: "2000-01-01",
                                      insutype: "390", insuplcAdmdvs: "120100")
-            try await harness.gateway.store.write { try $0.save(person.person) }
+            try await harness.gateway.store.write { try await $0.save(person.person) }
             let notActivated = try await client.postJSON("/channel/ec/qrcode", ["certno": "120101200001011234"], headers: channelHeaders(harness))
             #expect(notActivated.body.string("code") == "VOUCHER_NOT_ACTIVATED")
             let wrongName = try await client.postJSON("/channel/ec/activate", ["certno": "120101200001011234", "name": "Sun Lee"], headers: channelHeaders(harness))

@@ -113,9 +113,9 @@ struct LiveClientTests {
             return try await first.client(port: port).register(registration(token: voucher.ecToken))
         }
         let second = try await GatewayHarness.make(dataDirectory: first.dataDirectory)
-        let kept = try await second.gateway.store.read { try $0.registration(mdtrtId: mdtrtId) }
+        let kept = try await second.gateway.store.read { try await $0.registration(mdtrtId: mdtrtId) }
         #expect(kept?.psnNo == Demo.zhangSan.psnNo)
-        let institutions = try await second.gateway.store.read { try $0.institutions().count }
+        let institutions = try await second.gateway.store.read { try await $0.institutions().count }
         #expect(institutions == 4)
         let report = try await TraceAudit.verify(second.gateway.store)
         #expect(report.isIntact)

@@ -133,7 +133,7 @@ struct PassiveConformanceTests {
             #expect(report["summary"]?.objectValue?["exercisedRequired"] == .number("0"))
             #expect(report["summary"]?.objectValue?.string("verdict") == "incomplete")
 
-            let checks = try await harness.gateway.store.read { try $0.conformanceChecks(institutionCode: Demo.hospital) }
+            let checks = try await harness.gateway.store.read { try await $0.conformanceChecks(institutionCode: Demo.hospital) }
             #expect(checks.map(\.outcome) == [.accepted, .refused])
             let trace = try await client.getJSON("/admin/trace/verify", headers: adminHeaders(harness))
             #expect(trace.body.objectValue?["intact"] == .bool(true))

@@ -269,7 +269,7 @@ struct PaymentDialectTests {
 
             // The refund-pending persona: EXP, ordStas 17, the account untouched until the query.
             let pending = (psnNo: "12000000000000000015", certno: "120101197001010050")
-            let balance = { try await flow.harness.gateway.store.read { try $0.person(psnNo: pending.psnNo)?.accountBalanceFen } ?? -1 }
+            let balance = { try await flow.harness.gateway.store.read { try await $0.person(psnNo: pending.psnNo)?.accountBalanceFen } ?? -1 }
             let (held, heldUpload, heldAuth) = try await flow.upload(certno: pending.certno, psnNo: pending.psnNo, drugsOnly: true)
             let heldPaid = try await flow.pay(held, heldUpload, payAuthNo: heldAuth)
             let afterPayment = try await balance()
@@ -331,7 +331,7 @@ struct PaymentDialectTests {
             let paid = try await flow.pay(order, upload, payAuthNo: payAuthNo)
             let dispatcher = CallbackDispatcher(gateway: flow.harness.gateway)
             #expect(try await dispatcher.deliverDue() == 1)
-            let stored = try await flow.harness.gateway.store.read { try $0.callbacks(institutionCode: Demo.hospital, limit: 10) }
+            let stored = try await flow.harness.gateway.store.read { try await $0.callbacks(institutionCode: Demo.hospital, limit: 10) }
             #expect(stored.first?.state == .delivered, "\(stored.first?.log ?? [])")
             let credentials = try flow.harness.clientCredentials()
             let opened = try HSEEnvelope(appId: credentials.appId, appSecret: credentials.appSecret)
@@ -343,7 +343,7 @@ struct PaymentDialectTests {
             _ = try await flow.hospital.hse(service: "refund_Order", data: .object([
                 "payOrdId": .string(order[key: "payOrdId"]), "appRefdSn": "R1", "appRefdTime": "20261203101500", "totlRefdAmt": .string(paid[key: "feeSumamt"]),
                 "refdType": "ALL"]))
-            #expect(try await flow.harness.gateway.store.read { try $0.callbacks(institutionCode: Demo.hospital, limit: 10) }.count == 1)
+            #expect(try await flow.harness.gateway.store.read { try await $0.callbacks(institutionCode: Demo.hospital, limit: 10) }.count == 1)
         }
     }
 }

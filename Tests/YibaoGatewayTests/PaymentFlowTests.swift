@@ -122,11 +122,11 @@ struct PaymentFlowTests {
             // The admin sets the largest balance the platform holds (an Int64.max one is refused at the edge).
             let admin = context.harness.credentials.adminToken
             let base = "http://127.0.0.1:\(context.port)"
-            var person = try #require(try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) })
+            var person = try #require(try await context.harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) })
             let huge = try await HTTP.exchange(.shared, url: base + "/admin/persons", body: Array(#"{"psnNo":"12000000000000000001","certno":"120101198001011234","name":"Zhang San","gender":"1","birthDate":"1980-01-01","insutype":"310","insuplcAdmdvs":"120100","accountBalanceFen":9223372036854775807}"#.utf8), bearer: admin)
             #expect(huge.status == 400)
             person.accountBalanceFen = Money.maximumFen
-            try await context.harness.gateway.store.write { [person] store in try store.save(person) }
+            try await context.harness.gateway.store.write { [person] store in try await store.save(person) }
             let refund: JSONObject = ["payOrdId": .string(payOrdId), "appRefdSn": "R9", "appRefdTime": "2026-11-23 12:00:00", "totlRefdAmt": "5.00",
                                       "psnAcctRefdAmt": "5.00", "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]
             for _ in 0..<2 {  // the client's retry: refused again, no crash
@@ -136,7 +136,7 @@ struct PaymentFlowTests {
             }
             let health = try await HTTP.exchange(.shared, url: base + "/health", method: .GET, body: nil)
             #expect(health.status == 200)
-            let kept = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            let kept = try await context.harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(kept?.accountBalanceFen == Money.maximumFen)  // nothing half-written
         }
     }
@@ -171,7 +171,7 @@ struct PaymentFlowTests {
             #expect(paid[key: "ordStas"] == "6")
             let repaid = try await context.hospital.hse(service: "pay_order", data: .object(pay)).objectValue ?? [:]
             #expect(paid == repaid)
-            let person = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            let person = try await context.harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(person?.accountBalanceFen == Int64(123_456 - 1_701))
             // A negative part would raise what is left to refund: refused.
             await expectRefusal("FIELD_INVALID", rule: "PY-6", pointer: "/psnAcctRefdAmt") {
@@ -192,7 +192,7 @@ struct PaymentFlowTests {
             await expectRefusal("IDEMPOTENCY_KEY_REUSED", rule: "PY-6", pointer: "/psnAcctRefdAmt") {
                 _ = try await context.hospital.hse(service: "refund_Order", data: .object(otherRefund))
             }
-            let order = try await context.harness.gateway.store.read { try $0.paymentOrder(payOrdId: payOrdId) }
+            let order = try await context.harness.gateway.store.read { try await $0.paymentOrder(payOrdId: payOrdId) }
             #expect(order?.refunds.count == 1)
             var rest = refund
             rest["appRefdSn"] = "R2"
@@ -204,7 +204,7 @@ struct PaymentFlowTests {
             #expect(all[key: "ordStas"] == "7")
             let query = try await context.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(payOrdId)])).objectValue ?? [:]
             #expect(query[key: "ordStas"] == "7")
-            let restored = try await context.harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo) }
+            let restored = try await context.harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(restored?.accountBalanceFen == Int64(123_456))
         }
     }
@@ -244,7 +244,7 @@ struct PaymentFlowTests {
             }
             let failedQuery = try await context.hospital.hse(service: "query_order_info", data: .object(["payOrdId": .string(failedOrder[key: "payOrdId"])])).objectValue ?? [:]
             #expect(failedQuery[key: "ordStas"] == "15")
-            let balance = try await context.harness.gateway.store.read { try $0.person(psnNo: failure.psnNo)?.accountBalanceFen }
+            let balance = try await context.harness.gateway.store.read { try await $0.person(psnNo: failure.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(50_000))
             // PY-9: the agency reimburses the fund share manually, once.
             let reimbursement = #"{"psnNo":"\#(failure.psnNo)","payOrdId":"\#(failedOrder[key: "payOrdId"])"}"#
@@ -367,7 +367,7 @@ struct PaymentFlowTests {
                 let bodies = await receiver.bodies
                 #expect(bodies.count == 3)
                 #expect(Set(bodies).count == 1)                          // identical bytes every time
-                let stored = try await context.harness.gateway.store.read { try $0.callbacks(institutionCode: Demo.hospital, limit: 10) }
+                let stored = try await context.harness.gateway.store.read { try await $0.callbacks(institutionCode: Demo.hospital, limit: 10) }
                 #expect(stored.first?.state == .delivered)
                 #expect(stored.first?.attempts == 3)
                 // The hospital verifies the callback with the platform's public key.
@@ -418,7 +418,7 @@ struct OutpatientSettlementTests {
             let again = try await hospital.call(infno: "2207", input: input)
             #expect(settled == again)
             let setlId = try #require(settled.objectValue?["setlinfo"]?.objectValue?[key: "setl_id"])
-            var balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
+            var balance = try await harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(123_456 - 1_900))
             // 3201: the hospital's totals of the day against the platform's (PY-8: the fund share it advanced).
             let today = Timestamps.day(await harness.gateway.clock.now())
@@ -441,7 +441,7 @@ struct OutpatientSettlementTests {
             let statistics = try await HTTP.get(.shared, url: "http://127.0.0.1:\(port)/admin/statistics", bearer: harness.credentials.adminToken)
             #expect(statistics.objectValue?[key: "medfeeSumamt"] == "35.00")
             _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])
-            balance = try await harness.gateway.store.read { try $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
+            balance = try await harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo)?.accountBalanceFen }
             #expect(balance == Int64(123_456))
             await expectRefusal("SETTLEMENT_ALREADY_CANCELLED", rule: "PY-6") {
                 _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(setlId), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo)])])
@@ -459,12 +459,12 @@ struct CrossRegionTests {
         let shanghai = PersonInput(psnNo: "31000000000000000006", certno: "310101198205050011", name: "Zhou Min", gender: "1", birthDate: "1982-05-05",
                                    insutype: "310", insuplcAdmdvs: "310100", accountBalanceFen: 10_000, voucherActivated: true)
         try await harness.gateway.store.write { store in
-            try store.save(shanghai.person)
+            try await store.save(shanghai.person)
             // An earlier offline visit makes the online consultation a follow-up (smart audit AUD-CONSULT-001).
-            try store.add(OfflineVisit(psnNo: shanghai.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: "H31000000001",
+            try await store.add(OfflineVisit(psnNo: shanghai.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: "H31000000001",
                                        visitDate: "2026-01-15"))
             // Shanghai's 1500.00 employee deductible is met this year.
-            try store.savePersonYear(psnNo: shanghai.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
+            try await store.savePersonYear(psnNo: shanghai.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
         }
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
@@ -511,8 +511,8 @@ struct CrossRegionAfterTheFactTests {
                                  insutype: "310", insuplcAdmdvs: "310100")
         let today = Timestamps.day(Date())
         try await harness.gateway.store.write { store in
-            try store.save(person.person)
-            try store.savePersonYear(psnNo: person.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
+            try await store.save(person.person)
+            try await store.savePersonYear(psnNo: person.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 150_000, fundPaidFen: 0)
         }
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
@@ -539,13 +539,13 @@ struct CrossRegionAfterTheFactTests {
         home.paidAt = now
         home.setlId = "S1"
         let saved = home
-        try await harness.gateway.store.write { try $0.save(saved) }
+        try await harness.gateway.store.write { try await $0.save(saved) }
         let flag = try await harness.gateway.store.read {
-            try SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "120000", store: $0, now: now)
+            try await SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "120000", store: $0, now: now)
         }
         #expect(flag?.contains("XR-7") == true)
         let none = try await harness.gateway.store.read {
-            try SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "110000", store: $0, now: now)
+            try await SettlementCalculator.settledInBothPlaces(psnNo: "11000000000000000003", insured: "110000", treated: "110000", store: $0, now: now)
         }
         #expect(none == nil)
     }

@@ -43,7 +43,7 @@ struct PrescriptionFlowTests {
             let now = await harness.gateway.clock.now()
             json["hospRxno"] = .string("RX" + TokenGenerator.digits(12))
             // The patient's online identity check by the hospital (ec.query's authNo), which an Internet hospital prescription cites.
-            let certno = psnNo == Demo.zhangSan.psnNo ? Demo.zhangSan.certno : try await harness.gateway.store.read { try $0.person(psnNo: psnNo)?.certno } ?? ""
+            let certno = psnNo == Demo.zhangSan.psnNo ? Demo.zhangSan.certno : try await harness.gateway.store.read { try await $0.person(psnNo: psnNo)?.certno } ?? ""
             let qr = try await harness.channel(port: port).qrCode(certno: certno)
             json["authNo"] = .string(try await hospital.scanVoucher(qrCode: qr.code, business: .consultation).authNo)
             json["prscTime"] = .string(Timestamps.fsi(now))
@@ -123,7 +123,7 @@ struct PrescriptionFlowTests {
             #expect(detail[key: "fixmedinsCode"] == Demo.hospital)
             #expect(detail["rxDetlList"]?.arrayValue?.first?.objectValue?[key: "takeDrugFlag"] == "1")
             #expect(detail["rxOtpinfo"]?.objectValue?[key: "maindiagCode"].isEmpty == false)
-            let kinds = try await context.harness.gateway.store.read { try $0.traceEntries(from: 1, limit: 1000).map(\.kind) }
+            let kinds = try await context.harness.gateway.store.read { try await $0.traceEntries(from: 1, limit: 1000).map(\.kind) }
             for kind in ["hse.uploadChk", "hse.rxFixmedinsSign", "hse.rxFileUpld", "hse.rxDownload", "hse.rxDispense"] { #expect(kinds.contains(kind)) }
         }
     }

@@ -53,7 +53,7 @@ struct SecurityTests {
             #expect(refused.status == 400)
             #expect(refused.body.string("detail")?.contains("duplicate key \"psnNo\"") == true)
             // Nothing half-written: only the accepted person exists.
-            let persons = try await harness.gateway.store.read { try $0.persons() }
+            let persons = try await harness.gateway.store.read { try await $0.persons() }
             #expect(persons.filter { $0.psnNo.hasPrefix("1200000000000000007") }.map(\.psnNo) == ["12000000000000000077"])
         }
     }
@@ -90,7 +90,7 @@ struct SecurityTests {
         }
         try await harness.app().test(.router) { client in
             let before = databaseBytes()
-            let traceBefore = try await harness.gateway.store.read { try $0.traceHead()?.seq ?? 0 }
+            let traceBefore = try await harness.gateway.store.read { try await $0.traceHead()?.seq ?? 0 }
             for index in 0..<10 {
                 // 4 MiB inside input (where business data goes), so the signature check has to read it all.
                 var envelope = try await harness.fsiEnvelope("1101", input: ["data": .object(["psn_no": "1", "memo": .string(String(repeating: "A", count: 4 << 20 - 4096))])])
@@ -110,8 +110,8 @@ struct SecurityTests {
             #expect(refusedLong.body.string("pointer") == "/opter_name")
             let grown = databaseBytes() - before
             #expect(grown < 1 << 20, "the database grew by \(grown) bytes")
-            #expect(try await harness.gateway.store.read { try $0.traceHead()?.seq ?? 0 } == traceBefore)
-            let counts = try await harness.gateway.store.read { try $0.unauthenticatedRefusals() }
+            #expect(try await harness.gateway.store.read { try await $0.traceHead()?.seq ?? 0 } == traceBefore)
+            let counts = try await harness.gateway.store.read { try await $0.unauthenticatedRefusals() }
             #expect(counts.first { $0.code == "FSI_SIGNATURE_INVALID" }?.count == 10)
             #expect(counts.first { $0.code == "FIELD_INVALID" }?.count == 1)
         }
@@ -177,14 +177,14 @@ struct SecurityTests {
             let now = await gateway.clock.now()
             try await gateway.store.write { store in
                 for (code, path) in [("H00000000001", "/trickle"), ("H00000000002", "/hang"), ("H00000000003", "/good")] {
-                    try store.save(Callback(id: "CB" + code, institutionCode: code, payOrdId: "ORD" + code, url: base + path, body: "{}",
+                    try await store.save(Callback(id: "CB" + code, institutionCode: code, payOrdId: "ORD" + code, url: base + path, body: "{}",
                                             createdAt: now, firstAttemptAt: now))
                 }
             }
             let started = ContinuousClock.now
             let attempted = try await CallbackDispatcher(gateway: gateway).deliverDue()
             #expect(attempted == 3)
-            let callbacks = try await gateway.store.read { try $0.callbacks(institutionCode: nil, limit: 10) }
+            let callbacks = try await gateway.store.read { try await $0.callbacks(institutionCode: nil, limit: 10) }
             let good = try #require(callbacks.first { $0.institutionCode == "H00000000003" })
             #expect(good.state == .delivered)
             #expect(good.attempts == 1)

@@ -20,18 +20,18 @@ struct AdminEndpoint: Sendable {
             let input = try await decode(InstitutionInput.self, request)
             let now = await gateway.clock.now()
             let institution = try await gateway.store.write { store -> Institution in
-                guard try store.institution(code: input.code) == nil else {
+                guard try await store.institution(code: input.code) == nil else {
                     throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/code", "institution \(input.code) is already registered")
                 }
-                try store.save(input.institution)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.institution.register", actor: "admin", subject: input.code))
+                try await store.save(input.institution)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.institution.register", actor: "admin", subject: input.code))
                 return input.institution
             }
             return try JSONResponse.encode(institution, status: .created)
         }
         admin.get("/institutions/:code") { _, context in
             let code = try context.parameters.require("code")
-            guard let institution = try await gateway.store.read({ try $0.institution(code: code) }) else {
+            guard let institution = try await gateway.store.read({ try await $0.institution(code: code) }) else {
                 throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
             }
             return try JSONResponse.encode(institution)
@@ -53,7 +53,7 @@ struct AdminEndpoint: Sendable {
             let now = await gateway.clock.now()
             let policy = gateway.configuration.policy
             let institution = try await gateway.store.write { [step] store -> Institution in
-                try Self.runStep(step, kind: kind, code: code, store: store, now: now, policy: policy)
+                try await Self.runStep(step, kind: kind, code: code, store: store, now: now, policy: policy)
             }
             return try JSONResponse.encode(institution)
         }
@@ -62,11 +62,11 @@ struct AdminEndpoint: Sendable {
             let now = await gateway.clock.now()
             let practitioner = try await gateway.store.write { store -> Practitioner in
                 let practitioner = try self.practitioner(from: input, now: now)
-                guard try store.institution(code: practitioner.institutionCode) != nil else {
+                guard try await store.institution(code: practitioner.institutionCode) != nil else {
                     throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(practitioner.institutionCode)")
                 }
-                try store.save(practitioner)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.practitioner.register", actor: "admin", subject: practitioner.code))
+                try await store.save(practitioner)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.practitioner.register", actor: "admin", subject: practitioner.code))
                 return practitioner
             }
             return try JSONResponse.encode(practitioner, status: .created)
@@ -75,14 +75,14 @@ struct AdminEndpoint: Sendable {
             let input = try await decode(PersonInput.self, request)
             let now = await gateway.clock.now()
             try await gateway.store.write { store in
-                try Self.savePerson(input.person, store: store, pointer: "")
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.person.save", actor: "admin", subject: input.psnNo))
+                try await Self.savePerson(input.person, store: store, pointer: "")
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.person.save", actor: "admin", subject: input.psnNo))
             }
             return try JSONResponse.encode(input.person, status: .created)
         }
         admin.get("/persons/:psnNo") { _, context in
             let psnNo = try context.parameters.require("psnNo")
-            guard let person = try await gateway.store.read({ try $0.person(psnNo: psnNo) }) else {
+            guard let person = try await gateway.store.read({ try await $0.person(psnNo: psnNo) }) else {
                 throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "", "no person \(psnNo)")
             }
             return try JSONResponse.encode(person)
@@ -91,11 +91,11 @@ struct AdminEndpoint: Sendable {
             let visit = try await decode(OfflineVisit.self, request)
             let now = await gateway.clock.now()
             try await gateway.store.write { store in
-                guard try store.person(psnNo: visit.psnNo) != nil else {
+                guard try await store.person(psnNo: visit.psnNo) != nil else {
                     throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "/psnNo", "no person \(visit.psnNo)")
                 }
-                try store.add(visit)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.offline-visit.add", actor: "admin", subject: visit.psnNo,
+                try await store.add(visit)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.offline-visit.add", actor: "admin", subject: visit.psnNo,
                                                  payload: ["diseaseCode": visit.diseaseCode]))
             }
             return try JSONResponse.encode(visit, status: .created)
@@ -104,7 +104,7 @@ struct AdminEndpoint: Sendable {
             let app = try await decode(AppCredential.self, request)
             let now = await gateway.clock.now()
             try checkProfile(app.profile)
-            try await gateway.store.write { store in try Self.saveApp(app, store: store, now: now) }
+            try await gateway.store.write { store in try await Self.saveApp(app, store: store, now: now) }
             return JSONResponse.make(Self.shown(app), status: .created)
         }
         // The dialect profile an institution speaks (docs/DIALECTS.md); null or absent: the gateway's default.
@@ -114,12 +114,12 @@ struct AdminEndpoint: Sendable {
             try checkProfile(setting.profile)
             let now = await gateway.clock.now()
             let app = try await gateway.store.write { store -> AppCredential in
-                guard var app = try store.app(institutionCode: code) else {
+                guard var app = try await store.app(institutionCode: code) else {
                     throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
                 }
                 app.profile = setting.profile
-                try store.save(app)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.profile.set", actor: "admin", subject: code, payload: ["profile": setting.profile ?? ""]))
+                try await store.save(app)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.profile.set", actor: "admin", subject: code, payload: ["profile": setting.profile ?? ""]))
                 return app
             }
             return JSONResponse.make(Self.shown(app))
@@ -129,7 +129,7 @@ struct AdminEndpoint: Sendable {
             let setting = try await decode(CallbackSetting.self, request)
             let now = await gateway.clock.now()
             let app = try await gateway.store.write { store -> AppCredential in
-                guard var app = try store.app(institutionCode: code) else {
+                guard var app = try await store.app(institutionCode: code) else {
                     throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
                 }
                 if let url = setting.url, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -137,8 +137,8 @@ struct AdminEndpoint: Sendable {
                 }
                 app.callbackURL = setting.url
                 app.callbackFaults = setting.faults
-                try store.save(app)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.callback.configure", actor: "admin", subject: code))
+                try await store.save(app)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.callback.configure", actor: "admin", subject: code))
                 return app
             }
             return JSONResponse.make(.object(["institutionCode": .string(code), "url": .string(app.callbackURL ?? ""),
@@ -150,7 +150,7 @@ struct AdminEndpoint: Sendable {
             let input = try await decode(FilingInput.self, request)
             let now = await gateway.clock.now()
             let filing = try await gateway.store.write { store -> CrossRegionFiling in
-                guard let person = try store.person(psnNo: input.psnNo) else {
+                guard let person = try await store.person(psnNo: input.psnNo) else {
                     throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
                 }
                 guard gateway.configuration.regions[input.filedAdmdvs] != nil else {
@@ -160,8 +160,8 @@ struct AdminEndpoint: Sendable {
                 let filing = try CrossRegionFiling(filingId: "BA" + Timestamps.compact(now) + TokenGenerator.digits(4), psnNo: input.psnNo, kind: input.kind,
                                                    insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
                                                    start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
-                try store.save(filing)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
+                try await store.save(filing)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
                                                  payload: ["filing": filing.filingId, "kind": filing.kind.rawValue, "filedAdmdvs": filing.filedAdmdvs]))
                 return filing
             }
@@ -171,7 +171,7 @@ struct AdminEndpoint: Sendable {
             let id = try context.parameters.require("id")
             let now = await gateway.clock.now()
             let filing = try await gateway.store.write { store -> CrossRegionFiling in
-                guard var filing = try store.filing(id: id) else {
+                guard var filing = try await store.filing(id: id) else {
                     throw DomainError(.init("FILING_UNKNOWN"), .notFound, rule: .xr2, pointer: "", "no filing \(id)")
                 }
                 guard filing.status == .active else {
@@ -179,8 +179,8 @@ struct AdminEndpoint: Sendable {
                 }
                 filing.status = .cancelled
                 filing.cancelledAt = now
-                try store.save(filing)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.filing.cancel", actor: "admin", subject: filing.psnNo, payload: ["filing": id]))
+                try await store.save(filing)
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.cancel", actor: "admin", subject: filing.psnNo, payload: ["filing": id]))
                 return filing
             }
             return try JSONResponse.encode(filing)
@@ -190,12 +190,12 @@ struct AdminEndpoint: Sendable {
             let now = await gateway.clock.now()
             if input.payOrdId == nil {
                 let calculator = SettlementCalculator(gateway: gateway)
-                let answer = try await gateway.store.write { store in try calculator.reimburseAfterTheFact(input, store: store, now: now) }
+                let answer = try await gateway.store.write { store in try await calculator.reimburseAfterTheFact(input, store: store, now: now) }
                 return JSONResponse.make(answer, status: .created)
             }
             let payOrdId = input.payOrdId ?? ""
             let answer = try await gateway.store.write { store -> JSONValue in
-                guard var order = try store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
+                guard var order = try await store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
                     throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
                 }
                 guard order.status == .settlementFailed else {
@@ -209,12 +209,12 @@ struct AdminEndpoint: Sendable {
                 let settlement = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]
                 let id = "RB" + Timestamps.compact(now) + TokenGenerator.digits(4)
                 order.reimbursementId = id
-                try store.save(order)
+                try await store.save(order)
                 let year = SettlementCalculator.year(now)
-                let used = try store.personYear(psnNo: order.psnNo, year: year)
-                try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
+                let used = try await store.personYear(psnNo: order.psnNo, year: year)
+                try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
                                          fundPaidFen: used.fundPaidFen + order.fundFen)
-                try store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: order.payOrdId,
+                try await store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: order.payOrdId,
                                                  payload: ["reimbursement": id, "psn_no": order.psnNo, "fund": Money.yuan(order.fundFen)]))
                 return .object(["reimbursementId": .string(id), "payOrdId": .string(order.payOrdId), "psnNo": .string(order.psnNo),
                                 "medfeeSumamt": .string(Money.yuan(order.feeSumFen)), "reimbursedAmt": .string(Money.yuan(order.fundFen)),
@@ -229,7 +229,7 @@ struct AdminEndpoint: Sendable {
             let today = Timestamps.day(await gateway.clock.now())
             let from = request.uri.queryParameters.get("from") ?? today
             let to = request.uri.queryParameters.get("to") ?? today
-            let entries = try await gateway.store.read { try Reconciliation.entries(institution: institution, from: from, to: to, store: $0) }
+            let entries = try await gateway.store.read { try await Reconciliation.entries(institution: institution, from: from, to: to, store: $0) }
             let totals = Reconciliation.totals(entries)
             return JSONResponse.make(.object([
                 "institution": .string(institution), "from": .string(from), "to": .string(to),
@@ -244,20 +244,20 @@ struct AdminEndpoint: Sendable {
         admin.get("/statistics") { _, _ in
             let now = await gateway.clock.now()
             let statistics = try await gateway.store.read { store -> JSONValue in
-                let institutions = try store.institutions()
+                let institutions = try await store.institutions()
                 var byKind: [String: Int] = [:]
                 for institution in institutions where institution.publicListing(at: now) != nil { byKind[institution.kind.rawValue, default: 0] += 1 }
                 var fees: [String: Int64] = [:]
                 var volume = 0
                 var total: Int64 = 0
-                for order in try store.paymentOrders(institutionCode: nil) where order.setlId != nil {
+                for order in try await store.paymentOrders(institutionCode: nil) where order.setlId != nil {
                     volume += 1
                     total += order.feeSumFen
                     for case .object(let line) in (try JSONValue.parse(order.lines).arrayValue ?? []) {
                         fees[line[key: "med_chrgitm_type"], default: 0] += Money.fen(line[key: "det_item_fee_sumamt"]) ?? 0
                     }
                 }
-                for settlement in try store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
+                for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
                     volume += 1
                     total += settlement.result.medfeeSumamt.fen
                     for line in settlement.result.lines { fees[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
@@ -273,19 +273,19 @@ struct AdminEndpoint: Sendable {
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
-            let callbacks = try await gateway.store.read { try $0.callbacks(institutionCode: institution, limit: limit) }
+            let callbacks = try await gateway.store.read { try await $0.callbacks(institutionCode: institution, limit: limit) }
             return try JSONResponse.encode(callbacks)
         }
         admin.get("/trace") { request, _ in
             let from = request.uri.queryParameters.get("from", as: Int64.self) ?? 1
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))
-            let entries = try await gateway.store.read { try $0.traceEntries(from: from, limit: limit) }
+            let entries = try await gateway.store.read { try await $0.traceEntries(from: from, limit: limit) }
             return try JSONResponse.encode(entries)
         }
         // The policy engine's derivation of a mobile-payment order (the sentences real clients cannot take in signed data).
         admin.get("/orders/:payOrdId/derivation") { _, context in
             let id = try context.parameters.require("payOrdId")
-            guard let order = try await gateway.store.read({ try $0.paymentOrder(payOrdId: id) }) else {
+            guard let order = try await gateway.store.read({ try await $0.paymentOrder(payOrdId: id) }) else {
                 throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "", "no payment order \(id)")
             }
             func derivation(_ text: String?) -> JSONValue {
@@ -296,7 +296,7 @@ struct AdminEndpoint: Sendable {
         }
         // Refusals of unauthenticated requests: counted per kind and code, outside the trace.
         admin.get("/refusals") { _, _ in
-            try JSONResponse.encode(try await gateway.store.read { try $0.unauthenticatedRefusals() })
+            try JSONResponse.encode(try await gateway.store.read { try await $0.unauthenticatedRefusals() })
         }
         admin.get("/trace/verify") { _, _ in
             let report = try await TraceAudit.verify(gateway.store)
@@ -307,34 +307,34 @@ struct AdminEndpoint: Sendable {
 
     // MARK: Steps
 
-    static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) throws -> Institution {
-        guard var institution = try store.institution(code: code) else {
+    static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) async throws -> Institution {
+        guard var institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
         }
-        let staff = try store.practitioners(institutionCode: code)
+        let staff = try await store.practitioners(institutionCode: code)
         try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
-        try store.save(institution)
-        try store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
+        try await store.save(institution)
+        try await store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
                                          payload: ["agreement": kind.rawValue,
                                                    "state": institution.agreement(kind)?.effectiveState(at: step.at ?? now).rawValue ?? ""]))
         return institution
     }
 
     /// Saves a person: one person per resident ID number and per social-security card.
-    static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) throws {
+    static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) async throws {
         try person.validateForRegistration(pointer: pointer)
-        if let holder = try store.person(certno: person.certno), holder.psnNo != person.psnNo {
+        if let holder = try await store.person(certno: person.certno), holder.psnNo != person.psnNo {
             throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: pointer + "/certno",
                               "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
         }
-        if let card = person.socialSecurityCardNo, let holder = try store.person(socialSecurityCardNo: card), holder.psnNo != person.psnNo {
+        if let card = person.socialSecurityCardNo, let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo != person.psnNo {
             throw DomainError(.init("PERSON_CARD_TAKEN"), .conflict, rule: .id4, pointer: pointer + "/socialSecurityCardNo",
                               "this social-security card belongs to person \(holder.psnNo)")
         }
-        try store.save(person)
+        try await store.save(person)
     }
 
-    static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) throws {
+    static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) async throws {
         try TextField.key(app.institutionCode, "/institutionCode", "institutionCode", maximum: 40)
         try TextField.key(app.appSecret, "/appSecret", "appSecret", maximum: 128)
         // Dialect credentials (docs/DIALECTS.md §2): every member present and printable.
@@ -355,7 +355,7 @@ struct AdminEndpoint: Sendable {
                 throw DomainError.invalidValue("/oauth/clientId", "profile jilin-encrypted uses the client id as its 16-byte SM4 key: it must have 16 characters",
                                                actual: "\(oauth.clientId.utf8.count) characters", rule: nil)
             }
-            if let other = try store.apps().first(where: { $0.oauth?.clientId == oauth.clientId && $0.institutionCode != app.institutionCode }) {
+            if let other = try await store.apps().first(where: { $0.oauth?.clientId == oauth.clientId && $0.institutionCode != app.institutionCode }) {
                 throw DomainError(.init("OAUTH_CLIENT_TAKEN"), .conflict, rule: nil, pointer: "/oauth/clientId",
                                   "this OAuth client id belongs to \(other.institutionCode): one client per institution")
             }
@@ -369,18 +369,18 @@ struct AdminEndpoint: Sendable {
         }
         var app = app
         app.publicKey = normalised
-        guard try store.institution(code: app.institutionCode) != nil else {
+        guard try await store.institution(code: app.institutionCode) != nil else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
         }
-        if let existing = try store.app(institutionCode: app.institutionCode), existing.appId != app.appId {
+        if let existing = try await store.app(institutionCode: app.institutionCode), existing.appId != app.appId {
             throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/institutionCode",
                               "\(app.institutionCode) already has app \(existing.appId); one app per institution")
         }
-        if let existing = try store.app(appId: app.appId), existing.institutionCode != app.institutionCode {
+        if let existing = try await store.app(appId: app.appId), existing.institutionCode != app.institutionCode {
             throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/appId", "appId \(app.appId) belongs to \(existing.institutionCode)")
         }
-        try store.save(app)
-        try store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
+        try await store.save(app)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
     }
 
     /// A practitioner from its input, the certificate verified against the trusted roots (PR-3: authenticity can be checked).
@@ -428,28 +428,28 @@ struct AdminEndpoint: Sendable {
         }
         return try await gateway.store.write { store -> JSONValue in
             for (index, input) in fixture.institutions.enumerated() {
-                guard try store.institution(code: input.code) == nil else {
+                guard try await store.institution(code: input.code) == nil else {
                     throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
                 }
-                try store.save(input.institution)
+                try await store.save(input.institution)
             }
-            for practitioner in practitioners { try store.save(practitioner) }
+            for practitioner in practitioners { try await store.save(practitioner) }
             for (index, script) in fixture.agreements.enumerated() {
                 for (stepIndex, step) in script.steps.enumerated() {
-                    do { _ = try Self.runStep(step, kind: script.kind, code: script.institution, store: store, now: now, policy: policy) } catch var error as DomainError {
+                    do { _ = try await Self.runStep(step, kind: script.kind, code: script.institution, store: store, now: now, policy: policy) } catch var error as DomainError {
                         error.pointer = "/agreements/\(index)/steps/\(stepIndex)" + error.pointer
                         throw error
                     }
                 }
             }
-            for (index, person) in fixture.persons.enumerated() { try Self.savePerson(person.person, store: store, pointer: "/persons/\(index)") }
-            for visit in fixture.offlineVisits { try store.add(visit) }
+            for (index, person) in fixture.persons.enumerated() { try await Self.savePerson(person.person, store: store, pointer: "/persons/\(index)") }
+            for visit in fixture.offlineVisits { try await store.add(visit) }
             for (index, usage) in fixture.personYears.enumerated() {
                 for (name, value) in [("deductibleUsedFen", usage.deductibleUsedFen), ("fundPaidFen", usage.fundPaidFen)] where !(0...Money.maximumFen).contains(value) {
                     throw DomainError.invalidValue("/personYears/\(index)/\(name)", "\(name) must be from 0 to \(Money.maximumFen) fen",
                                                    expected: "0 … \(Money.maximumFen)", actual: String(value), rule: nil)
                 }
-                try store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
+                try await store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
             }
             for (index, var app) in fixture.apps.enumerated() {
                 do {
@@ -458,14 +458,14 @@ struct AdminEndpoint: Sendable {
                     if let name = app.profile, known[name] == nil {
                         throw DomainError.invalidValue("/profile", "no dialect profile \(name) (profiles/*.json)", expected: known.keys.sorted().joined(separator: " | "), actual: name, rule: nil)
                     }
-                    try Self.saveApp(app, store: store, now: now)
+                    try await Self.saveApp(app, store: store, now: now)
                 } catch var error as DomainError {
                     error.pointer = "/apps/\(index)" + error.pointer
                     throw error
                 }
             }
-            if let marker { try store.setSetting(marker, Timestamps.iso(now)) }
-            try store.appendTrace(TraceEvent(at: now, kind: "admin.fixture.load", actor: "admin", subject: fixture.description.map { String($0.prefix(40)) } ?? "fixture",
+            if let marker { try await store.setSetting(marker, Timestamps.iso(now)) }
+            try await store.appendTrace(TraceEvent(at: now, kind: "admin.fixture.load", actor: "admin", subject: fixture.description.map { String($0.prefix(40)) } ?? "fixture",
                                              payload: ["institutions": String(fixture.institutions.count), "persons": String(fixture.persons.count)]))
             return .object([
                 "institutions": .integer(fixture.institutions.count), "practitioners": .integer(practitioners.count),
@@ -633,7 +633,7 @@ struct PublicEndpoint: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/public/institutions") { _, _ in
             let now = await gateway.clock.now()
-            let listings = try await gateway.store.read { store in try store.institutions().compactMap { $0.publicListing(at: now) } }
+            let listings = try await gateway.store.read { store in try await store.institutions().compactMap { $0.publicListing(at: now) } }
             return try JSONResponse.encode(listings)
         }
     }
@@ -646,7 +646,7 @@ public enum TraceAudit {
         var next: Int64 = 1
         while true {
             let from = next
-            let entries = try await store.read { try $0.traceEntries(from: from, limit: batch) }
+            let entries = try await store.read { try await $0.traceEntries(from: from, limit: batch) }
             for entry in entries { verifier.check(entry) }
             guard let last = entries.last, entries.count == batch else { break }
             next = last.seq + 1

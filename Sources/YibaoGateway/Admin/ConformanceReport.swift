@@ -13,7 +13,7 @@ struct ConformanceReportEndpoint: Sendable {
     func register(on admin: RouterGroup<GatewayRequestContext>) {
         admin.get("/conformance/:institution") { _, context in
             let institution = try context.parameters.require("institution")
-            let (checks, app) = try await gateway.store.read { (try $0.conformanceChecks(institutionCode: institution), try $0.app(institutionCode: institution)) }
+            let (checks, app) = try await gateway.store.read { (try await $0.conformanceChecks(institutionCode: institution), try await $0.app(institutionCode: institution)) }
             let report = PassiveConformanceReport.make(institution: institution, checks: checks, profile: gateway.configuration.policy.name,
                                                        at: await gateway.clock.now(), dialect: gateway.configuration.dialect(named: app?.profile).name)
             return JSONResponse.make(report)

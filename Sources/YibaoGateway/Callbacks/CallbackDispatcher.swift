@@ -52,7 +52,7 @@ public struct CallbackDispatcher: Sendable {
     /// backlog never hides the others.
     func dueQueues(excluding busy: Set<String>) async throws -> [[Callback]] {
         let now = await gateway.clock.now()
-        let due = try await gateway.store.read { try $0.dueCallbacks(at: now, perInstitution: Self.batchPerInstitution, excluding: busy) }
+        let due = try await gateway.store.read { try await $0.dueCallbacks(at: now, perInstitution: Self.batchPerInstitution, excluding: busy) }
         guard !due.isEmpty else { return [] }
         var order: [String] = []
         var queues: [String: [Callback]] = [:]
@@ -66,7 +66,7 @@ public struct CallbackDispatcher: Sendable {
     /// Delivers one institution's due callbacks in order; returns how many were attempted.
     func deliver(_ queue: [Callback]) async throws -> Int {
         guard let code = queue.first?.institutionCode else { return 0 }
-        let app = try await gateway.store.read { try $0.app(institutionCode: code) }
+        let app = try await gateway.store.read { try await $0.app(institutionCode: code) }
         let faults = app?.callbackFaults ?? CallbackFaults()
         let acknowledgement = gateway.configuration.dialect(named: app?.profile).payment.callback
         for var callback in faults.outOfOrder ? queue.reversed() : queue {
@@ -78,8 +78,8 @@ public struct CallbackDispatcher: Sendable {
             let updated = callback
             let failure = outcome
             try await gateway.store.write { store in
-                try store.save(updated)
-                try store.appendTrace(TraceEvent(at: at, kind: "callback.\(updated.state == .delivered ? "delivered" : "attempt")", actor: "platform",
+                try await store.save(updated)
+                try await store.appendTrace(TraceEvent(at: at, kind: "callback.\(updated.state == .delivered ? "delivered" : "attempt")", actor: "platform",
                                                  subject: updated.payOrdId, outcome: failure == nil ? "accepted" : "refused:CALLBACK_NOT_ACKNOWLEDGED",
                                                  payload: ["callback": updated.id, "attempts": String(updated.attempts)]))
             }
@@ -188,8 +188,8 @@ extension Gateway {
     /// Queues a signed callback (in the caller's transaction) to the institution's callback URL, if it
     /// has one, written in the institution's dialect (docs/DIALECTS.md §10); a refund only where the
     /// dialect reports refunds by callback.
-    func queueCallback(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
-        guard let app = try store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return }
+    func queueCallback(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
+        guard let app = try await store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return }
         let payment = configuration.dialect(named: app.profile).payment
         guard notice.kind == .settlement || payment.callback.refundCallbacks else { return }
         let data = notice.data(payment.callback, amounts: payment.answerAmounts)
@@ -198,6 +198,6 @@ extension Gateway {
         let delay = TimeInterval(app.callbackFaults?.delaySeconds ?? 0)
         let callback = Callback(id: "CB" + TokenGenerator.digits(16), institutionCode: order.institutionCode, payOrdId: order.payOrdId, url: url,
                                 body: JSONValue.object(sealed).serialized(), createdAt: now, firstAttemptAt: now.addingTimeInterval(delay))
-        try store.save(callback)
+        try await store.save(callback)
     }
 }

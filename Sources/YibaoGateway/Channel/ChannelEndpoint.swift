@@ -45,16 +45,17 @@ struct ChannelEndpoint: Sendable {
     private func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String) async throws -> JSONValue {
         let now = await gateway.clock.now()
         return try await gateway.store.write { store in
-            let app = try store.paymentOrder(payOrdId: payOrdId).flatMap { try store.app(institutionCode: $0.institutionCode) }
+            var app: AppCredential?
+            if let order = try await store.paymentOrder(payOrdId: payOrdId) { app = try await store.app(institutionCode: order.institutionCode) }
             let profile = gateway.configuration.dialect(named: app?.profile)
             let services = PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway), dialect: profile.payment)
-            return try services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, profile: profile.name, store: store, now: now)
+            return try await services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, profile: profile.name, store: store, now: now)
         }
     }
 
     /// The platform's cashier page of an order (its `cashierUrl`): amounts and one button; no personal data.
     private func cashierPage(payOrdId: String, token: String) async throws -> Response {
-        guard let order = try await gateway.store.read({ try $0.paymentOrder(payOrdId: payOrdId) }), let expected = order.cashierToken,
+        guard let order = try await gateway.store.read({ try await $0.paymentOrder(payOrdId: payOrdId) }), let expected = order.cashierToken,
               ConstantTime.equal(expected, token) else {
             throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
         }
@@ -102,7 +103,7 @@ struct ChannelEndpoint: Sendable {
         let policy = gateway.configuration.policy.vouchers
         let result = try await gateway.store.write { store -> JSONValue in
             let certno = try data.string("certno", "the insured person's resident ID number")
-            guard var person = try store.person(certno: certno) else {
+            guard var person = try await store.person(certno: certno) else {
                 throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/certno", "no insured person with this resident ID number")
             }
             try person.requireRealName(pointer: "/certno")
@@ -114,26 +115,26 @@ struct ChannelEndpoint: Sendable {
                                       "the name does not match the insured person's registered name; correct the information first")
                 }
                 person.voucherActivated = true
-                try store.save(person)
-                try store.appendTrace(TraceEvent(at: now, kind: "channel.ec.activate", actor: channel, subject: person.psnNo))
+                try await store.save(person)
+                try await store.appendTrace(TraceEvent(at: now, kind: "channel.ec.activate", actor: channel, subject: person.psnNo))
                 return .object(["activated": .bool(true), "ecIndexNo": .string(ECIndex.number(for: person))])
             case "qrcode":
                 try requireActivated(person)
                 let qr = VoucherQRCode(code: "ECQR" + TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, channel: channel, issuedAt: now,
                                        expiresAt: now.addingTimeInterval(TimeInterval(policy.qrCodeLifetimeSeconds)))
-                try store.save(qr)
-                try store.appendTrace(TraceEvent(at: now, kind: "channel.ec.qrcode", actor: channel, subject: person.psnNo))
+                try await store.save(qr)
+                try await store.appendTrace(TraceEvent(at: now, kind: "channel.ec.qrcode", actor: channel, subject: person.psnNo))
                 return .object(["qrCode": .string(qr.code), "expireTime": .string(Timestamps.fsi(qr.expiresAt))])
             default:
                 try requireActivated(person)
                 let orgCodg = try data.string("orgCodg", "the institution the patient authorises")
-                guard try store.institution(code: orgCodg) != nil else {
+                guard try await store.institution(code: orgCodg) != nil else {
                     throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(orgCodg)")
                 }
                 let authorisation = WalletAuthorisation(authCode: "AC" + TokenGenerator.hex(bytes: 12), psnNo: person.psnNo, institutionCode: orgCodg,
                                                         issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.authCodeLifetimeSeconds)))
-                try store.save(authorisation)
-                try store.appendTrace(TraceEvent(at: now, kind: "channel.wallet.authorize", actor: channel, subject: person.psnNo, payload: ["orgCodg": orgCodg]))
+                try await store.save(authorisation)
+                try await store.appendTrace(TraceEvent(at: now, kind: "channel.wallet.authorize", actor: channel, subject: person.psnNo, payload: ["orgCodg": orgCodg]))
                 return .object(["authCode": .string(authorisation.authCode), "expireTime": .string(Timestamps.fsi(authorisation.expiresAt))])
             }
         }

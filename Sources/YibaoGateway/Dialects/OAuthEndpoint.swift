@@ -38,7 +38,7 @@ struct OAuthEndpoint: Sendable {
         }
         let clientId = String(decoding: decoded[..<colon], as: UTF8.self)
         let clientSecret = String(decoding: decoded[(colon + 1)...], as: UTF8.self)
-        let apps = try await gateway.store.read { try $0.apps() }
+        let apps = try await gateway.store.read { try await $0.apps() }
         guard let app = apps.first(where: { $0.oauth?.clientId == clientId }), let credential = app.oauth else {
             throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_UNKNOWN", pointer: "header:authorization",
                                detail: "no institution has this OAuth client id (\(clientId.utf8.count) characters)")
@@ -64,8 +64,8 @@ struct OAuthEndpoint: Sendable {
         let record = AccessTokenRecord(digest: Hex.encode(try SM3.hash(Array(token.utf8))), institutionCode: app.institutionCode,
                                        issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetime)))
         try await gateway.store.write { store in
-            try store.save(record)
-            try store.appendTrace(TraceEvent(at: now, kind: "oauth.token", actor: app.institutionCode, subject: app.institutionCode,
+            try await store.save(record)
+            try await store.appendTrace(TraceEvent(at: now, kind: "oauth.token", actor: app.institutionCode, subject: app.institutionCode,
                                              payload: ["expiresAt": Timestamps.fsi(record.expiresAt)]))
         }
         return JSONResponse.make(.object(["access_token": .string(token), "token_type": "bearer", "expires_in": .integer(lifetime),

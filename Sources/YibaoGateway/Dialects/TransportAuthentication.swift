@@ -172,7 +172,7 @@ enum TransportAuthentication {
             throw refusal("TOKEN_MISSING", "authorization", "send Authorization: Bearer <access_token> from POST /auth/oauth/token")
         }
         let digest = Hex.encode(try SM3.hash(Array(parts[1].utf8)))
-        guard let token = try await store.read({ try $0.accessToken(digest: digest) }) else {
+        guard let token = try await store.read({ try await $0.accessToken(digest: digest) }) else {
             throw refusal("TOKEN_UNKNOWN", "authorization", "the bearer token was not issued by this platform's /auth/oauth/token")
         }
         guard token.institutionCode == app.institutionCode else {

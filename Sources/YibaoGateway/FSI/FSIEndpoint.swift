@@ -61,7 +61,7 @@ struct FSIEndpoint: Sendable {
         let institutionCode = claimedInstitution.isEmpty ? "?" : claimedInstitution
         let infno = envelope?["infno"]?.stringValue ?? pathInfno ?? "?"
         // The dialect is the claimed institution's (its refusals are answered in its form), else the gateway's.
-        let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try $0.app(institutionCode: claimedInstitution) }
+        let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try await $0.app(institutionCode: claimedInstitution) }
         let dialect = gateway.configuration.dialect(named: app?.profile)
         let evidence = DialectEvidence(headers: headers, envelope: envelope, body: bytes).text
         do {
@@ -78,20 +78,20 @@ struct FSIEndpoint: Sendable {
             }
             let (request, proof) = try await authenticate(envelope, app: app, dialect: dialect.fsi, headers: headers, now: now, authenticated: &authenticated)
             let output = try await gateway.store.write { store -> JSONValue in
-                if let nonce = proof.nonce, try !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
+                if let nonce = proof.nonce, try await !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
                     throw Problem(status: 409, code: "TIF_NONCE_REPLAYED", rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
                                   detail: "x-tif-nonce \(nonce.value) was already used by this paasid: send a new nonce with every request")
                 }
-                let fresh = try store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
+                let fresh = try await store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
-                if request.infno != "9001" { try Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
-                let (output, event) = try FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
-                try store.appendTrace(event)
+                if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
+                let (output, event) = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
+                try await store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
-                _ = try? gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
+                _ = try? await gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
                                                messageId: request.msgid, at: now, evidence: evidence), in: store)
                 return output
             }
@@ -269,12 +269,12 @@ struct FSIEndpoint: Sendable {
                       diagnosis: diagnosis)
     }
 
-    static func requireSignIn(_ request: FSIRequest, store: any StoreReading, now: Date, policy: PolicyProfile) throws {
+    static func requireSignIn(_ request: FSIRequest, store: any StoreReading, now: Date, policy: PolicyProfile) async throws {
         guard !request.signNo.isEmpty else {
             throw DomainError(.init("SIGN_NO_MISSING"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no is empty: sign in with 9001 first and send its sign_no on every later request")
         }
-        guard let signIn = try store.signIn(signNo: request.signNo), signIn.institutionCode == request.institutionCode else {
+        guard let signIn = try await store.signIn(signNo: request.signNo), signIn.institutionCode == request.institutionCode else {
             throw DomainError(.init("SIGN_NO_UNKNOWN"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no \(request.signNo) was not issued to \(request.institutionCode) by 9001 sign-in", actual: request.signNo)
         }

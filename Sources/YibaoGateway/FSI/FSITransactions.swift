@@ -12,15 +12,15 @@ struct FSITransactions: Sendable {
     /// Region policy profiles for settlement (policies/regions).
     var regions: [String: RegionPolicy] = [:]
 
-    func run(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func run(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch request.infno {
-        case "9001": return try signIn(request, store: store, now: now)
-        case "1101": return try personInfo(request, store: store, now: now)
-        case "2201": return try register(request, store: store, now: now)
-        case "2202": return try cancelRegistration(request, store: store, now: now)
-        case _ where Self.outpatient.contains(request.infno): return try outpatient(request, store: store, now: now)
-        case "3201": return try reconcile(request, store: store, now: now)
-        case "3203": return try declare(request, store: store, now: now)
+        case "9001": return try await signIn(request, store: store, now: now)
+        case "1101": return try await personInfo(request, store: store, now: now)
+        case "2201": return try await register(request, store: store, now: now)
+        case "2202": return try await cancelRegistration(request, store: store, now: now)
+        case _ where Self.outpatient.contains(request.infno): return try await outpatient(request, store: store, now: now)
+        case "3201": return try await reconcile(request, store: store, now: now)
+        case "3203": return try await declare(request, store: store, now: now)
         default:
             throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)
@@ -29,16 +29,16 @@ struct FSITransactions: Sendable {
 
     // MARK: 9001 sign-in
 
-    private func signIn(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func signIn(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let input = try Fields(in: request.input, "signIn")
         let operatorNo = try input.string("opter_no", "the operator's number")
         _ = try input.string("mac", "the terminal's MAC address")
         _ = try input.string("ip", "the terminal's IP address")
-        guard try store.institution(code: request.institutionCode) != nil else {
+        guard try await store.institution(code: request.institutionCode) != nil else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(request.institutionCode)")
         }
         let signIn = SignIn(signNo: TokenGenerator.digits(20), institutionCode: request.institutionCode, operatorNo: operatorNo, signedInAt: now)
-        try store.save(signIn)
+        try await store.save(signIn)
         let output: JSONValue = .object(["signinoutb": .object([
             "sign_time": .string(Timestamps.fsi(now)),
             "sign_no": .string(signIn.signNo),
@@ -48,12 +48,12 @@ struct FSITransactions: Sendable {
 
     // MARK: 1101 person info
 
-    private func personInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func personInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let medium = try IdentityMedium.parse(try data.optionalString("mdtrt_cert_type"), pointer: data.path("mdtrt_cert_type"))
         let certNo = try data.string("mdtrt_cert_no", medium == .eVoucher ? "the ecToken" : medium == .residentID ? "the resident ID number" : "the social-security card number")
-        let person = try identify(medium: medium, certNo: certNo, transaction: "1101", businessTypes: [], data: data,
+        let person = try await identify(medium: medium, certNo: certNo, transaction: "1101", businessTypes: [], data: data,
                                   institution: request.institutionCode, store: store, now: now)
         if let name = try data.optionalString("psn_name"), name != person.name {
             throw DomainError(.init("PERSON_NAME_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("psn_name"),
@@ -91,9 +91,9 @@ struct FSITransactions: Sendable {
 
     // MARK: 2201 registration
 
-    private func register(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func register(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        let institution = try authorise(request.institutionCode, store: store, now: now)
+        let institution = try await authorise(request.institutionCode, store: store, now: now)
         let psnNo = try data.string("psn_no")
         let insutype = try data.string("insutype")
         let beginTime = try data.string("begntime")
@@ -109,10 +109,10 @@ struct FSITransactions: Sendable {
         let deptName = try data.string("dept_name")
         let caty = try data.string("caty", "the clinical subject code")
 
-        guard let registered = try store.person(psnNo: psnNo) else {
+        guard let registered = try await store.person(psnNo: psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)", actual: psnNo)
         }
-        let person = try identify(medium: medium, certNo: certNo, transaction: "2201", businessTypes: [.registration], data: data,
+        let person = try await identify(medium: medium, certNo: certNo, transaction: "2201", businessTypes: [.registration], data: data,
                                   institution: request.institutionCode, store: store, now: now)
         guard person.psnNo == registered.psnNo else {
             throw DomainError(.init("PERSON_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
@@ -129,7 +129,7 @@ struct FSITransactions: Sendable {
                               "online services stay within the institution's registered subjects; \(institution.code) is registered for \(institution.subjects.joined(separator: ", "))",
                               expected: institution.subjects.joined(separator: " | "), actual: caty)
         }
-        guard let doctor = try store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
+        guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
             throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
         }
@@ -138,12 +138,12 @@ struct FSITransactions: Sendable {
             throw error
         }
         var mdtrtId = ""
-        repeat { mdtrtId = String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14) } while try store.registration(mdtrtId: mdtrtId) != nil
+        repeat { mdtrtId = String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14) } while try await store.registration(mdtrtId: mdtrtId) != nil
         let registration = Registration(mdtrtId: mdtrtId, psnNo: psnNo,
                                         institutionCode: institution.code, insutype: insutype, iptOtpNo: iptOtpNo, beginTime: beginTime,
                                         medium: medium, doctorCode: doctorCode, doctorName: doctorName, deptCode: deptCode,
                                         deptName: deptName, caty: caty, registeredAt: now)
-        try store.save(registration)
+        try await store.save(registration)
         let output: JSONValue = .object(["data": .object([
             "mdtrt_id": .string(registration.mdtrtId),
             "psn_no": .string(psnNo),
@@ -156,22 +156,22 @@ struct FSITransactions: Sendable {
 
     // MARK: 2202 cancel registration
 
-    private func cancelRegistration(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func cancelRegistration(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let psnNo = try data.string("psn_no")
         let mdtrtId = try data.string("mdtrt_id")
         let iptOtpNo = try data.string("ipt_otp_no")
         // Another institution's visit is "unknown" too: no probing of other institutions' visits.
-        guard var registration = try store.registration(mdtrtId: mdtrtId), registration.institutionCode == request.institutionCode else {
+        guard var registration = try await store.registration(mdtrtId: mdtrtId), registration.institutionCode == request.institutionCode else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"),
                               "no visit \(mdtrtId) of \(request.institutionCode)", actual: mdtrtId)
         }
         guard registration.iptOtpNo == iptOtpNo else {
             throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)
         }
-        let settledDetails = try store.feeDetails(mdtrtId: mdtrtId).contains { $0.status == .settled }
-        let paidOrders = try store.paymentOrders(institutionCode: request.institutionCode).contains {
+        let settledDetails = try await store.feeDetails(mdtrtId: mdtrtId).contains { $0.status == .settled }
+        let paidOrders = try await store.paymentOrders(institutionCode: request.institutionCode).contains {
             $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
         }
         guard !settledDetails && !paidOrders else {
@@ -179,7 +179,7 @@ struct FSITransactions: Sendable {
                               "visit \(mdtrtId) has a settlement in force: cancel the settlement (2208) or refund the order (6203) first")
         }
         try registration.cancel(psnNo: psnNo, institution: request.institutionCode, at: now)
-        try store.save(registration)
+        try await store.save(registration)
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2202", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "psn_no": psnNo]))
     }
 
@@ -187,8 +187,8 @@ struct FSITransactions: Sendable {
 
     /// AG-1 (and AG-5 through the cascade): the institution may serve Internet+ business.
     @discardableResult
-    func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
-        guard let institution = try store.institution(code: code) else {
+    func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
+        guard let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(code)")
         }
         try institution.authoriseInternetPlus(at: now)
@@ -197,27 +197,27 @@ struct FSITransactions: Sendable {
 
     /// Finds the person behind an identity medium (ID-4); an ecToken is spent for `transaction` (ID-2).
     private func identify(medium: IdentityMedium, certNo: String, transaction: String, businessTypes: Set<BusinessType>, data: Fields,
-                          institution: String, store: any StoreWriting, now: Date) throws -> InsuredPerson {
+                          institution: String, store: any StoreWriting, now: Date) async throws -> InsuredPerson {
         let pointer = data.path("mdtrt_cert_no")
         switch medium {
         case .eVoucher:
-            guard var token = try store.ecToken(certNo) else {
+            guard var token = try await store.ecToken(certNo) else {
                 throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
                                   "mdtrt_cert_no is not an ecToken issued by this platform; scan the patient's e-voucher QR code (ec.query) to get one")
             }
             try token.redeem(transaction: transaction, businessTypes: businessTypes, institution: institution, at: now, pointer: pointer)
-            try store.save(token)
-            guard let person = try store.person(psnNo: token.psnNo) else {
+            try await store.save(token)
+            guard let person = try await store.person(psnNo: token.psnNo) else {
                 throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "the token's person no longer exists")
             }
             return person
         case .residentID:
-            guard let person = try store.person(certno: certNo) else {
+            guard let person = try await store.person(certno: certNo) else {
                 throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this resident ID number")
             }
             return person
         case .socialSecurityCard:
-            guard let person = try store.person(socialSecurityCardNo: certNo) else {
+            guard let person = try await store.person(socialSecurityCardNo: certNo) else {
                 throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this social-security card")
             }
             return person

@@ -8,20 +8,20 @@ import YibaoStore
 extension FSITransactions {
     static let outpatient = ["2203", "2204", "2205", "2206", "2207", "2208"]
 
-    func outpatient(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func outpatient(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch request.infno {
-        case "2203": return try visitInfo(request, store: store, now: now)
-        case "2204": return try uploadDetails(request, store: store, now: now)
-        case "2205": return try cancelDetails(request, store: store, now: now)
-        case "2206": return try settle(request, store: store, now: now, commit: false)
-        case "2207": return try settle(request, store: store, now: now, commit: true)
-        default: return try cancelSettlement(request, store: store, now: now)
+        case "2203": return try await visitInfo(request, store: store, now: now)
+        case "2204": return try await uploadDetails(request, store: store, now: now)
+        case "2205": return try await cancelDetails(request, store: store, now: now)
+        case "2206": return try await settle(request, store: store, now: now, commit: false)
+        case "2207": return try await settle(request, store: store, now: now, commit: true)
+        default: return try await cancelSettlement(request, store: store, now: now)
         }
     }
 
     /// The open visit `mdtrtId` of the requesting institution (another institution's answers like an unknown one).
-    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSIRequest, store: any StoreReading, pointer: String) throws -> Registration {
-        guard let visit = try store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
+    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSIRequest, store: any StoreReading, pointer: String) async throws -> Registration {
+        guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
         }
         guard visit.status == .registered else {
@@ -40,11 +40,11 @@ extension FSITransactions {
 
     // MARK: 2203 visit info
 
-    private func visitInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func visitInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "mdtrtinfo")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
-        let visit = try openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
+        let visit = try await openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
         _ = try data.string("med_type")
         _ = try data.string("dise_codg", "the diagnosis code")
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2203", actor: request.institutionCode, subject: visit.mdtrtId,
@@ -53,12 +53,12 @@ extension FSITransactions {
 
     // MARK: 2204 fee details
 
-    private func uploadDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        try authorise(request.institutionCode, store: store, now: now)
+    private func uploadDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        try await authorise(request.institutionCode, store: store, now: now)
         guard case .array(let items)? = request.input.object["feedetail"], !items.isEmpty else {
             throw DomainError.missing("/input/feedetail", "\"feedetail\" (at least one fee line)")
         }
-        guard let institution = try store.institution(code: request.institutionCode) else {
+        guard let institution = try await store.institution(code: request.institutionCode) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution")
         }
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
@@ -69,8 +69,8 @@ extension FSITransactions {
             guard case .object(let object) = item else { throw DomainError.invalidValue("/input/feedetail/\(index)", "a fee line is an object") }
             let line = Fields(object, at: "/input/feedetail/\(index)")
             let mdtrtId = try line.string("mdtrt_id")
-            let visit = try openVisit(mdtrtId, psnNo: try line.optionalString("psn_no"), request: request, store: store, pointer: line.path("mdtrt_id"))
-            if known[mdtrtId] == nil { known[mdtrtId] = Set(try store.feeDetails(mdtrtId: mdtrtId).filter { $0.status != .cancelled }.map(\.feedetlSn)) }
+            let visit = try await openVisit(mdtrtId, psnNo: try line.optionalString("psn_no"), request: request, store: store, pointer: line.path("mdtrt_id"))
+            if known[mdtrtId] == nil { known[mdtrtId] = Set(try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.status != .cancelled }.map(\.feedetlSn)) }
             let sn = try line.string("feedetl_sn")
             guard known[mdtrtId, default: []].insert(sn).inserted else {
                 throw DomainError(.init("FEEDETL_SN_REUSED"), .conflict, rule: .py10, pointer: line.path("feedetl_sn"),
@@ -86,7 +86,7 @@ extension FSITransactions {
                 if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/input" + error.pointer }
                 throw error
             }
-            try store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now,
+            try await store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now,
                                      hiRxno: fee.rxCircFlag ? try line.optionalString("rxno") : nil))
             results.append(try SettlementCalculator.encode(result))
             mdtrtIds.insert(mdtrtId)
@@ -97,20 +97,20 @@ extension FSITransactions {
 
     // MARK: 2205 cancel details
 
-    private func cancelDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func cancelDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
-        _ = try openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
+        _ = try await openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
         let batch = try data.string("chrg_bchno")
-        let details = try store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
+        let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
             throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
                               "no unsettled fee details of batch \(batch) on visit \(mdtrtId)")
         }
         for var detail in details {
             detail.status = .cancelled
-            try store.save(detail)
+            try await store.save(detail)
         }
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2205", actor: request.institutionCode, subject: mdtrtId,
                                         payload: ["msgid": request.msgid, "chrg_bchno": batch, "lines": String(details.count)]))
@@ -118,24 +118,24 @@ extension FSITransactions {
 
     // MARK: 2206 / 2207
 
-    private func settle(_ request: FSIRequest, store: any StoreWriting, now: Date, commit: Bool) throws -> (JSONValue, TraceEvent) {
+    private func settle(_ request: FSIRequest, store: any StoreWriting, now: Date, commit: Bool) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        let institution = try authorise(request.institutionCode, store: store, now: now)
+        let institution = try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
         let psnNo = try data.string("psn_no")
-        let visit = try openVisit(mdtrtId, psnNo: psnNo, request: request, store: store, pointer: data.path("mdtrt_id"))
+        let visit = try await openVisit(mdtrtId, psnNo: psnNo, request: request, store: store, pointer: data.path("mdtrt_id"))
         let batch = try data.string("chrg_bchno")
         let insutype = try data.string("insutype")
         let useAccount = try data.oneOf("acct_used_flag", ["0", "1"], rule: .py4) == "1"
         let digest = Hex.encode((try? SM3.hash(JSONValue.object(data.object).serialized(sortedKeys: true))) ?? [])
-        if commit, let existing = try store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch), existing.status == .settled {
+        if commit, let existing = try await store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch), existing.status == .settled {
             guard existing.requestDigest == digest else {
                 throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: data.path("chrg_bchno"),
                                   "batch \(batch) of visit \(mdtrtId) was already settled as \(existing.setlId) with a different request")
             }
             return (try JSONValue.parse(existing.answer), TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: existing.setlId, outcome: "replayed"))
         }
-        guard var person = try store.person(psnNo: psnNo) else {
+        guard var person = try await store.person(psnNo: psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)")
         }
         try person.requireRealName(pointer: data.path("psn_no"))
@@ -144,7 +144,7 @@ extension FSITransactions {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
-        let details = try store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
+        let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
             throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
                               "no unsettled fee details of batch \(batch): upload them with 2204 first")
@@ -156,16 +156,16 @@ extension FSITransactions {
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
-                                                         filings: try store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
+                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
         // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
-        let findings = try SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope, store: store)
+        let findings = try await SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope, store: store)
         if var refusal = SmartAudit.refusal(findings) {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
             throw refusal
         }
         let year = SettlementCalculator.year(now)
-        let (result, used) = try SettlementCalculator.split(details.map(\.result), person: person, institution: institution, insutype: insutype,
+        let (result, used) = try await SettlementCalculator.split(details.map(\.result), person: person, institution: institution, insutype: insutype,
                                                             useAccount: useAccount, year: year, accountBalanceFen: person.accountBalanceFen,
                                                             regions: regions, store: store, pointer: data.path("psn_no"))
         guard commit else {
@@ -173,14 +173,14 @@ extension FSITransactions {
                     TraceEvent(at: now, kind: "fsi.2206", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "chrg_bchno": batch]))
         }
         var setlId = ""
-        repeat { setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6) } while try store.outpatientSettlement(setlId: setlId) != nil
+        repeat { setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6) } while try await store.outpatientSettlement(setlId: setlId) != nil
         person.accountBalanceFen -= result.acctPay.fen
-        try store.save(person)
-        try store.savePersonYear(psnNo: psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
+        try await store.save(person)
+        try await store.savePersonYear(psnNo: psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
                                  fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
         for var detail in details {
             detail.status = .settled
-            try store.save(detail)
+            try await store.save(detail)
         }
         var setlinfo = try SettlementCalculator.encode(result).objectValue ?? [:]
         setlinfo["setl_id"] = .string(setlId)
@@ -188,12 +188,12 @@ extension FSITransactions {
         setlinfo["psn_no"] = .string(psnNo)
         setlinfo["setl_time"] = .string(Timestamps.fsi(now))
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
-        try store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
+        try await store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
                                             result: result, settledAt: now, requestDigest: digest, answer: answer.serialized()))
         for number in Set(details.compactMap(\.hiRxno)) {
-            if var record = try store.prescription(hiRxno: number) {
+            if var record = try await store.prescription(hiRxno: number) {
                 record.settledBy = setlId
-                try store.save(record)
+                try await store.save(record)
             }
         }
         return (answer, TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: setlId,
@@ -203,11 +203,11 @@ extension FSITransactions {
 
     // MARK: 2208 cancel settlement
 
-    private func cancelSettlement(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func cancelSettlement(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let setlId = try data.string("setl_id")
-        guard var settlement = try store.outpatientSettlement(setlId: setlId), settlement.institutionCode == request.institutionCode else {
+        guard var settlement = try await store.outpatientSettlement(setlId: setlId), settlement.institutionCode == request.institutionCode else {
             throw DomainError(.init("SETTLEMENT_UNKNOWN"), .notFound, rule: .py6, pointer: data.path("setl_id"), "no settlement \(setlId) of \(request.institutionCode)")
         }
         guard settlement.mdtrtId == (try data.string("mdtrt_id")), settlement.psnNo == (try data.string("psn_no")) else {
@@ -219,24 +219,24 @@ extension FSITransactions {
         }
         settlement.status = .cancelled
         settlement.cancelledAt = now
-        if var person = try store.person(psnNo: settlement.psnNo) {
+        if var person = try await store.person(psnNo: settlement.psnNo) {
             person.accountBalanceFen = try Money.add(settlement.result.acctPay.fen, to: person.accountBalanceFen, pointer: data.path("setl_id"),
                                                      what: "returning the account share to the personal account")
-            try store.save(person)
+            try await store.save(person)
         }
         let year = SettlementCalculator.year(settlement.settledAt)
-        let used = try store.personYear(psnNo: settlement.psnNo, year: year)
-        try store.savePersonYear(psnNo: settlement.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - settlement.result.actPayDedc.fen),
+        let used = try await store.personYear(psnNo: settlement.psnNo, year: year)
+        try await store.savePersonYear(psnNo: settlement.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - settlement.result.actPayDedc.fen),
                                  fundPaidFen: max(0, used.fundPaidFen - settlement.result.fundPaySumamt.fen))
-        for var detail in try store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
+        for var detail in try await store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
             detail.status = .uploaded
-            try store.save(detail)
-            if let number = detail.hiRxno, var record = try store.prescription(hiRxno: number), record.settledBy == setlId {
+            try await store.save(detail)
+            if let number = detail.hiRxno, var record = try await store.prescription(hiRxno: number), record.settledBy == setlId {
                 record.settledBy = nil
-                try store.save(record)
+                try await store.save(record)
             }
         }
-        try store.save(settlement)
+        try await store.save(settlement)
         func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
         return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
                                                "medfee_sumamt": negated(settlement.result.medfeeSumamt),

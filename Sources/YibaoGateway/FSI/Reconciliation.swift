@@ -27,16 +27,16 @@ struct Reconciliation: Sendable {
     }
 
     /// The settlements of `institution` with a settlement time in [from, to] (Beijing days), net of refunds.
-    static func entries(institution: String, from: String, to: String, store: any StoreReading) throws -> [Entry] {
+    static func entries(institution: String, from: String, to: String, store: any StoreReading) async throws -> [Entry] {
         var entries: [Entry] = []
-        for settlement in try store.outpatientSettlements(institutionCode: institution) where settlement.status == .settled {
+        for settlement in try await store.outpatientSettlements(institutionCode: institution) where settlement.status == .settled {
             let day = Timestamps.day(settlement.settledAt)
             guard day >= from && day <= to else { continue }
             let r = settlement.result
             entries.append(Entry(kind: "2207", id: settlement.setlId, at: settlement.settledAt, medfee: r.medfeeSumamt.fen, fund: r.fundPaySumamt.fen,
                                  account: r.acctPay.fen, cash: r.psnCashPay.fen))
         }
-        for order in try store.paymentOrders(institutionCode: institution) {
+        for order in try await store.paymentOrders(institutionCode: institution) {
             guard let paid = order.paidAt, order.setlId != nil else { continue }
             let day = Timestamps.day(paid)
             guard day >= from && day <= to else { continue }
@@ -59,9 +59,9 @@ struct Reconciliation: Sendable {
 
 extension FSITransactions {
     /// 3201: compares the institution's stated totals with the platform's.
-    func reconcile(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func reconcile(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let from = try data.string("stmt_begndate", "the first day, yyyy-MM-dd")
         let to = try data.string("stmt_enddate", "the last day, yyyy-MM-dd")
         for (key, value) in [("stmt_begndate", from), ("stmt_enddate", to)] where Timestamps.parseDay(value) == nil {
@@ -69,7 +69,7 @@ extension FSITransactions {
         }
         let stated = Reconciliation.Totals(medfee: try data.fen("medfee_sumamt"), fund: try data.fen("fund_pay_sumamt"), account: try data.fen("acct_pay"),
                                            count: Int(try data.string("fixmedins_setl_cnt")) ?? -1)
-        let platform = Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: from, to: to, store: store))
+        let platform = await Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: from, to: to, store: store))
         var differences: [String] = []
         if stated.medfee != platform.medfee { differences.append("medfee_sumamt: stated \(Money.yuan(stated.medfee)), platform \(Money.yuan(platform.medfee))") }
         if stated.fund != platform.fund { differences.append("fund_pay_sumamt (the fund share advanced, PY-8): stated \(Money.yuan(stated.fund)), platform \(Money.yuan(platform.fund))") }
@@ -95,9 +95,9 @@ extension FSITransactions {
     /// 3203 清算申请: the institution declares, for a month, the fund share it advanced (PY-8); the platform
     /// checks it against the fund shares of that month's settlements (net of refunds and cancellations) and
     /// records it once per month: accepted when equal, otherwise adjusted to the platform's amount, with the difference.
-    func declare(_ request: FSIRequest, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func declare(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try authorise(request.institutionCode, store: store, now: now)
+        try await authorise(request.institutionCode, store: store, now: now)
         let month = try data.string("setlym", "the month, yyyyMM")
         guard month.count == 6, month.allSatisfy(\.isNumber), let first = Timestamps.parseDay(month.prefix(4) + "-" + month.suffix(2) + "-01") else {
             throw DomainError.invalidValue(data.path("setlym"), "setlym must be yyyyMM", actual: month, rule: .py8)
@@ -108,14 +108,14 @@ extension FSITransactions {
         let declared = try data.fen("fund_appy_sum")
         let digest = JSONValue.object(data.object).serialized(sortedKeys: true)
         let key = "declaration:\(request.institutionCode):\(month)"
-        if let stored = try store.setting(key), let record = try? JSONValue.parse(stored).objectValue {
+        if let stored = try await store.setting(key), let record = try? JSONValue.parse(stored).objectValue {
             guard record[key: "request"] == digest else {
                 throw DomainError(.init("DECLARATION_EXISTS"), .conflict, rule: .py8, pointer: data.path("setlym"),
                                   "the fund share of \(month) was already declared as \(record["answer"]?.objectValue?[key: "fund_appy_sum"] ?? "?"); one declaration per month")
             }
             return (record["answer"] ?? .null, TraceEvent(at: now, kind: "fsi.3203", actor: request.institutionCode, subject: month, outcome: "replayed"))
         }
-        let platform = Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: Timestamps.day(first),
+        let platform = await Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: Timestamps.day(first),
                                                                        to: Timestamps.day(last), store: store))
         let accepted = declared == platform.fund
         var answer = JSONObject()
@@ -127,7 +127,7 @@ extension FSITransactions {
         answer["dscr"] = .string(accepted ? "the declared fund share matches \(platform.count) settlement(s)"
                                  : "declared \(Money.yuan(declared)), the platform's settlements give \(Money.yuan(platform.fund)) (difference \(Money.yuan(declared - platform.fund))); cleared at the platform's amount")
         let output: JSONValue = .object(answer)
-        try store.setSetting(key, JSONValue.object(["request": .string(digest), "answer": output]).serialized())
+        try await store.setSetting(key, JSONValue.object(["request": .string(digest), "answer": output]).serialized())
         return (output, TraceEvent(at: now, kind: "fsi.3203", actor: request.institutionCode, subject: month,
                                    payload: ["msgid": request.msgid, "clr_stas": accepted ? "accepted" : "adjusted", "fund_appy_sum": Money.yuan(declared)]))
     }

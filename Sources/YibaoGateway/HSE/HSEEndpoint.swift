@@ -77,7 +77,7 @@ struct HSEEndpoint: Sendable {
                 throw Problem(status: 400, code: "ENV_MISSING_FIELD", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
                               detail: "the envelope must be a JSON object with an appId")
             }
-            guard let app = try await gateway.store.read({ try $0.app(appId: appId) }) else {
+            guard let app = try await gateway.store.read({ try await $0.app(appId: appId) }) else {
                 throw Problem(status: 401, code: "ENV_UNKNOWN_APPID", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
                               detail: "appId \(appId) is not registered with this platform", actual: appId)
             }
@@ -122,8 +122,8 @@ struct HSEEndpoint: Sendable {
             let keptUntil = max(now, Date(timeIntervalSince1970: Double(openedTimestamp) / 1000))
                 .addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
             let (output, sealedAnswer) = try await gateway.store.write { store -> (JSONValue, JSONObject?) in
-                let fresh = try store.recordNonce(scope: scope, value: signData, at: now)
-                if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try store.keptAnswer(scope: scope, key: signData, at: now),
+                let fresh = try await store.recordNonce(scope: scope, value: signData, at: now)
+                if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try await store.keptAnswer(scope: scope, key: signData, at: now),
                    let answer = (try? JSONValue.parse(kept))?.objectValue {
                     // The same sealed request again (its answer was lost): the same answer, nothing done twice.
                     return (.null, answer)
@@ -132,15 +132,15 @@ struct HSEEndpoint: Sendable {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
                                       "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
                 }
-                let (output, event) = try services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
-                try store.appendTrace(event)
+                let (output, event) = try await services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
+                try await store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
-                _ = try? gateway.log(.accepted(.hse, institution: app.institutionCode, transaction: service,
+                _ = try? await gateway.log(.accepted(.hse, institution: app.institutionCode, transaction: service,
                                                messageId: messageId, at: now), in: store)
                 guard keepsAnswer else { return (output, nil) }
                 // Kept sealed (encrypted for the institution) for as long as the request itself may be resent.
                 let sealed = try Self.seal(output, with: envelope, key: platformKey, now: now)
-                try store.keepAnswer(scope: scope, key: signData, answer: JSONValue.object(sealed).serialized(), at: now, expiresAt: keptUntil)
+                try await store.keepAnswer(scope: scope, key: signData, answer: JSONValue.object(sealed).serialized(), at: now, expiresAt: keptUntil)
                 return (output, sealed)
             }
             committed = true
@@ -205,19 +205,19 @@ struct HSEServices: Sendable {
     let payments: PaymentServices
     var faults: Set<GatewayFault> = []
 
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch service {
-        case "ec.query": return try ecQuery(data, institution: institution, store: store, now: now)
-        case "ec.payAuth": return try payAuth(data, institution: institution, store: store, now: now)
-        case _ where PaymentServices.names.contains(service): return try payments.run(service, data: data, institution: institution, store: store, now: now)
-        default: return try prescriptions.run(service, data: data, institution: institution, store: store, now: now)
+        case "ec.query": return try await ecQuery(data, institution: institution, store: store, now: now)
+        case "ec.payAuth": return try await payAuth(data, institution: institution, store: store, now: now)
+        case _ where PaymentServices.names.contains(service): return try await payments.run(service, data: data, institution: institution, store: store, now: now)
+        default: return try await prescriptions.run(service, data: data, institution: institution, store: store, now: now)
         }
     }
 
     /// 电子凭证码查询: the institution scans the patient's QR code for a business and gets a bound ecToken.
     /// The official DLL sends the QR content as `ecQrCode` beside `orgId`, `businessType`, `operatorId`,
     /// `operatorName`, `officeId`, `officeName` (docs/DIALECTS.md §9); today's `qrCode` is taken too.
-    private func ecQuery(_ data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func ecQuery(_ data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let qrKey = data.object["qrCode"] == nil && data.object["ecQrCode"] != nil ? "ecQrCode" : "qrCode"
         let qrText = try data.string(qrKey, "the content of the patient's e-voucher QR code (qrCode, or ecQrCode as the official DLL sends it)")
         let businessText = try data.oneOf("businessType", BusinessType.allCases.map(\.rawValue), rule: .id2)
@@ -227,24 +227,24 @@ struct HSEServices: Sendable {
             throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgId"),
                               "orgId must be the institution of the appId that sealed the request", expected: institution, actual: orgId)
         }
-        try authorise(institution, store: store, now: now)
-        guard var qr = try store.qrCode(qrText) else {
+        try await authorise(institution, store: store, now: now)
+        guard var qr = try await store.qrCode(qrText) else {
             throw DomainError(.init("QRCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
                               "this is not a QR code issued by an authorised e-voucher channel")
         }
         if faults.contains(.reuseToken) { qr.scannedAt = nil } // deliberate fault, conformance self-checks only
         try qr.scan(by: institution, at: now, pointer: data.path("qrCode"))
-        guard let person = try store.person(psnNo: qr.psnNo) else {
+        guard let person = try await store.person(psnNo: qr.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
         }
         try person.requireRealName(pointer: data.path("qrCode"))
         let token = ECToken(token: TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, businessType: business, institutionCode: institution,
                             issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.vouchers.ecTokenLifetimeSeconds)))
-        try store.save(qr)
-        try store.save(token)
+        try await store.save(qr)
+        try await store.save(token)
         // The online identity check's serial: an Internet hospital prescription cites it (uploadChk authNo).
         let authNo = TokenGenerator.digits(16)
-        try store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution + "|" + String(Int64(token.expiresAt.timeIntervalSince1970)))
+        try await store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution + "|" + String(Int64(token.expiresAt.timeIntervalSince1970)))
         let output: JSONValue = .object([
             "userName": .string(person.name),
             "idNo": .string(person.certno),
@@ -268,26 +268,26 @@ struct HSEServices: Sendable {
     }
 
     /// The wallet authorisation: exchanges the patient's authCode for a single-use payAuthNo.
-    private func payAuth(_ data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func payAuth(_ data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let authCode = try data.string("authCode", "the authorisation code the wallet returned")
         let orgCodg = try data.string("orgCodg")
         guard orgCodg == institution else {
             throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgCodg"),
                               "orgCodg must be the institution of the appId that sealed the request", expected: institution, actual: orgCodg)
         }
-        try authorise(institution, store: store, now: now)
-        guard var authorisation = try store.walletAuthorisation(authCode: authCode) else {
+        try await authorise(institution, store: store, now: now)
+        guard var authorisation = try await store.walletAuthorisation(authCode: authCode) else {
             throw DomainError(.init("AUTHCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("authCode"),
                               "this authorisation code was not issued by an authorised wallet channel")
         }
         if faults.contains(.reuseToken) { authorisation.exchangedAt = nil } // deliberate fault, conformance self-checks only
         try authorisation.exchange(by: institution, payAuthNo: "AUTH" + TokenGenerator.digits(24), at: now, policy: policy.vouchers, pointer: data.path("authCode"))
-        guard let person = try store.person(psnNo: authorisation.psnNo) else {
+        guard let person = try await store.person(psnNo: authorisation.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")
         }
         try person.requireRealName(pointer: data.path("authCode"))
         try person.requireInternetPaymentAllowed(pointer: data.path("authCode"))
-        try store.save(authorisation)
+        try await store.save(authorisation)
         let output: JSONValue = .object([
             "payAuthNo": .string(authorisation.payAuthNo ?? ""),
             "psnNo": .string(person.psnNo),
@@ -300,8 +300,8 @@ struct HSEServices: Sendable {
         return (output, TraceEvent(at: now, kind: "hse.ec.payAuth", actor: institution, subject: person.psnNo, payload: [:]))
     }
 
-    private func authorise(_ code: String, store: any StoreReading, now: Date) throws {
-        guard let institution = try store.institution(code: code) else {
+    private func authorise(_ code: String, store: any StoreReading, now: Date) async throws {
+        guard let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
         }
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {

@@ -25,13 +25,13 @@ struct PaymentServices: Sendable {
     /// The institution's dialect: answer amounts, 6301 while processing, the cashier page (docs/DIALECTS.md §10).
     var dialect: PaymentDialect = .standard
 
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch service {
-        case "uldFeeInfo": return try upload(data, institution: institution, store: store, now: now)
-        case "pay_order": return try pay(data, institution: institution, store: store, now: now)
-        case "refund_Order": return try refund(data, institution: institution, store: store, now: now)
-        case "revoke_order": return try revoke(data, institution: institution, store: store, now: now)
-        default: return try query(data, institution: institution, store: store, now: now)
+        case "uldFeeInfo": return try await upload(data, institution: institution, store: store, now: now)
+        case "pay_order": return try await pay(data, institution: institution, store: store, now: now)
+        case "refund_Order": return try await refund(data, institution: institution, store: store, now: now)
+        case "revoke_order": return try await revoke(data, institution: institution, store: store, now: now)
+        default: return try await query(data, institution: institution, store: store, now: now)
         }
     }
 
@@ -50,12 +50,12 @@ struct PaymentServices: Sendable {
 
     // MARK: 6201 uldFeeInfo — 费用明细上传
 
-    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let medOrgOrd = try data.string("medOrgOrd", "the hospital's order number")
         let chrgBchno = try data.string("chrgBchno", "the charge batch number")
         let digest = Self.digest(data)
-        for (key, existing) in [("medOrgOrd", try store.paymentOrder(institutionCode: code, medOrgOrd: medOrgOrd)),
-                                ("chrgBchno", try store.paymentOrder(institutionCode: code, chrgBchno: chrgBchno))] {
+        for (key, existing) in [("medOrgOrd", try await store.paymentOrder(institutionCode: code, medOrgOrd: medOrgOrd)),
+                                ("chrgBchno", try await store.paymentOrder(institutionCode: code, chrgBchno: chrgBchno))] {
             guard let existing else { continue }
             if existing.uploadDigest == digest {
                 return (try answer(existing.uploadAnswer), TraceEvent(at: now, kind: "hse.6201", actor: code, subject: existing.payOrdId, outcome: "replayed"))
@@ -65,7 +65,7 @@ struct PaymentServices: Sendable {
             throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? key : field)",
                               "\(key) \(key == "medOrgOrd" ? medOrgOrd : chrgBchno) was already used for order \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body, a new order a new \(key)")
         }
-        let computed = try settlement.uploadFees(data, institution: code, store: store, now: now)
+        let computed = try await settlement.uploadFees(data, institution: code, store: store, now: now)
         var order = computed.order
         order.uploadDigest = digest
         order.uploadRequest = JSONValue.object(data.object).serialized()
@@ -81,15 +81,15 @@ struct PaymentServices: Sendable {
                                      // Objects, not plain strings: real clients' empty-value filter casts array elements to objects.
                                      "auditFlags": .array(order.auditFindings.map { .object(["finding": .string($0)]) })])
         order.uploadAnswer = JSONValue.object(output).serialized()
-        try store.save(order)
+        try await store.save(order)
         return (.object(output), TraceEvent(at: now, kind: "hse.6201", actor: code, subject: order.payOrdId,
                                    payload: ["medOrgOrd": medOrgOrd, "mdtrt_id": order.mdtrtId, "feeSumamt": Money.yuan(order.feeSumFen)]))
     }
 
     // MARK: 6202 pay_order — 支付下单
 
-    private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        var order = try ownOrder(data, institution: code, store: store)
+    private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        var order = try await ownOrder(data, institution: code, store: store)
         let digest = Self.digest(data)
         if let channel = order.paidInChannel {
             throw DomainError(.init("ORDER_PAID_IN_CHANNEL"), .conflict, rule: .py6, pointer: "/payOrdId",
@@ -102,12 +102,12 @@ struct PaymentServices: Sendable {
                                   "order \(order.payOrdId) was already paid with a different request (first difference: \(field)); a retry must send the same body")
             }
             if settlement.gateway.configuration.faults.contains(.payTwice), order.status == .complete {
-                return try payAgain(&order, store: store, now: now) // deliberate fault, conformance self-checks only
+                return try await payAgain(&order, store: store, now: now) // deliberate fault, conformance self-checks only
             }
             return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
         }
         let payToken = try data.string("payToken")
-        var output = withDialectAmounts(try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now), order: order)
+        var output = await withDialectAmounts(try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now), order: order)
         order.payDigest = digest
         order.payRequest = JSONValue.object(data.object).serialized()
         // A retry gets the real outcome: the timeout persona's lost answer is the paid order.
@@ -120,7 +120,7 @@ struct PaymentServices: Sendable {
         } else {
             order.payAnswer = output.serialized()
         }
-        try store.save(order)
+        try await store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
                                    payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
     }
@@ -129,8 +129,8 @@ struct PaymentServices: Sendable {
     /// cashier page, with the authorisation the order was uploaded with; the hospital never calls
     /// 6202 and learns the outcome by callback or 6301. `proof` is the channel's check that this is
     /// the patient (the certno the wallet knows, or the cashier token of the page).
-    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) throws -> JSONValue {
-        guard var order = try store.paymentOrder(payOrdId: payOrdId) else {
+    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
+        guard var order = try await store.paymentOrder(payOrdId: payOrdId) else {
             throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
         }
         // Only where the institution's dialect offers it: an nhsa-2.0 hospital pays its orders itself (6202).
@@ -140,7 +140,7 @@ struct PaymentServices: Sendable {
         }
         switch proof {
         case .certno(let certno):
-            guard let person = try store.person(psnNo: order.psnNo), person.certno.uppercased() == certno.uppercased() else {
+            guard let person = try await store.person(psnNo: order.psnNo), person.certno.uppercased() == certno.uppercased() else {
                 throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: "/certno", "the order was not made for this person")
             }
         case .cashierToken(let token):
@@ -157,7 +157,7 @@ struct PaymentServices: Sendable {
                                   "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken)]
         if let credential = order.credential, credential.hasPrefix("payAuthNo:") { fields["payAuthNo"] = .string(String(credential.dropFirst("payAuthNo:".count))) }
         let data = Fields(fields, at: "")
-        var output = try settlement.pay(&order, data: data, payToken: order.payToken, institution: order.institutionCode, store: store, now: now)
+        var output = try await settlement.pay(&order, data: data, payToken: order.payToken, institution: order.institutionCode, store: store, now: now)
         if case .object(var object) = output {
             object[SettlementCalculator.problemKey] = nil  // a persona's lost answer is the hospital's to learn, not the wallet's
             output = .object(object)
@@ -166,35 +166,35 @@ struct PaymentServices: Sendable {
         order.payRequest = JSONValue.object(fields).serialized()
         order.paidInChannel = channel
         order.payAnswer = withDialectAmounts(output, order: order).serialized()
-        try store.save(order)
-        try store.appendTrace(TraceEvent(at: now, kind: "channel.pay", actor: channel, subject: order.payOrdId,
+        try await store.save(order)
+        try await store.appendTrace(TraceEvent(at: now, kind: "channel.pay", actor: channel, subject: order.payOrdId,
                                          payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
         return .object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "ordStasName": .string(order.status.label)])
     }
 
     /// The `pay-twice` fault: a retried 6202 takes the account share again under a new setlId,
     /// the double payment the idempotency rule exists to prevent.
-    private func payAgain(_ order: inout PaymentOrder, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        if var person = try store.person(psnNo: order.psnNo) {
+    private func payAgain(_ order: inout PaymentOrder, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        if var person = try await store.person(psnNo: order.psnNo) {
             person.accountBalanceFen -= min(order.accountFen, person.accountBalanceFen)
-            try store.save(person)
+            try await store.save(person)
         }
         let setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6)
         var object = (try answer(order.payAnswer ?? "{}")).objectValue ?? [:]
         object["setlId"] = .string(setlId)
         order.setlId = setlId
         order.payAnswer = JSONValue.object(object).serialized()
-        try store.save(order)
+        try await store.save(order)
         return (.object(object), TraceEvent(at: now, kind: "hse.6202", actor: order.institutionCode, subject: order.payOrdId,
                                             outcome: "paid-again-fault", payload: ["setl_id": setlId]))
     }
 
     // MARK: 6203 refund_Order — 退款
 
-    private func refund(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func refund(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let appRefdSn = try data.string("appRefdSn", "the hospital's refund serial number")
         let digest = Self.digest(data)
-        if let existing = try store.paymentOrder(institutionCode: code, appRefdSn: appRefdSn), let refund = existing.refunds.first(where: { $0.appRefdSn == appRefdSn }) {
+        if let existing = try await store.paymentOrder(institutionCode: code, appRefdSn: appRefdSn), let refund = existing.refunds.first(where: { $0.appRefdSn == appRefdSn }) {
             guard refund.requestDigest == digest else {
                 let field = Self.firstDifference((refund.request.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
                 throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "appRefdSn" : field)",
@@ -202,13 +202,13 @@ struct PaymentServices: Sendable {
             }
             return (try answer(refund.answer), TraceEvent(at: now, kind: "hse.6203", actor: code, subject: existing.payOrdId, outcome: "replayed"))
         }
-        var order = try ownOrder(data, institution: code, store: store)
+        var order = try await ownOrder(data, institution: code, store: store)
         let refundType = try data.oneOf("refdType", ["ALL", "CASH", "HI"], rule: .py6)
         if let time = try data.optionalString("appRefdTime"), HSEDialect.detect(time)?.format != .compact, Timestamps.parseFSI(time) == nil {
             throw DomainError.invalidValue(data.path("appRefdTime"), "appRefdTime is the refund's time as yyyyMMddHHmmss (real clients) or yyyy-MM-dd HH:mm:ss",
                                            expected: "e.g. 20261203101500", actual: time, rule: .py6)
         }
-        try checkAuthorisation(data, order: order, store: store)
+        try await checkAuthorisation(data, order: order, store: store)
         if let extData = data.object["extData"], extData != .null, extData.objectValue == nil {
             throw DomainError.invalidValue(data.path("extData"), "extData is an object ({opter, systemNo})", actual: extData.serialized(), rule: .py6)
         }
@@ -228,13 +228,13 @@ struct PaymentServices: Sendable {
         var refund = Refund(appRefdSn: appRefdSn, refundType: refundType, totalFen: try data.fen("totlRefdAmt"), accountFen: accountFen,
                             fundFen: fundFen, cashFen: cashFen, at: now, requestDigest: digest, answer: "")
         try order.refund(refund, pointer: "")
-        let person = try store.person(psnNo: order.psnNo)
+        let person = try await store.person(psnNo: order.psnNo)
         let held = person?.testPersona == .refundAwaitingConfirmation
         if held {
             // Test persona: the refund awaits the platform's confirmation (refStatus EXP, ordStas 17) until the hospital queries it.
             order.holdLastRefund()
         } else {
-            try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now)
+            try await settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now)
         }
         let output: JSONValue = .object([
             "payOrdId": .string(order.payOrdId), "appRefdSn": .string(appRefdSn), "refStatus": .string(held ? "EXP" : "SUCC"), "ordStas": .string(order.status.rawValue),
@@ -245,22 +245,22 @@ struct PaymentServices: Sendable {
         refund.request = JSONValue.object(data.object).serialized()
         refund.awaitingConfirmation = held ? true : nil
         order.refunds[order.refunds.count - 1] = refund
-        try store.save(order)
+        try await store.save(order)
         return (output, TraceEvent(at: now, kind: "hse.6203", actor: code, subject: order.payOrdId, outcome: held ? "awaiting-confirmation" : "accepted",
                                    payload: ["appRefdSn": appRefdSn, "refdType": refundType, "totlRefdAmt": Money.yuan(refund.totalFen)]))
     }
 
     /// 6203's `ecToken` or `payAuthNo`, when sent: at most one, and the order's person's.
-    private func checkAuthorisation(_ data: Fields, order: PaymentOrder, store: any StoreReading) throws {
+    private func checkAuthorisation(_ data: Fields, order: PaymentOrder, store: any StoreReading) async throws {
         let ecToken = try data.optionalString("ecToken"), payAuthNo = try data.optionalString("payAuthNo")
         if ecToken != nil, payAuthNo != nil {
             throw DomainError.invalidValue(data.path("ecToken"), "send at most one of ecToken and payAuthNo", rule: .id2)
         }
-        if let ecToken, try store.ecToken(ecToken)?.psnNo != order.psnNo {
+        if let ecToken, try await store.ecToken(ecToken)?.psnNo != order.psnNo {
             throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("ecToken"),
                               "ecToken is not one issued for the person order \(order.payOrdId) was made for")
         }
-        if let payAuthNo, try store.walletAuthorisation(payAuthNo: payAuthNo)?.psnNo != order.psnNo {
+        if let payAuthNo, try await store.walletAuthorisation(payAuthNo: payAuthNo)?.psnNo != order.psnNo {
             throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("payAuthNo"),
                               "payAuthNo is not one issued for the person order \(order.payOrdId) was made for")
         }
@@ -285,23 +285,23 @@ struct PaymentServices: Sendable {
 
     // MARK: 6401 revoke_order, 6301 query_order_info
 
-    private func revoke(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        var order = try ownOrder(data, institution: code, store: store)
-        try checkIdentity(data, order: order, store: store)
+    private func revoke(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        var order = try await ownOrder(data, institution: code, store: store)
+        try await checkIdentity(data, order: order, store: store)
         if order.status != .cancelled { try order.revoke(at: now, pointer: "") }
-        try store.save(order)
+        try await store.save(order)
         return (.object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue)]),
                 TraceEvent(at: now, kind: "hse.6401", actor: code, subject: order.payOrdId))
     }
 
-    private func query(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        var order = try ownOrder(data, institution: code, store: store)
-        try checkIdentity(data, order: order, store: store)
+    private func query(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        var order = try await ownOrder(data, institution: code, store: store)
+        try await checkIdentity(data, order: order, store: store)
         // A refund awaiting confirmation (refStatus EXP) is confirmed by the query: its money goes back now.
         let confirmed = order.confirmRefunds()
         if !confirmed.isEmpty {
-            for refund in confirmed { try settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now) }
-            try store.save(order)
+            for refund in confirmed { try await settlement.returnToAccount(refund.accountFen, fundFen: refund.fundFen, order: order, store: store, now: now) }
+            try await store.save(order)
         }
         if dialect.processingWithoutAmounts, [.saved, .preSettled, .awaitingPayment].contains(order.status) {
             // Still processing: real platforms answer the order and its status only.
@@ -322,14 +322,14 @@ struct PaymentServices: Sendable {
 
     /// Real 6301/6401 calls carry `payToken`, `idNo`, `idType` and `userName` (docs/DIALECTS.md §9):
     /// each one sent must be the order's, or the request is refused naming it (ID-1).
-    private func checkIdentity(_ data: Fields, order: PaymentOrder, store: any StoreReading) throws {
+    private func checkIdentity(_ data: Fields, order: PaymentOrder, store: any StoreReading) async throws {
         if let token = try data.optionalString("payToken"), token != order.payToken {
             throw DomainError(.init("PAY_TOKEN_MISMATCH"), .forbidden, rule: .py6, pointer: data.path("payToken"),
                               "payToken is not the one 6201 returned for order \(order.payOrdId)")
         }
         let sent = [("idNo", try data.optionalString("idNo")), ("idType", try data.optionalString("idType")), ("userName", try data.optionalString("userName"))]
         guard sent.contains(where: { $0.1 != nil }) else { return }
-        let person = try store.person(psnNo: order.psnNo)
+        let person = try await store.person(psnNo: order.psnNo)
         for (member, value) in sent {
             guard let value else { continue }
             let expected = member == "idNo" ? person?.certno : member == "idType" ? person?.psnCertType : person?.name
@@ -342,9 +342,9 @@ struct PaymentServices: Sendable {
     }
 
     /// The order named by payOrdId; another institution's is answered like an unknown one.
-    private func ownOrder(_ data: Fields, institution: String, store: any StoreReading) throws -> PaymentOrder {
+    private func ownOrder(_ data: Fields, institution: String, store: any StoreReading) async throws -> PaymentOrder {
         let id = try data.string("payOrdId")
-        guard let order = try store.paymentOrder(payOrdId: id), order.institutionCode == institution else {
+        guard let order = try await store.paymentOrder(payOrdId: id), order.institutionCode == institution else {
             throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(id)")
         }
         return order

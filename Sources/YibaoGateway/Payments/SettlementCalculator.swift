@@ -37,12 +37,12 @@ struct SettlementCalculator: Sendable {
     }
 
     /// 6201: checks, classification and pre-settlement; a new order awaiting payment.
-    func uploadFees(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (order: PaymentOrder, setlinfo: JSONValue, lines: JSONValue) {
+    func uploadFees(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (order: PaymentOrder, setlinfo: JSONValue, lines: JSONValue) {
         let orgCodg = try data.string("orgCodg")
         guard orgCodg == code else {
             throw DomainError.invalidValue("/orgCodg", "orgCodg must be the institution of the appId that sealed the request", expected: code, actual: orgCodg)
         }
-        guard let institution = try store.institution(code: code) else {
+        guard let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
         }
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
@@ -59,11 +59,11 @@ struct SettlementCalculator: Sendable {
         case .number(let literal)? where literal == "0" || literal == "1": acctUsed = literal == "1"
         default: acctUsed = try data.oneOf("acctUsedFlag", ["0", "1"], rule: .py4) == "1"
         }
-        guard let visit = try store.registration(mdtrtId: mdtrtId), visit.institutionCode == code, visit.status == .registered else {
+        guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == code, visit.status == .registered else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtId", "no open visit \(mdtrtId) of \(code)", actual: mdtrtId)
         }
         guard visit.psnNo == psnNo else { throw DomainError.invalidValue("/psnNo", "the visit belongs to another person", expected: visit.psnNo, actual: psnNo) }
-        guard let person = try store.person(psnNo: psnNo) else {
+        guard let person = try await store.person(psnNo: psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/psnNo", "no insured person \(psnNo)")
         }
         try person.requireRealName(pointer: "/psnNo")
@@ -87,16 +87,16 @@ struct SettlementCalculator: Sendable {
         // The patient's authorisation: a payAuthNo from the wallet (online), or an ecToken from scanning the e-voucher at the counter.
         let credential: String
         if let ecToken = try data.optionalString("ecToken") {
-            guard var token = try store.ecToken(ecToken), token.psnNo == psnNo else {
+            guard var token = try await store.ecToken(ecToken), token.psnNo == psnNo else {
                 throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("ecToken"),
                                   "ecToken is not one this platform issued for person \(psnNo) (ec.query returns it when the patient's QR code is scanned)")
             }
             try token.redeem(transaction: "6201 \(try data.string("medOrgOrd"))", businessTypes: [], institution: code, at: now, pointer: data.path("ecToken"))
-            try store.save(token)
+            try await store.save(token)
             credential = "ecToken:" + ecToken
         } else {
             let payAuthNo = try data.string("payAuthNo", "the patient's authorisation: payAuthNo from the wallet (ec.payAuth) or ecToken from a scan (ec.query)")
-            try checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
+            try await checkPayAuthNo(payAuthNo, psnNo: psnNo, institution: code, store: store, now: now, pointer: "/payAuthNo")
             credential = "payAuthNo:" + payAuthNo
         }
         // Read as real code sends them: the upload's location "longitude,latitude" and the settlement way.
@@ -145,8 +145,8 @@ struct SettlementCalculator: Sendable {
         }
         let insuredRegion = Self.province(person.insuplcAdmdvs), treatedRegion = Self.province(institution.admdvs)
         _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
-                                                         filings: try store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
-        let doubleSettlement = try Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
+                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
+        let doubleSettlement = try await Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
         var classified: [LineResult] = []
         for (index, line) in lines.enumerated() {
@@ -156,9 +156,9 @@ struct SettlementCalculator: Sendable {
             }
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
-        let findings = try Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
+        let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
-        let result = try Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
+        let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
                                     accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions, store: store, pointer: "/psnNo").result
         var order = PaymentOrder(payOrdId: "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6), payToken: TokenGenerator.hex(bytes: 16),
                                  institutionCode: code, medOrgOrd: try data.string("medOrgOrd"), chrgBchno: try data.string("chrgBchno"), psnNo: psnNo,
@@ -166,7 +166,7 @@ struct SettlementCalculator: Sendable {
                                  accountFen: result.acctPay.fen, cashFen: result.psnCashPay.fen, acctUsedFlag: acctUsed,
                                  settlement: try Self.encode(result).serialized(), lines: try Self.encode(classified).serialized(),
                                  createdAt: now, uploadDigest: "", uploadAnswer: "")
-        while try store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
+        while try await store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.credential = credential
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
@@ -175,14 +175,14 @@ struct SettlementCalculator: Sendable {
     }
 
     /// XR-7: a cross-region settlement in a month in which the person also settled in the other place is flagged for verification.
-    static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date) throws -> String? {
+    static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date) async throws -> String? {
         guard insured != treated else { return nil }
         let month = String(Timestamps.day(now).prefix(7))
         var regions: [String: String] = [:]
-        for order in try store.paymentOrders(institutionCode: nil) where order.psnNo == psnNo && order.setlId != nil {
+        for order in try await store.paymentOrders(institutionCode: nil) where order.psnNo == psnNo && order.setlId != nil {
             guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
             if regions[order.institutionCode] == nil {
-                regions[order.institutionCode] = try store.institution(code: order.institutionCode).map { province($0.admdvs) } ?? ""
+                regions[order.institutionCode] = try await store.institution(code: order.institutionCode).map { province($0.admdvs) } ?? ""
             }
             if regions[order.institutionCode] == insured {
                 return "XR-7 [XR-7] /psnNo: settled in \(treated) in \(month) after settling in the place of insurance \(insured) (order \(order.payOrdId)); flagged for verification"
@@ -194,20 +194,20 @@ struct SettlementCalculator: Sendable {
     /// XR-4 / PY-9: a cross-region visit paid in cash without a filing, claimed after the person filed (the filing's
     /// start covers the visit): classified with the place of treatment's catalogue, split with the place of insurance's
     /// parameters, the fund share reimbursed; once per claimNo.
-    func reimburseAfterTheFact(_ input: ReimbursementInput, store: any StoreWriting, now: Date) throws -> JSONValue {
+    func reimburseAfterTheFact(_ input: ReimbursementInput, store: any StoreWriting, now: Date) async throws -> JSONValue {
         guard let claimNo = input.claimNo, !claimNo.isEmpty else { throw DomainError.missing("/claimNo", "\"claimNo\" (or payOrdId)") }
-        guard try store.setting("reimbursement:\(claimNo)") == nil else {
+        guard try await store.setting("reimbursement:\(claimNo)") == nil else {
             throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/claimNo", "claim \(claimNo) was already reimbursed")
         }
         let visitKey = "reimbursement-visit:\(input.psnNo):\(input.institutionCode ?? ""):\(input.visitDate ?? "")"
-        if let earlier = try store.setting(visitKey) {
+        if let earlier = try await store.setting(visitKey) {
             throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/visitDate",
                               "this person's visit to \(input.institutionCode ?? "") on \(input.visitDate ?? "") was already reimbursed (\(earlier))")
         }
-        guard let person = try store.person(psnNo: input.psnNo) else {
+        guard let person = try await store.person(psnNo: input.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr4, pointer: "/psnNo", "no person \(input.psnNo)")
         }
-        guard let code = input.institutionCode, let institution = try store.institution(code: code) else {
+        guard let code = input.institutionCode, let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .xr4, pointer: "/institutionCode", "no institution \(input.institutionCode ?? "")")
         }
         guard let day = input.visitDate, let visitDate = Timestamps.parseDay(day) else {
@@ -221,7 +221,7 @@ struct SettlementCalculator: Sendable {
         guard visitDate <= now else {
             throw DomainError.invalidValue("/visitDate", "the visit cannot be in the future", actual: input.visitDate, rule: .xr4)
         }
-        _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try store.filings(psnNo: person.psnNo),
+        _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try await store.filings(psnNo: person.psnNo),
                                                          at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate")
         let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
             guard let pric = Money.fen(line.pric), let sum = Money.fen(line.detItemFeeSumamt), let cnt = Decimal(string: line.cnt) else {
@@ -233,13 +233,13 @@ struct SettlementCalculator: Sendable {
         guard !lines.isEmpty else { throw DomainError.missing("/feedetailList", "the fee lines of the visit") }
         let classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6))
         let year = Self.year(visitDate)
-        let (result, used) = try Self.split(classified, person: person, institution: institution, insutype: person.insutype, useAccount: false, year: year,
+        let (result, used) = try await Self.split(classified, person: person, institution: institution, insutype: person.insutype, useAccount: false, year: year,
                                             accountBalanceFen: nil, regions: gateway.configuration.regions, store: store, pointer: "/psnNo")
-        try store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
+        try await store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
                                  fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
-        try store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
-        try store.setSetting(visitKey, claimNo)
-        try store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: person.psnNo,
+        try await store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
+        try await store.setSetting(visitKey, claimNo)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: person.psnNo,
                                          payload: ["claimNo": claimNo, "institution": code, "fund": result.fundPaySumamt.description]))
         return .object(["claimNo": .string(claimNo), "psnNo": .string(person.psnNo), "medfeeSumamt": .string(result.medfeeSumamt.description),
                         "reimbursedAmt": .string(result.fundPaySumamt.description), "rule": .string(Rule.xr4.rawValue),
@@ -250,8 +250,8 @@ struct SettlementCalculator: Sendable {
     /// year's counters as stored (XR-1); `accountBalanceFen` nil means no account (a cash claim). Also returns the counters used.
     static func split(_ lines: [LineResult], person: InsuredPerson, institution: Institution, insutype: String, useAccount: Bool, year: Int,
                       accountBalanceFen: Int64?, regions: [String: RegionPolicy], store: any StoreReading,
-                      pointer: String) throws -> (result: SettlementResult, used: (deductibleUsedFen: Int64, fundPaidFen: Int64)) {
-        let used = try store.personYear(psnNo: person.psnNo, year: year)
+                      pointer: String) async throws -> (result: SettlementResult, used: (deductibleUsedFen: Int64, fundPaidFen: Int64)) {
+        let used = try await store.personYear(psnNo: person.psnNo, year: year)
         let result = try PolicyEngine.settle(lines, insurance: try region(person.insuplcAdmdvs, in: regions, pointer: pointer, rule: .xr1), insutype: insutype,
                                              institutionLevel: institution.level ?? "1",
                                              person: PersonYear(deductibleUsed: Amount(fen: used.deductibleUsedFen), fundPaid: Amount(fen: used.fundPaidFen),
@@ -261,24 +261,24 @@ struct SettlementCalculator: Sendable {
     }
 
     /// Runs the smart audit over fee lines of `person`'s `visit`.
-    static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) throws -> [AuditFinding] {
+    static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) async throws -> [AuditFinding] {
         var prescriptions: [String: PrescriptionRecord] = [:]
         var settled = Set<String>()
         for number in Set(lines.compactMap(\.hiRxno)) {
-            guard let record = try store.prescription(hiRxno: number) else { continue }
+            guard let record = try await store.prescription(hiRxno: number) else { continue }
             prescriptions[number] = record
             if record.settledBy != nil { settled.insert(number) }
         }
         let day = visit.map { Timestamps.day($0.registeredAt) } ?? "9999-12-31"
-        let followUp = try store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
+        let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
         // The person's lines settled earlier the same day (mobile orders and FSI settlements), for duplicates.
         var sameDay: [FeeLine] = []
-        for order in try store.paymentOrders(institutionCode: nil) where order.psnNo == person.psnNo && order.setlId != nil && order.status != .refunded {
+        for order in try await store.paymentOrders(institutionCode: nil) where order.psnNo == person.psnNo && order.setlId != nil && order.status != .refunded {
             guard let paid = order.paidAt, Timestamps.day(paid) == day else { continue }
             let results = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
             sameDay += results.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
-        for settlement in try store.outpatientSettlements(institutionCode: nil) where settlement.psnNo == person.psnNo && settlement.status == .settled
+        for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.psnNo == person.psnNo && settlement.status == .settled
             && Timestamps.day(settlement.settledAt) == day {
             sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
@@ -287,8 +287,8 @@ struct SettlementCalculator: Sendable {
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
-    func checkPayAuthNo(_ payAuthNo: String, psnNo: String, institution: String, store: any StoreReading, now: Date, pointer: String) throws {
-        guard let authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo) else {
+    func checkPayAuthNo(_ payAuthNo: String, psnNo: String, institution: String, store: any StoreReading, now: Date, pointer: String) async throws {
+        guard let authorisation = try await store.walletAuthorisation(payAuthNo: payAuthNo) else {
             throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
                               "payAuthNo is not one the platform issued; the patient authorises payment in the wallet, then ec.payAuth exchanges the code")
         }
@@ -305,19 +305,19 @@ struct SettlementCalculator: Sendable {
         case wallet(WalletAuthorisation)
         case voucher(ECToken)
 
-        func save(in store: any StoreWriting) throws {
+        func save(in store: any StoreWriting) async throws {
             switch self {
-            case .wallet(let authorisation): try store.save(authorisation)
-            case .voucher(let token): try store.save(token)
+            case .wallet(let authorisation): try await store.save(authorisation)
+            case .voucher(let token): try await store.save(token)
             }
         }
     }
 
-    func spendAuthorisation(_ data: Fields, order: PaymentOrder, institution code: String, store: any StoreReading, now: Date) throws -> SpentAuthorisation {
+    func spendAuthorisation(_ data: Fields, order: PaymentOrder, institution code: String, store: any StoreReading, now: Date) async throws -> SpentAuthorisation {
         let uploadedToken = order.credential.flatMap { $0.hasPrefix("ecToken:") ? String($0.dropFirst("ecToken:".count)) : nil }
         let sentToken = try data.optionalString("ecToken")
         if try data.optionalString("payAuthNo") == nil, let ecToken = sentToken ?? uploadedToken {
-            guard var token = try store.ecToken(ecToken), token.psnNo == order.psnNo, order.credential == "ecToken:" + ecToken else {
+            guard var token = try await store.ecToken(ecToken), token.psnNo == order.psnNo, order.credential == "ecToken:" + ecToken else {
                 throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: sentToken == nil ? "/payAuthNo" : "/ecToken",
                                   "ecToken is not the one order \(order.payOrdId) was uploaded with (6201)")
             }
@@ -325,7 +325,7 @@ struct SettlementCalculator: Sendable {
             return .voucher(token)
         }
         let payAuthNo = try data.string("payAuthNo", "the payAuthNo of the patient's wallet authorisation (or, for an order uploaded with an ecToken, that ecToken)")
-        guard var authorisation = try store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
+        guard var authorisation = try await store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
             throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
         }
         try authorisation.spendPayAuthNo(by: code, transaction: "6202 \(order.payOrdId)", at: now, pointer: "/payAuthNo")
@@ -333,18 +333,18 @@ struct SettlementCalculator: Sendable {
     }
 
     /// 6202: spends the payAuthNo, takes the account share, counts the year, queues the callback.
-    func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) throws -> JSONValue {
+    func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
         for key in ["orgCodg", "mdtrtId", "chrgBchno"] {
             let expected = key == "orgCodg" ? order.institutionCode : key == "mdtrtId" ? order.mdtrtId : order.chrgBchno
             let sent = try data.string(key)
             guard sent == expected else { throw DomainError.invalidValue("/\(key)", "\(key) differs from the order's", expected: expected, actual: sent, rule: .py6) }
         }
-        var authorisation = try spendAuthorisation(data, order: order, institution: code, store: store, now: now)
-        guard var person = try store.person(psnNo: order.psnNo) else {
+        let authorisation = try await spendAuthorisation(data, order: order, institution: code, store: store, now: now)
+        guard var person = try await store.person(psnNo: order.psnNo) else {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
         try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
-        guard let institution = try store.institution(code: code) else {
+        guard let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
         }
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
@@ -352,20 +352,20 @@ struct SettlementCalculator: Sendable {
             throw error
         }
         try person.requireInsured(pointer: "/payOrdId")
-        guard let visit = try store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
+        guard let visit = try await store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
             throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: Self.province(person.insuplcAdmdvs), treated: Self.province(institution.admdvs),
-                                                         filings: try store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
+                                                         filings: try await store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
         for number in order.prescriptionNumbers {
-            if let record = try store.prescription(hiRxno: number), let other = record.settledBy, other != order.payOrdId {
+            if let record = try await store.prescription(hiRxno: number), let other = record.settledBy, other != order.payOrdId {
                 throw DomainError(.init("AUDIT_REFUSED"), .forbidden, rule: .sv6, pointer: "/payOrdId",
                                   "\(SmartAudit.prescriptionSettledTwice): prescription \(number) was settled by order \(other) after this order was uploaded")
             }
         }
         // The split was computed at 6201; if the year's counters or the account changed since (another payment in between), it is stale.
         let lines = try JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))
-        let (current, used) = try Self.split(lines, person: person, institution: institution, insutype: order.insutype, useAccount: order.acctUsedFlag,
+        let (current, used) = try await Self.split(lines, person: person, institution: institution, insutype: order.insutype, useAccount: order.acctUsedFlag,
                                              year: Self.year(now), accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions,
                                              store: store, pointer: "/payOrdId")
         guard current.fundPaySumamt.fen == order.fundFen, current.acctPay.fen == order.accountFen, current.psnCashPay.fen == order.cashFen else {
@@ -377,8 +377,8 @@ struct SettlementCalculator: Sendable {
             // Test persona: the fund refuses; nothing is paid; the person is reimbursed manually (PY-9).
             order.status = .settlementFailed
             order.setlId = nil
-            try authorisation.save(in: store)
-            try gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
+            try await authorisation.save(in: store)
+            try await gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
             return .object([
                 "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue),
                 Self.problemKey: .object(["status": .integer(502), "code": "SETTLEMENT_FAILED", "rule": .string(Rule.py9.rawValue),
@@ -386,22 +386,22 @@ struct SettlementCalculator: Sendable {
             ])
         }
         person.accountBalanceFen -= order.accountFen
-        try store.save(person)
+        try await store.save(person)
         for number in order.prescriptionNumbers {
-            if var record = try store.prescription(hiRxno: number) {
+            if var record = try await store.prescription(hiRxno: number) {
                 record.settledBy = order.payOrdId
-                try store.save(record)
+                try await store.save(record)
             }
         }
-        try authorisation.save(in: store)
+        try await authorisation.save(in: store)
         let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
         let year = Self.year(now)
-        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
+        try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
                                  fundPaidFen: used.fundPaidFen + order.fundFen)
         var setlinfo = settlement
         setlinfo["setl_id"] = .string(order.setlId ?? "")
         setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
-        try gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: setlinfo, store: store, now: now), order: order, store: store, now: now)
+        try await gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: setlinfo, store: store, now: now), order: order, store: store, now: now)
         if person.testPersona == .platformTimeout {
             // Test persona: the payment is made, but the answer is lost; a retry of 6202 or a 6301 query tells the truth.
             return .object([
@@ -422,41 +422,41 @@ struct SettlementCalculator: Sendable {
     }
 
     /// 6203: the account share goes back to the account; the fund share leaves the year's count; a callback tells the hospital.
-    func returnToAccount(_ accountFen: Int64, fundFen: Int64, order: PaymentOrder, store: any StoreWriting, now: Date) throws {
-        if accountFen > 0, var person = try store.person(psnNo: order.psnNo) {
+    func returnToAccount(_ accountFen: Int64, fundFen: Int64, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
+        if accountFen > 0, var person = try await store.person(psnNo: order.psnNo) {
             person.accountBalanceFen = try Money.add(accountFen, to: person.accountBalanceFen, pointer: "/payOrdId", what: "returning the account share to the personal account")
-            try store.save(person)
+            try await store.save(person)
         }
         let year = Self.year(order.paidAt ?? now)
-        let used = try store.personYear(psnNo: order.psnNo, year: year)
+        let used = try await store.personYear(psnNo: order.psnNo, year: year)
         // A full refund undoes the settlement: the deductible it used counts no more, its prescriptions may be settled again.
         if order.status == .refunded {
             for number in order.prescriptionNumbers {
-                if var record = try store.prescription(hiRxno: number), record.settledBy == order.payOrdId {
+                if var record = try await store.prescription(hiRxno: number), record.settledBy == order.payOrdId {
                     record.settledBy = nil
-                    try store.save(record)
+                    try await store.save(record)
                 }
             }
         }
         let deductible = order.status == .refunded ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
-        try store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
+        try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
                                  fundPaidFen: max(0, used.fundPaidFen - fundFen))
-        try gateway.queueCallback(try notice(order, kind: .refund, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
+        try await gateway.queueCallback(try notice(order, kind: .refund, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
     }
 
     /// The callback of `order` (its settlement, or a refund), written in the institution's dialect when queued.
-    func notice(_ order: PaymentOrder, kind: SettlementNotice.Kind, setlinfo: JSONObject, store: any StoreReading, now: Date) throws -> SettlementNotice {
+    func notice(_ order: PaymentOrder, kind: SettlementNotice.Kind, setlinfo: JSONObject, store: any StoreReading, now: Date) async throws -> SettlementNotice {
         let refunded = order.refundedFen
         let inScope = Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "inscp_scp_amt"] ?? "") ?? 0
         let lines = order.fundFen > 0 ? [SettlementNotice.fundLine(insutype: order.insutype, fundFen: order.fundFen, inScopeFen: inScope)] : []
-        let person = try store.person(psnNo: order.psnNo)
+        let person = try await store.person(psnNo: order.psnNo)
         // Signed data holds what the real platform sends: the derivation's sentences stay with the order (SignedAnswer).
         let signedSetlinfo = SignedAnswer.split(.object(setlinfo)).signed.objectValue ?? [:]
         return SettlementNotice(kind: kind, payOrdId: order.payOrdId, medOrgOrd: order.medOrgOrd, ordStas: order.status.rawValue,
                                 feeSumFen: order.feeSumFen, cashFen: order.cashFen, accountFen: order.accountFen, fundFen: order.fundFen,
                                 refundedFen: refunded.account + refunded.fund + refunded.cash, at: now, setlinfo: signedSetlinfo,
                                 setldetail: kind == .settlement && !setlinfo.members.isEmpty ? lines : [], institutionCode: order.institutionCode,
-                                institutionName: try store.institution(code: order.institutionCode)?.name ?? "", setlId: order.setlId ?? "",
+                                institutionName: try await store.institution(code: order.institutionCode)?.name ?? "", setlId: order.setlId ?? "",
                                 mdtrtId: order.mdtrtId, ecCode: person.map(ECIndex.number(for:)) ?? "", revsToken: TokenGenerator.hex(bytes: 8))
     }
 }

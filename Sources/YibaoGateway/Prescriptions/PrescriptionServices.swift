@@ -19,24 +19,24 @@ struct PrescriptionServices: Sendable {
     /// The institution's dialect: how rxFixmedinsSign's signDigest is written.
     var dialect: PrescriptionDialect = .standard
 
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch service {
-        case "uploadChk": return try uploadCheck(data, institution: institution, store: store, now: now)
-        case "rxFixmedinsSign": return try countersign(data, institution: institution, store: store, now: now)
-        case "rxFileUpld": return try upload(data, institution: institution, store: store, now: now)
-        case "rxUndo": return try undo(data, institution: institution, store: store, now: now)
-        case "rxDownload": return try download(data, institution: institution, store: store, now: now)
-        case "rxDispense": return try dispense(data, institution: institution, store: store, now: now)
-        case "rxSignVerify": return try verifySignatures(data, institution: institution, store: store, now: now)
-        case "rxChkUpInfo": return try uploadPharmacyReview(data, institution: institution, store: store, now: now)
-        case "circDrugQuery": return try circulatingDrugs(data, institution: institution, store: store, now: now)
-        default: return try query(service, data, institution: institution, store: store, now: now)
+        case "uploadChk": return try await uploadCheck(data, institution: institution, store: store, now: now)
+        case "rxFixmedinsSign": return try await countersign(data, institution: institution, store: store, now: now)
+        case "rxFileUpld": return try await upload(data, institution: institution, store: store, now: now)
+        case "rxUndo": return try await undo(data, institution: institution, store: store, now: now)
+        case "rxDownload": return try await download(data, institution: institution, store: store, now: now)
+        case "rxDispense": return try await dispense(data, institution: institution, store: store, now: now)
+        case "rxSignVerify": return try await verifySignatures(data, institution: institution, store: store, now: now)
+        case "rxChkUpInfo": return try await uploadPharmacyReview(data, institution: institution, store: store, now: now)
+        case "circDrugQuery": return try await circulatingDrugs(data, institution: institution, store: store, now: now)
+        default: return try await query(service, data, institution: institution, store: store, now: now)
         }
     }
 
     // MARK: uploadChk — 处方上传前预核验
 
-    private func uploadCheck(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
+    private func uploadCheck(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         var fields = data.object
         let signatureValue = fields["doctorSignature"]
         fields["doctorSignature"] = nil
@@ -50,8 +50,8 @@ struct PrescriptionServices: Sendable {
             throw DomainError.invalidValue("/mdtrtinfo/fixmedinsCode", "the prescription names another institution than the appId's",
                                            expected: code, actual: prescription.institutionCode)
         }
-        let institution = try authorise(code, store: store, now: now)
-        guard let visit = try store.registration(mdtrtId: prescription.mdtrtId), visit.institutionCode == code, visit.status == .registered else {
+        let institution = try await authorise(code, store: store, now: now)
+        guard let visit = try await store.registration(mdtrtId: prescription.mdtrtId), visit.institutionCode == code, visit.status == .registered else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtinfo/mdtrtId",
                               "no open visit \(prescription.mdtrtId) of \(code): register the visit (2201) before prescribing", actual: prescription.mdtrtId)
         }
@@ -66,7 +66,7 @@ struct PrescriptionServices: Sendable {
         }
         // An Internet hospital prescription cites the patient's online identity check (authNo, from ec.query) by this institution.
         let authNo = try data.string("authNo", "the serial of the patient's online identity check (ec.query's authNo), required for bizTypeCode 02")
-        let check = (try store.setting("authNo:" + authNo))?.split(separator: "|").map(String.init) ?? []
+        let check = (try await store.setting("authNo:" + authNo))?.split(separator: "|").map(String.init) ?? []
         guard check.count == 3, check[0] == prescription.psnNo, check[1] == code, let until = Double(check[2]), now.timeIntervalSince1970 <= until else {
             throw DomainError(.init("RX_AUTHNO_INVALID"), .forbidden, rule: .id1, pointer: "/authNo",
                               "authNo is not a current online identity check of this patient by \(code) (unknown, another patient's or institution's, or older than the e-voucher token's lifetime): scan the patient's e-voucher (ec.query) and send its authNo")
@@ -82,8 +82,8 @@ struct PrescriptionServices: Sendable {
                               "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
         }
         try OnlineScope.requireFollowUpOfChronicDisease(prescription, categories: policy.chronicDiseaseCategories, pointer: "")
-        try OnlineScope.requirePriorOfflineVisit(prescription, visits: try store.offlineVisits(psnNo: prescription.psnNo), pointer: "")
-        guard let doctor = try store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
+        try OnlineScope.requirePriorOfflineVisit(prescription, visits: try await store.offlineVisits(psnNo: prescription.psnNo), pointer: "")
+        guard let doctor = try await store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
             throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
         }
         do { try doctor.checkInternetDoctor(at: prescription.prescribedAt) } catch var error as DomainError {
@@ -105,15 +105,15 @@ struct PrescriptionServices: Sendable {
         guard now <= prescription.valiEndTime else {
             throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/valiEndTime", "the prescription expired at \(Timestamps.fsi(prescription.valiEndTime))")
         }
-        if let existing = try store.prescription(institutionCode: code, hospRxno: prescription.hospRxno) {
+        if let existing = try await store.prescription(institutionCode: code, hospRxno: prescription.hospRxno) {
             throw DomainError(.init("RX_DUPLICATE"), .conflict, rule: .rx1, pointer: "/hospRxno",
                               "hospRxno \(prescription.hospRxno) was already pre-checked as \(existing.hiRxno)")
         }
         var hiRxno = ""
-        repeat { hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12) } while try store.prescription(hiRxno: hiRxno) != nil
+        repeat { hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12) } while try await store.prescription(hiRxno: hiRxno) != nil
         let record = PrescriptionRecord(hiRxno: hiRxno, rxTraceCode: TokenGenerator.hex(bytes: 12), prescription: prescription,
                                         document: JSONValue.object(document.json).serialized(), at: now)
-        try store.save(record)
+        try await store.save(record)
         // RX-2: the answer repeats the validity period, for the patient to be told.
         return (.object(["hiRxno": .string(hiRxno), "rxTraceCode": .string(record.rxTraceCode), "hospRxno": .string(prescription.hospRxno),
                          "valiDays": .string(prescription.json[key: "valiDays"]), "valiEndTime": .string(prescription.json[key: "valiEndTime"])]),
@@ -123,13 +123,13 @@ struct PrescriptionServices: Sendable {
 
     // MARK: rxFixmedinsSign — 医保电子签名
 
-    private func countersign(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        var record = try recordByTraceCode(data, institution: code, store: store)
+    private func countersign(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        var record = try await recordByTraceCode(data, institution: code, store: store)
         guard record.stage == .prechecked else {
             throw DomainError(.init("RX_WRONG_STAGE"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "prescription \(record.hiRxno) is \(record.stage.rawValue); the platform countersigns a pre-checked prescription once")
         }
-        try authorise(code, store: store, now: now)
+        try await authorise(code, store: store, now: now)
         var document = try decodeDocument(data, "originalValue")
         let stored = try SignedPrescription(bytes: Array(record.document.utf8))
         guard document.prescription.canonicalBytes == stored.prescription.canonicalBytes,
@@ -141,7 +141,7 @@ struct PrescriptionServices: Sendable {
             throw Self.refusal(failure, pointerPrefix: "/originalValue")
         }
         let review = document.review!
-        guard let pharmacist = try store.practitioner(code: review.pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+        guard let pharmacist = try await store.practitioner(code: review.pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
             throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharCode",
                               "the reviewing pharmacist \(review.pharCode) is not registered for \(code)")
         }
@@ -162,7 +162,7 @@ struct PrescriptionServices: Sendable {
         record.document = text
         record.stage = .countersigned
         record.countersignedAt = now
-        try store.save(record)
+        try await store.save(record)
         let platform = document.platform!
         // The real centre's signDigest: a detached CMS SignedData over the decoded originalValue (GB/T 35275).
         var signDigest = platform.signDigest
@@ -170,7 +170,7 @@ struct PrescriptionServices: Sendable {
             signDigest = try DetachedCMS.sign(original, key: platformKey, certificate: certificate, at: now, contentTypes: dialect.cmsContentTypes,
                                               signerID: dialect.cmsSignerId == .empty ? [] : SM2.defaultSignerID).base64
             record.cmsSignDigests = [signDigest]
-            try store.save(record)
+            try await store.save(record)
         }
         return (.object(["hiRxno": .string(record.hiRxno), "rxFile": .string(Array(text.utf8).base64), "signDigest": .string(signDigest),
                          "signCertSn": .string(platform.signCertSn), "signCertDn": .string(platform.signCertDn), "signTime": .string(platform.signTime)]),
@@ -179,8 +179,8 @@ struct PrescriptionServices: Sendable {
 
     // MARK: rxFileUpld — 处方信息上传
 
-    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        var record = try recordByTraceCode(data, institution: code, store: store)
+    private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        var record = try await recordByTraceCode(data, institution: code, store: store)
         if let used = record.rxTraceCodeUsedAt {
             throw DomainError(.init("RX_TRACE_CODE_USED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "rxTraceCode was already used to upload \(record.hiRxno) at \(Timestamps.fsi(used)); it is single-use")
@@ -189,7 +189,7 @@ struct PrescriptionServices: Sendable {
             throw DomainError(.init("RX_NOT_COUNTERSIGNED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "prescription \(record.hiRxno) is \(record.stage.rawValue): the platform countersigns (rxFixmedinsSign) before the upload")
         }
-        try authorise(code, store: store, now: now)
+        try await authorise(code, store: store, now: now)
         let document = try decodeDocument(data, "rxFile")
         guard JSONValue.object(document.json).serialized(sortedKeys: true) == (try JSONValue.parse(record.document)).serialized(sortedKeys: true) else {
             throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/rxFile", "rxFile differs from the countersigned prescription \(record.hiRxno)")
@@ -197,14 +197,14 @@ struct PrescriptionServices: Sendable {
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
             throw Self.refusal(failure, pointerPrefix: "/rxFile")
         }
-        try checkUploadFields(data, record: record, document: document, store: store)
+        try await checkUploadFields(data, record: record, document: document, store: store)
         guard now <= record.validUntil else {
             throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
         }
         record.stage = .circulating
         record.uploadedAt = now
         record.rxTraceCodeUsedAt = now
-        try store.save(record)
+        try await store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now)),
                          "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
                 TraceEvent(at: now, kind: "hse.rxFileUpld", actor: code, subject: record.hiRxno))
@@ -214,9 +214,9 @@ struct PrescriptionServices: Sendable {
     /// checked against the prescription it uploads: the visit, the patient, the institution, the
     /// doctor and the reviewing pharmacist. `signDigest` must be a countersignature of this
     /// prescription (the raw one in the file, or the CMS one rxFixmedinsSign answered).
-    private func checkUploadFields(_ data: Fields, record: PrescriptionRecord, document: SignedPrescription, store: any StoreReading) throws {
+    private func checkUploadFields(_ data: Fields, record: PrescriptionRecord, document: SignedPrescription, store: any StoreReading) async throws {
         let visit = document.prescription.visit
-        let person = try store.person(psnNo: record.psnNo)
+        let person = try await store.person(psnNo: record.psnNo)
         let review = document.review
         let expected: [(String, String?)] = [
             ("hiRxno", record.hiRxno), ("mdtrtId", record.mdtrtId), ("patnName", visit[key: "patnName"]), ("certno", person?.certno),
@@ -247,14 +247,14 @@ struct PrescriptionServices: Sendable {
 
     // MARK: rxUndo — 处方撤销
 
-    private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        try authorise(code, store: store, now: now)
-        var record = try recordByNumber(data, store: store)
+    private func undo(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        try await authorise(code, store: store, now: now)
+        var record = try await recordByNumber(data, store: store)
         guard record.institutionCode == code else { throw Self.unknown(record.hiRxno) }
         let reason = try data.string("undoRea", "the reason for revoking")
         // The real member set (openhis ElepRevokeInput): the revoking doctor, registered here, and the time.
         if let doctorCode = try data.optionalString("drCode") {
-            guard let doctor = try store.practitioner(code: doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
+            guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
                 throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("drCode"), "no doctor \(doctorCode) is registered for \(code)")
             }
             if let name = try data.optionalString("undoDrName"), name != doctor.name {
@@ -265,7 +265,7 @@ struct PrescriptionServices: Sendable {
             throw DomainError.invalidValue(data.path("undoTime"), "undoTime is yyyy-MM-dd HH:mm:ss", actual: time)
         }
         try record.revoke(by: code, reason: reason, at: now, pointer: "")
-        try store.save(record)
+        try await store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "rxStasCodg": .string(record.statusCode(at: now)), "rxStasName": .string(record.statusName(at: now)),
                          "undoTime": .string(Timestamps.fsi(now))]),
                 TraceEvent(at: now, kind: "hse.rxUndo", actor: code, subject: record.hiRxno))
@@ -273,8 +273,8 @@ struct PrescriptionServices: Sendable {
 
     // MARK: Pharmacy side: rxDownload, rxDispense
 
-    private func download(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let institution = try authorise(code, store: store, now: now)
+    private func download(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        let institution = try await authorise(code, store: store, now: now)
         guard institution.kind == .retailPharmacy else {
             throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
                               "circulated prescriptions are downloaded by designated retail pharmacies; \(code) is a \(institution.kind.rawValue)")
@@ -283,18 +283,18 @@ struct PrescriptionServices: Sendable {
         // patient does not own answers exactly like one that does not exist: no institution learns
         // which prescription numbers exist.
         let tokenText = try data.string("ecToken", "the patient's e-voucher token scanned for business 02122")
-        guard var token = try store.ecToken(tokenText) else {
+        guard var token = try await store.ecToken(tokenText) else {
             throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken", "ecToken is not a token issued by this platform")
         }
         try token.redeem(transaction: "rxDownload", businessTypes: [.prescriptionDownload], institution: code, at: now, pointer: "/ecToken")
-        var record = try recordByNumber(data, store: store)
+        var record = try await recordByNumber(data, store: store)
         guard token.psnNo == record.psnNo else { throw Self.unknown(record.hiRxno) }
         try record.recordDownload(by: code, at: now, pointer: "/hiRxno")
         // The e-prescription token this pharmacy cites in its review upload (rx_chk_up_info.epc_token).
         let epcToken = record.epcTokens?[code] ?? "EPC" + TokenGenerator.hex(bytes: 24).uppercased()
         record.epcTokens = (record.epcTokens ?? [:]).merging([code: epcToken]) { _, new in new }
-        try store.save(token)
-        try store.save(record)
+        try await store.save(token)
+        try await store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "epc_token": .string(epcToken), "rxFile": .string(Array(record.document.utf8).base64),
                          "rxStasCodg": .string(record.statusCode(at: now)), "rxUsedStasCodg": .string(record.usedStatusCode),
                          "valiEndTime": .string(Timestamps.fsi(record.validUntil))]),
@@ -303,10 +303,10 @@ struct PrescriptionServices: Sendable {
 
     /// A pharmacy's signature check of a downloaded prescription: the platform verifies the doctor's,
     /// the pharmacist's and its own signature and answers `rx_sign_verify_sn`, which the review upload cites.
-    private func verifySignatures(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        try authorise(code, store: store, now: now)
+    private func verifySignatures(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        try await authorise(code, store: store, now: now)
         let fields = Self.pharmacyFields(data)
-        var record = try recordByNumber(fields, key: "hi_rxno", store: store)
+        var record = try await recordByNumber(fields, key: "hi_rxno", store: store)
         guard record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
         try requireEPCToken(fields, record: record, institution: code)
         let document = try SignedPrescription(bytes: Array(record.document.utf8))
@@ -315,7 +315,7 @@ struct PrescriptionServices: Sendable {
         }
         let serial = "RSV" + Timestamps.compact(now) + TokenGenerator.digits(8)
         record.signVerifications = (record.signVerifications ?? [:]).merging([serial: code]) { _, new in new }
-        try store.save(record)
+        try await store.save(record)
         return (.object(["hi_rxno": .string(record.hiRxno), "rx_sign_verify_sn": .string(serial), "verify_rslt": "1"]),
                 TraceEvent(at: now, kind: "hse.rxSignVerify", actor: code, subject: record.hiRxno, payload: ["rx_sign_verify_sn": serial]))
     }
@@ -323,14 +323,14 @@ struct PrescriptionServices: Sendable {
     /// 药师审方信息上传 `rx_chk_up_info` (the one public description of the pharmacy side, snake_case
     /// as FSI writes it): the designated pharmacy's pharmacist reviews the circulated prescription it
     /// downloaded, citing its `epc_token` and a signature check (`rx_sign_verify_sn`) of its own.
-    private func uploadPharmacyReview(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let institution = try authorise(code, store: store, now: now)
+    private func uploadPharmacyReview(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        let institution = try await authorise(code, store: store, now: now)
         guard institution.kind == .retailPharmacy else {
             throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
                               "the review upload is a designated retail pharmacy's; \(code) is a \(institution.kind.rawValue)")
         }
         let fields = Self.pharmacyFields(data)
-        var record = try recordByNumber(fields, key: "hi_rxno", store: store)
+        var record = try await recordByNumber(fields, key: "hi_rxno", store: store)
         guard record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
         try requireEPCToken(fields, record: record, institution: code)
         let fixmedins = try fields.string("fixmedins_code")
@@ -344,7 +344,7 @@ struct PrescriptionServices: Sendable {
                               "rx_sign_verify_sn is not a signature check this pharmacy made of \(record.hiRxno): call rxSignVerify first")
         }
         let pharCode = try fields.string("phar_code", "the reviewing pharmacist's code")
-        guard let pharmacist = try store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+        guard let pharmacist = try await store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
             throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: fields.path("phar_code"), "no pharmacist \(pharCode) is registered for \(code)")
         }
         let name = try fields.string("phar_name")
@@ -360,7 +360,7 @@ struct PrescriptionServices: Sendable {
         let review = PharmacyReview(businessSerial: "RCB" + Timestamps.compact(now) + TokenGenerator.digits(8), institutionCode: code, pharmacistCode: pharCode,
                                     status: status, opinion: opinion, reviewedAt: time, signVerification: serial, at: now)
         record.pharmacyReviews = (record.pharmacyReviews ?? []) + [review]
-        try store.save(record)
+        try await store.save(record)
         return (.object(["msg_code": "0", "flag": "True", "rx_chk_biz_sn": .string(review.businessSerial)]),
                 TraceEvent(at: now, kind: "hse.rxChkUpInfo", actor: code, subject: record.hiRxno, payload: ["phar_code": pharCode, "rx_chk_stas_codg": status]))
     }
@@ -382,14 +382,14 @@ struct PrescriptionServices: Sendable {
         }
     }
 
-    private func dispense(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let institution = try authorise(code, store: store, now: now)
-        var record = try recordByNumber(data, store: store)
+    private func dispense(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        let institution = try await authorise(code, store: store, now: now)
+        var record = try await recordByNumber(data, store: store)
         // Only the prescriber and a pharmacy that downloaded it see the prescription; to anyone else it does not exist.
         guard record.institutionCode == code || record.downloads[code] != nil else { throw Self.unknown(record.hiRxno) }
         let routeText = try data.oneOf("route", DispensingRoute.allCases.map(\.rawValue), rule: .rx3)
         let pharCode = try data.string("pharCode", "the dispensing pharmacist's code")
-        guard let pharmacist = try store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
+        guard let pharmacist = try await store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
             throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: "/pharCode", "no pharmacist \(pharCode) is registered for \(code)")
         }
         var codes: [String: [String]] = [:]
@@ -410,11 +410,11 @@ struct PrescriptionServices: Sendable {
         let dispensing = Dispensing(dispenseNo: "DSP" + TokenGenerator.digits(14), at: now, institutionCode: code, route: DispensingRoute(rawValue: routeText)!,
                                     pharmacistCode: pharCode, traceCodes: codes, courier: courier, waybillNo: waybill)
         try record.dispense(dispensing, prescribingKind: code == record.institutionCode, isRetailPharmacy: institution.kind == .retailPharmacy, pointer: "")
-        if let sold = try store.claimTraceCodes(codes.values.flatMap { $0 }, hiRxno: record.hiRxno, at: now) {
+        if let sold = try await store.claimTraceCodes(codes.values.flatMap { $0 }, hiRxno: record.hiRxno, at: now) {
             throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: "/traceCodes",
                               "traceability code \(sold.code) was already sold with prescription \(sold.hiRxno): one box, one sale")
         }
-        try store.save(record)
+        try await store.save(record)
         return (.object(["hiRxno": .string(record.hiRxno), "dispenseNo": .string(dispensing.dispenseNo), "route": .string(routeText),
                          "rxUsedStasCodg": .string(record.usedStatusCode), "dispensedCount": .string(String(record.dispensings.count)),
                          "remaining": .string(String(record.maxRepeats - record.dispensings.count))]),
@@ -428,8 +428,8 @@ struct PrescriptionServices: Sendable {
     /// service's name is public (Chongqing's D008), its members are not: these are ours
     /// (docs/PRESCRIPTION.md §6.10) — data `medListCodg` and/or `drugGenname` (a part of the name)
     /// to filter, `pageNum` (from 1) and `pageSize` (1–100, default 20).
-    private func circulatingDrugs(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        let institution = try authorise(code, store: store, now: now)
+    private func circulatingDrugs(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        let institution = try await authorise(code, store: store, now: now)
         let region = SettlementCalculator.province(institution.admdvs)
         guard let policy = regions[region] else {
             throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: .xr6, pointer: "", "no policy profile for region \(region) (policies/regions/\(region).json)")
@@ -463,9 +463,9 @@ struct PrescriptionServices: Sendable {
 
     // MARK: Queries
 
-    private func query(_ service: String, _ data: Fields, institution code: String, store: any StoreWriting, now: Date) throws -> (JSONValue, TraceEvent) {
-        try authorise(code, store: store, now: now)
-        let record = try recordByNumber(data, store: store)
+    private func query(_ service: String, _ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        try await authorise(code, store: store, now: now)
+        let record = try await recordByNumber(data, store: store)
         guard record.institutionCode == code || record.downloads[code] != nil || record.dispensings.contains(where: { $0.institutionCode == code }) else {
             throw Self.unknown(record.hiRxno)
         }
@@ -478,7 +478,7 @@ struct PrescriptionServices: Sendable {
         let output: JSONValue
         switch service {
         case "hospRxDetlQuery":
-            output = .object(Self.detail(record, prescription, status: status, institutionName: try store.institution(code: record.institutionCode)?.name ?? "", now: now))
+            output = .object(Self.detail(record, prescription, status: status, institutionName: try await store.institution(code: record.institutionCode)?.name ?? "", now: now))
         case "rxChkInfoQuery":
             // The pharmacist's review as real code reads it: rxChkStasCodg 0 not reviewed, 1 approved, 2 rejected.
             let review = document.review
@@ -555,8 +555,8 @@ struct PrescriptionServices: Sendable {
     // MARK: Helpers
 
     @discardableResult
-    private func authorise(_ code: String, store: any StoreReading, now: Date) throws -> Institution {
-        guard let institution = try store.institution(code: code) else {
+    private func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
+        guard let institution = try await store.institution(code: code) else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
         }
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
@@ -566,17 +566,17 @@ struct PrescriptionServices: Sendable {
         return institution
     }
 
-    private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) throws -> PrescriptionRecord {
+    private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) async throws -> PrescriptionRecord {
         let code = try data.string("rxTraceCode", "the trace code uploadChk returned")
-        guard let record = try store.prescription(rxTraceCode: code), record.institutionCode == institution else {
+        guard let record = try await store.prescription(rxTraceCode: code), record.institutionCode == institution else {
             throw DomainError(.init("RX_TRACE_CODE_UNKNOWN"), .notFound, rule: .rx1, pointer: "/rxTraceCode", "no pre-checked prescription of \(institution) has this rxTraceCode")
         }
         return record
     }
 
-    private func recordByNumber(_ data: Fields, key: String = "hiRxno", store: any StoreReading) throws -> PrescriptionRecord {
+    private func recordByNumber(_ data: Fields, key: String = "hiRxno", store: any StoreReading) async throws -> PrescriptionRecord {
         let number = try data.string(key)
-        guard let record = try store.prescription(hiRxno: number) else { throw Self.unknown(number) }
+        guard let record = try await store.prescription(hiRxno: number) else { throw Self.unknown(number) }
         return record
     }
 

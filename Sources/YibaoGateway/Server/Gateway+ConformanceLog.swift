@@ -50,18 +50,18 @@ extension Gateway {
         let record = ConformanceCheckRecord.refused(channel, institution: institution, transaction: transaction, messageId: messageId,
                                                     problem: problem, at: at, evidence: evidence)
         _ = try? await store.write { store in
-            guard try store.institution(code: record.institutionCode) != nil else { return }
-            try log(record, in: store)
+            guard try await store.institution(code: record.institutionCode) != nil else { return }
+            try await log(record, in: store)
         }
     }
 
     /// Appends to the passive log and, every 64th record, applies its retention
     /// (`limits.conformanceRecordsPerInstitution`, `limits.conformanceRetentionDays`).
-    func log(_ record: ConformanceCheckRecord, in store: any StoreWriting) throws {
-        let stored = try store.recordConformanceCheck(record)
+    func log(_ record: ConformanceCheckRecord, in store: any StoreWriting) async throws {
+        let stored = try await store.recordConformanceCheck(record)
         guard (stored.id ?? 0) % 64 == 0 else { return }
         let limits = configuration.limits
-        try store.pruneConformanceChecks(institutionCode: record.institutionCode, keepLatest: limits.conformanceRecordsPerInstitution,
+        try await store.pruneConformanceChecks(institutionCode: record.institutionCode, keepLatest: limits.conformanceRecordsPerInstitution,
                                          olderThan: record.at.addingTimeInterval(-Double(limits.conformanceRetentionDays) * 86_400))
     }
 }

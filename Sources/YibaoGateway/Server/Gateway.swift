@@ -84,13 +84,13 @@ public struct Gateway: Sendable {
         let limit = configuration.limits.storedTextCharacters
         if authenticated {
             _ = try? await store.write { store in
-                try store.appendTrace(TraceEvent(at: at, kind: kind, actor: actor, subject: subject, outcome: "refused:\(problem.code)",
+                try await store.appendTrace(TraceEvent(at: at, kind: kind, actor: actor, subject: subject, outcome: "refused:\(problem.code)",
                                                  payload: ["rule": problem.rule ?? "", "pointer": problem.pointer]).capped(to: limit))
             }
         } else {
             await limiter.charge(source)
             _ = try? await store.write { store in
-                try store.countUnauthenticatedRefusal(kind: String(kind.prefix(64)), code: String(problem.code.prefix(64)),
+                try await store.countUnauthenticatedRefusal(kind: String(kind.prefix(64)), code: String(problem.code.prefix(64)),
                                                       pointer: String(problem.pointer.prefix(200)), source: String(source.prefix(64)), at: at)
             }
         }
@@ -157,7 +157,7 @@ extension Gateway {
 
     /// Loads `fixture` unless a fixture was already loaded into this store; true if it loaded now.
     public func loadOnFirstStart(_ fixture: Fixture) async throws -> Bool {
-        if try await store.read({ try $0.setting("fixture.loaded") }) != nil { return false }
+        if try await store.read({ try await $0.setting("fixture.loaded") }) != nil { return false }
         _ = try await AdminEndpoint(gateway: self).load(fixture, marker: "fixture.loaded")
         return true
     }

@@ -6,6 +6,8 @@ import YibaoCore
 /// migrations. Domain records are kept as JSON documents beside the columns they are looked up by.
 public final class SQLiteStore: GatewayStore {
     private let pool: DatabasePool
+    /// Serialises write transactions: one at a time holds the writer connection.
+    private let writeLock = AsyncLock()
     /// Where the database file is.
     public let path: String
 
@@ -16,6 +18,9 @@ public final class SQLiteStore: GatewayStore {
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
         configuration.label = "yibao"
+        // A write transaction spans several accesses to the writer connection (one per statement,
+        // see write(_:)); GRDB is told that a transaction left open between them is intended.
+        configuration.allowsUnsafeTransactions = true
         if !readOnly {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
@@ -34,12 +39,30 @@ public final class SQLiteStore: GatewayStore {
         try self.init(path: (dataDirectory as NSString).appendingPathComponent("yibao.sqlite"), readOnly: readOnly)
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteSession(db: db)) }
+    /// Reads on the pool's reader connections (each statement sees every commit made before it).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T {
+        try await body(SQLiteSession(pool: pool, writes: false))
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) throws -> T) async throws -> T {
-        try await pool.write { db in try body(SQLiteSession(db: db)) }
+    /// One transaction on the writer connection, `BEGIN IMMEDIATE` … `COMMIT`: write transactions
+    /// run one at a time (``writeLock``), so the connection is theirs between statements. The
+    /// transaction runs in its own task: a cancelled request cannot leave it half-done.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
+        let pool = pool
+        let writeLock = writeLock
+        return try await Task {
+            try await writeLock.withLock {
+                try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+                do {
+                    let value = try await body(SQLiteSession(pool: pool, writes: true))
+                    try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+                    return value
+                } catch {
+                    try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                    throw error
+                }
+            }
+        }.value
     }
 
     /// The journal mode SQLite reports (`wal` for a writable store).
@@ -166,8 +189,9 @@ public final class SQLiteStore: GatewayStore {
     }
 }
 
-/// Reads and writes on one GRDB connection, inside the transaction GRDB opened.
-struct SQLiteSession: StoreWriting {
+/// The statements of the store's contract on one GRDB connection (synchronous, as GRDB runs
+/// them); ``SQLiteSession`` runs each on the connection its transaction holds.
+struct SQLiteStatements {
     let db: Database
 
 
@@ -527,4 +551,90 @@ struct SQLiteSession: StoreWriting {
                              entry.payload, entry.previousHash, entry.hash])
         return entry
     }
+}
+
+/// The store's contract on SQLite: each statement runs on the writer connection (inside the
+/// transaction ``SQLiteStore/write(_:)`` opened) or, for reads, on a reader connection.
+struct SQLiteSession: StoreWriting {
+    let pool: DatabasePool
+    let writes: Bool
+
+    private func run<T: Sendable>(_ statement: @escaping @Sendable (SQLiteStatements) throws -> T) async throws -> T {
+        if writes { return try await pool.writeWithoutTransaction { db in try statement(SQLiteStatements(db: db)) } }
+        return try await pool.read { db in try statement(SQLiteStatements(db: db)) }
+    }
+
+    func person(psnNo: String) async throws -> InsuredPerson? { try await run { try $0.person(psnNo: psnNo) } }
+    func person(certno: String) async throws -> InsuredPerson? { try await run { try $0.person(certno: certno) } }
+    func person(socialSecurityCardNo: String) async throws -> InsuredPerson? { try await run { try $0.person(socialSecurityCardNo: socialSecurityCardNo) } }
+    func persons() async throws -> [InsuredPerson] { try await run { try $0.persons() } }
+    func institution(code: String) async throws -> Institution? { try await run { try $0.institution(code: code) } }
+    func institutions() async throws -> [Institution] { try await run { try $0.institutions() } }
+    func app(appId: String) async throws -> AppCredential? { try await run { try $0.app(appId: appId) } }
+    func app(institutionCode: String) async throws -> AppCredential? { try await run { try $0.app(institutionCode: institutionCode) } }
+    func practitioner(code: String) async throws -> Practitioner? { try await run { try $0.practitioner(code: code) } }
+    func practitioners(institutionCode: String) async throws -> [Practitioner] { try await run { try $0.practitioners(institutionCode: institutionCode) } }
+    func offlineVisits(psnNo: String) async throws -> [OfflineVisit] { try await run { try $0.offlineVisits(psnNo: psnNo) } }
+    func qrCode(_ code: String) async throws -> VoucherQRCode? { try await run { try $0.qrCode(code) } }
+    func ecToken(_ token: String) async throws -> ECToken? { try await run { try $0.ecToken(token) } }
+    func walletAuthorisation(authCode: String) async throws -> WalletAuthorisation? { try await run { try $0.walletAuthorisation(authCode: authCode) } }
+    func walletAuthorisation(payAuthNo: String) async throws -> WalletAuthorisation? { try await run { try $0.walletAuthorisation(payAuthNo: payAuthNo) } }
+    func registration(mdtrtId: String) async throws -> Registration? { try await run { try $0.registration(mdtrtId: mdtrtId) } }
+    func signIn(signNo: String) async throws -> SignIn? { try await run { try $0.signIn(signNo: signNo) } }
+    func prescription(hiRxno: String) async throws -> PrescriptionRecord? { try await run { try $0.prescription(hiRxno: hiRxno) } }
+    func prescription(rxTraceCode: String) async throws -> PrescriptionRecord? { try await run { try $0.prescription(rxTraceCode: rxTraceCode) } }
+    func prescription(institutionCode: String, hospRxno: String) async throws -> PrescriptionRecord? { try await run { try $0.prescription(institutionCode: institutionCode, hospRxno: hospRxno) } }
+    func paymentOrder(payOrdId: String) async throws -> PaymentOrder? { try await run { try $0.paymentOrder(payOrdId: payOrdId) } }
+    func paymentOrder(institutionCode: String, medOrgOrd: String) async throws -> PaymentOrder? { try await run { try $0.paymentOrder(institutionCode: institutionCode, medOrgOrd: medOrgOrd) } }
+    func paymentOrder(institutionCode: String, chrgBchno: String) async throws -> PaymentOrder? { try await run { try $0.paymentOrder(institutionCode: institutionCode, chrgBchno: chrgBchno) } }
+    func paymentOrder(institutionCode: String, appRefdSn: String) async throws -> PaymentOrder? { try await run { try $0.paymentOrder(institutionCode: institutionCode, appRefdSn: appRefdSn) } }
+    func personYear(psnNo: String, year: Int) async throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64) { try await run { try $0.personYear(psnNo: psnNo, year: year) } }
+    func callback(id: String) async throws -> Callback? { try await run { try $0.callback(id: id) } }
+    func filings(psnNo: String) async throws -> [CrossRegionFiling] { try await run { try $0.filings(psnNo: psnNo) } }
+    func paymentOrders(institutionCode: String?) async throws -> [PaymentOrder] { try await run { try $0.paymentOrders(institutionCode: institutionCode) } }
+    func outpatientSettlements(institutionCode: String?) async throws -> [OutpatientSettlement] { try await run { try $0.outpatientSettlements(institutionCode: institutionCode) } }
+    func filing(id: String) async throws -> CrossRegionFiling? { try await run { try $0.filing(id: id) } }
+    func feeDetails(mdtrtId: String) async throws -> [FeeDetail] { try await run { try $0.feeDetails(mdtrtId: mdtrtId) } }
+    func outpatientSettlement(setlId: String) async throws -> OutpatientSettlement? { try await run { try $0.outpatientSettlement(setlId: setlId) } }
+    func outpatientSettlement(mdtrtId: String, chrgBchno: String) async throws -> OutpatientSettlement? { try await run { try $0.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: chrgBchno) } }
+    func callbacks(institutionCode: String?, limit: Int) async throws -> [Callback] { try await run { try $0.callbacks(institutionCode: institutionCode, limit: limit) } }
+    func dueCallbacks(at now: Date, limit: Int) async throws -> [Callback] { try await run { try $0.dueCallbacks(at: now, limit: limit) } }
+    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) async throws -> [Callback] { try await run { try $0.dueCallbacks(at: now, perInstitution: perInstitution, excluding: excluding) } }
+    func setting(_ key: String) async throws -> String? { try await run { try $0.setting(key) } }
+    func traceEntries(from: Int64, limit: Int) async throws -> [TraceEntry] { try await run { try $0.traceEntries(from: from, limit: limit) } }
+    func traceHead() async throws -> TraceEntry? { try await run { try $0.traceHead() } }
+    func conformanceChecks(institutionCode: String) async throws -> [ConformanceCheckRecord] { try await run { try $0.conformanceChecks(institutionCode: institutionCode) } }
+    func unauthenticatedRefusals() async throws -> [UnauthenticatedRefusalCount] { try await run { try $0.unauthenticatedRefusals() } }
+    func keptAnswer(scope: String, key: String, at now: Date) async throws -> String? { try await run { try $0.keptAnswer(scope: scope, key: key, at: now) } }
+    func apps() async throws -> [AppCredential] { try await run { try $0.apps() } }
+    func accessToken(digest: String) async throws -> AccessTokenRecord? { try await run { try $0.accessToken(digest: digest) } }
+    func save(_ person: InsuredPerson) async throws { try await run { try $0.save(person) } }
+    func save(_ institution: Institution) async throws { try await run { try $0.save(institution) } }
+    func save(_ app: AppCredential) async throws { try await run { try $0.save(app) } }
+    func save(_ practitioner: Practitioner) async throws { try await run { try $0.save(practitioner) } }
+    func add(_ visit: OfflineVisit) async throws { try await run { try $0.add(visit) } }
+    func save(_ qrCode: VoucherQRCode) async throws { try await run { try $0.save(qrCode) } }
+    func save(_ token: ECToken) async throws { try await run { try $0.save(token) } }
+    func save(_ authorisation: WalletAuthorisation) async throws { try await run { try $0.save(authorisation) } }
+    func save(_ registration: Registration) async throws { try await run { try $0.save(registration) } }
+    func save(_ signIn: SignIn) async throws { try await run { try $0.save(signIn) } }
+    func save(_ prescription: PrescriptionRecord) async throws { try await run { try $0.save(prescription) } }
+    func save(_ order: PaymentOrder) async throws { try await run { try $0.save(order) } }
+    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) async throws { try await run { try $0.savePersonYear(psnNo: psnNo, year: year, deductibleUsedFen: deductibleUsedFen, fundPaidFen: fundPaidFen) } }
+    func save(_ callback: Callback) async throws { try await run { try $0.save(callback) } }
+    func save(_ filing: CrossRegionFiling) async throws { try await run { try $0.save(filing) } }
+    func save(_ detail: FeeDetail) async throws { try await run { try $0.save(detail) } }
+    func save(_ settlement: OutpatientSettlement) async throws { try await run { try $0.save(settlement) } }
+    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) async throws -> (code: String, hiRxno: String)? { try await run { try $0.claimTraceCodes(codes, hiRxno: hiRxno, at: at) } }
+    func setSetting(_ key: String, _ value: String) async throws { try await run { try $0.setSetting(key, value) } }
+    func recordNonce(scope: String, value: String, at: Date) async throws -> Bool { try await run { try $0.recordNonce(scope: scope, value: value, at: at) } }
+    @discardableResult
+    func appendTrace(_ event: TraceEvent) async throws -> TraceEntry { try await run { try $0.appendTrace(event) } }
+    @discardableResult
+    func recordConformanceCheck(_ check: ConformanceCheckRecord) async throws -> ConformanceCheckRecord { try await run { try $0.recordConformanceCheck(check) } }
+    @discardableResult
+    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) async throws -> Int { try await run { try $0.pruneConformanceChecks(institutionCode: institutionCode, keepLatest: keepLatest, olderThan: olderThan) } }
+    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) async throws { try await run { try $0.countUnauthenticatedRefusal(kind: kind, code: code, pointer: pointer, source: source, at: at) } }
+    func save(_ token: AccessTokenRecord) async throws { try await run { try $0.save(token) } }
+    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) async throws { try await run { try $0.keepAnswer(scope: scope, key: key, answer: answer, at: at, expiresAt: expiresAt) } }
 }

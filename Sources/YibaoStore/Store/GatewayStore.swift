@@ -6,9 +6,10 @@ import YibaoCore
 /// one transaction: if the body throws, nothing it wrote remains.
 public protocol GatewayStore: Sendable {
     /// Runs `body` in a read-only snapshot.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) throws -> T) async throws -> T
-    /// Runs `body` in one write transaction, rolled back if it throws.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T
+    /// Runs `body` in one write transaction, rolled back if it throws. Write transactions are
+    /// serialised (docs/ARCHITECTURE.md, the isolation contract): a body sees every earlier commit.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T
 }
 
 /// An HSE/FSI application registered for an institution: its appId, appSecret and the
@@ -101,70 +102,70 @@ public struct SignIn: Sendable, Codable, Hashable {
 }
 
 /// Reads inside a snapshot or a write transaction.
-public protocol StoreReading {
-    func person(psnNo: String) throws -> InsuredPerson?
-    func person(certno: String) throws -> InsuredPerson?
-    func person(socialSecurityCardNo: String) throws -> InsuredPerson?
-    func persons() throws -> [InsuredPerson]
-    func institution(code: String) throws -> Institution?
-    func institutions() throws -> [Institution]
-    func app(appId: String) throws -> AppCredential?
-    func app(institutionCode: String) throws -> AppCredential?
-    func practitioner(code: String) throws -> Practitioner?
-    func practitioners(institutionCode: String) throws -> [Practitioner]
-    func offlineVisits(psnNo: String) throws -> [OfflineVisit]
-    func qrCode(_ code: String) throws -> VoucherQRCode?
-    func ecToken(_ token: String) throws -> ECToken?
-    func walletAuthorisation(authCode: String) throws -> WalletAuthorisation?
-    func walletAuthorisation(payAuthNo: String) throws -> WalletAuthorisation?
-    func registration(mdtrtId: String) throws -> Registration?
-    func signIn(signNo: String) throws -> SignIn?
-    func prescription(hiRxno: String) throws -> PrescriptionRecord?
-    func prescription(rxTraceCode: String) throws -> PrescriptionRecord?
-    func prescription(institutionCode: String, hospRxno: String) throws -> PrescriptionRecord?
-    func paymentOrder(payOrdId: String) throws -> PaymentOrder?
+public protocol StoreReading: Sendable {
+    func person(psnNo: String) async throws -> InsuredPerson?
+    func person(certno: String) async throws -> InsuredPerson?
+    func person(socialSecurityCardNo: String) async throws -> InsuredPerson?
+    func persons() async throws -> [InsuredPerson]
+    func institution(code: String) async throws -> Institution?
+    func institutions() async throws -> [Institution]
+    func app(appId: String) async throws -> AppCredential?
+    func app(institutionCode: String) async throws -> AppCredential?
+    func practitioner(code: String) async throws -> Practitioner?
+    func practitioners(institutionCode: String) async throws -> [Practitioner]
+    func offlineVisits(psnNo: String) async throws -> [OfflineVisit]
+    func qrCode(_ code: String) async throws -> VoucherQRCode?
+    func ecToken(_ token: String) async throws -> ECToken?
+    func walletAuthorisation(authCode: String) async throws -> WalletAuthorisation?
+    func walletAuthorisation(payAuthNo: String) async throws -> WalletAuthorisation?
+    func registration(mdtrtId: String) async throws -> Registration?
+    func signIn(signNo: String) async throws -> SignIn?
+    func prescription(hiRxno: String) async throws -> PrescriptionRecord?
+    func prescription(rxTraceCode: String) async throws -> PrescriptionRecord?
+    func prescription(institutionCode: String, hospRxno: String) async throws -> PrescriptionRecord?
+    func paymentOrder(payOrdId: String) async throws -> PaymentOrder?
     /// The order of `institutionCode` with 医院订单号 `medOrgOrd` or 收费批次号 `chrgBchno` (6201's idempotency keys).
-    func paymentOrder(institutionCode: String, medOrgOrd: String) throws -> PaymentOrder?
-    func paymentOrder(institutionCode: String, chrgBchno: String) throws -> PaymentOrder?
+    func paymentOrder(institutionCode: String, medOrgOrd: String) async throws -> PaymentOrder?
+    func paymentOrder(institutionCode: String, chrgBchno: String) async throws -> PaymentOrder?
     /// The order holding refund `appRefdSn` of `institutionCode` (6203's idempotency key).
-    func paymentOrder(institutionCode: String, appRefdSn: String) throws -> PaymentOrder?
+    func paymentOrder(institutionCode: String, appRefdSn: String) async throws -> PaymentOrder?
     /// What a person has used this year: deductible and fund payments, in fen.
-    func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
-    func callback(id: String) throws -> Callback?
-    func filings(psnNo: String) throws -> [CrossRegionFiling]
+    func personYear(psnNo: String, year: Int) async throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64)
+    func callback(id: String) async throws -> Callback?
+    func filings(psnNo: String) async throws -> [CrossRegionFiling]
     /// Every payment order, or an institution's (reconciliation, statistics).
-    func paymentOrders(institutionCode: String?) throws -> [PaymentOrder]
+    func paymentOrders(institutionCode: String?) async throws -> [PaymentOrder]
     /// Every FSI outpatient settlement, or an institution's.
-    func outpatientSettlements(institutionCode: String?) throws -> [OutpatientSettlement]
-    func filing(id: String) throws -> CrossRegionFiling?
+    func outpatientSettlements(institutionCode: String?) async throws -> [OutpatientSettlement]
+    func filing(id: String) async throws -> CrossRegionFiling?
     /// Fee details of a visit (every status), in upload order.
-    func feeDetails(mdtrtId: String) throws -> [FeeDetail]
-    func outpatientSettlement(setlId: String) throws -> OutpatientSettlement?
+    func feeDetails(mdtrtId: String) async throws -> [FeeDetail]
+    func outpatientSettlement(setlId: String) async throws -> OutpatientSettlement?
     /// The settlement of a visit's charge batch, if any (2207's idempotency key).
-    func outpatientSettlement(mdtrtId: String, chrgBchno: String) throws -> OutpatientSettlement?
+    func outpatientSettlement(mdtrtId: String, chrgBchno: String) async throws -> OutpatientSettlement?
     /// Callbacks, newest first; `institutionCode` nil for all.
-    func callbacks(institutionCode: String?, limit: Int) throws -> [Callback]
+    func callbacks(institutionCode: String?, limit: Int) async throws -> [Callback]
     /// Pending callbacks due at `now`, oldest first.
-    func dueCallbacks(at now: Date, limit: Int) throws -> [Callback]
+    func dueCallbacks(at now: Date, limit: Int) async throws -> [Callback]
     /// Pending callbacks due at `now`, oldest first, at most `perInstitution` of each institution and
     /// none of `excluding` (institutions a worker is serving already).
-    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) throws -> [Callback]
+    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) async throws -> [Callback]
     /// A setting stored with the data (e.g. whether the demo fixture was loaded).
-    func setting(_ key: String) throws -> String?
+    func setting(_ key: String) async throws -> String?
     /// Trace entries with `seq >= from`, in order, at most `limit`.
-    func traceEntries(from: Int64, limit: Int) throws -> [TraceEntry]
+    func traceEntries(from: Int64, limit: Int) async throws -> [TraceEntry]
     /// The last trace entry, if any.
-    func traceHead() throws -> TraceEntry?
+    func traceHead() async throws -> TraceEntry?
     /// The passive conformance log of an institution, oldest first.
-    func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord]
+    func conformanceChecks(institutionCode: String) async throws -> [ConformanceCheckRecord]
     /// Refusals of unauthenticated requests, counted per kind and code (outside the trace).
-    func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount]
+    func unauthenticatedRefusals() async throws -> [UnauthenticatedRefusalCount]
     /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any and not expired at `now`.
-    func keptAnswer(scope: String, key: String, at now: Date) throws -> String?
+    func keptAnswer(scope: String, key: String, at now: Date) async throws -> String?
     /// Every registered app credential.
-    func apps() throws -> [AppCredential]
+    func apps() async throws -> [AppCredential]
     /// The access token with this SM3 digest, if issued.
-    func accessToken(digest: String) throws -> AccessTokenRecord?
+    func accessToken(digest: String) async throws -> AccessTokenRecord?
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -193,45 +194,45 @@ public struct UnauthenticatedRefusalCount: Sendable, Hashable, Codable {
 
 /// Writes inside one transaction.
 public protocol StoreWriting: StoreReading {
-    func save(_ person: InsuredPerson) throws
-    func save(_ institution: Institution) throws
-    func save(_ app: AppCredential) throws
-    func save(_ practitioner: Practitioner) throws
-    func add(_ visit: OfflineVisit) throws
-    func save(_ qrCode: VoucherQRCode) throws
-    func save(_ token: ECToken) throws
-    func save(_ authorisation: WalletAuthorisation) throws
-    func save(_ registration: Registration) throws
-    func save(_ signIn: SignIn) throws
-    func save(_ prescription: PrescriptionRecord) throws
-    func save(_ order: PaymentOrder) throws
-    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws
-    func save(_ callback: Callback) throws
-    func save(_ filing: CrossRegionFiling) throws
-    func save(_ detail: FeeDetail) throws
-    func save(_ settlement: OutpatientSettlement) throws
+    func save(_ person: InsuredPerson) async throws
+    func save(_ institution: Institution) async throws
+    func save(_ app: AppCredential) async throws
+    func save(_ practitioner: Practitioner) async throws
+    func add(_ visit: OfflineVisit) async throws
+    func save(_ qrCode: VoucherQRCode) async throws
+    func save(_ token: ECToken) async throws
+    func save(_ authorisation: WalletAuthorisation) async throws
+    func save(_ registration: Registration) async throws
+    func save(_ signIn: SignIn) async throws
+    func save(_ prescription: PrescriptionRecord) async throws
+    func save(_ order: PaymentOrder) async throws
+    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) async throws
+    func save(_ callback: Callback) async throws
+    func save(_ filing: CrossRegionFiling) async throws
+    func save(_ detail: FeeDetail) async throws
+    func save(_ settlement: OutpatientSettlement) async throws
     /// Records drug traceability codes as sold with `hiRxno` (RX-5); returns the first code
     /// already sold (with any prescription) instead, recording nothing.
-    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)?
-    func setSetting(_ key: String, _ value: String) throws
+    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) async throws -> (code: String, hiRxno: String)?
+    func setSetting(_ key: String, _ value: String) async throws
     /// Records a message id (FSI `msgid`, HSE `signData`) in `scope`; false if it was already
     /// recorded, i.e. the message is a replay.
-    func recordNonce(scope: String, value: String, at: Date) throws -> Bool
+    func recordNonce(scope: String, value: String, at: Date) async throws -> Bool
     /// Appends to the hash-chained trace and returns the entry with its seq and hash.
     @discardableResult
-    func appendTrace(_ event: TraceEvent) throws -> TraceEntry
+    func appendTrace(_ event: TraceEvent) async throws -> TraceEntry
     /// Appends one check to the passive conformance log (not the trace) and returns it with its id.
     @discardableResult
-    func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord
+    func recordConformanceCheck(_ check: ConformanceCheckRecord) async throws -> ConformanceCheckRecord
     /// Retention of the passive log: deletes an institution's records beyond the latest `keepLatest`,
     /// and every institution's records older than `olderThan`; returns how many went.
     @discardableResult
-    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int
+    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) async throws -> Int
     /// Counts one refusal of an unauthenticated request (see ``UnauthenticatedRefusalCount``).
-    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws
+    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) async throws
     /// Records an issued access token (by its digest; expired ones are dropped as new ones are saved).
-    func save(_ token: AccessTokenRecord) throws
+    func save(_ token: AccessTokenRecord) async throws
     /// Keeps the answer of an idempotent single-use exchange under (`scope`, `key`) until `expiresAt`
     /// (expired answers are dropped as new ones are kept).
-    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) throws
+    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) async throws
 }
