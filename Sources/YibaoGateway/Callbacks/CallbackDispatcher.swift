@@ -44,6 +44,10 @@ public struct CallbackDispatcher: Sendable {
         }
     }
 
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     /// Callbacks one worker delivers for an institution before it yields to the others.
     static let batchPerInstitution = 20
 
@@ -52,7 +56,11 @@ public struct CallbackDispatcher: Sendable {
     /// backlog never hides the others.
     func dueQueues(excluding busy: Set<String>) async throws -> [[Callback]] {
         let now = await gateway.clock.now()
-        let due = try await gateway.store.read { try await $0.dueCallbacks(at: now, perInstitution: Self.batchPerInstitution, excluding: busy) }
+        // Claimed, not only read: another gateway process on the same database leaves these alone
+        // until each is saved after its attempt (or, should this process die, until the lease ends).
+        let limits = gateway.configuration.limits
+        let lease = now.addingTimeInterval(Self.seconds(limits.callbackAttemptDeadline) * Double(Self.batchPerInstitution * 2) + 30)
+        let due = try await gateway.store.write { try await $0.claimDueCallbacks(at: now, perInstitution: Self.batchPerInstitution, excluding: busy, leaseUntil: lease) }
         guard !due.isEmpty else { return [] }
         var order: [String] = []
         var queues: [String: [Callback]] = [:]

@@ -179,7 +179,7 @@ struct SettlementCalculator: Sendable {
         guard insured != treated else { return nil }
         let month = String(Timestamps.day(now).prefix(7))
         var regions: [String: String] = [:]
-        for order in try await store.paymentOrders(institutionCode: nil) where order.psnNo == psnNo && order.setlId != nil {
+        for order in try await store.paymentOrders(psnNo: psnNo) where order.setlId != nil {
             guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
             if regions[order.institutionCode] == nil {
                 regions[order.institutionCode] = try await store.institution(code: order.institutionCode).map { province($0.admdvs) } ?? ""
@@ -273,12 +273,12 @@ struct SettlementCalculator: Sendable {
         let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
         // The person's lines settled earlier the same day (mobile orders and FSI settlements), for duplicates.
         var sameDay: [FeeLine] = []
-        for order in try await store.paymentOrders(institutionCode: nil) where order.psnNo == person.psnNo && order.setlId != nil && order.status != .refunded {
+        for order in try await store.paymentOrders(psnNo: person.psnNo) where order.setlId != nil && order.status != .refunded {
             guard let paid = order.paidAt, Timestamps.day(paid) == day else { continue }
             let results = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
             sameDay += results.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
-        for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.psnNo == person.psnNo && settlement.status == .settled
+        for settlement in try await store.outpatientSettlements(psnNo: person.psnNo) where settlement.status == .settled
             && Timestamps.day(settlement.settledAt) == day {
             sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }

@@ -185,6 +185,20 @@ public final class SQLiteStore: GatewayStore {
             // How each FSI request authenticated itself: the passive report names the dialect it matches.
             try db.execute(sql: "ALTER TABLE conformance_checks ADD COLUMN evidence TEXT")
         }
+        migrator.registerMigration("v12-person-indexes") { db in
+            // Request paths look settlements up by person (XR-7, the smart audit) and by institution
+            // (3201): typed, indexed columns instead of scans of every document.
+            try db.execute(sql: """
+                ALTER TABLE payment_orders ADD COLUMN psn_no TEXT NOT NULL DEFAULT '';
+                UPDATE payment_orders SET psn_no = json_extract(doc, '$.psnNo');
+                CREATE INDEX payment_orders_person ON payment_orders(psn_no);
+                ALTER TABLE outpatient_settlements ADD COLUMN psn_no TEXT NOT NULL DEFAULT '';
+                ALTER TABLE outpatient_settlements ADD COLUMN institution_code TEXT NOT NULL DEFAULT '';
+                UPDATE outpatient_settlements SET psn_no = json_extract(doc, '$.psnNo'), institution_code = json_extract(doc, '$.institutionCode');
+                CREATE INDEX outpatient_settlements_person ON outpatient_settlements(psn_no);
+                CREATE INDEX outpatient_settlements_institution ON outpatient_settlements(institution_code);
+                """)
+        }
         return migrator
     }
 }
@@ -322,8 +336,23 @@ struct SQLiteStatements {
         return try all(PaymentOrder.self, "SELECT doc FROM payment_orders ORDER BY rowid")
     }
     func outpatientSettlements(institutionCode: String?) throws -> [OutpatientSettlement] {
-        let rows = try all(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements ORDER BY rowid")
-        return institutionCode.map { code in rows.filter { $0.institutionCode == code } } ?? rows
+        if let institutionCode {
+            return try all(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements WHERE institution_code = ? ORDER BY rowid", [institutionCode])
+        }
+        return try all(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements ORDER BY rowid")
+    }
+    func paymentOrders(psnNo: String) throws -> [PaymentOrder] {
+        try all(PaymentOrder.self, "SELECT doc FROM payment_orders WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func outpatientSettlements(psnNo: String) throws -> [OutpatientSettlement] {
+        try all(OutpatientSettlement.self, "SELECT doc FROM outpatient_settlements WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) throws -> [Callback] {
+        let due = try dueCallbacks(at: now, perInstitution: perInstitution, excluding: excluding)
+        for callback in due {
+            try db.execute(sql: "UPDATE callbacks SET next_attempt_at = ? WHERE id = ?", arguments: [Self.millis(leaseUntil), callback.id])
+        }
+        return due
     }
     func filing(id: String) throws -> CrossRegionFiling? { try one(CrossRegionFiling.self, "SELECT doc FROM filings WHERE filing_id = ?", [id]) }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
@@ -418,9 +447,9 @@ struct SQLiteStatements {
     }
     func save(_ order: PaymentOrder) throws {
         try db.execute(sql: """
-            INSERT INTO payment_orders (pay_ord_id, institution_code, med_org_ord, chrg_bchno, doc) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO payment_orders (pay_ord_id, institution_code, med_org_ord, chrg_bchno, psn_no, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(pay_ord_id) DO UPDATE SET doc = excluded.doc
-            """, arguments: [order.payOrdId, order.institutionCode, order.medOrgOrd, order.chrgBchno, try encode(order)])
+            """, arguments: [order.payOrdId, order.institutionCode, order.medOrgOrd, order.chrgBchno, order.psnNo, try encode(order)])
         for refund in order.refunds {
             try db.execute(sql: "INSERT OR IGNORE INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES (?, ?, ?)",
                            arguments: [order.institutionCode, refund.appRefdSn, order.payOrdId])
@@ -447,9 +476,9 @@ struct SQLiteStatements {
     }
     func save(_ settlement: OutpatientSettlement) throws {
         try db.execute(sql: """
-            INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, doc) VALUES (?, ?, ?, ?)
+            INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, psn_no, institution_code, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(setl_id) DO UPDATE SET doc = excluded.doc
-            """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, try encode(settlement)])
+            """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, settlement.psnNo, settlement.institutionCode, try encode(settlement)])
     }
     func save(_ filing: CrossRegionFiling) throws {
         try db.execute(sql: "INSERT INTO filings (filing_id, psn_no, doc) VALUES (?, ?, ?) ON CONFLICT(filing_id) DO UPDATE SET doc = excluded.doc",
@@ -637,4 +666,9 @@ struct SQLiteSession: StoreWriting {
     func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) async throws { try await run { try $0.countUnauthenticatedRefusal(kind: kind, code: code, pointer: pointer, source: source, at: at) } }
     func save(_ token: AccessTokenRecord) async throws { try await run { try $0.save(token) } }
     func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) async throws { try await run { try $0.keepAnswer(scope: scope, key: key, answer: answer, at: at, expiresAt: expiresAt) } }
+    func outpatientSettlements(psnNo: String) async throws -> [OutpatientSettlement] { try await run { try $0.outpatientSettlements(psnNo: psnNo) } }
+    func paymentOrders(psnNo: String) async throws -> [PaymentOrder] { try await run { try $0.paymentOrders(psnNo: psnNo) } }
+    func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) async throws -> [Callback] {
+        try await run { try $0.claimDueCallbacks(at: now, perInstitution: perInstitution, excluding: excluding, leaseUntil: leaseUntil) }
+    }
 }

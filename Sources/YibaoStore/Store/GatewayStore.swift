@@ -137,6 +137,10 @@ public protocol StoreReading: Sendable {
     func paymentOrders(institutionCode: String?) async throws -> [PaymentOrder]
     /// Every FSI outpatient settlement, or an institution's.
     func outpatientSettlements(institutionCode: String?) async throws -> [OutpatientSettlement]
+    /// A person's payment orders, oldest first (by an index: request paths never scan every order).
+    func paymentOrders(psnNo: String) async throws -> [PaymentOrder]
+    /// A person's FSI outpatient settlements, oldest first (by an index).
+    func outpatientSettlements(psnNo: String) async throws -> [OutpatientSettlement]
     func filing(id: String) async throws -> CrossRegionFiling?
     /// Fee details of a visit (every status), in upload order.
     func feeDetails(mdtrtId: String) async throws -> [FeeDetail]
@@ -215,6 +219,11 @@ public protocol StoreWriting: StoreReading {
     /// already sold (with any prescription) instead, recording nothing.
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) async throws -> (code: String, hiRxno: String)?
     func setSetting(_ key: String, _ value: String) async throws
+    /// Claims the callbacks due at `now` (chosen as ``StoreReading/dueCallbacks(at:perInstitution:excluding:)``
+    /// chooses) for one delivery attempt: none of them is due again before `leaseUntil`, so another
+    /// gateway process on the same database does not deliver them too. Saving the callback after the
+    /// attempt sets its real next attempt; a process that dies mid-attempt leaves it to the next after the lease.
+    func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) async throws -> [Callback]
     /// Records a message id (FSI `msgid`, HSE `signData`) in `scope`; false if it was already
     /// recorded, i.e. the message is a replay.
     func recordNonce(scope: String, value: String, at: Date) async throws -> Bool
