@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The system OpenSSL 3 (libssl-dev), found through pkg-config, plus small C shims for macros.
@@ -46,14 +48,17 @@ let package = Package(
             name: "YibaoCore",
             dependencies: ["YibaoCrypto"]
         ),
-        // Persistence behind a protocol; the SQLite implementation (GRDB, WAL, migrations)
-        // and the append-only hash-chained trace.
+        // Persistence behind an async protocol, filled by SQLite (GRDB, WAL; the embedded default)
+        // and PostgreSQL (postgres-nio; several gateway processes on one database), migrations for
+        // both, and the append-only hash-chained trace.
         .target(
             name: "YibaoStore",
             dependencies: [
                 "YibaoCore",
                 "YibaoCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The reference platform: Hummingbird routes for the FSI and HSE envelopes and the admin API.

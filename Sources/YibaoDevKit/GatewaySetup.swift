@@ -14,7 +14,26 @@ public struct DevKitError: Error, CustomStringConvertible, Sendable {
 
 /// Builds a gateway from the dev workspace.
 public enum GatewaySetup {
+    /// A gateway on the embedded SQLite database under `dataDirectory`.
     public static func make(certs: String, credentials: DemoCredentials, dataDirectory: String, testClock: Bool,
+                     policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = [], dialect: String = DialectProfile.nhsa20.name) throws -> Gateway {
+        try make(certs: certs, credentials: credentials, store: try SQLiteStore(dataDirectory: dataDirectory), testClock: testClock,
+                 policy: policy, faults: faults, dialect: dialect)
+    }
+
+    /// Opens the store a `--database` URL names: `postgres://user:password@host:port/database` (PostgreSQL,
+    /// several gateway processes may share it) or nil / `sqlite` for the embedded SQLite file under `dataDirectory`.
+    public static func openStore(database: String?, dataDirectory: String) async throws -> any GatewayStore {
+        guard let database, !database.isEmpty, database != "sqlite" else { return try SQLiteStore(dataDirectory: dataDirectory) }
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            do { return try await PostgresStore(url: database) } catch let error as StoreError { throw DevKitError(error.description) }
+        }
+        if database.hasPrefix("sqlite:") { return try SQLiteStore(path: String(database.dropFirst("sqlite:".count))) }
+        throw DevKitError("--database must be postgres://user:password@host:port/database or sqlite:PATH (default: the SQLite file under --data-dir)")
+    }
+
+    /// A gateway on `store`.
+    public static func make(certs: String, credentials: DemoCredentials, store: any GatewayStore, testClock: Bool,
                      policy: PolicyProfile = .nhsa20, faults: Set<GatewayFault> = [], dialect: String = DialectProfile.nhsa20.name) throws -> Gateway {
         let trust = try DevTrust(certs: certs, credentials: credentials)
         let platformKey = try SM2.PrivateKey(pemRepresentation: try trust.file(credentials.platform.privateKeyPem))
@@ -31,7 +50,6 @@ public enum GatewaySetup {
             throw DevKitError("no dialect profile \(dialect); known: \(withRegions.dialects.keys.sorted().joined(separator: ", ")) (yibao profiles)")
         }
         withRegions.defaultDialect = dialect
-        let store = try SQLiteStore(dataDirectory: dataDirectory)
         return try Gateway(store: store, configuration: withRegions)
     }
 

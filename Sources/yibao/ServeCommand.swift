@@ -7,13 +7,15 @@ import YibaoGateway
 import YibaoStore
 import YibaoDevKit
 
-/// `yibao serve`: the reference platform on an embedded SQLite database.
+/// `yibao serve`: the reference platform on the embedded SQLite database or on PostgreSQL.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the reference platform gateway (FSI, HSE, e-voucher channel, admin API).",
         discussion: """
-        Data is kept in SQLite (WAL) under --data-dir; the demo fixture (fixtures/demo.json, \
+        Data is kept in SQLite (WAL) under --data-dir, or in PostgreSQL with --database \
+        postgres://… (several `yibao serve` processes may share one database: scripts/start-postgres.sh \
+        starts a dev server and prints its URL). The demo fixture (fixtures/demo.json, \
         credentials in certs/demo-credentials.json) is loaded on the first start only, so a \
         restart keeps everything. The platform signs with certs/sm2/platform.key.pem.
 
@@ -38,6 +40,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Folder of the SQLite database.")
     var dataDirectory: String = ".yibao"
+
+    @Option(name: .customLong("database"), help: ArgumentHelp("""
+        The database: postgres://user:password@host:port/database (PostgreSQL; several gateways may share it;         default: $YIBAO_DATABASE_URL, else the embedded SQLite file under --data-dir).
+        """, valueName: "url"))
+    var database: String?
 
     @Option(help: "Fixture to load on the first start (default: fixtures/demo.json beside certs/).")
     var fixture: String?
@@ -141,7 +148,16 @@ struct ServeCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data("WARNING: listening on \(host), not loopback: the gateway is reachable from other machines\(devTokens.isEmpty ? "" : " and uses the published dev \(devTokens.joined(separator: " and ")) token(s)").\n".utf8))
         }
-        let gateway = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: dataDirectory, testClock: testClock, policy: policyProfile,
+        let databaseURL = database ?? ProcessInfo.processInfo.environment["YIBAO_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let store: any GatewayStore
+        do {
+            store = try await GatewaySetup.openStore(database: databaseURL, dataDirectory: dataDirectory)
+        } catch let error as DevKitError {
+            // One line and status 2: a database that cannot be used is an operator's matter, not a crash.
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        let gateway = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, store: store, testClock: testClock, policy: policyProfile,
                                             faults: Set(faults), dialect: profile) }
         for fault in faults {
             FileHandle.standardError.write(Data("WARNING: started with fault \(fault.rawValue): \(fault.summary). This gateway is deliberately wrong.\n".utf8))
@@ -155,7 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = gateway.application(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("""
             yibao gateway listening on http://\(host):\(bound)
-              data:        \((dataDirectory as NSString).appendingPathComponent("yibao.sqlite")) (SQLite, WAL)
+              data:        \((store as? PostgresStore).map { "\($0.displayURL) (PostgreSQL)" } ?? "\((store as? SQLiteStore)?.path ?? dataDirectory) (SQLite, WAL)")
               profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
               dialect:     \(gateway.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))

@@ -47,7 +47,7 @@ struct GatewayHarness {
     func channel(port: Int) -> VoucherChannel { VoucherChannel(baseURL: "http://127.0.0.1:\(port)", token: credentials.channel.token) }
 
     /// Advances the gateway's test clock.
-    func advance(seconds: TimeInterval) async { _ = await gateway.clock.advance(by: seconds) }
+    func advance(seconds: TimeInterval) async throws { _ = try await gateway.clock.advance(by: seconds) }
 
     // MARK: Requests built by hand (in-process route tests)
 

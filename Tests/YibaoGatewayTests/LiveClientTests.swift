@@ -61,7 +61,7 @@ struct LiveClientTests {
                 _ = try await harness.client(port: port).personInfo(medium: .eVoucher, number: scannedByPharmacy.ecToken)
             }
             let fresh = try await scan(harness, port: port)
-            await harness.advance(seconds: TimeInterval(PolicyProfile.nhsa20.vouchers.ecTokenLifetimeSeconds + 1))
+            try await harness.advance(seconds: TimeInterval(PolicyProfile.nhsa20.vouchers.ecTokenLifetimeSeconds + 1))
             let later = try await harness.client(port: port)   // its clock follows the advanced gateway clock
             await expectRefusal("TOKEN_EXPIRED", rule: "ID-2") { _ = try await later.personInfo(medium: .eVoucher, number: fresh.ecToken) }
         }

@@ -305,7 +305,7 @@ struct PaymentFlowTests {
                 _ = try await context.hospital.hse(service: "pay_order", data: .object(payData(order, upload: upload, payAuthNo: payAuthNo, mdtrtId: mdtrtId)))
                 let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
                 #expect(try await dispatcher.deliverDue() == 0)        // held for 30 s
-                await context.harness.advance(seconds: 30)
+                try await context.harness.advance(seconds: 30)
                 #expect(try await dispatcher.deliverDue() == 1)
                 let bodies = await receiver.bodies
                 #expect(bodies.count == 2)
@@ -319,7 +319,7 @@ struct PaymentFlowTests {
                     _ = try await context.hospital.hse(service: "refund_Order", data: .object([
                         "payOrdId": .string(order[key: "payOrdId"]), "appRefdSn": .string(serial), "appRefdTime": "2026-11-23 12:00:00",
                         "totlRefdAmt": .string(amount), "psnAcctRefdAmt": .string(amount), "fundRefdAmt": "0.00", "cashRefdAmt": "0.00", "refdType": "HI"]))
-                    await context.harness.advance(seconds: 1)
+                    try await context.harness.advance(seconds: 1)
                 }
                 #expect(try await dispatcher.deliverDue() == 2)
                 let credentials = try context.harness.clientCredentials()
@@ -358,11 +358,11 @@ struct PaymentFlowTests {
                 let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
                 #expect(try await dispatcher.deliverDue() == 1)          // attempt 1: 500
                 #expect(try await dispatcher.deliverDue() == 0)          // not due yet: backoff 5 s
-                await context.harness.advance(seconds: 5)
+                try await context.harness.advance(seconds: 5)
                 #expect(try await dispatcher.deliverDue() == 1)          // attempt 2: 500, next in 10 s
-                await context.harness.advance(seconds: 9)
+                try await context.harness.advance(seconds: 9)
                 #expect(try await dispatcher.deliverDue() == 0)
-                await context.harness.advance(seconds: 1)
+                try await context.harness.advance(seconds: 1)
                 #expect(try await dispatcher.deliverDue() == 1)          // attempt 3: acknowledged
                 let bodies = await receiver.bodies
                 #expect(bodies.count == 3)

@@ -379,7 +379,7 @@ struct PrescriptionFlowTests {
 
             // A third, left until it expires (the test clock moves 3 days and a minute).
             let (_, expiring) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
-            await context.harness.advance(seconds: 3 * 86_400 + 60)
+            try await context.harness.advance(seconds: 3 * 86_400 + 60)
             let late = try await context.harness.client(port: context.port, institution: Demo.pharmacy)
             let qr = try await context.harness.channel(port: context.port).qrCode(certno: Demo.zhangSan.certno)
             let lateToken = try await late.scanVoucher(qrCode: qr.code, business: .prescriptionDownload).ecToken

@@ -167,7 +167,7 @@ struct TestClockEndpoint: Sendable {
                 throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: "/seconds",
                               detail: "seconds must be a number from 0 to \(Int(Self.maximumAdvanceSeconds)) (ten years)")
             }
-            let now = await gateway.clock.advance(by: seconds)
+            let now = try await gateway.clock.advance(by: seconds)
             return JSONResponse.make(.object(["now": .string(Timestamps.iso(now))]))
         }
     }

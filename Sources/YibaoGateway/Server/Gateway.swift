@@ -18,10 +18,11 @@ public struct Gateway: Sendable {
     /// Per-source budget of refusals of unauthenticated requests.
     let limiter: RefusalLimiter
 
-    public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock = GatewayClock()) throws {
+    /// `clock` nil: the wall clock, plus — with a test clock — the offset kept in `store`.
+    public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock? = nil) throws {
         self.store = store
         self.configuration = configuration
-        self.clock = clock
+        self.clock = clock ?? GatewayClock(store: configuration.testClock ? store : nil)
         platformPublicKey = try configuration.platformKey.publicKey
         limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import YibaoCore
 import YibaoCrypto
+import YibaoStore
 
 /// Everything a gateway needs besides its store. Defaults are the dev set-up: the dev PKI in
 /// `certs/`, the `nhsa-2.0` profiles.
@@ -63,18 +64,38 @@ public struct GatewayConfiguration: Sendable {
 
 /// The gateway's clock: the wall clock plus an offset that `POST /__clock/advance` moves
 /// (only when the gateway was started with a test clock), so tests never wait in real time.
+/// With a store, the offset is kept in the database (setting `clock.offset`, seconds): every
+/// gateway process on one database tells the same time, and a restart keeps it.
 public actor GatewayClock {
+    static let offsetSetting = "clock.offset"
     private var offset: TimeInterval = 0
     private let base: any WallClock
+    private let store: (any GatewayStore)?
 
-    public init(base: any WallClock = SystemWallClock()) { self.base = base }
+    public init(base: any WallClock = SystemWallClock(), store: (any GatewayStore)? = nil) {
+        self.base = base
+        self.store = store
+    }
 
-    public func now() -> Date { base.now().addingTimeInterval(offset) }
+    public func now() async -> Date {
+        if let store, let stored = try? await store.read({ try await $0.setting(Self.offsetSetting) }), let seconds = TimeInterval(stored) {
+            offset = seconds
+        }
+        return base.now().addingTimeInterval(offset)
+    }
 
     /// Moves the clock forward by `seconds` and returns the new time.
-    public func advance(by seconds: TimeInterval) -> Date {
-        offset += seconds
-        return now()
+    public func advance(by seconds: TimeInterval) async throws -> Date {
+        if let store {
+            offset = try await store.write { store in
+                let moved = (try await store.setting(Self.offsetSetting).flatMap(TimeInterval.init) ?? 0) + seconds
+                try await store.setSetting(Self.offsetSetting, String(moved))
+                return moved
+            }
+        } else {
+            offset += seconds
+        }
+        return base.now().addingTimeInterval(offset)
     }
 }
 

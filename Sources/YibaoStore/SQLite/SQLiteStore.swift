@@ -31,7 +31,15 @@ public final class SQLiteStore: GatewayStore {
         // gateway answers, so an acknowledged payment survives a power loss (docs/SECURITY.md).
         // Set on the pool's one writer connection, after GRDB's WAL set-up chose NORMAL.
         if !readOnly { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } }
-        if !readOnly { try Self.migrator.migrate(pool) }
+        if !readOnly {
+            // A database written by a newer yibao is refused, with the versions named, before anything is changed.
+            let migrator = Self.migrator
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            let unknown = applied.subtracting(migrator.migrations)
+            if !unknown.isEmpty { throw StoreError.schemaTooNew(database: applied.sorted(), known: migrator.migrations) }
+            // Each migration runs in its own transaction: one interrupted half-way is rolled back.
+            try migrator.migrate(pool)
+        }
     }
 
     /// Opens `data-dir/yibao.sqlite`.

@@ -1,0 +1,465 @@
+import Foundation
+import Logging
+import PostgresNIO
+import YibaoCore
+
+/// A value bound to a statement's `$n`.
+enum SQLValue: Sendable {
+    case text(String?)
+    case int(Int64?)
+    case texts([String])
+}
+
+/// The store's contract on one PostgreSQL connection, inside the transaction ``PostgresStore`` opened.
+struct PostgresSession: StoreWriting {
+    /// Statements are not logged (they carry personal data as bound values); errors surface as thrown errors.
+    static let logger: Logger = {
+        var logger = Logger(label: "yibao-postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    let connection: PostgresConnection
+
+    // MARK: Plumbing
+
+    private func query(_ sql: String, _ values: [SQLValue]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .int(let number): bindings.append(number)
+            case .texts(let texts): bindings.append(texts)
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    func execute(_ sql: String, _ values: [SQLValue] = []) async throws {
+        try await connection.query(query(sql, values), logger: Self.logger)
+    }
+
+    private func rows(_ sql: String, _ values: [SQLValue]) async throws -> PostgresRowSequence {
+        try await connection.query(query(sql, values), logger: Self.logger)
+    }
+
+    private func texts(_ sql: String, _ values: [SQLValue] = []) async throws -> [String] {
+        var result: [String] = []
+        for try await text in try await rows(sql, values).decode(String.self) { result.append(text) }
+        return result
+    }
+
+    private func text(_ sql: String, _ values: [SQLValue] = []) async throws -> String? { try await texts(sql, values).first }
+
+    private func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// The one document `sql` selects (`SELECT doc::text …`), if any.
+    private func one<T: Decodable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> T? {
+        try await text(sql, values).map { try decode(type, $0) }
+    }
+
+    private func all<T: Decodable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> [T] {
+        try await texts(sql, values).map { try decode(type, $0) }
+    }
+
+    private static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    private static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+
+    // MARK: Reading
+
+    func person(psnNo: String) async throws -> InsuredPerson? { try await one(InsuredPerson.self, "SELECT doc::text FROM persons WHERE psn_no = $1", [.text(psnNo)]) }
+    func person(certno: String) async throws -> InsuredPerson? { try await one(InsuredPerson.self, "SELECT doc::text FROM persons WHERE certno = $1", [.text(certno)]) }
+    func person(socialSecurityCardNo: String) async throws -> InsuredPerson? {
+        try await one(InsuredPerson.self, "SELECT doc::text FROM persons WHERE card_no = $1 LIMIT 1", [.text(socialSecurityCardNo)])
+    }
+    func persons() async throws -> [InsuredPerson] { try await all(InsuredPerson.self, "SELECT doc::text FROM persons ORDER BY psn_no") }
+    func institution(code: String) async throws -> Institution? { try await one(Institution.self, "SELECT doc::text FROM institutions WHERE code = $1", [.text(code)]) }
+    func institutions() async throws -> [Institution] { try await all(Institution.self, "SELECT doc::text FROM institutions ORDER BY code") }
+    func app(appId: String) async throws -> AppCredential? { try await one(AppCredential.self, "SELECT doc::text FROM apps WHERE app_id = $1", [.text(appId)]) }
+    func app(institutionCode: String) async throws -> AppCredential? {
+        try await one(AppCredential.self, "SELECT doc::text FROM apps WHERE institution_code = $1", [.text(institutionCode)])
+    }
+    func apps() async throws -> [AppCredential] { try await all(AppCredential.self, "SELECT doc::text FROM apps ORDER BY institution_code") }
+    func practitioner(code: String) async throws -> Practitioner? { try await one(Practitioner.self, "SELECT doc::text FROM practitioners WHERE code = $1", [.text(code)]) }
+    func practitioners(institutionCode: String) async throws -> [Practitioner] {
+        try await all(Practitioner.self, "SELECT doc::text FROM practitioners WHERE institution_code = $1 ORDER BY code", [.text(institutionCode)])
+    }
+    func offlineVisits(psnNo: String) async throws -> [OfflineVisit] {
+        try await all(OfflineVisit.self, "SELECT doc::text FROM offline_visits WHERE psn_no = $1 ORDER BY id", [.text(psnNo)])
+    }
+    func qrCode(_ code: String) async throws -> VoucherQRCode? { try await one(VoucherQRCode.self, "SELECT doc::text FROM qr_codes WHERE code = $1", [.text(code)]) }
+    func ecToken(_ token: String) async throws -> ECToken? { try await one(ECToken.self, "SELECT doc::text FROM ec_tokens WHERE token = $1", [.text(token)]) }
+    func walletAuthorisation(authCode: String) async throws -> WalletAuthorisation? {
+        try await one(WalletAuthorisation.self, "SELECT doc::text FROM wallet_authorisations WHERE auth_code = $1", [.text(authCode)])
+    }
+    func walletAuthorisation(payAuthNo: String) async throws -> WalletAuthorisation? {
+        try await one(WalletAuthorisation.self, "SELECT doc::text FROM wallet_authorisations WHERE pay_auth_no = $1", [.text(payAuthNo)])
+    }
+    func registration(mdtrtId: String) async throws -> Registration? {
+        try await one(Registration.self, "SELECT doc::text FROM registrations WHERE mdtrt_id = $1", [.text(mdtrtId)])
+    }
+    func signIn(signNo: String) async throws -> SignIn? { try await one(SignIn.self, "SELECT doc::text FROM sign_ins WHERE sign_no = $1", [.text(signNo)]) }
+    func prescription(hiRxno: String) async throws -> PrescriptionRecord? {
+        try await one(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE hi_rxno = $1", [.text(hiRxno)])
+    }
+    func prescription(rxTraceCode: String) async throws -> PrescriptionRecord? {
+        try await one(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE rx_trace_code = $1", [.text(rxTraceCode)])
+    }
+    func prescription(institutionCode: String, hospRxno: String) async throws -> PrescriptionRecord? {
+        try await one(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE institution_code = $1 AND hosp_rxno = $2",
+                      [.text(institutionCode), .text(hospRxno)])
+    }
+    func paymentOrder(payOrdId: String) async throws -> PaymentOrder? {
+        try await one(PaymentOrder.self, "SELECT doc::text FROM payment_orders WHERE pay_ord_id = $1", [.text(payOrdId)])
+    }
+    func paymentOrder(institutionCode: String, medOrgOrd: String) async throws -> PaymentOrder? {
+        try await one(PaymentOrder.self, "SELECT doc::text FROM payment_orders WHERE institution_code = $1 AND med_org_ord = $2",
+                      [.text(institutionCode), .text(medOrgOrd)])
+    }
+    func paymentOrder(institutionCode: String, chrgBchno: String) async throws -> PaymentOrder? {
+        try await one(PaymentOrder.self, "SELECT doc::text FROM payment_orders WHERE institution_code = $1 AND chrg_bchno = $2",
+                      [.text(institutionCode), .text(chrgBchno)])
+    }
+    func paymentOrder(institutionCode: String, appRefdSn: String) async throws -> PaymentOrder? {
+        try await one(PaymentOrder.self, """
+            SELECT o.doc::text FROM refunds r JOIN payment_orders o ON o.pay_ord_id = r.pay_ord_id
+            WHERE r.institution_code = $1 AND r.app_refd_sn = $2
+            """, [.text(institutionCode), .text(appRefdSn)])
+    }
+    func paymentOrders(institutionCode: String?) async throws -> [PaymentOrder] {
+        if let institutionCode {
+            return try await all(PaymentOrder.self, "SELECT doc::text FROM payment_orders WHERE institution_code = $1 ORDER BY position", [.text(institutionCode)])
+        }
+        return try await all(PaymentOrder.self, "SELECT doc::text FROM payment_orders ORDER BY position")
+    }
+    func paymentOrders(psnNo: String) async throws -> [PaymentOrder] {
+        try await all(PaymentOrder.self, "SELECT doc::text FROM payment_orders WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func personYear(psnNo: String, year: Int) async throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64) {
+        let found = try await rows("SELECT deductible_used, fund_paid FROM person_years WHERE psn_no = $1 AND year = $2", [.text(psnNo), .int(Int64(year))])
+        for try await (deductible, fund) in found.decode((Int64, Int64).self) { return (deductible, fund) }
+        return (0, 0)
+    }
+    func callback(id: String) async throws -> Callback? { try await one(Callback.self, "SELECT doc::text FROM callbacks WHERE id = $1", [.text(id)]) }
+    func callbacks(institutionCode: String?, limit: Int) async throws -> [Callback] {
+        if let institutionCode {
+            return try await all(Callback.self, "SELECT doc::text FROM callbacks WHERE institution_code = $1 ORDER BY created_at DESC, id LIMIT $2",
+                                 [.text(institutionCode), .int(Int64(limit))])
+        }
+        return try await all(Callback.self, "SELECT doc::text FROM callbacks ORDER BY created_at DESC, id LIMIT $1", [.int(Int64(limit))])
+    }
+    func dueCallbacks(at now: Date, limit: Int) async throws -> [Callback] {
+        try await all(Callback.self, "SELECT doc::text FROM callbacks WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2",
+                      [.int(Self.millis(now)), .int(Int64(limit))])
+    }
+    private static let dueByInstitution = """
+        SELECT id, doc::text FROM (
+            SELECT id, doc, created_at, ROW_NUMBER() OVER (PARTITION BY institution_code ORDER BY created_at, id) AS position
+            FROM callbacks WHERE state = 'pending' AND next_attempt_at <= $1 AND NOT (institution_code = ANY($2)))
+        AS due WHERE position <= $3 ORDER BY created_at, id
+        """
+    func dueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>) async throws -> [Callback] {
+        var result: [Callback] = []
+        let found = try await rows(Self.dueByInstitution, [.int(Self.millis(now)), .texts(excluding.sorted()), .int(Int64(perInstitution))])
+        for try await (_, doc) in found.decode((String, String).self) { result.append(try decode(Callback.self, doc)) }
+        return result
+    }
+    func filings(psnNo: String) async throws -> [CrossRegionFiling] {
+        try await all(CrossRegionFiling.self, "SELECT doc::text FROM filings WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func filing(id: String) async throws -> CrossRegionFiling? { try await one(CrossRegionFiling.self, "SELECT doc::text FROM filings WHERE filing_id = $1", [.text(id)]) }
+    func outpatientSettlements(institutionCode: String?) async throws -> [OutpatientSettlement] {
+        if let institutionCode {
+            return try await all(OutpatientSettlement.self, "SELECT doc::text FROM outpatient_settlements WHERE institution_code = $1 ORDER BY position",
+                                 [.text(institutionCode)])
+        }
+        return try await all(OutpatientSettlement.self, "SELECT doc::text FROM outpatient_settlements ORDER BY position")
+    }
+    func outpatientSettlements(psnNo: String) async throws -> [OutpatientSettlement] {
+        try await all(OutpatientSettlement.self, "SELECT doc::text FROM outpatient_settlements WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func feeDetails(mdtrtId: String) async throws -> [FeeDetail] {
+        try await all(FeeDetail.self, "SELECT doc::text FROM fee_details WHERE mdtrt_id = $1 ORDER BY seq", [.text(mdtrtId)])
+    }
+    func outpatientSettlement(setlId: String) async throws -> OutpatientSettlement? {
+        try await one(OutpatientSettlement.self, "SELECT doc::text FROM outpatient_settlements WHERE setl_id = $1", [.text(setlId)])
+    }
+    func outpatientSettlement(mdtrtId: String, chrgBchno: String) async throws -> OutpatientSettlement? {
+        try await one(OutpatientSettlement.self, "SELECT doc::text FROM outpatient_settlements WHERE mdtrt_id = $1 AND chrg_bchno = $2 ORDER BY position DESC LIMIT 1",
+                      [.text(mdtrtId), .text(chrgBchno)])
+    }
+    func setting(_ key: String) async throws -> String? { try await text("SELECT value FROM settings WHERE key = $1", [.text(key)]) }
+
+    private static let traceColumns = "seq, at, kind, actor, subject, outcome, payload, prev_hash, hash"
+
+    private func traceRows(_ sql: String, _ values: [SQLValue]) async throws -> [TraceEntry] {
+        var entries: [TraceEntry] = []
+        let found = try await rows(sql, values)
+        for try await (seq, at, kind, actor, subject, outcome, payload, previous, hash)
+            in found.decode((Int64, Int64, String, String, String, String, String, String, String).self) {
+            entries.append(TraceEntry(seq: seq, atMillis: at, kind: kind, actor: actor, subject: subject, outcome: outcome,
+                                      payload: payload, previousHash: previous, hash: hash))
+        }
+        return entries
+    }
+    func traceEntries(from: Int64, limit: Int) async throws -> [TraceEntry] {
+        try await traceRows("SELECT \(Self.traceColumns) FROM trace WHERE seq >= $1 ORDER BY seq LIMIT $2", [.int(from), .int(Int64(limit))])
+    }
+    func traceHead() async throws -> TraceEntry? {
+        try await traceRows("SELECT \(Self.traceColumns) FROM trace ORDER BY seq DESC LIMIT 1", []).first
+    }
+
+    func conformanceChecks(institutionCode: String) async throws -> [ConformanceCheckRecord] {
+        var records: [ConformanceCheckRecord] = []
+        let found = try await rows("""
+            SELECT id, institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail, expected, actual,
+                sign_string, diagnosis, msgid, evidence
+            FROM conformance_checks WHERE institution_code = $1 ORDER BY id
+            """, [.text(institutionCode)])
+        for try await row in found {
+            let columns = row.makeRandomAccess()
+            func optional(_ name: String) throws -> String? { try columns[name].decode(String?.self) }
+            func required(_ name: String) throws -> String { try columns[name].decode(String.self) }
+            let diagnosis = (try? decode([String].self, try required("diagnosis"))) ?? []
+            records.append(ConformanceCheckRecord(
+                id: try columns["id"].decode(Int64.self), institutionCode: try required("institution_code"),
+                channel: ConformanceCheckRecord.Channel(rawValue: try required("channel")) ?? .fsi, transaction: try required("transaction_name"),
+                at: Self.date(try columns["at"].decode(Int64.self)), outcome: ConformanceCheckRecord.Outcome(rawValue: try required("outcome")) ?? .refused,
+                code: try required("code"), rule: try optional("rule"), pointer: try optional("pointer"), detail: try optional("detail"),
+                expected: try optional("expected"), actual: try optional("actual"), signString: try optional("sign_string"), diagnosis: diagnosis,
+                messageId: try optional("msgid"), evidence: try optional("evidence")))
+        }
+        return records
+    }
+
+    func unauthenticatedRefusals() async throws -> [UnauthenticatedRefusalCount] {
+        var counts: [UnauthenticatedRefusalCount] = []
+        let found = try await rows("""
+            SELECT kind, code, count, first_at, last_at, last_pointer, last_source FROM unauthenticated_refusals ORDER BY count DESC, kind, code
+            """, [])
+        for try await (kind, code, count, first, last, pointer, source) in found.decode((String, String, Int64, Int64, Int64, String, String).self) {
+            counts.append(UnauthenticatedRefusalCount(kind: kind, code: code, count: count, firstAt: Self.date(first), lastAt: Self.date(last),
+                                                      lastPointer: pointer, lastSource: source))
+        }
+        return counts
+    }
+
+    func keptAnswer(scope: String, key: String, at now: Date) async throws -> String? {
+        try await text("SELECT answer FROM kept_answers WHERE scope = $1 AND key = $2 AND expires_at >= $3", [.text(scope), .text(key), .int(Self.millis(now))])
+    }
+
+    func accessToken(digest: String) async throws -> AccessTokenRecord? {
+        let found = try await rows("SELECT digest, institution_code, issued_at, expires_at FROM access_tokens WHERE digest = $1", [.text(digest)])
+        for try await (digest, institution, issued, expires) in found.decode((String, String, Int64, Int64).self) {
+            return AccessTokenRecord(digest: digest, institutionCode: institution, issuedAt: Self.date(issued), expiresAt: Self.date(expires))
+        }
+        return nil
+    }
+
+    // MARK: Writing
+
+    func save(_ person: InsuredPerson) async throws {
+        try await execute("""
+            INSERT INTO persons (psn_no, certno, card_no, doc) VALUES ($1, $2, $3, $4::jsonb)
+            ON CONFLICT (psn_no) DO UPDATE SET certno = excluded.certno, card_no = excluded.card_no, doc = excluded.doc
+            """, [.text(person.psnNo), .text(person.certno), .text(person.socialSecurityCardNo), .text(try encode(person))])
+    }
+    func save(_ institution: Institution) async throws {
+        try await execute("INSERT INTO institutions (code, doc) VALUES ($1, $2::jsonb) ON CONFLICT (code) DO UPDATE SET doc = excluded.doc",
+                          [.text(institution.code), .text(try encode(institution))])
+    }
+    func save(_ app: AppCredential) async throws {
+        // As SQLite's INSERT OR REPLACE: the institution's previous app (another appId) gives way.
+        try await execute("DELETE FROM apps WHERE institution_code = $1 AND app_id <> $2", [.text(app.institutionCode), .text(app.appId)])
+        try await execute("""
+            INSERT INTO apps (app_id, institution_code, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (app_id) DO UPDATE SET institution_code = excluded.institution_code, doc = excluded.doc
+            """, [.text(app.appId), .text(app.institutionCode), .text(try encode(app))])
+    }
+    func save(_ practitioner: Practitioner) async throws {
+        try await execute("""
+            INSERT INTO practitioners (code, institution_code, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (code) DO UPDATE SET institution_code = excluded.institution_code, doc = excluded.doc
+            """, [.text(practitioner.code), .text(practitioner.institutionCode), .text(try encode(practitioner))])
+    }
+    func add(_ visit: OfflineVisit) async throws {
+        try await execute("INSERT INTO offline_visits (psn_no, doc) VALUES ($1, $2::jsonb)", [.text(visit.psnNo), .text(try encode(visit))])
+    }
+    func save(_ qrCode: VoucherQRCode) async throws {
+        try await execute("INSERT INTO qr_codes (code, doc) VALUES ($1, $2::jsonb) ON CONFLICT (code) DO UPDATE SET doc = excluded.doc",
+                          [.text(qrCode.code), .text(try encode(qrCode))])
+    }
+    func save(_ token: ECToken) async throws {
+        try await execute("INSERT INTO ec_tokens (token, doc) VALUES ($1, $2::jsonb) ON CONFLICT (token) DO UPDATE SET doc = excluded.doc",
+                          [.text(token.token), .text(try encode(token))])
+    }
+    func save(_ authorisation: WalletAuthorisation) async throws {
+        try await execute("""
+            INSERT INTO wallet_authorisations (auth_code, pay_auth_no, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (auth_code) DO UPDATE SET pay_auth_no = excluded.pay_auth_no, doc = excluded.doc
+            """, [.text(authorisation.authCode), .text(authorisation.payAuthNo), .text(try encode(authorisation))])
+    }
+    func save(_ registration: Registration) async throws {
+        try await execute("""
+            INSERT INTO registrations (mdtrt_id, psn_no, institution_code, doc) VALUES ($1, $2, $3, $4::jsonb)
+            ON CONFLICT (mdtrt_id) DO UPDATE SET psn_no = excluded.psn_no, institution_code = excluded.institution_code, doc = excluded.doc
+            """, [.text(registration.mdtrtId), .text(registration.psnNo), .text(registration.institutionCode), .text(try encode(registration))])
+    }
+    func save(_ signIn: SignIn) async throws {
+        try await execute("""
+            INSERT INTO sign_ins (sign_no, institution_code, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (sign_no) DO UPDATE SET institution_code = excluded.institution_code, doc = excluded.doc
+            """, [.text(signIn.signNo), .text(signIn.institutionCode), .text(try encode(signIn))])
+    }
+    func save(_ prescription: PrescriptionRecord) async throws {
+        try await execute("""
+            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, doc) VALUES ($1, $2, $3, $4, $5::jsonb)
+            ON CONFLICT (hi_rxno) DO UPDATE SET doc = excluded.doc
+            """, [.text(prescription.hiRxno), .text(prescription.rxTraceCode), .text(prescription.institutionCode), .text(prescription.hospRxno),
+                  .text(try encode(prescription))])
+    }
+    func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) async throws -> (code: String, hiRxno: String)? {
+        for code in codes {
+            if let owner = try await text("SELECT hi_rxno FROM sold_trace_codes WHERE code = $1", [.text(code)]) { return (code, owner) }
+        }
+        for code in codes {
+            try await execute("INSERT INTO sold_trace_codes (code, hi_rxno, sold_at) VALUES ($1, $2, $3)", [.text(code), .text(hiRxno), .int(Self.millis(at))])
+        }
+        return nil
+    }
+    func save(_ order: PaymentOrder) async throws {
+        try await execute("""
+            INSERT INTO payment_orders (pay_ord_id, institution_code, med_org_ord, chrg_bchno, psn_no, doc) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            ON CONFLICT (pay_ord_id) DO UPDATE SET doc = excluded.doc
+            """, [.text(order.payOrdId), .text(order.institutionCode), .text(order.medOrgOrd), .text(order.chrgBchno), .text(order.psnNo),
+                  .text(try encode(order))])
+        for refund in order.refunds {
+            try await execute("INSERT INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                              [.text(order.institutionCode), .text(refund.appRefdSn), .text(order.payOrdId)])
+        }
+    }
+    func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) async throws {
+        try await execute("""
+            INSERT INTO person_years (psn_no, year, deductible_used, fund_paid) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (psn_no, year) DO UPDATE SET deductible_used = excluded.deductible_used, fund_paid = excluded.fund_paid
+            """, [.text(psnNo), .int(Int64(year)), .int(deductibleUsedFen), .int(fundPaidFen)])
+    }
+    func save(_ callback: Callback) async throws {
+        try await execute("""
+            INSERT INTO callbacks (id, institution_code, state, next_attempt_at, created_at, doc) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, doc = excluded.doc
+            """, [.text(callback.id), .text(callback.institutionCode), .text(callback.state.rawValue), .int(Self.millis(callback.nextAttemptAt)),
+                  .int(Self.millis(callback.createdAt)), .text(try encode(callback))])
+    }
+    func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) async throws -> [Callback] {
+        // FOR UPDATE SKIP LOCKED: a callback another transaction is claiming is left to it.
+        var claimed: [Callback] = []
+        let found = try await rows(Self.dueByInstitution, [
+            .int(Self.millis(now)), .texts(excluding.sorted()), .int(Int64(perInstitution))])
+        var ids: [String] = []
+        for try await (id, doc) in found.decode((String, String).self) { ids.append(id); claimed.append(try decode(Callback.self, doc)) }
+        guard !ids.isEmpty else { return [] }
+        var locked: Set<String> = []
+        for try await id in try await rows("SELECT id FROM callbacks WHERE id = ANY($1) FOR UPDATE SKIP LOCKED", [.texts(ids)]).decode(String.self) {
+            locked.insert(id)
+        }
+        claimed = claimed.filter { locked.contains($0.id) }
+        try await execute("UPDATE callbacks SET next_attempt_at = $1 WHERE id = ANY($2)", [.int(Self.millis(leaseUntil)), .texts(claimed.map(\.id))])
+        return claimed
+    }
+    func save(_ filing: CrossRegionFiling) async throws {
+        try await execute("""
+            INSERT INTO filings (filing_id, psn_no, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (filing_id) DO UPDATE SET doc = excluded.doc
+            """, [.text(filing.filingId), .text(filing.psnNo), .text(try encode(filing))])
+    }
+    func save(_ detail: FeeDetail) async throws {
+        try await execute("""
+            INSERT INTO fee_details (mdtrt_id, feedetl_sn, seq, doc) VALUES ($1, $2, (SELECT COUNT(*) FROM fee_details WHERE mdtrt_id = $1), $3::jsonb)
+            ON CONFLICT (mdtrt_id, feedetl_sn) DO UPDATE SET doc = excluded.doc
+            """, [.text(detail.mdtrtId), .text(detail.feedetlSn), .text(try encode(detail))])
+    }
+    func save(_ settlement: OutpatientSettlement) async throws {
+        try await execute("""
+            INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, psn_no, institution_code, doc) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            ON CONFLICT (setl_id) DO UPDATE SET doc = excluded.doc
+            """, [.text(settlement.setlId), .text(settlement.mdtrtId), .text(settlement.chrgBchno), .text(settlement.psnNo),
+                  .text(settlement.institutionCode), .text(try encode(settlement))])
+    }
+    func setSetting(_ key: String, _ value: String) async throws {
+        try await execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          [.text(key), .text(value)])
+    }
+    func recordNonce(scope: String, value: String, at: Date) async throws -> Bool {
+        try await text("INSERT INTO nonces (scope, value, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING scope",
+                       [.text(scope), .text(value), .int(Self.millis(at))]) != nil
+    }
+    @discardableResult
+    func appendTrace(_ event: TraceEvent) async throws -> TraceEntry {
+        // Every member bounded: no request can make the append-only trace grow without limit.
+        let entry = try TraceEntry.next(after: try await traceHead(), event: event.capped(to: TraceEvent.storedTextLimit))
+        try await execute("INSERT INTO trace (\(Self.traceColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+            .int(entry.seq), .int(entry.atMillis), .text(entry.kind), .text(entry.actor), .text(entry.subject), .text(entry.outcome),
+            .text(entry.payload), .text(entry.previousHash), .text(entry.hash)])
+        return entry
+    }
+    @discardableResult
+    func recordConformanceCheck(_ check: ConformanceCheckRecord) async throws -> ConformanceCheckRecord {
+        let found = try await rows("""
+            INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
+                expected, actual, sign_string, diagnosis, msgid, evidence)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id
+            """, [.text(check.institutionCode), .text(check.channel.rawValue), .text(check.transaction), .int(Self.millis(check.at)),
+                  .text(check.outcome.rawValue), .text(check.code), .text(check.rule), .text(check.pointer), .text(check.detail),
+                  .text(check.expected), .text(check.actual), .text(check.signString), .text(try encode(check.diagnosis)),
+                  .text(check.messageId), .text(check.evidence)])
+        var stored = check
+        for try await id in found.decode(Int64.self) { stored.id = id }
+        return stored
+    }
+    @discardableResult
+    func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) async throws -> Int {
+        let capped = try await rows("""
+            WITH gone AS (DELETE FROM conformance_checks WHERE institution_code = $1 AND id <= COALESCE(
+                (SELECT id FROM conformance_checks WHERE institution_code = $1 ORDER BY id DESC LIMIT 1 OFFSET $2), -1) RETURNING 1)
+            SELECT COUNT(*) FROM gone
+            """, [.text(institutionCode), .int(Int64(max(0, keepLatest)))])
+        var count: Int64 = 0
+        for try await number in capped.decode(Int64.self) { count += number }
+        let aged = try await rows("WITH gone AS (DELETE FROM conformance_checks WHERE at < $1 RETURNING 1) SELECT COUNT(*) FROM gone",
+                                  [.int(Self.millis(olderThan))])
+        for try await number in aged.decode(Int64.self) { count += number }
+        return Int(count)
+    }
+    func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) async throws {
+        try await execute("""
+            INSERT INTO unauthenticated_refusals (kind, code, count, first_at, last_at, last_pointer, last_source) VALUES ($1, $2, 1, $3, $3, $4, $5)
+            ON CONFLICT (kind, code) DO UPDATE SET count = unauthenticated_refusals.count + 1, last_at = excluded.last_at,
+                last_pointer = excluded.last_pointer, last_source = excluded.last_source
+            """, [.text(kind), .text(code), .int(Self.millis(at)), .text(pointer), .text(source)])
+    }
+    func save(_ token: AccessTokenRecord) async throws {
+        try await execute("DELETE FROM access_tokens WHERE expires_at < $1", [.int(Self.millis(token.issuedAt))])
+        try await execute("""
+            INSERT INTO access_tokens (digest, institution_code, issued_at, expires_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (digest) DO UPDATE SET institution_code = excluded.institution_code, issued_at = excluded.issued_at, expires_at = excluded.expires_at
+            """, [.text(token.digest), .text(token.institutionCode), .int(Self.millis(token.issuedAt)), .int(Self.millis(token.expiresAt))])
+    }
+    func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) async throws {
+        try await execute("DELETE FROM kept_answers WHERE expires_at < $1", [.int(Self.millis(at))])
+        try await execute("""
+            INSERT INTO kept_answers (scope, key, answer, at, expires_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (scope, key) DO UPDATE SET answer = excluded.answer, at = excluded.at, expires_at = excluded.expires_at
+            """, [.text(scope), .text(key), .text(answer), .int(Self.millis(at)), .int(Self.millis(expiresAt))])
+    }
+}

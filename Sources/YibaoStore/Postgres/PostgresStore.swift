@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import YibaoCore
+
+/// The store on PostgreSQL (postgres-nio), for a team or a region: several `yibao serve`
+/// processes on one database behave as one gateway. The isolation contract (docs/ARCHITECTURE.md §4):
+/// - every write transaction takes one transaction-level advisory lock first, so writes are
+///   serialised across processes exactly as SQLite's single writer serialises them: each service's
+///   load → decide → apply sees every earlier commit, and the trace chain never forks;
+/// - nonces, msgids and idempotency keys are unique by constraint as well;
+/// - reads run in a read-only REPEATABLE READ snapshot, beside the writes.
+public final class PostgresStore: GatewayStore {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    /// The database URL without its password, for banners and logs.
+    public let displayURL: String
+
+    /// The advisory-lock key of write transactions ("yibao" in ASCII).
+    static let writeLockKey: Int64 = 0x7969_6261_6f00
+    /// The advisory-lock key of migrations.
+    static let migrationLockKey: Int64 = 0x7969_6261_6f01
+
+    /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=disable|require]`),
+    /// checks that the server answers, and migrates the schema (refusing a schema newer than this build).
+    public init(url: String, logger: Logger = Logger(label: "yibao-postgres")) async throws {
+        let settings = try PostgresURL(url)
+        displayURL = settings.display
+        var probeLogger = logger
+        probeLogger.logLevel = .critical
+        // One direct connection first: an unreachable server or a wrong password is one clear error, now.
+        let probe: PostgresConnection
+        do {
+            probe = try await PostgresConnection.connect(configuration: try settings.connection, id: 0, logger: probeLogger)
+        } catch {
+            throw StoreError.cannotConnect(url: settings.display, reason: PostgresStore.describe(error))
+        }
+        do {
+            try await Self.migrate(probe, logger: probeLogger)
+        } catch {
+            try? await probe.close()
+            throw error
+        }
+        try? await probe.close()
+        var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
+                                                         password: settings.password, database: settings.database, tls: settings.clientTLS)
+        configuration.options.maximumConnections = 20
+        let client = PostgresClient(configuration: configuration, backgroundLogger: probeLogger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Stops the connection pool.
+    public func close() { runner.cancel() }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T {
+        let client = client
+        return try await Task {
+            try await client.withConnection { connection in
+                let session = PostgresSession(connection: connection)
+                try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                do {
+                    let value = try await body(session)
+                    try await session.execute("COMMIT")
+                    return value
+                } catch {
+                    try? await session.execute("ROLLBACK")
+                    throw error
+                }
+            }
+        }.value
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
+        let client = client
+        return try await Task {
+            try await client.withConnection { connection in
+                let session = PostgresSession(connection: connection)
+                try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                do {
+                    try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.writeLockKey)])
+                    let value = try await body(session)
+                    try await session.execute("COMMIT")
+                    return value
+                } catch {
+                    try? await session.execute("ROLLBACK")
+                    throw error
+                }
+            }
+        }.value
+    }
+
+    /// The schema versions applied, oldest first.
+    public func schemaVersions() async throws -> [Int] {
+        try await client.withConnection { connection in
+            var versions: [Int] = []
+            for try await version in try await connection.query("SELECT version FROM yibao_schema ORDER BY version", logger: PostgresSession.logger).decode(Int.self) {
+                versions.append(version)
+            }
+            return versions
+        }
+    }
+
+    // MARK: Migrations
+
+    /// Applies the missing migrations in one transaction under an advisory lock: two processes
+    /// starting together migrate once; a migration interrupted half-way leaves nothing behind.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        let session = PostgresSession(connection: connection)
+        try await session.execute("BEGIN")
+        do {
+            try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(migrationLockKey)])
+            try await session.execute("CREATE TABLE IF NOT EXISTS yibao_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM yibao_schema", logger: PostgresSession.logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            let known = Set(PostgresSchema.migrations.map(\.version))
+            let newer = applied.subtracting(known).sorted()
+            if !newer.isEmpty {
+                throw StoreError.schemaTooNew(database: applied.sorted().map(String.init), known: known.sorted().map(String.init))
+            }
+            for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                for statement in migration.statements { try await session.execute(statement) }
+                try await session.execute("INSERT INTO yibao_schema (version, name) VALUES ($1, $2)", [.int(Int64(migration.version)), .text(migration.name)])
+            }
+            try await session.execute("COMMIT")
+        } catch {
+            try? await session.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// One line for an operator: the server's message (never the password), not a stack of types.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown: return "the server could not be reached (\(error.underlying.map { "\($0)" } ?? "connection failed"))"
+            default: return "\(error.code)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Why a store could not be opened: one sentence for the operator.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case invalidURL(String)
+    case cannotConnect(url: String, reason: String)
+    case schemaTooNew(database: [String], known: [String])
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let reason): "invalid database URL: \(reason)"
+        case .cannotConnect(let url, let reason): "cannot connect to \(url): \(reason)"
+        case .schemaTooNew(let database, let known):
+            "the database's schema is newer than this yibao: it has versions \(database.joined(separator: ", ")); this build knows \(known.joined(separator: ", ")). Use the newer yibao, or another database"
+        }
+    }
+}
+
+/// `postgres://user:password@host:port/database?sslmode=…`, parsed.
+struct PostgresURL {
+    var user: String
+    var password: String?
+    var host: String
+    var port: Int
+    var database: String
+    var requireTLS: Bool
+
+    init(_ text: String) throws {
+        guard let components = URLComponents(string: text), let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme) else {
+            throw StoreError.invalidURL("expected postgres://user:password@host:port/database")
+        }
+        guard let host = components.host, !host.isEmpty else { throw StoreError.invalidURL("no host (postgres://user:password@host:port/database)") }
+        guard let user = components.user, !user.isEmpty else { throw StoreError.invalidURL("no user (postgres://user:password@host:port/database)") }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else { throw StoreError.invalidURL("no database name (postgres://user:password@host:port/database)") }
+        self.user = user.removingPercentEncoding ?? user
+        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.host = host
+        port = components.port ?? 5432
+        self.database = database
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        switch mode {
+        case "disable": requireTLS = false
+        case "require": requireTLS = true
+        default: throw StoreError.invalidURL("sslmode \(mode) is not supported; use disable or require")
+        }
+    }
+
+    var display: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    var connection: PostgresConnection.Configuration {
+        get throws {
+        PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
+                                         tls: try tls)
+        }
+    }
+
+    /// TLS as the URL asks; a context that cannot be made (no system trust store) is an error at start.
+    var tls: PostgresConnection.Configuration.TLS {
+        get throws { requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable }
+    }
+
+    var clientTLS: PostgresClient.Configuration.TLS {
+        requireTLS ? .require(.makeClientConfiguration()) : .disable
+    }
+}
