@@ -136,6 +136,7 @@ let package = Package(
                 // `yibao` only so the binary the end-to-end tests run is built first; no test imports it.
                 "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ],

@@ -148,6 +148,44 @@ class Hospital:
             raise Refused(answer.decode("utf-8", "replace"))
         return response.get("output")
 
+    def race(self, gateways: list[str], infno: str, input_obj) -> list[tuple[str, str]]:
+        """Builds ONE signed FSI request and sends the very same bytes to every gateway at once;
+        returns (gateway, outcome) pairs, outcome "accepted" or the refusal's code."""
+        import threading
+        if infno != "9001" and self.sign_no is None:
+            self.sign_in()
+        now = datetime.now(BEIJING)
+        request = {
+            "infno": infno, "msgid": self.code + now.strftime("%Y%m%d%H%M%S") + "%04d" % random.randrange(10000),
+            "mdtrtarea_admvs": self.code[1:7], "insuplc_admdvs": "", "recer_sys_code": "YIBAO", "dev_no": "", "dev_safe_info": "",
+            "signtype": "SM2", "infver": "V1.0", "opter_type": "1", "opter": "OP0001", "opter_name": "Operator One",
+            "inf_time": now.strftime("%Y-%m-%d %H:%M:%S"), "fixmedins_code": self.code, "fixmedins_name": self.inst["fixmedins_name"],
+            "sign_no": "" if infno == "9001" else self.sign_no, "input": input_obj,
+        }
+        request["cainfo"] = self.sign(request)
+        body = dump(request).encode("utf-8")
+        start = threading.Barrier(len(gateways))
+        outcomes: list = [None] * len(gateways)
+
+        def send(index: int, gateway: str):
+            start.wait()
+            try:
+                answer = hse.parse_json(post(gateway.rstrip("/") + FSI_PATH, body))
+                outcomes[index] = (gateway, "accepted" if str(answer.get("infcode")) == "0" else str(answer.get("err_msg")))
+            except Refused as exc:
+                try:
+                    outcomes[index] = (gateway, json.loads(exc.args[0]).get("code", "refused"))
+                except ValueError:
+                    outcomes[index] = (gateway, "refused")
+            except OSError as exc:
+                outcomes[index] = (gateway, "unreachable: %s" % exc)
+        threads = [threading.Thread(target=send, args=(i, g)) for i, g in enumerate(gateways)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return outcomes
+
     def sign_in(self) -> str:
         output = self.fsi("9001", {"signIn": {"opter_no": "OP0001", "mac": "00-16-3E-00-00-01", "ip": "127.0.0.1"}})
         self.sign_no = output["signinoutb"]["sign_no"]
@@ -250,6 +288,8 @@ def main(argv=None) -> int:
                "  platform_client.py fsi 1101 '{\"data\":{\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"120101198001011234\"}}'\n"
                "  platform_client.py hse ec.query '{\"qrCode\":\"...\",\"businessType\":\"01101\",\"orgId\":\"H12010100001\"}'\n"
                "  platform_client.py qrcode 120101198001011234\n"
+               "  platform_client.py --gateway http://127.0.0.1:8081 race --also http://127.0.0.1:8082 9001 \\\n"
+               "      '{\"signIn\":{\"opter_no\":\"OP0001\",\"mac\":\"00-16-3E-00-00-01\",\"ip\":\"127.0.0.1\"}}'\n"
                "  platform_client.py demo")
     ap.add_argument("--gateway", default="http://127.0.0.1:8080", help="gateway base URL (default %(default)s)")
     ap.add_argument("--credentials", default=os.path.join(REPO, "certs", "demo-credentials.json"),
@@ -266,6 +306,11 @@ def main(argv=None) -> int:
     s.add_argument("data", metavar="DATA_JSON", help="business data as JSON text")
     q = sub.add_parser("qrcode", help="get an e-voucher QR code for a patient (channel side), print it")
     q.add_argument("certno", metavar="CERTNO", help="the patient's ID number")
+    r = sub.add_parser("race", help="send one signed FSI request to every --also gateway and --gateway at the same instant; "
+                                      "exit 0 if exactly one accepted it (the others must refuse it as a replay)")
+    r.add_argument("infno", metavar="INFNO", help="transaction code, e.g. 9001")
+    r.add_argument("data", metavar="DATA_JSON", help="the `input` object as JSON text")
+    r.add_argument("--also", action="append", default=[], metavar="URL", help="another gateway on the same database (repeatable)")
     sub.add_parser("demo", help="qrcode -> hse ec.query -> fsi 1101; print psn_name, exit 0 if psn_no is %s" % DEMO_PSN_NO)
     a = ap.parse_args(argv)
 
@@ -280,6 +325,13 @@ def main(argv=None) -> int:
             print(dump(h.fsi(a.infno, data, tamper=a.tamper)))
         elif a.command == "hse":
             print(h.hse(a.service, a.data))
+        elif a.command == "race":
+            outcomes = h.race([a.gateway] + a.also, a.infno, hse.parse_json(a.data))
+            for gateway, outcome in outcomes:
+                print("%s %s" % (gateway, outcome))
+            accepted = sum(1 for _, outcome in outcomes if outcome == "accepted")
+            print("accepted %d of %d" % (accepted, len(outcomes)))
+            return 0 if accepted == 1 else 2
         elif a.command == "qrcode":
             print(h.qrcode(a.certno))
         else:

@@ -24,7 +24,8 @@ public final class PostgresStore: GatewayStore {
 
     /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=disable|require]`),
     /// checks that the server answers, and migrates the schema (refusing a schema newer than this build).
-    public init(url: String, logger: Logger = Logger(label: "yibao-postgres")) async throws {
+    /// - Parameter migrate: false to leave the schema alone (a reader such as `yibao trace verify`).
+    public init(url: String, migrate: Bool = true, logger: Logger = Logger(label: "yibao-postgres")) async throws {
         let settings = try PostgresURL(url)
         displayURL = settings.display
         var probeLogger = logger
@@ -37,7 +38,7 @@ public final class PostgresStore: GatewayStore {
             throw StoreError.cannotConnect(url: settings.display, reason: PostgresStore.describe(error))
         }
         do {
-            try await Self.migrate(probe, logger: probeLogger)
+            if migrate { try await Self.migrate(probe, logger: probeLogger) }
         } catch {
             try? await probe.close()
             throw error
