@@ -38,8 +38,9 @@ struct EndToEndTests {
 
         var banner: String
 
+        /// Stops the server; stopping it again does nothing.
         func stop() {
-            process.terminate()
+            if process.isRunning { process.terminate() }
             process.waitUntilExit()
         }
     }
