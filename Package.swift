@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "YibaoVectors", targets: ["YibaoVectors"]),
         .library(name: "YibaoCore", targets: ["YibaoCore"]),
         .library(name: "YibaoStore", targets: ["YibaoStore"]),
+        .library(name: "YibaoServices", targets: ["YibaoServices"]),
         .library(name: "YibaoGateway", targets: ["YibaoGateway"]),
         .library(name: "YibaoClient", targets: ["YibaoClient"]),
         .library(name: "YibaoConformance", targets: ["YibaoConformance"]),
@@ -61,12 +62,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The use cases: each FSI transaction and HSE service once — load what it needs from the
+        // store, decide by the rules of YibaoCore, apply the writes, in the caller's one transaction.
+        // No HTTP, no envelopes, no dialects' wire forms (docs/ARCHITECTURE.md).
+        .target(
+            name: "YibaoServices",
+            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore"]
+        ),
         // The reference platform: Hummingbird routes for the FSI and HSE envelopes and the admin API.
         .target(
             name: "YibaoGateway",
             dependencies: [
                 "YibaoCore",
                 "YibaoStore",
+                "YibaoServices",
                 "YibaoCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,7 +110,7 @@ let package = Package(
         // shared by the `yibao` tool and the tests, so no test imports the executable.
         .target(
             name: "YibaoDevKit",
-            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore", "YibaoGateway", "YibaoClient"]
+            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore", "YibaoServices", "YibaoGateway", "YibaoClient"]
         ),
         // The `yibao` command-line tool.
         .executableTarget(
@@ -112,6 +121,7 @@ let package = Package(
                 "YibaoVectors",
                 "YibaoCore",
                 "YibaoStore",
+                "YibaoServices",
                 "YibaoGateway",
                 "YibaoClient",
                 "YibaoConformance",
@@ -134,7 +144,7 @@ let package = Package(
             name: "YibaoGatewayTests",
             dependencies: [
                 // `yibao` only so the binary the end-to-end tests run is built first; no test imports it.
-                "YibaoCore", "YibaoStore", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
+                "YibaoCore", "YibaoStore", "YibaoServices", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import YibaoClient
 import YibaoCore
+import YibaoServices
 import YibaoCrypto
 import YibaoGateway
 import YibaoStore

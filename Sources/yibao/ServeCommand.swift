@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import YibaoClient
 import YibaoCore
+import YibaoServices
 import YibaoCrypto
 import YibaoGateway
 import YibaoStore

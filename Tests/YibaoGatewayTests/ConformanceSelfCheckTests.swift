@@ -6,6 +6,7 @@ import YibaoDevKit
 import YibaoClient
 import YibaoConformance
 import YibaoCore
+import YibaoServices
 import YibaoCrypto
 @testable import YibaoGateway
 

@@ -5,6 +5,7 @@ import Testing
 import YibaoDevKit
 @testable import YibaoClient
 import YibaoCore
+import YibaoServices
 import YibaoCrypto
 @testable import YibaoGateway
 import YibaoStore

@@ -61,11 +61,11 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a nonce is recorded once: of twenty concurrent attempts exactly one wins, also across two stores on one database",
+    @Test("a nonce is recorded once: of twenty concurrent attempts exactly one wins, also across two stores (two gateway processes) on one PostgreSQL database",
           arguments: StoreEngine.available)
     func nonces(engine: StoreEngine) async throws {
         try await withDatabase(engine) { database, store in
-            let second = try await database.open()
+            let second = try await database.another(than: store)
             let t0 = t0
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<20 {
@@ -95,11 +95,11 @@ struct StoreContractTests {
         }
     }
 
-    @Test("the trace is one chain: forty concurrent appends through two stores give seq 1…40, every link intact; the database refuses edits",
+    @Test("the trace is one chain: forty concurrent appends (through two stores on PostgreSQL) give seq 1…40, every link intact; the database refuses edits",
           arguments: StoreEngine.available)
     func traceChain(engine: StoreEngine) async throws {
         try await withDatabase(engine) { database, store in
-            let second = try await database.open()
+            let second = try await database.another(than: store)
             let t0 = t0
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<40 {
@@ -122,11 +122,11 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a due callback is claimed by one process: two stores claiming at once split the callbacks; a claimed one is due again only after its lease",
+    @Test("a due callback is claimed once: two claims at once (two stores on PostgreSQL) split the callbacks; a claimed one is due again only after its lease",
           arguments: StoreEngine.available)
     func callbackClaims(engine: StoreEngine) async throws {
         try await withDatabase(engine) { database, store in
-            let second = try await database.open()
+            let second = try await database.another(than: store)
             let t0 = t0
             try await store.write { tx in
                 for index in 0..<6 { try await tx.save(callback("C\(index)", institution: "H\(index % 3)", due: t0.addingTimeInterval(Double(index)))) }

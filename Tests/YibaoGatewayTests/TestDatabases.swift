@@ -51,6 +51,13 @@ struct TestDatabase: Sendable {
         }
     }
 
+    /// What a second gateway process would use: on PostgreSQL another store (its own connection pool);
+    /// on SQLite the same one — the embedded database serves one gateway process (several processes
+    /// share a PostgreSQL database instead), and SQLite's file lock is not fair between processes.
+    func another(than store: any GatewayStore) async throws -> any GatewayStore {
+        engine == .postgres ? try await open() : store
+    }
+
     /// Drops the database (PostgreSQL) or its directory (SQLite).
     func drop() async {
         switch engine {

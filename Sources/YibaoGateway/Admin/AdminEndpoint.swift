@@ -3,6 +3,7 @@ import Hummingbird
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The agency's admin API (bearer token): institutions and their agreements, practitioners,
 /// persons, offline visits, app credentials, fixtures, and the trace.
@@ -149,77 +150,21 @@ struct AdminEndpoint: Sendable {
         admin.post("/filings") { request, _ in
             let input = try await decode(FilingInput.self, request)
             let now = await gateway.clock.now()
-            let filing = try await gateway.store.write { store -> CrossRegionFiling in
-                guard let person = try await store.person(psnNo: input.psnNo) else {
-                    throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
-                }
-                guard gateway.configuration.regions[input.filedAdmdvs] != nil else {
-                    throw DomainError.invalidValue("/filedAdmdvs", "filedAdmdvs is the province-level code of a region with a policy profile",
-                                                   expected: gateway.configuration.regions.keys.sorted().joined(separator: " | "), actual: input.filedAdmdvs, rule: .xr2)
-                }
-                let filing = try CrossRegionFiling(filingId: "BA" + Timestamps.compact(now) + TokenGenerator.digits(4), psnNo: input.psnNo, kind: input.kind,
-                                                   insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
-                                                   start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
-                try await store.save(filing)
-                try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
-                                                 payload: ["filing": filing.filingId, "kind": filing.kind.rawValue, "filedAdmdvs": filing.filedAdmdvs]))
-                return filing
-            }
+            let regions = gateway.configuration.regions
+            let filing = try await gateway.store.write { try await AgencyServices.file(input, regions: regions, store: $0, now: now) }
             return try JSONResponse.encode(filing, status: .created)
         }
         admin.post("/filings/:id/cancel") { _, context in
             let id = try context.parameters.require("id")
             let now = await gateway.clock.now()
-            let filing = try await gateway.store.write { store -> CrossRegionFiling in
-                guard var filing = try await store.filing(id: id) else {
-                    throw DomainError(.init("FILING_UNKNOWN"), .notFound, rule: .xr2, pointer: "", "no filing \(id)")
-                }
-                guard filing.status == .active else {
-                    throw DomainError(.init("FILING_ALREADY_CANCELLED"), .conflict, rule: .xr2, pointer: "", "filing \(id) was already cancelled")
-                }
-                filing.status = .cancelled
-                filing.cancelledAt = now
-                try await store.save(filing)
-                try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.cancel", actor: "admin", subject: filing.psnNo, payload: ["filing": id]))
-                return filing
-            }
+            let filing = try await gateway.store.write { try await AgencyServices.cancelFiling(id, store: $0, now: now) }
             return try JSONResponse.encode(filing)
         }
         admin.post("/reimbursements") { request, _ in
             let input = try await decode(ReimbursementInput.self, request)
             let now = await gateway.clock.now()
-            if input.payOrdId == nil {
-                let calculator = SettlementCalculator(gateway: gateway)
-                let answer = try await gateway.store.write { store in try await calculator.reimburseAfterTheFact(input, store: store, now: now) }
-                return JSONResponse.make(answer, status: .created)
-            }
-            let payOrdId = input.payOrdId ?? ""
-            let answer = try await gateway.store.write { store -> JSONValue in
-                guard var order = try await store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
-                    throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
-                }
-                guard order.status == .settlementFailed else {
-                    throw DomainError(.init("REIMBURSEMENT_NOT_NEEDED"), .conflict, rule: .py9, pointer: "/payOrdId",
-                                      "manual reimbursement is for a failed real-time settlement (ordStas 15); order \(order.payOrdId) is \(order.status.rawValue) (\(order.status.label))")
-                }
-                if let done = order.reimbursementId {
-                    throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/payOrdId", "order \(order.payOrdId) was already reimbursed (\(done))")
-                }
-                // The patient paid everything in cash; the fund share computed at 6201 is paid back to them.
-                let settlement = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]
-                let id = "RB" + Timestamps.compact(now) + TokenGenerator.digits(4)
-                order.reimbursementId = id
-                try await store.save(order)
-                let year = SettlementCalculator.year(now)
-                let used = try await store.personYear(psnNo: order.psnNo, year: year)
-                try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
-                                         fundPaidFen: used.fundPaidFen + order.fundFen)
-                try await store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: order.payOrdId,
-                                                 payload: ["reimbursement": id, "psn_no": order.psnNo, "fund": Money.yuan(order.fundFen)]))
-                return .object(["reimbursementId": .string(id), "payOrdId": .string(order.payOrdId), "psnNo": .string(order.psnNo),
-                                "medfeeSumamt": .string(Money.yuan(order.feeSumFen)), "reimbursedAmt": .string(Money.yuan(order.fundFen)),
-                                "rule": .string(Rule.py9.rawValue)])
-            }
+            let settlement = gateway.settlement
+            let answer = try await gateway.store.write { try await AgencyServices.reimburse(input, settlement: settlement, store: $0, now: now) }
             return JSONResponse.make(answer, status: .created)
         }
         admin.get("/reconciliation") { request, _ in
@@ -243,32 +188,7 @@ struct AdminEndpoint: Sendable {
         // SV-4: institutions, service volume and fees, drug categories and fees.
         admin.get("/statistics") { _, _ in
             let now = await gateway.clock.now()
-            let statistics = try await gateway.store.read { store -> JSONValue in
-                let institutions = try await store.institutions()
-                var byKind: [String: Int] = [:]
-                for institution in institutions where institution.publicListing(at: now) != nil { byKind[institution.kind.rawValue, default: 0] += 1 }
-                var fees: [String: Int64] = [:]
-                var volume = 0
-                var total: Int64 = 0
-                for order in try await store.paymentOrders(institutionCode: nil) where order.setlId != nil {
-                    volume += 1
-                    total += order.feeSumFen
-                    for case .object(let line) in (try JSONValue.parse(order.lines).arrayValue ?? []) {
-                        fees[line[key: "med_chrgitm_type"], default: 0] += Money.fen(line[key: "det_item_fee_sumamt"]) ?? 0
-                    }
-                }
-                for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
-                    volume += 1
-                    total += settlement.result.medfeeSumamt.fen
-                    for line in settlement.result.lines { fees[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
-                }
-                return .object([
-                    "institutionsInForce": .object(JSONObject(byKind.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
-                    "settlements": .integer(volume), "medfeeSumamt": .string(Money.yuan(total)),
-                    "feesByChargeType": .object(JSONObject(fees.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string(Money.yuan($0.value))) })),
-                ])
-            }
-            return JSONResponse.make(statistics)
+            return JSONResponse.make(try await gateway.store.read { try await AgencyServices.statistics(store: $0, now: now) })
         }
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")
@@ -553,37 +473,6 @@ struct AdminEndpoint: Sendable {
             throw Problem(decoding: error)
         }
     }
-}
-
-/// `POST /admin/reimbursements`: manual reimbursement after a failed real-time settlement (PY-9).
-/// Either `payOrdId` (a failed mobile payment) or, for a cross-region visit paid in cash and filed after
-/// the fact (XR-4), `claimNo`, `institutionCode`, `visitDate` and `feedetailList`.
-struct ReimbursementInput: Codable, Sendable {
-    var psnNo: String
-    var payOrdId: String?
-    var claimNo: String?
-    var institutionCode: String?
-    var visitDate: String?
-    var feedetailList: [ReimbursementLine]?
-}
-
-struct ReimbursementLine: Codable, Sendable {
-    var feedetlSn: String
-    var medListCodg: String
-    var pric: String
-    var cnt: String
-    var detItemFeeSumamt: String
-}
-
-/// `POST /admin/filings`: a cross-region filing (XR-2, XR-3).
-struct FilingInput: Codable, Sendable {
-    var psnNo: String
-    var kind: CrossRegionFiling.Kind
-    /// The province-level admdvs of the place of treatment, e.g. 120000.
-    var filedAdmdvs: String
-    var start: Date?
-    var end: Date?
-    var extraInstitutions: [String]?
 }
 
 /// `POST /admin/institutions/{code}/profile`: the institution's dialect profile.

@@ -3,6 +3,7 @@ import Hummingbird
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// `GET /admin/conformance/{institution}` (admin token): the conformance tester's passive mode —
 /// what the gateway saw of an institution's own traffic, from the log the FSI and HSE endpoints

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// Delivers settlement callbacks: POSTs each pending callback's stored bytes to the hospital's URL;
 /// a 2xx answer whose JSON has `code` 0 (or `success` true) acknowledges it; anything else is
@@ -192,11 +193,15 @@ actor BusyInstitutions {
     func release(_ code: String) { codes.remove(code) }
 }
 
-extension Gateway {
+/// The gateway's side of ``SettlementNotifier``: seals the notice with the platform key for the
+/// institution's app, in its dialect, and queues the callback.
+struct CallbackQueue: SettlementNotifier {
+    let configuration: GatewayConfiguration
+
     /// Queues a signed callback (in the caller's transaction) to the institution's callback URL, if it
     /// has one, written in the institution's dialect (docs/DIALECTS.md §10); a refund only where the
     /// dialect reports refunds by callback.
-    func queueCallback(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
+    func queue(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
         guard let app = try await store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return }
         let payment = configuration.dialect(named: app.profile).payment
         guard notice.kind == .settlement || payment.callback.refundCallbacks else { return }
@@ -204,7 +209,7 @@ extension Gateway {
         let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: configuration.envelopeProfile)
         let sealed = try envelope.sealRequest(data: .object(data), privateKey: configuration.platformKey, timestamp: now)
         let delay = TimeInterval(app.callbackFaults?.delaySeconds ?? 0)
-        let callback = Callback(id: "CB" + TokenGenerator.digits(16), institutionCode: order.institutionCode, payOrdId: order.payOrdId, url: url,
+        let callback = Callback(id: try await Identifiers.mint(.callback, store: store, now: now), institutionCode: order.institutionCode, payOrdId: order.payOrdId, url: url,
                                 body: JSONValue.object(sealed).serialized(), createdAt: now, firstAttemptAt: now.addingTimeInterval(delay))
         try await store.save(callback)
     }

@@ -4,6 +4,7 @@ import Hummingbird
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The authorised third-party channel (the national medical-insurance app / a wallet, ID-2),
 /// simulated: activates a person's e-voucher, shows the dynamic QR code, and authorises an
@@ -48,7 +49,7 @@ struct ChannelEndpoint: Sendable {
             var app: AppCredential?
             if let order = try await store.paymentOrder(payOrdId: payOrdId) { app = try await store.app(institutionCode: order.institutionCode) }
             let profile = gateway.configuration.dialect(named: app?.profile)
-            let services = PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway), dialect: profile.payment)
+            let services = PaymentServices(policy: gateway.configuration.policy, settlement: gateway.settlement, dialect: profile.payment)
             return try await services.payInChannel(payOrdId: payOrdId, proof: proof, channel: channel, profile: profile.name, store: store, now: now)
         }
     }

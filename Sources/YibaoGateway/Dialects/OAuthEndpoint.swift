@@ -3,6 +3,7 @@ import Hummingbird
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// `POST /auth/oauth/token`: the OAuth2 password grant of the Jilin dialect (profiles `oauth`,
 /// `jilin-encrypted`) as real HIS code calls it — HTTP Basic `clientId:clientSecret`, a form body

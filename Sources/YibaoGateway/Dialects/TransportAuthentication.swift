@@ -2,6 +2,7 @@ import Foundation
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The headers of a request, by lower-case name (first value), as the transport checks read them.
 public struct TransportHeaders: Sendable, Hashable {

@@ -3,6 +3,7 @@ import Hummingbird
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The FSI envelope endpoint (`infno` transactions: 9001 sign-in, 1101 person info, 2201/2202
 /// registration, settlement …). Request members per PROTOCOL.md. How a request is authenticated
@@ -88,7 +89,7 @@ struct FSIEndpoint: Sendable {
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
                 if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
-                let (output, event) = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request, store: store, now: now)
+                let (output, event) = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request.call, store: store, now: now)
                 try await store.appendTrace(event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? await gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
@@ -288,6 +289,11 @@ struct FSIEndpoint: Sendable {
 
 /// An authenticated FSI request.
 struct FSIRequest: Sendable {
+    /// What the use cases see of it.
+    var call: FSICall {
+        FSICall(transaction: FSITransaction(rawValue: infno)!, msgid: msgid, institutionCode: institutionCode, input: input)
+    }
+
     let infno: String
     let msgid: String
     let institutionCode: String

@@ -4,12 +4,13 @@ import HTTPTypes
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// HSE envelope services (`POST /hse/{service}`): the e-voucher QR query `ec.query` and the
 /// wallet authorisation exchange `ec.payAuth`. Requests and answers are sealed envelopes
 /// (docs/ENVELOPE.md); refusals are problem+json.
 struct HSEEndpoint: Sendable {
-    static let services = ["ec.query", "ec.payAuth"] + PrescriptionServices.names + PaymentServices.names
+    static let services = HSEService.allNames
     let gateway: Gateway
 
     func register(on router: Router<GatewayRequestContext>) {
@@ -43,7 +44,7 @@ struct HSEEndpoint: Sendable {
 
     /// Single-use exchanges whose answer is kept: the same sealed request resent after a lost
     /// answer gets the same answer instead of a "code already used" refusal.
-    static let idempotentServices: Set<String> = ["ec.query", "ec.payAuth"]
+    static let idempotentServices: Set<HSEService> = [.voucher(.query), .voucher(.payAuth)]
 
     func handle(service: String, bytes: [UInt8], source: String = "local") async throws -> Response {
         let now = await gateway.clock.now()
@@ -62,7 +63,7 @@ struct HSEEndpoint: Sendable {
         let messageId = parsed?["signData"]?.stringValue.map { $0.count > 24 ? String($0.prefix(24)) + "…" : $0 }
         var committed = false
         do {
-            guard Self.services.contains(service) else {
+            guard let offered = HSEService(name: service) else {
                 throw Problem(status: 404, code: "SERVICE_UNKNOWN", rule: Rule.protocolEnvelope.rawValue, pointer: "",
                               detail: "no HSE service \(service); offered: \(Self.services.joined(separator: ", "))", actual: service)
             }
@@ -114,43 +115,43 @@ struct HSEEndpoint: Sendable {
             var prescriptions = gateway.prescriptionServices
             prescriptions.dialect = dialect.prescription
             let services = HSEServices(policy: gateway.configuration.policy, prescriptions: prescriptions,
-                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: SettlementCalculator(gateway: gateway), dialect: dialect.payment),
+                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: gateway.settlement, dialect: dialect.payment),
                                        faults: gateway.configuration.faults)
             let scope = "hse:\(app.appId)"
-            let keepsAnswer = Self.idempotentServices.contains(service)
+            let keepsAnswer = Self.idempotentServices.contains(offered)
             let platformKey = gateway.configuration.platformKey
             let keptUntil = max(now, Date(timeIntervalSince1970: Double(openedTimestamp) / 1000))
                 .addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
-            let (output, sealedAnswer) = try await gateway.store.write { store -> (JSONValue, JSONObject?) in
+            let (outcome, sealedAnswer) = try await gateway.store.write { store -> (ServiceOutcome?, JSONObject?) in
                 let fresh = try await store.recordNonce(scope: scope, value: signData, at: now)
                 if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try await store.keptAnswer(scope: scope, key: signData, at: now),
                    let answer = (try? JSONValue.parse(kept))?.objectValue {
                     // The same sealed request again (its answer was lost): the same answer, nothing done twice.
-                    return (.null, answer)
+                    return (nil, answer)
                 }
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
                     throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
                                       "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
                 }
-                let (output, event) = try await services.run(service, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
-                try await store.appendTrace(event)
+                let outcome = try await services.run(offered, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
+                try await store.appendTrace(outcome.event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? await gateway.log(.accepted(.hse, institution: app.institutionCode, transaction: service,
                                                messageId: messageId, at: now), in: store)
-                guard keepsAnswer else { return (output, nil) }
+                guard keepsAnswer else { return (outcome, nil) }
                 // Kept sealed (encrypted for the institution) for as long as the request itself may be resent.
-                let sealed = try Self.seal(output, with: envelope, key: platformKey, now: now)
+                let sealed = try Self.seal(outcome.output, with: envelope, key: platformKey, now: now)
                 try await store.keepAnswer(scope: scope, key: signData, answer: JSONValue.object(sealed).serialized(), at: now, expiresAt: keptUntil)
-                return (output, sealed)
+                return (outcome, sealed)
             }
             committed = true
             if let sealedAnswer { return JSONResponse.make(.object(sealedAnswer)) }
-            if case .object(let object) = output, case .object(let problem)? = object[SettlementCalculator.problemKey] {
+            guard let outcome else { throw Problem(status: 500, code: "INTERNAL_ERROR", rule: nil, pointer: "", detail: "the service answered nothing") }
+            if let failure = outcome.failureAfterCommit {
                 // Committed, but answered as a failure (test personas, fixtures/README.md).
-                throw Problem(status: Int(problem["status"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 500),
-                              code: problem[key: "code"], rule: problem[key: "rule"], pointer: "", detail: problem[key: "detail"])
+                throw Problem(status: failure.status, code: failure.code, rule: failure.rule.rawValue, pointer: "", detail: failure.detail)
             }
-            return JSONResponse.make(.object(try Self.seal(output, with: envelope, key: gateway.configuration.platformKey, now: now)))
+            return JSONResponse.make(.object(try Self.seal(outcome.output, with: envelope, key: gateway.configuration.platformKey, now: now)))
         } catch {
             var problem = switch error {
             case let problem as Problem: problem
@@ -198,123 +199,3 @@ struct HSEEndpoint: Sendable {
     }
 }
 
-/// The HSE services' rules.
-struct HSEServices: Sendable {
-    let policy: PolicyProfile
-    let prescriptions: PrescriptionServices
-    let payments: PaymentServices
-    var faults: Set<GatewayFault> = []
-
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        switch service {
-        case "ec.query": return try await ecQuery(data, institution: institution, store: store, now: now)
-        case "ec.payAuth": return try await payAuth(data, institution: institution, store: store, now: now)
-        case _ where PaymentServices.names.contains(service): return try await payments.run(service, data: data, institution: institution, store: store, now: now)
-        default: return try await prescriptions.run(service, data: data, institution: institution, store: store, now: now)
-        }
-    }
-
-    /// 电子凭证码查询: the institution scans the patient's QR code for a business and gets a bound ecToken.
-    /// The official DLL sends the QR content as `ecQrCode` beside `orgId`, `businessType`, `operatorId`,
-    /// `operatorName`, `officeId`, `officeName` (docs/DIALECTS.md §9); today's `qrCode` is taken too.
-    private func ecQuery(_ data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        let qrKey = data.object["qrCode"] == nil && data.object["ecQrCode"] != nil ? "ecQrCode" : "qrCode"
-        let qrText = try data.string(qrKey, "the content of the patient's e-voucher QR code (qrCode, or ecQrCode as the official DLL sends it)")
-        let businessText = try data.oneOf("businessType", BusinessType.allCases.map(\.rawValue), rule: .id2)
-        let business = BusinessType(rawValue: businessText)!
-        let orgId = try data.string("orgId", "the scanning institution's fixmedins_code")
-        guard orgId == institution else {
-            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgId"),
-                              "orgId must be the institution of the appId that sealed the request", expected: institution, actual: orgId)
-        }
-        try await authorise(institution, store: store, now: now)
-        guard var qr = try await store.qrCode(qrText) else {
-            throw DomainError(.init("QRCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
-                              "this is not a QR code issued by an authorised e-voucher channel")
-        }
-        if faults.contains(.reuseToken) { qr.scannedAt = nil } // deliberate fault, conformance self-checks only
-        try qr.scan(by: institution, at: now, pointer: data.path("qrCode"))
-        guard let person = try await store.person(psnNo: qr.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
-        }
-        try person.requireRealName(pointer: data.path("qrCode"))
-        let token = ECToken(token: TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, businessType: business, institutionCode: institution,
-                            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.vouchers.ecTokenLifetimeSeconds)))
-        try await store.save(qr)
-        try await store.save(token)
-        // The online identity check's serial: an Internet hospital prescription cites it (uploadChk authNo).
-        let authNo = TokenGenerator.digits(16)
-        try await store.setSetting("authNo:" + authNo, person.psnNo + "|" + institution + "|" + String(Int64(token.expiresAt.timeIntervalSince1970)))
-        let output: JSONValue = .object([
-            "userName": .string(person.name),
-            "idNo": .string(person.certno),
-            "idType": .string(person.psnCertType),
-            "insuOrg": .string(person.insuplcAdmdvs),
-            "ecIndexNo": .string(ECIndex.number(for: person)),
-            "ecToken": .string(token.token),
-            "authNo": .string(authNo),
-            "businessType": .string(business.rawValue),
-            "expireTime": .string(Timestamps.fsi(token.expiresAt)),
-            // The members the official DLL's answer holds too.
-            "gender": .string(person.gender),
-            "birthday": .string(person.birthDate),
-            "nationality": .string(person.nationality),
-            "chnlId": .string(qr.channel),
-            "ecQrCode": .string(qrText),
-            "cardno": .string(person.socialSecurityCardNo ?? ""),
-        ])
-        return (output, TraceEvent(at: now, kind: "hse.ec.query", actor: institution, subject: person.psnNo,
-                                   payload: ["businessType": business.rawValue, "ecToken": String(token.token.prefix(8)) + "…"]))
-    }
-
-    /// The wallet authorisation: exchanges the patient's authCode for a single-use payAuthNo.
-    private func payAuth(_ data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        let authCode = try data.string("authCode", "the authorisation code the wallet returned")
-        let orgCodg = try data.string("orgCodg")
-        guard orgCodg == institution else {
-            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgCodg"),
-                              "orgCodg must be the institution of the appId that sealed the request", expected: institution, actual: orgCodg)
-        }
-        try await authorise(institution, store: store, now: now)
-        guard var authorisation = try await store.walletAuthorisation(authCode: authCode) else {
-            throw DomainError(.init("AUTHCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("authCode"),
-                              "this authorisation code was not issued by an authorised wallet channel")
-        }
-        if faults.contains(.reuseToken) { authorisation.exchangedAt = nil } // deliberate fault, conformance self-checks only
-        try authorisation.exchange(by: institution, payAuthNo: "AUTH" + TokenGenerator.digits(24), at: now, policy: policy.vouchers, pointer: data.path("authCode"))
-        guard let person = try await store.person(psnNo: authorisation.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")
-        }
-        try person.requireRealName(pointer: data.path("authCode"))
-        try person.requireInternetPaymentAllowed(pointer: data.path("authCode"))
-        try await store.save(authorisation)
-        let output: JSONValue = .object([
-            "payAuthNo": .string(authorisation.payAuthNo ?? ""),
-            "psnNo": .string(person.psnNo),
-            "userName": .string(person.name),
-            "idNo": .string(person.certno),
-            "idType": .string(person.psnCertType),
-            "insuOrg": .string(person.insuplcAdmdvs),
-            "expireTime": .string(authorisation.payAuthNoExpiresAt.map(Timestamps.fsi) ?? ""),
-        ])
-        return (output, TraceEvent(at: now, kind: "hse.ec.payAuth", actor: institution, subject: person.psnNo, payload: [:]))
-    }
-
-    private func authorise(_ code: String, store: any StoreReading, now: Date) async throws {
-        guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
-        }
-        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
-            error.pointer = "/appId"
-            throw error
-        }
-    }
-}
-
-/// 电子凭证索引号 — a stable, non-identifying index of a person's voucher.
-enum ECIndex {
-    static func number(for person: InsuredPerson) -> String {
-        let digest = (try? SM3.hash("ecIndex:" + person.psnNo)) ?? []
-        return Hex.encode(digest.prefix(16), uppercase: true)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The passive conformance log: one record per FSI/HSE request, accepted or refused, per institution
 /// (reported by `GET /admin/conformance/{institution}`). Recording never changes an answer.

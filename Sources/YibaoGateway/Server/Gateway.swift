@@ -7,6 +7,7 @@ import ServiceLifecycle
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
+import YibaoServices
 
 /// The reference platform: thin routes that decode, verify the envelope, call the core rules,
 /// store in one transaction, append to the trace and sign the answer.
@@ -25,6 +26,11 @@ public struct Gateway: Sendable {
         self.clock = clock ?? GatewayClock(store: configuration.testClock ? store : nil)
         platformPublicKey = try configuration.platformKey.publicKey
         limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
+    }
+
+    /// The settlement use cases with this gateway's regions, callback queue and faults.
+    var settlement: SettlementCalculator {
+        SettlementCalculator(regions: configuration.regions, notifier: CallbackQueue(configuration: configuration), faults: configuration.faults)
     }
 
     var prescriptionServices: PrescriptionServices {

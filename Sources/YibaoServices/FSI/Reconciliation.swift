@@ -8,26 +8,26 @@ import YibaoStore
 /// compares them with its own record of FSI settlements and mobile-payment orders, net of cancellations
 /// and refunds, and answers consistent (0) or not (1) with the differences. `GET /admin/reconciliation`
 /// lists the settlements behind the platform's totals.
-struct Reconciliation: Sendable {
-    struct Entry: Sendable {
-        var kind: String          // "2207" or "6202"
-        var id: String            // setl_id or payOrdId
-        var at: Date
-        var medfee: Int64
-        var fund: Int64
-        var account: Int64
-        var cash: Int64
+package struct Reconciliation: Sendable {
+    package struct Entry: Sendable {
+        package var kind: String          // "2207" or "6202"
+        package var id: String            // setl_id or payOrdId
+        package var at: Date
+        package var medfee: Int64
+        package var fund: Int64
+        package var account: Int64
+        package var cash: Int64
     }
 
-    struct Totals: Sendable, Equatable {
-        var medfee: Int64 = 0
-        var fund: Int64 = 0
-        var account: Int64 = 0
-        var count = 0
+    package struct Totals: Sendable, Equatable {
+        package var medfee: Int64 = 0
+        package var fund: Int64 = 0
+        package var account: Int64 = 0
+        package var count = 0
     }
 
     /// The settlements of `institution` with a settlement time in [from, to] (Beijing days), net of refunds.
-    static func entries(institution: String, from: String, to: String, store: any StoreReading) async throws -> [Entry] {
+    package static func entries(institution: String, from: String, to: String, store: any StoreReading) async throws -> [Entry] {
         var entries: [Entry] = []
         for settlement in try await store.outpatientSettlements(institutionCode: institution) where settlement.status == .settled {
             let day = Timestamps.day(settlement.settledAt)
@@ -47,7 +47,7 @@ struct Reconciliation: Sendable {
         return entries.sorted { $0.at < $1.at }
     }
 
-    static func totals(_ entries: [Entry]) -> Totals {
+    package static func totals(_ entries: [Entry]) -> Totals {
         entries.reduce(into: Totals()) { totals, entry in
             totals.medfee += entry.medfee
             totals.fund += entry.fund
@@ -59,7 +59,7 @@ struct Reconciliation: Sendable {
 
 extension FSITransactions {
     /// 3201: compares the institution's stated totals with the platform's.
-    func reconcile(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func reconcile(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let from = try data.string("stmt_begndate", "the first day, yyyy-MM-dd")
@@ -95,7 +95,7 @@ extension FSITransactions {
     /// 3203 清算申请: the institution declares, for a month, the fund share it advanced (PY-8); the platform
     /// checks it against the fund shares of that month's settlements (net of refunds and cancellations) and
     /// records it once per month: accepted when equal, otherwise adjusted to the platform's amount, with the difference.
-    func declare(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func declare(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let month = try data.string("setlym", "the month, yyyyMM")
@@ -119,7 +119,7 @@ extension FSITransactions {
                                                                        to: Timestamps.day(last), store: store))
         let accepted = declared == platform.fund
         var answer = JSONObject()
-        answer["clr_appy_evt_id"] = .string("CLR" + Timestamps.compact(now) + TokenGenerator.digits(4))
+        answer["clr_appy_evt_id"] = .string(try await Identifiers.mint(.clearing, store: store, now: now))
         answer["setlym"] = .string(month)
         answer["fund_appy_sum"] = .string(Money.yuan(declared))
         answer["platform_fund_sum"] = .string(Money.yuan(platform.fund))

@@ -6,10 +6,19 @@ import YibaoStore
 /// The rules around a mobile payment: who may pay (AG-1, ID-1, ID-3, ID-5, ID-2 payAuthNo), the
 /// split from the policy engine (scope of the place of treatment, parameters of the place of
 /// insurance: XR-1, XR-6), the personal account and the year's counters, the settlement callback.
-struct SettlementCalculator: Sendable {
-    let gateway: Gateway
-    /// A member of an answer that makes the endpoint answer with a problem after the transaction committed (test personas).
-    static let problemKey = "__problemAfterCommit"
+package struct SettlementCalculator: Sendable {
+    /// Region policy profiles (policies/regions), by province code.
+    package let regions: [String: RegionPolicy]
+    /// Queues the settlement callback, in the caller's transaction (the gateway seals it).
+    package let notifier: any SettlementNotifier
+    /// Rules broken on purpose (conformance self-checks only).
+    package let faults: Set<GatewayFault>
+
+    package init(regions: [String: RegionPolicy], notifier: any SettlementNotifier, faults: Set<GatewayFault> = []) {
+        self.regions = regions
+        self.notifier = notifier
+        self.faults = faults
+    }
 
     /// The province-level code of an admdvs (first two digits + "0000"), which names its region policy file.
     static func province(_ admdvs: String) -> String { String(admdvs.prefix(2)) + "0000" }
@@ -25,7 +34,7 @@ struct SettlementCalculator: Sendable {
     }
 
     func region(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
-        try Self.region(admdvs, in: gateway.configuration.regions, pointer: pointer, rule: rule)
+        try Self.region(admdvs, in: regions, pointer: pointer, rule: rule)
     }
 
     static func year(_ date: Date) -> Int { Int(Timestamps.day(date).prefix(4)) ?? 0 }
@@ -42,13 +51,7 @@ struct SettlementCalculator: Sendable {
         guard orgCodg == code else {
             throw DomainError.invalidValue("/orgCodg", "orgCodg must be the institution of the appId that sealed the request", expected: code, actual: orgCodg)
         }
-        guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
-        }
-        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
-            error.pointer = "/orgCodg"
-            throw error
-        }
+        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg")
         let psnNo = try data.string("psnNo")
         let mdtrtId = try data.string("mdtrtId")
         let insutype = try data.string("insutype")
@@ -159,14 +162,13 @@ struct SettlementCalculator: Sendable {
         let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
-                                    accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions, store: store, pointer: "/psnNo").result
-        var order = PaymentOrder(payOrdId: "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6), payToken: TokenGenerator.hex(bytes: 16),
+                                    accountBalanceFen: person.accountBalanceFen, regions: regions, store: store, pointer: "/psnNo").result
+        var order = PaymentOrder(payOrdId: try await Identifiers.mint(.paymentOrder, store: store, now: now), payToken: TokenGenerator.hex(bytes: 16),
                                  institutionCode: code, medOrgOrd: try data.string("medOrgOrd"), chrgBchno: try data.string("chrgBchno"), psnNo: psnNo,
                                  mdtrtId: mdtrtId, insutype: insutype, feeSumFen: result.medfeeSumamt.fen, fundFen: result.fundPaySumamt.fen,
                                  accountFen: result.acctPay.fen, cashFen: result.psnCashPay.fen, acctUsedFlag: acctUsed,
                                  settlement: try Self.encode(result).serialized(), lines: try Self.encode(classified).serialized(),
                                  createdAt: now, uploadDigest: "", uploadAnswer: "")
-        while try await store.paymentOrder(payOrdId: order.payOrdId) != nil { order.payOrdId = "ORD" + Timestamps.compact(now) + TokenGenerator.digits(6) }
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.credential = credential
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
@@ -234,7 +236,7 @@ struct SettlementCalculator: Sendable {
         let classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6))
         let year = Self.year(visitDate)
         let (result, used) = try await Self.split(classified, person: person, institution: institution, insutype: person.insutype, useAccount: false, year: year,
-                                            accountBalanceFen: nil, regions: gateway.configuration.regions, store: store, pointer: "/psnNo")
+                                            accountBalanceFen: nil, regions: regions, store: store, pointer: "/psnNo")
         try await store.savePersonYear(psnNo: person.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
                                  fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
         try await store.setSetting("reimbursement:\(claimNo)", Timestamps.iso(now))
@@ -333,7 +335,19 @@ struct SettlementCalculator: Sendable {
     }
 
     /// 6202: spends the payAuthNo, takes the account share, counts the year, queues the callback.
-    func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
+    /// The answer of a payment and, for the test personas, the failure it is answered with after its writes commit.
+    package struct Payment: Sendable {
+        package var output: JSONValue
+        package var failureAfterCommit: CommittedFailure?
+    }
+
+    /// PY-9's test persona: the fund refused in real time; the patient pays in full and is reimbursed manually.
+    static func settlementFailure(psnNo: String) -> CommittedFailure {
+        CommittedFailure(status: 502, code: "SETTLEMENT_FAILED", rule: .py9,
+                         detail: "test persona \(psnNo): real-time settlement failed (ordStas 15); the patient pays in full and is reimbursed manually (PY-9)")
+    }
+
+    func pay(_ order: inout PaymentOrder, data: Fields, payToken: String, institution code: String, store: any StoreWriting, now: Date) async throws -> Payment {
         for key in ["orgCodg", "mdtrtId", "chrgBchno"] {
             let expected = key == "orgCodg" ? order.institutionCode : key == "mdtrtId" ? order.mdtrtId : order.chrgBchno
             let sent = try data.string(key)
@@ -344,13 +358,7 @@ struct SettlementCalculator: Sendable {
             throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
         try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
-        guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(code)")
-        }
-        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
-            error.pointer = "/orgCodg"
-            throw error
-        }
+        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg")
         try person.requireInsured(pointer: "/payOrdId")
         guard let visit = try await store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
             throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
@@ -366,82 +374,60 @@ struct SettlementCalculator: Sendable {
         // The split was computed at 6201; if the year's counters or the account changed since (another payment in between), it is stale.
         let lines = try JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))
         let (current, used) = try await Self.split(lines, person: person, institution: institution, insutype: order.insutype, useAccount: order.acctUsedFlag,
-                                             year: Self.year(now), accountBalanceFen: person.accountBalanceFen, regions: gateway.configuration.regions,
+                                             year: Self.year(now), accountBalanceFen: person.accountBalanceFen, regions: regions,
                                              store: store, pointer: "/payOrdId")
         guard current.fundPaySumamt.fen == order.fundFen, current.acctPay.fen == order.accountFen, current.psnCashPay.fen == order.cashFen else {
             throw DomainError(.init("PRESETTLEMENT_STALE"), .conflict, rule: .py6, pointer: "/payOrdId",
                               "the split pre-settled at 6201 (fund \(Money.yuan(order.fundFen)), account \(Money.yuan(order.accountFen)), cash \(Money.yuan(order.cashFen))) no longer holds: now fund \(current.fundPaySumamt), account \(current.acctPay), cash \(current.psnCashPay) — another payment changed the deductible, cap or account; upload the fees again (6201) with a new medOrgOrd")
         }
-        try order.pay(payToken: payToken, at: now, setlId: "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6), pointer: "")
+        try order.pay(payToken: payToken, at: now, setlId: try await Identifiers.mint(.settlement, store: store, now: now), pointer: "")
         if person.testPersona == .settlementFailure {
             // Test persona: the fund refuses; nothing is paid; the person is reimbursed manually (PY-9).
             order.status = .settlementFailed
             order.setlId = nil
             try await authorisation.save(in: store)
-            try await gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
-            return .object([
-                "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue),
-                Self.problemKey: .object(["status": .integer(502), "code": "SETTLEMENT_FAILED", "rule": .string(Rule.py9.rawValue),
-                                          "detail": .string("test persona \(person.psnNo): real-time settlement failed (ordStas 15); the patient pays in full and is reimbursed manually (PY-9)")]),
-            ])
+            try await notifier.queue(try notice(order, kind: .settlement, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
+            return Payment(output: .object(["payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue)]),
+                           failureAfterCommit: Self.settlementFailure(psnNo: person.psnNo))
         }
-        person.accountBalanceFen -= order.accountFen
-        try await store.save(person)
-        for number in order.prescriptionNumbers {
-            if var record = try await store.prescription(hiRxno: number) {
-                record.settledBy = order.payOrdId
-                try await store.save(record)
-            }
-        }
-        try await authorisation.save(in: store)
         let settlement = try JSONValue.parse(order.settlement).objectValue ?? [:]
-        let year = Self.year(now)
-        try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(settlement[key: "act_pay_dedc"]) ?? 0),
-                                 fundPaidFen: used.fundPaidFen + order.fundFen)
+        try await SettlementLedger.post(SettlementPosting(psnNo: order.psnNo, settledBy: order.payOrdId, year: Self.year(now), accountFen: order.accountFen,
+                                                          deductibleFen: Money.fen(settlement[key: "act_pay_dedc"]) ?? 0, fundFen: order.fundFen,
+                                                          prescriptions: order.prescriptionNumbers),
+                                        person: &person, used: used, store: store)
+        try await authorisation.save(in: store)
         var setlinfo = settlement
         setlinfo["setl_id"] = .string(order.setlId ?? "")
         setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
-        try await gateway.queueCallback(try notice(order, kind: .settlement, setlinfo: setlinfo, store: store, now: now), order: order, store: store, now: now)
+        try await notifier.queue(try notice(order, kind: .settlement, setlinfo: setlinfo, store: store, now: now), order: order, store: store, now: now)
         if person.testPersona == .platformTimeout {
             // Test persona: the payment is made, but the answer is lost; a retry of 6202 or a 6301 query tells the truth.
-            return .object([
+            return Payment(output: .object([
                 "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
                 "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
                 "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
                 "extData": .object(["setlinfo": .object(setlinfo)]),
-                Self.problemKey: .object(["status": .integer(504), "code": "PLATFORM_TIMEOUT", "rule": .string(Rule.py6.rawValue),
-                                          "detail": .string("test persona \(person.psnNo): the platform did not answer in time; the order may be paid — query it (6301) or retry 6202 with the same body")]),
-            ])
+            ]), failureAfterCommit: CommittedFailure(status: 504, code: "PLATFORM_TIMEOUT", rule: .py6,
+                detail: "test persona \(person.psnNo): the platform did not answer in time; the order may be paid — query it (6301) or retry 6202 with the same body"))
         }
-        return .object([
+        return Payment(output: .object([
             "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
             "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
             "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
             "extData": .object(["setlinfo": .object(setlinfo)]),
-        ])
+        ]))
     }
 
     /// 6203: the account share goes back to the account; the fund share leaves the year's count; a callback tells the hospital.
     func returnToAccount(_ accountFen: Int64, fundFen: Int64, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
-        if accountFen > 0, var person = try await store.person(psnNo: order.psnNo) {
-            person.accountBalanceFen = try Money.add(accountFen, to: person.accountBalanceFen, pointer: "/payOrdId", what: "returning the account share to the personal account")
-            try await store.save(person)
-        }
-        let year = Self.year(order.paidAt ?? now)
-        let used = try await store.personYear(psnNo: order.psnNo, year: year)
         // A full refund undoes the settlement: the deductible it used counts no more, its prescriptions may be settled again.
-        if order.status == .refunded {
-            for number in order.prescriptionNumbers {
-                if var record = try await store.prescription(hiRxno: number), record.settledBy == order.payOrdId {
-                    record.settledBy = nil
-                    try await store.save(record)
-                }
-            }
-        }
-        let deductible = order.status == .refunded ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
-        try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - deductible),
-                                 fundPaidFen: max(0, used.fundPaidFen - fundFen))
-        try await gateway.queueCallback(try notice(order, kind: .refund, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
+        let full = order.status == .refunded
+        let deductible = full ? (Money.fen((try? JSONValue.parse(order.settlement))?.objectValue?[key: "act_pay_dedc"] ?? "") ?? 0) : 0
+        try await SettlementLedger.reverse(SettlementPosting(psnNo: order.psnNo, settledBy: order.payOrdId, year: Self.year(order.paidAt ?? now),
+                                                             accountFen: accountFen, deductibleFen: deductible, fundFen: fundFen,
+                                                             prescriptions: full ? order.prescriptionNumbers : []),
+                                           store: store, pointer: "/payOrdId")
+        try await notifier.queue(try notice(order, kind: .refund, setlinfo: [:], store: store, now: now), order: order, store: store, now: now)
     }
 
     /// The callback of `order` (its settlement, or a refund), written in the institution's dialect when queued.

@@ -5,31 +5,39 @@ import YibaoStore
 
 /// The FSI transactions, each: rules from YibaoCore, state through the store (inside the
 /// caller's transaction), an output node and a trace event.
-struct FSITransactions: Sendable {
+package struct FSITransactions: Sendable {
     /// The transaction codes offered.
-    static let supported = ["9001", "1101", "2201", "2202"] + outpatient + ["3201", "3203"]
+    package static let supported = FSITransaction.allCases.map(\.rawValue)
     let policy: PolicyProfile
     /// Region policy profiles for settlement (policies/regions).
     var regions: [String: RegionPolicy] = [:]
 
-    func run(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        switch request.infno {
-        case "9001": return try await signIn(request, store: store, now: now)
-        case "1101": return try await personInfo(request, store: store, now: now)
-        case "2201": return try await register(request, store: store, now: now)
-        case "2202": return try await cancelRegistration(request, store: store, now: now)
-        case _ where Self.outpatient.contains(request.infno): return try await outpatient(request, store: store, now: now)
-        case "3201": return try await reconcile(request, store: store, now: now)
-        case "3203": return try await declare(request, store: store, now: now)
-        default:
-            throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
-                              "transaction \(request.infno) is not offered by this gateway", expected: "9001, 1101, 2201, 2202", actual: request.infno)
+    package init(policy: PolicyProfile, regions: [String: RegionPolicy]) {
+        self.policy = policy
+        self.regions = regions
+    }
+
+    /// Runs `request` inside the caller's transaction: its output node and its trace event.
+    package func run(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+        switch request.transaction {
+        case .signIn: try await signIn(request, store: store, now: now)
+        case .personInfo: try await personInfo(request, store: store, now: now)
+        case .register: try await register(request, store: store, now: now)
+        case .cancelRegistration: try await cancelRegistration(request, store: store, now: now)
+        case .visitInfo: try await visitInfo(request, store: store, now: now)
+        case .uploadDetails: try await uploadDetails(request, store: store, now: now)
+        case .cancelDetails: try await cancelDetails(request, store: store, now: now)
+        case .preSettle: try await settle(request, store: store, now: now, commit: false)
+        case .settle: try await settle(request, store: store, now: now, commit: true)
+        case .cancelSettlement: try await cancelSettlement(request, store: store, now: now)
+        case .reconcile: try await reconcile(request, store: store, now: now)
+        case .declare: try await declare(request, store: store, now: now)
         }
     }
 
     // MARK: 9001 sign-in
 
-    private func signIn(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    private func signIn(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let input = try Fields(in: request.input, "signIn")
         let operatorNo = try input.string("opter_no", "the operator's number")
         _ = try input.string("mac", "the terminal's MAC address")
@@ -37,7 +45,7 @@ struct FSITransactions: Sendable {
         guard try await store.institution(code: request.institutionCode) != nil else {
             throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(request.institutionCode)")
         }
-        let signIn = SignIn(signNo: TokenGenerator.digits(20), institutionCode: request.institutionCode, operatorNo: operatorNo, signedInAt: now)
+        let signIn = SignIn(signNo: try await Identifiers.mint(.signIn, store: store, now: now), institutionCode: request.institutionCode, operatorNo: operatorNo, signedInAt: now)
         try await store.save(signIn)
         let output: JSONValue = .object(["signinoutb": .object([
             "sign_time": .string(Timestamps.fsi(now)),
@@ -48,7 +56,7 @@ struct FSITransactions: Sendable {
 
     // MARK: 1101 person info
 
-    private func personInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    private func personInfo(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let medium = try IdentityMedium.parse(try data.optionalString("mdtrt_cert_type"), pointer: data.path("mdtrt_cert_type"))
@@ -91,7 +99,7 @@ struct FSITransactions: Sendable {
 
     // MARK: 2201 registration
 
-    private func register(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    private func register(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         let institution = try await authorise(request.institutionCode, store: store, now: now)
         let psnNo = try data.string("psn_no")
@@ -137,8 +145,7 @@ struct FSITransactions: Sendable {
             error.pointer = data.path("atddr_no")
             throw error
         }
-        var mdtrtId = ""
-        repeat { mdtrtId = String(institution.admdvs.prefix(6)) + TokenGenerator.digits(14) } while try await store.registration(mdtrtId: mdtrtId) != nil
+        let mdtrtId = try await Identifiers.mint(.visit(admdvs: institution.admdvs), store: store, now: now)
         let registration = Registration(mdtrtId: mdtrtId, psnNo: psnNo,
                                         institutionCode: institution.code, insutype: insutype, iptOtpNo: iptOtpNo, beginTime: beginTime,
                                         medium: medium, doctorCode: doctorCode, doctorName: doctorName, deptCode: deptCode,
@@ -156,7 +163,7 @@ struct FSITransactions: Sendable {
 
     // MARK: 2202 cancel registration
 
-    private func cancelRegistration(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    private func cancelRegistration(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let psnNo = try data.string("psn_no")
@@ -188,11 +195,7 @@ struct FSITransactions: Sendable {
     /// AG-1 (and AG-5 through the cascade): the institution may serve Internet+ business.
     @discardableResult
     func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
-        guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(code)")
-        }
-        try institution.authoriseInternetPlus(at: now)
-        return institution
+        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/fixmedins_code")
     }
 
     /// Finds the person behind an identity medium (ID-4); an ecToken is spent for `transaction` (ID-2).

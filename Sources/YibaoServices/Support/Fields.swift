@@ -3,18 +3,18 @@ import YibaoCrypto
 
 /// Reads fields of a JSON object strictly, naming each by its RFC 6901 pointer when it is
 /// missing or of the wrong type.
-struct Fields: Sendable {
-    let object: JSONObject
+package struct Fields: Sendable {
+    package let object: JSONObject
     /// The pointer of `object` itself, e.g. `/input/data`.
-    let pointer: String
+    package let pointer: String
 
-    init(_ object: JSONObject, at pointer: String) {
+    package init(_ object: JSONObject, at pointer: String) {
         self.object = object
         self.pointer = pointer
     }
 
     /// The fields of a nested object, which must be present.
-    init(in parent: Fields, _ key: String) throws {
+    package init(in parent: Fields, _ key: String) throws {
         let at = parent.path(key)
         guard let value = parent.object[key] else { throw DomainError.missing(at, "\"\(key)\" (an object)") }
         guard case .object(let object) = value else {
@@ -23,18 +23,18 @@ struct Fields: Sendable {
         self.init(object, at: at)
     }
 
-    func path(_ key: String) -> String {
+    package func path(_ key: String) -> String {
         pointer + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     /// A required, non-empty string.
-    func string(_ key: String, _ what: String? = nil) throws -> String {
+    package func string(_ key: String, _ what: String? = nil) throws -> String {
         guard let text = try optionalString(key), !text.isEmpty else { throw DomainError.missing(path(key), what.map { "\"\(key)\" (\($0))" } ?? "\"\(key)\"") }
         return text
     }
 
     /// A string if present and non-empty; nil when absent, null or "".
-    func optionalString(_ key: String) throws -> String? {
+    package func optionalString(_ key: String) throws -> String? {
         guard let value = object[key] else { return nil }
         switch value {
         case .null: return nil
@@ -45,7 +45,7 @@ struct Fields: Sendable {
     }
 
     /// A string present in the object (possibly empty); for envelope members that must be sent.
-    func present(_ key: String) throws -> String {
+    package func present(_ key: String) throws -> String {
         guard let value = object[key] else { throw DomainError.missing(path(key), "\"\(key)\"") }
         guard case .string(let text) = value else {
             throw DomainError.invalidValue(path(key), "\"\(key)\" must be a JSON string", expected: "string", actual: value.typeName)
@@ -54,7 +54,7 @@ struct Fields: Sendable {
     }
 
     /// A required string that must be one of `allowed`.
-    func oneOf(_ key: String, _ allowed: [String], rule: Rule = .protocolFields) throws -> String {
+    package func oneOf(_ key: String, _ allowed: [String], rule: Rule = .protocolFields) throws -> String {
         let text = try string(key)
         guard allowed.contains(text) else {
             throw DomainError.invalidValue(path(key), "\"\(key)\" must be one of \(allowed.joined(separator: ", "))",
@@ -65,7 +65,7 @@ struct Fields: Sendable {
 }
 
 extension JSONValue {
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"

@@ -7,11 +7,11 @@ import YibaoCrypto
 /// arrays of sentences — leaves the signed data for the answer envelope's unsigned `extra` member
 /// (`extra.derivation`, by JSON pointer), where our client, `yibao demo` and a curious developer
 /// still find it (docs/SETTLEMENT.md §3).
-enum SignedAnswer {
+package enum SignedAnswer {
     static let derivationMembers: Set<String> = ["steps", "notes"]
 
     /// `output` without its derivation members, and those members by pointer (nil when none).
-    static func split(_ output: JSONValue) -> (signed: JSONValue, derivation: JSONValue?) {
+    package static func split(_ output: JSONValue) -> (signed: JSONValue, derivation: JSONValue?) {
         var derivation = JSONObject()
         let signed = strip(output, at: "", into: &derivation)
         return (signed, derivation.members.isEmpty ? nil : .object(derivation))
@@ -38,7 +38,7 @@ enum SignedAnswer {
     }
 
     /// Whether `value` holds an array of non-objects anywhere (what the strictest real filter chokes on).
-    static func hasPlainArrays(_ value: JSONValue) -> Bool {
+    package static func hasPlainArrays(_ value: JSONValue) -> Bool {
         switch value {
         case .object(let object): return object.members.contains { hasPlainArrays($0.value) }
         case .array(let items): return items.contains { if case .object = $0 { hasPlainArrays($0) } else { true } }

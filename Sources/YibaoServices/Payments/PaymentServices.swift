@@ -4,7 +4,7 @@ import YibaoCrypto
 import YibaoStore
 
 /// How the channel knows the payer is the patient (channel-mode payment).
-enum ChannelPaymentProof: Sendable {
+package enum ChannelPaymentProof: Sendable {
     /// The wallet's own knowledge of its user: the resident ID number.
     case certno(String)
     /// The token of the cashier page 6201 returned.
@@ -15,23 +15,27 @@ enum ChannelPaymentProof: Sendable {
 /// pay_order, 6203 refund_Order, 6301 query_order_info, 6401 revoke_order. Idempotent on
 /// medOrgOrd / chrgBchno (6201), payOrdId (6202) and appRefdSn (6203): the same key with the same
 /// body gets the first answer again; the same key with a different body is refused naming the field.
-struct PaymentServices: Sendable {
-    static let names = ["uldFeeInfo", "pay_order", "refund_Order", "query_order_info", "revoke_order"]
-    /// The transaction codes of PROTOCOL.md, for messages and the trace.
-    static let codes = ["uldFeeInfo": "6201", "pay_order": "6202", "refund_Order": "6203", "query_order_info": "6301", "revoke_order": "6401"]
+package struct PaymentServices: Sendable {
 
     let policy: PolicyProfile
     let settlement: SettlementCalculator
     /// The institution's dialect: answer amounts, 6301 while processing, the cashier page (docs/DIALECTS.md §10).
-    var dialect: PaymentDialect = .standard
+    package var dialect: PaymentDialect = .standard
 
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    package init(policy: PolicyProfile, settlement: SettlementCalculator, dialect: PaymentDialect = .standard) {
+        self.policy = policy
+        self.settlement = settlement
+        self.dialect = dialect
+    }
+
+    /// Runs `service` inside the caller's transaction.
+    package func run(_ service: PaymentService, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> ServiceOutcome {
         switch service {
-        case "uldFeeInfo": return try await upload(data, institution: institution, store: store, now: now)
-        case "pay_order": return try await pay(data, institution: institution, store: store, now: now)
-        case "refund_Order": return try await refund(data, institution: institution, store: store, now: now)
-        case "revoke_order": return try await revoke(data, institution: institution, store: store, now: now)
-        default: return try await query(data, institution: institution, store: store, now: now)
+        case .upload: ServiceOutcome(try await upload(data, institution: institution, store: store, now: now))
+        case .pay: try await pay(data, institution: institution, store: store, now: now)
+        case .refund: ServiceOutcome(try await refund(data, institution: institution, store: store, now: now))
+        case .revoke: ServiceOutcome(try await revoke(data, institution: institution, store: store, now: now))
+        case .query: ServiceOutcome(try await query(data, institution: institution, store: store, now: now))
         }
     }
 
@@ -88,7 +92,7 @@ struct PaymentServices: Sendable {
 
     // MARK: 6202 pay_order — 支付下单
 
-    private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    private func pay(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> ServiceOutcome {
         var order = try await ownOrder(data, institution: code, store: store)
         let digest = Self.digest(data)
         if let channel = order.paidInChannel {
@@ -101,35 +105,30 @@ struct PaymentServices: Sendable {
                 throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "payOrdId" : field)",
                                   "order \(order.payOrdId) was already paid with a different request (first difference: \(field)); a retry must send the same body")
             }
-            if settlement.gateway.configuration.faults.contains(.payTwice), order.status == .complete {
-                return try await payAgain(&order, store: store, now: now) // deliberate fault, conformance self-checks only
+            if settlement.faults.contains(.payTwice), order.status == .complete {
+                return ServiceOutcome(try await payAgain(&order, store: store, now: now)) // deliberate fault, conformance self-checks only
             }
-            return (try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed"))
+            // A retry gets the real outcome: the timeout persona's lost answer is the paid order; a settlement failure stays one.
+            return ServiceOutcome((try answer(order.payAnswer ?? "{}"), TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId, outcome: "replayed")),
+                                  failureAfterCommit: order.status == .settlementFailed ? SettlementCalculator.settlementFailure(psnNo: order.psnNo) : nil)
         }
         let payToken = try data.string("payToken")
-        var output = await withDialectAmounts(try settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now), order: order)
+        let payment = try await settlement.pay(&order, data: data, payToken: payToken, institution: code, store: store, now: now)
+        let output = withDialectAmounts(payment.output, order: order)
         order.payDigest = digest
         order.payRequest = JSONValue.object(data.object).serialized()
-        // A retry gets the real outcome: the timeout persona's lost answer is the paid order.
-        if var object = output.objectValue, object[SettlementCalculator.problemKey] != nil, order.status != .settlementFailed {
-            let problem = object[SettlementCalculator.problemKey]
-            object[SettlementCalculator.problemKey] = nil
-            order.payAnswer = JSONValue.object(object).serialized()
-            object[SettlementCalculator.problemKey] = problem
-            output = .object(object)
-        } else {
-            order.payAnswer = output.serialized()
-        }
+        order.payAnswer = output.serialized()
         try await store.save(order)
-        return (output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
-                                   payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue]))
+        return ServiceOutcome((output, TraceEvent(at: now, kind: "hse.6202", actor: code, subject: order.payOrdId,
+                                                  payload: ["setl_id": order.setlId ?? "", "ordStas": order.status.rawValue])),
+                              failureAfterCommit: payment.failureAfterCommit)
     }
 
     /// Channel-mode payment: the patient pays an order awaiting payment in the wallet or on the
     /// cashier page, with the authorisation the order was uploaded with; the hospital never calls
     /// 6202 and learns the outcome by callback or 6301. `proof` is the channel's check that this is
     /// the patient (the certno the wallet knows, or the cashier token of the page).
-    func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
+    package func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
         guard var order = try await store.paymentOrder(payOrdId: payOrdId) else {
             throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
         }
@@ -157,11 +156,8 @@ struct PaymentServices: Sendable {
                                   "payOrdId": .string(order.payOrdId), "payToken": .string(order.payToken)]
         if let credential = order.credential, credential.hasPrefix("payAuthNo:") { fields["payAuthNo"] = .string(String(credential.dropFirst("payAuthNo:".count))) }
         let data = Fields(fields, at: "")
-        var output = try await settlement.pay(&order, data: data, payToken: order.payToken, institution: order.institutionCode, store: store, now: now)
-        if case .object(var object) = output {
-            object[SettlementCalculator.problemKey] = nil  // a persona's lost answer is the hospital's to learn, not the wallet's
-            output = .object(object)
-        }
+        // A persona's lost answer is the hospital's to learn (6301, callback), not the wallet's.
+        let output = try await settlement.pay(&order, data: data, payToken: order.payToken, institution: order.institutionCode, store: store, now: now).output
         order.payDigest = Self.digest(data)
         order.payRequest = JSONValue.object(fields).serialized()
         order.paidInChannel = channel
@@ -179,7 +175,7 @@ struct PaymentServices: Sendable {
             person.accountBalanceFen -= min(order.accountFen, person.accountBalanceFen)
             try await store.save(person)
         }
-        let setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6)
+        let setlId = try await Identifiers.mint(.settlement, store: store, now: now)
         var object = (try answer(order.payAnswer ?? "{}")).objectValue ?? [:]
         object["setlId"] = .string(setlId)
         order.setlId = setlId

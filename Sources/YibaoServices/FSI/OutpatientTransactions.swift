@@ -6,21 +6,8 @@ import YibaoStore
 /// FSI outpatient transactions around the policy engine: 2203 visit info, 2204 fee details,
 /// 2205 cancel details, 2206 pre-settlement, 2207 settlement, 2208 cancel settlement.
 extension FSITransactions {
-    static let outpatient = ["2203", "2204", "2205", "2206", "2207", "2208"]
-
-    func outpatient(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        switch request.infno {
-        case "2203": return try await visitInfo(request, store: store, now: now)
-        case "2204": return try await uploadDetails(request, store: store, now: now)
-        case "2205": return try await cancelDetails(request, store: store, now: now)
-        case "2206": return try await settle(request, store: store, now: now, commit: false)
-        case "2207": return try await settle(request, store: store, now: now, commit: true)
-        default: return try await cancelSettlement(request, store: store, now: now)
-        }
-    }
-
     /// The open visit `mdtrtId` of the requesting institution (another institution's answers like an unknown one).
-    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSIRequest, store: any StoreReading, pointer: String) async throws -> Registration {
+    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSICall, store: any StoreReading, pointer: String) async throws -> Registration {
         guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
             throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
         }
@@ -40,7 +27,7 @@ extension FSITransactions {
 
     // MARK: 2203 visit info
 
-    private func visitInfo(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func visitInfo(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "mdtrtinfo")
         try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
@@ -53,7 +40,7 @@ extension FSITransactions {
 
     // MARK: 2204 fee details
 
-    private func uploadDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func uploadDetails(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         try await authorise(request.institutionCode, store: store, now: now)
         guard case .array(let items)? = request.input.object["feedetail"], !items.isEmpty else {
             throw DomainError.missing("/input/feedetail", "\"feedetail\" (at least one fee line)")
@@ -97,7 +84,7 @@ extension FSITransactions {
 
     // MARK: 2205 cancel details
 
-    private func cancelDetails(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func cancelDetails(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
@@ -118,7 +105,7 @@ extension FSITransactions {
 
     // MARK: 2206 / 2207
 
-    private func settle(_ request: FSIRequest, store: any StoreWriting, now: Date, commit: Bool) async throws -> (JSONValue, TraceEvent) {
+    func settle(_ request: FSICall, store: any StoreWriting, now: Date, commit: Bool) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         let institution = try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
@@ -172,12 +159,11 @@ extension FSITransactions {
             return (.object(["setlinfo": try SettlementCalculator.encode(result)]),
                     TraceEvent(at: now, kind: "fsi.2206", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "chrg_bchno": batch]))
         }
-        var setlId = ""
-        repeat { setlId = "SETL" + Timestamps.compact(now) + TokenGenerator.digits(6) } while try await store.outpatientSettlement(setlId: setlId) != nil
-        person.accountBalanceFen -= result.acctPay.fen
-        try await store.save(person)
-        try await store.savePersonYear(psnNo: psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + result.actPayDedc.fen,
-                                 fundPaidFen: used.fundPaidFen + result.fundPaySumamt.fen)
+        let setlId = try await Identifiers.mint(.settlement, store: store, now: now)
+        try await SettlementLedger.post(SettlementPosting(psnNo: psnNo, settledBy: setlId, year: year, accountFen: result.acctPay.fen,
+                                                          deductibleFen: result.actPayDedc.fen, fundFen: result.fundPaySumamt.fen,
+                                                          prescriptions: details.compactMap(\.hiRxno)),
+                                        person: &person, used: used, store: store)
         for var detail in details {
             detail.status = .settled
             try await store.save(detail)
@@ -190,12 +176,6 @@ extension FSITransactions {
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
         try await store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
                                             result: result, settledAt: now, requestDigest: digest, answer: answer.serialized()))
-        for number in Set(details.compactMap(\.hiRxno)) {
-            if var record = try await store.prescription(hiRxno: number) {
-                record.settledBy = setlId
-                try await store.save(record)
-            }
-        }
         return (answer, TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: setlId,
                                    payload: ["msgid": request.msgid, "mdtrt_id": mdtrtId, "medfee_sumamt": result.medfeeSumamt.description,
                                              "fund_pay_sumamt": result.fundPaySumamt.description, "acct_pay": result.acctPay.description]))
@@ -203,7 +183,7 @@ extension FSITransactions {
 
     // MARK: 2208 cancel settlement
 
-    private func cancelSettlement(_ request: FSIRequest, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    func cancelSettlement(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         try await authorise(request.institutionCode, store: store, now: now)
         let setlId = try data.string("setl_id")
@@ -219,23 +199,16 @@ extension FSITransactions {
         }
         settlement.status = .cancelled
         settlement.cancelledAt = now
-        if var person = try await store.person(psnNo: settlement.psnNo) {
-            person.accountBalanceFen = try Money.add(settlement.result.acctPay.fen, to: person.accountBalanceFen, pointer: data.path("setl_id"),
-                                                     what: "returning the account share to the personal account")
-            try await store.save(person)
-        }
-        let year = SettlementCalculator.year(settlement.settledAt)
-        let used = try await store.personYear(psnNo: settlement.psnNo, year: year)
-        try await store.savePersonYear(psnNo: settlement.psnNo, year: year, deductibleUsedFen: max(0, used.deductibleUsedFen - settlement.result.actPayDedc.fen),
-                                 fundPaidFen: max(0, used.fundPaidFen - settlement.result.fundPaySumamt.fen))
+        var prescriptions: [String] = []
         for var detail in try await store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
             detail.status = .uploaded
             try await store.save(detail)
-            if let number = detail.hiRxno, var record = try await store.prescription(hiRxno: number), record.settledBy == setlId {
-                record.settledBy = nil
-                try await store.save(record)
-            }
+            if let number = detail.hiRxno { prescriptions.append(number) }
         }
+        try await SettlementLedger.reverse(SettlementPosting(psnNo: settlement.psnNo, settledBy: setlId, year: SettlementCalculator.year(settlement.settledAt),
+                                                             accountFen: settlement.result.acctPay.fen, deductibleFen: settlement.result.actPayDedc.fen,
+                                                             fundFen: settlement.result.fundPaySumamt.fen, prescriptions: prescriptions),
+                                           store: store, pointer: data.path("setl_id"))
         try await store.save(settlement)
         func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
         return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),

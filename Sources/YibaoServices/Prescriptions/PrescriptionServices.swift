@@ -6,10 +6,7 @@ import YibaoStore
 /// The e-prescription centre (HSE services, PROTOCOL.md `/fixmedins/…`) and its pharmacy side
 /// (designed here, docs/PRESCRIPTION.md): pre-check, countersignature, upload, revocation,
 /// queries, download with the patient's e-voucher, dispensing.
-struct PrescriptionServices: Sendable {
-    static let names = ["uploadChk", "rxFixmedinsSign", "rxFileUpld", "rxUndo", "hospRxDetlQuery", "rxChkInfoQuery", "rxSetlInfoQuery",
-                        "rxDownload", "rxSignVerify", "rxChkUpInfo", "rxDispense", "circDrugQuery"]
-
+package struct PrescriptionServices: Sendable {
     let policy: PolicyProfile
     let verifier: PrescriptionVerifier
     let platformKey: SM2.PrivateKey
@@ -17,20 +14,31 @@ struct PrescriptionServices: Sendable {
     /// The region policies (their catalogues answer circDrugQuery).
     var regions: [String: RegionPolicy] = [:]
     /// The institution's dialect: how rxFixmedinsSign's signDigest is written.
-    var dialect: PrescriptionDialect = .standard
+    package var dialect: PrescriptionDialect = .standard
 
-    func run(_ service: String, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
+    package init(policy: PolicyProfile, verifier: PrescriptionVerifier, platformKey: SM2.PrivateKey, platformCertificate: Certificate?,
+                 regions: [String: RegionPolicy] = [:], dialect: PrescriptionDialect = .standard) {
+        self.policy = policy
+        self.verifier = verifier
+        self.platformKey = platformKey
+        self.platformCertificate = platformCertificate
+        self.regions = regions
+        self.dialect = dialect
+    }
+
+    /// Runs `service` inside the caller's transaction.
+    package func run(_ service: PrescriptionService, data: Fields, institution: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         switch service {
-        case "uploadChk": return try await uploadCheck(data, institution: institution, store: store, now: now)
-        case "rxFixmedinsSign": return try await countersign(data, institution: institution, store: store, now: now)
-        case "rxFileUpld": return try await upload(data, institution: institution, store: store, now: now)
-        case "rxUndo": return try await undo(data, institution: institution, store: store, now: now)
-        case "rxDownload": return try await download(data, institution: institution, store: store, now: now)
-        case "rxDispense": return try await dispense(data, institution: institution, store: store, now: now)
-        case "rxSignVerify": return try await verifySignatures(data, institution: institution, store: store, now: now)
-        case "rxChkUpInfo": return try await uploadPharmacyReview(data, institution: institution, store: store, now: now)
-        case "circDrugQuery": return try await circulatingDrugs(data, institution: institution, store: store, now: now)
-        default: return try await query(service, data, institution: institution, store: store, now: now)
+        case .uploadCheck: try await uploadCheck(data, institution: institution, store: store, now: now)
+        case .countersign: try await countersign(data, institution: institution, store: store, now: now)
+        case .upload: try await upload(data, institution: institution, store: store, now: now)
+        case .undo: try await undo(data, institution: institution, store: store, now: now)
+        case .download: try await download(data, institution: institution, store: store, now: now)
+        case .dispense: try await dispense(data, institution: institution, store: store, now: now)
+        case .signatureCheck: try await verifySignatures(data, institution: institution, store: store, now: now)
+        case .pharmacyReview: try await uploadPharmacyReview(data, institution: institution, store: store, now: now)
+        case .circulatingDrugs: try await circulatingDrugs(data, institution: institution, store: store, now: now)
+        case .detailQuery, .reviewQuery, .settlementQuery: try await query(service.rawValue, data, institution: institution, store: store, now: now)
         }
     }
 
@@ -109,8 +117,7 @@ struct PrescriptionServices: Sendable {
             throw DomainError(.init("RX_DUPLICATE"), .conflict, rule: .rx1, pointer: "/hospRxno",
                               "hospRxno \(prescription.hospRxno) was already pre-checked as \(existing.hiRxno)")
         }
-        var hiRxno = ""
-        repeat { hiRxno = "HIRX" + String(institution.admdvs.prefix(6)) + TokenGenerator.digits(12) } while try await store.prescription(hiRxno: hiRxno) != nil
+        let hiRxno = try await Identifiers.mint(.prescription(admdvs: institution.admdvs), store: store, now: now)
         let record = PrescriptionRecord(hiRxno: hiRxno, rxTraceCode: TokenGenerator.hex(bytes: 12), prescription: prescription,
                                         document: JSONValue.object(document.json).serialized(), at: now)
         try await store.save(record)
@@ -313,7 +320,7 @@ struct PrescriptionServices: Sendable {
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
             throw Self.refusal(failure, pointerPrefix: fields.path("hi_rxno"))
         }
-        let serial = "RSV" + Timestamps.compact(now) + TokenGenerator.digits(8)
+        let serial = try await Identifiers.mint(.signatureCheck, store: store, now: now)
         record.signVerifications = (record.signVerifications ?? [:]).merging([serial: code]) { _, new in new }
         try await store.save(record)
         return (.object(["hi_rxno": .string(record.hiRxno), "rx_sign_verify_sn": .string(serial), "verify_rslt": "1"]),
@@ -357,7 +364,7 @@ struct PrescriptionServices: Sendable {
             throw DomainError.invalidValue(fields.path("rx_chk_time"), "rx_chk_time is yyyy-MM-dd HH:mm:ss", actual: time)
         }
         let opinion = try fields.optionalString("rx_chk_opnn") ?? ""
-        let review = PharmacyReview(businessSerial: "RCB" + Timestamps.compact(now) + TokenGenerator.digits(8), institutionCode: code, pharmacistCode: pharCode,
+        let review = PharmacyReview(businessSerial: try await Identifiers.mint(.review, store: store, now: now), institutionCode: code, pharmacistCode: pharCode,
                                     status: status, opinion: opinion, reviewedAt: time, signVerification: serial, at: now)
         record.pharmacyReviews = (record.pharmacyReviews ?? []) + [review]
         try await store.save(record)
@@ -407,7 +414,7 @@ struct PrescriptionServices: Sendable {
             courier = delivery[key: "courier"]
             waybill = delivery[key: "waybillNo"]
         }
-        let dispensing = Dispensing(dispenseNo: "DSP" + TokenGenerator.digits(14), at: now, institutionCode: code, route: DispensingRoute(rawValue: routeText)!,
+        let dispensing = Dispensing(dispenseNo: try await Identifiers.mint(.dispensing, store: store, now: now), at: now, institutionCode: code, route: DispensingRoute(rawValue: routeText)!,
                                     pharmacistCode: pharCode, traceCodes: codes, courier: courier, waybillNo: waybill)
         try record.dispense(dispensing, prescribingKind: code == record.institutionCode, isRetailPharmacy: institution.kind == .retailPharmacy, pointer: "")
         if let sold = try await store.claimTraceCodes(codes.values.flatMap { $0 }, hiRxno: record.hiRxno, at: now) {
@@ -556,14 +563,7 @@ struct PrescriptionServices: Sendable {
 
     @discardableResult
     private func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
-        guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/appId", "no institution \(code)")
-        }
-        do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
-            error.pointer = "/appId"
-            throw error
-        }
-        return institution
+        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/appId")
     }
 
     private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) async throws -> PrescriptionRecord {

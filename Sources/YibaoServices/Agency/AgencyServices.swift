@@ -1,0 +1,132 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The agency's own acts (经办机构, the admin API): cross-region filings (XR-2, XR-3), manual
+/// reimbursement after a failed real-time settlement (PY-9, XR-4) and the statistics it publishes (SV-4).
+package enum AgencyServices {
+    /// Files a person for settlement in another region.
+    package static func file(_ input: FilingInput, regions: [String: RegionPolicy], store: any StoreWriting, now: Date) async throws -> CrossRegionFiling {
+        guard let person = try await store.person(psnNo: input.psnNo) else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
+        }
+        guard regions[input.filedAdmdvs] != nil else {
+            throw DomainError.invalidValue("/filedAdmdvs", "filedAdmdvs is the province-level code of a region with a policy profile",
+                                           expected: regions.keys.sorted().joined(separator: " | "), actual: input.filedAdmdvs, rule: .xr2)
+        }
+        let filing = try CrossRegionFiling(filingId: try await Identifiers.mint(.filing, store: store, now: now), psnNo: input.psnNo, kind: input.kind,
+                                           insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
+                                           start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
+        try await store.save(filing)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
+                                               payload: ["filing": filing.filingId, "kind": filing.kind.rawValue, "filedAdmdvs": filing.filedAdmdvs]))
+        return filing
+    }
+
+    /// Cancels an active filing.
+    package static func cancelFiling(_ id: String, store: any StoreWriting, now: Date) async throws -> CrossRegionFiling {
+        guard var filing = try await store.filing(id: id) else {
+            throw DomainError(.init("FILING_UNKNOWN"), .notFound, rule: .xr2, pointer: "", "no filing \(id)")
+        }
+        guard filing.status == .active else {
+            throw DomainError(.init("FILING_ALREADY_CANCELLED"), .conflict, rule: .xr2, pointer: "", "filing \(id) was already cancelled")
+        }
+        filing.status = .cancelled
+        filing.cancelledAt = now
+        try await store.save(filing)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.cancel", actor: "admin", subject: filing.psnNo, payload: ["filing": id]))
+        return filing
+    }
+
+    /// PY-9: pays back the fund share of a failed real-time settlement (`payOrdId`), or — XR-4 — of a
+    /// cross-region visit paid in cash and filed after the fact (`claimNo` …).
+    package static func reimburse(_ input: ReimbursementInput, settlement: SettlementCalculator, store: any StoreWriting, now: Date) async throws -> JSONValue {
+        guard let payOrdId = input.payOrdId else {
+            return try await settlement.reimburseAfterTheFact(input, store: store, now: now)
+        }
+        guard var order = try await store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
+            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
+        }
+        guard order.status == .settlementFailed else {
+            throw DomainError(.init("REIMBURSEMENT_NOT_NEEDED"), .conflict, rule: .py9, pointer: "/payOrdId",
+                              "manual reimbursement is for a failed real-time settlement (ordStas 15); order \(order.payOrdId) is \(order.status.rawValue) (\(order.status.label))")
+        }
+        if let done = order.reimbursementId {
+            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/payOrdId", "order \(order.payOrdId) was already reimbursed (\(done))")
+        }
+        // The patient paid everything in cash; the fund share computed at 6201 is paid back to them.
+        let computed = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]
+        let id = try await Identifiers.mint(.reimbursement, store: store, now: now)
+        order.reimbursementId = id
+        try await store.save(order)
+        let year = SettlementCalculator.year(now)
+        let used = try await store.personYear(psnNo: order.psnNo, year: year)
+        try await store.savePersonYear(psnNo: order.psnNo, year: year, deductibleUsedFen: used.deductibleUsedFen + (Money.fen(computed[key: "act_pay_dedc"]) ?? 0),
+                                       fundPaidFen: used.fundPaidFen + order.fundFen)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.reimbursement", actor: "admin", subject: order.payOrdId,
+                                               payload: ["reimbursement": id, "psn_no": order.psnNo, "fund": Money.yuan(order.fundFen)]))
+        return .object(["reimbursementId": .string(id), "payOrdId": .string(order.payOrdId), "psnNo": .string(order.psnNo),
+                        "medfeeSumamt": .string(Money.yuan(order.feeSumFen)), "reimbursedAmt": .string(Money.yuan(order.fundFen)),
+                        "rule": .string(Rule.py9.rawValue)])
+    }
+
+    /// SV-4: institutions in force by kind, settlements and fees, fees by charge type.
+    package static func statistics(store: any StoreReading, now: Date) async throws -> JSONValue {
+        let institutions = try await store.institutions()
+        var byKind: [String: Int] = [:]
+        for institution in institutions where institution.publicListing(at: now) != nil { byKind[institution.kind.rawValue, default: 0] += 1 }
+        var fees: [String: Int64] = [:]
+        var volume = 0
+        var total: Int64 = 0
+        for order in try await store.paymentOrders(institutionCode: nil) where order.setlId != nil {
+            volume += 1
+            total += order.feeSumFen
+            for case .object(let line) in (try JSONValue.parse(order.lines).arrayValue ?? []) {
+                fees[line[key: "med_chrgitm_type"], default: 0] += Money.fen(line[key: "det_item_fee_sumamt"]) ?? 0
+            }
+        }
+        for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
+            volume += 1
+            total += settlement.result.medfeeSumamt.fen
+            for line in settlement.result.lines { fees[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
+        }
+        return .object([
+            "institutionsInForce": .object(JSONObject(byKind.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
+            "settlements": .integer(volume), "medfeeSumamt": .string(Money.yuan(total)),
+            "feesByChargeType": .object(JSONObject(fees.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string(Money.yuan($0.value))) })),
+        ])
+    }
+}
+
+/// `POST /admin/reimbursements`: manual reimbursement after a failed real-time settlement (PY-9).
+/// Either `payOrdId` (a failed mobile payment) or, for a cross-region visit paid in cash and filed after
+/// the fact (XR-4), `claimNo`, `institutionCode`, `visitDate` and `feedetailList`.
+package struct ReimbursementInput: Codable, Sendable {
+    package var psnNo: String
+    package var payOrdId: String?
+    package var claimNo: String?
+    package var institutionCode: String?
+    package var visitDate: String?
+    package var feedetailList: [ReimbursementLine]?
+}
+
+package struct ReimbursementLine: Codable, Sendable {
+    package var feedetlSn: String
+    package var medListCodg: String
+    package var pric: String
+    package var cnt: String
+    package var detItemFeeSumamt: String
+}
+
+/// `POST /admin/filings`: a cross-region filing (XR-2, XR-3).
+package struct FilingInput: Codable, Sendable {
+    package var psnNo: String
+    package var kind: CrossRegionFiling.Kind
+    /// The province-level admdvs of the place of treatment, e.g. 120000.
+    package var filedAdmdvs: String
+    package var start: Date?
+    package var end: Date?
+    package var extraInstitutions: [String]?
+}
+
