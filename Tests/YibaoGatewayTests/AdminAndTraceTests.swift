@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 @testable import YibaoClient
 import YibaoCore
+import YibaoServices
 import YibaoCrypto
 @testable import YibaoGateway
 import YibaoStore

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 @testable import YibaoClient
 import YibaoCore
+@testable import YibaoServices
 import YibaoCrypto
 @testable import YibaoGateway
 

@@ -33,6 +33,11 @@ public struct Gateway: Sendable {
         SettlementCalculator(regions: configuration.regions, notifier: CallbackQueue(configuration: configuration), faults: configuration.faults)
     }
 
+    /// Verifies practitioners' certificates against the platform's trust (PR-3).
+    var certificateVerifier: CertificateChainVerifier {
+        CertificateChainVerifier(trustAnchors: configuration.trustedRoots, intermediates: configuration.intermediates, crls: configuration.revocationLists)
+    }
+
     var prescriptionServices: PrescriptionServices {
         PrescriptionServices(policy: configuration.policy,
                              verifier: PrescriptionVerifier(trustAnchors: configuration.trustedRoots, intermediates: configuration.intermediates,

@@ -71,7 +71,7 @@ public struct InstitutionInput: Codable, Sendable {
     /// credential when `yibao serve` adds it. Absent: the gateway's default.
     public var profile: String?
 
-    var institution: Institution {
+    package var institution: Institution {
         var institution = Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
                                       onDishonestyList: onDishonestyList ?? false)
         institution.level = level
@@ -116,7 +116,7 @@ public struct PersonInput: Codable, Sendable {
     public var testPersona: TestPersona?
     public var note: String?
 
-    var person: InsuredPerson {
+    package var person: InsuredPerson {
         InsuredPerson(psnNo: psnNo, certno: certno, name: name, gender: gender, birthDate: birthDate, insutype: insutype,
                       insuplcAdmdvs: insuplcAdmdvs, psnType: psnType ?? "11", employer: employer ?? "", accountBalanceFen: accountBalanceFen ?? 0,
                       insuranceStatus: insuranceStatus ?? "1", insuredSince: insuredSince ?? "2015-01-01", civilServant: civilServant ?? false,
@@ -206,8 +206,8 @@ public struct AgreementStep: Codable, Sendable {
 }
 
 /// JSON coding of the admin API: ISO 8601 dates with an offset.
-enum AdminCoding {
-    static var decoder: JSONDecoder {
+package enum AdminCoding {
+    package static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

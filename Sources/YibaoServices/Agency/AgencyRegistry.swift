@@ -1,0 +1,229 @@
+import Foundation
+import YibaoCore
+import YibaoCrypto
+import YibaoStore
+
+/// The agency's register (the admin API and fixtures): institutions and their agreement steps
+/// (AG-1…AG-9), practitioners with verified certificates (PR-3), insured persons (one per ID
+/// number and card: ID-1, ID-4), offline visits, app credentials and their dialect credentials.
+package enum AgencyRegistry {
+    /// Registers a new institution.
+    package static func register(_ institution: Institution, store: any StoreWriting, now: Date) async throws -> Institution {
+        guard try await store.institution(code: institution.code) == nil else {
+            throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/code", "institution \(institution.code) is already registered")
+        }
+        try await store.save(institution)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.institution.register", actor: "admin", subject: institution.code))
+        return institution
+    }
+
+    /// Registers a practitioner of a known institution.
+    package static func register(_ practitioner: Practitioner, store: any StoreWriting, now: Date) async throws -> Practitioner {
+        guard try await store.institution(code: practitioner.institutionCode) != nil else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(practitioner.institutionCode)")
+        }
+        try await store.save(practitioner)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.practitioner.register", actor: "admin", subject: practitioner.code))
+        return practitioner
+    }
+
+    /// Adds an offline visit of a known person (the prior visit SC-3 asks of a follow-up).
+    package static func add(_ visit: OfflineVisit, store: any StoreWriting, now: Date) async throws {
+        guard try await store.person(psnNo: visit.psnNo) != nil else {
+            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "/psnNo", "no person \(visit.psnNo)")
+        }
+        try await store.add(visit)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.offline-visit.add", actor: "admin", subject: visit.psnNo,
+                                               payload: ["diseaseCode": visit.diseaseCode]))
+    }
+
+    /// Sets the dialect profile an institution's app speaks (nil: the gateway's default).
+    package static func setProfile(_ profile: String?, institution code: String, store: any StoreWriting, now: Date) async throws -> AppCredential {
+        guard var app = try await store.app(institutionCode: code) else {
+            throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+        }
+        app.profile = profile
+        try await store.save(app)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.profile.set", actor: "admin", subject: code, payload: ["profile": profile ?? ""]))
+        return app
+    }
+
+    /// Sets where an institution's settlement callbacks go and which receiver faults are switched on.
+    package static func configureCallback(url: String?, faults: CallbackFaults?, institution code: String, store: any StoreWriting, now: Date) async throws -> AppCredential {
+        guard var app = try await store.app(institutionCode: code) else {
+            throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+        }
+        if let url, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw DomainError.invalidValue("/url", "url must be an http(s) URL", actual: url)
+        }
+        app.callbackURL = url
+        app.callbackFaults = faults
+        try await store.save(app)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.callback.configure", actor: "admin", subject: code))
+        return app
+    }
+
+    package static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) async throws -> Institution {
+        guard var institution = try await store.institution(code: code) else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
+        }
+        let staff = try await store.practitioners(institutionCode: code)
+        try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
+        try await store.save(institution)
+        try await store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
+                                         payload: ["agreement": kind.rawValue,
+                                                   "state": institution.agreement(kind)?.effectiveState(at: step.at ?? now).rawValue ?? ""]))
+        return institution
+    }
+
+    /// Saves a person: one person per resident ID number and per social-security card.
+    package static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) async throws {
+        try person.validateForRegistration(pointer: pointer)
+        if let holder = try await store.person(certno: person.certno), holder.psnNo != person.psnNo {
+            throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: pointer + "/certno",
+                              "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
+        }
+        if let card = person.socialSecurityCardNo, let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo != person.psnNo {
+            throw DomainError(.init("PERSON_CARD_TAKEN"), .conflict, rule: .id4, pointer: pointer + "/socialSecurityCardNo",
+                              "this social-security card belongs to person \(holder.psnNo)")
+        }
+        try await store.save(person)
+    }
+
+    /// Registers an app credential (one per institution), its key normalised, its dialect credentials checked.
+    package static func saveApp(_ app: AppCredential, store: any StoreWriting, now: Date) async throws {
+        try TextField.key(app.institutionCode, "/institutionCode", "institutionCode", maximum: 40)
+        try TextField.key(app.appSecret, "/appSecret", "appSecret", maximum: 128)
+        // Dialect credentials (docs/DIALECTS.md §2): every member present and printable.
+        if let csb = app.csb {
+            try TextField.key(csb.accessKey, "/csb/accessKey", "csb.accessKey", maximum: 128)
+            try TextField.key(csb.secretKey, "/csb/secretKey", "csb.secretKey", maximum: 128)
+        }
+        if let tif = app.tif {
+            try TextField.key(tif.paasid, "/tif/paasid", "tif.paasid", maximum: 128)
+            try TextField.key(tif.token, "/tif/token", "tif.token", maximum: 128)
+        }
+        if let oauth = app.oauth {
+            try TextField.key(oauth.clientId, "/oauth/clientId", "oauth.clientId", maximum: 128)
+            try TextField.key(oauth.clientSecret, "/oauth/clientSecret", "oauth.clientSecret", maximum: 128)
+            try TextField.key(oauth.username, "/oauth/username", "oauth.username", maximum: 128)
+            try TextField.key(oauth.password, "/oauth/password", "oauth.password", maximum: 128)
+            if app.profile == "jilin-encrypted", oauth.clientId.utf8.count != 16 {
+                throw DomainError.invalidValue("/oauth/clientId", "profile jilin-encrypted uses the client id as its 16-byte SM4 key: it must have 16 characters",
+                                               actual: "\(oauth.clientId.utf8.count) characters", rule: nil)
+            }
+            if let other = try await store.apps().first(where: { $0.oauth?.clientId == oauth.clientId && $0.institutionCode != app.institutionCode }) {
+                throw DomainError(.init("OAUTH_CLIENT_TAKEN"), .conflict, rule: nil, pointer: "/oauth/clientId",
+                                  "this OAuth client id belongs to \(other.institutionCode): one client per institution")
+            }
+        }
+        guard app.appId.utf8.count >= 16 else {
+            throw DomainError.invalidValue("/appId", "appId must have at least 16 characters (its first 16 form the SM4 key)", actual: app.appId)
+        }
+        // Keys as they arrive in the wild: 64-byte X‖Y, hex, Base64 or PEM — stored as Base64 of 04‖X‖Y.
+        guard let key = try? SM2.PublicKey(anyFormat: app.publicKey), let normalised = try? key.rawRepresentation.base64 else {
+            throw DomainError.invalidValue("/publicKey", "publicKey must be an SM2 point: PEM, or the hex or Base64 of 04‖X‖Y (65 bytes) or X‖Y (64 bytes)")
+        }
+        var app = app
+        app.publicKey = normalised
+        guard try await store.institution(code: app.institutionCode) != nil else {
+            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
+        }
+        if let existing = try await store.app(institutionCode: app.institutionCode), existing.appId != app.appId {
+            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/institutionCode",
+                              "\(app.institutionCode) already has app \(existing.appId); one app per institution")
+        }
+        if let existing = try await store.app(appId: app.appId), existing.institutionCode != app.institutionCode {
+            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/appId", "appId \(app.appId) belongs to \(existing.institutionCode)")
+        }
+        try await store.save(app)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
+    }
+
+    /// A practitioner from its input, the certificate verified against the trusted roots (PR-3: authenticity can be checked).
+    package static func practitioner(from input: PractitionerInput, verifier: CertificateChainVerifier, now: Date) throws -> Practitioner {
+        var since: Date?
+        if let text = input.independentPracticeSince {
+            guard let day = Timestamps.parseDay(text) else {
+                throw DomainError.invalidValue("/independentPracticeSince", "must be yyyy-MM-dd", actual: text)
+            }
+            since = day
+        }
+        var practitioner = Practitioner(code: input.code, name: input.name, role: input.role, institutionCode: input.institutionCode,
+                                        qualificationNo: input.qualificationNo, independentPracticeSince: since, licensed: input.licensed ?? false)
+        if let pem = input.certificatePem {
+            let certificate: Certificate
+            do { certificate = try Certificate(pemRepresentation: pem) } catch {
+                throw DomainError.invalidValue("/certificatePem", "not a PEM certificate: \(error)", rule: .pr3)
+            }
+            if case .invalid(let failures) = verifier.verify(certificate, at: now) {
+                throw DomainError(.init("PRACTITIONER_CERTIFICATE_INVALID"), .forbidden, rule: .pr3, pointer: "/certificatePem",
+                                  "the certificate does not chain to the platform's trusted roots: " + failures.map(\.description).joined(separator: "; "))
+            }
+            practitioner.certificateSerial = certificate.serialNumberHex
+            practitioner.certificateSubject = certificate.subject
+        } else if input.certificate != nil {
+            throw DomainError.invalidValue("/certificate", "the gateway takes the certificate inline as certificatePem; `yibao serve` resolves certificate paths under certs/", rule: .pr3)
+        }
+        return practitioner
+    }
+
+    // MARK: Fixtures
+
+    /// Loads a fixture in one transaction: everything or nothing.
+    /// `profiles`: the dialect profiles the gateway knows; `marker`: a setting written when it loaded.
+    package static func load(_ fixture: Fixture, policy: PolicyProfile, profiles: Set<String>, verifier: CertificateChainVerifier, marker: String?,
+                             store: any StoreWriting, now: Date) async throws -> JSONValue {
+        let practitioners = try fixture.practitioners.enumerated().map { index, input in
+            do { return try practitioner(from: input, verifier: verifier, now: now) } catch var error as DomainError {
+                error.pointer = "/practitioners/\(index)" + error.pointer
+                throw error
+            }
+        }
+        for (index, input) in fixture.institutions.enumerated() {
+            guard try await store.institution(code: input.code) == nil else {
+                throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
+            }
+            try await store.save(input.institution)
+        }
+        for practitioner in practitioners { try await store.save(practitioner) }
+        for (index, script) in fixture.agreements.enumerated() {
+            for (stepIndex, step) in script.steps.enumerated() {
+                do { _ = try await runStep(step, kind: script.kind, code: script.institution, store: store, now: now, policy: policy) } catch var error as DomainError {
+                    error.pointer = "/agreements/\(index)/steps/\(stepIndex)" + error.pointer
+                    throw error
+                }
+            }
+        }
+        for (index, person) in fixture.persons.enumerated() { try await savePerson(person.person, store: store, pointer: "/persons/\(index)") }
+        for visit in fixture.offlineVisits { try await store.add(visit) }
+        for (index, usage) in fixture.personYears.enumerated() {
+            for (name, value) in [("deductibleUsedFen", usage.deductibleUsedFen), ("fundPaidFen", usage.fundPaidFen)] where !(0...Money.maximumFen).contains(value) {
+                throw DomainError.invalidValue("/personYears/\(index)/\(name)", "\(name) must be from 0 to \(Money.maximumFen) fen",
+                                               expected: "0 … \(Money.maximumFen)", actual: String(value), rule: nil)
+            }
+            try await store.savePersonYear(psnNo: usage.psnNo, year: usage.year, deductibleUsedFen: usage.deductibleUsedFen, fundPaidFen: usage.fundPaidFen)
+        }
+        for (index, var app) in fixture.apps.enumerated() {
+            do {
+                // A fixture institution's `profile` goes to its app unless the app names its own.
+                if app.profile == nil { app.profile = fixture.institutions.first { $0.code == app.institutionCode }?.profile }
+                if let name = app.profile, !profiles.contains(name) {
+                    throw DomainError.invalidValue("/profile", "no dialect profile \(name) (profiles/*.json)", expected: profiles.sorted().joined(separator: " | "), actual: name, rule: nil)
+                }
+                try await saveApp(app, store: store, now: now)
+            } catch var error as DomainError {
+                error.pointer = "/apps/\(index)" + error.pointer
+                throw error
+            }
+        }
+        if let marker { try await store.setSetting(marker, Timestamps.iso(now)) }
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.fixture.load", actor: "admin", subject: fixture.description.map { String($0.prefix(40)) } ?? "fixture",
+                                         payload: ["institutions": String(fixture.institutions.count), "persons": String(fixture.persons.count)]))
+        return .object([
+            "institutions": .integer(fixture.institutions.count), "practitioners": .integer(practitioners.count),
+            "agreementSteps": .integer(fixture.agreements.reduce(0) { $0 + $1.steps.count }), "persons": .integer(fixture.persons.count),
+            "offlineVisits": .integer(fixture.offlineVisits.count), "apps": .integer(fixture.apps.count),
+        ])
+    }
+}
