@@ -13,9 +13,9 @@ struct ChannelEndpoint: Sendable {
     let gateway: Gateway
 
     func register(on router: Router<GatewayRequestContext>) {
-        router.post("/channel/ec/activate") { request, _ in try await handle(request, "activate") }
-        router.post("/channel/ec/qrcode") { request, _ in try await handle(request, "qrcode") }
-        router.post("/channel/wallet/authorize") { request, _ in try await handle(request, "authorize") }
+        router.post("/channel/ec/activate") { request, _ in try await handle(request, .activate) }
+        router.post("/channel/ec/qrcode") { request, _ in try await handle(request, .qrCode) }
+        router.post("/channel/wallet/authorize") { request, _ in try await handle(request, .authorise) }
         // Channel-mode payment (docs/DIALECTS.md §10): the patient pays in the wallet or on the cashier page.
         router.post("/channel/wallet/pay") { request, _ in
             let channel = try channel(of: request)
@@ -56,10 +56,7 @@ struct ChannelEndpoint: Sendable {
 
     /// The platform's cashier page of an order (its `cashierUrl`): amounts and one button; no personal data.
     private func cashierPage(payOrdId: String, token: String) async throws -> Response {
-        guard let order = try await gateway.store.read({ try await $0.paymentOrder(payOrdId: payOrdId) }), let expected = order.cashierToken,
-              ConstantTime.equal(expected, token) else {
-            throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
-        }
+        let order = try await gateway.store.read { try await PaymentServices.cashierOrder(payOrdId: payOrdId, token: token, store: $0) }
         let state = order.status == .awaitingPayment
             ? "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"\(Self.escape(token))\"><button type=\"submit\">Pay with medical insurance</button></form>"
             : "<p>This order is \(Self.escape(order.status.label)) (ordStas \(order.status.rawValue)).</p>"
@@ -87,66 +84,24 @@ struct ChannelEndpoint: Sendable {
     private func channel(of request: Request) throws -> String {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), let id = gateway.configuration.channels.first(where: { "Bearer \($0.value)" == header })?.key else {
-            throw DomainError(.init("CHANNEL_UNAUTHORISED"), .unauthenticated, rule: .id2, pointer: "",
-                              "the e-voucher is activated and shown only through an authorised channel: send Authorization: Bearer <channel token> (certs/demo-credentials.json)")
+            throw Problem(status: 401, code: "CHANNEL_UNAUTHORISED", rule: Rule.id2.rawValue, pointer: "",
+                          detail: "the e-voucher is activated and shown only through an authorised channel: send Authorization: Bearer <channel token> (certs/demo-credentials.json)")
         }
         return id
     }
 
-    private func handle(_ request: Request, _ action: String) async throws -> Response {
+    private func handle(_ request: Request, _ action: ChannelAction) async throws -> Response {
         let now = await gateway.clock.now()
         let channel = try channel(of: request)
         let bytes = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
         guard let object = (try? JSONValue.parse(bytes))?.objectValue else {
             throw Problem(status: 400, code: "BODY_NOT_JSON", rule: nil, pointer: "", detail: "the body must be a JSON object")
         }
-        let data = Fields(object, at: "")
-        let policy = gateway.configuration.policy.vouchers
-        let result = try await gateway.store.write { store -> JSONValue in
-            let certno = try data.string("certno", "the insured person's resident ID number")
-            guard var person = try await store.person(certno: certno) else {
-                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/certno", "no insured person with this resident ID number")
-            }
-            try person.requireRealName(pointer: "/certno")
-            switch action {
-            case "activate":
-                let name = try data.string("name")
-                guard name == person.name else {
-                    throw DomainError(.init("PERSON_NAME_MISMATCH"), .forbidden, rule: .id3, pointer: "/name",
-                                      "the name does not match the insured person's registered name; correct the information first")
-                }
-                person.voucherActivated = true
-                try await store.save(person)
-                try await store.appendTrace(TraceEvent(at: now, kind: "channel.ec.activate", actor: channel, subject: person.psnNo))
-                return .object(["activated": .bool(true), "ecIndexNo": .string(ECIndex.number(for: person))])
-            case "qrcode":
-                try requireActivated(person)
-                let qr = VoucherQRCode(code: "ECQR" + TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, channel: channel, issuedAt: now,
-                                       expiresAt: now.addingTimeInterval(TimeInterval(policy.qrCodeLifetimeSeconds)))
-                try await store.save(qr)
-                try await store.appendTrace(TraceEvent(at: now, kind: "channel.ec.qrcode", actor: channel, subject: person.psnNo))
-                return .object(["qrCode": .string(qr.code), "expireTime": .string(Timestamps.fsi(qr.expiresAt))])
-            default:
-                try requireActivated(person)
-                let orgCodg = try data.string("orgCodg", "the institution the patient authorises")
-                guard try await store.institution(code: orgCodg) != nil else {
-                    throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(orgCodg)")
-                }
-                let authorisation = WalletAuthorisation(authCode: "AC" + TokenGenerator.hex(bytes: 12), psnNo: person.psnNo, institutionCode: orgCodg,
-                                                        issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(policy.authCodeLifetimeSeconds)))
-                try await store.save(authorisation)
-                try await store.appendTrace(TraceEvent(at: now, kind: "channel.wallet.authorize", actor: channel, subject: person.psnNo, payload: ["orgCodg": orgCodg]))
-                return .object(["authCode": .string(authorisation.authCode), "expireTime": .string(Timestamps.fsi(authorisation.expiresAt))])
-            }
+        let services = ChannelServices(vouchers: gateway.configuration.policy.vouchers)
+        let result = try await gateway.store.write { store in
+            try await services.run(action, data: Fields(object, at: ""), channel: channel, store: store, now: now)
         }
         return JSONResponse.make(result)
-    }
-
-    private func requireActivated(_ person: InsuredPerson) throws {
-        guard person.voucherActivated else {
-            throw DomainError(.init("VOUCHER_NOT_ACTIVATED"), .forbidden, rule: .id2, pointer: "/certno",
-                              "the person's e-voucher is not activated; activate it through an authorised channel first (POST /channel/ec/activate)")
-        }
     }
 }
 

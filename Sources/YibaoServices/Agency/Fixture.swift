@@ -1,7 +1,6 @@
 import Foundation
 import YibaoCore
 import YibaoStore
-import YibaoServices
 
 /// A fixture: institutions, practitioners, agreement histories, insured persons, prior offline
 /// visits and app credentials, loaded through the same rules as the admin API (agreements go

@@ -124,6 +124,14 @@ package struct PaymentServices: Sendable {
                               failureAfterCommit: payment.failureAfterCommit)
     }
 
+    /// The order whose cashier page `token` opens (the token 6201 returned), compared in constant time.
+    package static func cashierOrder(payOrdId: String, token: String, store: any StoreReading) async throws -> PaymentOrder {
+        guard let order = try await store.paymentOrder(payOrdId: payOrdId), let expected = order.cashierToken, ConstantTime.equal(expected, token) else {
+            throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
+        }
+        return order
+    }
+
     /// Channel-mode payment: the patient pays an order awaiting payment in the wallet or on the
     /// cashier page, with the authorisation the order was uploaded with; the hospital never calls
     /// 6202 and learns the outcome by callback or 6301. `proof` is the channel's check that this is
