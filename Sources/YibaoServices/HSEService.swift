@@ -91,11 +91,11 @@ package struct ServiceOutcome: Sendable {
 /// platform's, not the institution's; its HTTP status is the upstream one (502, 504).
 package struct CommittedFailure: Error, Sendable, Hashable {
     package var status: Int
-    package var code: String
+    package var code: ErrorCode
     package var rule: Rule
     package var detail: String
 
-    package init(status: Int, code: String, rule: Rule, detail: String) {
+    package init(status: Int, code: ErrorCode, rule: Rule, detail: String) {
         self.status = status
         self.code = code
         self.rule = rule

@@ -683,7 +683,7 @@ struct InstitutionAgreementTests {
     func admdvs() {
         var institution = hospital()
         institution.admdvs = "1201"
-        refusal(.init("FIELD_INVALID"), .protocolFields, pointer: "/admdvs") {
+        refusal(.fieldInvalid, .protocolFields, pointer: "/admdvs") {
             try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
         }
     }

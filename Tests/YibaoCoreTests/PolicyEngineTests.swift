@@ -68,7 +68,7 @@ struct AmountTests {
         for bad in ["", "-", "12.", ".5", " 12", "12 ", "1e3", "12abc", "1,5", "+1", "0x10", "١٢"] {
             #expect(Amount(bad) == nil, "\(bad) is refused")
         }
-        let error = refusal(.init("FIELD_INVALID"), .protocolFields, pointer: "/pric") { _ = try Amount.parse("12.3.4", pointer: "/pric") }
+        let error = refusal(.fieldInvalid, .protocolFields, pointer: "/pric") { _ = try Amount.parse("12.3.4", pointer: "/pric") }
         #expect(error?.actual == "12.3.4")
     }
 
@@ -171,25 +171,25 @@ struct RegionPolicyTests {
     func invalid() throws {
         var tj = try tianjin()
         tj.catalogue[1].selfPayShare = nil   // gliclazide is class B
-        refusal(.init("POLICY_INVALID"), .py3, pointer: "/catalogue/1/selfPayShare") { try tj.validate() }
+        refusal(.policyInvalid, .py3, pointer: "/catalogue/1/selfPayShare") { try tj.validate() }
 
         tj = try tianjin()
         tj.catalogue[0].selfPayShare = "0.10"   // metformin is class A
-        refusal(.init("POLICY_INVALID"), .py3, pointer: "/catalogue/0/selfPayShare") { try tj.validate() }
+        refusal(.policyInvalid, .py3, pointer: "/catalogue/0/selfPayShare") { try tj.validate() }
 
         tj = try tianjin()
         tj.catalogue.append(tj.catalogue[0])
-        refusal(.init("POLICY_INVALID"), .py3, pointer: "/catalogue/\(tj.catalogue.count - 1)/code") { try tj.validate() }
+        refusal(.policyInvalid, .py3, pointer: "/catalogue/\(tj.catalogue.count - 1)/code") { try tj.validate() }
 
         tj = try tianjin()
         tj.catalogue.append(tj.consultation.item)
-        refusal(.init("POLICY_INVALID"), .py1, pointer: "/catalogue/\(tj.catalogue.count - 1)/code") { try tj.validate() }
+        refusal(.policyInvalid, .py1, pointer: "/catalogue/\(tj.catalogue.count - 1)/code") { try tj.validate() }
 
         tj = try tianjin()
         tj.consultation.price = .zero
-        refusal(.init("POLICY_INVALID"), .py1, pointer: "/consultation/price") { try tj.validate() }
+        refusal(.policyInvalid, .py1, pointer: "/consultation/price") { try tj.validate() }
 
-        refusal(.init("POLICY_INVALID"), .py3) { _ = try RegionPolicy.decode(Data(#"{"admdvs":"120000"}"#.utf8), source: "x.json") }
+        refusal(.policyInvalid, .py3) { _ = try RegionPolicy.decode(Data(#"{"admdvs":"120000"}"#.utf8), source: "x.json") }
     }
 
     @Test("a file must be named after its admdvs")
@@ -198,7 +198,7 @@ struct RegionPolicyTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try JSONEncoder().encode(try tianjin()).write(to: dir.appendingPathComponent("130000.json"))
-        refusal(.init("POLICY_INVALID"), .py3, pointer: "/admdvs") { _ = try RegionPolicy.load(directory: dir) }
+        refusal(.policyInvalid, .py3, pointer: "/admdvs") { _ = try RegionPolicy.load(directory: dir) }
     }
 }
 
@@ -212,18 +212,18 @@ struct PolicyEngineTests {
         let tj = try tianjin()
         // 12.50 × 2 = 25.00, not 25.01.
         let bad = FeeLine(feedetlSn: "2", medListCodg: metformin, pric: "12.50", cnt: 2, detItemFeeSumamt: "25.01")
-        let error = refusal(.init("FIELD_INVALID"), .sv3, pointer: "/feedetail/1/det_item_fee_sumamt") {
+        let error = refusal(.fieldInvalid, .sv3, pointer: "/feedetail/1/det_item_fee_sumamt") {
             _ = try PolicyEngine.classify(bad, scope: tj, index: 1)
         }
         #expect(error?.expected == "25.00" && error?.actual == "25.01")
-        refusal(.init("FIELD_INVALID"), .sv3, pointer: "/det_item_fee_sumamt") { _ = try PolicyEngine.classify(bad, scope: tj) }
+        refusal(.fieldInvalid, .sv3, pointer: "/det_item_fee_sumamt") { _ = try PolicyEngine.classify(bad, scope: tj) }
         // Through the array form the index is the line's position.
-        refusal(.init("FIELD_INVALID"), .sv3, pointer: "/feedetail/1/det_item_fee_sumamt") {
+        refusal(.fieldInvalid, .sv3, pointer: "/feedetail/1/det_item_fee_sumamt") {
             _ = try PolicyEngine.classify([line("1", amlodipine, "19.80"), bad], scope: tj)
         }
         // 0.333 × 3 = 0.999 → 1.00 is accepted; cnt 0 is refused.
         #expect(try PolicyEngine.classify(FeeLine(feedetlSn: "1", medListCodg: metformin, pric: "0.333", cnt: 3, detItemFeeSumamt: "1.00"), scope: tj).inscpScpAmt == "1.00")
-        refusal(.init("FIELD_INVALID"), .sv3, pointer: "/feedetail/0/cnt") {
+        refusal(.fieldInvalid, .sv3, pointer: "/feedetail/0/cnt") {
             _ = try PolicyEngine.classify(FeeLine(feedetlSn: "1", medListCodg: metformin, pric: "1.00", cnt: 0, detItemFeeSumamt: "0.00"), scope: tj, index: 0)
         }
     }
@@ -460,14 +460,14 @@ struct PolicyEngineTests {
     func unknownParameters() throws {
         let tj = try tianjin(), bj = try beijing()
         let lines = try diabetesLines(scope: tj)
-        let error = refusal(.init("INSUTYPE_UNSUPPORTED"), .xr1, pointer: "/insutype") {
+        let error = refusal(.insutypeUnsupported, .xr1, pointer: "/insutype") {
             _ = try PolicyEngine.settle(lines, insurance: bj, insutype: "999", institutionLevel: "3", person: PersonYear(), useAccount: false)
         }
         #expect(error?.expected == "310 | 390")
-        refusal(.init("INSUTYPE_UNSUPPORTED"), .py3, pointer: "/insutype") {
+        refusal(.insutypeUnsupported, .py3, pointer: "/insutype") {
             _ = try PolicyEngine.settle(lines, insurance: tj, insutype: "999", institutionLevel: "3", person: PersonYear(), useAccount: false)
         }
-        refusal(.init("INSTITUTION_LEVEL_UNSUPPORTED"), .py3) {
+        refusal(.institutionLevelUnsupported, .py3) {
             _ = try PolicyEngine.settle(lines, insurance: tj, insutype: "310", institutionLevel: "9", person: PersonYear(), useAccount: false)
         }
     }
@@ -475,19 +475,19 @@ struct PolicyEngineTests {
     @Test("settle refuses no lines, mixed scopes, inconsistent lines and bad counters")
     func settleRefusals() throws {
         let tj = try tianjin(), bj = try beijing()
-        refusal(.init("FIELD_MISSING"), .protocolFields, pointer: "/feedetail") {
+        refusal(.fieldMissing, .protocolFields, pointer: "/feedetail") {
             _ = try PolicyEngine.settle([], insurance: tj, insutype: "310", institutionLevel: "3", person: PersonYear(), useAccount: false)
         }
         let mixed = [try PolicyEngine.classify(line("1", metformin, "1.00"), scope: tj), try PolicyEngine.classify(line("2", metformin, "1.00"), scope: bj)]
-        refusal(.init("FIELD_INVALID"), .xr6, pointer: "/feedetail/1") {
+        refusal(.fieldInvalid, .xr6, pointer: "/feedetail/1") {
             _ = try PolicyEngine.settle(mixed, insurance: tj, insutype: "310", institutionLevel: "3", person: PersonYear(), useAccount: false)
         }
         var edited = try diabetesLines(scope: tj)
         edited[0].inscpScpAmt = "26.00"   // 25.00 + 1.00 out of nowhere
-        refusal(.init("FIELD_INVALID"), .xr6, pointer: "/feedetail/0/inscp_scp_amt") {
+        refusal(.fieldInvalid, .xr6, pointer: "/feedetail/0/inscp_scp_amt") {
             _ = try PolicyEngine.settle(edited, insurance: tj, insutype: "310", institutionLevel: "3", person: PersonYear(), useAccount: false)
         }
-        refusal(.init("FIELD_INVALID"), .py3, pointer: "/accountBalance") {
+        refusal(.fieldInvalid, .py3, pointer: "/accountBalance") {
             _ = try PolicyEngine.settle(try diabetesLines(scope: tj), insurance: tj, insutype: "310", institutionLevel: "3",
                                         person: PersonYear(accountBalance: "-1.00"), useAccount: true)
         }

@@ -244,7 +244,7 @@ struct PassiveConformanceTests {
 
     @Test("long texts are cut when recorded, saying how much was left out")
     func capped() {
-        let problem = Problem(status: 400, code: "FIELD_INVALID", rule: "PROTOCOL-FIELDS", pointer: "/input", detail: String(repeating: "x", count: 5_000),
+        let problem = Problem(status: 400, code: .fieldInvalid, rule: "PROTOCOL-FIELDS", pointer: "/input", detail: String(repeating: "x", count: 5_000),
                               diagnosis: Array(repeating: "line", count: 30))
         let record = ConformanceCheckRecord.refused(.fsi, institution: Demo.hospital, transaction: "2204", messageId: nil, problem: problem, at: Date())
         #expect(record.detail?.hasPrefix(String(repeating: "x", count: 2_000) + "… (3000 more bytes)") == true)

@@ -549,21 +549,3 @@ public struct Agreement: Sendable, Codable, Hashable {
     }
 }
 
-extension DomainError.Code {
-    /// The transition is not allowed from the agreement's current state.
-    public static let agreementWrongState = DomainError.Code("AGREEMENT_WRONG_STATE")
-    /// A deadline of AG-2 or AG-3 has passed.
-    public static let agreementDeadlinePassed = DomainError.Code("AGREEMENT_DEADLINE_PASSED")
-    /// A rejection (AG-3) or suspension without written reasons.
-    public static let agreementReasonsRequired = DomainError.Code("AGREEMENT_REASONS_REQUIRED")
-    /// The term breaks AG-8 (entity) or AG-4 (Internet+), or is not a term at all.
-    public static let agreementTermInvalid = DomainError.Code("AGREEMENT_TERM_INVALID")
-    /// AG-2 allows one notice to supplement.
-    public static let agreementSupplementAlreadyRequested = DomainError.Code("AGREEMENT_SUPPLEMENT_ALREADY_REQUESTED")
-    /// A notice to supplement must name the missing materials (AG-2).
-    public static let agreementMaterialsRequired = DomainError.Code("AGREEMENT_MATERIALS_REQUIRED")
-    /// The Internet+ agreement needs an active entity agreement (AG-4).
-    public static let agreementEntityRequired = DomainError.Code("AGREEMENT_ENTITY_REQUIRED")
-    /// A transition dated before the agreement's last recorded change.
-    public static let agreementTimeOrder = DomainError.Code("AGREEMENT_TIME_ORDER")
-}

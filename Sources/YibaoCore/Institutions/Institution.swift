@@ -370,19 +370,3 @@ public struct Institution: Sendable, Codable, Hashable {
     }
 }
 
-extension DomainError.Code {
-    /// AG-1: no Internet+ supplementary agreement in force.
-    public static let institutionNotAuthorised = DomainError.Code("INSTITUTION_NOT_AUTHORISED")
-    /// AG-7: on the negative list after a termination or false materials.
-    public static let institutionNegativeList = DomainError.Code("INSTITUTION_NEGATIVE_LIST")
-    /// AG-7: on the dishonesty list.
-    public static let institutionDishonestyList = DomainError.Code("INSTITUTION_DISHONESTY_LIST")
-    /// AG-6: capability conditions missing.
-    public static let institutionCapabilitiesMissing = DomainError.Code("INSTITUTION_CAPABILITIES_MISSING")
-    /// AG-1 / AG-5: the Internet+ application or resumption needs the entity agreement in force.
-    public static let institutionNoEntityAgreement = DomainError.Code("INSTITUTION_NO_ENTITY_AGREEMENT")
-    /// AG-2: an agreement of that kind is already pending or in effect.
-    public static let institutionAgreementExists = DomainError.Code("INSTITUTION_AGREEMENT_EXISTS")
-    /// No agreement of that kind to act on.
-    public static let institutionNoAgreement = DomainError.Code("INSTITUTION_NO_AGREEMENT")
-}

@@ -160,11 +160,11 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     /// 6202: pays an order awaiting payment with its payToken.
     public mutating func pay(payToken: String, at now: Date, setlId: String, pointer: String) throws {
         guard payToken == self.payToken else {
-            throw DomainError(.init("PAYTOKEN_INVALID"), .unauthenticated, rule: .py6, pointer: pointer + "/payToken",
+            throw DomainError(.paytokenInvalid, .unauthenticated, rule: .py6, pointer: pointer + "/payToken",
                               "payToken is not the one 6201 returned for \(payOrdId)")
         }
         guard status == .awaitingPayment else {
-            throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: pointer + "/payOrdId",
+            throw DomainError(.orderWrongState, .conflict, rule: .py6, pointer: pointer + "/payOrdId",
                               "order \(payOrdId) is \(status.rawValue) (\(status.label)); only an order awaiting payment (2) can be paid")
         }
         status = .complete
@@ -197,7 +197,7 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     /// 6401: cancels an order that has not been paid.
     public mutating func revoke(at now: Date, pointer: String) throws {
         guard status == .awaitingPayment || status == .saved || status == .preSettled else {
-            throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: pointer + "/payOrdId",
+            throw DomainError(.orderWrongState, .conflict, rule: .py6, pointer: pointer + "/payOrdId",
                               "order \(payOrdId) is \(status.rawValue) (\(status.label)); a paid order is refunded (6203), not revoked")
         }
         status = .cancelled
@@ -207,7 +207,7 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     /// 6203: validates and applies a refund; `type` ALL, CASH or HI.
     public mutating func refund(_ refund: Refund, pointer: String) throws {
         guard [.complete, .partlyRefundedCash, .partlyRefundedInsurance, .partlyRefundedBoth, .partlyRefundedRepeatedly].contains(status) else {
-            throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: pointer + "/payOrdId",
+            throw DomainError(.orderWrongState, .conflict, rule: .py6, pointer: pointer + "/payOrdId",
                               "order \(payOrdId) is \(status.rawValue) (\(status.label)); only a paid order can be refunded")
         }
         for (name, value) in [("psnAcctRefdAmt", refund.accountFen), ("fundRefdAmt", refund.fundFen), ("cashRefdAmt", refund.cashFen), ("totlRefdAmt", refund.totalFen)]
@@ -223,7 +223,7 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
         let remaining = (account: accountFen - done.account, fund: fundFen - done.fund, cash: cashFen - done.cash)
         for (name, asked, left) in [("psnAcctRefdAmt", refund.accountFen, remaining.account), ("fundRefdAmt", refund.fundFen, remaining.fund),
                                     ("cashRefdAmt", refund.cashFen, remaining.cash)] where asked > left {
-            throw DomainError(.init("REFUND_EXCEEDS_PAID"), .conflict, rule: .py6, pointer: pointer + "/\(name)",
+            throw DomainError(.refundExceedsPaid, .conflict, rule: .py6, pointer: pointer + "/\(name)",
                               "\(name) \(Money.yuan(asked)) exceeds what is left to refund of that part", expected: "at most \(Money.yuan(left))", actual: Money.yuan(asked))
         }
         switch refund.refundType {

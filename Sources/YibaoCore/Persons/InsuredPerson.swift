@@ -82,7 +82,7 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     /// ID-3: refuses a person who is not real-name verified, telling them what to do.
     public func requireRealName(pointer: String) throws {
         guard realNameVerified else {
-            throw DomainError(.init("PERSON_NOT_REAL_NAME_VERIFIED"), .forbidden, rule: .id3, pointer: pointer,
+            throw DomainError(.personNotRealNameVerified, .forbidden, rule: .id3, pointer: pointer,
                               "person \(psnNo) (\(Self.masked(certno))) has not passed real-name verification; the insured person must correct their identity information with the insurance agency or in the national medical-insurance app before any online service")
         }
     }
@@ -90,7 +90,7 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     /// The person's insurance must be in force (psn_insu_stas 1).
     public func requireInsured(pointer: String) throws {
         guard insuranceStatus == "1" else {
-            throw DomainError(.init("PERSON_INSURANCE_NOT_ACTIVE"), .forbidden, rule: .id1, pointer: pointer,
+            throw DomainError(.personInsuranceNotActive, .forbidden, rule: .id1, pointer: pointer,
                               "the insurance of \(psnNo) is not in force (psn_insu_stas \(insuranceStatus))", expected: "1", actual: insuranceStatus)
         }
     }
@@ -98,7 +98,7 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     /// ID-5: Internet+ payment and direct settlement must not be suspended.
     public func requireInternetPaymentAllowed(pointer: String) throws {
         guard !internetPaymentSuspended else {
-            throw DomainError(.init("PERSON_INTERNET_PAYMENT_SUSPENDED"), .forbidden, rule: .id5, pointer: pointer,
+            throw DomainError(.personInternetPaymentSuspended, .forbidden, rule: .id5, pointer: pointer,
                               "Internet+ payment and direct settlement of \(psnNo) are suspended (ID-5); the visit can only be paid in cash and reimbursed manually")
         }
     }
@@ -131,7 +131,7 @@ public enum IdentityMedium: String, Sendable, Codable, CaseIterable {
     public static func parse(_ text: String?, pointer: String) throws -> IdentityMedium {
         guard let text, !text.isEmpty else { throw DomainError.missing(pointer, "mdtrt_cert_type (01 e-voucher, 02 resident ID, 03 social-security card)") }
         guard let medium = IdentityMedium(rawValue: text) else {
-            throw DomainError(.init("IDENTITY_MEDIUM_NOT_ACCEPTED"), .invalid, rule: .id4, pointer: pointer,
+            throw DomainError(.identityMediumNotAccepted, .invalid, rule: .id4, pointer: pointer,
                               "mdtrt_cert_type \"\(text)\" is not an accepted identity medium", expected: "01, 02 or 03", actual: text)
         }
         return medium

@@ -97,13 +97,3 @@ public struct Practitioner: Sendable, Codable, Hashable {
     }
 }
 
-extension DomainError.Code {
-    /// PR-1: only doctors give Internet+ diagnosis.
-    public static let practitionerNotDoctor = DomainError.Code("PRACTITIONER_NOT_DOCTOR")
-    /// PR-1: no practising qualification on record.
-    public static let practitionerNoQualification = DomainError.Code("PRACTITIONER_NO_QUALIFICATION")
-    /// PR-1: fewer than three years of independent practice.
-    public static let practitionerPracticeTooShort = DomainError.Code("PRACTITIONER_PRACTICE_TOO_SHORT")
-    /// PR-2: too few pharmacists or no licensed one.
-    public static let pharmacyStaffingInsufficient = DomainError.Code("PHARMACY_STAFFING_INSUFFICIENT")
-}

@@ -77,7 +77,7 @@ public struct Prescription: Sendable, Hashable {
         self.json = json
         let latest = prescribedAt.addingTimeInterval(TimeInterval(days * 86_400))
         if valiEndTime < prescribedAt || valiEndTime > latest {
-            throw DomainError(.init("RX_VALIDITY_INVALID"), .invalid, rule: .rx2, pointer: "\(pointer)/valiEndTime",
+            throw DomainError(.rxValidityInvalid, .invalid, rule: .rx2, pointer: "\(pointer)/valiEndTime",
                               "valiEndTime must fall between prscTime and prscTime + valiDays (\(days) days)",
                               expected: "\(json[key: "prscTime"]) … \(Timestamps.fsi(latest))", actual: json[key: "valiEndTime"])
         }
@@ -127,7 +127,7 @@ public struct Prescription: Sendable, Hashable {
         case .array(let items):
             for (index, item) in items.enumerated() { try requireStringLeaves(item, pointer: pointer + "/\(index)") }
         default:
-            throw DomainError(.init("RX_FIELD_NOT_STRING"), .invalid, rule: .rx1, pointer: pointer,
+            throw DomainError(.rxFieldNotString, .invalid, rule: .rx1, pointer: pointer,
                               "every prescription value is a JSON string (write numbers as \"2\", \"12.50\"), so its canonical bytes are the same in every language",
                               expected: "string", actual: value.serialized())
         }

@@ -170,31 +170,31 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public func requireDispensable(at now: Date, pointer: String) throws {
         switch stage {
         case .prechecked, .countersigned:
-            throw DomainError(.init("RX_NOT_CIRCULATING"), .conflict, rule: .rx1, pointer: pointer,
+            throw DomainError(.rxNotCirculating, .conflict, rule: .rx1, pointer: pointer,
                               "prescription \(hiRxno) has not been uploaded (rxFileUpld) after the platform's countersignature; it cannot be dispensed yet")
         case .revoked:
-            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx1, pointer: pointer,
+            throw DomainError(.rxRevoked, .conflict, rule: .rx1, pointer: pointer,
                               "prescription \(hiRxno) was revoked by \(institutionCode) at \(revokedAt.map(Timestamps.fsi) ?? "?"): \(undoReason ?? "")")
         case .circulating: break
         }
         guard now >= prescribedAt else {
-            throw DomainError(.init("RX_NOT_YET_VALID"), .forbidden, rule: .rx2, pointer: pointer,
+            throw DomainError(.rxNotYetValid, .forbidden, rule: .rx2, pointer: pointer,
                               "prescription \(hiRxno) is dated \(Timestamps.fsi(prescribedAt)), later than now")
         }
         guard now <= validUntil else {
-            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: pointer,
+            throw DomainError(.rxExpired, .forbidden, rule: .rx2, pointer: pointer,
                               "prescription \(hiRxno) expired at \(Timestamps.fsi(validUntil)); an expired prescription cannot be dispensed — the patient needs a new one",
                               expected: "at or before \(Timestamps.fsi(validUntil))", actual: Timestamps.fsi(now))
         }
         guard dispensings.count < maxRepeats else {
             let last = dispensings.last
-            throw DomainError(.init("RX_ALREADY_DISPENSED"), .conflict, rule: .rx4, pointer: pointer,
+            throw DomainError(.rxAlreadyDispensed, .conflict, rule: .rx4, pointer: pointer,
                               "prescription \(hiRxno) was already dispensed \(dispensings.count) time(s) (at most \(maxRepeats)); last by \(last?.institutionCode ?? "?") at \(last.map { Timestamps.fsi($0.at) } ?? "?")")
         }
         if let last = dispensings.last, minIntervalDays > 0 {
             let next = last.at.addingTimeInterval(TimeInterval(minIntervalDays * 86_400))
             guard now >= next else {
-                throw DomainError(.init("RX_REPEAT_TOO_SOON"), .conflict, rule: .rx4, pointer: pointer,
+                throw DomainError(.rxRepeatTooSoon, .conflict, rule: .rx4, pointer: pointer,
                                   "a repeat of \(hiRxno) is allowed \(minIntervalDays) days after the last dispensing, from \(Timestamps.fsi(next))",
                                   expected: "at or after \(Timestamps.fsi(next))", actual: Timestamps.fsi(now))
             }
@@ -215,56 +215,56 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
         switch dispensing.route {
         case .atInstitution:
             guard institutionIsPrescriber else {
-                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                throw DomainError(.rxRouteNotAllowed, .forbidden, rule: .rx3, pointer: pointer + "/route",
                                   "route 01 (at the institution) is for the prescribing institution \(institutionCode) itself")
             }
         case .homeDelivery:
             guard institutionIsPrescriber || isRetailPharmacy else {
-                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                throw DomainError(.rxRouteNotAllowed, .forbidden, rule: .rx3, pointer: pointer + "/route",
                                   "route 02 (home delivery) is for the prescribing institution or a designated retail pharmacy")
             }
             if isRetailPharmacy && !institutionIsPrescriber && downloads[dispensing.institutionCode] == nil {
-                throw DomainError(.init("RX_NOT_DOWNLOADED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+                throw DomainError(.rxNotDownloaded, .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
                                   "a pharmacy delivers from the circulated prescription: download it (rxDownload) with the patient's e-voucher first")
             }
             guard !(dispensing.courier ?? "").isEmpty, !(dispensing.waybillNo ?? "").isEmpty else {
-                throw DomainError(.init("RX_DELIVERY_INCOMPLETE"), .invalid, rule: .rx5, pointer: pointer + "/delivery",
+                throw DomainError(.rxDeliveryIncomplete, .invalid, rule: .rx5, pointer: pointer + "/delivery",
                                   "home delivery records the courier and the waybill number so delivery stays traceable")
             }
         case .retailPharmacy:
             guard isRetailPharmacy else {
-                throw DomainError(.init("RX_ROUTE_NOT_ALLOWED"), .forbidden, rule: .rx3, pointer: pointer + "/route",
+                throw DomainError(.rxRouteNotAllowed, .forbidden, rule: .rx3, pointer: pointer + "/route",
                                   "route 03 is for a designated retail pharmacy")
             }
             guard downloads[dispensing.institutionCode] != nil else {
-                throw DomainError(.init("RX_NOT_DOWNLOADED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+                throw DomainError(.rxNotDownloaded, .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
                                   "the pharmacy dispenses from the circulated prescription: download it (rxDownload) with the patient's e-voucher first")
             }
         }
         if let unknown = dispensing.traceCodes.keys.sorted().first(where: { !drugCodes.contains($0) }) {
-            throw DomainError(.init("RX_TRACE_CODE_UNKNOWN_DRUG"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+            throw DomainError(.rxTraceCodeUnknownDrug, .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
                               "traceability codes are given for \(unknown), which is not a drug line of the prescription")
         }
         for (index, code) in drugCodes.enumerated() {
             let codes = dispensing.traceCodes[code] ?? []
             guard !codes.isEmpty, codes.allSatisfy({ !$0.isEmpty }) else {
-                throw DomainError(.init("RX_TRACE_CODES_MISSING"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+                throw DomainError(.rxTraceCodesMissing, .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
                                   "drug line \(index + 1) (\(code)) has no traceability code: scan the code on every box sold")
             }
             if let boxes = Int(drugCounts[index]), codes.count != boxes {
-                throw DomainError(.init("RX_TRACE_CODES_COUNT"), .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
+                throw DomainError(.rxTraceCodesCount, .invalid, rule: .rx5, pointer: pointer + "/traceCodes",
                                   "drug line \(index + 1) (\(code)) sells \(boxes) box(es): scan one traceability code per box",
                                   expected: String(boxes), actual: String(codes.count))
             }
         }
         let scanned = dispensing.traceCodes.values.flatMap { $0 }
         if Set(scanned).count != scanned.count {
-            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
+            throw DomainError(.rxTraceCodeReused, .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
                               "the same traceability code is scanned twice in one dispensing")
         }
         let sold = Set(dispensings.flatMap { $0.traceCodes.values.flatMap { $0 } })
         if let reused = scanned.first(where: sold.contains) {
-            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
+            throw DomainError(.rxTraceCodeReused, .conflict, rule: .rx5, pointer: pointer + "/traceCodes",
                               "traceability code \(reused) was already sold with this prescription")
         }
         dispensings.append(dispensing)
@@ -274,13 +274,13 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public mutating func revoke(by institution: String, reason: String, at now: Date, pointer: String) throws {
         guard institution == institutionCode else {
             // As for an unknown number: another institution's prescriptions cannot be probed.
-            throw DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: pointer + "/hiRxno", "no prescription \(hiRxno)")
+            throw DomainError(.rxUnknown, .notFound, rule: .rx1, pointer: pointer + "/hiRxno", "no prescription \(hiRxno)")
         }
         guard stage != .revoked else {
-            throw DomainError(.init("RX_REVOKED"), .conflict, rule: .rx1, pointer: pointer + "/hiRxno", "prescription \(hiRxno) was already revoked")
+            throw DomainError(.rxRevoked, .conflict, rule: .rx1, pointer: pointer + "/hiRxno", "prescription \(hiRxno) was already revoked")
         }
         guard dispensings.isEmpty else {
-            throw DomainError(.init("RX_ALREADY_DISPENSED"), .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
+            throw DomainError(.rxAlreadyDispensed, .conflict, rule: .rx4, pointer: pointer + "/hiRxno",
                               "prescription \(hiRxno) has been dispensed and can no longer be revoked")
         }
         stage = .revoked
@@ -303,13 +303,13 @@ public enum OnlineScope {
     public static func requireFollowUpOfChronicDisease(_ prescription: Prescription, categories: [String], pointer: String) throws {
         guard prescription.bizTypeCode == "02" else { return }
         guard prescription.isFollowUp else {
-            throw DomainError(.init("SCOPE_FIRST_VISIT_ONLINE"), .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/fstdiagFlag",
+            throw DomainError(.scopeFirstVisitOnline, .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/fstdiagFlag",
                               "Internet diagnosis is limited to follow-up visits; a first visit (fstdiagFlag 1) must happen offline",
                               expected: "0", actual: prescription.visit[key: "fstdiagFlag"])
         }
         let category = category(prescription.mainDiagnosisCode)
         guard categories.contains(category) else {
-            throw DomainError(.init("SCOPE_DISEASE_NOT_CHRONIC"), .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/maindiagCode",
+            throw DomainError(.scopeDiseaseNotChronic, .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/maindiagCode",
                               "\(prescription.mainDiagnosisCode) is not on the profile's list of common and chronic diseases for online follow-up",
                               expected: categories.joined(separator: " | "), actual: prescription.mainDiagnosisCode)
         }
@@ -321,7 +321,7 @@ public enum OnlineScope {
         let category = category(prescription.mainDiagnosisCode)
         let day = Timestamps.day(prescription.prescribedAt)
         guard visits.contains(where: { Self.category($0.diseaseCode) == category && $0.visitDate <= day }) else {
-            throw DomainError(.init("SCOPE_NO_PRIOR_OFFLINE_VISIT"), .forbidden, rule: .sc3, pointer: pointer + "/mdtrtinfo/maindiagCode",
+            throw DomainError(.scopeNoPriorOfflineVisit, .forbidden, rule: .sc3, pointer: pointer + "/mdtrtinfo/maindiagCode",
                               "no offline visit of \(prescription.psnNo) for \(category) before \(day) is on record: the patient is not a follow-up patient for this condition")
         }
     }

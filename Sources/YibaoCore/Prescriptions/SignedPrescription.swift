@@ -172,7 +172,7 @@ public struct SignedPrescription: Sendable, Hashable {
     /// The pharmacist reviews and signs (RX-1).
     public mutating func addReview(pharCode: String, pharName: String, pharChkTime: String, approved: Bool, key: RxSigningKey) throws {
         guard doctorSignature != nil else {
-            throw DomainError(.init("RX_DOCTOR_SIGNATURE_MISSING"), .invalid, rule: .rx1, pointer: "/doctorSignature", "the doctor signs before the pharmacist reviews")
+            throw DomainError(.rxDoctorSignatureMissing, .invalid, rule: .rx1, pointer: "/doctorSignature", "the doctor signs before the pharmacist reviews")
         }
         var review = PharmacistReview(pharCode: pharCode, pharName: pharName, pharChkTime: pharChkTime, result: approved ? "1" : "0")
         review.signature = try key.sign(reviewMessage(review))

@@ -34,7 +34,7 @@ public struct CrossRegionFiling: Sendable, Codable, Hashable {
             calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
             let limit = calendar.date(byAdding: .month, value: 12, to: start)!
             guard end > start, end <= limit else {
-                throw DomainError(.init("FILING_TOO_LONG"), .invalid, rule: .xr2, pointer: "/end",
+                throw DomainError(.filingTooLong, .invalid, rule: .xr2, pointer: "/end",
                                   "a temporary filing lasts at most 12 months: from \(Timestamps.day(start)) it ends by \(Timestamps.day(limit))",
                                   expected: "after \(Timestamps.day(start)), at most \(Timestamps.day(limit))", actual: Timestamps.day(end))
             }
@@ -42,7 +42,7 @@ public struct CrossRegionFiling: Sendable, Codable, Hashable {
             if let end, end <= start { throw DomainError.invalidValue("/end", "end must be after start", rule: .xr2) }
         }
         guard extraInstitutions.count <= 2 else {
-            throw DomainError(.init("FILING_TOO_MANY_INSTITUTIONS"), .invalid, rule: .xr3, pointer: "/extraInstitutions",
+            throw DomainError(.filingTooManyInstitutions, .invalid, rule: .xr3, pointer: "/extraInstitutions",
                               "at most 2 extra designated institutions may be filed for outpatient chronic and special diseases", expected: "≤ 2",
                               actual: String(extraInstitutions.count))
         }
@@ -81,7 +81,7 @@ public enum CrossRegionRules {
         if insured == treated { return "local" }
         if now >= filingFreeSince, filingFreePairs.contains(where: { $0.insured == insured && $0.treated == treated }) { return "filing-free (XR-5)" }
         if let filing = filings.first(where: { $0.covers(treated, at: now) }) { return "filed \(filing.kind.rawValue) \(filing.filingId) (XR-2)" }
-        throw DomainError(.init("CROSS_REGION_NOT_FILED"), .forbidden, rule: .xr2, pointer: pointer,
+        throw DomainError(.crossRegionNotFiled, .forbidden, rule: .xr2, pointer: pointer,
                           "the person is insured in \(insured) and treated in \(treated) without a cross-region filing in force: file first (XR-2), or pay now and claim manual reimbursement (XR-4, PY-9)")
     }
 }

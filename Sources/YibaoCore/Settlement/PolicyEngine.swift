@@ -424,12 +424,12 @@ public enum PolicyEngine {
         let crossRegion = treatment != insurance.admdvs
         let parameterRule: Rule = crossRegion ? .xr1 : .py3
         guard let parameters = insurance.insurance[insutype] else {
-            throw DomainError(.init("INSUTYPE_UNSUPPORTED"), .invalid, rule: parameterRule, pointer: "/insutype",
+            throw DomainError(.insutypeUnsupported, .invalid, rule: parameterRule, pointer: "/insutype",
                               "the place of insurance \(insurance.admdvs) (\(insurance.name)) has no parameters for insutype \(insutype)",
                               expected: insurance.insurance.keys.sorted().joined(separator: " | "), actual: insutype)
         }
         guard let ratio = parameters.ratioByLevel[institutionLevel] else {
-            throw DomainError(.init("INSTITUTION_LEVEL_UNSUPPORTED"), .invalid, rule: parameterRule, pointer: "",
+            throw DomainError(.institutionLevelUnsupported, .invalid, rule: parameterRule, pointer: "",
                               "the place of insurance \(insurance.admdvs) has no ratio for institution level \(institutionLevel) (insutype \(insutype))",
                               expected: parameters.ratioByLevel.keys.sorted().joined(separator: " | "), actual: institutionLevel)
         }
@@ -505,7 +505,7 @@ extension SettlementResult {
     /// The three identities of a split, and that no part is negative or finer than a fen; `SETTLEMENT_INVARIANT` otherwise.
     public func checkInvariants() throws {
         func broken(_ what: String) -> DomainError {
-            DomainError(.init("SETTLEMENT_INVARIANT"), .invalid, rule: .py3, pointer: "", "settlement does not add up: \(what)")
+            DomainError(.settlementInvariant, .invalid, rule: .py3, pointer: "", "settlement does not add up: \(what)")
         }
         guard fundPaySumamt + acctPay + psnCashPay == medfeeSumamt else {
             throw broken("fund_pay_sumamt \(fundPaySumamt) + acct_pay \(acctPay) + psn_cash_pay \(psnCashPay) ≠ medfee_sumamt \(medfeeSumamt)")

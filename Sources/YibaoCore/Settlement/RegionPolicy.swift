@@ -49,7 +49,7 @@ public struct RegionPolicy: Sendable, Codable, Hashable {
     /// a negative price cap, no insurance parameters, a negative deductible or cap, an empty `ratioByLevel`.
     public func validate(source: String = "") throws {
         func fail(_ pointer: String, _ detail: String, rule: Rule = .py3) -> DomainError {
-            DomainError(.init("POLICY_INVALID"), .invalid, rule: rule, pointer: pointer,
+            DomainError(.policyInvalid, .invalid, rule: rule, pointer: pointer,
                         (source.isEmpty ? "" : "\(source): ") + detail)
         }
         guard admdvs.count == 6, admdvs.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -97,7 +97,7 @@ public struct RegionPolicy: Sendable, Codable, Hashable {
         do {
             policy = try JSONDecoder().decode(RegionPolicy.self, from: data)
         } catch {
-            throw DomainError(.init("POLICY_INVALID"), .invalid, rule: .py3, pointer: "",
+            throw DomainError(.policyInvalid, .invalid, rule: .py3, pointer: "",
                               (source.isEmpty ? "" : "\(source): ") + "not a region policy: \(error)")
         }
         try policy.validate(source: source)
@@ -116,7 +116,7 @@ public struct RegionPolicy: Sendable, Codable, Hashable {
             let url = directory.appendingPathComponent(name)
             let policy = try decode(try Data(contentsOf: url), source: name)
             guard name == policy.admdvs + ".json" else {
-                throw DomainError(.init("POLICY_INVALID"), .invalid, rule: .py3, pointer: "/admdvs",
+                throw DomainError(.policyInvalid, .invalid, rule: .py3, pointer: "/admdvs",
                                   "\(name): the file of region \(policy.admdvs) is named \(policy.admdvs).json")
             }
             policies[policy.admdvs] = policy

@@ -293,6 +293,6 @@ public enum SmartAudit {
     /// rule and pointer, the detail prefixed with the audit id), or nil when every finding only flags.
     public static func refusal(_ findings: [AuditFinding]) -> DomainError? {
         guard let first = findings.first(where: { $0.action == .refuse }) else { return nil }
-        return DomainError(.init("AUDIT_REFUSED"), .forbidden, rule: first.rule, pointer: first.pointer, "\(first.id): \(first.detail)")
+        return DomainError(.auditRefused, .forbidden, rule: first.rule, pointer: first.pointer, "\(first.id): \(first.detail)")
     }
 }

@@ -1,13 +1,8 @@
 /// A refusal by a domain rule: a stable code, the DOMAIN.md rule, an RFC 6901 pointer into
 /// the business data, a sentence for a human, and what was expected versus received.
 public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Stable machine code, e.g. `TOKEN_REUSED`.
-    public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-    }
+    /// Stable machine code from the registry (``ErrorCode``), e.g. `TOKEN_REUSED`.
+    public typealias Code = ErrorCode
 
     /// What kind of failure this is, which the HTTP edge maps to a status.
     public enum Kind: String, Sendable, Codable {
@@ -56,11 +51,11 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
 extension DomainError {
     /// A required field is missing or empty.
     public static func missing(_ pointer: String, _ what: String) -> DomainError {
-        DomainError(.init("FIELD_MISSING"), .invalid, rule: .protocolFields, pointer: pointer, "\(what) is required")
+        DomainError(.fieldMissing, .invalid, rule: .protocolFields, pointer: pointer, "\(what) is required")
     }
 
     /// A field has a value outside what is allowed.
     public static func invalidValue(_ pointer: String, _ detail: String, expected: String? = nil, actual: String? = nil, rule: Rule? = .protocolFields) -> DomainError {
-        DomainError(.init("FIELD_INVALID"), .invalid, rule: rule, pointer: pointer, detail, expected: expected, actual: actual)
+        DomainError(.fieldInvalid, .invalid, rule: rule, pointer: pointer, detail, expected: expected, actual: actual)
     }
 }

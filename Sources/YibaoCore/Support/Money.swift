@@ -40,7 +40,7 @@ extension Money {
     public static func add(_ amount: Int64, to balance: Int64, pointer: String, what: String) throws -> Int64 {
         let (sum, overflow) = balance.addingReportingOverflow(amount)
         guard !overflow, (0...maximumFen).contains(sum) else {
-            throw DomainError(.init("AMOUNT_OUT_OF_RANGE"), .conflict, rule: nil, pointer: pointer,
+            throw DomainError(.amountOutOfRange, .conflict, rule: nil, pointer: pointer,
                               "\(what) would leave the range 0 to \(yuan(maximumFen)) yuan (balance \(yuan(balance)), change \(yuan(amount))); nothing was changed",
                               expected: "0 … \(yuan(maximumFen))")
         }

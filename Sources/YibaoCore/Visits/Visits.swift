@@ -45,15 +45,15 @@ public struct Registration: Sendable, Codable, Hashable {
     /// 2202: cancels the registration of `psnNo` at `institution`; once only.
     public mutating func cancel(psnNo: String, institution: String, at now: Date) throws {
         guard institution == institutionCode else {
-            throw DomainError(.init("VISIT_OTHER_INSTITUTION"), .forbidden, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
+            throw DomainError(.visitOtherInstitution, .forbidden, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
                               "visit \(mdtrtId) belongs to institution \(institutionCode)", expected: institutionCode, actual: institution)
         }
         guard psnNo == self.psnNo else {
-            throw DomainError(.init("VISIT_OTHER_PERSON"), .invalid, rule: .protocolFields, pointer: "/input/data/psn_no",
+            throw DomainError(.visitOtherPerson, .invalid, rule: .protocolFields, pointer: "/input/data/psn_no",
                               "visit \(mdtrtId) belongs to another person", expected: self.psnNo, actual: psnNo)
         }
         guard status == .registered else {
-            throw DomainError(.init("VISIT_ALREADY_CANCELLED"), .conflict, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
+            throw DomainError(.visitAlreadyCancelled, .conflict, rule: .protocolFields, pointer: "/input/data/mdtrt_id",
                               "visit \(mdtrtId) was already cancelled at \(cancelledAt.map(Timestamps.iso) ?? "?")")
         }
         status = .cancelled

@@ -84,11 +84,11 @@ public struct VoucherQRCode: Sendable, Codable, Hashable {
     /// A QR code is scanned once, before it expires (ID-2).
     public mutating func scan(by institution: String, at now: Date, pointer: String) throws {
         if let scannedAt {
-            throw DomainError(.init("QRCODE_REUSED"), .conflict, rule: .id2, pointer: pointer,
+            throw DomainError(.qrcodeReused, .conflict, rule: .id2, pointer: pointer,
                               "this QR code was already scanned at \(Timestamps.iso(scannedAt)) by \(scannedBy ?? "?"); the patient must refresh the code in the app")
         }
         guard now < expiresAt else {
-            throw DomainError(.init("QRCODE_EXPIRED"), .unauthenticated, rule: .id2, pointer: pointer,
+            throw DomainError(.qrcodeExpired, .unauthenticated, rule: .id2, pointer: pointer,
                               "this QR code expired at \(Timestamps.iso(expiresAt)); the patient must refresh the code in the app",
                               expected: "before \(Timestamps.iso(expiresAt))", actual: Timestamps.iso(now))
         }
@@ -124,23 +124,23 @@ public struct ECToken: Sendable, Codable, Hashable {
     public mutating func redeem(transaction: String, businessTypes: Set<BusinessType>, institution: String,
                                 at now: Date, pointer: String) throws {
         guard institutionCode == institution else {
-            throw DomainError(.init("TOKEN_WRONG_INSTITUTION"), .forbidden, rule: .id2, pointer: pointer,
+            throw DomainError(.tokenWrongInstitution, .forbidden, rule: .id2, pointer: pointer,
                               "this ecToken was issued to institution \(institutionCode) when it scanned the patient's code; it cannot be used by another institution",
                               expected: institutionCode, actual: institution)
         }
         guard businessTypes.isEmpty || businessTypes.contains(businessType) else {
             let wanted = businessTypes.map(\.rawValue).sorted().joined(separator: " or ")
-            throw DomainError(.init("TOKEN_WRONG_BUSINESS"), .forbidden, rule: .id2, pointer: pointer,
+            throw DomainError(.tokenWrongBusiness, .forbidden, rule: .id2, pointer: pointer,
                               "this ecToken is bound to business \(businessType.rawValue) \(businessType.label); transaction \(transaction) needs a token scanned for \(wanted)",
                               expected: wanted, actual: businessType.rawValue)
         }
         guard now < expiresAt else {
-            throw DomainError(.init("TOKEN_EXPIRED"), .unauthenticated, rule: .id2, pointer: pointer,
+            throw DomainError(.tokenExpired, .unauthenticated, rule: .id2, pointer: pointer,
                               "this ecToken expired at \(Timestamps.iso(expiresAt)); scan the patient's QR code again",
                               expected: "before \(Timestamps.iso(expiresAt))", actual: Timestamps.iso(now))
         }
         if let used = uses[transaction] {
-            throw DomainError(.init("TOKEN_REUSED"), .conflict, rule: .id2, pointer: pointer,
+            throw DomainError(.tokenReused, .conflict, rule: .id2, pointer: pointer,
                               "this ecToken was already used for transaction \(transaction) at \(Timestamps.iso(used)); tokens are single-use — scan the patient's QR code again")
         }
         uses[transaction] = now
@@ -172,15 +172,15 @@ public struct WalletAuthorisation: Sendable, Codable, Hashable {
     /// Exchanges the authorisation code (once, in time, by the institution it was given to) for a payAuthNo.
     public mutating func exchange(by institution: String, payAuthNo: String, at now: Date, policy: VoucherPolicy, pointer: String) throws {
         guard institution == institutionCode else {
-            throw DomainError(.init("AUTHCODE_WRONG_INSTITUTION"), .forbidden, rule: .id2, pointer: pointer,
+            throw DomainError(.authcodeWrongInstitution, .forbidden, rule: .id2, pointer: pointer,
                               "the patient authorised institution \(institutionCode), not \(institution)", expected: institutionCode, actual: institution)
         }
         if let exchangedAt {
-            throw DomainError(.init("AUTHCODE_REUSED"), .conflict, rule: .id2, pointer: pointer,
+            throw DomainError(.authcodeReused, .conflict, rule: .id2, pointer: pointer,
                               "this authorisation code was already exchanged at \(Timestamps.iso(exchangedAt)); ask the patient to authorise again")
         }
         guard now < expiresAt else {
-            throw DomainError(.init("AUTHCODE_EXPIRED"), .unauthenticated, rule: .id2, pointer: pointer,
+            throw DomainError(.authcodeExpired, .unauthenticated, rule: .id2, pointer: pointer,
                               "this authorisation code expired at \(Timestamps.iso(expiresAt)); ask the patient to authorise again")
         }
         exchangedAt = now
@@ -191,15 +191,15 @@ public struct WalletAuthorisation: Sendable, Codable, Hashable {
     /// Spends the payAuthNo for one payment (single use, ID-2).
     public mutating func spendPayAuthNo(by institution: String, transaction: String, at now: Date, pointer: String) throws {
         guard institution == institutionCode else {
-            throw DomainError(.init("PAYAUTHNO_WRONG_INSTITUTION"), .forbidden, rule: .id2, pointer: pointer,
+            throw DomainError(.payauthnoWrongInstitution, .forbidden, rule: .id2, pointer: pointer,
                               "this payAuthNo was issued to \(institutionCode)", expected: institutionCode, actual: institution)
         }
         if let used = payAuthNoUsedAt {
-            throw DomainError(.init("PAYAUTHNO_REUSED"), .conflict, rule: .id2, pointer: pointer,
+            throw DomainError(.payauthnoReused, .conflict, rule: .id2, pointer: pointer,
                               "this payAuthNo was already used by \(payAuthNoUsedBy ?? "?") at \(Timestamps.iso(used)); payAuthNo is single-use")
         }
         guard let expiry = payAuthNoExpiresAt, now < expiry else {
-            throw DomainError(.init("PAYAUTHNO_EXPIRED"), .unauthenticated, rule: .id2, pointer: pointer,
+            throw DomainError(.payauthnoExpired, .unauthenticated, rule: .id2, pointer: pointer,
                               "this payAuthNo expired at \(payAuthNoExpiresAt.map(Timestamps.iso) ?? "?"); ask the patient to authorise again")
         }
         payAuthNoUsedAt = now

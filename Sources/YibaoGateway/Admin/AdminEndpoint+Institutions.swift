@@ -17,7 +17,7 @@ extension AdminEndpoint {
         admin.get("/institutions/:code") { _, context in
             let code = try context.parameters.require("code")
             guard let institution = try await gateway.store.read({ try await $0.institution(code: code) }) else {
-                throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
+                throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
             }
             return try JSONResponse.encode(institution)
         }
@@ -26,11 +26,11 @@ extension AdminEndpoint {
             let kindText = try context.parameters.require("kind")
             let actionText = try context.parameters.require("action")
             guard let kind = AgreementKind(rawValue: kindText) else {
-                throw Problem(status: 404, code: "AGREEMENT_KIND_UNKNOWN", rule: nil, pointer: "",
+                throw Problem(status: 404, code: .agreementKindUnknown, rule: nil, pointer: "",
                               detail: "agreement kind must be \(AgreementKind.allCases.map(\.rawValue).joined(separator: " or "))", actual: kindText)
             }
             guard let action = AgreementStep.Action(rawValue: actionText) else {
-                throw Problem(status: 404, code: "AGREEMENT_ACTION_UNKNOWN", rule: nil, pointer: "",
+                throw Problem(status: 404, code: .agreementActionUnknown, rule: nil, pointer: "",
                               detail: "actions: \(AgreementStep.Action.allCases.map(\.rawValue).joined(separator: ", "))", actual: actionText)
             }
             var step = try await decode(AgreementStep.self, request, defaultingAction: action)

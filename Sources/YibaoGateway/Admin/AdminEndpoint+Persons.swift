@@ -20,7 +20,7 @@ extension AdminEndpoint {
         admin.get("/persons/:psnNo") { _, context in
             let psnNo = try context.parameters.require("psnNo")
             guard let person = try await gateway.store.read({ try await $0.person(psnNo: psnNo) }) else {
-                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "", "no person \(psnNo)")
+                throw DomainError(.personUnknown, .notFound, rule: nil, pointer: "", "no person \(psnNo)")
             }
             return try JSONResponse.encode(person)
         }

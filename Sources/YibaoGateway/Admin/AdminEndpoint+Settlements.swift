@@ -48,7 +48,7 @@ extension AdminEndpoint {
         admin.get("/orders/:payOrdId/derivation") { _, context in
             let id = try context.parameters.require("payOrdId")
             guard let order = try await gateway.store.read({ try await $0.paymentOrder(payOrdId: id) }) else {
-                throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "", "no payment order \(id)")
+                throw DomainError(.orderUnknown, .notFound, rule: .py6, pointer: "", "no payment order \(id)")
             }
             func derivation(_ text: String?) -> JSONValue {
                 text.flatMap { try? JSONValue.parse($0) }.flatMap { SignedAnswer.split($0).derivation } ?? .null

@@ -100,10 +100,10 @@ struct AdminEndpoint: Sendable {
         // Checked as JSON first: duplicate keys (which a decoder would silently resolve) and control characters are refused.
         let value: JSONValue
         do { value = try JSONValue.parse(bytes, maximumValues: 1_000_000, maximumDepth: 64) } catch {
-            throw Problem(status: 400, code: "BODY_INVALID", rule: nil, pointer: "", detail: "the body is not acceptable JSON: \(error)")
+            throw Problem(status: 400, code: .bodyInvalid, rule: nil, pointer: "", detail: "the body is not acceptable JSON: \(error)")
         }
         if let pointer = Self.controlCharacter(in: value, at: "") {
-            throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer,
+            throw Problem(status: 400, code: .fieldInvalid, rule: nil, pointer: pointer,
                           detail: "control characters are not accepted here (line breaks only inside certificatePem, note and description)")
         }
         if let action = defaultingAction, var object = (try? JSONValue.parse(bytes))?.objectValue, object["action"] == nil {
@@ -137,13 +137,13 @@ extension Problem {
         }
         switch error {
         case .keyNotFound(let key, let context):
-            self.init(status: 400, code: "FIELD_MISSING", rule: nil, pointer: pointer(context.codingPath + [key]), detail: "\"\(key.stringValue)\" is required")
+            self.init(status: 400, code: .fieldMissing, rule: nil, pointer: pointer(context.codingPath + [key]), detail: "\"\(key.stringValue)\" is required")
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            self.init(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer(context.codingPath), detail: "expected \(type): \(context.debugDescription)")
+            self.init(status: 400, code: .fieldInvalid, rule: nil, pointer: pointer(context.codingPath), detail: "expected \(type): \(context.debugDescription)")
         case .dataCorrupted(let context):
-            self.init(status: 400, code: "FIELD_INVALID", rule: nil, pointer: pointer(context.codingPath), detail: context.debugDescription)
+            self.init(status: 400, code: .fieldInvalid, rule: nil, pointer: pointer(context.codingPath), detail: context.debugDescription)
         @unknown default:
-            self.init(status: 400, code: "BODY_INVALID", rule: nil, pointer: "", detail: "\(error)")
+            self.init(status: 400, code: .bodyInvalid, rule: nil, pointer: "", detail: "\(error)")
         }
     }
 }

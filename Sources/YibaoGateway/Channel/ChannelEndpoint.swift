@@ -38,7 +38,7 @@ struct ChannelEndpoint: Sendable {
     private func jsonBody(_ request: Request) async throws -> JSONObject {
         let bytes = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
         guard let object = (try? JSONValue.parse(bytes))?.objectValue else {
-            throw Problem(status: 400, code: "BODY_NOT_JSON", rule: nil, pointer: "", detail: "the body must be a JSON object")
+            throw Problem(status: 400, code: .bodyNotJson, rule: nil, pointer: "", detail: "the body must be a JSON object")
         }
         return object
     }
@@ -84,7 +84,7 @@ struct ChannelEndpoint: Sendable {
     private func channel(of request: Request) throws -> String {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), let id = gateway.configuration.channels.first(where: { "Bearer \($0.value)" == header })?.key else {
-            throw Problem(status: 401, code: "CHANNEL_UNAUTHORISED", rule: Rule.id2.rawValue, pointer: "",
+            throw Problem(status: 401, code: .channelUnauthorised, rule: Rule.id2.rawValue, pointer: "",
                           detail: "the e-voucher is activated and shown only through an authorised channel: send Authorization: Bearer <channel token> (certs/demo-credentials.json)")
         }
         return id
@@ -95,7 +95,7 @@ struct ChannelEndpoint: Sendable {
         let channel = try channel(of: request)
         let bytes = try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)
         guard let object = (try? JSONValue.parse(bytes))?.objectValue else {
-            throw Problem(status: 400, code: "BODY_NOT_JSON", rule: nil, pointer: "", detail: "the body must be a JSON object")
+            throw Problem(status: 400, code: .bodyNotJson, rule: nil, pointer: "", detail: "the body must be a JSON object")
         }
         let services = ChannelServices(vouchers: gateway.configuration.policy.vouchers)
         let result = try await gateway.store.write { store in
@@ -120,7 +120,7 @@ struct TestClockEndpoint: Sendable {
         clock.post("/advance") { request, _ in
             let object = (try? JSONValue.parse(try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes)))?.objectValue ?? [:]
             guard case .number(let literal)? = object["seconds"], let seconds = Double(literal), seconds >= 0, seconds <= Self.maximumAdvanceSeconds else {
-                throw Problem(status: 400, code: "FIELD_INVALID", rule: nil, pointer: "/seconds",
+                throw Problem(status: 400, code: .fieldInvalid, rule: nil, pointer: "/seconds",
                               detail: "seconds must be a number from 0 to \(Int(Self.maximumAdvanceSeconds)) (ten years)")
             }
             let now = try await gateway.clock.advance(by: seconds)

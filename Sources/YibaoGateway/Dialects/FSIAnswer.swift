@@ -74,7 +74,7 @@ enum FSIAnswer {
     /// rule and field (with the Chinese wording), `output` null; the full problem document in `problem`.
     static func refusal(_ problem: Problem, dialect: FSIDialect, institutionCode: String?, admdvs: String?, now: Date) -> Response {
         var sentence = problem.sentence
-        if let wording = FSIWording.chinese[problem.code] { sentence += "（\(wording)）" }
+        if let wording = ErrorCode(rawValue: problem.code)?.zh { sentence += "（\(wording)）" }
         var documented = problem
         documented.envelope = .none
         let envelope = JSONObject([
@@ -95,43 +95,3 @@ enum FSIAnswer {
     }
 }
 
-/// The platform's Chinese wording beside our codes, for `err_msg` (what a hospital's operators see).
-enum FSIWording {
-    static let chinese: [String: String] = [
-        "FSI_NOT_JSON": "报文格式错误",
-        "FIELD_MISSING": "必填字段为空",
-        "FIELD_INVALID": "字段值不合法",
-        "INFNO_UNSUPPORTED": "交易编号不存在",
-        "INSTITUTION_UNKNOWN": "定点医药机构不存在",
-        "FSI_SIGNATURE_INVALID": "签名验证失败",
-        "FSI_TIME_OUT_OF_WINDOW": "报文时间超出允许范围",
-        "MSGID_REPLAYED": "报文ID重复",
-        "SIGN_NO_MISSING": "签到编号为空，请先签到",
-        "SIGN_NO_UNKNOWN": "签到编号不存在",
-        "SIGN_NO_EXPIRED": "签到已过期，请重新签到",
-        "TRANSPORT_HEADER_MISSING": "网关认证头缺失",
-        "TRANSPORT_HEADER_INVALID": "网关认证头不合法",
-        "TRANSPORT_NOT_CONFIGURED": "未配置网关认证信息",
-        "CSB_ACCESS_KEY_UNKNOWN": "AccessKey不存在",
-        "CSB_API_NAME_MISMATCH": "接口名称与交易编号不一致",
-        "CSB_TIMESTAMP_INVALID": "时间戳格式错误",
-        "CSB_TIMESTAMP_OUT_OF_WINDOW": "请求已过期",
-        "CSB_SIGNATURE_INVALID": "CSB签名验证失败",
-        "TIF_PAASID_UNKNOWN": "paasid不存在",
-        "TIF_TIMESTAMP_INVALID": "时间戳格式错误",
-        "TIF_TIMESTAMP_OUT_OF_WINDOW": "请求已过期",
-        "TIF_NONCE_INVALID": "随机数不合法",
-        "TIF_NONCE_REPLAYED": "随机数重复使用",
-        "TIF_SIGNATURE_INVALID": "网关签名验证失败",
-        "TOKEN_MISSING": "令牌为空",
-        "TOKEN_UNKNOWN": "令牌无效",
-        "TOKEN_WRONG_INSTITUTION": "令牌与机构不匹配",
-        "TOKEN_EXPIRED": "令牌已过期",
-        "FSI_INPUT_NOT_DECRYPTED": "报文解密失败",
-        "FSI_PATH_MISMATCH": "请求地址与交易编号不一致",
-        "PERSON_UNKNOWN": "人员信息不存在",
-        "RATE_LIMITED": "请求过于频繁",
-        "BODY_TOO_LARGE": "报文过大",
-        "INTERNAL_ERROR": "系统内部错误",
-    ]
-}

@@ -34,30 +34,30 @@ struct OAuthEndpoint: Sendable {
         guard let authorization, authorization.lowercased().hasPrefix("basic "),
               let decoded = [UInt8](base64: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else {
-            throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_MISSING", pointer: "header:authorization",
+            throw OAuthRefusal(status: 401, error: "invalid_client", code: .oauthClientMissing, pointer: "header:authorization",
                                detail: "send the client id and secret as HTTP Basic: Authorization: Basic base64(clientId:clientSecret)")
         }
         let clientId = String(decoding: decoded[..<colon], as: UTF8.self)
         let clientSecret = String(decoding: decoded[(colon + 1)...], as: UTF8.self)
         let apps = try await gateway.store.read { try await $0.apps() }
         guard let app = apps.first(where: { $0.oauth?.clientId == clientId }), let credential = app.oauth else {
-            throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_UNKNOWN", pointer: "header:authorization",
+            throw OAuthRefusal(status: 401, error: "invalid_client", code: .oauthClientUnknown, pointer: "header:authorization",
                                detail: "no institution has this OAuth client id (\(clientId.utf8.count) characters)")
         }
         guard credential.clientSecret == clientSecret else {
-            throw OAuthRefusal(status: 401, error: "invalid_client", code: "OAUTH_CLIENT_SECRET_WRONG", pointer: "header:authorization",
+            throw OAuthRefusal(status: 401, error: "invalid_client", code: .oauthClientSecretWrong, pointer: "header:authorization",
                                detail: "the client secret is not the one registered for this client id (its fingerprint: \(Redaction.secret(credential.clientSecret)))")
         }
         guard form["grant_type"] == "password" else {
-            throw OAuthRefusal(status: 400, error: "unsupported_grant_type", code: "OAUTH_GRANT_TYPE", pointer: "form:grant_type",
+            throw OAuthRefusal(status: 400, error: "unsupported_grant_type", code: .oauthGrantType, pointer: "form:grant_type",
                                detail: "grant_type must be password", expected: "password", actual: form["grant_type"] ?? "missing")
         }
         guard let username = form["username"], username == credential.username, form["password"] == credential.password else {
-            throw OAuthRefusal(status: 400, error: "invalid_grant", code: "OAUTH_USER_INVALID", pointer: form["username"] == credential.username ? "form:password" : "form:username",
+            throw OAuthRefusal(status: 400, error: "invalid_grant", code: .oauthUserInvalid, pointer: form["username"] == credential.username ? "form:password" : "form:username",
                                detail: "username or password is not the HIS user registered for this client id")
         }
         if let scope = credential.scope, let asked = form["scope"], !asked.isEmpty, asked != scope {
-            throw OAuthRefusal(status: 400, error: "invalid_scope", code: "OAUTH_SCOPE_INVALID", pointer: "form:scope",
+            throw OAuthRefusal(status: 400, error: "invalid_scope", code: .oauthScopeInvalid, pointer: "form:scope",
                                detail: "scope must be \(scope)", expected: scope, actual: asked)
         }
         let lifetime = gateway.configuration.dialect(named: app.profile).fsi.tokenLifetimeSeconds
@@ -78,7 +78,7 @@ struct OAuthEndpoint: Sendable {
 struct OAuthRefusal: Error {
     var status: Int
     var error: String
-    var code: String
+    var code: ErrorCode
     var pointer: String
     var detail: String
     var expected: String?

@@ -44,7 +44,7 @@ enum TransportAuthentication {
         }
     }
 
-    static func refusal(_ code: String, _ header: String, _ detail: String, expected: String? = nil, actual: String? = nil,
+    static func refusal(_ code: ErrorCode, _ header: String, _ detail: String, expected: String? = nil, actual: String? = nil,
                         signString: String? = nil, diagnosis: [String] = []) -> Problem {
         Problem(status: 401, code: code, rule: Rule.protocolEnvelope.rawValue, pointer: "header:" + header, detail: detail,
                 expected: expected, actual: actual, signString: signString, diagnosis: diagnosis)
@@ -52,9 +52,9 @@ enum TransportAuthentication {
 
     static func require(_ headers: TransportHeaders, _ name: String, _ what: String) throws -> String {
         guard let value = headers[name], !value.isEmpty else {
-            throw refusal("TRANSPORT_HEADER_MISSING", name, "the \(what) needs header \(name)")
+            throw refusal(.transportHeaderMissing, name, "the \(what) needs header \(name)")
         }
-        guard value.utf8.count <= 512 else { throw refusal("TRANSPORT_HEADER_INVALID", name, "header \(name) is longer than 512 bytes") }
+        guard value.utf8.count <= 512 else { throw refusal(.transportHeaderInvalid, name, "header \(name) is longer than 512 bytes") }
         return value
     }
 
@@ -78,21 +78,21 @@ enum TransportAuthentication {
 
     static func csb(_ dialect: FSIDialect, headers: TransportHeaders, app: AppCredential, infno: String, now: Date) throws -> TransportProof {
         guard let credential = app.csb else {
-            throw refusal("TRANSPORT_NOT_CONFIGURED", "_api_access_key", "\(app.institutionCode) has no CSB credentials registered (admin API POST /admin/apps, member csb)")
+            throw refusal(.transportNotConfigured, "_api_access_key", "\(app.institutionCode) has no CSB credentials registered (admin API POST /admin/apps, member csb)")
         }
         let what = "Alibaba CSB gateway (profile csb)"
         let accessKey = try require(headers, "_api_access_key", what)
         guard accessKey == credential.accessKey else {
-            throw refusal("CSB_ACCESS_KEY_UNKNOWN", "_api_access_key", "_api_access_key is not the access key registered for \(app.institutionCode)", actual: accessKey)
+            throw refusal(.csbAccessKeyUnknown, "_api_access_key", "_api_access_key is not the access key registered for \(app.institutionCode)", actual: accessKey)
         }
         let name = try require(headers, "_api_name", what)
         guard name == infno else {
-            throw refusal("CSB_API_NAME_MISMATCH", "_api_name", "_api_name must be the transaction number (infno)", expected: infno, actual: name)
+            throw refusal(.csbApiNameMismatch, "_api_name", "_api_name must be the transaction number (infno)", expected: infno, actual: name)
         }
         let version = try require(headers, "_api_version", what)
         let stamp = try require(headers, "_api_timestamp", what)
         guard let millis = digits(stamp) else {
-            throw refusal("CSB_TIMESTAMP_INVALID", "_api_timestamp", "_api_timestamp must be epoch milliseconds", actual: stamp)
+            throw refusal(.csbTimestampInvalid, "_api_timestamp", "_api_timestamp must be epoch milliseconds", actual: stamp)
         }
         let nowMillis = Int64((now.timeIntervalSince1970 * 1000).rounded())
         let window = Int64(dialect.transportWindowSeconds) * 1000
@@ -101,7 +101,7 @@ enum TransportAuthentication {
             if stamp.utf8.count == 10, abs(millis * 1000 - nowMillis) <= window {
                 diagnosis.append("_api_timestamp is in epoch seconds; CSB wants epoch milliseconds (13 digits)")
             }
-            throw refusal("CSB_TIMESTAMP_OUT_OF_WINDOW", "_api_timestamp",
+            throw refusal(.csbTimestampOutOfWindow, "_api_timestamp",
                           "_api_timestamp is \((millis - nowMillis) / 1000) s from the platform's clock; at most ±\(dialect.transportWindowSeconds) s is accepted",
                           expected: "epoch milliseconds within \(dialect.transportWindowSeconds) s of \(nowMillis)", actual: stamp, diagnosis: diagnosis)
         }
@@ -117,7 +117,7 @@ enum TransportAuthentication {
             } else {
                 diagnosis.append("not Base64(HMAC-SHA1(secretKey, string)) with the secret key registered for \(credential.accessKey) (key fingerprint \(Redaction.secret(credential.secretKey)))")
             }
-            throw refusal("CSB_SIGNATURE_INVALID", "_api_signature", "_api_signature does not verify over the string we computed",
+            throw refusal(.csbSignatureInvalid, "_api_signature", "_api_signature does not verify over the string we computed",
                           expected: "Base64(HMAC-SHA1(secretKey, signString))", actual: signature, signString: string, diagnosis: diagnosis)
         }
         return TransportProof()
@@ -131,16 +131,16 @@ enum TransportAuthentication {
 
     static func tif(_ dialect: FSIDialect, headers: TransportHeaders, app: AppCredential, now: Date) throws -> TransportProof {
         guard let credential = app.tif else {
-            throw refusal("TRANSPORT_NOT_CONFIGURED", "x-tif-paasid", "\(app.institutionCode) has no x-tif credentials registered (admin API POST /admin/apps, member tif)")
+            throw refusal(.transportNotConfigured, "x-tif-paasid", "\(app.institutionCode) has no x-tif credentials registered (admin API POST /admin/apps, member tif)")
         }
         let what = "Guangdong gateway (profile tif)"
         let paasid = try require(headers, "x-tif-paasid", what)
         guard paasid == credential.paasid else {
-            throw refusal("TIF_PAASID_UNKNOWN", "x-tif-paasid", "x-tif-paasid is not the paasid registered for \(app.institutionCode)", actual: paasid)
+            throw refusal(.tifPaasidUnknown, "x-tif-paasid", "x-tif-paasid is not the paasid registered for \(app.institutionCode)", actual: paasid)
         }
         let stamp = try require(headers, "x-tif-timestamp", what)
         guard let seconds = digits(stamp) else {
-            throw refusal("TIF_TIMESTAMP_INVALID", "x-tif-timestamp", "x-tif-timestamp must be epoch seconds", actual: stamp)
+            throw refusal(.tifTimestampInvalid, "x-tif-timestamp", "x-tif-timestamp must be epoch seconds", actual: stamp)
         }
         let nowSeconds = Int64(now.timeIntervalSince1970.rounded())
         guard abs(seconds - nowSeconds) <= Int64(dialect.transportWindowSeconds) else {
@@ -148,15 +148,15 @@ enum TransportAuthentication {
             if stamp.utf8.count == 13, abs(seconds / 1000 - nowSeconds) <= Int64(dialect.transportWindowSeconds) {
                 diagnosis.append("x-tif-timestamp is in epoch milliseconds; the gateway wants epoch seconds (10 digits)")
             }
-            throw refusal("TIF_TIMESTAMP_OUT_OF_WINDOW", "x-tif-timestamp",
+            throw refusal(.tifTimestampOutOfWindow, "x-tif-timestamp",
                           "x-tif-timestamp is \(seconds - nowSeconds) s from the platform's clock; at most ±\(dialect.transportWindowSeconds) s is accepted",
                           expected: "epoch seconds within \(dialect.transportWindowSeconds) s of \(nowSeconds)", actual: stamp, diagnosis: diagnosis)
         }
         let nonce = try require(headers, "x-tif-nonce", what)
-        guard nonce.utf8.count <= 64 else { throw refusal("TIF_NONCE_INVALID", "x-tif-nonce", "x-tif-nonce has at most 64 characters") }
+        guard nonce.utf8.count <= 64 else { throw refusal(.tifNonceInvalid, "x-tif-nonce", "x-tif-nonce has at most 64 characters") }
         let signature = try require(headers, "x-tif-signature", what)
         guard try tifSignature(timestamp: stamp, token: credential.token, nonce: nonce) == signature.lowercased() else {
-            throw refusal("TIF_SIGNATURE_INVALID", "x-tif-signature", "x-tif-signature does not verify over the string we computed",
+            throw refusal(.tifSignatureInvalid, "x-tif-signature", "x-tif-signature does not verify over the string we computed",
                           expected: "lower-case hex SHA-256(x-tif-timestamp + token + x-tif-nonce + x-tif-timestamp)", actual: signature,
                           signString: stamp + Redaction.secret(credential.token) + nonce + stamp,
                           diagnosis: ["the token registered for paasid \(paasid) has fingerprint \(Redaction.secret(credential.token)); the string is timestamp, token, nonce, timestamp with nothing between"])
@@ -170,17 +170,17 @@ enum TransportAuthentication {
         let authorization = try require(headers, "authorization", "OAuth2 profile (a token from POST /auth/oauth/token)")
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            throw refusal("TOKEN_MISSING", "authorization", "send Authorization: Bearer <access_token> from POST /auth/oauth/token")
+            throw refusal(.tokenMissing, "authorization", "send Authorization: Bearer <access_token> from POST /auth/oauth/token")
         }
         let digest = Hex.encode(try SM3.hash(Array(parts[1].utf8)))
         guard let token = try await store.read({ try await $0.accessToken(digest: digest) }) else {
-            throw refusal("TOKEN_UNKNOWN", "authorization", "the bearer token was not issued by this platform's /auth/oauth/token")
+            throw refusal(.tokenUnknown, "authorization", "the bearer token was not issued by this platform's /auth/oauth/token")
         }
         guard token.institutionCode == app.institutionCode else {
-            throw refusal("TOKEN_WRONG_INSTITUTION", "authorization", "the bearer token was issued to another institution than fixmedins_code \(app.institutionCode)")
+            throw refusal(.tokenWrongInstitution, "authorization", "the bearer token was issued to another institution than fixmedins_code \(app.institutionCode)")
         }
         guard token.expiresAt > now else {
-            throw refusal("TOKEN_EXPIRED", "authorization", "the bearer token expired at \(Timestamps.fsi(token.expiresAt)); fetch a new one from /auth/oauth/token")
+            throw refusal(.tokenExpired, "authorization", "the bearer token expired at \(Timestamps.fsi(token.expiresAt)); fetch a new one from /auth/oauth/token")
         }
         return TransportProof()
     }

@@ -71,21 +71,21 @@ struct FSIEndpoint: Sendable {
                 case .failure(let error): "is not valid JSON (\(error))"
                 case .success: "must be a JSON object"
                 }
-                throw Problem(status: 400, code: "FSI_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request \(reason)")
+                throw Problem(status: 400, code: .fsiNotJson, rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the FSI request \(reason)")
             }
             if let pathInfno, let stated = envelope["infno"]?.stringValue, stated != pathInfno {
-                throw Problem(status: 400, code: "FSI_PATH_MISMATCH", rule: Rule.protocolEnvelope.rawValue, pointer: "/infno",
+                throw Problem(status: 400, code: .fsiPathMismatch, rule: Rule.protocolEnvelope.rawValue, pointer: "/infno",
                               detail: "the path names transaction \(pathInfno) but the envelope's infno is \(stated)", expected: pathInfno, actual: stated)
             }
             let (request, proof) = try await authenticate(envelope, app: app, dialect: dialect.fsi, headers: headers, now: now, authenticated: &authenticated)
             let output = try await gateway.store.write { store -> JSONValue in
                 if let nonce = proof.nonce, try await !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
-                    throw Problem(status: 409, code: "TIF_NONCE_REPLAYED", rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
+                    throw Problem(status: 409, code: .tifNonceReplayed, rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
                                   detail: "x-tif-nonce \(nonce.value) was already used by this paasid: send a new nonce with every request")
                 }
                 let fresh = try await store.recordNonce(scope: "fsi:\(request.institutionCode)", value: request.msgid, at: now)
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
-                    throw DomainError(.init("MSGID_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/msgid",
+                    throw DomainError(.msgidReplayed, .conflict, rule: .protocolReplay, pointer: "/msgid",
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
                 if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
@@ -122,7 +122,7 @@ struct FSIEndpoint: Sendable {
         if dialect.cainfo == .required, dialect.encryption == .none, (envelope["cainfo"]?.stringValue ?? "").isEmpty {
             // The commonest dialect mistake: real HIS code sends cainfo empty and authenticates at the transport.
             let lenient = gateway.configuration.dialects.values.filter { $0.fsi.cainfo == .optional }.map(\.name).sorted()
-            throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/cainfo",
+            throw Problem(status: 400, code: .fieldMissing, rule: Rule.protocolFields.rawValue, pointer: "/cainfo",
                           detail: "\"cainfo\" is required: this institution's dialect profile signs every request",
                           diagnosis: ["cainfo is empty or null: the profile of this institution requires it (docs/GATEWAY.md §3). Real HIS code that sends it empty authenticates at the transport — profiles \(lenient.joined(separator: ", ")) (docs/DIALECTS.md); ask for the one of your province"])
         }
@@ -135,12 +135,12 @@ struct FSIEndpoint: Sendable {
         }
         let infno = try fields.string("infno")
         guard FSITransactions.supported.contains(infno) else {
-            throw DomainError(.init("INFNO_UNSUPPORTED"), .notFound, rule: .protocolEnvelope, pointer: "/infno",
+            throw DomainError(.infnoUnsupported, .notFound, rule: .protocolEnvelope, pointer: "/infno",
                               "transaction \(infno) is not offered by this gateway", expected: FSITransactions.supported.joined(separator: ", "), actual: infno)
         }
         let code = try fields.string("fixmedins_code")
         guard let app else {
-            throw Problem(status: 401, code: "INSTITUTION_UNKNOWN", rule: Rule.ag1.rawValue, pointer: "/fixmedins_code",
+            throw Problem(status: 401, code: .institutionUnknown, rule: Rule.ag1.rawValue, pointer: "/fixmedins_code",
                           detail: "no designated institution \(code) is registered with this platform", actual: code)
         }
         _ = try fields.oneOf("infver", ["V1.0"], rule: .protocolEnvelope)
@@ -183,7 +183,7 @@ struct FSIEndpoint: Sendable {
         }
         let window = TimeInterval(gateway.configuration.policy.fsiTimeWindowSeconds)
         guard abs(sent.timeIntervalSince(now)) <= window || gateway.configuration.faults.contains(.skipTimeWindow) else {
-            throw DomainError(.init("FSI_TIME_OUT_OF_WINDOW"), .unauthenticated, rule: .protocolReplay, pointer: "/inf_time",
+            throw DomainError(.fsiTimeOutOfWindow, .unauthenticated, rule: .protocolReplay, pointer: "/inf_time",
                               "inf_time is \(Int(sent.timeIntervalSince(now))) s from the platform's clock; at most ±\(Int(window)) s is accepted (stale or replayed request, or a wrong clock)",
                               expected: "within \(Int(window)) s of \(Timestamps.fsi(now))", actual: infTime)
         }
@@ -205,20 +205,20 @@ struct FSIEndpoint: Sendable {
                                            actual: envelope["enc_type"]?.serialized() ?? "missing", rule: .protocolEnvelope)
         }
         guard let clientId = app.oauth?.clientId, clientId.utf8.count == 16 else {
-            throw Problem(status: 401, code: "TRANSPORT_NOT_CONFIGURED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+            throw Problem(status: 401, code: .transportNotConfigured, rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
                           detail: "\(app.institutionCode) has no 16-character OAuth client id registered: it is the SM4 key of the encrypted input")
         }
         guard case .string(let text)? = envelope["input"], let cipher = [UInt8](base64: text) else {
-            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+            throw Problem(status: 400, code: .fsiInputNotDecrypted, rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
                           detail: "input must be the Base64 of the SM4-encrypted JSON of the business input", expected: "Base64 text", actual: envelope["input"]?.typeName ?? "missing")
         }
         let plain: [UInt8]
         do { plain = try SM4.decrypt(cipher, key: Array(clientId.utf8), mode: .ecb, padding: .pkcs7) } catch {
-            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+            throw Problem(status: 400, code: .fsiInputNotDecrypted, rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
                           detail: "input does not decrypt with SM4-ECB-PKCS7 under the 16 bytes of the OAuth client id registered for \(app.institutionCode) (its fingerprint: \(Redaction.secret(clientId))); another key, another mode or padding, or not encrypted")
         }
         guard let object = (try? JSONValue.parse(plain))?.objectValue else {
-            throw Problem(status: 400, code: "FSI_INPUT_NOT_DECRYPTED", rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
+            throw Problem(status: 400, code: .fsiInputNotDecrypted, rule: Rule.protocolEnvelope.rawValue, pointer: "/input",
                           detail: "the decrypted input is not a JSON object")
         }
         return ((object, plain), clientId)
@@ -228,7 +228,7 @@ struct FSIEndpoint: Sendable {
     private func verifyInputSignature(_ envelope: JSONObject, plaintext: [UInt8], app: AppCredential) throws {
         if gateway.configuration.faults.contains(.acceptBadSignature) { return }
         guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
-            throw Problem(status: 500, code: "APP_KEY_INVALID", rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
+            throw Problem(status: 500, code: .appKeyInvalid, rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
         }
         let signature = [UInt8](base64: envelope["cainfo"]?.stringValue ?? "") ?? []
         let verifies = { (encoding: SignatureEncoding, id: [UInt8]) in
@@ -239,7 +239,7 @@ struct FSIEndpoint: Sendable {
         if verifies(.der, SM2.defaultSignerID) { diagnosis.append("cainfo is DER-encoded; this profile expects raw r‖s (64 bytes)") }
         if verifies(.raw, []) { diagnosis.append("it was made with an EMPTY signer ID; the profile uses the default 1234567812345678") }
         if diagnosis.isEmpty { diagnosis.append("no known variation verifies: signed with another key, or over other bytes than the encrypted JSON") }
-        throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
+        throw Problem(status: 401, code: .fsiSignatureInvalid, rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: "cainfo does not verify over the decrypted JSON of input with the public key registered for \(app.institutionCode)",
                       expected: "Base64 of the raw r‖s SM3-with-SM2 signature (signer ID 1234567812345678) of the input JSON", actual: "\(signature.count) bytes",
                       diagnosis: diagnosis)
@@ -253,7 +253,7 @@ struct FSIEndpoint: Sendable {
         let text = HSESignString.build(envelope: unsigned, appSecret: app.appSecret)
         let cainfo = envelope["cainfo"]?.stringValue ?? ""
         guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
-            throw Problem(status: 500, code: "APP_KEY_INVALID", rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
+            throw Problem(status: 500, code: .appKeyInvalid, rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
         }
         let signature = [UInt8](base64: cainfo) ?? []
         let verifier = SM2Verifier(publicKey: publicKey, signerID: profile.signerIDBytes(appSecret: app.appSecret), encoding: profile.signatureEncoding)
@@ -263,7 +263,7 @@ struct FSIEndpoint: Sendable {
             diagnosis = HSEEnvelope.diagnoseSignature(signed: unsigned, signature: signature, peerPublicKey: publicKey, appSecret: app.appSecret,
                                                       profile: profile, member: "cainfo")
         }
-        throw Problem(status: 401, code: "FSI_SIGNATURE_INVALID", rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
+        throw Problem(status: 401, code: .fsiSignatureInvalid, rule: Rule.protocolEnvelope.rawValue, pointer: "/cainfo",
                       detail: signature.isEmpty ? "cainfo is not base64" : "cainfo does not verify over the canonical string we computed with the public key registered for \(app.institutionCode)",
                       expected: "base64 of the \(profile.signatureEncoding == .raw ? "raw 64-byte r‖s" : "DER") SM3-with-SM2 signature (signer ID: \(profile.signerID == .default ? "1234567812345678" : "the appSecret")) of signString",
                       actual: "\(signature.count) bytes", signString: HSESignString.displayIfSmall(envelope: unsigned, appSecret: app.appSecret),
@@ -272,15 +272,15 @@ struct FSIEndpoint: Sendable {
 
     static func requireSignIn(_ request: FSIRequest, store: any StoreReading, now: Date, policy: PolicyProfile) async throws {
         guard !request.signNo.isEmpty else {
-            throw DomainError(.init("SIGN_NO_MISSING"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+            throw DomainError(.signNoMissing, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no is empty: sign in with 9001 first and send its sign_no on every later request")
         }
         guard let signIn = try await store.signIn(signNo: request.signNo), signIn.institutionCode == request.institutionCode else {
-            throw DomainError(.init("SIGN_NO_UNKNOWN"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+            throw DomainError(.signNoUnknown, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no \(request.signNo) was not issued to \(request.institutionCode) by 9001 sign-in", actual: request.signNo)
         }
         guard now.timeIntervalSince(signIn.signedInAt) <= TimeInterval(policy.signInLifetimeSeconds) else {
-            throw DomainError(.init("SIGN_NO_EXPIRED"), .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+            throw DomainError(.signNoExpired, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no \(request.signNo) was issued at \(Timestamps.fsi(signIn.signedInAt)) and is valid for \(policy.signInLifetimeSeconds) s; sign in again with 9001")
         }
     }

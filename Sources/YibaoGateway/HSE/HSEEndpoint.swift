@@ -64,7 +64,7 @@ struct HSEEndpoint: Sendable {
         var committed = false
         do {
             guard let offered = HSEService(name: service) else {
-                throw Problem(status: 404, code: "SERVICE_UNKNOWN", rule: Rule.protocolEnvelope.rawValue, pointer: "",
+                throw Problem(status: 404, code: .serviceUnknown, rule: Rule.protocolEnvelope.rawValue, pointer: "",
                               detail: "no HSE service \(service); offered: \(Self.services.joined(separator: ", "))", actual: service)
             }
             guard let parsed else {
@@ -72,14 +72,14 @@ struct HSEEndpoint: Sendable {
                 case .failure(let error): "the envelope is not valid JSON (\(error))"
                 case .success: "the envelope must be a JSON object"
                 }
-                throw Problem(status: 400, code: "ENV_NOT_JSON", rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: reason)
+                throw Problem(status: 400, code: .envNotJson, rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: reason)
             }
             guard !appId.isEmpty else {
-                throw Problem(status: 400, code: "ENV_MISSING_FIELD", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
+                throw Problem(status: 400, code: .envMissingField, rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
                               detail: "the envelope must be a JSON object with an appId")
             }
             guard let app = try await gateway.store.read({ try await $0.app(appId: appId) }) else {
-                throw Problem(status: 401, code: "ENV_UNKNOWN_APPID", rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
+                throw Problem(status: 401, code: .envUnknownAppid, rule: Rule.protocolEnvelope.rawValue, pointer: "/appId",
                               detail: "appId \(appId) is not registered with this platform", actual: appId)
             }
             actor = app.institutionCode
@@ -103,11 +103,11 @@ struct HSEEndpoint: Sendable {
             authenticated = true
             // A signed transType binds the envelope to its service: a sealed 6301 cannot be posted to 6401's path.
             if let transType = opened.envelope["transType"]?.stringValue, !transType.isEmpty, transType != service {
-                throw Problem(status: 400, code: "ENV_TRANSTYPE_MISMATCH", rule: Rule.protocolEnvelope.rawValue, pointer: "/transType",
+                throw Problem(status: 400, code: .envTranstypeMismatch, rule: Rule.protocolEnvelope.rawValue, pointer: "/transType",
                               detail: "transType names service \(transType) but the request was posted to \(service)", expected: service, actual: transType)
             }
             guard case .object(let object)? = opened.data else {
-                throw Problem(status: 400, code: "FIELD_MISSING", rule: Rule.protocolFields.rawValue, pointer: "/encData",
+                throw Problem(status: 400, code: .fieldMissing, rule: Rule.protocolFields.rawValue, pointer: "/encData",
                               detail: "the business data of \(service) must be a JSON object")
             }
             // The nonce is the signature's bytes, not its text: base64 with a space added decodes to the same signature.
@@ -130,7 +130,7 @@ struct HSEEndpoint: Sendable {
                     return (nil, answer)
                 }
                 guard fresh || gateway.configuration.faults.contains(.acceptReplay) else {
-                    throw DomainError(.init("ENV_REPLAYED"), .conflict, rule: .protocolReplay, pointer: "/signData",
+                    throw DomainError(.envReplayed, .conflict, rule: .protocolReplay, pointer: "/signData",
                                       "this exact envelope (same signData) was already accepted: a request is never processed twice; seal a new one")
                 }
                 let outcome = try await services.run(offered, data: Fields(object, at: ""), institution: app.institutionCode, store: store, now: now)
@@ -146,7 +146,7 @@ struct HSEEndpoint: Sendable {
             }
             committed = true
             if let sealedAnswer { return JSONResponse.make(.object(sealedAnswer)) }
-            guard let outcome else { throw Problem(status: 500, code: "INTERNAL_ERROR", rule: nil, pointer: "", detail: "the service answered nothing") }
+            guard let outcome else { throw Problem(status: 500, code: .internalError, rule: nil, pointer: "", detail: "the service answered nothing") }
             if let failure = outcome.failureAfterCommit {
                 // Committed, but answered as a failure (test personas, fixtures/README.md).
                 throw Problem(status: failure.status, code: failure.code, rule: failure.rule.rawValue, pointer: "", detail: failure.detail)

@@ -27,11 +27,12 @@ public struct Problem: Error, Sendable, Hashable {
 
     public enum Envelope: Sendable, Hashable { case none, fsi(refMsgId: String?), hse }
 
-    public init(status: Int, code: String, rule: String?, pointer: String, detail: String,
+    /// `code` from the registry (``ErrorCode``): no refusal carries a code docs/ERRORS.md does not list.
+    public init(status: Int, code: ErrorCode, rule: String?, pointer: String, detail: String,
                 expected: String? = nil, actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], retryAfter: Int? = nil) {
         self.retryAfter = retryAfter
         self.status = status
-        self.code = code
+        self.code = code.rawValue
         self.rule = rule
         self.pointer = pointer
         self.detail = detail
@@ -50,7 +51,7 @@ public struct Problem: Error, Sendable, Hashable {
         case .notFound: 404
         case .conflict: 409
         }
-        self.init(status: status, code: error.code.rawValue, rule: error.rule?.rawValue, pointer: error.pointer, detail: error.detail,
+        self.init(status: status, code: error.code, rule: error.rule?.rawValue, pointer: error.pointer, detail: error.detail,
                   expected: error.expected, actual: error.actual)
     }
 
@@ -60,7 +61,8 @@ public struct Problem: Error, Sendable, Hashable {
         case .parse, .fields, .decrypt: 400
         case .signature, .timestamp: 401
         }
-        self.init(status: status, code: failure.code.rawValue, rule: Rule.protocolEnvelope.rawValue, pointer: failure.pointer,
+        // Every HSEOpenFailure code is registered (ErrorRegistryTests).
+        self.init(status: status, code: ErrorCode(rawValue: failure.code.rawValue) ?? .envNotJson, rule: Rule.protocolEnvelope.rawValue, pointer: failure.pointer,
                   detail: failure.detail, expected: failure.expected, actual: failure.actual,
                   signString: failure.signString, diagnosis: failure.diagnosis)
         envelope = .hse
@@ -127,11 +129,11 @@ public struct Problem: Error, Sendable, Hashable {
 
 extension Problem {
     static func missing(_ pointer: String, _ what: String, rule: Rule = .protocolFields) -> Problem {
-        Problem(status: 400, code: "FIELD_MISSING", rule: rule.rawValue, pointer: pointer, detail: "\(what) is required")
+        Problem(status: 400, code: .fieldMissing, rule: rule.rawValue, pointer: pointer, detail: "\(what) is required")
     }
 
     static func unauthorised(_ detail: String) -> Problem {
-        Problem(status: 401, code: "UNAUTHORISED", rule: nil, pointer: "", detail: detail)
+        Problem(status: 401, code: .unauthorised, rule: nil, pointer: "", detail: detail)
     }
 }
 

@@ -112,7 +112,7 @@ public struct Gateway: Sendable {
     func admit(_ context: GatewayRequestContext) async throws {
         let (allowed, retryAfter) = await limiter.admit(context.sourceKey)
         guard allowed else {
-            throw Problem(status: 429, code: "RATE_LIMITED", rule: nil, pointer: "",
+            throw Problem(status: 429, code: .rateLimited, rule: nil, pointer: "",
                           detail: "too many refused unauthenticated requests from this address; retry in \(retryAfter) s", retryAfter: retryAfter)
         }
     }
@@ -128,11 +128,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DomainError {
             return Problem(error).response
         } catch let error as HTTPError {
-            return Problem(status: Int(error.status.code), code: error.status == .notFound ? "NOT_FOUND" : "HTTP_\(error.status.code)",
+            return Problem(status: Int(error.status.code), code: error.status == .notFound ? .notFound : error.status == .methodNotAllowed ? .methodNotAllowed : .httpError,
                            rule: nil, pointer: "", detail: error.body ?? error.status.reasonPhrase).response
         } catch {
             // Only the error's type: its text may hold anything (a value from the request, a database path).
-            return Problem(status: 500, code: "INTERNAL_ERROR", rule: nil, pointer: "",
+            return Problem(status: 500, code: .internalError, rule: nil, pointer: "",
                            detail: "the platform failed unexpectedly (\(String(describing: type(of: error)))); the request was not processed").response
         }
     }
@@ -145,7 +145,7 @@ extension Request {
             let buffer = try await body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            throw Problem(status: 413, code: "BODY_TOO_LARGE", rule: nil, pointer: "",
+            throw Problem(status: 413, code: .bodyTooLarge, rule: nil, pointer: "",
                           detail: "this endpoint takes request bodies of at most \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit >> 10) KiB")")
         }
     }
@@ -154,7 +154,7 @@ extension Request {
     func requireBearer(_ expected: String, realm: String) throws {
         let header = headers[.authorization] ?? ""
         guard header == "Bearer \(expected)" else {
-            throw Problem(status: 401, code: "UNAUTHORISED", rule: nil, pointer: "",
+            throw Problem(status: 401, code: .unauthorised, rule: nil, pointer: "",
                           detail: header.isEmpty ? "the \(realm) API needs an Authorization: Bearer token"
                                                  : "the bearer token is not the \(realm) token")
         }

@@ -10,7 +10,7 @@ package enum AgencyRegistry {
     /// Registers a new institution.
     package static func register(_ institution: Institution, store: any StoreWriting, now: Date) async throws -> Institution {
         guard try await store.institution(code: institution.code) == nil else {
-            throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/code", "institution \(institution.code) is already registered")
+            throw DomainError(.institutionExists, .conflict, rule: nil, pointer: "/code", "institution \(institution.code) is already registered")
         }
         try await store.save(institution)
         try await store.appendTrace(TraceEvent(at: now, kind: "admin.institution.register", actor: "admin", subject: institution.code))
@@ -20,7 +20,7 @@ package enum AgencyRegistry {
     /// Registers a practitioner of a known institution.
     package static func register(_ practitioner: Practitioner, store: any StoreWriting, now: Date) async throws -> Practitioner {
         guard try await store.institution(code: practitioner.institutionCode) != nil else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(practitioner.institutionCode)")
+            throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "/institutionCode", "no institution \(practitioner.institutionCode)")
         }
         try await store.save(practitioner)
         try await store.appendTrace(TraceEvent(at: now, kind: "admin.practitioner.register", actor: "admin", subject: practitioner.code))
@@ -30,7 +30,7 @@ package enum AgencyRegistry {
     /// Adds an offline visit of a known person (the prior visit SC-3 asks of a follow-up).
     package static func add(_ visit: OfflineVisit, store: any StoreWriting, now: Date) async throws {
         guard try await store.person(psnNo: visit.psnNo) != nil else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: nil, pointer: "/psnNo", "no person \(visit.psnNo)")
+            throw DomainError(.personUnknown, .notFound, rule: nil, pointer: "/psnNo", "no person \(visit.psnNo)")
         }
         try await store.add(visit)
         try await store.appendTrace(TraceEvent(at: now, kind: "admin.offline-visit.add", actor: "admin", subject: visit.psnNo,
@@ -40,7 +40,7 @@ package enum AgencyRegistry {
     /// Sets the dialect profile an institution's app speaks (nil: the gateway's default).
     package static func setProfile(_ profile: String?, institution code: String, store: any StoreWriting, now: Date) async throws -> AppCredential {
         guard var app = try await store.app(institutionCode: code) else {
-            throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+            throw DomainError(.appUnknown, .notFound, rule: nil, pointer: "", "\(code) has no registered app")
         }
         app.profile = profile
         try await store.save(app)
@@ -51,7 +51,7 @@ package enum AgencyRegistry {
     /// Sets where an institution's settlement callbacks go and which receiver faults are switched on.
     package static func configureCallback(url: String?, faults: CallbackFaults?, institution code: String, store: any StoreWriting, now: Date) async throws -> AppCredential {
         guard var app = try await store.app(institutionCode: code) else {
-            throw DomainError(.init("APP_UNKNOWN"), .notFound, rule: nil, pointer: "", "\(code) has no registered app")
+            throw DomainError(.appUnknown, .notFound, rule: nil, pointer: "", "\(code) has no registered app")
         }
         if let url, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw DomainError.invalidValue("/url", "url must be an http(s) URL", actual: url)
@@ -65,7 +65,7 @@ package enum AgencyRegistry {
 
     package static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) async throws -> Institution {
         guard var institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "", "no institution \(code)")
+            throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
         }
         let staff = try await store.practitioners(institutionCode: code)
         try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
@@ -80,11 +80,11 @@ package enum AgencyRegistry {
     package static func savePerson(_ person: InsuredPerson, store: any StoreWriting, pointer: String) async throws {
         try person.validateForRegistration(pointer: pointer)
         if let holder = try await store.person(certno: person.certno), holder.psnNo != person.psnNo {
-            throw DomainError(.init("PERSON_CERTNO_TAKEN"), .conflict, rule: .id1, pointer: pointer + "/certno",
+            throw DomainError(.personCertnoTaken, .conflict, rule: .id1, pointer: pointer + "/certno",
                               "this resident ID number belongs to person \(holder.psnNo); one person per ID number")
         }
         if let card = person.socialSecurityCardNo, let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo != person.psnNo {
-            throw DomainError(.init("PERSON_CARD_TAKEN"), .conflict, rule: .id4, pointer: pointer + "/socialSecurityCardNo",
+            throw DomainError(.personCardTaken, .conflict, rule: .id4, pointer: pointer + "/socialSecurityCardNo",
                               "this social-security card belongs to person \(holder.psnNo)")
         }
         try await store.save(person)
@@ -113,7 +113,7 @@ package enum AgencyRegistry {
                                                actual: "\(oauth.clientId.utf8.count) characters", rule: nil)
             }
             if let other = try await store.apps().first(where: { $0.oauth?.clientId == oauth.clientId && $0.institutionCode != app.institutionCode }) {
-                throw DomainError(.init("OAUTH_CLIENT_TAKEN"), .conflict, rule: nil, pointer: "/oauth/clientId",
+                throw DomainError(.oauthClientTaken, .conflict, rule: nil, pointer: "/oauth/clientId",
                                   "this OAuth client id belongs to \(other.institutionCode): one client per institution")
             }
         }
@@ -127,14 +127,14 @@ package enum AgencyRegistry {
         var app = app
         app.publicKey = normalised
         guard try await store.institution(code: app.institutionCode) != nil else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
+            throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "/institutionCode", "no institution \(app.institutionCode)")
         }
         if let existing = try await store.app(institutionCode: app.institutionCode), existing.appId != app.appId {
-            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/institutionCode",
+            throw DomainError(.appExists, .conflict, rule: nil, pointer: "/institutionCode",
                               "\(app.institutionCode) already has app \(existing.appId); one app per institution")
         }
         if let existing = try await store.app(appId: app.appId), existing.institutionCode != app.institutionCode {
-            throw DomainError(.init("APP_EXISTS"), .conflict, rule: nil, pointer: "/appId", "appId \(app.appId) belongs to \(existing.institutionCode)")
+            throw DomainError(.appExists, .conflict, rule: nil, pointer: "/appId", "appId \(app.appId) belongs to \(existing.institutionCode)")
         }
         try await store.save(app)
         try await store.appendTrace(TraceEvent(at: now, kind: "admin.app.register", actor: "admin", subject: app.institutionCode, payload: ["appId": app.appId]))
@@ -157,7 +157,7 @@ package enum AgencyRegistry {
                 throw DomainError.invalidValue("/certificatePem", "not a PEM certificate: \(error)", rule: .pr3)
             }
             if case .invalid(let failures) = verifier.verify(certificate, at: now) {
-                throw DomainError(.init("PRACTITIONER_CERTIFICATE_INVALID"), .forbidden, rule: .pr3, pointer: "/certificatePem",
+                throw DomainError(.practitionerCertificateInvalid, .forbidden, rule: .pr3, pointer: "/certificatePem",
                                   "the certificate does not chain to the platform's trusted roots: " + failures.map(\.description).joined(separator: "; "))
             }
             practitioner.certificateSerial = certificate.serialNumberHex
@@ -182,7 +182,7 @@ package enum AgencyRegistry {
         }
         for (index, input) in fixture.institutions.enumerated() {
             guard try await store.institution(code: input.code) == nil else {
-                throw DomainError(.init("INSTITUTION_EXISTS"), .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
+                throw DomainError(.institutionExists, .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
             }
             try await store.save(input.institution)
         }

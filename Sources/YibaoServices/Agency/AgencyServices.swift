@@ -9,7 +9,7 @@ package enum AgencyServices {
     /// Files a person for settlement in another region.
     package static func file(_ input: FilingInput, regions: [String: RegionPolicy], store: any StoreWriting, now: Date) async throws -> CrossRegionFiling {
         guard let person = try await store.person(psnNo: input.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
+            throw DomainError(.personUnknown, .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
         }
         guard regions[input.filedAdmdvs] != nil else {
             throw DomainError.invalidValue("/filedAdmdvs", "filedAdmdvs is the province-level code of a region with a policy profile",
@@ -27,10 +27,10 @@ package enum AgencyServices {
     /// Cancels an active filing.
     package static func cancelFiling(_ id: String, store: any StoreWriting, now: Date) async throws -> CrossRegionFiling {
         guard var filing = try await store.filing(id: id) else {
-            throw DomainError(.init("FILING_UNKNOWN"), .notFound, rule: .xr2, pointer: "", "no filing \(id)")
+            throw DomainError(.filingUnknown, .notFound, rule: .xr2, pointer: "", "no filing \(id)")
         }
         guard filing.status == .active else {
-            throw DomainError(.init("FILING_ALREADY_CANCELLED"), .conflict, rule: .xr2, pointer: "", "filing \(id) was already cancelled")
+            throw DomainError(.filingAlreadyCancelled, .conflict, rule: .xr2, pointer: "", "filing \(id) was already cancelled")
         }
         filing.status = .cancelled
         filing.cancelledAt = now
@@ -46,14 +46,14 @@ package enum AgencyServices {
             return try await settlement.reimburseAfterTheFact(input, store: store, now: now)
         }
         guard var order = try await store.paymentOrder(payOrdId: payOrdId), order.psnNo == input.psnNo else {
-            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
+            throw DomainError(.orderUnknown, .notFound, rule: .py9, pointer: "/payOrdId", "no payment order \(payOrdId) of \(input.psnNo)")
         }
         guard order.status == .settlementFailed else {
-            throw DomainError(.init("REIMBURSEMENT_NOT_NEEDED"), .conflict, rule: .py9, pointer: "/payOrdId",
+            throw DomainError(.reimbursementNotNeeded, .conflict, rule: .py9, pointer: "/payOrdId",
                               "manual reimbursement is for a failed real-time settlement (ordStas 15); order \(order.payOrdId) is \(order.status.rawValue) (\(order.status.label))")
         }
         if let done = order.reimbursementId {
-            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/payOrdId", "order \(order.payOrdId) was already reimbursed (\(done))")
+            throw DomainError(.reimbursementDone, .conflict, rule: .py9, pointer: "/payOrdId", "order \(order.payOrdId) was already reimbursed (\(done))")
         }
         // The patient paid everything in cash; the fund share computed at 6201 is paid back to them.
         let computed = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]

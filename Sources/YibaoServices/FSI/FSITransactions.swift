@@ -43,7 +43,7 @@ package struct FSITransactions: Sendable {
         _ = try input.string("mac", "the terminal's MAC address")
         _ = try input.string("ip", "the terminal's IP address")
         guard try await store.institution(code: request.institutionCode) != nil else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(request.institutionCode)")
+            throw DomainError(.institutionUnknown, .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution \(request.institutionCode)")
         }
         let signIn = SignIn(signNo: try await Identifiers.mint(.signIn, store: store, now: now), institutionCode: request.institutionCode, operatorNo: operatorNo, signedInAt: now)
         try await store.save(signIn)
@@ -64,7 +64,7 @@ package struct FSITransactions: Sendable {
         let person = try await identify(medium: medium, certNo: certNo, transaction: "1101", businessTypes: [], data: data,
                                   institution: request.institutionCode, store: store, now: now)
         if let name = try data.optionalString("psn_name"), name != person.name {
-            throw DomainError(.init("PERSON_NAME_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("psn_name"),
+            throw DomainError(.personNameMismatch, .forbidden, rule: .id1, pointer: data.path("psn_name"),
                               "psn_name does not match the insured person identified by mdtrt_cert_no")
         }
         try person.requireRealName(pointer: data.path("mdtrt_cert_no"))
@@ -118,12 +118,12 @@ package struct FSITransactions: Sendable {
         let caty = try data.string("caty", "the clinical subject code")
 
         guard let registered = try await store.person(psnNo: psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)", actual: psnNo)
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)", actual: psnNo)
         }
         let person = try await identify(medium: medium, certNo: certNo, transaction: "2201", businessTypes: [.registration], data: data,
                                   institution: request.institutionCode, store: store, now: now)
         guard person.psnNo == registered.psnNo else {
-            throw DomainError(.init("PERSON_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
+            throw DomainError(.personMismatch, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
                               "mdtrt_cert_no identifies another person than psn_no", expected: psnNo, actual: person.psnNo)
         }
         try person.requireRealName(pointer: data.path("psn_no"))
@@ -133,12 +133,12 @@ package struct FSITransactions: Sendable {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype), not \(insutype)", expected: person.insutype, actual: insutype)
         }
         guard institution.subjects.contains(caty) else {
-            throw DomainError(.init("SUBJECT_NOT_REGISTERED"), .forbidden, rule: .sc2, pointer: data.path("caty"),
+            throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: data.path("caty"),
                               "online services stay within the institution's registered subjects; \(institution.code) is registered for \(institution.subjects.joined(separator: ", "))",
                               expected: institution.subjects.joined(separator: " | "), actual: caty)
         }
         guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
-            throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("atddr_no"),
+            throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
         }
         do { try doctor.checkInternetDoctor(at: now) } catch var error as DomainError {
@@ -171,7 +171,7 @@ package struct FSITransactions: Sendable {
         let iptOtpNo = try data.string("ipt_otp_no")
         // Another institution's visit is "unknown" too: no probing of other institutions' visits.
         guard var registration = try await store.registration(mdtrtId: mdtrtId), registration.institutionCode == request.institutionCode else {
-            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"),
+            throw DomainError(.visitUnknown, .notFound, rule: .protocolFields, pointer: data.path("mdtrt_id"),
                               "no visit \(mdtrtId) of \(request.institutionCode)", actual: mdtrtId)
         }
         guard registration.iptOtpNo == iptOtpNo else {
@@ -182,7 +182,7 @@ package struct FSITransactions: Sendable {
             $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
         }
         guard !settledDetails && !paidOrders else {
-            throw DomainError(.init("VISIT_SETTLED"), .conflict, rule: .py6, pointer: data.path("mdtrt_id"),
+            throw DomainError(.visitSettled, .conflict, rule: .py6, pointer: data.path("mdtrt_id"),
                               "visit \(mdtrtId) has a settlement in force: cancel the settlement (2208) or refund the order (6203) first")
         }
         try registration.cancel(psnNo: psnNo, institution: request.institutionCode, at: now)
@@ -205,23 +205,23 @@ package struct FSITransactions: Sendable {
         switch medium {
         case .eVoucher:
             guard var token = try await store.ecToken(certNo) else {
-                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
+                throw DomainError(.tokenUnknown, .unauthenticated, rule: .id2, pointer: pointer,
                                   "mdtrt_cert_no is not an ecToken issued by this platform; scan the patient's e-voucher QR code (ec.query) to get one")
             }
             try token.redeem(transaction: transaction, businessTypes: businessTypes, institution: institution, at: now, pointer: pointer)
             try await store.save(token)
             guard let person = try await store.person(psnNo: token.psnNo) else {
-                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "the token's person no longer exists")
+                throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: pointer, "the token's person no longer exists")
             }
             return person
         case .residentID:
             guard let person = try await store.person(certno: certNo) else {
-                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this resident ID number")
+                throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: pointer, "no insured person with this resident ID number")
             }
             return person
         case .socialSecurityCard:
             guard let person = try await store.person(socialSecurityCardNo: certNo) else {
-                throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: pointer, "no insured person with this social-security card")
+                throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: pointer, "no insured person with this social-security card")
             }
             return person
         }

@@ -9,10 +9,10 @@ extension FSITransactions {
     /// The open visit `mdtrtId` of the requesting institution (another institution's answers like an unknown one).
     private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSICall, store: any StoreReading, pointer: String) async throws -> Registration {
         guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
-            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
+            throw DomainError(.visitUnknown, .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
         }
         guard visit.status == .registered else {
-            throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .protocolFields, pointer: pointer, "visit \(mdtrtId) was cancelled (2202)")
+            throw DomainError(.visitCancelled, .conflict, rule: .protocolFields, pointer: pointer, "visit \(mdtrtId) was cancelled (2202)")
         }
         if let psnNo, psnNo != visit.psnNo {
             throw DomainError.invalidValue(pointer.replacingOccurrences(of: "mdtrt_id", with: "psn_no"), "the visit belongs to another person",
@@ -46,7 +46,7 @@ extension FSITransactions {
             throw DomainError.missing("/input/feedetail", "\"feedetail\" (at least one fee line)")
         }
         guard let institution = try await store.institution(code: request.institutionCode) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution")
+            throw DomainError(.institutionUnknown, .notFound, rule: .ag1, pointer: "/fixmedins_code", "no institution")
         }
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
         var known: [String: Set<String>] = [:]
@@ -60,7 +60,7 @@ extension FSITransactions {
             if known[mdtrtId] == nil { known[mdtrtId] = Set(try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.status != .cancelled }.map(\.feedetlSn)) }
             let sn = try line.string("feedetl_sn")
             guard known[mdtrtId, default: []].insert(sn).inserted else {
-                throw DomainError(.init("FEEDETL_SN_REUSED"), .conflict, rule: .py10, pointer: line.path("feedetl_sn"),
+                throw DomainError(.feedetlSnReused, .conflict, rule: .py10, pointer: line.path("feedetl_sn"),
                                   "feedetl_sn \(sn) was already uploaded for visit \(mdtrtId); cancel it (2205) before uploading it again")
             }
             let count = try line.quantity("cnt")
@@ -92,7 +92,7 @@ extension FSITransactions {
         let batch = try data.string("chrg_bchno")
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
-            throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
+            throw DomainError(.feeDetailsNone, .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
                               "no unsettled fee details of batch \(batch) on visit \(mdtrtId)")
         }
         for var detail in details {
@@ -117,13 +117,13 @@ extension FSITransactions {
         let digest = Hex.encode((try? SM3.hash(JSONValue.object(data.object).serialized(sortedKeys: true))) ?? [])
         if commit, let existing = try await store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch), existing.status == .settled {
             guard existing.requestDigest == digest else {
-                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: data.path("chrg_bchno"),
+                throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: data.path("chrg_bchno"),
                                   "batch \(batch) of visit \(mdtrtId) was already settled as \(existing.setlId) with a different request")
             }
             return (try JSONValue.parse(existing.answer), TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: existing.setlId, outcome: "replayed"))
         }
         guard var person = try await store.person(psnNo: psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: data.path("psn_no"), "no insured person \(psnNo)")
         }
         try person.requireRealName(pointer: data.path("psn_no"))
         try person.requireInsured(pointer: data.path("psn_no"))
@@ -133,7 +133,7 @@ extension FSITransactions {
         }
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
-            throw DomainError(.init("FEE_DETAILS_NONE"), .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
+            throw DomainError(.feeDetailsNone, .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
                               "no unsettled fee details of batch \(batch): upload them with 2204 first")
         }
         let total = try data.fen("medfee_sumamt")
@@ -188,13 +188,13 @@ extension FSITransactions {
         try await authorise(request.institutionCode, store: store, now: now)
         let setlId = try data.string("setl_id")
         guard var settlement = try await store.outpatientSettlement(setlId: setlId), settlement.institutionCode == request.institutionCode else {
-            throw DomainError(.init("SETTLEMENT_UNKNOWN"), .notFound, rule: .py6, pointer: data.path("setl_id"), "no settlement \(setlId) of \(request.institutionCode)")
+            throw DomainError(.settlementUnknown, .notFound, rule: .py6, pointer: data.path("setl_id"), "no settlement \(setlId) of \(request.institutionCode)")
         }
         guard settlement.mdtrtId == (try data.string("mdtrt_id")), settlement.psnNo == (try data.string("psn_no")) else {
             throw DomainError.invalidValue(data.path("mdtrt_id"), "mdtrt_id and psn_no must be the settlement's", expected: "\(settlement.mdtrtId) / \(settlement.psnNo)")
         }
         guard settlement.status == .settled else {
-            throw DomainError(.init("SETTLEMENT_ALREADY_CANCELLED"), .conflict, rule: .py6, pointer: data.path("setl_id"),
+            throw DomainError(.settlementAlreadyCancelled, .conflict, rule: .py6, pointer: data.path("setl_id"),
                               "settlement \(setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
         }
         settlement.status = .cancelled

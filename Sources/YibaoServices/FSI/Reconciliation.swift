@@ -110,7 +110,7 @@ extension FSITransactions {
         let key = "declaration:\(request.institutionCode):\(month)"
         if let stored = try await store.setting(key), let record = try? JSONValue.parse(stored).objectValue {
             guard record[key: "request"] == digest else {
-                throw DomainError(.init("DECLARATION_EXISTS"), .conflict, rule: .py8, pointer: data.path("setlym"),
+                throw DomainError(.declarationExists, .conflict, rule: .py8, pointer: data.path("setlym"),
                                   "the fund share of \(month) was already declared as \(record["answer"]?.objectValue?[key: "fund_appy_sum"] ?? "?"); one declaration per month")
             }
             return (record["answer"] ?? .null, TraceEvent(at: now, kind: "fsi.3203", actor: request.institutionCode, subject: month, outcome: "replayed"))

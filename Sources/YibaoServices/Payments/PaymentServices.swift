@@ -66,7 +66,7 @@ package struct PaymentServices: Sendable {
             }
             let stored = (try? JSONValue.parse(existing.uploadRequest))?.objectValue ?? [:]
             let field = Self.firstDifference(stored, data.object)
-            throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? key : field)",
+            throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: "/\(field.isEmpty ? key : field)",
                               "\(key) \(key == "medOrgOrd" ? medOrgOrd : chrgBchno) was already used for order \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body, a new order a new \(key)")
         }
         let computed = try await settlement.uploadFees(data, institution: code, store: store, now: now)
@@ -96,13 +96,13 @@ package struct PaymentServices: Sendable {
         var order = try await ownOrder(data, institution: code, store: store)
         let digest = Self.digest(data)
         if let channel = order.paidInChannel {
-            throw DomainError(.init("ORDER_PAID_IN_CHANNEL"), .conflict, rule: .py6, pointer: "/payOrdId",
+            throw DomainError(.orderPaidInChannel, .conflict, rule: .py6, pointer: "/payOrdId",
                               "order \(order.payOrdId) was paid by the patient in the channel (\(channel)) at \(order.paidAt.map(Timestamps.fsi) ?? "?"); query it (6301) instead of paying it")
         }
         if let paid = order.payDigest {
             guard paid == digest else {
                 let field = Self.firstDifference((order.payRequest.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
-                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "payOrdId" : field)",
+                throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "payOrdId" : field)",
                                   "order \(order.payOrdId) was already paid with a different request (first difference: \(field)); a retry must send the same body")
             }
             if settlement.faults.contains(.payTwice), order.status == .complete {
@@ -127,7 +127,7 @@ package struct PaymentServices: Sendable {
     /// The order whose cashier page `token` opens (the token 6201 returned), compared in constant time.
     package static func cashierOrder(payOrdId: String, token: String, store: any StoreReading) async throws -> PaymentOrder {
         guard let order = try await store.paymentOrder(payOrdId: payOrdId), let expected = order.cashierToken, ConstantTime.equal(expected, token) else {
-            throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
+            throw DomainError(.cashierTokenInvalid, .forbidden, rule: .id2, pointer: "/token", "this is not the cashier page 6201 returned for order \(payOrdId)")
         }
         return order
     }
@@ -138,26 +138,26 @@ package struct PaymentServices: Sendable {
     /// the patient (the certno the wallet knows, or the cashier token of the page).
     package func payInChannel(payOrdId: String, proof: ChannelPaymentProof, channel: String, profile: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
         guard var order = try await store.paymentOrder(payOrdId: payOrdId) else {
-            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
+            throw DomainError(.orderUnknown, .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(payOrdId)")
         }
         // Only where the institution's dialect offers it: an nhsa-2.0 hospital pays its orders itself (6202).
         guard dialect.cashierUrl else {
-            throw DomainError(.init("CHANNEL_PAYMENT_NOT_OFFERED"), .forbidden, rule: .py6, pointer: "/payOrdId",
+            throw DomainError(.channelPaymentNotOffered, .forbidden, rule: .py6, pointer: "/payOrdId",
                               "order \(payOrdId)'s institution speaks profile \(profile), in which the hospital pays with 6202; channel-mode payment is offered by profiles with a cashierUrl (national, hainan)")
         }
         switch proof {
         case .certno(let certno):
             guard let person = try await store.person(psnNo: order.psnNo), person.certno.uppercased() == certno.uppercased() else {
-                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: "/certno", "the order was not made for this person")
+                throw DomainError(.orderIdentityMismatch, .forbidden, rule: .id1, pointer: "/certno", "the order was not made for this person")
             }
         case .cashierToken(let token):
             guard let expected = order.cashierToken, ConstantTime.equal(expected, token) else {
-                throw DomainError(.init("CASHIER_TOKEN_INVALID"), .forbidden, rule: .id2, pointer: "/token",
+                throw DomainError(.cashierTokenInvalid, .forbidden, rule: .id2, pointer: "/token",
                                   "this is not the cashier page 6201 returned for order \(payOrdId)")
             }
         }
         guard order.payDigest == nil, order.status == .awaitingPayment else {
-            throw DomainError(.init("ORDER_WRONG_STATE"), .conflict, rule: .py6, pointer: "/payOrdId",
+            throw DomainError(.orderWrongState, .conflict, rule: .py6, pointer: "/payOrdId",
                               "order \(payOrdId) is \(order.status.rawValue) (\(order.status.label)); only an order awaiting payment (2) can be paid")
         }
         var fields: JSONObject = ["orgCodg": .string(order.institutionCode), "mdtrtId": .string(order.mdtrtId), "chrgBchno": .string(order.chrgBchno),
@@ -201,7 +201,7 @@ package struct PaymentServices: Sendable {
         if let existing = try await store.paymentOrder(institutionCode: code, appRefdSn: appRefdSn), let refund = existing.refunds.first(where: { $0.appRefdSn == appRefdSn }) {
             guard refund.requestDigest == digest else {
                 let field = Self.firstDifference((refund.request.flatMap { try? JSONValue.parse($0) })?.objectValue ?? [:], data.object)
-                throw DomainError(.init("IDEMPOTENCY_KEY_REUSED"), .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "appRefdSn" : field)",
+                throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: "/\(field.isEmpty ? "appRefdSn" : field)",
                                   "appRefdSn \(appRefdSn) was already used for a refund of \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body")
             }
             return (try answer(refund.answer), TraceEvent(at: now, kind: "hse.6203", actor: code, subject: existing.payOrdId, outcome: "replayed"))
@@ -261,11 +261,11 @@ package struct PaymentServices: Sendable {
             throw DomainError.invalidValue(data.path("ecToken"), "send at most one of ecToken and payAuthNo", rule: .id2)
         }
         if let ecToken, try await store.ecToken(ecToken)?.psnNo != order.psnNo {
-            throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("ecToken"),
+            throw DomainError(.orderIdentityMismatch, .forbidden, rule: .id1, pointer: data.path("ecToken"),
                               "ecToken is not one issued for the person order \(order.payOrdId) was made for")
         }
         if let payAuthNo, try await store.walletAuthorisation(payAuthNo: payAuthNo)?.psnNo != order.psnNo {
-            throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path("payAuthNo"),
+            throw DomainError(.orderIdentityMismatch, .forbidden, rule: .id1, pointer: data.path("payAuthNo"),
                               "payAuthNo is not one issued for the person order \(order.payOrdId) was made for")
         }
     }
@@ -328,7 +328,7 @@ package struct PaymentServices: Sendable {
     /// each one sent must be the order's, or the request is refused naming it (ID-1).
     private func checkIdentity(_ data: Fields, order: PaymentOrder, store: any StoreReading) async throws {
         if let token = try data.optionalString("payToken"), token != order.payToken {
-            throw DomainError(.init("PAY_TOKEN_MISMATCH"), .forbidden, rule: .py6, pointer: data.path("payToken"),
+            throw DomainError(.payTokenMismatch, .forbidden, rule: .py6, pointer: data.path("payToken"),
                               "payToken is not the one 6201 returned for order \(order.payOrdId)")
         }
         let sent = [("idNo", try data.optionalString("idNo")), ("idType", try data.optionalString("idType")), ("userName", try data.optionalString("userName"))]
@@ -339,7 +339,7 @@ package struct PaymentServices: Sendable {
             let expected = member == "idNo" ? person?.certno : member == "idType" ? person?.psnCertType : person?.name
             // An ID number's check character may come in either case.
             guard let expected, member == "idNo" ? value.uppercased() == expected.uppercased() : value == expected else {
-                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path(member),
+                throw DomainError(.orderIdentityMismatch, .forbidden, rule: .id1, pointer: data.path(member),
                                   "\(member) is not that of the person order \(order.payOrdId) was made for")
             }
         }
@@ -349,7 +349,7 @@ package struct PaymentServices: Sendable {
     private func ownOrder(_ data: Fields, institution: String, store: any StoreReading) async throws -> PaymentOrder {
         let id = try data.string("payOrdId")
         guard let order = try await store.paymentOrder(payOrdId: id), order.institutionCode == institution else {
-            throw DomainError(.init("ORDER_UNKNOWN"), .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(id)")
+            throw DomainError(.orderUnknown, .notFound, rule: .py6, pointer: "/payOrdId", "no payment order \(id)")
         }
         return order
     }

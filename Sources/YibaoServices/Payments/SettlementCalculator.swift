@@ -27,7 +27,7 @@ package struct SettlementCalculator: Sendable {
     static func region(_ admdvs: String, in regions: [String: RegionPolicy], pointer: String, rule: Rule) throws -> RegionPolicy {
         let key = province(admdvs)
         guard let policy = regions[key] else {
-            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: rule, pointer: pointer,
+            throw DomainError(.regionPolicyMissing, .forbidden, rule: rule, pointer: pointer,
                               "no policy profile for region \(key) (policies/regions/\(key).json)", actual: admdvs)
         }
         return policy
@@ -63,11 +63,11 @@ package struct SettlementCalculator: Sendable {
         default: acctUsed = try data.oneOf("acctUsedFlag", ["0", "1"], rule: .py4) == "1"
         }
         guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == code, visit.status == .registered else {
-            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtId", "no open visit \(mdtrtId) of \(code)", actual: mdtrtId)
+            throw DomainError(.visitUnknown, .notFound, rule: .sc4, pointer: "/mdtrtId", "no open visit \(mdtrtId) of \(code)", actual: mdtrtId)
         }
         guard visit.psnNo == psnNo else { throw DomainError.invalidValue("/psnNo", "the visit belongs to another person", expected: visit.psnNo, actual: psnNo) }
         guard let person = try await store.person(psnNo: psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/psnNo", "no insured person \(psnNo)")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: "/psnNo", "no insured person \(psnNo)")
         }
         try person.requireRealName(pointer: "/psnNo")
         try person.requireInsured(pointer: "/psnNo")
@@ -79,7 +79,7 @@ package struct SettlementCalculator: Sendable {
         for (member, expected) in [("idNo", person.certno), ("idType", person.psnCertType), ("userName", person.name)] {
             guard let sent = try data.optionalString(member) else { continue }
             guard member == "idNo" ? sent.uppercased() == expected.uppercased() : sent == expected else {
-                throw DomainError(.init("ORDER_IDENTITY_MISMATCH"), .forbidden, rule: .id1, pointer: data.path(member),
+                throw DomainError(.orderIdentityMismatch, .forbidden, rule: .id1, pointer: data.path(member),
                                   "\(member) is not that of person \(psnNo), whose visit this is")
             }
         }
@@ -91,7 +91,7 @@ package struct SettlementCalculator: Sendable {
         let credential: String
         if let ecToken = try data.optionalString("ecToken") {
             guard var token = try await store.ecToken(ecToken), token.psnNo == psnNo else {
-                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("ecToken"),
+                throw DomainError(.tokenUnknown, .unauthenticated, rule: .id2, pointer: data.path("ecToken"),
                                   "ecToken is not one this platform issued for person \(psnNo) (ec.query returns it when the patient's QR code is scanned)")
             }
             try token.redeem(transaction: "6201 \(try data.string("medOrgOrd"))", businessTypes: [], institution: code, at: now, pointer: data.path("ecToken"))
@@ -199,25 +199,25 @@ package struct SettlementCalculator: Sendable {
     func reimburseAfterTheFact(_ input: ReimbursementInput, store: any StoreWriting, now: Date) async throws -> JSONValue {
         guard let claimNo = input.claimNo, !claimNo.isEmpty else { throw DomainError.missing("/claimNo", "\"claimNo\" (or payOrdId)") }
         guard try await store.setting("reimbursement:\(claimNo)") == nil else {
-            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/claimNo", "claim \(claimNo) was already reimbursed")
+            throw DomainError(.reimbursementDone, .conflict, rule: .py9, pointer: "/claimNo", "claim \(claimNo) was already reimbursed")
         }
         let visitKey = "reimbursement-visit:\(input.psnNo):\(input.institutionCode ?? ""):\(input.visitDate ?? "")"
         if let earlier = try await store.setting(visitKey) {
-            throw DomainError(.init("REIMBURSEMENT_DONE"), .conflict, rule: .py9, pointer: "/visitDate",
+            throw DomainError(.reimbursementDone, .conflict, rule: .py9, pointer: "/visitDate",
                               "this person's visit to \(input.institutionCode ?? "") on \(input.visitDate ?? "") was already reimbursed (\(earlier))")
         }
         guard let person = try await store.person(psnNo: input.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .xr4, pointer: "/psnNo", "no person \(input.psnNo)")
+            throw DomainError(.personUnknown, .notFound, rule: .xr4, pointer: "/psnNo", "no person \(input.psnNo)")
         }
         guard let code = input.institutionCode, let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .xr4, pointer: "/institutionCode", "no institution \(input.institutionCode ?? "")")
+            throw DomainError(.institutionUnknown, .notFound, rule: .xr4, pointer: "/institutionCode", "no institution \(input.institutionCode ?? "")")
         }
         guard let day = input.visitDate, let visitDate = Timestamps.parseDay(day) else {
             throw DomainError.invalidValue("/visitDate", "visitDate must be yyyy-MM-dd", actual: input.visitDate, rule: .xr4)
         }
         let insured = Self.province(person.insuplcAdmdvs), treated = Self.province(institution.admdvs)
         guard insured != treated else {
-            throw DomainError(.init("REIMBURSEMENT_NOT_CROSS_REGION"), .invalid, rule: .xr4, pointer: "/institutionCode",
+            throw DomainError(.reimbursementNotCrossRegion, .invalid, rule: .xr4, pointer: "/institutionCode",
                               "this claim path is for visits away from the place of insurance (XR-4); \(input.psnNo) is insured in \(insured)")
         }
         guard visitDate <= now else {
@@ -291,11 +291,11 @@ package struct SettlementCalculator: Sendable {
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
     func checkPayAuthNo(_ payAuthNo: String, psnNo: String, institution: String, store: any StoreReading, now: Date, pointer: String) async throws {
         guard let authorisation = try await store.walletAuthorisation(payAuthNo: payAuthNo) else {
-            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: pointer,
+            throw DomainError(.payauthnoUnknown, .unauthenticated, rule: .id2, pointer: pointer,
                               "payAuthNo is not one the platform issued; the patient authorises payment in the wallet, then ec.payAuth exchanges the code")
         }
         guard authorisation.psnNo == psnNo else {
-            throw DomainError(.init("PAYAUTHNO_OTHER_PERSON"), .forbidden, rule: .id2, pointer: pointer, "payAuthNo belongs to another person")
+            throw DomainError(.payauthnoOtherPerson, .forbidden, rule: .id2, pointer: pointer, "payAuthNo belongs to another person")
         }
         var probe = authorisation
         try probe.spendPayAuthNo(by: institution, transaction: "probe", at: now, pointer: pointer)
@@ -320,7 +320,7 @@ package struct SettlementCalculator: Sendable {
         let sentToken = try data.optionalString("ecToken")
         if try data.optionalString("payAuthNo") == nil, let ecToken = sentToken ?? uploadedToken {
             guard var token = try await store.ecToken(ecToken), token.psnNo == order.psnNo, order.credential == "ecToken:" + ecToken else {
-                throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: sentToken == nil ? "/payAuthNo" : "/ecToken",
+                throw DomainError(.tokenUnknown, .unauthenticated, rule: .id2, pointer: sentToken == nil ? "/payAuthNo" : "/ecToken",
                                   "ecToken is not the one order \(order.payOrdId) was uploaded with (6201)")
             }
             try token.redeem(transaction: "6202 \(order.payOrdId)", businessTypes: [], institution: code, at: now, pointer: "/ecToken")
@@ -328,7 +328,7 @@ package struct SettlementCalculator: Sendable {
         }
         let payAuthNo = try data.string("payAuthNo", "the payAuthNo of the patient's wallet authorisation (or, for an order uploaded with an ecToken, that ecToken)")
         guard var authorisation = try await store.walletAuthorisation(payAuthNo: payAuthNo), authorisation.psnNo == order.psnNo else {
-            throw DomainError(.init("PAYAUTHNO_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
+            throw DomainError(.payauthnoUnknown, .unauthenticated, rule: .id2, pointer: "/payAuthNo", "payAuthNo is not the patient's")
         }
         try authorisation.spendPayAuthNo(by: code, transaction: "6202 \(order.payOrdId)", at: now, pointer: "/payAuthNo")
         return .wallet(authorisation)
@@ -343,7 +343,7 @@ package struct SettlementCalculator: Sendable {
 
     /// PY-9's test persona: the fund refused in real time; the patient pays in full and is reimbursed manually.
     static func settlementFailure(psnNo: String) -> CommittedFailure {
-        CommittedFailure(status: 502, code: "SETTLEMENT_FAILED", rule: .py9,
+        CommittedFailure(status: 502, code: .settlementFailed, rule: .py9,
                          detail: "test persona \(psnNo): real-time settlement failed (ordStas 15); the patient pays in full and is reimbursed manually (PY-9)")
     }
 
@@ -355,19 +355,19 @@ package struct SettlementCalculator: Sendable {
         }
         let authorisation = try await spendAuthorisation(data, order: order, institution: code, store: store, now: now)
         guard var person = try await store.person(psnNo: order.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
         try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
         let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg")
         try person.requireInsured(pointer: "/payOrdId")
         guard let visit = try await store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
-            throw DomainError(.init("VISIT_CANCELLED"), .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
+            throw DomainError(.visitCancelled, .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: Self.province(person.insuplcAdmdvs), treated: Self.province(institution.admdvs),
                                                          filings: try await store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
         for number in order.prescriptionNumbers {
             if let record = try await store.prescription(hiRxno: number), let other = record.settledBy, other != order.payOrdId {
-                throw DomainError(.init("AUDIT_REFUSED"), .forbidden, rule: .sv6, pointer: "/payOrdId",
+                throw DomainError(.auditRefused, .forbidden, rule: .sv6, pointer: "/payOrdId",
                                   "\(SmartAudit.prescriptionSettledTwice): prescription \(number) was settled by order \(other) after this order was uploaded")
             }
         }
@@ -377,7 +377,7 @@ package struct SettlementCalculator: Sendable {
                                              year: Self.year(now), accountBalanceFen: person.accountBalanceFen, regions: regions,
                                              store: store, pointer: "/payOrdId")
         guard current.fundPaySumamt.fen == order.fundFen, current.acctPay.fen == order.accountFen, current.psnCashPay.fen == order.cashFen else {
-            throw DomainError(.init("PRESETTLEMENT_STALE"), .conflict, rule: .py6, pointer: "/payOrdId",
+            throw DomainError(.presettlementStale, .conflict, rule: .py6, pointer: "/payOrdId",
                               "the split pre-settled at 6201 (fund \(Money.yuan(order.fundFen)), account \(Money.yuan(order.accountFen)), cash \(Money.yuan(order.cashFen))) no longer holds: now fund \(current.fundPaySumamt), account \(current.acctPay), cash \(current.psnCashPay) — another payment changed the deductible, cap or account; upload the fees again (6201) with a new medOrgOrd")
         }
         try order.pay(payToken: payToken, at: now, setlId: try await Identifiers.mint(.settlement, store: store, now: now), pointer: "")
@@ -407,7 +407,7 @@ package struct SettlementCalculator: Sendable {
                 "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
                 "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
                 "extData": .object(["setlinfo": .object(setlinfo)]),
-            ]), failureAfterCommit: CommittedFailure(status: 504, code: "PLATFORM_TIMEOUT", rule: .py6,
+            ]), failureAfterCommit: CommittedFailure(status: 504, code: .platformTimeout, rule: .py6,
                 detail: "test persona \(person.psnNo): the platform did not answer in time; the order may be paid — query it (6301) or retry 6202 with the same body"))
         }
         return Payment(output: .object([

@@ -49,7 +49,7 @@ package struct PrescriptionServices: Sendable {
         let signatureValue = fields["doctorSignature"]
         fields["doctorSignature"] = nil
         guard signatureValue != nil else {
-            throw DomainError(.init("RX_DOCTOR_SIGNATURE_MISSING"), .invalid, rule: .rx1, pointer: "/doctorSignature",
+            throw DomainError(.rxDoctorSignatureMissing, .invalid, rule: .rx1, pointer: "/doctorSignature",
                               "the prescription is uploaded signed by the doctor: add doctorSignature (yibao rx sign, docs/PRESCRIPTION.md)")
         }
         let prescription = try Prescription(json: fields)
@@ -60,7 +60,7 @@ package struct PrescriptionServices: Sendable {
         }
         let institution = try await authorise(code, store: store, now: now)
         guard let visit = try await store.registration(mdtrtId: prescription.mdtrtId), visit.institutionCode == code, visit.status == .registered else {
-            throw DomainError(.init("VISIT_UNKNOWN"), .notFound, rule: .sc4, pointer: "/mdtrtinfo/mdtrtId",
+            throw DomainError(.visitUnknown, .notFound, rule: .sc4, pointer: "/mdtrtinfo/mdtrtId",
                               "no open visit \(prescription.mdtrtId) of \(code): register the visit (2201) before prescribing", actual: prescription.mdtrtId)
         }
         guard visit.psnNo == prescription.psnNo else {
@@ -68,7 +68,7 @@ package struct PrescriptionServices: Sendable {
         }
         // SC-4: visits registered through this platform are Internet+ visits, so their prescriptions are Internet hospital ones.
         guard prescription.bizTypeCode == "02" else {
-            throw DomainError(.init("RX_BIZ_TYPE_MISMATCH"), .invalid, rule: .sc4, pointer: "/bizTypeCode",
+            throw DomainError(.rxBizTypeMismatch, .invalid, rule: .sc4, pointer: "/bizTypeCode",
                               "visit \(visit.mdtrtId) was registered through the Internet+ platform: its prescriptions are Internet hospital prescriptions (bizTypeCode 02)",
                               expected: "02", actual: prescription.bizTypeCode)
         }
@@ -76,23 +76,23 @@ package struct PrescriptionServices: Sendable {
         let authNo = try data.string("authNo", "the serial of the patient's online identity check (ec.query's authNo), required for bizTypeCode 02")
         let check = (try await store.setting("authNo:" + authNo))?.split(separator: "|").map(String.init) ?? []
         guard check.count == 3, check[0] == prescription.psnNo, check[1] == code, let until = Double(check[2]), now.timeIntervalSince1970 <= until else {
-            throw DomainError(.init("RX_AUTHNO_INVALID"), .forbidden, rule: .id1, pointer: "/authNo",
+            throw DomainError(.rxAuthnoInvalid, .forbidden, rule: .id1, pointer: "/authNo",
                               "authNo is not a current online identity check of this patient by \(code) (unknown, another patient's or institution's, or older than the e-voucher token's lifetime): scan the patient's e-voucher (ec.query) and send its authNo")
         }
         let skew = TimeInterval(policy.fsiTimeWindowSeconds)
         guard prescription.prescribedAt >= visit.registeredAt.addingTimeInterval(-skew) else {
-            throw DomainError(.init("RX_BEFORE_VISIT"), .invalid, rule: .rx1, pointer: "/prscTime",
+            throw DomainError(.rxBeforeVisit, .invalid, rule: .rx1, pointer: "/prscTime",
                               "prscTime is before visit \(visit.mdtrtId) was registered", expected: "from \(Timestamps.fsi(visit.registeredAt))",
                               actual: prescription.json[key: "prscTime"])
         }
         guard institution.subjects.contains(prescription.deptCode) else {
-            throw DomainError(.init("SUBJECT_NOT_REGISTERED"), .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
+            throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
                               "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
         }
         try OnlineScope.requireFollowUpOfChronicDisease(prescription, categories: policy.chronicDiseaseCategories, pointer: "")
         try OnlineScope.requirePriorOfflineVisit(prescription, visits: try await store.offlineVisits(psnNo: prescription.psnNo), pointer: "")
         guard let doctor = try await store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
-            throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
+            throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
         }
         do { try doctor.checkInternetDoctor(at: prescription.prescribedAt) } catch var error as DomainError {
             error.pointer = "/mdtrtinfo/drCode"
@@ -102,19 +102,19 @@ package struct PrescriptionServices: Sendable {
             throw Self.refusal(failure, pointerPrefix: "", wire: true)
         }
         guard prescription.prescribedAt <= now.addingTimeInterval(TimeInterval(policy.fsiTimeWindowSeconds)) else {
-            throw DomainError(.init("RX_TIME_IN_FUTURE"), .invalid, rule: .rx1, pointer: "/prscTime",
+            throw DomainError(.rxTimeInFuture, .invalid, rule: .rx1, pointer: "/prscTime",
                               "prscTime is later than the platform's clock", expected: "at most \(Timestamps.fsi(now))", actual: prescription.json[key: "prscTime"])
         }
         if let serial = doctor.certificateSerial, let certificate = try? Certificate(pemRepresentation: document.doctorSignature!.certificate),
            certificate.serialNumberHex.uppercased() != serial.uppercased() {
-            throw DomainError(.init("RX_DOCTOR_CERTIFICATE_NOT_REGISTERED"), .forbidden, rule: .pr3, pointer: "/doctorSignature/certificate",
+            throw DomainError(.rxDoctorCertificateNotRegistered, .forbidden, rule: .pr3, pointer: "/doctorSignature/certificate",
                               "the doctor signed with certificate \(certificate.serialNumberHex), not the one registered for \(doctor.code) (\(serial))")
         }
         guard now <= prescription.valiEndTime else {
-            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/valiEndTime", "the prescription expired at \(Timestamps.fsi(prescription.valiEndTime))")
+            throw DomainError(.rxExpired, .forbidden, rule: .rx2, pointer: "/valiEndTime", "the prescription expired at \(Timestamps.fsi(prescription.valiEndTime))")
         }
         if let existing = try await store.prescription(institutionCode: code, hospRxno: prescription.hospRxno) {
-            throw DomainError(.init("RX_DUPLICATE"), .conflict, rule: .rx1, pointer: "/hospRxno",
+            throw DomainError(.rxDuplicate, .conflict, rule: .rx1, pointer: "/hospRxno",
                               "hospRxno \(prescription.hospRxno) was already pre-checked as \(existing.hiRxno)")
         }
         let hiRxno = try await Identifiers.mint(.prescription(admdvs: institution.admdvs), store: store, now: now)
@@ -133,7 +133,7 @@ package struct PrescriptionServices: Sendable {
     private func countersign(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         var record = try await recordByTraceCode(data, institution: code, store: store)
         guard record.stage == .prechecked else {
-            throw DomainError(.init("RX_WRONG_STAGE"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+            throw DomainError(.rxWrongStage, .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "prescription \(record.hiRxno) is \(record.stage.rawValue); the platform countersigns a pre-checked prescription once")
         }
         try await authorise(code, store: store, now: now)
@@ -141,7 +141,7 @@ package struct PrescriptionServices: Sendable {
         let stored = try SignedPrescription(bytes: Array(record.document.utf8))
         guard document.prescription.canonicalBytes == stored.prescription.canonicalBytes,
               document.doctorSignature == stored.doctorSignature else {
-            throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/originalValue",
+            throw DomainError(.rxContentChanged, .forbidden, rule: .rx1, pointer: "/originalValue",
                               "the prescription or the doctor's signature differs from what passed uploadChk as \(record.hiRxno)")
         }
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document, required: [.doctor, .pharmacist])) {
@@ -149,20 +149,20 @@ package struct PrescriptionServices: Sendable {
         }
         let review = document.review!
         guard let pharmacist = try await store.practitioner(code: review.pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
-            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharCode",
+            throw DomainError(.pharmacistUnknown, .forbidden, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharCode",
                               "the reviewing pharmacist \(review.pharCode) is not registered for \(code)")
         }
         if let serial = pharmacist.certificateSerial, let certificate = try? Certificate(pemRepresentation: review.signature!.certificate),
            certificate.serialNumberHex.uppercased() != serial.uppercased() {
-            throw DomainError(.init("RX_PHARMACIST_CERTIFICATE_NOT_REGISTERED"), .forbidden, rule: .pr3, pointer: "/originalValue/pharmacistReview/signature/certificate",
+            throw DomainError(.rxPharmacistCertificateNotRegistered, .forbidden, rule: .pr3, pointer: "/originalValue/pharmacistReview/signature/certificate",
                               "the pharmacist signed with certificate \(certificate.serialNumberHex), not the one registered for \(pharmacist.code) (\(serial))")
         }
         if let reviewed = Timestamps.parseFSI(review.pharChkTime), reviewed > now.addingTimeInterval(TimeInterval(policy.fsiTimeWindowSeconds)) {
-            throw DomainError(.init("RX_TIME_IN_FUTURE"), .invalid, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharChkTime",
+            throw DomainError(.rxTimeInFuture, .invalid, rule: .rx1, pointer: "/originalValue/pharmacistReview/pharChkTime",
                               "pharChkTime is later than the platform's clock", expected: "at most \(Timestamps.fsi(now))", actual: review.pharChkTime)
         }
         guard let certificate = platformCertificate else {
-            throw DomainError(.init("PLATFORM_CERTIFICATE_MISSING"), .forbidden, rule: .rx1, pointer: "", "the gateway has no platform certificate to countersign with")
+            throw DomainError(.platformCertificateMissing, .forbidden, rule: .rx1, pointer: "", "the gateway has no platform certificate to countersign with")
         }
         try document.countersign(platformKey: platformKey, certificate: certificate, hiRxno: record.hiRxno, at: now)
         let text = JSONValue.object(document.json).serialized()
@@ -189,24 +189,24 @@ package struct PrescriptionServices: Sendable {
     private func upload(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         var record = try await recordByTraceCode(data, institution: code, store: store)
         if let used = record.rxTraceCodeUsedAt {
-            throw DomainError(.init("RX_TRACE_CODE_USED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+            throw DomainError(.rxTraceCodeUsed, .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "rxTraceCode was already used to upload \(record.hiRxno) at \(Timestamps.fsi(used)); it is single-use")
         }
         guard record.stage == .countersigned else {
-            throw DomainError(.init("RX_NOT_COUNTERSIGNED"), .conflict, rule: .rx1, pointer: "/rxTraceCode",
+            throw DomainError(.rxNotCountersigned, .conflict, rule: .rx1, pointer: "/rxTraceCode",
                               "prescription \(record.hiRxno) is \(record.stage.rawValue): the platform countersigns (rxFixmedinsSign) before the upload")
         }
         try await authorise(code, store: store, now: now)
         let document = try decodeDocument(data, "rxFile")
         guard JSONValue.object(document.json).serialized(sortedKeys: true) == (try JSONValue.parse(record.document)).serialized(sortedKeys: true) else {
-            throw DomainError(.init("RX_CONTENT_CHANGED"), .forbidden, rule: .rx1, pointer: "/rxFile", "rxFile differs from the countersigned prescription \(record.hiRxno)")
+            throw DomainError(.rxContentChanged, .forbidden, rule: .rx1, pointer: "/rxFile", "rxFile differs from the countersigned prescription \(record.hiRxno)")
         }
         if let failure = PrescriptionVerifier.firstFailure(verifier.verify(document)) {
             throw Self.refusal(failure, pointerPrefix: "/rxFile")
         }
         try await checkUploadFields(data, record: record, document: document, store: store)
         guard now <= record.validUntil else {
-            throw DomainError(.init("RX_EXPIRED"), .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
+            throw DomainError(.rxExpired, .forbidden, rule: .rx2, pointer: "/rxFile", "the prescription expired at \(Timestamps.fsi(record.validUntil))")
         }
         record.stage = .circulating
         record.uploadedAt = now
@@ -237,17 +237,17 @@ package struct PrescriptionServices: Sendable {
             guard same else {
                 // Personal members (names, ID numbers) are named, never echoed.
                 let shown = !Redaction.isPersonal(key: member)
-                throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path(member),
+                throw DomainError(.rxUploadMismatch, .invalid, rule: .rx1, pointer: data.path(member),
                                   "\(member) is not the countersigned prescription's", expected: shown ? value : nil, actual: shown ? sent : nil)
             }
         }
         if let digest = try data.optionalString("signDigest"), dialect.signDigest == .cms, digest != document.platform?.signDigest,
            [UInt8](base64: digest)?.first != 0x30 {
-            throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path("signDigest"),
+            throw DomainError(.rxUploadMismatch, .invalid, rule: .rx1, pointer: data.path("signDigest"),
                               "signDigest is not a detached CMS SignedData (Base64 of DER) as this profile's rxFixmedinsSign answered it", expected: "the signDigest rxFixmedinsSign answered")
         }
         if let digest = try data.optionalString("signDigest"), digest != document.platform?.signDigest, !(record.cmsSignDigests ?? []).contains(digest) {
-            throw DomainError(.init("RX_UPLOAD_MISMATCH"), .invalid, rule: .rx1, pointer: data.path("signDigest"),
+            throw DomainError(.rxUploadMismatch, .invalid, rule: .rx1, pointer: data.path("signDigest"),
                               "signDigest is not the platform's countersignature of \(record.hiRxno) (send the signDigest rxFixmedinsSign answered)")
         }
     }
@@ -262,7 +262,7 @@ package struct PrescriptionServices: Sendable {
         // The real member set (openhis ElepRevokeInput): the revoking doctor, registered here, and the time.
         if let doctorCode = try data.optionalString("drCode") {
             guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
-                throw DomainError(.init("DOCTOR_UNKNOWN"), .notFound, rule: .pr1, pointer: data.path("drCode"), "no doctor \(doctorCode) is registered for \(code)")
+                throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("drCode"), "no doctor \(doctorCode) is registered for \(code)")
             }
             if let name = try data.optionalString("undoDrName"), name != doctor.name {
                 throw DomainError.invalidValue(data.path("undoDrName"), "undoDrName is not the registered name of doctor \(doctorCode)")
@@ -283,7 +283,7 @@ package struct PrescriptionServices: Sendable {
     private func download(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let institution = try await authorise(code, store: store, now: now)
         guard institution.kind == .retailPharmacy else {
-            throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
+            throw DomainError(.rxDownloadNotPharmacy, .forbidden, rule: .rx4, pointer: "/appId",
                               "circulated prescriptions are downloaded by designated retail pharmacies; \(code) is a \(institution.kind.rawValue)")
         }
         // The token is checked before the prescription is looked up, and a prescription the token's
@@ -291,7 +291,7 @@ package struct PrescriptionServices: Sendable {
         // which prescription numbers exist.
         let tokenText = try data.string("ecToken", "the patient's e-voucher token scanned for business 02122")
         guard var token = try await store.ecToken(tokenText) else {
-            throw DomainError(.init("TOKEN_UNKNOWN"), .unauthenticated, rule: .id2, pointer: "/ecToken", "ecToken is not a token issued by this platform")
+            throw DomainError(.tokenUnknown, .unauthenticated, rule: .id2, pointer: "/ecToken", "ecToken is not a token issued by this platform")
         }
         try token.redeem(transaction: "rxDownload", businessTypes: [.prescriptionDownload], institution: code, at: now, pointer: "/ecToken")
         var record = try await recordByNumber(data, store: store)
@@ -333,7 +333,7 @@ package struct PrescriptionServices: Sendable {
     private func uploadPharmacyReview(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let institution = try await authorise(code, store: store, now: now)
         guard institution.kind == .retailPharmacy else {
-            throw DomainError(.init("RX_DOWNLOAD_NOT_PHARMACY"), .forbidden, rule: .rx4, pointer: "/appId",
+            throw DomainError(.rxDownloadNotPharmacy, .forbidden, rule: .rx4, pointer: "/appId",
                               "the review upload is a designated retail pharmacy's; \(code) is a \(institution.kind.rawValue)")
         }
         let fields = Self.pharmacyFields(data)
@@ -347,12 +347,12 @@ package struct PrescriptionServices: Sendable {
         _ = try fields.string("ec_token", "the reviewing pharmacist's own e-voucher token")
         let serial = try fields.string("rx_sign_verify_sn", "the serial of this pharmacy's signature check (rxSignVerify)")
         guard record.signVerifications?[serial] == code else {
-            throw DomainError(.init("RX_SIGN_VERIFY_UNKNOWN"), .forbidden, rule: .rx1, pointer: fields.path("rx_sign_verify_sn"),
+            throw DomainError(.rxSignVerifyUnknown, .forbidden, rule: .rx1, pointer: fields.path("rx_sign_verify_sn"),
                               "rx_sign_verify_sn is not a signature check this pharmacy made of \(record.hiRxno): call rxSignVerify first")
         }
         let pharCode = try fields.string("phar_code", "the reviewing pharmacist's code")
         guard let pharmacist = try await store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
-            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: fields.path("phar_code"), "no pharmacist \(pharCode) is registered for \(code)")
+            throw DomainError(.pharmacistUnknown, .forbidden, rule: .rx5, pointer: fields.path("phar_code"), "no pharmacist \(pharCode) is registered for \(code)")
         }
         let name = try fields.string("phar_name")
         guard name == pharmacist.name else {
@@ -384,7 +384,7 @@ package struct PrescriptionServices: Sendable {
     private func requireEPCToken(_ fields: Fields, record: PrescriptionRecord, institution code: String) throws {
         let sent = try fields.string("epc_token", "the e-prescription token rxDownload returned")
         guard let issued = record.epcTokens?[code], ConstantTime.equal(issued, sent) else {
-            throw DomainError(.init("EPC_TOKEN_INVALID"), .forbidden, rule: .rx4, pointer: fields.path("epc_token"),
+            throw DomainError(.epcTokenInvalid, .forbidden, rule: .rx4, pointer: fields.path("epc_token"),
                               "epc_token is not the one this pharmacy received when it downloaded \(record.hiRxno)")
         }
     }
@@ -397,7 +397,7 @@ package struct PrescriptionServices: Sendable {
         let routeText = try data.oneOf("route", DispensingRoute.allCases.map(\.rawValue), rule: .rx3)
         let pharCode = try data.string("pharCode", "the dispensing pharmacist's code")
         guard let pharmacist = try await store.practitioner(code: pharCode), pharmacist.institutionCode == code, pharmacist.role == .pharmacist else {
-            throw DomainError(.init("PHARMACIST_UNKNOWN"), .forbidden, rule: .rx5, pointer: "/pharCode", "no pharmacist \(pharCode) is registered for \(code)")
+            throw DomainError(.pharmacistUnknown, .forbidden, rule: .rx5, pointer: "/pharCode", "no pharmacist \(pharCode) is registered for \(code)")
         }
         var codes: [String: [String]] = [:]
         if case .array(let lines)? = data.object["traceCodes"] {
@@ -418,7 +418,7 @@ package struct PrescriptionServices: Sendable {
                                     pharmacistCode: pharCode, traceCodes: codes, courier: courier, waybillNo: waybill)
         try record.dispense(dispensing, prescribingKind: code == record.institutionCode, isRetailPharmacy: institution.kind == .retailPharmacy, pointer: "")
         if let sold = try await store.claimTraceCodes(codes.values.flatMap { $0 }, hiRxno: record.hiRxno, at: now) {
-            throw DomainError(.init("RX_TRACE_CODE_REUSED"), .conflict, rule: .rx5, pointer: "/traceCodes",
+            throw DomainError(.rxTraceCodeReused, .conflict, rule: .rx5, pointer: "/traceCodes",
                               "traceability code \(sold.code) was already sold with prescription \(sold.hiRxno): one box, one sale")
         }
         try await store.save(record)
@@ -439,7 +439,7 @@ package struct PrescriptionServices: Sendable {
         let institution = try await authorise(code, store: store, now: now)
         let region = SettlementCalculator.province(institution.admdvs)
         guard let policy = regions[region] else {
-            throw DomainError(.init("REGION_POLICY_MISSING"), .forbidden, rule: .xr6, pointer: "", "no policy profile for region \(region) (policies/regions/\(region).json)")
+            throw DomainError(.regionPolicyMissing, .forbidden, rule: .xr6, pointer: "", "no policy profile for region \(region) (policies/regions/\(region).json)")
         }
         func number(_ key: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             let text: String
@@ -569,7 +569,7 @@ package struct PrescriptionServices: Sendable {
     private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) async throws -> PrescriptionRecord {
         let code = try data.string("rxTraceCode", "the trace code uploadChk returned")
         guard let record = try await store.prescription(rxTraceCode: code), record.institutionCode == institution else {
-            throw DomainError(.init("RX_TRACE_CODE_UNKNOWN"), .notFound, rule: .rx1, pointer: "/rxTraceCode", "no pre-checked prescription of \(institution) has this rxTraceCode")
+            throw DomainError(.rxTraceCodeUnknown, .notFound, rule: .rx1, pointer: "/rxTraceCode", "no pre-checked prescription of \(institution) has this rxTraceCode")
         }
         return record
     }
@@ -582,7 +582,7 @@ package struct PrescriptionServices: Sendable {
 
     /// The same answer for a number that does not exist and one that is not the caller's.
     static func unknown(_ hiRxno: String) -> DomainError {
-        DomainError(.init("RX_UNKNOWN"), .notFound, rule: .rx1, pointer: "/hiRxno",
+        DomainError(.rxUnknown, .notFound, rule: .rx1, pointer: "/hiRxno",
                     "no prescription \(hiRxno) that this institution may see (it prescribed it, or downloaded it with the patient's e-voucher)")
     }
 
@@ -602,7 +602,8 @@ package struct PrescriptionServices: Sendable {
         let kind: DomainError.Kind = failure.code.contains("SIGNATURE") || failure.code.contains("CERTIFICATE") ? .unauthenticated
             : failure.code == "FIELD_INVALID" ? .invalid : .forbidden
         let pointer = wire ? wirePointer(failure.pointer) : pointerPrefix + failure.pointer
-        return DomainError(.init(failure.code), kind, rule: failure.rule, pointer: pointer,
+        // Every code a verifier check fails with is registered (ErrorRegistryTests).
+        return DomainError(ErrorCode(rawValue: failure.code) ?? .rxUnknown, kind, rule: failure.rule, pointer: pointer,
                            failure.detail + (failure.causes.isEmpty ? "" : " (\(failure.causes.joined(separator: ", ")))"))
     }
 

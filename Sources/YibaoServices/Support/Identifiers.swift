@@ -74,7 +74,7 @@ package enum Identifiers {
             let candidate = kind.candidate(at: now)
             if try await store.recordNonce(scope: kind.scope, value: candidate, at: now) { return candidate }
         }
-        throw DomainError(.init("IDENTIFIERS_EXHAUSTED"), .conflict, rule: .protocolEnvelope, pointer: "",
+        throw DomainError(.identifiersExhausted, .conflict, rule: .protocolEnvelope, pointer: "",
                           "no free \(kind.scope.dropFirst(3)) identifier in 64 tries this second; retry in a second")
     }
 }

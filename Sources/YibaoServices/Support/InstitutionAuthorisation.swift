@@ -9,7 +9,7 @@ package enum InstitutionAuthorisation {
     @discardableResult
     package static func require(_ code: String, store: any StoreReading, now: Date, pointer: String) async throws -> Institution {
         guard let institution = try await store.institution(code: code) else {
-            throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: pointer, "no institution \(code)")
+            throw DomainError(.institutionUnknown, .notFound, rule: .ag1, pointer: pointer, "no institution \(code)")
         }
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
             error.pointer = pointer

@@ -22,14 +22,14 @@ package struct ChannelServices: Sendable {
     package func run(_ action: ChannelAction, data: Fields, channel: String, store: any StoreWriting, now: Date) async throws -> JSONValue {
         let certno = try data.string("certno", "the insured person's resident ID number")
         guard var person = try await store.person(certno: certno) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: "/certno", "no insured person with this resident ID number")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: "/certno", "no insured person with this resident ID number")
         }
         try person.requireRealName(pointer: "/certno")
         switch action {
         case .activate:
             let name = try data.string("name")
             guard name == person.name else {
-                throw DomainError(.init("PERSON_NAME_MISMATCH"), .forbidden, rule: .id3, pointer: "/name",
+                throw DomainError(.personNameMismatch, .forbidden, rule: .id3, pointer: "/name",
                                   "the name does not match the insured person's registered name; correct the information first")
             }
             person.voucherActivated = true
@@ -47,7 +47,7 @@ package struct ChannelServices: Sendable {
             try Self.requireActivated(person)
             let orgCodg = try data.string("orgCodg", "the institution the patient authorises")
             guard try await store.institution(code: orgCodg) != nil else {
-                throw DomainError(.init("INSTITUTION_UNKNOWN"), .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(orgCodg)")
+                throw DomainError(.institutionUnknown, .notFound, rule: .ag1, pointer: "/orgCodg", "no institution \(orgCodg)")
             }
             let authorisation = WalletAuthorisation(authCode: "AC" + TokenGenerator.hex(bytes: 12), psnNo: person.psnNo, institutionCode: orgCodg,
                                                     issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(vouchers.authCodeLifetimeSeconds)))
@@ -59,7 +59,7 @@ package struct ChannelServices: Sendable {
 
     static func requireActivated(_ person: InsuredPerson) throws {
         guard person.voucherActivated else {
-            throw DomainError(.init("VOUCHER_NOT_ACTIVATED"), .forbidden, rule: .id2, pointer: "/certno",
+            throw DomainError(.voucherNotActivated, .forbidden, rule: .id2, pointer: "/certno",
                               "the person's e-voucher is not activated; activate it through an authorised channel first (POST /channel/ec/activate)")
         }
     }

@@ -38,18 +38,18 @@ package struct HSEServices: Sendable {
         let business = BusinessType(rawValue: businessText)!
         let orgId = try data.string("orgId", "the scanning institution's fixmedins_code")
         guard orgId == institution else {
-            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgId"),
+            throw DomainError(.orgMismatch, .forbidden, rule: .id2, pointer: data.path("orgId"),
                               "orgId must be the institution of the appId that sealed the request", expected: institution, actual: orgId)
         }
         try await authorise(institution, store: store, now: now)
         guard var qr = try await store.qrCode(qrText) else {
-            throw DomainError(.init("QRCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
+            throw DomainError(.qrcodeUnknown, .unauthenticated, rule: .id2, pointer: data.path("qrCode"),
                               "this is not a QR code issued by an authorised e-voucher channel")
         }
         if faults.contains(.reuseToken) { qr.scannedAt = nil } // deliberate fault, conformance self-checks only
         try qr.scan(by: institution, at: now, pointer: data.path("qrCode"))
         guard let person = try await store.person(psnNo: qr.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: data.path("qrCode"), "the QR code's person no longer exists")
         }
         try person.requireRealName(pointer: data.path("qrCode"))
         let token = ECToken(token: TokenGenerator.hex(bytes: 16), psnNo: person.psnNo, businessType: business, institutionCode: institution,
@@ -86,18 +86,18 @@ package struct HSEServices: Sendable {
         let authCode = try data.string("authCode", "the authorisation code the wallet returned")
         let orgCodg = try data.string("orgCodg")
         guard orgCodg == institution else {
-            throw DomainError(.init("ORG_MISMATCH"), .forbidden, rule: .id2, pointer: data.path("orgCodg"),
+            throw DomainError(.orgMismatch, .forbidden, rule: .id2, pointer: data.path("orgCodg"),
                               "orgCodg must be the institution of the appId that sealed the request", expected: institution, actual: orgCodg)
         }
         try await authorise(institution, store: store, now: now)
         guard var authorisation = try await store.walletAuthorisation(authCode: authCode) else {
-            throw DomainError(.init("AUTHCODE_UNKNOWN"), .unauthenticated, rule: .id2, pointer: data.path("authCode"),
+            throw DomainError(.authcodeUnknown, .unauthenticated, rule: .id2, pointer: data.path("authCode"),
                               "this authorisation code was not issued by an authorised wallet channel")
         }
         if faults.contains(.reuseToken) { authorisation.exchangedAt = nil } // deliberate fault, conformance self-checks only
         try authorisation.exchange(by: institution, payAuthNo: "AUTH" + TokenGenerator.digits(24), at: now, policy: policy.vouchers, pointer: data.path("authCode"))
         guard let person = try await store.person(psnNo: authorisation.psnNo) else {
-            throw DomainError(.init("PERSON_UNKNOWN"), .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")
+            throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: data.path("authCode"), "the authorisation's person no longer exists")
         }
         try person.requireRealName(pointer: data.path("authCode"))
         try person.requireInternetPaymentAllowed(pointer: data.path("authCode"))
