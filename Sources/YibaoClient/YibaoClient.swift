@@ -287,13 +287,18 @@ public struct YibaoClientError: Error, Sendable, CustomStringConvertible {
         YibaoClientError(status: 0, code: "CLIENT_INVALID_RESPONSE", detail: detail)
     }
 
-    /// From an `application/problem+json` body.
+    /// From an `application/problem+json` body (or the `problem` member of an HTTP-200 refusal).
     init(status: Int, problem object: JSONObject) {
-        func text(_ key: String) -> String? { object[key]?.stringValue }
-        let diagnosis: [String] = if case .array(let items)? = object["diagnosis"] { items.compactMap(\.stringValue) } else { [] }
-        self.init(status: status, code: text("code") ?? "HTTP_\(status)", rule: text("rule"), pointer: text("pointer"),
-                  detail: text("detail") ?? text("title") ?? "", expected: text("expected"), actual: text("actual"),
-                  signString: text("signString"), diagnosis: diagnosis, problem: .object(object))
+        let details = ProblemDetails(json: object, status: status)
+        self.init(status: status, code: details.code, rule: details.rule, pointer: object["pointer"] == nil ? nil : details.pointer, detail: details.detail,
+                  expected: details.expected, actual: details.actual, signString: details.signString, diagnosis: details.diagnosis,
+                  problem: .object(object))
+    }
+
+    /// The refusal as the problem document every party shares.
+    public var details: ProblemDetails {
+        ProblemDetails(status: status, code: code, rule: rule, pointer: pointer ?? "", detail: detail, expected: expected, actual: actual,
+                       signString: signString, diagnosis: diagnosis)
     }
 
     public var description: String {

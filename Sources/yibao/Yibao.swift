@@ -27,6 +27,7 @@ struct Yibao: AsyncParsableCommand {
             VerifyCommand.self,
             EnvelopeCommand.self,
             VectorsCommand.self,
+            ErrorsCommand.self,
             BenchCommand.self,
             ServeCommand.self,
             ProfilesCommand.self,

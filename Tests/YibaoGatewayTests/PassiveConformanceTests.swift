@@ -246,7 +246,7 @@ struct PassiveConformanceTests {
     func capped() {
         let problem = Problem(status: 400, code: .fieldInvalid, rule: "PROTOCOL-FIELDS", pointer: "/input", detail: String(repeating: "x", count: 5_000),
                               diagnosis: Array(repeating: "line", count: 30))
-        let record = ConformanceCheckRecord.refused(.fsi, institution: Demo.hospital, transaction: "2204", messageId: nil, problem: problem, at: Date())
+        let record = ConformanceCheckRecord.refused(.fsi, institution: Demo.hospital, transaction: "2204", messageId: nil, problem: problem.details, at: Date())
         #expect(record.detail?.hasPrefix(String(repeating: "x", count: 2_000) + "… (3000 more bytes)") == true)
         #expect(record.diagnosis.count == ConformanceCheckRecord.diagnosisLimit)
     }

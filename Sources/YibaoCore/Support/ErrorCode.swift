@@ -316,3 +316,27 @@ extension ErrorCode {
         .rxUnknown, .rxUploadMismatch, .rxValidityInvalid, .rxWrongStage,
     ]
 }
+
+extension ErrorCode {
+    /// docs/ERRORS.md: every registered code in one table (`yibao errors --markdown` writes it; a test keeps the file equal).
+    public static var markdownTable: String {
+        var lines = [
+            "# Refusal codes",
+            "",
+            "Generated from the registry (`Sources/YibaoCore/Support/ErrorCode.swift`) by `yibao errors --markdown`; do not edit by hand.",
+            "Every refusal the gateway answers names one of these codes in its problem document (`code`), beside the rule of",
+            "its own check (`rule`), an RFC 6901 `pointer` and a sentence (`detail`). **HTTP** is the status under `nhsa-2.0`;",
+            "dialects that answer refusals as HTTP 200 carry it in the problem document. **Rule** is the rule the code usually",
+            "cites. **err_msg** is the Chinese wording the FSI refusal's `err_msg` carries, as real platforms word it.",
+            "",
+            "| Code | HTTP | Rule | err_msg | Title |",
+            "|---|---|---|---|---|",
+        ]
+        for code in all {
+            lines.append("| `\(code.rawValue)` | \(code.status) | \(code.rule.map { $0.rawValue } ?? "—") | \(code.zh) | \(ProblemDetails(status: code.status, code: code.rawValue, detail: "").title) |")
+        }
+        lines.append("")
+        lines.append("\(all.count) codes.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -465,6 +465,11 @@ public struct HSEOpenFailure: Error, Sendable, Hashable, CustomStringConvertible
         public static let signatureEncoding = Code(rawValue: "ENV_SIGNATURE_ENCODING")
         public static let signatureInvalid = Code(rawValue: "ENV_SIGNATURE_INVALID")
         public static let timestampOutOfWindow = Code(rawValue: "ENV_TIMESTAMP_OUT_OF_WINDOW")
+
+        /// Every code an envelope can fail with (each is in the platform's error registry).
+        public static let all: [Code] = [notJSON, missingField, unexpectedField, appIdMismatch, unsupportedEncType, unsupportedSignType, badTimestamp,
+                                         encDataNotHex, encDataHexCase, decryptionFailed, dataNotJSON, signatureEncoding, signatureInvalid,
+                                         timestampOutOfWindow]
     }
 
     public let step: Step

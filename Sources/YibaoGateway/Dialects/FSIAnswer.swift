@@ -65,7 +65,7 @@ enum FSIAnswer {
     /// platform; the HIS should reverse with 2601) or `-2` (business: anything else — a rule of the
     /// measures or the state of the data refused it; show the message), per the DLL convention.
     static func refusalInfcode(_ problem: Problem) -> Int {
-        if problem.status >= 500 || [401, 413, 429].contains(problem.status) { return -1 }
+        if problem.statusCode >= 500 || [401, 413, 429].contains(problem.statusCode) { return -1 }
         if problem.rule?.hasPrefix("PROTOCOL-") == true { return -1 }
         return -2
     }

@@ -9,17 +9,8 @@ import YibaoCrypto
 /// `infcode` -1 and `err_msg`, HSE ones `success` false and `message`, so that HIS code written
 /// for the real platform still sees a failure where it looks for one.
 public struct Problem: Error, Sendable, Hashable {
-    public var status: Int
-    public var code: String
-    public var rule: String?
-    public var pointer: String
-    public var detail: String
-    public var expected: String?
-    public var actual: String?
-    public var signString: String?
-    public var diagnosis: [String]
-    /// Longest `signString` an answer carries, in bytes.
-    static let signStringLimit = 64 * 1024
+    /// The document itself, shared with the client, the store and the tester.
+    public var details: ProblemDetails
     /// Which envelope the request used, for the compatibility members.
     public var envelope: Envelope = .none
     /// Seconds after which a rate-limited client may try again (`Retry-After`).
@@ -30,29 +21,14 @@ public struct Problem: Error, Sendable, Hashable {
     /// `code` from the registry (``ErrorCode``): no refusal carries a code docs/ERRORS.md does not list.
     public init(status: Int, code: ErrorCode, rule: String?, pointer: String, detail: String,
                 expected: String? = nil, actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], retryAfter: Int? = nil) {
+        details = ProblemDetails(status: status, code: code.rawValue, rule: rule, pointer: pointer, detail: detail, expected: expected,
+                                 actual: actual, signString: signString, diagnosis: diagnosis)
         self.retryAfter = retryAfter
-        self.status = status
-        self.code = code.rawValue
-        self.rule = rule
-        self.pointer = pointer
-        self.detail = detail
-        self.expected = expected
-        self.actual = actual
-        self.signString = signString
-        self.diagnosis = diagnosis
     }
 
     /// From a domain rule's refusal.
     public init(_ error: DomainError) {
-        let status = switch error.kind {
-        case .invalid: 400
-        case .unauthenticated: 401
-        case .forbidden: 403
-        case .notFound: 404
-        case .conflict: 409
-        }
-        self.init(status: status, code: error.code, rule: error.rule?.rawValue, pointer: error.pointer, detail: error.detail,
-                  expected: error.expected, actual: error.actual)
+        details = ProblemDetails(error)
     }
 
     /// From an envelope that did not open; `pointerPrefix` is empty for HSE (pointers are into the envelope).
@@ -68,43 +44,22 @@ public struct Problem: Error, Sendable, Hashable {
         envelope = .hse
     }
 
-    /// "TOKEN_REUSED" → "Token reused", "FSI_SIGNATURE_INVALID" → "FSI signature invalid".
-    public var title: String {
-        let special = ["FSI": "FSI", "HSE": "HSE", "ENV": "envelope", "QRCODE": "QR code", "MSGID": "msgid", "INFNO": "infno",
-                       "APPID": "appId", "ENCDATA": "encData", "ENCTYPE": "encType", "SIGNTYPE": "signType", "AUTHCODE": "authCode",
-                       "PAYAUTHNO": "payAuthNo", "CERTNO": "certno", "HTTP": "HTTP"]
-        let words = code.split(separator: "_").map { special[String($0)] ?? $0.lowercased() }
-        guard let first = words.first else { return code }
-        return ([first.prefix(1).uppercased() + first.dropFirst()] + words.dropFirst()).joined(separator: " ")
-    }
+    /// The HTTP status code.
+    public var statusCode: Int { get { details.status } set { details.status = newValue } }
+    public var code: String { details.code }
+    public var rule: String? { get { details.rule } set { details.rule = newValue } }
+    public var pointer: String { get { details.pointer } set { details.pointer = newValue } }
+    public var detail: String { get { details.detail } set { details.detail = newValue } }
+    public var expected: String? { details.expected }
+    public var actual: String? { details.actual }
+    public var signString: String? { details.signString }
+    public var diagnosis: [String] { get { details.diagnosis } set { details.diagnosis = newValue } }
+    public var title: String { details.title }
+    var sentence: String { details.sentence }
 
-    /// `[CODE RULE] pointer: detail` — the sentence the real-platform forms carry (FSI `err_msg`, HSE `message`).
-    var sentence: String {
-        var text = "[\(code)\(rule.map { " \($0)" } ?? "")]"
-        if !pointer.isEmpty { text += " \(pointer):" }
-        return text + " \(detail)"
-    }
-
-    /// The problem document, members in a fixed order.
+    /// The problem document with the compatibility members of the request's envelope.
     public var json: JSONObject {
-        var object = JSONObject([
-            .init(key: "type", value: .string("urn:yibao-gateway:problem:\(code)")),
-            .init(key: "title", value: .string(title)),
-            .init(key: "status", value: .integer(status)),
-            .init(key: "code", value: .string(code)),
-        ])
-        if let rule { object["rule"] = .string(rule) }
-        object["pointer"] = .string(pointer)
-        object["detail"] = .string(detail)
-        if let expected { object["expected"] = .string(expected) }
-        if let actual { object["actual"] = .string(actual) }
-        if let signString {
-            // A multi-megabyte message is not echoed back whole.
-            let limit = Self.signStringLimit
-            object["signString"] = .string(signString.utf8.count <= limit ? signString
-                                            : String(decoding: signString.utf8.prefix(limit), as: UTF8.self) + "… (\(signString.utf8.count - limit) more bytes)")
-        }
-        if !diagnosis.isEmpty { object["diagnosis"] = .array(diagnosis.map(JSONValue.string)) }
+        var object = details.json
         switch envelope {
         case .none: break
         case .fsi(let refMsgId):
@@ -122,7 +77,7 @@ public struct Problem: Error, Sendable, Hashable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json; charset=utf-8"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        return Response(status: .init(code: status), headers: headers,
+        return Response(status: status, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(json).serialized())))
     }
 }
@@ -156,4 +111,12 @@ enum JSONResponse {
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
+}
+
+/// At the edge, a problem is Hummingbird's own kind of error: thrown from any route, it becomes its
+/// `application/problem+json` answer.
+extension Problem: HTTPResponseError {
+    public var status: HTTPResponse.Status { .init(code: details.status) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
 }

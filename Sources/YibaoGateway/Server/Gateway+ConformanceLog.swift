@@ -1,5 +1,6 @@
 import Foundation
 import YibaoCrypto
+import YibaoCore
 import YibaoStore
 import YibaoServices
 
@@ -22,7 +23,7 @@ extension ConformanceCheckRecord {
     /// A refused request and what the problem said, long texts cut and personal data masked (SV-5):
     /// ID numbers anywhere in the texts, and the expected/actual values of a personal member
     /// (`/idNo`, `/userName`, …). Sign strings arrive already redacted (``HSESignString/display(envelope:appSecret:variant:)``).
-    static func refused(_ channel: Channel, institution: String, transaction: String, messageId: String?, problem: Problem, at: Date,
+    static func refused(_ channel: Channel, institution: String, transaction: String, messageId: String?, problem: ProblemDetails, at: Date,
                         evidence: String? = nil) -> ConformanceCheckRecord {
         let personal = Redaction.isPersonal(key: String(problem.pointer.split(separator: "/").last ?? ""))
         func shown(_ text: String) -> String {
@@ -49,7 +50,7 @@ extension Gateway {
                        problem: Problem, at: Date, evidence: String? = nil) async {
         guard !institution.isEmpty else { return }
         let record = ConformanceCheckRecord.refused(channel, institution: institution, transaction: transaction, messageId: messageId,
-                                                    problem: problem, at: at, evidence: evidence)
+                                                    problem: problem.details, at: at, evidence: evidence)
         _ = try? await store.write { store in
             guard try await store.institution(code: record.institutionCode) != nil else { return }
             try await log(record, in: store)

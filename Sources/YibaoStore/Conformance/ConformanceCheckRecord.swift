@@ -1,4 +1,5 @@
 import Foundation
+import YibaoCore
 
 /// One request the gateway checked for an institution, as the passive conformance mode keeps it:
 /// the transaction, whether it was accepted, and for a refusal everything the problem said
@@ -67,5 +68,14 @@ public struct ConformanceCheckRecord: Sendable, Codable, Hashable {
         self.signString = signString
         self.diagnosis = diagnosis
         self.messageId = messageId
+    }
+}
+
+extension ConformanceCheckRecord {
+    /// A refusal's members as the problem document every party shares (nil for an accepted request).
+    public var problem: ProblemDetails? {
+        guard outcome == .refused else { return nil }
+        return ProblemDetails(status: 0, code: code, rule: rule, pointer: pointer ?? "", detail: detail ?? "", expected: expected, actual: actual,
+                              signString: signString, diagnosis: diagnosis)
     }
 }
