@@ -181,6 +181,34 @@ struct StoreContractTests {
         }
     }
 
+    @Test("reconciliation and statistics are aggregates over typed columns: a paid order counts net of its refunds inside its period, an unpaid one not at all",
+          arguments: StoreEngine.available)
+    func settlementFigures(engine: StoreEngine) async throws {
+        try await withDatabase(engine) { _, store in
+            let t0 = t0
+            var paid = order("O1", medOrgOrd: "MO-1")
+            paid.lines = #"[{"med_chrgitm_type":"09","det_item_fee_sumamt":"7.00"},{"med_chrgitm_type":"01","det_item_fee_sumamt":"3.00"}]"#
+            paid.setlId = "SETL1"
+            paid.paidAt = t0.addingTimeInterval(60)
+            paid.refunds = [Refund(appRefdSn: "R1", refundType: "1", totalFen: 100, accountFen: 0, fundFen: 60, cashFen: 40, at: t0.addingTimeInterval(120),
+                                                requestDigest: "d", answer: "{}")]
+            let settled = paid, unpaid = order("O2", medOrgOrd: "MO-2")      // uploaded, never paid
+            try await store.write { tx in
+                try await tx.save(settled)
+                try await tx.save(unpaid)
+            }
+            let entries = try await store.read { try await $0.settlementEntries(institutionCode: "H1", from: t0, to: t0.addingTimeInterval(3600)) }
+            #expect(entries.count == 1)
+            #expect(entries.first?.id == "O1" && entries.first?.kind == "6202")
+            #expect(entries.first?.medfee == 900 && entries.first?.fund == 540 && entries.first?.cash == 360)
+            #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H1", from: t0.addingTimeInterval(61), to: t0.addingTimeInterval(3600)) }.isEmpty)
+            #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H2", from: t0, to: t0.addingTimeInterval(3600)) }.isEmpty)
+            let statistics = try await store.read { try await $0.settlementStatistics() }
+            #expect(statistics.settlements == 1 && statistics.medfeeFen == 1000)
+            #expect(statistics.feesByChargeType == ["09": 700, "01": 300])
+        }
+    }
+
     @Test("a database written by a newer yibao is refused with the versions named; nothing is changed", arguments: StoreEngine.available)
     func newerSchema(engine: StoreEngine) async throws {
         try await withDatabase(engine) { database, store in

@@ -76,21 +76,9 @@ package enum AgencyServices {
         let institutions = try await store.institutions()
         var byKind: [String: Int] = [:]
         for institution in institutions where institution.publicListing(at: now) != nil { byKind[institution.kind.rawValue, default: 0] += 1 }
-        var fees: [String: Int64] = [:]
-        var volume = 0
-        var total: Int64 = 0
-        for order in try await store.paymentOrders(institutionCode: nil) where order.setlId != nil {
-            volume += 1
-            total += order.feeSumFen
-            for case .object(let line) in (try JSONValue.parse(order.lines).arrayValue ?? []) {
-                fees[line[key: "med_chrgitm_type"], default: 0] += Money.fen(line[key: "det_item_fee_sumamt"]) ?? 0
-            }
-        }
-        for settlement in try await store.outpatientSettlements(institutionCode: nil) where settlement.status == .settled {
-            volume += 1
-            total += settlement.result.medfeeSumamt.fen
-            for line in settlement.result.lines { fees[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
-        }
+        // SQL aggregates over indexed, typed columns: no settlement document is decoded.
+        let settled = try await store.settlementStatistics()
+        let volume = settled.settlements, total = settled.medfeeFen, fees = settled.feesByChargeType
         return .object([
             "institutionsInForce": .object(JSONObject(byKind.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
             "settlements": .integer(volume), "medfeeSumamt": .string(Money.yuan(total)),

@@ -26,25 +26,15 @@ package struct Reconciliation: Sendable {
         package var count = 0
     }
 
-    /// The settlements of `institution` with a settlement time in [from, to] (Beijing days), net of refunds.
+    /// The settlements of `institution` with a settlement time in [from, to] (Beijing days), net of refunds:
+    /// one indexed range query (``StoreReading/settlementEntries(institutionCode:from:to:)``).
     package static func entries(institution: String, from: String, to: String, store: any StoreReading) async throws -> [Entry] {
-        var entries: [Entry] = []
-        for settlement in try await store.outpatientSettlements(institutionCode: institution) where settlement.status == .settled {
-            let day = Timestamps.day(settlement.settledAt)
-            guard day >= from && day <= to else { continue }
-            let r = settlement.result
-            entries.append(Entry(kind: "2207", id: settlement.setlId, at: settlement.settledAt, medfee: r.medfeeSumamt.fen, fund: r.fundPaySumamt.fen,
-                                 account: r.acctPay.fen, cash: r.psnCashPay.fen))
+        guard let start = Timestamps.parseDay(from), let last = Timestamps.parseDay(to) else {
+            throw DomainError.invalidValue("", "the period's days must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: "\(from) … \(to)")
         }
-        for order in try await store.paymentOrders(institutionCode: institution) {
-            guard let paid = order.paidAt, order.setlId != nil else { continue }
-            let day = Timestamps.day(paid)
-            guard day >= from && day <= to else { continue }
-            let refunded = order.refundedFen
-            entries.append(Entry(kind: "6202", id: order.payOrdId, at: paid, medfee: order.feeSumFen - refunded.account - refunded.fund - refunded.cash,
-                                 fund: order.fundFen - refunded.fund, account: order.accountFen - refunded.account, cash: order.cashFen - refunded.cash))
+        return try await store.settlementEntries(institutionCode: institution, from: start, to: last.addingTimeInterval(86_400)).map {
+            Entry(kind: $0.kind, id: $0.id, at: $0.at, medfee: $0.medfee, fund: $0.fund, account: $0.account, cash: $0.cash)
         }
-        return entries.sorted { $0.at < $1.at }
     }
 
     package static func totals(_ entries: [Entry]) -> Totals {

@@ -1,5 +1,5 @@
 /// The PostgreSQL schema, as numbered migrations (table `yibao_schema` records those applied).
-/// The same tables as SQLite's (SQLiteStore's migrations v1–v12), with PostgreSQL types: documents as
+/// The same tables as SQLite's (SQLiteStore's migrations v1–v13), with PostgreSQL types: documents as
 /// JSONB, epoch milliseconds as BIGINT, serial columns where SQLite orders by rowid.
 enum PostgresSchema {
     struct Migration {
@@ -44,10 +44,14 @@ enum PostgresSchema {
             """
             CREATE TABLE payment_orders (pay_ord_id TEXT PRIMARY KEY, position BIGSERIAL, institution_code TEXT NOT NULL,
                 med_org_ord TEXT NOT NULL, chrg_bchno TEXT NOT NULL, psn_no TEXT NOT NULL, doc JSONB NOT NULL,
+                settled BOOLEAN NOT NULL DEFAULT FALSE, paid_at BIGINT, fee_sum BIGINT NOT NULL DEFAULT 0,
+                net_medfee BIGINT NOT NULL DEFAULT 0, net_fund BIGINT NOT NULL DEFAULT 0, net_account BIGINT NOT NULL DEFAULT 0,
+                net_cash BIGINT NOT NULL DEFAULT 0,
                 UNIQUE (institution_code, med_org_ord), UNIQUE (institution_code, chrg_bchno))
             """,
             "CREATE INDEX payment_orders_person ON payment_orders(psn_no)",
             "CREATE INDEX payment_orders_institution ON payment_orders(institution_code, position)",
+            "CREATE INDEX payment_orders_period ON payment_orders(institution_code, paid_at)",
             """
             CREATE TABLE refunds (institution_code TEXT NOT NULL, app_refd_sn TEXT NOT NULL, pay_ord_id TEXT NOT NULL,
                 PRIMARY KEY (institution_code, app_refd_sn))
@@ -67,11 +71,17 @@ enum PostgresSchema {
             """,
             """
             CREATE TABLE outpatient_settlements (setl_id TEXT PRIMARY KEY, position BIGSERIAL, mdtrt_id TEXT NOT NULL,
-                chrg_bchno TEXT NOT NULL, psn_no TEXT NOT NULL, institution_code TEXT NOT NULL, doc JSONB NOT NULL)
+                chrg_bchno TEXT NOT NULL, psn_no TEXT NOT NULL, institution_code TEXT NOT NULL, doc JSONB NOT NULL,
+                settled BOOLEAN NOT NULL DEFAULT FALSE, settled_at BIGINT NOT NULL DEFAULT 0, medfee BIGINT NOT NULL DEFAULT 0,
+                fund BIGINT NOT NULL DEFAULT 0, account BIGINT NOT NULL DEFAULT 0, cash BIGINT NOT NULL DEFAULT 0)
             """,
             "CREATE INDEX outpatient_settlements_batch ON outpatient_settlements(mdtrt_id, chrg_bchno)",
             "CREATE INDEX outpatient_settlements_person ON outpatient_settlements(psn_no)",
             "CREATE INDEX outpatient_settlements_institution ON outpatient_settlements(institution_code, position)",
+            "CREATE INDEX outpatient_settlements_period ON outpatient_settlements(institution_code, settled_at)",
+            // The settled fee lines by charge type (SV-4 statistics as one GROUP BY).
+            "CREATE TABLE settled_fee_lines (ref TEXT NOT NULL, charge_type TEXT NOT NULL, amount BIGINT NOT NULL)",
+            "CREATE INDEX settled_fee_lines_ref ON settled_fee_lines(ref)",
             "CREATE TABLE filings (filing_id TEXT PRIMARY KEY, position BIGSERIAL, psn_no TEXT NOT NULL, doc JSONB NOT NULL)",
             "CREATE INDEX filings_person ON filings(psn_no)",
             """

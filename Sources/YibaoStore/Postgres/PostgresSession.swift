@@ -348,6 +348,51 @@ struct PostgresSession: StoreWriting {
             try await execute("INSERT INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                               [.text(order.institutionCode), .text(refund.appRefdSn), .text(order.payOrdId)])
         }
+        let figures = OrderFigures(order)
+        try await execute("""
+            UPDATE payment_orders SET settled = $1::boolean, paid_at = $2, fee_sum = $3, net_medfee = $4, net_fund = $5, net_account = $6, net_cash = $7
+            WHERE pay_ord_id = $8
+            """, [.text(figures.settled ? "true" : "false"), .int(figures.paidAtMillis), .int(figures.feeSum), .int(figures.net.medfee),
+                  .int(figures.net.fund), .int(figures.net.account), .int(figures.net.cash), .text(order.payOrdId)])
+        try await replaceLines(ref: order.payOrdId, figures.lines)
+    }
+
+    private func replaceLines(ref: String, _ lines: [(chargeType: String, fen: Int64)]) async throws {
+        try await execute("DELETE FROM settled_fee_lines WHERE ref = $1", [.text(ref)])
+        for line in lines {
+            try await execute("INSERT INTO settled_fee_lines (ref, charge_type, amount) VALUES ($1, $2, $3)", [.text(ref), .text(line.chargeType), .int(line.fen)])
+        }
+    }
+
+    func settlementEntries(institutionCode: String, from: Date, to: Date) async throws -> [SettlementEntry] {
+        var entries: [SettlementEntry] = []
+        let found = try await rows("""
+            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash FROM outpatient_settlements
+                WHERE institution_code = $1 AND settled AND settled_at >= $2 AND settled_at < $3
+            UNION ALL
+            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash FROM payment_orders
+                WHERE institution_code = $1 AND settled AND paid_at >= $2 AND paid_at < $3
+            ORDER BY at, id
+            """, [.text(institutionCode), .int(Self.millis(from)), .int(Self.millis(to))])
+        for try await (kind, id, at, medfee, fund, account, cash) in found.decode((String, String, Int64, Int64, Int64, Int64, Int64).self) {
+            entries.append(SettlementEntry(kind: kind, id: id, at: Self.date(at), medfee: medfee, fund: fund, account: account, cash: cash))
+        }
+        return entries
+    }
+
+    func settlementStatistics() async throws -> SettlementStatistics {
+        var count: Int64 = 0, total: Int64 = 0
+        let sums = try await rows("""
+            SELECT (SELECT COUNT(*) FROM outpatient_settlements WHERE settled) + (SELECT COUNT(*) FROM payment_orders WHERE settled),
+                   (SELECT COALESCE(SUM(medfee), 0) FROM outpatient_settlements WHERE settled)::bigint
+                   + (SELECT COALESCE(SUM(fee_sum), 0) FROM payment_orders WHERE settled)::bigint
+            """, [])
+        for try await (n, sum) in sums.decode((Int64, Int64).self) { count = n; total = sum }
+        var fees: [String: Int64] = [:]
+        for try await (type, sum) in try await rows("SELECT charge_type, SUM(amount)::bigint FROM settled_fee_lines GROUP BY charge_type", []).decode((String, Int64).self) {
+            fees[type] = sum
+        }
+        return SettlementStatistics(settlements: Int(count), medfeeFen: total, feesByChargeType: fees)
     }
     func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) async throws {
         try await execute("""
@@ -395,6 +440,12 @@ struct PostgresSession: StoreWriting {
             ON CONFLICT (setl_id) DO UPDATE SET doc = excluded.doc
             """, [.text(settlement.setlId), .text(settlement.mdtrtId), .text(settlement.chrgBchno), .text(settlement.psnNo),
                   .text(settlement.institutionCode), .text(try encode(settlement))])
+        let figures = OutpatientFigures(settlement)
+        try await execute("""
+            UPDATE outpatient_settlements SET settled = $1::boolean, settled_at = $2, medfee = $3, fund = $4, account = $5, cash = $6 WHERE setl_id = $7
+            """, [.text(figures.settled ? "true" : "false"), .int(figures.settledAtMillis), .int(figures.medfee), .int(figures.fund), .int(figures.account),
+                  .int(figures.cash), .text(settlement.setlId)])
+        try await replaceLines(ref: settlement.setlId, figures.lines)
     }
     func setSetting(_ key: String, _ value: String) async throws {
         try await execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

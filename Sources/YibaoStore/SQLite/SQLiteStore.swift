@@ -207,6 +207,36 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX outpatient_settlements_institution ON outpatient_settlements(institution_code);
                 """)
         }
+        migrator.registerMigration("v13-settlement-figures") { db in
+            // Typed columns for what reconciliation and statistics add up, and the settled fee lines by charge
+            // type: SQL aggregates over indexes instead of decoding every settlement (backfilled here).
+            try db.execute(sql: """
+                ALTER TABLE outpatient_settlements ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outpatient_settlements ADD COLUMN settled_at INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outpatient_settlements ADD COLUMN medfee INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outpatient_settlements ADD COLUMN fund INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outpatient_settlements ADD COLUMN account INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outpatient_settlements ADD COLUMN cash INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outpatient_settlements_period ON outpatient_settlements(institution_code, settled_at);
+                ALTER TABLE payment_orders ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment_orders ADD COLUMN paid_at INTEGER;
+                ALTER TABLE payment_orders ADD COLUMN fee_sum INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment_orders ADD COLUMN net_medfee INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment_orders ADD COLUMN net_fund INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment_orders ADD COLUMN net_account INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payment_orders ADD COLUMN net_cash INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX payment_orders_period ON payment_orders(institution_code, paid_at);
+                CREATE TABLE settled_fee_lines (ref TEXT NOT NULL, charge_type TEXT NOT NULL, amount INTEGER NOT NULL);
+                CREATE INDEX settled_fee_lines_ref ON settled_fee_lines(ref);
+                """)
+            let statements = SQLiteStatements(db: db)
+            for text in try String.fetchAll(db, sql: "SELECT doc FROM outpatient_settlements") {
+                try statements.saveFigures(of: try statements.decode(OutpatientSettlement.self, text))
+            }
+            for text in try String.fetchAll(db, sql: "SELECT doc FROM payment_orders") {
+                try statements.saveFigures(of: try statements.decode(PaymentOrder.self, text))
+            }
+        }
         return migrator
     }
 }
@@ -224,7 +254,7 @@ struct SQLiteStatements {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         return try decoder.decode(type, from: Data(text.utf8))
@@ -462,6 +492,59 @@ struct SQLiteStatements {
             try db.execute(sql: "INSERT OR IGNORE INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES (?, ?, ?)",
                            arguments: [order.institutionCode, refund.appRefdSn, order.payOrdId])
         }
+        try saveFigures(of: order)
+    }
+
+    /// The typed columns and fee lines of an order (``OrderFigures``).
+    func saveFigures(of order: PaymentOrder) throws {
+        let figures = OrderFigures(order)
+        try db.execute(sql: """
+            UPDATE payment_orders SET settled = ?, paid_at = ?, fee_sum = ?, net_medfee = ?, net_fund = ?, net_account = ?, net_cash = ?
+            WHERE pay_ord_id = ?
+            """, arguments: [figures.settled ? 1 : 0, figures.paidAtMillis, figures.feeSum, figures.net.medfee, figures.net.fund,
+                             figures.net.account, figures.net.cash, order.payOrdId])
+        try replaceLines(ref: order.payOrdId, figures.lines)
+    }
+
+    func saveFigures(of settlement: OutpatientSettlement) throws {
+        let figures = OutpatientFigures(settlement)
+        try db.execute(sql: """
+            UPDATE outpatient_settlements SET settled = ?, settled_at = ?, medfee = ?, fund = ?, account = ?, cash = ? WHERE setl_id = ?
+            """, arguments: [figures.settled ? 1 : 0, figures.settledAtMillis, figures.medfee, figures.fund, figures.account, figures.cash, settlement.setlId])
+        try replaceLines(ref: settlement.setlId, figures.lines)
+    }
+
+    private func replaceLines(ref: String, _ lines: [(chargeType: String, fen: Int64)]) throws {
+        try db.execute(sql: "DELETE FROM settled_fee_lines WHERE ref = ?", arguments: [ref])
+        for line in lines {
+            try db.execute(sql: "INSERT INTO settled_fee_lines (ref, charge_type, amount) VALUES (?, ?, ?)", arguments: [ref, line.chargeType, line.fen])
+        }
+    }
+
+    func settlementEntries(institutionCode: String, from: Date, to: Date) throws -> [SettlementEntry] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash FROM outpatient_settlements
+                WHERE institution_code = ? AND settled = 1 AND settled_at >= ? AND settled_at < ?
+            UNION ALL
+            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash FROM payment_orders
+                WHERE institution_code = ? AND settled = 1 AND paid_at >= ? AND paid_at < ?
+            ORDER BY at, id
+            """, arguments: [institutionCode, Self.millis(from), Self.millis(to), institutionCode, Self.millis(from), Self.millis(to)])
+        return rows.map { row in
+            SettlementEntry(kind: row["kind"], id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
+                            medfee: row["medfee"], fund: row["fund"], account: row["account"], cash: row["cash"])
+        }
+    }
+
+    func settlementStatistics() throws -> SettlementStatistics {
+        let outpatient = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(medfee), 0) AS total FROM outpatient_settlements WHERE settled = 1")
+        let orders = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(fee_sum), 0) AS total FROM payment_orders WHERE settled = 1")
+        var fees: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT charge_type, SUM(amount) AS total FROM settled_fee_lines GROUP BY charge_type") {
+            fees[row["charge_type"]] = row["total"]
+        }
+        return SettlementStatistics(settlements: (outpatient?["n"] as Int? ?? 0) + (orders?["n"] as Int? ?? 0),
+                                    medfeeFen: (outpatient?["total"] as Int64? ?? 0) + (orders?["total"] as Int64? ?? 0), feesByChargeType: fees)
     }
     func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws {
         try db.execute(sql: """
@@ -487,6 +570,7 @@ struct SQLiteStatements {
             INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, psn_no, institution_code, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(setl_id) DO UPDATE SET doc = excluded.doc
             """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, settlement.psnNo, settlement.institutionCode, try encode(settlement)])
+        try saveFigures(of: settlement)
     }
     func save(_ filing: CrossRegionFiling) throws {
         try db.execute(sql: "INSERT INTO filings (filing_id, psn_no, doc) VALUES (?, ?, ?) ON CONFLICT(filing_id) DO UPDATE SET doc = excluded.doc",
@@ -679,4 +763,8 @@ struct SQLiteSession: StoreWriting {
     func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) async throws -> [Callback] {
         try await run { try $0.claimDueCallbacks(at: now, perInstitution: perInstitution, excluding: excluding, leaseUntil: leaseUntil) }
     }
+    func settlementEntries(institutionCode: String, from: Date, to: Date) async throws -> [SettlementEntry] {
+        try await run { try $0.settlementEntries(institutionCode: institutionCode, from: from, to: to) }
+    }
+    func settlementStatistics() async throws -> SettlementStatistics { try await run { try $0.settlementStatistics() } }
 }
