@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "yibao-gateway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "YibaoCrypto", targets: ["YibaoCrypto"]),
         .library(name: "YibaoVectors", targets: ["YibaoVectors"]),
@@ -128,13 +128,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Shared by the test targets: the checkout's paths, child processes (yibao serve, the
+        // round-robin proxy, Python cross-checks), fresh SQLite and PostgreSQL databases.
+        .target(
+            name: "YibaoTestSupport",
+            dependencies: ["YibaoStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/YibaoTestSupport"
+        ),
         .testTarget(
             name: "YibaoCryptoTests",
-            dependencies: ["YibaoCrypto", "YibaoVectors", "yibao"]
+            dependencies: ["YibaoCrypto", "YibaoVectors", "YibaoTestSupport", "yibao"]
         ),
         .testTarget(
             name: "YibaoConformanceTests",
-            dependencies: ["YibaoConformance", "YibaoClient", "YibaoCore", "YibaoCrypto"]
+            dependencies: ["YibaoConformance", "YibaoClient", "YibaoCore", "YibaoCrypto", "YibaoTestSupport"]
         ),
         .testTarget(
             name: "YibaoCoreTests",
@@ -145,8 +152,8 @@ let package = Package(
             dependencies: [
                 // `yibao` only so the binary the end-to-end tests run is built first; no test imports it.
                 "YibaoCore", "YibaoStore", "YibaoServices", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
+                "YibaoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ],

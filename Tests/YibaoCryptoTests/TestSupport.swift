@@ -1,12 +1,12 @@
 import Foundation
 import Testing
+import YibaoTestSupport
 @testable import YibaoCrypto
 
 /// Paths and process helpers shared by the tests.
 enum TestSupport {
     /// The package root (three levels above this file).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = TestWorkspace.packageRoot
 
     static func certs(_ path: String) -> URL { packageRoot.appendingPathComponent("certs").appendingPathComponent(path) }
     static let vectorsDirectory = packageRoot.appendingPathComponent("vectors")
@@ -41,30 +41,8 @@ enum TestSupport {
     /// Runs an executable (looked up on PATH when not absolute) and collects its output.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) throws -> ProcessResult {
-        let process = Process()
-        if executable.hasPrefix("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        process.currentDirectoryURL = cwd ?? packageRoot
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a full stderr pipe cannot block the child.
-        nonisolated(unsafe) var errData = Data()
-        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while errThread.isExecuting || !errThread.isFinished { usleep(1000) }
-        return ProcessResult(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
+        let result = try Processes.run(executable, arguments, stdin: stdin, cwd: cwd)
+        return ProcessResult(status: result.status, stdout: result.stdoutBytes, stderr: result.stderr)
     }
 
     /// Runs the `openssl` CLI; fails the test when it is missing.

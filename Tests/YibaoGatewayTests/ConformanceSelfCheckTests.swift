@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import YibaoTestSupport
 import YibaoDevKit
 import YibaoClient
 import YibaoConformance
@@ -189,7 +190,7 @@ struct ConformanceCLITests {
     @Test("the gateway suite passes against yibao serve --test-clock, writes all report formats, and fails loudly against --fault pay-twice")
     func gatewaySuite() throws {
         let directory = temporaryDirectory()
-        let server = try EndToEndTests.Server(dataDirectory: directory + "/data", extra: ["--test-clock"])
+        let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: ["--test-clock"])
         defer { server.stop() }
         let reports = directory + "/reports"
         let started = Date()
@@ -206,7 +207,7 @@ struct ConformanceCLITests {
         #expect(junit.status == 0)
         #expect(junit.stdout.hasSuffix(" 0\n"))
 
-        let faulty = try EndToEndTests.Server(dataDirectory: directory + "/faulty", extra: ["--test-clock", "--fault", "pay-twice"])
+        let faulty = try ListeningProcess.serve(dataDirectory: directory + "/faulty", extra: ["--test-clock", "--fault", "pay-twice"])
         defer { faulty.stop() }
         let failing = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", faulty.url, "--report-dir", directory + "/faulty-reports", "--no-colour"])
         #expect(failing.status == 1)

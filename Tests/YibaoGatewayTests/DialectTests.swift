@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import YibaoTestSupport
 import YibaoDevKit
 @testable import YibaoClient
 import YibaoCore
@@ -47,7 +48,7 @@ struct DialectTests {
           ])
     func profile(_ name: String, negatives: [String]) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
-        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock", "--profile", name])
+        let server = try ListeningProcess.serve(dataDirectory: directory, extra: ["--test-clock", "--profile", name])
         defer { server.stop() }
         #expect(server.banner.contains("dialect:     \(name)"))
         let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
@@ -110,7 +111,7 @@ struct DialectTests {
     @Test("nhsa-2.0 is unchanged: a client that only knows a dialect's transport is refused as before, in HTTP 4xx problem+json")
     func nhsaUnchanged() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
-        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock"])
+        let server = try ListeningProcess.serve(dataDirectory: directory, extra: ["--test-clock"])
         defer { server.stop() }
         let run = try Self.python(["--gateway", server.url, "--profile", "national", "run"])
         #expect(run.status == 1)
@@ -185,7 +186,7 @@ struct DialectTests {
     @Test("the passive report names the dialect an institution's traffic speaks, says when it is not the configured one, and lists the dialect mistakes")
     func passiveDialect() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
-        let server = try EndToEndTests.Server(dataDirectory: directory, extra: ["--test-clock", "--profile", "csb"])
+        let server = try ListeningProcess.serve(dataDirectory: directory, extra: ["--test-clock", "--profile", "csb"])
         defer { server.stop() }
         let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
         func report() async throws -> JSONObject {
@@ -246,7 +247,7 @@ struct OfficialHSEClientTests {
     @Test("under national it completes ec.query, ec.payAuth, 6201 (samples/uldFeeInfo.json as written), 6202, 6301 and 6203, verifying every answer with the util's own algorithm; under nhsa-2.0 it is refused naming the lower-case encType")
     func officialClient() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-official-\(UUID().uuidString)").path
-        let national = try EndToEndTests.Server(dataDirectory: directory + "/national", extra: ["--test-clock", "--profile", "national"])
+        let national = try ListeningProcess.serve(dataDirectory: directory + "/national", extra: ["--test-clock", "--profile", "national"])
         defer { national.stop() }
         let run = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", national.url])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -254,7 +255,7 @@ struct OfficialHSEClientTests {
         #expect(steps.compactMap { $0["step"]?.stringValue } == ["ec.query", "ec.payAuth", "6201", "6202", "6301", "6203"], "\(run.stdout)")
         #expect(steps.allSatisfy { $0["verified"] == .bool(true) })
 
-        let strict = try EndToEndTests.Server(dataDirectory: directory + "/strict", extra: ["--test-clock"])
+        let strict = try ListeningProcess.serve(dataDirectory: directory + "/strict", extra: ["--test-clock"])
         defer { strict.stop() }
         let refused = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", strict.url])
         #expect(refused.status == 1)

@@ -1,63 +1,20 @@
 import Foundation
 import Testing
+import YibaoTestSupport
 import YibaoClient
 import YibaoCore
 
 /// The real binary and an independent implementation, against a live `yibao serve` on loopback.
 @Suite("End to end: yibao serve, the CLI, an independent client", .serialized)
 struct EndToEndTests {
-    static let binary = GatewayHarness.packageRoot.appendingPathComponent(".build/debug/yibao").path
+    static let binary = TestWorkspace.binary
 
-    /// A `yibao serve --port 0` process and the URL it printed.
-    final class Server: @unchecked Sendable {
-        let process = Process()
-        let url: String
-        let output = Pipe()
-
-        /// `host`: the address the banner names (a pattern), 127.0.0.1 unless `--host` is among `extra`.
-        init(dataDirectory: String, extra: [String] = [], host: String = #"127\.0\.0\.1"#) throws {
-            process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", GatewayHarness.certs] + extra
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var text = ""
-            let deadline = Date().addingTimeInterval(60)
-            while !text.contains("listening on http://"), Date() < deadline {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            guard let range = text.range(of: "http://" + host + ":[0-9]+", options: .regularExpression) else {
-                process.terminate()
-                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "yibao serve did not start: \(text)"])
-            }
-            url = String(text[range])
-            banner = text
-        }
-
-        var banner: String
-
-        /// Stops the server; stopping it again does nothing.
-        func stop() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
-    }
+    /// A `yibao serve --port 0` process and the URL it printed (YibaoTestSupport).
+    typealias Server = ListeningProcess
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = GatewayHarness.packageRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try Processes.run(executable, arguments)
+        return (result.status, result.stdout, result.stderr)
     }
 
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-e2e-\(UUID().uuidString)").path }
@@ -65,7 +22,7 @@ struct EndToEndTests {
     @Test("the newcomer's path: serve, voucher issue, call 1101, a refusal, restart, trace verify")
     func newcomer() throws {
         let data = temporaryDirectory()
-        let server = try Server(dataDirectory: data)
+        let server = try ListeningProcess.serve(dataDirectory: data)
         #expect(server.banner.contains("loaded fixture"))
         #expect(server.banner.contains("demo appId:"))
         let issued = try Self.run(Self.binary, ["voucher", "issue", "--gateway", server.url])
@@ -84,7 +41,7 @@ struct EndToEndTests {
         #expect(registered.status == 0, "\(registered.stderr)")
         #expect(registered.stdout.contains(#""mdtrt_id": "120101"#))
         server.stop()
-        let restarted = try Server(dataDirectory: data)
+        let restarted = try ListeningProcess.serve(dataDirectory: data)
         #expect(restarted.banner.contains("data kept from the previous start"))
         restarted.stop()
         let verified = try Self.run(Self.binary, ["trace", "verify", "--data-dir", data])
@@ -108,7 +65,7 @@ struct EndToEndTests {
 
     @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")
     func independentClient() throws {
-        let server = try Server(dataDirectory: temporaryDirectory())
+        let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory())
         defer { server.stop() }
         let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/platform_client.py").path
         let demo = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "demo"])

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import YibaoTestSupport
 import YibaoDevKit
 @testable import YibaoClient
 import YibaoCore
@@ -11,9 +12,9 @@ import YibaoStore
 
 /// A gateway on a fresh SQLite database with the demo fixture, as `yibao serve` builds it.
 struct GatewayHarness {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let certs = packageRoot.appendingPathComponent("certs").path
-    static let fixturePath = packageRoot.appendingPathComponent("fixtures/demo.json").path
+    static let packageRoot = TestWorkspace.packageRoot
+    static let certs = TestWorkspace.certs
+    static let fixturePath = TestWorkspace.fixturePath
 
     let dataDirectory: String
     let gateway: Gateway

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YibaoTestSupport
 import YibaoCore
 
 /// `yibao serve --database postgres://…` through the real binary: one process passes the whole
@@ -8,35 +9,10 @@ import YibaoCore
 @Suite("PostgreSQL: one and two gateway processes on one database", .serialized)
 struct PostgresGatewayTests {
     static let root = GatewayHarness.packageRoot.path
-    static let proxyScript = root + "/tools/testing/round_robin_proxy.py"
     static let clientScript = root + "/tools/testing/platform_client.py"
     static let signIn = #"{"signIn":{"opter_no":"OP0001","mac":"00-16-3E-00-00-01","ip":"127.0.0.1"}}"#
 
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-pg-\(UUID().uuidString)").path }
-
-    /// The round-robin proxy (tools/testing/round_robin_proxy.py) and the URL it printed.
-    final class Proxy: @unchecked Sendable {
-        let process = Process()
-        let url: String
-        init(backends: [String]) throws {
-            let output = Pipe()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", PostgresGatewayTests.proxyScript, "--listen", "127.0.0.1:0"] + backends
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            guard let range = line.range(of: "http://127\\.0\\.0\\.1:[0-9]+", options: .regularExpression) else {
-                process.terminate()
-                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the proxy did not start: \(line)"])
-            }
-            url = String(line[range])
-        }
-        func stop() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
-    }
 
     func conformance(_ target: String) throws -> (status: Int32, stdout: String, stderr: String) {
         try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", target, "--report-dir", temporaryDirectory(),
@@ -48,7 +24,7 @@ struct PostgresGatewayTests {
     func oneProcess() async throws {
         let database = try await TestDatabase.fresh(.postgres)
         defer { Task { await database.drop() } }
-        let server = try EndToEndTests.Server(dataDirectory: temporaryDirectory(), extra: ["--database", database.location, "--test-clock"])
+        let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: ["--database", database.location, "--test-clock"])
         #expect(server.banner.contains("(PostgreSQL)"))
         #expect(!server.banner.contains(":yibao@"), "the banner must not show the database password")
         let run = try conformance(server.url)
@@ -66,9 +42,9 @@ struct PostgresGatewayTests {
         let database = try await TestDatabase.fresh(.postgres)
         defer { Task { await database.drop() } }
         let options = ["--database", database.location, "--test-clock"]
-        let first = try EndToEndTests.Server(dataDirectory: temporaryDirectory(), extra: options)
+        let first = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: options)
         defer { first.stop() }
-        let second = try EndToEndTests.Server(dataDirectory: temporaryDirectory(), extra: options)
+        let second = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: options)
         defer { second.stop() }
         #expect(first.banner.contains("loaded fixture"))
         #expect(second.banner.contains("fixture not reloaded"), "the second process must find the first one's data: \(second.banner)")
@@ -80,7 +56,7 @@ struct PostgresGatewayTests {
             #expect(race.stdout.contains("accepted 1 of 2") && race.stdout.contains("MSGID_REPLAYED"), "\(race.stdout)")
         }
 
-        let proxy = try Proxy(backends: [first.url, second.url])
+        let proxy = try ListeningProcess.roundRobin([first.url, second.url])
         defer { proxy.stop() }
         let run = try conformance(proxy.url)
         #expect(run.status == 0, "\(run.stdout.suffix(2000)) \(run.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YibaoTestSupport
 @testable import YibaoClient
 import YibaoCrypto
 
@@ -25,7 +26,7 @@ struct SecretLeakTests {
     @Test("a whole gateway-suite run (every dialect's cases included): no demo secret anywhere, no unmasked ID number in the reports or the passive log; --reveal-personal-data shows them")
     func wholeRun() async throws {
         let directory = temporaryDirectory()
-        let server = try EndToEndTests.Server(dataDirectory: directory + "/data", extra: ["--test-clock"])
+        let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: ["--test-clock"])
         defer { server.stop() }
         let reports = directory + "/reports"
         let run = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--report-dir", reports, "--no-colour"])

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import YibaoTestSupport
 import YibaoDevKit
 @testable import YibaoClient
 import YibaoCore
@@ -260,8 +261,8 @@ struct ServeSafetyTests {
         let adminToken = "operator-admin-" + UUID().uuidString, channelToken = "operator-channel-" + UUID().uuidString
         try Data((adminToken + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/admin.token"))
         try Data((channelToken + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/channel.token"))
-        let server = try EndToEndTests.Server(dataDirectory: directory + "/data", extra: [
-            "--host", "0.0.0.0", "--admin-token-file", directory + "/admin.token", "--channel-token-file", directory + "/channel.token"], host: #"0\.0\.0\.0"#)
+        let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: [
+            "--host", "0.0.0.0", "--admin-token-file", directory + "/admin.token", "--channel-token-file", directory + "/channel.token"], hostPattern: #"0\.0\.0\.0"#)
         defer { server.stop() }
         let banner = server.banner
         #expect(banner.contains("listening on http://0.0.0.0:"), "\(banner)")

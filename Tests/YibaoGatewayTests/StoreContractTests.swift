@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YibaoTestSupport
 import YibaoCore
 import YibaoCrypto
 import YibaoGateway

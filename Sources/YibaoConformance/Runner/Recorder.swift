@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import YibaoClient
 import YibaoCrypto
 
@@ -8,18 +9,20 @@ import YibaoCrypto
 /// Reports are CI artefacts, often public: bearer tokens are redacted, and unless
 /// `revealPersonalData` is set, ID numbers, names, phone numbers and e-voucher tokens in the bodies
 /// are masked (SV-5; ``Redaction``).
-public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
-    private let lock = NSLock()
-    private var exchanges: [HTTPExchange] = []
-    private var currentCase = ""
+public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
+    private struct State {
+        var exchanges: [HTTPExchange] = []
+        var currentCase = ""
+        /// Names of the persons a suite plays with, masked wherever they appear in a report's sentences.
+        var names: [String] = []
+    }
+    private let state = Mutex(State())
     /// Keep personal data as sent (`--reveal-personal-data`, local debugging only).
     public let revealPersonalData: Bool
-    /// Names of the persons a suite plays with, masked wherever they appear in a report's sentences.
-    private var names: [String] = []
 
     /// Masks `names` (the suite's personas) in every sentence of the reports, unless personal data is revealed.
     public func maskNames(_ more: [String]) {
-        lock.withLock { names = Array(Set(names + more.filter { !$0.isEmpty })).sorted { $0.count > $1.count } }
+        state.withLock { $0.names = Array(Set($0.names + more.filter { !$0.isEmpty })).sorted { $0.count > $1.count } }
     }
 
     public init(revealPersonalData: Bool = false) {
@@ -43,34 +46,35 @@ public final class ExchangeRecorder: HTTPExchangeObserver, @unchecked Sendable {
     func shown(_ text: String) -> String {
         guard !revealPersonalData else { return text }
         var masked = Redaction.maskIDNumbers(in: text)
-        for name in lock.withLock({ names }) where masked.contains(name) {
+        for name in state.withLock({ $0.names }) where masked.contains(name) {
             masked = masked.replacingOccurrences(of: name, with: Redaction.maskName(name))
         }
         return masked
     }
 
     public func observe(_ exchange: ObservedExchange) {
-        lock.withLock {
-            exchanges.append(HTTPExchange(
-                caseId: currentCase, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
-                method: exchange.method, url: revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
+        let recorded = { (caseId: String) in
+            HTTPExchange(
+                caseId: caseId, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
+                method: exchange.method, url: self.revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
                 requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
-                requestBody: shown(exchange.requestBody), status: exchange.status,
+                requestBody: self.shown(exchange.requestBody), status: exchange.status,
                 responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
-                responseBody: shown(exchange.responseBody), error: exchange.error))
+                responseBody: self.shown(exchange.responseBody), error: exchange.error)
         }
+        state.withLock { $0.exchanges.append(recorded($0.currentCase)) }
     }
 
     /// Tags the following exchanges with `caseId`; returns the index the case's exchanges start at.
     func begin(_ caseId: String) -> Int {
-        lock.withLock {
-            currentCase = caseId
-            return exchanges.count
+        state.withLock {
+            $0.currentCase = caseId
+            return $0.exchanges.count
         }
     }
 
-    public var count: Int { lock.withLock { exchanges.count } }
-    public var all: [HTTPExchange] { lock.withLock { exchanges } }
+    public var count: Int { state.withLock { $0.exchanges.count } }
+    public var all: [HTTPExchange] { state.withLock { $0.exchanges } }
 
     /// Bearer tokens never reach a report file (reports are CI artefacts, often public).
     static func redacted(_ name: String, _ value: String) -> String {

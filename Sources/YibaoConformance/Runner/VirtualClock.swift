@@ -1,37 +1,33 @@
 import Foundation
+import Synchronization
 import YibaoCrypto
 
 /// The tester's clock: the target's time (its test clock when it has one) plus the real time
 /// elapsed since, plus every jump a case makes. Cases never wait: to see a QR code expire they
 /// jump, and move the target's test clock by the same amount. Following real time keeps the
 /// tester inside the target's ±300 s window however slow the target or the network is.
-public final class VirtualClock: WallClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var base: Date
-    private var anchor: Date
+public final class VirtualClock: WallClock, Sendable {
+    /// The target's time at `anchor` (real time).
+    private let state: Mutex<(base: Date, anchor: Date)>
 
     public init(start: Date) {
-        base = start
-        anchor = Date()
+        state = Mutex((start, Date()))
     }
 
-    public func now() -> Date { lock.withLock { base.addingTimeInterval(Date().timeIntervalSince(anchor)) } }
+    public func now() -> Date { state.withLock { $0.base.addingTimeInterval(Date().timeIntervalSince($0.anchor)) } }
 
     /// Jumps forward by `seconds`.
     @discardableResult
     public func advance(by seconds: TimeInterval) -> Date {
-        lock.withLock {
-            base = base.addingTimeInterval(seconds)
-            return base.addingTimeInterval(Date().timeIntervalSince(anchor))
+        state.withLock {
+            $0.base = $0.base.addingTimeInterval(seconds)
+            return $0.base.addingTimeInterval(Date().timeIntervalSince($0.anchor))
         }
     }
 
     /// Sets the clock (to follow the target's test clock after it moved).
     public func set(_ date: Date) {
-        lock.withLock {
-            base = date
-            anchor = Date()
-        }
+        state.withLock { $0 = (date, Date()) }
     }
 }
 

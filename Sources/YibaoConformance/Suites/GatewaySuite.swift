@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import YibaoClient
 import YibaoCore
 import YibaoCrypto
@@ -326,14 +327,13 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
 }
 
 /// Counts msgid suffixes (0000–9999) so messages in the same second never share a msgid.
-final class MessageSerial: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-    init(start: Int) { value = start }
+final class MessageSerial: Sendable {
+    private let value: Mutex<Int>
+    init(start: Int) { value = Mutex(start) }
     func next() -> String {
-        lock.withLock {
-            value = (value + 1) % 10_000
-            return String(format: "%04d", value)
+        value.withLock {
+            $0 = ($0 + 1) % 10_000
+            return String(format: "%04d", $0)
         }
     }
 }

@@ -3,6 +3,9 @@ import COpenSSL
 /// Owns one `EVP_PKEY *` and frees it in `deinit`. An `EVP_PKEY` is immutable once
 /// built and OpenSSL allows concurrent use from separate operation contexts, so the
 /// owner is safe to share across tasks.
+// @unchecked: truly immutable — one OpenSSL object, never changed after it is made (only read:
+// verify, sign, encode; OpenSSL 3 allows that from several threads) and freed once, in deinit;
+// OpaquePointer itself is not Sendable, hence the annotation.
 final class EVPKey: @unchecked Sendable {
     let pointer: OpaquePointer
 

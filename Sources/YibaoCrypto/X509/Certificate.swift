@@ -2,6 +2,9 @@ import COpenSSL
 import Foundation
 
 /// Owns one `X509 *` and frees it in `deinit`. Never mutated after parsing.
+// @unchecked: truly immutable — one OpenSSL object, never changed after it is made (only read:
+// verify, sign, encode; OpenSSL 3 allows that from several threads) and freed once, in deinit;
+// OpaquePointer itself is not Sendable, hence the annotation.
 final class X509Box: @unchecked Sendable {
     let pointer: OpaquePointer
     init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }

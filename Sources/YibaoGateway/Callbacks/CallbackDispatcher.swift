@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
@@ -127,27 +128,29 @@ public struct CallbackDispatcher: Sendable {
 
 /// Resumes a continuation with the first outcome offered and cancels the racing tasks; later
 /// outcomes are dropped. The caller never waits for the loser.
-final class FirstOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<String?, Never>?
-    private var tasks: [Task<Void, Never>] = []
+final class FirstOutcome: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<String?, Never>?
+        var tasks: [Task<Void, Never>] = []
+    }
+    private let state: Mutex<State>
 
-    init(_ continuation: CheckedContinuation<String?, Never>) { self.continuation = continuation }
+    init(_ continuation: CheckedContinuation<String?, Never>) { state = Mutex(State(continuation: continuation)) }
 
     /// A racing task, cancelled once an outcome is in (at once, if one already is).
     func track(_ task: Task<Void, Never>) {
-        let decided: Bool = lock.withLock {
-            if continuation == nil { return true }
-            tasks.append(task)
+        let decided: Bool = state.withLock { state in
+            if state.continuation == nil { return true }
+            state.tasks.append(task)
             return false
         }
         if decided { task.cancel() }
     }
 
     func resume(_ value: String?) {
-        let (pending, racing): (CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = lock.withLock {
-            defer { continuation = nil; tasks = [] }
-            return (continuation, tasks)
+        let (pending, racing): (CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = state.withLock { state in
+            defer { state.continuation = nil; state.tasks = [] }
+            return (state.continuation, state.tasks)
         }
         guard let pending else { return }
         pending.resume(returning: value)

@@ -7,28 +7,28 @@ import YibaoStore
 /// The engines a store test runs on: SQLite always; PostgreSQL when `YIBAO_TEST_POSTGRES_URL` names a
 /// server (CI starts one with scripts/start-postgres.sh; so can a developer). Each test gets its own
 /// empty database, dropped afterwards.
-enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+public enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
     /// The URL of a PostgreSQL server a test may create databases on.
-    static var postgresURL: String? {
+    public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["YIBAO_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// SQLite, and PostgreSQL when a server is configured.
-    static var available: [StoreEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    public static var available: [StoreEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
 /// A fresh database of one engine: its URL (or SQLite directory) and how to open stores on it.
-struct TestDatabase: Sendable {
-    let engine: StoreEngine
+public struct TestDatabase: Sendable {
+    public let engine: StoreEngine
     /// `postgres://…` of the fresh database, or the SQLite data directory.
-    let location: String
+    public let location: String
     private let name: String?
 
-    static func fresh(_ engine: StoreEngine) async throws -> TestDatabase {
+    public static func fresh(_ engine: StoreEngine) async throws -> TestDatabase {
         switch engine {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-store-\(UUID().uuidString)").path
@@ -44,7 +44,7 @@ struct TestDatabase: Sendable {
     }
 
     /// A store on this database (each call: another connection pool, as another gateway process would have).
-    func open() async throws -> any GatewayStore {
+    public func open() async throws -> any GatewayStore {
         switch engine {
         case .sqlite: try SQLiteStore(dataDirectory: location)
         case .postgres: try await PostgresStore(url: location)
@@ -54,12 +54,12 @@ struct TestDatabase: Sendable {
     /// What a second gateway process would use: on PostgreSQL another store (its own connection pool);
     /// on SQLite the same one — the embedded database serves one gateway process (several processes
     /// share a PostgreSQL database instead), and SQLite's file lock is not fair between processes.
-    func another(than store: any GatewayStore) async throws -> any GatewayStore {
+    public func another(than store: any GatewayStore) async throws -> any GatewayStore {
         engine == .postgres ? try await open() : store
     }
 
     /// Drops the database (PostgreSQL) or its directory (SQLite).
-    func drop() async {
+    public func drop() async {
         switch engine {
         case .sqlite: try? FileManager.default.removeItem(atPath: location)
         case .postgres:
@@ -69,11 +69,11 @@ struct TestDatabase: Sendable {
     }
 
     /// Runs a statement on this database directly (to tamper with it, as an attacker or a newer version would).
-    func execute(_ sql: String) async throws {
+    public func execute(_ sql: String) async throws {
         switch engine {
         case .sqlite:
             let database = (location as NSString).appendingPathComponent("yibao.sqlite")
-            let run = try EndToEndTests.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
+            let run = try Processes.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
             if run.status != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: run.stderr]) }
         case .postgres:
             try await Self.admin(location) { try await $0.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger) }
