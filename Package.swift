@@ -126,6 +126,7 @@ let package = Package(
                 "YibaoClient",
                 "YibaoConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Shared by the test targets: the checkout's paths, child processes (yibao serve, the

@@ -24,12 +24,15 @@ public enum GatewaySetup {
 
     /// Opens the store a `--database` URL names: `postgres://user:password@host:port/database` (PostgreSQL,
     /// several gateway processes may share it) or nil / `sqlite` for the embedded SQLite file under `dataDirectory`.
+    /// A database that cannot be used (unreachable, a schema newer than this build) is a ``DevKitError`` of one sentence.
     public static func openStore(database: String?, dataDirectory: String) async throws -> any GatewayStore {
-        guard let database, !database.isEmpty, database != "sqlite" else { return try SQLiteStore(dataDirectory: dataDirectory) }
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            do { return try await PostgresStore(url: database) } catch let error as StoreError { throw DevKitError(error.description) }
+        do {
+            guard let database, !database.isEmpty, database != "sqlite" else { return try SQLiteStore(dataDirectory: dataDirectory) }
+            if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") { return try await PostgresStore(url: database) }
+            if database.hasPrefix("sqlite:") { return try SQLiteStore(path: String(database.dropFirst("sqlite:".count))) }
+        } catch let error as StoreError {
+            throw DevKitError(error.description)
         }
-        if database.hasPrefix("sqlite:") { return try SQLiteStore(path: String(database.dropFirst("sqlite:".count))) }
         throw DevKitError("--database must be postgres://user:password@host:port/database or sqlite:PATH (default: the SQLite file under --data-dir)")
     }
 

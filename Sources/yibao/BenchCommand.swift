@@ -5,8 +5,8 @@ import YibaoCrypto
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput.",
-        subcommands: [CryptoBenchCommand.self]
+        abstract: "Measure throughput: the crypto on one core, or a running gateway under load.",
+        subcommands: [CryptoBenchCommand.self, GatewayBenchCommand.self]
     )
 }
 

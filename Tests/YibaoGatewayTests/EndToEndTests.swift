@@ -3,6 +3,7 @@ import Testing
 import YibaoTestSupport
 import YibaoClient
 import YibaoCore
+import YibaoCrypto
 
 /// The real binary and an independent implementation, against a live `yibao serve` on loopback.
 @Suite("End to end: yibao serve, the CLI, an independent client", .serialized)
@@ -61,6 +62,24 @@ struct EndToEndTests {
         let refused = try Self.run(Self.binary, ["serve", "--policy", broken, "--port", "0", "--data-dir", temporaryDirectory()])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is not a policy profile"))
+    }
+
+    @Test("yibao bench gateway loads a live gateway with signed requests and reports throughput, percentiles, errors and the SM2 ceiling as JSON")
+    func benchGateway() throws {
+        let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: ["--test-clock"])
+        defer { server.stop() }
+        let run = try Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--connections", "2", "--duration", "1",
+                                             "--presign", "--pool", "2000", "--json", "--certs", GatewayHarness.certs])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONValue.parse(Array(run.stdout.utf8)).objectValue)
+        func number(_ value: JSONValue?) -> Double? { if case .number(let text)? = value { Double(text) } else { nil } }
+        let accepted = try #require(number(report["accepted"]))
+        #expect(accepted > 0 && number(report["requests"]) == accepted, "\(run.stdout)")
+        #expect(report["errors"] == .object([:]), "\(run.stdout)")
+        let latency = try #require(report["latencyMs"]?.objectValue)
+        #expect((number(latency["p50"]) ?? -1) > 0 && (number(latency["p50"]) ?? 0) <= (number(latency["p99"]) ?? 0))
+        #expect((number(report["sm2"]?.objectValue?["ceilingRequestsPerSecond"]) ?? 0) > 0)
+        #expect((number(report["ratioOfCeiling"]) ?? 0) > 0)
     }
 
     @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")

@@ -178,8 +178,8 @@ package struct FSITransactions: Sendable {
             throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)
         }
         let settledDetails = try await store.feeDetails(mdtrtId: mdtrtId).contains { $0.status == .settled }
-        let paidOrders = try await store.paymentOrders(institutionCode: request.institutionCode).contains {
-            $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
+        let paidOrders = try await store.paymentOrders(psnNo: registration.psnNo).contains {
+            $0.institutionCode == request.institutionCode && $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
         }
         guard !settledDetails && !paidOrders else {
             throw DomainError(.visitSettled, .conflict, rule: .py6, pointer: data.path("mdtrt_id"),

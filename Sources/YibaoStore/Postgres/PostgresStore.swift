@@ -57,32 +57,27 @@ public final class PostgresStore: GatewayStore {
     /// Stops the connection pool.
     public func close() { runner.cancel() }
 
+    /// A read-only snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T {
-        let client = client
-        return try await Task {
-            try await client.withConnection { connection in
-                let session = PostgresSession(connection: connection)
-                try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                do {
-                    let value = try await body(session)
-                    try await session.execute("COMMIT")
-                    return value
-                } catch {
-                    try? await session.execute("ROLLBACK")
-                    throw error
-                }
-            }
-        }.value
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", serialised: false) { try await body($0) }
     }
 
+    /// One write transaction, serialised with every other process's by the write lock.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", serialised: true, body)
+    }
+
+    /// `begin` … `COMMIT` on one pooled connection, rolled back if `body` throws; `serialised` takes the
+    /// write lock first. It runs in its own task: a cancelled request cannot leave it half-done.
+    private func transaction<T: Sendable>(begin: String, serialised: Bool,
+                                          _ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
         let client = client
         return try await Task {
             try await client.withConnection { connection in
                 let session = PostgresSession(connection: connection)
-                try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                try await session.execute(begin)
                 do {
-                    try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.writeLockKey)])
+                    if serialised { try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.writeLockKey)]) }
                     let value = try await body(session)
                     try await session.execute("COMMIT")
                     return value

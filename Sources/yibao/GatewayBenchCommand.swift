@@ -1,0 +1,296 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// `yibao bench gateway`: a load generator for a running gateway. It signs FSI requests as a demo
+/// institution would (or pre-signs a pool first, so the generator's own SM2 work stays out of the
+/// timed run), sends them over N connections for S seconds, and reports throughput, latency
+/// percentiles, refusals by code — and the SM2 ceiling of this machine measured in the same run.
+struct GatewayBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Load a running gateway with signed FSI requests; report req/s, latency percentiles, errors by code and the SM2 ceiling.",
+        discussion: """
+        Each request is a signed FSI 1101 (person info by resident ID number) or 9001 (sign-in) of \
+        --institution, with a unique msgid. The gateway verifies one SM2 signature and signs one answer \
+        per request: the ceiling is cores / (1/sign + 1/verify), both measured on one core in this run; \
+        the ratio says how much of it the gateway reaches. With --presign every request is signed \
+        before the clock starts (a pool of --pool requests; the run stops early when it is used up). \
+        The generator shares the machine with the gateway when both run here: use --presign.
+
+        Examples:
+          yibao bench gateway --target http://127.0.0.1:8080 --connections 16 --duration 10 --presign
+          yibao bench gateway --transaction 9001 --connections 1 --duration 5 --json
+          bash scripts/bench-gateway.sh        # a release gateway on a fresh data directory, then this
+        """
+    )
+
+    enum Transaction: String, ExpressibleByArgument, CaseIterable {
+        case personInfo = "1101"
+        case signIn = "9001"
+    }
+
+    @Option(help: "Base URL of the gateway.")
+    var target: String = "http://127.0.0.1:8080"
+
+    @Option(help: ArgumentHelp("FSI transaction to send: 1101 or 9001.", valueName: "infno"))
+    var transaction: Transaction = .personInfo
+
+    @Option(help: "Concurrent connections (one request in flight on each).")
+    var connections: Int = 16
+
+    @Option(help: "Seconds of load.")
+    var duration: Double = 10
+
+    @Flag(help: "Sign every request before the timed run.")
+    var presign = false
+
+    @Option(help: "Requests signed ahead with --presign.")
+    var pool: Int = 20_000
+
+    @Option(help: "Institution to act as (certs/demo-credentials.json).")
+    var institution: String = DemoCredentials.demoHospital
+
+    @Option(help: ArgumentHelp("Resident ID number 1101 asks for.", valueName: "certno"))
+    var certno: String = "120101198001011234"
+
+    @Flag(help: "Print the result as one JSON object (for CI).")
+    var json = false
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func validate() throws {
+        guard (1...1024).contains(connections) else { throw ValidationError("--connections must be from 1 to 1024") }
+        guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600] seconds") }
+        guard (1...200_000).contains(pool) else { throw ValidationError("--pool must be from 1 to 200000") }
+    }
+
+    func run() async throws {
+        let credentials = try workspace.credentials().credentials(for: institution)
+        let signer = FSIRequestSigner(credentials: credentials)
+        let base = target.hasSuffix("/") ? String(target.dropLast()) : target
+        let url = base + "/fsi/api/rsfComIfsService/callService"
+        let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                              configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
+
+        // The gateway's time (its test clock, when it has one): requests must fall in its ±300 s window.
+        let offset = await Self.clockOffset(http: http, base: base, adminToken: try workspace.credentials().adminToken)
+        let now: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
+        var client = YibaoClient(baseURL: base, credentials: credentials, clock: OffsetClock(offset: offset), httpClient: http)
+        client.operatorCode = "BENCH01"
+        let signNo: String
+        do { signNo = try await client.signIn() } catch {
+            try? await http.shutdown()
+            throw ValidationError("cannot sign in at \(base) as \(institution): \(error)")
+        }
+        let input: JSONObject = switch transaction {
+        case .personInfo: ["data": .object(["mdtrt_cert_type": .string("02"), "mdtrt_cert_no": .string(certno)])]
+        case .signIn: ["signIn": .object(["opter_no": .string("BENCH01"), "mac": .string("00-16-3E-00-00-01"), "ip": .string("127.0.0.1")])]
+        }
+        let serials = MsgidSerials(institution: institution)
+        let makeBody: @Sendable () throws -> [UInt8] = {
+            let at = now()
+            let envelope = try signer.envelope(infno: transaction.rawValue, input: input, signNo: transaction == .signIn ? "" : signNo, at: at,
+                                               operatorCode: "BENCH01", msgid: serials.next(at: at))
+            return Array(JSONValue.object(envelope).serialized().utf8)
+        }
+
+        let ceiling = try Self.sm2Ceiling()
+        if !json { print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores") }
+        var pooled: [[UInt8]] = []
+        if presign {
+            let started = Date()
+            pooled.reserveCapacity(pool)
+            for _ in 0..<pool { pooled.append(try makeBody()) }
+            if !json { print("pre-signed \(pool) requests in \(String(format: "%.1f", Date().timeIntervalSince(started))) s") }
+        }
+        let bodies = BodySource(pool: presign ? pooled : nil, make: makeBody)
+        let results = Results()
+        if !json { print("loading \(url) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
+        let start = ContinuousClock.now
+        let deadline = start.advanced(by: .milliseconds(Int64(duration * 1000)))
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    while ContinuousClock.now < deadline, let body = try? bodies.next() {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let sent = ContinuousClock.now
+                        do {
+                            let response = try await http.execute(request, timeout: .seconds(30))
+                            let answer = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                            results.record(latency: ContinuousClock.now - sent, outcome: Self.outcome(status: Int(response.status.code), body: answer))
+                        } catch {
+                            results.record(latency: ContinuousClock.now - sent, outcome: "TRANSPORT_ERROR")
+                        }
+                    }
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: bodies.exhausted)
+        try await http.shutdown()
+        if json {
+            print(report.json.serialized(sortedKeys: true))
+        } else {
+            print(report.text)
+        }
+        if report.accepted == 0 { throw ExitCode(1) }
+    }
+
+    /// `accepted`, or the refusal's code (problem+json `code`, or `infcode` of an HTTP-200 refusal).
+    static func outcome(status: Int, body: [UInt8]) -> String {
+        let object = (try? JSONValue.parse(body))?.objectValue ?? [:]
+        if status == 200, object["infcode"]?.stringValue == "0" || object["infcode"] == .integer(0) || object["infcode"] == .number("0") { return "accepted" }
+        if let code = object["code"]?.stringValue ?? object["problem"]?.objectValue?["code"]?.stringValue { return code }
+        return "HTTP_\(status)"
+    }
+
+    /// The gateway's clock minus ours, from `GET /__clock` when it has a test clock; else 0.
+    static func clockOffset(http: HTTPClient, base: String, adminToken: String) async -> TimeInterval {
+        var request = HTTPClientRequest(url: base + "/__clock")
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        guard let response = try? await http.execute(request, timeout: .seconds(5)), response.status == .ok,
+              let body = try? await response.body.collect(upTo: 1 << 16),
+              let text = (try? JSONValue.parse(Array(body.readableBytesView)))?.objectValue?["now"]?.stringValue,
+              let date = ISO8601DateFormatter().date(from: text) else { return 0 }
+        return date.timeIntervalSinceNow
+    }
+
+    /// One verify and one sign per request at the gateway: the most requests per second SM2 allows.
+    struct Ceiling {
+        var sign: Double
+        var verify: Double
+        var cores: Int
+        var requests: Double { Double(cores) / (1 / sign + 1 / verify) }
+    }
+
+    static func sm2Ceiling(seconds: Double = 1) throws -> Ceiling {
+        let message = [UInt8](repeating: 0x61, count: 256)
+        let key = try SM2.PrivateKey()
+        let publicKey = try key.publicKey
+        let signature = try key.signature(for: message)
+        func rate(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let end = start + UInt64(seconds * 1e9)
+            var count = 0, now = start
+            while now < end {
+                for _ in 0..<8 { try body() }
+                count += 8
+                now = DispatchTime.now().uptimeNanoseconds
+            }
+            return Double(count) / (Double(now - start) / 1e9)
+        }
+        let sign = try rate { _ = try key.signature(for: message) }
+        let verify = rate { _ = publicKey.isValidSignature(signature, for: message) }
+        return Ceiling(sign: sign, verify: verify, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// The clock the bench's own sign-in stamps with: the gateway's.
+struct OffsetClock: WallClock {
+    let offset: TimeInterval
+    func now() -> Date { Date().addingTimeInterval(offset) }
+}
+
+/// msgid = fixmedins_code + yyyyMMddHHmmss + 4 digits: at most 10,000 per second; a second that
+/// used them all borrows the next second's stamp (still inside the ±300 s window).
+final class MsgidSerials: Sendable {
+    private let institution: String
+    private let state = Mutex<(second: Int64, used: Int)>((0, 0))
+
+    init(institution: String) { self.institution = institution }
+
+    func next(at date: Date) -> String {
+        let (second, serial): (Int64, Int) = state.withLock { state in
+            let now = Int64(date.timeIntervalSince1970)
+            if now > state.second { state = (now, 0) }
+            if state.used == 10_000 { state = (state.second + 1, 0) }
+            state.used += 1
+            return (state.second, state.used - 1)
+        }
+        return institution + Timestamps.compact(Date(timeIntervalSince1970: Double(second))) + String(format: "%04d", serial)
+    }
+}
+
+/// Request bodies: from the pre-signed pool, or signed on demand.
+final class BodySource: Sendable {
+    private let pool: [[UInt8]]?
+    private let index = Mutex(0)
+    private let make: @Sendable () throws -> [UInt8]
+
+    init(pool: [[UInt8]]?, make: @escaping @Sendable () throws -> [UInt8]) {
+        self.pool = pool
+        self.make = make
+    }
+
+    struct Exhausted: Error {}
+
+    func next() throws -> [UInt8] {
+        guard let pool else { return try make() }
+        let position = index.withLock { value in defer { value += 1 }; return value }
+        guard position < pool.count else { throw Exhausted() }
+        return pool[position]
+    }
+
+    var exhausted: Bool { pool.map { pool in index.withLock { $0 >= pool.count } } ?? false }
+}
+
+/// Latencies and outcomes, gathered from every connection.
+final class Results: Sendable {
+    private let state = Mutex<(latencies: [Double], outcomes: [String: Int])>(([], [:]))
+
+    func record(latency: Duration, outcome: String) {
+        let milliseconds = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
+        state.withLock {
+            $0.latencies.append(milliseconds)
+            $0.outcomes[outcome, default: 0] += 1
+        }
+    }
+
+    struct Report {
+        var json: JSONValue
+        var text: String
+        var accepted: Int
+    }
+
+    func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool) -> Report {
+        let (latencies, outcomes) = state.withLock { ($0.latencies.sorted(), $0.outcomes) }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let accepted = outcomes["accepted"] ?? 0
+        let rate = Double(accepted) / max(seconds, 1e-9)
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let rank = Int((p / 100 * Double(latencies.count)).rounded(.up))
+            return latencies[min(max(rank - 1, 0), latencies.count - 1)]
+        }
+        let errors = outcomes.filter { $0.key != "accepted" }
+        let ratio = rate / ceiling.requests
+        let json: JSONValue = .object([
+            "requests": .integer(latencies.count), "accepted": .integer(accepted), "seconds": .number(String(format: "%.3f", seconds)),
+            "requestsPerSecond": .number(String(format: "%.1f", rate)),
+            "latencyMs": .object(["p50": .number(String(format: "%.2f", percentile(50))), "p90": .number(String(format: "%.2f", percentile(90))),
+                                  "p99": .number(String(format: "%.2f", percentile(99))), "max": .number(String(format: "%.2f", latencies.last ?? 0))]),
+            "errors": .object(JSONObject(errors.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
+            "sm2": .object(["signPerSecond": .number(String(format: "%.0f", ceiling.sign)), "verifyPerSecond": .number(String(format: "%.0f", ceiling.verify)),
+                            "cores": .integer(ceiling.cores), "ceilingRequestsPerSecond": .number(String(format: "%.0f", ceiling.requests))]),
+            "ratioOfCeiling": .number(String(format: "%.3f", ratio)),
+            "poolExhausted": .bool(exhausted),
+        ])
+        var lines = [
+            "\(latencies.count) requests in \(String(format: "%.2f", seconds)) s: \(accepted) accepted, \(String(format: "%.1f", rate)) req/s",
+            "latency ms: p50 \(String(format: "%.2f", percentile(50)))  p90 \(String(format: "%.2f", percentile(90)))  p99 \(String(format: "%.2f", percentile(99)))  max \(String(format: "%.2f", latencies.last ?? 0))",
+            "SM2 ceiling \(String(format: "%.0f", ceiling.requests)) req/s → \(String(format: "%.1f", ratio * 100)) % of it",
+        ]
+        if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        if exhausted { lines.append("the pre-signed pool ran out before --duration: raise --pool") }
+        return Report(json: json, text: lines.joined(separator: "\n"), accepted: accepted)
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds yibao in release mode, starts a gateway on a fresh data directory (SQLite, durable commits;
+# or PostgreSQL with YIBAO_DATABASE_URL set), loads it with `yibao bench gateway --presign`, stops it.
+#
+#   bash scripts/bench-gateway.sh                                  # 16 connections, 10 s, FSI 1101
+#   bash scripts/bench-gateway.sh --connections 1 --duration 5     # any `yibao bench gateway` option
+#   bash scripts/bench-gateway.sh --json > bench.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh >&2
+echo "==> swift build -c release (the first release build takes several minutes)" >&2
+swift build -c release --product yibao >&2
+bin="$(swift build -c release --show-bin-path)/yibao"
+data="$(mktemp -d /tmp/yibao-bench.XXXXXX)"
+log="$data/serve.log"
+"$bin" serve --port 0 --data-dir "$data/db" --test-clock > "$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do
+    url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)"
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "${url:-}" ] || { echo "error: the gateway did not start:" >&2; cat "$log" >&2; exit 1; }
+echo "==> gateway $url (pid $pid, $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))" >&2
+args=("$@")
+if [ "${#args[@]}" -eq 0 ]; then args=(--connections 16 --duration 10); fi
+"$bin" bench gateway --target "$url" --presign "${args[@]}"
