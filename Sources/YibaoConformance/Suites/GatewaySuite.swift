@@ -187,7 +187,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         do {
             return try await body()
         } catch let error as YibaoClientError {
-            throw CaseFailure("\(what) was refused: \(error.code)\(error.rule.map { " [\($0)]" } ?? "") at \(error.pointer ?? "") — \(error.detail)",
+            throw CaseFailure("\(what) was refused: \(error.details.sentence)",
                               expected: "accepted", actual: "HTTP \(error.status) \(error.code)", diagnosis: Self.lines(of: error))
         }
     }
