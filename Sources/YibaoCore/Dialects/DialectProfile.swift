@@ -138,6 +138,11 @@ public struct FSIDialect: Sendable, Hashable, Codable {
     public var transportWindowSeconds: Int = 300
     /// OAuth access tokens live this many seconds (`expires_in`).
     public var tokenLifetimeSeconds: Int = 7200
+    /// Transactions that must precede 2206/2207 of a visit, as some provinces require: `2001` (a passed
+    /// benefit check of the person) and/or `3101` (a pre-event audit of the visit; a 3102 counts too).
+    public var beforeSettlement: [String] = []
+    /// The transactions ``beforeSettlement`` may name.
+    public static let settlementPrerequisites = ["2001", "3101"]
 
     public init() {}
 
@@ -154,6 +159,11 @@ public struct FSIDialect: Sendable, Hashable, Codable {
         signAnswers = try container.decodeIfPresent(Bool.self, forKey: .signAnswers) ?? true
         transportWindowSeconds = try container.decodeIfPresent(Int.self, forKey: .transportWindowSeconds) ?? 300
         tokenLifetimeSeconds = try container.decodeIfPresent(Int.self, forKey: .tokenLifetimeSeconds) ?? 7200
+        beforeSettlement = try container.decodeIfPresent([String].self, forKey: .beforeSettlement) ?? []
+        if let unknown = beforeSettlement.first(where: { !Self.settlementPrerequisites.contains($0) }) {
+            throw DecodingError.dataCorruptedError(forKey: .beforeSettlement, in: container,
+                                                   debugDescription: "beforeSettlement names \(unknown); it may name \(Self.settlementPrerequisites.joined(separator: ", "))")
+        }
         if encryption == .sm4Input && transportAuth != .oauth {
             throw DecodingError.dataCorruptedError(forKey: .encryption, in: container,
                                                    debugDescription: "sm4-input takes its key from the OAuth client id: transportAuth must be oauth")

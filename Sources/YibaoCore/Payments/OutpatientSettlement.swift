@@ -13,6 +13,8 @@ public struct FeeDetail: Sendable, Codable, Hashable {
     public var uploadedAt: Date
     /// 医保处方编号 of a circulated-prescription line (`rxno` with `rx_circ_flag` 1).
     public var hiRxno: String?
+    /// The `msgid` of the 2204 that uploaded it (a 2601 of that message cancels it).
+    public var msgid: String?
 
     public init(mdtrtId: String, feedetlSn: String, chrgBchno: String, line: FeeLine, result: LineResult, uploadedAt: Date, hiRxno: String? = nil) {
         self.mdtrtId = mdtrtId
@@ -39,6 +41,10 @@ public struct OutpatientSettlement: Sendable, Codable, Hashable {
     public var status: Status
     public var settledAt: Date
     public var cancelledAt: Date?
+    /// The `msgid` of the 2601 reversal that cancelled it (a 2208 leaves it nil): 5203 calls it reversed.
+    public var reversedBy: String?
+    /// The `msgid` of the 2207 that settled it (what a 2601 names as `omsgid`).
+    public var msgid: String?
     /// The request digest and answer of 2207, for an idempotent retry.
     public var requestDigest: String
     public var answer: String

@@ -116,6 +116,9 @@ public enum TestPersona: String, Sendable, Codable, CaseIterable {
     /// 6203 answers `refStatus` EXP (awaiting confirmation) and leaves the order in `ordStas` 17;
     /// the refund completes — money back, `refStatus` SUCC — when the hospital queries it (6301).
     case refundAwaitingConfirmation
+    /// FSI 2207 is carried out and committed, then the answer is lost (the connection closes without
+    /// one): the HIS must reverse it (2601) or query it (5203) before settling again.
+    case lostAnswer
 }
 
 /// 就诊凭证类型 `mdtrt_cert_type` — the accepted identity media (ID-4).

@@ -24,6 +24,9 @@ public struct RegionPolicy: Sendable, Codable, Hashable {
     public var catalogue: [CatalogueItem]
     /// Parameters by 险种类型 `insutype` ("310" employee, "390" resident), used when this is the place of insurance.
     public var insurance: [String: InsuranceParameters]
+    /// 门诊慢特病目录 — as the place of insurance (XR-1), the ICD-10 categories of outpatient chronic and
+    /// special diseases its insured may file (FSI 2503); nil: the policy profile's chronic categories.
+    public var chronicDiseases: [String]?
 
     public init(admdvs: String, name: String, year: Int, note: String? = nil, consultation: Consultation,
                 catalogue: [CatalogueItem], insurance: [String: InsuranceParameters]) {

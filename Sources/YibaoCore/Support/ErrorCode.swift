@@ -149,6 +149,21 @@ extension ErrorCode {
     public static let regionPolicyMissing = ErrorCode("REGION_POLICY_MISSING", 403, .xr6, "未配置该统筹区医保政策")
     public static let subjectNotRegistered = ErrorCode("SUBJECT_NOT_REGISTERED", 403, .sc2, "诊疗科目未登记")
 
+    // MARK: Around a settlement: reversal, benefit check, chronic filings, audit, sign-out
+
+    public static let auditRequired = ErrorCode("AUDIT_REQUIRED", 403, .sv3, "结算前须进行事前事中审核")
+    public static let benefitCheckRequired = ErrorCode("BENEFIT_CHECK_REQUIRED", 403, .id1, "结算前须进行待遇检查")
+    public static let benefitCheckFailed = ErrorCode("BENEFIT_CHECK_FAILED", 403, .id1, "待遇检查未通过")
+    public static let chronicDiseaseNotFileable = ErrorCode("CHRONIC_DISEASE_NOT_FILEABLE", 403, .sc1, "该病种不在门诊慢特病备案目录内")
+    public static let chronicFilingAlreadyCancelled = ErrorCode("CHRONIC_FILING_ALREADY_CANCELLED", 409, .sc1, "慢特病备案已撤销")
+    public static let chronicFilingExists = ErrorCode("CHRONIC_FILING_EXISTS", 409, .sc1, "该病种已有有效备案")
+    public static let chronicFilingUnknown = ErrorCode("CHRONIC_FILING_UNKNOWN", 404, .sc1, "慢特病备案信息不存在")
+    public static let reversalAlreadyCancelled = ErrorCode("REVERSAL_ALREADY_CANCELLED", 409, .py6, "原交易已撤销，不能冲正")
+    public static let reversalInfnoMismatch = ErrorCode("REVERSAL_INFNO_MISMATCH", 400, .py6, "原交易编号与原报文不一致")
+    public static let reversalNotReversible = ErrorCode("REVERSAL_NOT_REVERSIBLE", 409, .py6, "该交易不允许冲正")
+    public static let reversalOriginalUnknown = ErrorCode("REVERSAL_ORIGINAL_UNKNOWN", 404, .py6, "原交易不存在或未成功")
+    public static let signNoSignedOut = ErrorCode("SIGN_NO_SIGNED_OUT", 401, .protocolSignIn, "已签退，请重新签到")
+
     // MARK: Persons and the e-voucher
 
     public static let authcodeExpired = ErrorCode("AUTHCODE_EXPIRED", 401, .id2, "授权码已过期")
@@ -313,7 +328,9 @@ extension ErrorCode {
         .rxPlatformSignatureMissing, .rxRepeatTooSoon, .rxReviewBeforePrescription, .rxReviewMissing, .rxReviewRejected,
         .rxReviewSignatureMissing, .rxRevoked, .rxRouteNotAllowed, .rxSignatureAlgorithmMismatch, .rxSignVerifyUnknown, .rxTimeInFuture,
         .rxTraceCodesCount, .rxTraceCodesMissing, .rxTraceCodeReused, .rxTraceCodeUnknown, .rxTraceCodeUnknownDrug, .rxTraceCodeUsed,
-        .rxUnknown, .rxUploadMismatch, .rxValidityInvalid, .rxWrongStage,
+        .rxUnknown, .rxUploadMismatch, .rxValidityInvalid, .rxWrongStage, .auditRequired, .benefitCheckRequired, .benefitCheckFailed,
+        .chronicDiseaseNotFileable, .chronicFilingAlreadyCancelled, .chronicFilingExists, .chronicFilingUnknown, .reversalAlreadyCancelled,
+        .reversalInfnoMismatch, .reversalNotReversible, .reversalOriginalUnknown, .signNoSignedOut,
     ]
 }
 

@@ -22,6 +22,11 @@ public struct Registration: Sendable, Codable, Hashable {
     public var status: Status
     public var registeredAt: Date
     public var cancelledAt: Date?
+    /// The `msgid` of the 2601 reversal that cancelled it, if a reversal did.
+    public var reversedBy: String?
+    /// 医疗类别 `med_type` and the diagnoses of 2203 (5201, 5202 answer them); nil before 2203.
+    public var medType: String?
+    public var diagnoses: [Diagnosis]?
 
     public init(mdtrtId: String, psnNo: String, institutionCode: String, insutype: String, iptOtpNo: String, beginTime: String,
                 medium: IdentityMedium, doctorCode: String, doctorName: String, deptCode: String, deptName: String, caty: String,
@@ -58,6 +63,36 @@ public struct Registration: Sendable, Codable, Hashable {
         }
         status = .cancelled
         cancelledAt = now
+    }
+}
+
+/// 诊断信息 — one diagnosis of a visit as 2203 uploads it (`diseinfo`) and 5202 answers it.
+public struct Diagnosis: Sendable, Codable, Hashable {
+    /// `diag_type`: 1 Western medicine, 2 TCM main disease, 3 TCM syndrome.
+    public var type: String
+    /// `diag_srt_no`: order of the diagnosis.
+    public var sortNo: String
+    /// `diag_code` (ICD-10) and `diag_name`.
+    public var code: String
+    public var name: String
+    /// `diag_dept`, `dise_dor_no` (diagnosing doctor), `dise_dor_name`, `diag_time`.
+    public var dept: String
+    public var doctorCode: String
+    public var doctorName: String
+    public var time: String
+    /// `vali_flag`: 1 valid.
+    public var valid: Bool
+
+    public init(type: String, sortNo: String, code: String, name: String, dept: String, doctorCode: String, doctorName: String, time: String, valid: Bool) {
+        self.type = type
+        self.sortNo = sortNo
+        self.code = code
+        self.name = name
+        self.dept = dept
+        self.doctorCode = doctorCode
+        self.doctorName = doctorName
+        self.time = time
+        self.valid = valid
     }
 }
 

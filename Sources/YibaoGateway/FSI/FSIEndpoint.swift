@@ -43,12 +43,16 @@ struct FSIEndpoint: Sendable {
                     return response
                 }
                 let headers = TransportHeaders(request.headers.map { ($0.name.rawName, $0.value) })
-                return try await handle(bytes, headers: headers, pathInfno: context.parameters.get("infno"), source: context.sourceKey)
+                let channel = context.channel
+                return try await handle(bytes, headers: headers, pathInfno: context.parameters.get("infno"), source: context.sourceKey,
+                                        dropConnection: { channel?.close(promise: nil) })
             }
         }
     }
 
-    func handle(_ bytes: [UInt8], headers: TransportHeaders = TransportHeaders(), pathInfno: String? = nil, source: String = "local") async throws -> Response {
+    /// - Parameter dropConnection: closes the client's connection (the lost-answer persona's 2207).
+    func handle(_ bytes: [UInt8], headers: TransportHeaders = TransportHeaders(), pathInfno: String? = nil, source: String = "local",
+                dropConnection: @escaping @Sendable () -> Void = {}) async throws -> Response {
         let now = await gateway.clock.now()
         // Parsed once, with bounds: a hostile body is refused cheaply.
         let limits = gateway.configuration.limits
@@ -78,7 +82,7 @@ struct FSIEndpoint: Sendable {
                               detail: "the path names transaction \(pathInfno) but the envelope's infno is \(stated)", expected: pathInfno, actual: stated)
             }
             let (request, proof) = try await authenticate(envelope, app: app, dialect: dialect.fsi, headers: headers, now: now, authenticated: &authenticated)
-            let output = try await gateway.store.write { store -> JSONValue in
+            let outcome = try await gateway.store.write { store -> FSIOutcome in
                 if let nonce = proof.nonce, try await !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
                     throw Problem(status: 409, code: .tifNonceReplayed, rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
                                   detail: "x-tif-nonce \(nonce.value) was already used by this paasid: send a new nonce with every request")
@@ -89,14 +93,22 @@ struct FSIEndpoint: Sendable {
                                       "msgid \(request.msgid) was already accepted: a request is never processed twice; send a new msgid for a new request")
                 }
                 if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
-                let (output, event) = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(request.call, store: store, now: now)
-                try await store.appendTrace(event)
+                let call = request.call(prerequisites: SettlementPrerequisites(benefitCheck: dialect.fsi.beforeSettlement.contains("2001"),
+                                                                               preEventAudit: dialect.fsi.beforeSettlement.contains("3101")))
+                let outcome = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(call, store: store, now: now)
+                try await store.appendTrace(outcome.event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? await gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
                                                messageId: request.msgid, at: now, evidence: evidence), in: store)
-                return output
+                return outcome
             }
-            return try FSIAnswer.success(output: output, request: request, dialect: dialect.fsi, configuration: gateway.configuration, now: now)
+            // The lost-answer persona: committed, and the connection closes without an answer (a body
+            // that fails closes it too where there is no connection to close, in-process).
+            if outcome.loseAnswer {
+                dropConnection()
+                return Response(status: .ok, body: ResponseBody { _ in throw LostAnswer() })
+            }
+            return try FSIAnswer.success(output: outcome.output, request: request, dialect: dialect.fsi, configuration: gateway.configuration, now: now)
         } catch {
             var problem = switch error {
             case let problem as Problem: problem
@@ -279,6 +291,10 @@ struct FSIEndpoint: Sendable {
             throw DomainError(.signNoUnknown, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no \(request.signNo) was not issued to \(request.institutionCode) by 9001 sign-in", actual: request.signNo)
         }
+        if let out = signIn.signedOutAt {
+            throw DomainError(.signNoSignedOut, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
+                              "sign_no \(request.signNo) was signed out (9002) at \(Timestamps.fsi(out)); sign in again with 9001")
+        }
         guard now.timeIntervalSince(signIn.signedInAt) <= TimeInterval(policy.signInLifetimeSeconds) else {
             throw DomainError(.signNoExpired, .unauthenticated, rule: .protocolSignIn, pointer: "/sign_no",
                               "sign_no \(request.signNo) was issued at \(Timestamps.fsi(signIn.signedInAt)) and is valid for \(policy.signInLifetimeSeconds) s; sign in again with 9001")
@@ -287,11 +303,17 @@ struct FSIEndpoint: Sendable {
 
 }
 
+/// Why the lost-answer persona's answer never arrives.
+struct LostAnswer: Error, CustomStringConvertible {
+    var description: String { "the answer was lost on purpose (test persona lostAnswer): reverse with 2601 or query with 5203" }
+}
+
 /// An authenticated FSI request.
 struct FSIRequest: Sendable {
-    /// What the use cases see of it.
-    var call: FSICall {
-        FSICall(transaction: FSITransaction(rawValue: infno)!, msgid: msgid, institutionCode: institutionCode, input: input)
+    /// What the use cases see of it, with what the institution's profile requires before a settlement.
+    func call(prerequisites: SettlementPrerequisites) -> FSICall {
+        FSICall(transaction: FSITransaction(rawValue: infno)!, msgid: msgid, institutionCode: institutionCode, input: input, signNo: signNo,
+                prerequisites: prerequisites)
     }
 
     let infno: String

@@ -7,10 +7,13 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public var coreContext: CoreRequestContextStorage
     /// The client's address (nil in in-process route tests).
     public let remoteAddress: SocketAddress?
+    /// The connection (the lost-answer persona closes it instead of answering).
+    let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The source an abuse limit is kept for: the peer's IPv4 address, or the /64 network of its

@@ -17,23 +17,47 @@ package struct FSITransactions: Sendable {
         self.regions = regions
     }
 
-    /// Runs `request` inside the caller's transaction: its output node and its trace event.
-    package func run(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
-        switch request.transaction {
+    /// Runs `request` inside the caller's transaction: its output node, its trace event, and whether
+    /// the answer is to be lost (test persona). Messages that a 2601 may reverse, or that a later
+    /// settlement may require (2001, 3101), are recorded with what they made.
+    package func run(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> FSIOutcome {
+        var loseAnswer = false
+        let (output, event): (JSONValue, TraceEvent) = switch request.transaction {
         case .signIn: try await signIn(request, store: store, now: now)
+        case .signOut: try await signOut(request, store: store, now: now)
         case .personInfo: try await personInfo(request, store: store, now: now)
+        case .benefitCheck: try await benefitCheck(request, store: store, now: now)
         case .register: try await register(request, store: store, now: now)
         case .cancelRegistration: try await cancelRegistration(request, store: store, now: now)
         case .visitInfo: try await visitInfo(request, store: store, now: now)
         case .uploadDetails: try await uploadDetails(request, store: store, now: now)
         case .cancelDetails: try await cancelDetails(request, store: store, now: now)
-        case .preSettle: try await settle(request, store: store, now: now, commit: false)
-        case .settle: try await settle(request, store: store, now: now, commit: true)
+        case .preSettle: try await settle(request, store: store, now: now, commit: false, loseAnswer: &loseAnswer)
+        case .settle: try await settle(request, store: store, now: now, commit: true, loseAnswer: &loseAnswer)
         case .cancelSettlement: try await cancelSettlement(request, store: store, now: now)
+        case .fileChronicDisease: try await fileChronicDisease(request, store: store, now: now)
+        case .cancelChronicFiling: try await cancelChronicFiling(request, store: store, now: now)
+        case .reverse: try await reverse(request, store: store, now: now)
+        case .preEventAudit, .inEventAudit: try await audit(request, store: store, now: now)
         case .reconcile: try await reconcile(request, store: store, now: now)
         case .declare: try await declare(request, store: store, now: now)
+        case .visitQuery: try await visitQuery(request, store: store, now: now)
+        case .diagnosisQuery: try await diagnosisQuery(request, store: store, now: now)
+        case .settlementQuery: try await settlementQuery(request, store: store, now: now)
+        case .feeDetailQuery: try await feeDetailQuery(request, store: store, now: now)
+        case .chronicMedicationQuery: try await chronicMedicationQuery(request, store: store, now: now)
+        case .cumulativeQuery: try await cumulativeQuery(request, store: store, now: now)
+        case .chronicFilingQuery: try await chronicFilingQuery(request, store: store, now: now)
         }
+        if Self.recorded.contains(request.transaction), event.outcome != "replayed" {
+            try await store.save(FSIMessage(institutionCode: request.institutionCode, msgid: request.msgid, infno: request.infno,
+                                            subject: event.subject, psnNo: event.payload["psn_no"] ?? "", at: now, facts: event.payload))
+        }
+        return FSIOutcome(output, event, loseAnswer: loseAnswer)
     }
+
+    /// The transactions whose messages are recorded (``FSIMessage``): the reversible ones and the prerequisites.
+    static let recorded: Set<FSITransaction> = FSITransaction.reversible.union([.benefitCheck, .preEventAudit, .inEventAudit])
 
     // MARK: 9001 sign-in
 
@@ -177,14 +201,7 @@ package struct FSITransactions: Sendable {
         guard registration.iptOtpNo == iptOtpNo else {
             throw DomainError.invalidValue(data.path("ipt_otp_no"), "ipt_otp_no does not match the registration", expected: registration.iptOtpNo, actual: iptOtpNo)
         }
-        let settledDetails = try await store.feeDetails(mdtrtId: mdtrtId).contains { $0.status == .settled }
-        let paidOrders = try await store.paymentOrders(psnNo: registration.psnNo).contains {
-            $0.institutionCode == request.institutionCode && $0.mdtrtId == mdtrtId && $0.setlId != nil && $0.status != .refunded
-        }
-        guard !settledDetails && !paidOrders else {
-            throw DomainError(.visitSettled, .conflict, rule: .py6, pointer: data.path("mdtrt_id"),
-                              "visit \(mdtrtId) has a settlement in force: cancel the settlement (2208) or refund the order (6203) first")
-        }
+        try await requireNothingSettled(on: registration, institution: request.institutionCode, store: store, pointer: data.path("mdtrt_id"))
         try registration.cancel(psnNo: psnNo, institution: request.institutionCode, at: now)
         try await store.save(registration)
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2202", actor: request.institutionCode, subject: mdtrtId, payload: ["msgid": request.msgid, "psn_no": psnNo]))

@@ -31,11 +31,29 @@ extension FSITransactions {
         let data = try Fields(in: request.input, "mdtrtinfo")
         try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
-        let visit = try await openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
-        _ = try data.string("med_type")
-        _ = try data.string("dise_codg", "the diagnosis code")
+        var visit = try await openVisit(mdtrtId, psnNo: try data.string("psn_no"), request: request, store: store, pointer: data.path("mdtrt_id"))
+        let medType = try data.string("med_type")
+        let code = try data.string("dise_codg", "the diagnosis code")
+        // The diagnoses (diseinfo) when sent, else the main one of mdtrtinfo: 5201 and 5202 answer them.
+        var diagnoses: [Diagnosis] = []
+        for (index, item) in (request.input.object["diseinfo"]?.arrayValue ?? []).enumerated() {
+            guard case .object(let object) = item else { throw DomainError.invalidValue("/input/diseinfo/\(index)", "a diagnosis is an object") }
+            let line = Fields(object, at: "/input/diseinfo/\(index)")
+            diagnoses.append(Diagnosis(type: try line.optionalString("diag_type") ?? "1", sortNo: try line.optionalString("diag_srt_no") ?? String(index + 1),
+                                       code: try line.string("diag_code"), name: try line.optionalString("diag_name") ?? "",
+                                       dept: try line.optionalString("diag_dept") ?? visit.deptName, doctorCode: try line.optionalString("dise_dor_no") ?? visit.doctorCode,
+                                       doctorName: try line.optionalString("dise_dor_name") ?? visit.doctorName,
+                                       time: try line.optionalString("diag_time") ?? Timestamps.fsi(now), valid: (try line.optionalString("vali_flag") ?? "1") == "1"))
+        }
+        if diagnoses.isEmpty {
+            diagnoses = [Diagnosis(type: "1", sortNo: "1", code: code, name: try data.optionalString("dise_name") ?? "", dept: visit.deptName,
+                                   doctorCode: visit.doctorCode, doctorName: visit.doctorName, time: Timestamps.fsi(now), valid: true)]
+        }
+        visit.medType = medType
+        visit.diagnoses = diagnoses
+        try await store.save(visit)
         return (.object([:]), TraceEvent(at: now, kind: "fsi.2203", actor: request.institutionCode, subject: visit.mdtrtId,
-                                        payload: ["msgid": request.msgid, "dise_codg": try data.string("dise_codg")]))
+                                        payload: ["msgid": request.msgid, "dise_codg": code]))
     }
 
     // MARK: 2204 fee details
@@ -73,8 +91,10 @@ extension FSITransactions {
                 if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/input" + error.pointer }
                 throw error
             }
-            try await store.save(FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now,
-                                     hiRxno: fee.rxCircFlag ? try line.optionalString("rxno") : nil))
+            var detail = FeeDetail(mdtrtId: visit.mdtrtId, feedetlSn: sn, chrgBchno: try line.string("chrg_bchno"), line: fee, result: result, uploadedAt: now,
+                                   hiRxno: fee.rxCircFlag ? try line.optionalString("rxno") : nil)
+            detail.msgid = request.msgid
+            try await store.save(detail)
             results.append(try SettlementCalculator.encode(result))
             mdtrtIds.insert(mdtrtId)
         }
@@ -105,7 +125,7 @@ extension FSITransactions {
 
     // MARK: 2206 / 2207
 
-    func settle(_ request: FSICall, store: any StoreWriting, now: Date, commit: Bool) async throws -> (JSONValue, TraceEvent) {
+    func settle(_ request: FSICall, store: any StoreWriting, now: Date, commit: Bool, loseAnswer: inout Bool) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
         let institution = try await authorise(request.institutionCode, store: store, now: now)
         let mdtrtId = try data.string("mdtrt_id")
@@ -115,7 +135,8 @@ extension FSITransactions {
         let insutype = try data.string("insutype")
         let useAccount = try data.oneOf("acct_used_flag", ["0", "1"], rule: .py4) == "1"
         let digest = Hex.encode((try? SM3.hash(JSONValue.object(data.object).serialized(sortedKeys: true))) ?? [])
-        if commit, let existing = try await store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch), existing.status == .settled {
+        let previous = commit ? try await store.outpatientSettlement(mdtrtId: mdtrtId, chrgBchno: batch) : nil
+        if let existing = previous, existing.status == .settled {
             guard existing.requestDigest == digest else {
                 throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: data.path("chrg_bchno"),
                                   "batch \(batch) of visit \(mdtrtId) was already settled as \(existing.setlId) with a different request")
@@ -131,6 +152,7 @@ extension FSITransactions {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
+        try await requirePrerequisites(request, visit: visit, store: store, pointer: data.path("mdtrt_id"))
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
             throw DomainError(.feeDetailsNone, .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
@@ -174,10 +196,14 @@ extension FSITransactions {
         setlinfo["psn_no"] = .string(psnNo)
         setlinfo["setl_time"] = .string(Timestamps.fsi(now))
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
-        try await store.save(OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
-                                            result: result, settledAt: now, requestDigest: digest, answer: answer.serialized()))
+        var settlement = OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
+                                              result: result, settledAt: now, requestDigest: digest, answer: answer.serialized())
+        settlement.msgid = request.msgid
+        try await store.save(settlement)
+        // The lost-answer persona loses the first settlement of a batch; one after a reversal answers.
+        loseAnswer = person.testPersona == .lostAnswer && previous == nil
         return (answer, TraceEvent(at: now, kind: "fsi.2207", actor: request.institutionCode, subject: setlId,
-                                   payload: ["msgid": request.msgid, "mdtrt_id": mdtrtId, "medfee_sumamt": result.medfeeSumamt.description,
+                                   payload: ["msgid": request.msgid, "psn_no": psnNo, "mdtrt_id": mdtrtId, "medfee_sumamt": result.medfeeSumamt.description,
                                              "fund_pay_sumamt": result.fundPaySumamt.description, "acct_pay": result.acctPay.description]))
     }
 
@@ -197,19 +223,7 @@ extension FSITransactions {
             throw DomainError(.settlementAlreadyCancelled, .conflict, rule: .py6, pointer: data.path("setl_id"),
                               "settlement \(setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
         }
-        settlement.status = .cancelled
-        settlement.cancelledAt = now
-        var prescriptions: [String] = []
-        for var detail in try await store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
-            detail.status = .uploaded
-            try await store.save(detail)
-            if let number = detail.hiRxno { prescriptions.append(number) }
-        }
-        try await SettlementLedger.reverse(SettlementPosting(psnNo: settlement.psnNo, settledBy: setlId, year: SettlementCalculator.year(settlement.settledAt),
-                                                             accountFen: settlement.result.acctPay.fen, deductibleFen: settlement.result.actPayDedc.fen,
-                                                             fundFen: settlement.result.fundPaySumamt.fen, prescriptions: prescriptions),
-                                           store: store, pointer: data.path("setl_id"))
-        try await store.save(settlement)
+        try await Self.undo(&settlement, reversedBy: nil, store: store, now: now, pointer: data.path("setl_id"))
         func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
         return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
                                                "medfee_sumamt": negated(settlement.result.medfeeSumamt),
@@ -217,5 +231,24 @@ extension FSITransactions {
                                                "acct_pay": negated(settlement.result.acctPay),
                                                "psn_cash_pay": negated(settlement.result.psnCashPay)])]),
                 TraceEvent(at: now, kind: "fsi.2208", actor: request.institutionCode, subject: setlId, payload: ["msgid": request.msgid]))
+    }
+
+    /// Cancels `settlement` (2208, or a 2601 of its 2207): its lines back to uploaded, account money,
+    /// deductible, fund counter and prescriptions given back (SettlementLedger), the record saved.
+    static func undo(_ settlement: inout OutpatientSettlement, reversedBy: String?, store: any StoreWriting, now: Date, pointer: String) async throws {
+        settlement.status = .cancelled
+        settlement.cancelledAt = now
+        settlement.reversedBy = reversedBy
+        var prescriptions: [String] = []
+        for var detail in try await store.feeDetails(mdtrtId: settlement.mdtrtId) where detail.chrgBchno == settlement.chrgBchno && detail.status == .settled {
+            detail.status = .uploaded
+            try await store.save(detail)
+            if let number = detail.hiRxno { prescriptions.append(number) }
+        }
+        try await SettlementLedger.reverse(SettlementPosting(psnNo: settlement.psnNo, settledBy: settlement.setlId, year: SettlementCalculator.year(settlement.settledAt),
+                                                             accountFen: settlement.result.acctPay.fen, deductibleFen: settlement.result.actPayDedc.fen,
+                                                             fundFen: settlement.result.fundPaySumamt.fen, prescriptions: prescriptions),
+                                           store: store, pointer: pointer)
+        try await store.save(settlement)
     }
 }

@@ -31,6 +31,8 @@ package enum IdentifierKind: Sendable {
     case review
     /// A dispensing: `DSP` + 14 digits.
     case dispensing
+    /// 待遇申报明细流水号 of a 2503 chronic-disease filing: `TD` + yyyyMMddHHmmss + 6 digits.
+    case chronicFiling
 
     var scope: String {
         switch self {
@@ -46,6 +48,7 @@ package enum IdentifierKind: Sendable {
         case .signatureCheck: "id:rx-sign-verify"
         case .review: "id:rx-review"
         case .dispensing: "id:dispensing"
+        case .chronicFiling: "id:chronic-filing"
         }
     }
 
@@ -63,6 +66,7 @@ package enum IdentifierKind: Sendable {
         case .signatureCheck: "RSV" + Timestamps.compact(now) + TokenGenerator.digits(8)
         case .review: "RCB" + Timestamps.compact(now) + TokenGenerator.digits(8)
         case .dispensing: "DSP" + TokenGenerator.digits(14)
+        case .chronicFiling: "TD" + Timestamps.compact(now) + TokenGenerator.digits(6)
         }
     }
 }

@@ -1,5 +1,5 @@
 /// The PostgreSQL schema, as numbered migrations (table `yibao_schema` records those applied).
-/// The same tables as SQLite's (SQLiteStore's migrations v1–v13), with PostgreSQL types: documents as
+/// The same tables as SQLite's (SQLiteStore's migrations v1–v14), with PostgreSQL types: documents as
 /// JSONB, epoch milliseconds as BIGINT, serial columns where SQLite orders by rowid.
 enum PostgresSchema {
     struct Migration {
@@ -107,6 +107,22 @@ enum PostgresSchema {
                 expires_at BIGINT NOT NULL)
             """,
             "CREATE INDEX access_tokens_expiry ON access_tokens(expires_at)",
+        ]),
+        // SQLite v14: committed FSI messages (2601, prerequisites), chronic-disease filings, visits and prescriptions by person.
+        Migration(version: 2, name: "around a settlement", statements: [
+            """
+            CREATE TABLE fsi_messages (institution_code TEXT NOT NULL, msgid TEXT NOT NULL, position BIGSERIAL, infno TEXT NOT NULL,
+                subject TEXT NOT NULL, doc JSONB NOT NULL, PRIMARY KEY (institution_code, msgid))
+            """,
+            "CREATE INDEX fsi_messages_subject ON fsi_messages(institution_code, infno, subject, position)",
+            "CREATE TABLE chronic_filings (trt_dcla_detl_sn TEXT PRIMARY KEY, position BIGSERIAL, psn_no TEXT NOT NULL, doc JSONB NOT NULL)",
+            "CREATE INDEX chronic_filings_person ON chronic_filings(psn_no, position)",
+            "ALTER TABLE registrations ADD COLUMN position BIGSERIAL",
+            "CREATE INDEX registrations_person ON registrations(psn_no, position)",
+            "ALTER TABLE prescriptions ADD COLUMN position BIGSERIAL",
+            "ALTER TABLE prescriptions ADD COLUMN psn_no TEXT NOT NULL DEFAULT ''",
+            "UPDATE prescriptions SET psn_no = doc->>'psnNo'",
+            "CREATE INDEX prescriptions_person ON prescriptions(psn_no, position)",
         ]),
     ]
 }

@@ -324,10 +324,10 @@ struct PostgresSession: StoreWriting {
     }
     func save(_ prescription: PrescriptionRecord) async throws {
         try await execute("""
-            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, doc) VALUES ($1, $2, $3, $4, $5::jsonb)
+            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, psn_no, doc) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
             ON CONFLICT (hi_rxno) DO UPDATE SET doc = excluded.doc
             """, [.text(prescription.hiRxno), .text(prescription.rxTraceCode), .text(prescription.institutionCode), .text(prescription.hospRxno),
-                  .text(try encode(prescription))])
+                  .text(prescription.psnNo), .text(try encode(prescription))])
     }
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) async throws -> (code: String, hiRxno: String)? {
         for code in codes {
@@ -512,5 +512,39 @@ struct PostgresSession: StoreWriting {
             INSERT INTO kept_answers (scope, key, answer, at, expires_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (scope, key) DO UPDATE SET answer = excluded.answer, at = excluded.at, expires_at = excluded.expires_at
             """, [.text(scope), .text(key), .text(answer), .int(Self.millis(at)), .int(Self.millis(expiresAt))])
+    }
+
+    // MARK: Around a settlement (2601, 2001/3101 prerequisites, chronic filings, 52xx)
+
+    func fsiMessage(institutionCode: String, msgid: String) async throws -> FSIMessage? {
+        try await one(FSIMessage.self, "SELECT doc::text FROM fsi_messages WHERE institution_code = $1 AND msgid = $2", [.text(institutionCode), .text(msgid)])
+    }
+    func fsiMessages(institutionCode: String, infno: String, subject: String) async throws -> [FSIMessage] {
+        try await all(FSIMessage.self, "SELECT doc::text FROM fsi_messages WHERE institution_code = $1 AND infno = $2 AND subject = $3 ORDER BY position",
+                      [.text(institutionCode), .text(infno), .text(subject)])
+    }
+    func registrations(psnNo: String) async throws -> [Registration] {
+        try await all(Registration.self, "SELECT doc::text FROM registrations WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func prescriptions(psnNo: String) async throws -> [PrescriptionRecord] {
+        try await all(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func chronicFilings(psnNo: String) async throws -> [ChronicFiling] {
+        try await all(ChronicFiling.self, "SELECT doc::text FROM chronic_filings WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
+    }
+    func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling? {
+        try await one(ChronicFiling.self, "SELECT doc::text FROM chronic_filings WHERE trt_dcla_detl_sn = $1", [.text(trtDclaDetlSn)])
+    }
+    func save(_ message: FSIMessage) async throws {
+        try await execute("""
+            INSERT INTO fsi_messages (institution_code, msgid, infno, subject, doc) VALUES ($1, $2, $3, $4, $5::jsonb)
+            ON CONFLICT (institution_code, msgid) DO UPDATE SET doc = excluded.doc
+            """, [.text(message.institutionCode), .text(message.msgid), .text(message.infno), .text(message.subject), .text(try encode(message))])
+    }
+    func save(_ filing: ChronicFiling) async throws {
+        try await execute("""
+            INSERT INTO chronic_filings (trt_dcla_detl_sn, psn_no, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (trt_dcla_detl_sn) DO UPDATE SET doc = excluded.doc
+            """, [.text(filing.trtDclaDetlSn), .text(filing.psnNo), .text(try encode(filing))])
     }
 }

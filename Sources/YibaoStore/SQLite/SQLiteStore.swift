@@ -237,6 +237,21 @@ public final class SQLiteStore: GatewayStore {
                 try statements.saveFigures(of: try statements.decode(PaymentOrder.self, text))
             }
         }
+        migrator.registerMigration("v14-around-settlement") { db in
+            // The committed FSI messages (2601 reverses by msgid; 2001 and 3101 are prerequisites), chronic-disease
+            // filings (2503/2504/5301), and the person's visits and prescriptions by index (5201, 5205).
+            try db.execute(sql: """
+                CREATE TABLE fsi_messages (institution_code TEXT NOT NULL, msgid TEXT NOT NULL, infno TEXT NOT NULL, subject TEXT NOT NULL,
+                    doc TEXT NOT NULL, PRIMARY KEY (institution_code, msgid));
+                CREATE INDEX fsi_messages_subject ON fsi_messages(institution_code, infno, subject);
+                CREATE TABLE chronic_filings (trt_dcla_detl_sn TEXT PRIMARY KEY, psn_no TEXT NOT NULL, doc TEXT NOT NULL);
+                CREATE INDEX chronic_filings_person ON chronic_filings(psn_no);
+                CREATE INDEX registrations_person ON registrations(psn_no);
+                ALTER TABLE prescriptions ADD COLUMN psn_no TEXT NOT NULL DEFAULT '';
+                UPDATE prescriptions SET psn_no = json_extract(doc, '$.psnNo');
+                CREATE INDEX prescriptions_person ON prescriptions(psn_no);
+                """)
+        }
         return migrator
     }
 }
@@ -467,9 +482,10 @@ struct SQLiteStatements {
     }
     func save(_ prescription: PrescriptionRecord) throws {
         try db.execute(sql: """
-            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, doc) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, psn_no, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(hi_rxno) DO UPDATE SET doc = excluded.doc
-            """, arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, try encode(prescription)])
+            """, arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, prescription.psnNo,
+                             try encode(prescription)])
     }
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)? {
         for code in codes {
@@ -661,6 +677,38 @@ struct SQLiteStatements {
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
+    func fsiMessage(institutionCode: String, msgid: String) throws -> FSIMessage? {
+        try one(FSIMessage.self, "SELECT doc FROM fsi_messages WHERE institution_code = ? AND msgid = ?", [institutionCode, msgid])
+    }
+    func fsiMessages(institutionCode: String, infno: String, subject: String) throws -> [FSIMessage] {
+        try all(FSIMessage.self, "SELECT doc FROM fsi_messages WHERE institution_code = ? AND infno = ? AND subject = ? ORDER BY rowid",
+                [institutionCode, infno, subject])
+    }
+    func registrations(psnNo: String) throws -> [Registration] {
+        try all(Registration.self, "SELECT doc FROM registrations WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func prescriptions(psnNo: String) throws -> [PrescriptionRecord] {
+        try all(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func chronicFilings(psnNo: String) throws -> [ChronicFiling] {
+        try all(ChronicFiling.self, "SELECT doc FROM chronic_filings WHERE psn_no = ? ORDER BY rowid", [psnNo])
+    }
+    func chronicFiling(trtDclaDetlSn: String) throws -> ChronicFiling? {
+        try one(ChronicFiling.self, "SELECT doc FROM chronic_filings WHERE trt_dcla_detl_sn = ?", [trtDclaDetlSn])
+    }
+    func save(_ message: FSIMessage) throws {
+        try db.execute(sql: """
+            INSERT INTO fsi_messages (institution_code, msgid, infno, subject, doc) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(institution_code, msgid) DO UPDATE SET doc = excluded.doc
+            """, arguments: [message.institutionCode, message.msgid, message.infno, message.subject, try encode(message)])
+    }
+    func save(_ filing: ChronicFiling) throws {
+        try db.execute(sql: """
+            INSERT INTO chronic_filings (trt_dcla_detl_sn, psn_no, doc) VALUES (?, ?, ?)
+            ON CONFLICT(trt_dcla_detl_sn) DO UPDATE SET doc = excluded.doc
+            """, arguments: [filing.trtDclaDetlSn, filing.psnNo, try encode(filing)])
+    }
+
     @discardableResult
     func appendTrace(_ event: TraceEvent) throws -> TraceEntry {
         // Every member bounded: no request can make the append-only trace grow without limit.
@@ -767,4 +815,14 @@ struct SQLiteSession: StoreWriting {
         try await run { try $0.settlementEntries(institutionCode: institutionCode, from: from, to: to) }
     }
     func settlementStatistics() async throws -> SettlementStatistics { try await run { try $0.settlementStatistics() } }
+    func fsiMessage(institutionCode: String, msgid: String) async throws -> FSIMessage? { try await run { try $0.fsiMessage(institutionCode: institutionCode, msgid: msgid) } }
+    func fsiMessages(institutionCode: String, infno: String, subject: String) async throws -> [FSIMessage] {
+        try await run { try $0.fsiMessages(institutionCode: institutionCode, infno: infno, subject: subject) }
+    }
+    func registrations(psnNo: String) async throws -> [Registration] { try await run { try $0.registrations(psnNo: psnNo) } }
+    func prescriptions(psnNo: String) async throws -> [PrescriptionRecord] { try await run { try $0.prescriptions(psnNo: psnNo) } }
+    func chronicFilings(psnNo: String) async throws -> [ChronicFiling] { try await run { try $0.chronicFilings(psnNo: psnNo) } }
+    func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling? { try await run { try $0.chronicFiling(trtDclaDetlSn: trtDclaDetlSn) } }
+    func save(_ message: FSIMessage) async throws { try await run { try $0.save(message) } }
+    func save(_ filing: ChronicFiling) async throws { try await run { try $0.save(filing) } }
 }

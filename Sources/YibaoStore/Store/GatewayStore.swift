@@ -92,6 +92,8 @@ public struct SignIn: Sendable, Codable, Hashable {
     public var institutionCode: String
     public var operatorNo: String
     public var signedInAt: Date
+    /// 9002 sign-out: the `sign_no` stops working from this moment.
+    public var signedOutAt: Date?
 
     public init(signNo: String, institutionCode: String, operatorNo: String, signedInAt: Date) {
         self.signNo = signNo
@@ -175,6 +177,17 @@ public protocol StoreReading: Sendable {
     func apps() async throws -> [AppCredential]
     /// The access token with this SM3 digest, if issued.
     func accessToken(digest: String) async throws -> AccessTokenRecord?
+    /// The committed FSI message `msgid` of `institutionCode`, if any.
+    func fsiMessage(institutionCode: String, msgid: String) async throws -> FSIMessage?
+    /// `institutionCode`'s committed FSI messages of transaction `infno` about `subject`, oldest first (by an index).
+    func fsiMessages(institutionCode: String, infno: String, subject: String) async throws -> [FSIMessage]
+    /// A person's visits (2201), oldest first (by an index).
+    func registrations(psnNo: String) async throws -> [Registration]
+    /// A person's e-prescriptions, oldest first (by an index).
+    func prescriptions(psnNo: String) async throws -> [PrescriptionRecord]
+    /// A person's chronic/special-disease filings (2503), oldest first.
+    func chronicFilings(psnNo: String) async throws -> [ChronicFiling]
+    func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling?
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -249,4 +262,7 @@ public protocol StoreWriting: StoreReading {
     /// Keeps the answer of an idempotent single-use exchange under (`scope`, `key`) until `expiresAt`
     /// (expired answers are dropped as new ones are kept).
     func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) async throws
+    /// Records a committed FSI message, or updates it (its reversal).
+    func save(_ message: FSIMessage) async throws
+    func save(_ filing: ChronicFiling) async throws
 }
