@@ -18,8 +18,8 @@ struct DialectTests {
     static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/dialect_client.py").path
 
     /// Runs the Python client; returns its exit status and its JSON lines.
-    static func python(_ arguments: [String]) throws -> (status: Int32, lines: [JSONObject], text: String) {
-        let run = try EndToEndTests.run("/usr/bin/env", ["python3", client] + arguments)
+    static func python(script: String = client, _ arguments: [String]) throws -> (status: Int32, lines: [JSONObject], text: String) {
+        let run = try EndToEndTests.run("/usr/bin/env", ["python3", script] + arguments)
         let lines = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         return (run.status, lines, run.stdout + run.stderr)
     }

@@ -145,6 +145,46 @@ struct StoreContractTests {
         }
     }
 
+    @Test("committed FSI messages, chronic filings, a person's visits: written, updated in place (a reversal), found by key, subject and person; another institution's msgid is not found",
+          arguments: StoreEngine.available)
+    func aroundSettlement(engine: StoreEngine) async throws {
+        try await withDatabase(engine) { _, store in
+            var message = FSIMessage(institutionCode: "H1", msgid: "H1-1", infno: "2207", subject: "SETL1", psnNo: "P1", at: t0, facts: ["psn_no": "P1"])
+            let first = message
+            try await store.write { tx in
+                try await tx.save(first)
+                try await tx.save(FSIMessage(institutionCode: "H1", msgid: "H1-2", infno: "2001", subject: "P1", psnNo: "P1", at: t0, facts: ["passed": "0"]))
+                try await tx.save(FSIMessage(institutionCode: "H1", msgid: "H1-3", infno: "2001", subject: "P1", psnNo: "P1", at: t0.addingTimeInterval(1),
+                                             facts: ["passed": "1"]))
+            }
+            message.reversedBy = "H1-9"
+            message.reversalAnswer = "{}"
+            let reversed = message
+            try await store.write { try await $0.save(reversed) }
+            #expect(try await store.read { try await $0.fsiMessage(institutionCode: "H1", msgid: "H1-1") }?.reversedBy == "H1-9")
+            #expect(try await store.read { try await $0.fsiMessage(institutionCode: "H2", msgid: "H1-1") } == nil)
+            let checks = try await store.read { try await $0.fsiMessages(institutionCode: "H1", infno: "2001", subject: "P1") }
+            #expect(checks.map(\.msgid) == ["H1-2", "H1-3"])
+            var filing = try ChronicFiling(trtDclaDetlSn: "TD1", psnNo: "P1", insutype: "310", diseaseCode: "E11.900", diseaseName: "T2D",
+                                           institutionCode: "H1", beginDate: "2026-01-01", endDate: "2026-12-31", doctorCode: "", doctorName: "",
+                                           diagnosisDate: "", catalogue: ["E11"], at: t0, pointer: "/input/data")
+            let filed = filing
+            try await store.write { try await $0.save(filed) }
+            try filing.cancel(at: t0, reason: "test", pointer: "/x")
+            let cancelled = filing
+            try await store.write { try await $0.save(cancelled) }
+            let filings = try await store.read { try await $0.chronicFilings(psnNo: "P1") }
+            #expect(filings.map(\.status) == [.cancelled])
+            #expect(try await store.read { try await $0.chronicFiling(trtDclaDetlSn: "TD1") }?.cancelReason == "test")
+            let visit = Registration(mdtrtId: "M1", psnNo: "P1", institutionCode: "H1", insutype: "310", iptOtpNo: "1", beginTime: "2026-01-01 08:00:00",
+                                     medium: .residentID, doctorCode: "D1", doctorName: "Li", deptCode: "A03", deptName: "Int", caty: "A03", registeredAt: t0)
+            try await store.write { try await $0.save(visit) }
+            #expect(try await store.read { try await $0.registrations(psnNo: "P1") }.map(\.mdtrtId) == ["M1"])
+            #expect(try await store.read { try await $0.registrations(psnNo: "P2") }.isEmpty)
+            #expect(try await store.read { try await $0.prescriptions(psnNo: "P1") }.isEmpty)
+        }
+    }
+
     @Test("counters and kept values: the person's year, settings, kept answers until they expire, access tokens, refusal counts, the passive log and its pruning",
           arguments: StoreEngine.available)
     func keptValues(engine: StoreEngine) async throws {

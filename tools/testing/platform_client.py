@@ -93,6 +93,7 @@ class Hospital:
         self.platform_key = hse.public_key_from_b64(credentials["platform"]["publicKey"])
         self.channel_token = credentials["channel"]["token"]
         self.sign_no = None
+        self.last_msgid = None
 
     # ---- signatures over the HSE string-to-sign -------------------------
     def sign(self, obj: dict) -> str:
@@ -134,6 +135,7 @@ class Hospital:
             "sign_no": "" if infno == "9001" else self.sign_no,
             "input": input_obj,
         }
+        self.last_msgid = request["msgid"]
         request["cainfo"] = self.sign(request)  # signed without cainfo (it is added after)
         if tamper:
             request["input"] = tampered(request["input"])

@@ -323,9 +323,9 @@ extension FSITransactions {
         var result: [JSONValue] = []
         for (number, finding) in findings.enumerated() {
             // The finding's pointer names a line as /feedetailList/N/…: the order N.
-            let line = finding.pointer.split(separator: "/").dropFirst().first == "feedetailList"
-                ? finding.pointer.split(separator: "/").dropFirst(2).first.flatMap { Int($0) } : nil
-            let offending = line.map { [orders[$0]] } ?? []
+            let parts = finding.pointer.split(separator: "/")
+            let line = parts.first == "feedetailList" && parts.count > 1 ? Int(parts[1]) : nil
+            let offending = line.flatMap { orders.indices.contains($0) ? [orders[$0]] : nil } ?? []
             let amount = offending.reduce(Int64(0)) { $0 + $1.amount }
             let summary = SmartAudit.rules.first { $0.id == finding.id }?.summary ?? finding.detail
             let jrId = "\(request.msgid)-\(number + 1)"

@@ -201,10 +201,19 @@ extension FSITransactions {
         return visit
     }
 
-    /// The settlement `setl_id` of the asking institution, of `psn_no` (and of `mdtrt_id` when sent).
+    /// The settlement `setl_id` of the asking institution, of `psn_no` (and of `mdtrt_id` when sent);
+    /// without `setl_id` — a HIS whose 2207 answer was lost never learnt it — the visit's latest.
     private func ownSettlement(_ data: Fields, request: FSICall, store: any StoreReading) async throws -> OutpatientSettlement {
-        let setlId = try data.string("setl_id")
         let psnNo = try data.string("psn_no")
+        guard let setlId = try data.optionalString("setl_id") else {
+            let mdtrtId = try data.string("mdtrt_id", "the visit, when setl_id is not known")
+            guard let latest = try await store.outpatientSettlements(psnNo: psnNo)
+                .last(where: { $0.mdtrtId == mdtrtId && $0.institutionCode == request.institutionCode }) else {
+                throw DomainError(.settlementUnknown, .notFound, rule: .py6, pointer: data.path("mdtrt_id"),
+                                  "no settlement of visit \(mdtrtId) of \(psnNo) at \(request.institutionCode)", actual: mdtrtId)
+            }
+            return latest
+        }
         guard let settlement = try await store.outpatientSettlement(setlId: setlId), settlement.institutionCode == request.institutionCode,
               settlement.psnNo == psnNo else {
             throw DomainError(.settlementUnknown, .notFound, rule: .py6, pointer: data.path("setl_id"),

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""What real HIS code does around an outpatient settlement, against a live gateway — written from
+the description of the vendor code (fengzaiqishi11/hsa-his InsureUnifiedBaseBOImpl, TrigScen,
+InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's Swift code.
+
+  recovery   9001 → 2001 → 2201 → 2203 → 2204 → 2206 → 2207 for the lost-answer test person
+             (12000000000000000016): the 2207 answer is lost (the connection closes), so the HIS
+             reverses it with 2601 {psn_no, omsgid, oinfno 2207}, sees it reversed in 5203/5204,
+             settles the batch again with a new msgid, and checks with 5206 and 1101 that the year
+             counters and the account balance are exactly as if only the second settlement had
+             happened; a second 2601 of the same omsgid answers as the first did.
+  around     2001 (sent flat, as hsa-his does), 2503 → 5301 → 2504, 3101 with trig_scen 1 and
+             3102 with trig_scen 6 (patient_dtos and fsi_encounter_dtos as single objects, as
+             hsa-his sends them), 5201/5202/5205, 9002 then a request with the signed-out sign_no.
+  negative   the bad inputs: 2601 of an unknown omsgid and of a 1101, 5204 of another institution's
+             visit, 2503 of a disease outside the catalogue, 2503 with a malformed date, 3101 with
+             trig_scen 11 — each must be refused naming the member, writing nothing.
+
+Profiles: `national` (HTTP 200, infcode -1/-2, cainfo empty; tools/testing/dialect_client.py) and
+`nhsa-2.0` (cainfo-signed, refusals as HTTP 4xx problem+json; tools/testing/platform_client.py).
+Prints one JSON line per step; exit 0 when every expectation holds, 1 otherwise.
+
+Usage:
+  python3 tools/testing/his_recovery.py --gateway http://127.0.0.1:8080 --profile national recovery
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import sys
+import urllib.error
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import dialect_client  # noqa: E402
+import platform_client  # noqa: E402
+
+BEIJING = timezone(timedelta(hours=8))
+HOSPITAL = "H12010100001"
+PHARMACY = "P12010100001"
+LOST = {"psn_no": "12000000000000000016", "certno": "120101197001010077"}
+ZHANG = {"psn_no": "12000000000000000001", "certno": "120101198001011234"}
+METFORMIN = "XA10BAE054A001010100483"
+LOST_CONNECTION = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
+
+
+class Refusal(Exception):
+    """The platform refused: `code` and `pointer` of its problem document."""
+
+    def __init__(self, code, pointer, infcode=None):
+        super().__init__("%s at %s" % (code, pointer))
+        self.code, self.pointer, self.infcode = code, pointer, infcode
+
+
+class Client:
+    """One institution speaking one profile; `call` returns the output, `last_msgid` the msgid sent."""
+
+    def __init__(self, gateway: str, profile: str, creds: dict, code: str):
+        self.profile = profile
+        self.last_msgid = None
+        if profile == "nhsa-2.0":
+            self.hospital = platform_client.Hospital(gateway, creds, code)
+        else:
+            self.dialect = dialect_client.DialectClient(gateway, profile, creds, code)
+
+    def sign_in(self):
+        if self.profile == "nhsa-2.0":
+            return self.hospital.sign_in()
+        out = self.call("9001", {"signIn": {"opter_no": "OP0001", "mac": "00-16-3E-00-00-01", "ip": "127.0.0.1"}})
+        self.dialect.sign_no = out["signinoutb"]["sign_no"]
+        return self.dialect.sign_no
+
+    @property
+    def sign_no(self):
+        return self.hospital.sign_no if self.profile == "nhsa-2.0" else self.dialect.sign_no
+
+    def call(self, infno: str, input_obj):
+        if self.profile == "nhsa-2.0":
+            try:  # nhsa-2.0 (PROTOCOL.md) sends every business value as a string
+                out = self.hospital.fsi(infno, stringified(input_obj))
+            except platform_client.Refused as refused:
+                problem = json.loads(str(refused))
+                raise Refusal(problem.get("code"), problem.get("pointer")) from None
+            finally:
+                self.last_msgid = self.hospital.last_msgid
+            return out
+        envelope = self.dialect.envelope(infno, input_obj)
+        self.last_msgid = envelope["msgid"]
+        try:
+            return self.dialect.send(infno, envelope)["output"]
+        except dialect_client.Refused as refused:
+            problem = refused.answer.get("problem") or {}
+            raise Refusal(problem.get("code"), problem.get("pointer"), refused.answer.get("infcode")) from None
+
+
+def stringified(value):
+    if isinstance(value, dict):
+        return {key: stringified(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [stringified(item) for item in value]
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def now_text() -> str:
+    return datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def emit(step: str, **facts):
+    print(json.dumps({"step": step, **facts}, ensure_ascii=False), flush=True)
+
+
+def expect(condition: bool, what: str):
+    if not condition:
+        raise AssertionError(what)
+
+
+def refused(client: Client, infno: str, input_obj, code: str, pointer_end: str) -> dict:
+    try:
+        client.call(infno, input_obj)
+    except Refusal as refusal:
+        expect(refusal.code == code, "%s: expected %s, got %s" % (infno, code, refusal.code))
+        expect((refusal.pointer or "").endswith(pointer_end), "%s: pointer %s does not name %s" % (infno, refusal.pointer, pointer_end))
+        return {"code": refusal.code, "pointer": refusal.pointer, "infcode": refusal.infcode}
+    raise AssertionError("%s was accepted; expected %s" % (infno, code))
+
+
+def counters(client: Client, psn_no: str) -> dict:
+    out = client.call("5206", {"data": {"psn_no": psn_no, "cum_ym": datetime.now(BEIJING).strftime("%Y%m")}})
+    return {row["cum_type_code"]: Decimal(str(row["cum"])) for row in out["cuminfo"]}
+
+
+def balance(client: Client, person: dict) -> Decimal:
+    out = client.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "psn_cert_type": "01"}})
+    return Decimal(str(out["insuinfo"][0]["balc"]))
+
+
+def open_visit(client: Client, person: dict, diagnosis="E11.900") -> str:
+    visit = client.call("2201", {"data": {
+        "psn_no": person["psn_no"], "insutype": "310", "begntime": now_text(), "mdtrt_cert_type": "02",
+        "mdtrt_cert_no": person["certno"], "ipt_otp_no": "MZ%06d" % random.randrange(10**6), "atddr_no": "D12010100001",
+        "dr_name": "Li Wei", "dept_code": "A03", "dept_name": "Internal medicine", "caty": "A03"}})
+    mdtrt_id = visit["data"]["mdtrt_id"]
+    client.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": person["psn_no"], "med_type": "11", "dise_codg": diagnosis,
+                                       "dise_name": "2型糖尿病"},
+                         "diseinfo": [{"diag_type": "1", "diag_srt_no": "1", "diag_code": diagnosis, "diag_name": "2型糖尿病",
+                                       "diag_dept": "A03", "dise_dor_no": "D12010100001", "dise_dor_name": "Li Wei", "diag_time": now_text(),
+                                       "vali_flag": "1"}]})
+    return mdtrt_id
+
+
+def recovery(client: Client) -> None:
+    client.sign_in()
+    psn = LOST["psn_no"]
+    before, balance_before = counters(client, psn), balance(client, LOST)
+    emit("5206 before", counters={k: str(v) for k, v in before.items()}, balc=str(balance_before))
+    mdtrt_id = open_visit(client, LOST)
+    batch = "CB%08d" % random.randrange(10**8)
+    client.call("2204", {"feedetail": [{"feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn, "chrg_bchno": batch, "med_list_codg": METFORMIN,
+                                        "pric": "90.00", "cnt": "10", "det_item_fee_sumamt": "900.00", "rx_circ_flag": "0"}]})
+    settle = {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id, "chrg_bchno": batch, "insutype": "310", "acct_used_flag": "1",
+                       "medfee_sumamt": "900.00", "mdtrt_cert_type": "02", "mdtrt_cert_no": LOST["certno"], "med_type": "11"}}
+    client.call("2206", settle)
+    try:
+        client.call("2207", settle)
+        raise AssertionError("the lost-answer person's first 2207 was answered")
+    except LOST_CONNECTION as error:
+        lost_msgid = client.last_msgid
+        emit("2207 lost", msgid=lost_msgid, error=type(error).__name__)
+    # The HIS never learnt the setl_id: 5203 by the visit shows the settlement committed.
+    committed = client.call("5203", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}})["setlinfo"]
+    expect(committed["setl_stas"] == "settled", "5203 by mdtrt_id must show the lost settlement as committed: %s" % committed)
+    reversal = client.call("2601", {"data": {"psn_no": psn, "omsgid": lost_msgid, "oinfno": "2207"}})["data"]
+    setl_id = reversal["setl_id"]
+    emit("2601", setl_id=setl_id)
+    again = client.call("2601", {"data": {"psn_no": psn, "omsgid": lost_msgid, "oinfno": "2207"}})["data"]
+    expect(again == reversal, "a second 2601 of the same omsgid must answer as the first did")
+    info = client.call("5203", {"data": {"setl_id": setl_id, "psn_no": psn, "mdtrt_id": mdtrt_id}})["setlinfo"]
+    expect(info["setl_stas"] == "reversed" and info["vali_flag"] == "0" and info["refd_setl_flag"] == "1", "5203 must show the settlement reversed: %s" % info)
+    lines = client.call("5204", {"data": {"setl_id": setl_id, "psn_no": psn, "mdtrt_id": mdtrt_id}})
+    expect(isinstance(lines, list) and lines and all(line["setl_stas"] == "reversed" for line in lines), "5204 must list the reversed lines")
+    emit("5203/5204", setl_stas=info["setl_stas"], lines=len(lines))
+    expect(counters(client, psn) == before and balance(client, LOST) == balance_before, "after 2601 the counters and balance must be as before")
+    second = client.call("2207", settle)["setlinfo"]
+    expect(second["setl_id"] != setl_id, "the second settlement is a new one")
+    after, balance_after = counters(client, psn), balance(client, LOST)
+    expect(after["Q0000"] == before["Q0000"] + Decimal(str(second["act_pay_dedc"])), "Q0000 must grow by the second settlement's deductible only")
+    expect(after["F0000"] == before["F0000"] + Decimal(str(second["fund_pay_sumamt"])), "F0000 must grow by the second settlement's fund share only")
+    expect(balance_after == balance_before - Decimal(str(second["acct_pay"])), "the account must lose the second settlement's account share only")
+    emit("2207 again", setl_id=second["setl_id"], counters={k: str(v) for k, v in after.items()}, balc=str(balance_after))
+
+
+def around(client: Client) -> None:
+    client.sign_in()
+    psn = ZHANG["psn_no"]
+    for row in client.call("5301", {"psn_no": psn})["feedetail"]:  # a rerun starts unfiled
+        if row.get("trt_dcla_detl_sn"):
+            client.call("2504", {"data": {"psn_no": psn, "trt_dcla_detl_sn": row["trt_dcla_detl_sn"], "memo": "rerun"}})
+    # 2001 flat, as hsa-his sends it (no data node).
+    trt = client.call("2001", {"psn_no": psn, "insutype": "310", "fixmedins_code": HOSPITAL, "med_type": "14", "begntime": now_text(),
+                               "endtime": None, "dise_codg": "E11.900", "dise_name": "", "oprn_oprt_code": None})["trtinfo"]
+    chronic = [row for row in trt if row["trt_chk_type"] == "04"]
+    expect(chronic and chronic[0]["trt_enjymnt_flag"] == "0", "2001 must say the unfiled chronic disease is not enjoyed: %s" % trt)
+    today = datetime.now(BEIJING).strftime("%Y-%m-%d")
+    filed = client.call("2503", {"data": {"psn_no": psn, "insutype": "310", "opsp_dise_code": "E11.900", "opsp_dise_name": "2型糖尿病",
+                                          "tel": "", "addr": "", "insu_optins": "120100", "ide_fixmedins_no": HOSPITAL,
+                                          "ide_fixmedins_name": "Tianjin", "hosp_ide_date": today + " 00:00:00", "diag_dr_codg": "D12010100001",
+                                          "diag_dr_name": "Li Wei", "begndate": today + " 00:00:00", "enddate": "2099-12-31 00:00:00"}})
+    sn = filed["result"]["trt_dcla_detl_sn"]
+    rows = client.call("5301", {"psn_no": psn})["feedetail"]
+    expect(any(row.get("trt_dcla_detl_sn") == sn for row in rows), "5301 must list the new filing")
+    trt = client.call("2001", {"data": {"psn_no": psn, "insutype": "310", "fixmedins_code": HOSPITAL, "med_type": "14",
+                                        "begntime": now_text(), "dise_codg": "E11.900"}})["trtinfo"]
+    expect(all(row["trt_enjymnt_flag"] == "1" for row in trt), "2001 after the filing must pass: %s" % trt)
+    emit("2001/2503/5301", trt_dcla_detl_sn=sn, trtinfo=len(trt))
+    mdtrt_id = open_visit(client, ZHANG)
+    audit = {"syscode": "YYDS", "task_id": "", "rule_ids": "", "trig_scen": 1, "patient_dtos": {
+        "patn_id": psn, "patn_name": "", "gend": "1", "brdy": "1980-01-01", "poolarea": "120100", "curr_mdtrt_id": mdtrt_id,
+        "fsi_encounter_dtos": {"mdtrt_id": mdtrt_id, "medins_id": HOSPITAL, "med_type": "11", "insutype": "310",
+                               "fsi_order_dtos": [{"rx_id": "RX1", "rxno": "", "hilist_code": METFORMIN, "hosplist_code": "H-MET",
+                                                   "cnt": 20, "pric": 30, "sumamt": 600},
+                                                  {"rx_id": "RX2", "rxno": "", "hilist_code": METFORMIN, "hosplist_code": "H-MET",
+                                                   "cnt": 1, "pric": 30, "sumamt": 30}],
+                               "fsi_diagnose_dtos": [{"dise_codg": "E11.900", "maindise_flag": "1"}]}}}
+    result = client.call("3101", {"data": audit})["result"]
+    flagged = [r for r in result if r["rule_id"] == "AUD-QTY-001"]
+    expect(flagged and [d["rx_id"] for d in flagged[0]["judge_result_detail_dtos"]] == ["RX1"], "3101 must name the 20-box order RX1: %s" % result)
+    audit["trig_scen"] = "6"
+    client.call("3102", {"data": audit})
+    emit("3101/3102", findings=[r["rule_id"] for r in result])
+    visits = client.call("5201", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}})["mdtrtinfo"]
+    expect(len(visits) == 1 and visits[0]["dise_codg"] == "E11.900", "5201 must answer the visit with its diagnosis")
+    diagnoses = client.call("5202", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}})["diseinfo"]
+    expect(diagnoses and diagnoses[0]["diag_code"] == "E11.900", "5202 must answer the 2203 diagnosis")
+    client.call("5205", {"data": {"psn_no": psn, "begntime": "2020-01-01 00:00:00", "endtime": "2099-12-31 23:59:59"}})
+    client.call("2504", {"data": {"psn_no": psn, "trt_dcla_detl_sn": sn, "memo": "test over"}})
+    expect(not any(row.get("trt_dcla_detl_sn") == sn for row in client.call("5301", {"psn_no": psn})["feedetail"]), "2504 must end the filing")
+    emit("5201/5202/5205/2504", visits=len(visits), diagnoses=len(diagnoses))
+    sign_no = client.sign_no
+    out = client.call("9002", {"signOut": {"sign_no": sign_no, "opter_no": "OP0001"}})
+    expect("sign_time" in out["signoutoutb"], "9002 answers signoutoutb.sign_time")
+    emit("9002", refused=refused(client, "5301", {"psn_no": psn}, "SIGN_NO_SIGNED_OUT", "/sign_no"))
+
+
+def negative(client: Client, pharmacy: Client) -> None:
+    client.sign_in()
+    psn = ZHANG["psn_no"]
+    emit("2601 unknown omsgid", **refused(client, "2601", {"data": {"psn_no": psn, "omsgid": HOSPITAL + "20200101000000" + "0001", "oinfno": "2207"}},
+                                          "REVERSAL_ORIGINAL_UNKNOWN", "/omsgid"))
+    emit("2601 of 1101", **refused(client, "2601", {"data": {"psn_no": psn, "omsgid": HOSPITAL + "20200101000000" + "0002", "oinfno": "1101"}},
+                                   "REVERSAL_NOT_REVERSIBLE", "/oinfno"))
+    mdtrt_id = open_visit(client, ZHANG)
+    pharmacy.sign_in()
+    emit("5204 of another institution's visit", **refused(pharmacy, "5204", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}}, "VISIT_UNKNOWN", "/mdtrt_id"))
+    filings_before = client.call("5301", {"psn_no": psn})["feedetail"]
+    filing = {"psn_no": psn, "insutype": "310", "opsp_dise_code": "S72.000", "opsp_dise_name": "股骨颈骨折", "begndate": "2026-01-01",
+              "enddate": "2026-12-31"}
+    emit("2503 outside the catalogue", **refused(client, "2503", {"data": filing}, "CHRONIC_DISEASE_NOT_FILEABLE", "/opsp_dise_code"))
+    emit("2503 malformed date", **refused(client, "2503", {"data": dict(filing, opsp_dise_code="E11.900", begndate="2026/01/01")},
+                                          "FIELD_INVALID", "/begndate"))
+    expect(client.call("5301", {"psn_no": psn})["feedetail"] == filings_before, "a refused 2503 writes nothing")
+    audit = {"trig_scen": 11, "patient_dtos": {"patn_id": psn, "fsi_encounter_dtos": {"mdtrt_id": mdtrt_id, "fsi_order_dtos": []}}}
+    emit("3101 trig_scen 11", **refused(client, "3101", {"data": audit}, "FIELD_INVALID", "/trig_scen"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gateway", default="http://127.0.0.1:8080")
+    parser.add_argument("--profile", default="national", choices=["national", "nhsa-2.0"])
+    parser.add_argument("--credentials", default=os.path.join(HERE, "..", "..", "certs", "demo-credentials.json"))
+    parser.add_argument("scenario", choices=["recovery", "around", "negative"])
+    args = parser.parse_args(argv)
+    creds = json.load(open(args.credentials, encoding="utf-8"))
+    client = Client(args.gateway, args.profile, creds, HOSPITAL)
+    try:
+        if args.scenario == "recovery":
+            recovery(client)
+        elif args.scenario == "around":
+            around(client)
+        else:
+            negative(client, Client(args.gateway, args.profile, creds, PHARMACY))
+    except (AssertionError, Refusal) as failure:
+        emit("failed", error=str(failure))
+        return 1
+    emit("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
