@@ -14,6 +14,38 @@ import YibaoDevKit
 /// institution's traffic and reports it at `GET /admin/conformance/{institution}`.
 @Suite("Passive conformance report")
 struct PassiveConformanceTests {
+    @Test("a lost 2207 answer: passed when the HIS reverses (2601) or queries (5203) before its next 2207, failing (and the verdict failing) when it settles again blind, pending until then")
+    func lostAnswers() {
+        let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+        func accepted(_ transaction: String, _ seconds: Double, lost: Bool = false) -> ConformanceCheckRecord {
+            .accepted(.fsi, institution: Demo.hospital, transaction: transaction, messageId: "M\(Int(seconds))", at: t0.addingTimeInterval(seconds), answerLost: lost)
+        }
+        func report(_ checks: [ConformanceCheckRecord]) -> JSONObject {
+            PassiveConformanceReport.make(institution: Demo.hospital, checks: checks, profile: "p", at: t0).objectValue ?? [:]
+        }
+        func statuses(_ report: JSONObject) -> [String] {
+            (report["lostAnswers"]?.arrayValue ?? []).compactMap { $0.objectValue?["status"]?.stringValue }
+        }
+        let blind = report([accepted("2207", 1, lost: true), accepted("5201", 2), accepted("2207", 3)])
+        #expect(statuses(blind) == ["failing"])
+        #expect(blind["summary"]?.objectValue?["verdict"]?.stringValue == "failing")
+        #expect(PassiveConformanceReport.text(.object(blind)).contains("✗"))
+        #expect(statuses(report([accepted("2207", 1, lost: true), accepted("2601", 2), accepted("2207", 3)])) == ["passed"])
+        #expect(statuses(report([accepted("2207", 1, lost: true), accepted("5203", 2)])) == ["passed"])
+        #expect(statuses(report([accepted("2207", 1, lost: true), accepted("1101", 2)])) == ["pending"])
+        #expect(statuses(report([accepted("2207", 1)])) == [])
+    }
+
+    @Test("a profile whose beforeSettlement names 2001 and 3101 makes them required transactions of the passive report")
+    func requiredByProfile() {
+        let plain = PassiveConformanceReport.required(prerequisites: []).flatMap(\.transactions).map(\.transaction)
+        let strict = PassiveConformanceReport.required(prerequisites: ["2001", "3101"]).flatMap(\.transactions).map(\.transaction)
+        #expect(!plain.contains("2001") && !plain.contains("3101"))
+        #expect(strict.contains("2001") && strict.contains("3101") && strict.count == plain.count + 2)
+        let report = PassiveConformanceReport.make(institution: Demo.hospital, checks: [], profile: "p", at: Date(), prerequisites: ["2001"])
+        #expect(report.objectValue?["summary"]?.objectValue?["totalRequired"] == .integer(plain.count + 1))
+    }
+
     static let fsiPath = "/fsi/api/rsfComIfsService/callService"
 
     func adminHeaders(_ harness: GatewayHarness) -> HTTPFields { [.authorization: "Bearer \(harness.credentials.adminToken)"] }

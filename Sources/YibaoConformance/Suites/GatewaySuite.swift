@@ -79,7 +79,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         msgidSerial = serial
         // The personas' names are masked in every sentence of the reports (SV-5).
         recorder.maskNames([Self.zhangSan.name, Self.liNa.name, Self.notRealName.name, Self.wangQiang.name, "Liu Wei", "Zhou Min",
-                            Self.accountLow.name, Self.insuranceSuspended.name, Self.platformTimeout.name, Self.settlementFailure.name])
+                            Self.accountLow.name, Self.insuranceSuspended.name, Self.platformTimeout.name, Self.settlementFailure.name, Self.lostAnswer.name])
         hospital = try Self.makeClient(Self.hospitalCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
         pharmacy = try Self.makeClient(Self.pharmacyCode, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: serial)
     }
@@ -177,6 +177,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         all.merge(Self.prescriptionCases) { a, _ in a }
         all.merge(Self.paymentCases) { a, _ in a }
         all.merge(Self.dialectCases) { a, _ in a }
+        all.merge(Self.aroundSettlementCases) { a, _ in a }
         return all
     }
 

@@ -15,8 +15,9 @@ struct ConformanceReportEndpoint: Sendable {
         admin.get("/conformance/:institution") { _, context in
             let institution = try context.parameters.require("institution")
             let (checks, app) = try await gateway.store.read { (try await $0.conformanceChecks(institutionCode: institution), try await $0.app(institutionCode: institution)) }
+            let dialect = gateway.configuration.dialect(named: app?.profile)
             let report = PassiveConformanceReport.make(institution: institution, checks: checks, profile: gateway.configuration.policy.name,
-                                                       at: await gateway.clock.now(), dialect: gateway.configuration.dialect(named: app?.profile).name)
+                                                       at: await gateway.clock.now(), dialect: dialect.name, prerequisites: dialect.fsi.beforeSettlement)
             return JSONResponse.make(report)
         }
     }
@@ -29,6 +30,7 @@ struct ConformanceReportEndpoint: Sendable {
 ///   "required": [{"group", "transactions": [{"channel", "transaction", "name", "exercised", "accepted", "refused", "status"}]}],
 ///   "other":    [{"channel", "transaction", "name", "exercised", "accepted", "refused", "status"}],
 ///   "checks":   [{"category", "name", "passed", "failed"}],
+///   "lostAnswers": [{"transaction", "at", "msgid"?, "status", "next"}],
 ///   "failures": [{"channel", "transaction", "at", "msgid"?, "code", "rule"?, "pointer", "detail", "expected"?, "actual"?,
 ///                 "signString"?, "diagnosis": [...]}],
 ///   "summary":  {"exercisedRequired", "passedRequired", "failingRequired", "totalRequired", "verdict"} }
@@ -71,11 +73,23 @@ public enum PassiveConformanceReport {
         ]),
     ]
 
+    /// The required transactions for a dialect whose `beforeSettlement` names `prerequisites` (2001, 3101):
+    /// those become required too, in a group of their own.
+    public static func required(prerequisites: [String]) -> [(group: String, transactions: [Requirement])] {
+        let names = ["2001": "benefit check (before settlement)", "3101": "pre-event audit (before settlement)"]
+        let extra = prerequisites.compactMap { code in names[code].map { Requirement(channel: .fsi, transaction: code, name: $0) } }
+        return extra.isEmpty ? required : required + [("required by the profile before 2206/2207", extra)]
+    }
+
     /// Names of transactions that are offered but not required.
     static let otherNames = ["2202": "registration cancel", "2205": "fee details cancel", "2208": "settlement cancel",
                              "3201": "reconciliation", "3203": "declaration", "rxUndo": "prescription revoke",
                              "hospRxDetlQuery": "prescription query", "rxChkInfoQuery": "review query", "rxSetlInfoQuery": "settlement query",
-                             "rxDownload": "prescription download", "rxDispense": "dispensing", "revoke_order": "6401 order revoke"]
+                             "rxDownload": "prescription download", "rxDispense": "dispensing", "revoke_order": "6401 order revoke",
+                             "9002": "sign-out", "2001": "benefit check", "2503": "chronic-disease filing", "2504": "chronic filing cancel",
+                             "2601": "reversal", "3101": "pre-event audit", "3102": "in-event audit", "5201": "visit query", "5202": "diagnosis query",
+                             "5203": "settlement query", "5204": "fee detail query", "5205": "chronic medication query", "5206": "cumulative figures",
+                             "5301": "chronic filing query"]
 
     /// The kinds of check the gateway makes, in the order it makes them.
     public enum Category: String, Sendable, CaseIterable {
@@ -121,7 +135,8 @@ public enum PassiveConformanceReport {
 
     /// The report over `checks` (one institution's log, oldest first).
     public static func make(institution: String, checks: [ConformanceCheckRecord], profile: String, at now: Date,
-                            dialect: String = DialectProfile.nhsa20.name) -> JSONValue {
+                            dialect: String = DialectProfile.nhsa20.name, prerequisites: [String] = []) -> JSONValue {
+        let required = required(prerequisites: prerequisites)
         struct Tally { var accepted = 0, refused = 0, lastAccepted = false }
         var tallies: [String: Tally] = [:]
         var order: [(channel: ConformanceCheckRecord.Channel, transaction: String)] = []
@@ -175,7 +190,9 @@ public enum PassiveConformanceReport {
         let exercised = statuses.filter { $0 != "not exercised" }.count
         let passing = statuses.filter { $0 == "passed" }.count
         let failing = statuses.filter { $0 == "failing" }.count
-        let verdict = passing == statuses.count ? "complete" : (exercised > 0 && passing == 0) ? "failing" : "incomplete"
+        let lost = lostAnswers(checks)
+        let mishandled = lost.contains { $0.objectValue?["status"]?.stringValue == "failing" }
+        let verdict = mishandled ? "failing" : passing == statuses.count ? "complete" : (exercised > 0 && passing == 0) ? "failing" : "incomplete"
         return .object([
             "institution": .string(institution),
             "profile": .string(profile),
@@ -184,6 +201,7 @@ public enum PassiveConformanceReport {
             "required": .array(groups),
             "other": .array(other),
             "checks": .array(categories),
+            "lostAnswers": .array(lost),
             "failures": .array(failures),
             "summary": .object(["exercisedRequired": .integer(exercised), "passedRequired": .integer(passing),
                                 "failingRequired": .integer(failing), "totalRequired": .integer(statuses.count),
@@ -242,6 +260,31 @@ public enum PassiveConformanceReport {
         }
         object["findings"] = .array(findings.map(JSONValue.string))
         return .object(object)
+    }
+
+    /// Each 2207 whose answer was lost (the lost-answer persona) and what the HIS did next: `passed`
+    /// when it reversed (2601) or queried (5203) before its next 2207, `failing` when it settled again
+    /// without either — it cannot know whether the first settlement stands — `pending` until then.
+    static func lostAnswers(_ checks: [ConformanceCheckRecord]) -> [JSONValue] {
+        let fsi = checks.filter { $0.channel == .fsi }
+        return fsi.enumerated().filter { $0.element.code == ConformanceCheckRecord.answerLostCode }.map { index, lost in
+            var status = "pending", next = "nothing yet"
+            for check in fsi[(index + 1)...] where check.outcome == .accepted {
+                if check.transaction == "2601" || check.transaction == "5203" {
+                    status = "passed"
+                    next = "\(check.transaction) (\(check.transaction == "2601" ? "reversed" : "queried")) before settling again"
+                    break
+                }
+                if check.transaction == "2207" {
+                    status = "failing"
+                    next = "2207 again without reversing (2601) or querying (5203) first: the first settlement may stand, the person pays twice"
+                    break
+                }
+            }
+            var object: JSONObject = ["transaction": "2207", "at": .string(Timestamps.iso(lost.at)), "status": .string(status), "next": .string(next)]
+            if let msgid = lost.messageId { object["msgid"] = .string(msgid) }
+            return .object(object)
+        }
     }
 
     static func failure(_ check: ConformanceCheckRecord) -> JSONValue {
@@ -309,6 +352,12 @@ public enum PassiveConformanceReport {
             let passed = String(count(row, "passed")), failed = String(count(row, "failed"))
             out.append("  " + pad(string(row, "name"), 20) + String(repeating: " ", count: max(0, 6 - passed.count)) + passed
                        + String(repeating: " ", count: max(0, 8 - failed.count)) + failed)
+        }
+        let lost = (root["lostAnswers"]?.arrayValue ?? []).compactMap(\.objectValue)
+        if !lost.isEmpty {
+            out.append("")
+            out.append("Lost 2207 answers (the HIS must reverse with 2601 or query with 5203 before settling again)")
+            for entry in lost { out.append("    \(mark(string(entry, "status"))) \(string(entry, "at"))  \(string(entry, "msgid"))  \(string(entry, "next"))") }
         }
         let failures = root["failures"]?.arrayValue ?? []
         out.append("")

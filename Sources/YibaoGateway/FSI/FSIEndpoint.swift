@@ -99,7 +99,7 @@ struct FSIEndpoint: Sendable {
                 try await store.appendTrace(outcome.event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? await gateway.log(.accepted(.fsi, institution: request.institutionCode, transaction: request.infno,
-                                               messageId: request.msgid, at: now, evidence: evidence), in: store)
+                                               messageId: request.msgid, at: now, evidence: evidence, answerLost: outcome.loseAnswer), in: store)
                 return outcome
             }
             // The lost-answer persona: committed, and the connection closes without an answer (a body

@@ -15,10 +15,15 @@ extension ConformanceCheckRecord {
     static let diagnosisLimit = 20
 
     /// An accepted request: it passed every check.
-    static func accepted(_ channel: Channel, institution: String, transaction: String, messageId: String?, at: Date, evidence: String? = nil) -> ConformanceCheckRecord {
+    /// `answerLost`: committed, and its answer lost on purpose (the lost-answer test persona), code `ANSWER_LOST`.
+    static func accepted(_ channel: Channel, institution: String, transaction: String, messageId: String?, at: Date, evidence: String? = nil,
+                         answerLost: Bool = false) -> ConformanceCheckRecord {
         ConformanceCheckRecord(institutionCode: institution, channel: channel, transaction: transaction, at: at, outcome: .accepted,
-                               code: "OK", messageId: messageId.map { capped($0, 64) }, evidence: evidence)
+                               code: answerLost ? answerLostCode : "OK", messageId: messageId.map { capped($0, 64) }, evidence: evidence)
     }
+
+    /// The code of an accepted request whose answer the gateway lost on purpose.
+    static let answerLostCode = "ANSWER_LOST"
 
     /// A refused request and what the problem said, long texts cut and personal data masked (SV-5):
     /// ID numbers anywhere in the texts, and the expected/actual values of a personal member

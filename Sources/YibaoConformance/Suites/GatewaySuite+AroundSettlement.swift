@@ -1,0 +1,211 @@
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// Cases of the transactions real HIS code calls around a settlement (docs/SETTLEMENT.md §8):
+/// 2601 reversal after a lost 2207 answer, the 52xx queries, 2001, 2503/2504/5301, 3101/3102, 9002.
+extension GatewaySuite {
+    /// The fixture's lost-answer test person: the first 2207 of each charge batch commits and is not answered.
+    static let lostAnswer = (certno: "120101197001010077", psnNo: "12000000000000000016", name: "Test Lost Answer")
+    static let metformin = "XA10BAE054A001010100483"
+
+    static let aroundSettlementCases: [String: Case] = [
+        "FSI-RVS-001": { suite in
+            let person = lostAnswer
+            let before = try await suite.counters(person.psnNo)
+            let visit = try await suite.registeredVisit(person)
+            let batch = suite.unique("RB", 4)
+            _ = try await suite.accepted("2204 fee details") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": .string(metformin), "pric": "30.00", "cnt": "2", "det_item_fee_sumamt": "60.00", "rx_circ_flag": "0"])])])
+            }
+            let input: JSONObject = ["data": .object(["psn_no": .string(person.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch),
+                                                      "insutype": "310", "acct_used_flag": "0", "medfee_sumamt": "60.00", "med_type": "11"])]
+            // The 2207 whose answer is lost: sent by hand to know its msgid, as the HIS logs it.
+            let signNo = try await suite.accepted("9001 sign-in") { try await suite.hospital.signIn() }
+            let msgid = suite.msgid(hospitalCode)
+            let envelope = try suite.fsiSigner(hospitalCode).envelope(infno: "2207", input: input, signNo: signNo, at: suite.clock.now(), msgid: msgid)
+            do {
+                _ = try await suite.send(fsiPath, envelope)
+                throw CaseFailure("the lost-answer person's first 2207 of a batch was answered", expected: "the connection closed without an answer", actual: "an answer")
+            } catch let error as YibaoClientError where error.status == 0 {
+                // Lost, as intended: the HIS cannot know whether it settled.
+            }
+            let committed = try await suite.accepted("5203 by visit (setl_id unknown)") {
+                try await suite.hospital.call(infno: "5203", input: ["data": .object(["psn_no": .string(person.psnNo), "mdtrt_id": .string(visit)])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            guard committed[key: "setl_stas"] == "settled", !committed[key: "setl_id"].isEmpty else {
+                throw CaseFailure("5203 does not show the lost 2207 as committed", expected: "setl_stas settled with a setl_id", actual: "setl_stas \(committed[key: "setl_stas"])")
+            }
+            let reversal: JSONObject = ["data": .object(["psn_no": .string(person.psnNo), "omsgid": .string(msgid), "oinfno": "2207"])]
+            let first = try await suite.accepted("2601 reversal") { try await suite.hospital.call(infno: "2601", input: reversal) }
+            let again = try await suite.accepted("the same 2601 again") { try await suite.hospital.call(infno: "2601", input: reversal) }
+            guard first == again else { throw CaseFailure("a second 2601 of the same omsgid answered differently", expected: first.serialized(), actual: again.serialized()) }
+            let setlId = committed[key: "setl_id"]
+            let query: JSONObject = ["data": .object(["setl_id": .string(setlId), "psn_no": .string(person.psnNo), "mdtrt_id": .string(visit)])]
+            let reversed = try await suite.accepted("5203 after 2601") { try await suite.hospital.call(infno: "5203", input: query) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let lines = try await suite.accepted("5204 after 2601") { try await suite.hospital.call(infno: "5204", input: query) }.arrayValue ?? []
+            guard reversed[key: "setl_stas"] == "reversed", reversed[key: "vali_flag"] == "0", !lines.isEmpty,
+                  lines.allSatisfy({ $0.objectValue?[key: "setl_stas"] == "reversed" }) else {
+                throw CaseFailure("5203/5204 do not show the settlement reversed", expected: "setl_stas reversed, vali_flag 0, every 5204 line reversed",
+                                  actual: "5203 setl_stas \(reversed[key: "setl_stas"]), vali_flag \(reversed[key: "vali_flag"]); \(lines.count) lines")
+            }
+            guard try await suite.counters(person.psnNo) == before else {
+                throw CaseFailure("after 2601 the person's year counters are not as before the lost settlement", expected: "\(before)", actual: "\(try await suite.counters(person.psnNo))")
+            }
+            let second = try await suite.accepted("2207 again, new msgid") { try await suite.hospital.call(infno: "2207", input: input) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let after = try await suite.counters(person.psnNo)
+            let expected = ["Q0000": (before["Q0000"] ?? 0) + (Money.fen(second[key: "act_pay_dedc"]) ?? 0),
+                            "F0000": (before["F0000"] ?? 0) + (Money.fen(second[key: "fund_pay_sumamt"]) ?? 0)]
+            guard second[key: "setl_id"] != setlId, after == expected else {
+                throw CaseFailure("the second settlement does not stand alone", expected: "a new setl_id; 5206 counters \(expected)",
+                                  actual: "setl_id \(second[key: "setl_id"]); counters \(after)")
+            }
+            return "2207 (msgid \(msgid)) lost; 5203 by visit showed it committed; 2601 reversed it (repeated: same answer); 5203/5204 show it reversed; 5206 back to \(before); 2207 again settled \(second[key: "setl_id"])"
+        },
+        "FSI-RVS-002": { suite in
+            let unknown = try await suite.refused("2601 of a msgid that never committed", codes: ["REVERSAL_ORIGINAL_UNKNOWN"], pointer: "/input/data/omsgid", rule: "PY-6") {
+                _ = try await suite.hospital.call(infno: "2601", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "omsgid": .string(suite.msgid(hospitalCode)),
+                                                                                         "oinfno": "2207"])])
+            }
+            let query = try await suite.refused("2601 of a 1101", codes: ["REVERSAL_NOT_REVERSIBLE"], pointer: "/input/data/oinfno") {
+                _ = try await suite.hospital.call(infno: "2601", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "omsgid": .string(suite.msgid(hospitalCode)),
+                                                                                         "oinfno": "1101"])])
+            }
+            return "\(unknown); \(query)"
+        },
+        "FSI-QRY-001": { suite in
+            let visit = try await suite.registeredVisit(zhangSan)
+            _ = try await suite.accepted("2203 with diseinfo") {
+                try await suite.hospital.call(infno: "2203", input: [
+                    "mdtrtinfo": .object(["mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "med_type": "11", "dise_codg": "E11.900"]),
+                    "diseinfo": .array([.object(["diag_type": "1", "diag_srt_no": "1", "diag_code": "E11.900", "diag_name": "Type 2 diabetes"])])])
+            }
+            let visits = try await suite.accepted("5201 visits") {
+                try await suite.hospital.call(infno: "5201", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit)])])
+            }.objectValue?["mdtrtinfo"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let diagnoses = try await suite.accepted("5202 diagnoses") {
+                try await suite.hospital.call(infno: "5202", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit)])])
+            }.objectValue?["diseinfo"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            guard visits.count == 1, visits[0][key: "mdtrt_id"] == visit, diagnoses.first?[key: "diag_code"] == "E11.900" else {
+                throw CaseFailure("5201/5202 do not answer the visit and its 2203 diagnosis", expected: "1 visit \(visit); diag_code E11.900",
+                                  actual: "\(visits.count) visits; diag_code \(diagnoses.first?[key: "diag_code"] ?? "none")")
+            }
+            let counters = try await suite.counters(zhangSan.psnNo)
+            guard counters["Q0000"] != nil, counters["F0000"] != nil else {
+                throw CaseFailure("5206 does not answer the year counters", expected: "cum_type_code Q0000 and F0000", actual: "\(counters.keys.sorted())")
+            }
+            let foreign = try await suite.refused("5204 of another institution's visit", codes: ["VISIT_UNKNOWN"], pointer: "/input/data/mdtrt_id") {
+                _ = try await suite.pharmacy.call(infno: "5204", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit)])])
+            }
+            return "5201 answered the visit, 5202 its diagnosis E11.900, 5206 Q0000 \(Money.yuan(counters["Q0000"] ?? 0)) / F0000 \(Money.yuan(counters["F0000"] ?? 0)); \(foreign)"
+        },
+        "FSI-TRT-001": { suite in
+            func check(_ psnNo: String) async throws -> [JSONObject] {
+                try await suite.accepted("2001 for \(psnNo)") {
+                    try await suite.hospital.call(infno: "2001", input: ["data": .object(["psn_no": .string(psnNo), "insutype": "310", "fixmedins_code": .string(hospitalCode),
+                                                                                         "med_type": "11", "begntime": .string(Timestamps.fsi(suite.clock.now()))])])
+                }.objectValue?["trtinfo"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            }
+            let clean = try await check(zhangSan.psnNo)
+            guard !clean.isEmpty, clean.allSatisfy({ $0[key: "trt_enjymnt_flag"] == "1" }) else {
+                throw CaseFailure("2001 of an insured, unsuspended person does not pass", expected: "every trtinfo row trt_enjymnt_flag 1",
+                                  actual: clean.map { "\($0[key: "trt_chk_type"])=\($0[key: "trt_enjymnt_flag"])" }.joined(separator: ", "))
+            }
+            let suspended = try await check(fraudSuspended.psnNo)
+            guard suspended.contains(where: { $0[key: "trt_enjymnt_flag"] == "0" && $0[key: "trt_chk_rslt"].contains("ID-5") }) else {
+                throw CaseFailure("2001 of a person whose Internet+ payment is suspended (ID-5) does not say so", expected: "a row with trt_enjymnt_flag 0 citing ID-5",
+                                  actual: suspended.map { "\($0[key: "trt_chk_type"])=\($0[key: "trt_enjymnt_flag"])" }.joined(separator: ", "))
+            }
+            return "2001: \(clean.count) checks passed for an insured person; the suspended person's ID-5 row trt_enjymnt_flag 0"
+        },
+        "FSI-OPSP-001": { suite in
+            let person = zhangSan.psnNo
+            func filings() async throws -> [JSONObject] {
+                try await suite.accepted("5301") { try await suite.hospital.call(infno: "5301", input: ["psn_no": .string(person)]) }
+                    .objectValue?["feedetail"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            }
+            for row in try await filings() where !row[key: "trt_dcla_detl_sn"].isEmpty {  // a rerun starts unfiled
+                _ = try await suite.accepted("2504 of an earlier run's filing") {
+                    try await suite.hospital.call(infno: "2504", input: ["data": .object(["psn_no": .string(person), "trt_dcla_detl_sn": .string(row[key: "trt_dcla_detl_sn"]), "memo": "rerun"])])
+                }
+            }
+            let today = Timestamps.day(suite.clock.now())
+            let outside = try await suite.refused("2503 of a disease outside the catalogue", codes: ["CHRONIC_DISEASE_NOT_FILEABLE"], pointer: "/input/data/opsp_dise_code", rule: "SC-1") {
+                _ = try await suite.hospital.call(infno: "2503", input: ["data": .object(["psn_no": .string(person), "insutype": "310", "opsp_dise_code": "S72.000",
+                                                                                         "opsp_dise_name": "Femoral neck fracture", "begndate": .string(today), "enddate": "2099-12-31"])])
+            }
+            let sn = try await suite.accepted("2503 filing of E11") {
+                try await suite.hospital.call(infno: "2503", input: ["data": .object(["psn_no": .string(person), "insutype": "310", "opsp_dise_code": "E11.900",
+                                                                                     "opsp_dise_name": "Type 2 diabetes", "begndate": .string(today + " 00:00:00"),
+                                                                                     "enddate": "2099-12-31 00:00:00", "diag_dr_codg": .string(drLi.code)])])
+            }.objectValue?["result"]?.objectValue?[key: "trt_dcla_detl_sn"] ?? ""
+            guard try await filings().contains(where: { $0[key: "trt_dcla_detl_sn"] == sn && $0[key: "opsp_dise_code"] == "E11.900" }) else {
+                throw CaseFailure("5301 does not list the new filing", expected: "trt_dcla_detl_sn \(sn)", actual: "absent")
+            }
+            _ = try await suite.accepted("2504 cancelling it") {
+                try await suite.hospital.call(infno: "2504", input: ["data": .object(["psn_no": .string(person), "trt_dcla_detl_sn": .string(sn), "memo": "test"])])
+            }
+            guard !(try await filings().contains { $0[key: "trt_dcla_detl_sn"] == sn }) else {
+                throw CaseFailure("5301 still lists the filing after 2504", expected: "gone", actual: "listed")
+            }
+            return "\(outside); 2503 filed E11 as \(sn), 5301 listed it, 2504 cancelled it"
+        },
+        "FSI-AUD-001": { suite in
+            let visit = try await suite.registeredVisit(zhangSan)
+            func audit(_ infno: String, scenario: String, boxes: String) async throws -> [JSONObject] {
+                try await suite.accepted("\(infno) (trig_scen \(scenario))") {
+                    try await suite.hospital.call(infno: infno, input: ["data": .object([
+                        "syscode": "YYDS", "task_id": "", "trig_scen": .string(scenario), "rule_ids": "",
+                        "patient_dtos": .array([.object(["patn_id": .string(zhangSan.psnNo), "fsi_encounter_dtos": .array([.object([
+                            "mdtrt_id": .string(visit), "med_type": "11",
+                            "fsi_order_dtos": .array([.object(["rx_id": "RX1", "hilist_code": .string(metformin), "cnt": .string(boxes),
+                                                               "pric": "30.00", "sumamt": .string(Money.yuan((Int64(boxes) ?? 0) * 3000))])])])])])])])])
+                }.objectValue?["result"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            }
+            let findings = try await audit("3101", scenario: "1", boxes: "20")
+            guard let finding = findings.first(where: { $0[key: "rule_id"] == "AUD-QTY-001" }),
+                  finding["judge_result_detail_dtos"]?.arrayValue?.first?.objectValue?[key: "rx_id"] == "RX1" else {
+                throw CaseFailure("3101 does not find the 20-box order above the maximum supply (SV-3)", expected: "AUD-QTY-001 naming rx_id RX1",
+                                  actual: findings.map { $0[key: "rule_id"] }.joined(separator: ", "))
+            }
+            let clean = try await audit("3102", scenario: "6", boxes: "2")
+            guard clean.isEmpty else {
+                throw CaseFailure("3102 finds something in a 2-box order", expected: "no finding", actual: clean.map { $0[key: "rule_id"] }.joined(separator: ", "))
+            }
+            return "3101 (registration) found AUD-QTY-001 on RX1 (vola_amt \(finding[key: "vola_amt"])); 3102 (settlement) of a 2-box order found nothing"
+        },
+        "FSI-SIGNOUT-001": { suite in
+            let client = try suite.client(hospitalCode)
+            let signNo = try await suite.accepted("9001 sign-in") { try await client.signIn() }
+            let out = try await suite.accepted("9002 sign-out") {
+                try await client.call(infno: "9002", input: ["signOut": .object(["sign_no": .string(signNo), "opter_no": "OP0001"])])
+            }
+            guard !(out.objectValue?["signoutoutb"]?.objectValue?[key: "sign_time"] ?? "").isEmpty else {
+                throw CaseFailure("9002 answered no signoutoutb.sign_time", expected: "signoutoutb.sign_time", actual: out.serialized())
+            }
+            return try await suite.refused("a request with the signed-out sign_no", codes: ["SIGN_NO_SIGNED_OUT"], pointer: "/sign_no") {
+                _ = try await client.call(infno: "5301", input: ["psn_no": .string(zhangSan.psnNo)])
+            }
+        },
+    ]
+
+    /// 2201 of `person` by resident ID at the demo hospital; the visit's mdtrt_id.
+    func registeredVisit(_ person: (certno: String, psnNo: String, name: String)) async throws -> String {
+        try await accepted("2201 registration") {
+            try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .residentID, certNo: person.certno,
+                                                            iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name,
+                                                            deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        }
+    }
+
+    /// 5206 of `psnNo` for the current month: cum_type_code → fen.
+    func counters(_ psnNo: String) async throws -> [String: Int64] {
+        let rows = try await accepted("5206 cumulative figures") {
+            try await hospital.call(infno: "5206", input: ["data": .object(["psn_no": .string(psnNo), "cum_ym": .string(String(Timestamps.compact(clock.now()).prefix(6)))])])
+        }.objectValue?["cuminfo"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        return Dictionary(rows.map { ($0[key: "cum_type_code"], Money.fen($0[key: "cum"]) ?? -1) }, uniquingKeysWith: { a, _ in a })
+    }
+}
