@@ -189,6 +189,10 @@ struct RegionPolicyTests {
         tj.consultation.price = .zero
         refusal(.policyInvalid, .py1, pointer: "/consultation/price") { try tj.validate() }
 
+        tj = try tianjin()
+        tj.chronicDiseases = ["E11", "diabetes"]
+        refusal(.policyInvalid, .sc1, pointer: "/chronicDiseases/1") { try tj.validate() }
+
         refusal(.policyInvalid, .py3) { _ = try RegionPolicy.decode(Data(#"{"admdvs":"120000"}"#.utf8), source: "x.json") }
     }
 

@@ -291,4 +291,45 @@ struct PrescriptionTests {
         let notBefore = #expect(throws: DomainError.self) { try OnlineScope.requirePriorOfflineVisit(try Self.sample(), visits: [later], pointer: "") }
         #expect(notBefore?.rule == .sc3)
     }
+
+    @Test("SC-1 with filings: a disease off the catalogue is in scope while the person's 2503 filing of it is in force on the prescription's day, not before nor after it, not once cancelled")
+    func scopeByFiling() throws {
+        let onlyDiabetes = ["E11"]
+        let hypertension = try Self.sample { json in
+            var visit = json["mdtrtinfo"]!.objectValue!; visit["maindiagCode"] = "I10.x00"; json["mdtrtinfo"] = .object(visit)
+        }
+        let day = Timestamps.day(hypertension.prescribedAt)
+        func filing(from: String, to: String) throws -> ChronicFiling {
+            try ChronicFiling(trtDclaDetlSn: "TD1", psnNo: "12000000000000000001", insutype: "310", diseaseCode: "I10.x00", diseaseName: "HT",
+                              institutionCode: "H1", beginDate: from, endDate: to, doctorCode: "", doctorName: "", diagnosisDate: "",
+                              catalogue: ["I10"], at: Self.t0, pointer: "/input/data")
+        }
+        #expect(throws: DomainError.self) { try OnlineScope.requireFollowUpOfChronicDisease(hypertension, categories: onlyDiabetes, pointer: "") }
+        try OnlineScope.requireFollowUpOfChronicDisease(hypertension, categories: onlyDiabetes, filings: [try filing(from: day, to: "2099-12-31")], pointer: "")
+        #expect(throws: DomainError.self) {
+            try OnlineScope.requireFollowUpOfChronicDisease(hypertension, categories: onlyDiabetes, filings: [try filing(from: "2000-01-01", to: "2000-12-31")], pointer: "")
+        }
+        var cancelled = try filing(from: day, to: "2099-12-31")
+        try cancelled.cancel(at: Self.t0, reason: "moved", pointer: "")
+        #expect(throws: DomainError.self) { try OnlineScope.requireFollowUpOfChronicDisease(hypertension, categories: onlyDiabetes, filings: [cancelled], pointer: "") }
+        let twice = #expect(throws: DomainError.self) { try cancelled.cancel(at: Self.t0, reason: "again", pointer: "/input/data/trt_dcla_detl_sn") }
+        #expect(twice?.code == .chronicFilingAlreadyCancelled)
+    }
+
+    @Test("a chronic filing checks its dates (yyyy-MM-dd, begin ≤ end) and the catalogue (SC-1), naming the member")
+    func chronicFilingRules() throws {
+        func make(code: String = "E11.900", from: String = "2026-01-01", to: String = "2026-12-31") throws -> ChronicFiling {
+            try ChronicFiling(trtDclaDetlSn: "TD1", psnNo: "P1", insutype: "310", diseaseCode: code, diseaseName: "", institutionCode: "H1",
+                              beginDate: from, endDate: to, doctorCode: "", doctorName: "", diagnosisDate: "", catalogue: ["E11"], at: Self.t0,
+                              pointer: "/input/data")
+        }
+        #expect(try make().inForce(on: "2026-06-01"))
+        #expect(!(try make()).inForce(on: "2027-01-01"))
+        let outside = #expect(throws: DomainError.self) { try make(code: "S72.000") }
+        #expect(outside?.code == .chronicDiseaseNotFileable && outside?.pointer == "/input/data/opsp_dise_code" && outside?.rule == .sc1)
+        let malformed = #expect(throws: DomainError.self) { try make(from: "2026/01/01") }
+        #expect(malformed?.pointer == "/input/data/begndate")
+        let reversed = #expect(throws: DomainError.self) { try make(from: "2026-12-31", to: "2026-01-01") }
+        #expect(reversed?.pointer == "/input/data/enddate")
+    }
 }

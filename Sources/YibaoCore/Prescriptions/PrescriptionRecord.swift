@@ -299,8 +299,11 @@ public enum OnlineScope {
     /// The ICD-10 category (first 3 characters) of a code.
     public static func category(_ code: String) -> String { String(code.prefix(3)).uppercased() }
 
-    /// SC-1 for an Internet prescription (bizTypeCode 02): a follow-up, of a listed disease.
-    public static func requireFollowUpOfChronicDisease(_ prescription: Prescription, categories: [String], pointer: String) throws {
+    /// SC-1 for an Internet prescription (bizTypeCode 02): a follow-up, of a disease on `categories` (the
+    /// catalogue of the person's place of insurance, XR-1) or of one the person has filed (2503) and
+    /// whose filing is in force on the prescription's day.
+    public static func requireFollowUpOfChronicDisease(_ prescription: Prescription, categories: [String], filings: [ChronicFiling] = [],
+                                                       pointer: String) throws {
         guard prescription.bizTypeCode == "02" else { return }
         guard prescription.isFollowUp else {
             throw DomainError(.scopeFirstVisitOnline, .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/fstdiagFlag",
@@ -308,9 +311,11 @@ public enum OnlineScope {
                               expected: "0", actual: prescription.visit[key: "fstdiagFlag"])
         }
         let category = category(prescription.mainDiagnosisCode)
-        guard categories.contains(category) else {
+        let day = Timestamps.day(prescription.prescribedAt)
+        let filed = filings.contains { $0.inForce(on: day) && $0.covers(prescription.mainDiagnosisCode) }
+        guard categories.contains(category) || filed else {
             throw DomainError(.scopeDiseaseNotChronic, .forbidden, rule: .sc1, pointer: pointer + "/mdtrtinfo/maindiagCode",
-                              "\(prescription.mainDiagnosisCode) is not on the profile's list of common and chronic diseases for online follow-up",
+                              "\(prescription.mainDiagnosisCode) is neither on the place of insurance's list of common and chronic diseases for online follow-up nor a chronic disease the person has filed (2503)",
                               expected: categories.joined(separator: " | "), actual: prescription.mainDiagnosisCode)
         }
     }

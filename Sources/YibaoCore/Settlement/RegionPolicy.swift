@@ -61,6 +61,12 @@ public struct RegionPolicy: Sendable, Codable, Hashable {
         guard consultation.code == PolicyEngine.consultationCode else {
             throw fail("/consultation/code", "the consultation item is \(PolicyEngine.consultationCode)", rule: .py1)
         }
+        for (index, category) in (chronicDiseases ?? []).enumerated() {
+            let characters = Array(category)
+            guard characters.count == 3, characters[0].isASCII, characters[0].isUppercase, characters[1...].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw fail("/chronicDiseases/\(index)", "a chronic-disease category is an ICD-10 category of 3 characters (e.g. E11), got \"\(category)\"", rule: .sc1)
+            }
+        }
         guard consultation.price > .zero, consultation.price.isWholeFen else {
             throw fail("/consultation/price", "the consultation price is more than 0.00 with at most two decimals", rule: .py1)
         }

@@ -89,7 +89,11 @@ package struct PrescriptionServices: Sendable {
             throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
                               "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
         }
-        try OnlineScope.requireFollowUpOfChronicDisease(prescription, categories: policy.chronicDiseaseCategories, pointer: "")
+        // SC-1 with XR-1: the place of insurance's catalogue, and the diseases the person has filed.
+        let insured = try await store.person(psnNo: prescription.psnNo)
+        let catalogue = insured.flatMap { regions[String($0.insuplcAdmdvs.prefix(2)) + "0000"]?.chronicDiseases } ?? policy.chronicDiseaseCategories
+        try OnlineScope.requireFollowUpOfChronicDisease(prescription, categories: catalogue, filings: try await store.chronicFilings(psnNo: prescription.psnNo),
+                                                        pointer: "")
         try OnlineScope.requirePriorOfflineVisit(prescription, visits: try await store.offlineVisits(psnNo: prescription.psnNo), pointer: "")
         guard let doctor = try await store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
