@@ -3,7 +3,7 @@ import YibaoCore
 import YibaoCrypto
 import YibaoStore
 
-/// The FSI transactions real HIS code calls around a settlement (docs/SETTLEMENT.md §8): 2601
+/// The FSI transactions real HIS code calls around a settlement (docs/SETTLEMENT.md §10): 2601
 /// reversal, 2001 benefit check, 2503/2504 chronic-disease filings, 3101/3102 pre- and in-event
 /// audit, 9002 sign-out, and the prerequisites a profile puts before 2206/2207.
 extension FSITransactions {
@@ -376,7 +376,7 @@ extension FSITransactions {
 }
 
 /// `trt_chk_type` of a 2001 answer row: which benefit was checked (ours; the public vendor code passes
-/// the rows through without switching on the type — docs/SETTLEMENT.md §8.2).
+/// the rows through without switching on the type — docs/SETTLEMENT.md §10.2).
 enum BenefitCheckType {
     /// Insurance status (`psn_insu_stas` 1), ID-1.
     static let insurance = "01"

@@ -3,7 +3,7 @@ import YibaoCore
 import YibaoCrypto
 import YibaoStore
 
-/// The 52xx queries and 5301 (docs/SETTLEMENT.md §8): what the platform holds about a person's
+/// The 52xx queries and 5301 (docs/SETTLEMENT.md §10): what the platform holds about a person's
 /// visits, diagnoses, settlements, fee lines, chronic-disease medication, year counters and
 /// chronic filings. The recovery path after a lost 2207 answer is 5203/5204. Every query answers
 /// only what the asking institution made (a visit or settlement of another institution is unknown).
@@ -147,7 +147,7 @@ extension FSITransactions {
     // MARK: 5206 cumulative figures
 
     /// The counters the policy engine keeps for the year of `cum_ym`: Q0000 deductible used and F0000
-    /// fund paid (docs/SETTLEMENT.md §8.4), net of every cancellation and reversal.
+    /// fund paid (docs/SETTLEMENT.md §10.5), net of every cancellation and reversal.
     func cumulativeQuery(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try request.dataOrInput()
         try await authorise(request.institutionCode, store: store, now: now)
@@ -254,7 +254,7 @@ extension FSITransactions {
     }
 }
 
-/// `cum_type_code` of a 5206 row (Q0000 as vendor code reads it; F0000 is ours — docs/SETTLEMENT.md §8.4).
+/// `cum_type_code` of a 5206 row (Q0000 as vendor code reads it; F0000 is ours — docs/SETTLEMENT.md §10.5).
 enum CumulativeType {
     /// 起付线累计: deductible used this year.
     static let deductibleUsed = "Q0000"
