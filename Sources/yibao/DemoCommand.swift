@@ -216,26 +216,36 @@ struct DemoStory {
         try await expectRefusal("a first visit prescribed online") { _ = try await hospital.uploadCheck(firstVisit) }
         try await expectRefusal("revoking a dispensed prescription") { _ = try await hospital.revokePrescription(hiRxno: precheck.hiRxno, reason: "patient request") }
 
-        Self.heading("14. Zhang San pays for the visit and the dispensed prescription by mobile payment (6201 → 6202)")
+        Self.heading("14. Zhang San pays for the visit by mobile payment (6201 → 6202); the drugs the pharmacy dispensed are not the hospital's to settle (PY-7)")
         let authCode = try await VoucherChannel(baseURL: url, token: credentials.channel.token).authorise(certno: zhangSan.certno, orgCodg: "H12010100001")
         let payAuthNo = try await hospital.payAuthorisation(authCode: authCode).payAuthNo
         Self.line("the patient authorises payment in the wallet: payAuthNo \(payAuthNo.prefix(12))…")
-        var lines: [JSONValue] = [.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]
-        var total: Int64 = 2000
+        let consultation: JSONValue = .object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])
+        var drugLines: [JSONValue] = []
+        var drugDetail: [JSONValue] = []
+        var drugTotal: Int64 = 0
         for (index, line) in (downloaded.prescription.json["rxdrugdetail"]?.arrayValue ?? []).enumerated() {
             guard case .object(let drug) = line else { continue }
-            lines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
-                                  "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1",
-                                  "hiRxno": .string(precheck.hiRxno)]))
-            total += Money.fen(drug[key: "drugSumamt"]) ?? 0
+            drugLines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
+                                      "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1",
+                                      "hiRxno": .string(precheck.hiRxno)]))
+            drugDetail.append(.object(["feedetl_sn": .string(String(index + 1)), "rxno": .string(precheck.hiRxno), "rx_circ_flag": "1",
+                                       "fee_ocur_time": .string(Timestamps.fsi(Date())), "med_list_codg": .string(drug[key: "medListCodg"]),
+                                       "medins_list_codg": .string(drug[key: "medListCodg"]), "det_item_fee_sumamt": .string(drug[key: "drugSumamt"]),
+                                       "cnt": .string(drug[key: "drugCnt"]), "pric": .string(drug[key: "drugPric"])]))
+            drugTotal += Money.fen(drug[key: "drugSumamt"]) ?? 0
         }
         let medOrgOrd = "MO" + Timestamps.compact(Date()) + TokenGenerator.digits(4)
-        let upload: JSONObject = [
-            "orgCodg": "H12010100001", "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(zhangSan.psnNo),
-            "insutype": "310", "mdtrtId": .string(mdtrtId), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
-            "payAuthNo": .string(payAuthNo), "rxCircFlag": "1", "feedetailList": .array(lines),
-        ]
-        let order = try await hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+        func upload(_ lines: [JSONValue], total: Int64) -> JSONObject {
+            ["orgCodg": "H12010100001", "medOrgOrd": .string(medOrgOrd), "chrgBchno": .string("CB" + medOrgOrd), "psnNo": .string(zhangSan.psnNo),
+             "insutype": "310", "mdtrtId": .string(mdtrtId), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
+             "payAuthNo": .string(payAuthNo), "rxCircFlag": "0", "feedetailList": .array(lines)]
+        }
+        try await expectRefusal("the hospital's 6201 with the drugs Tianjin Haihe Pharmacy dispensed") {
+            _ = try await hospital.hse(service: "uldFeeInfo", data: .object(upload([consultation] + drugLines, total: 2000 + drugTotal)))
+        }
+        let visitUpload = upload([consultation], total: 2000)
+        let order = try await hospital.hse(service: "uldFeeInfo", data: .object(visitUpload)).objectValue ?? [:]
         for line in order["extData"]?.objectValue?["feedetail"]?.arrayValue ?? [] {
             guard case .object(let result) = line else { continue }
             Self.line("line \(result[key: "feedetl_sn"]) \(result[key: "med_list_codg"]): \(result[key: "det_item_fee_sumamt"]) — class \(result[key: "chrgitm_lv"]), self-pay share \(result[key: "selfpay_prop"]), in scope \(result[key: "inscp_scp_amt"])")
@@ -252,10 +262,26 @@ struct DemoStory {
         Self.line("split: fund \(paid[key: "fundPay"]) + personal account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"]) = \(paid[key: "feeSumamt"])")
         let parts = [paid[key: "fundPay"], paid[key: "psnAcctPay"], paid[key: "ownPayAmt"]].map { Money.fen($0) ?? 0 }.reduce(0, +)
         guard parts == Money.fen(paid[key: "feeSumamt"]) else { throw ValidationError("the split does not add up") }
-        let retried = try await hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
+        let retried = try await hospital.hse(service: "uldFeeInfo", data: .object(visitUpload)).objectValue ?? [:]
         Self.line("the same 6201 sent again returns the same order \(retried[key: "payOrdId"]) — no second order")
 
-        Self.heading("15. Check a prescription yourself")
+        Self.heading("15. The pharmacy settles the drugs it dispensed itself (FSI 2101 → 2102): the fund share is settled with the pharmacy (PY-7)")
+        let purchase: JSONObject = [
+            "druginfo": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(zhangSan.certno),
+                                 "begntime": .string(Timestamps.fsi(Date())), "medfee_sumamt": .string(Money.yuan(drugTotal)), "insutype": "310",
+                                 "med_type": "41", "acct_used_flag": "1", "medins_setl_id": .string("PS" + medOrgOrd)]),
+            "drugdetail": .array(drugDetail),
+        ]
+        let pre = try await pharmacy.call(infno: "2101", input: purchase).objectValue?["setlinfo"]?.objectValue ?? [:]
+        Self.line("2101 pre-settlement: fund \(pre[key: "fund_pay_sumamt"]) + account \(pre[key: "acct_pay"]) + cash \(pre[key: "psn_cash_pay"]) = \(pre[key: "medfee_sumamt"])")
+        let settled = try await pharmacy.call(infno: "2102", input: purchase).objectValue?["setlinfo"]?.objectValue ?? [:]
+        Self.line("2102 settled by \(settled[key: "fixmedins_code"]): setl_id \(settled[key: "setl_id"]), fund \(settled[key: "fund_pay_sumamt"]) + account \(settled[key: "acct_pay"]) + cash \(settled[key: "psn_cash_pay"]) = \(settled[key: "medfee_sumamt"])")
+        let again = try await pharmacy.call(infno: "2102", input: purchase).objectValue?["setlinfo"]?.objectValue ?? [:]
+        Self.line("the same 2102 (medins_setl_id \(settled[key: "medins_setl_id"])) sent again answers setl_id \(again[key: "setl_id"]) — no second settlement")
+        let state = try await pharmacy.queryPrescription("rxSetlInfoQuery", hiRxno: precheck.hiRxno).objectValue ?? [:]
+        Self.line("rxSetlInfoQuery: settled by \(state[key: "setlFixmedinsCode"]) as \(state[key: "setlId"]), rxUsedStasCodg \(state[key: "rxUsedStasCodg"])")
+
+        Self.heading("16. Check a prescription yourself")
         Self.line("yibao rx verify \(path)                  # passes")
         Self.line("change one byte of it (say a drugCnt) and run it again: it fails and says which signature broke")
         print("\n\u{1B}[1mdemo complete.\u{1B}[0m")

@@ -111,7 +111,8 @@ struct PrescriptionCLITests {
         let demo = try EndToEndTests.run(EndToEndTests.binary, ["demo", "--out", out])
         #expect(demo.status == 0, "\(demo.stdout)\n\(demo.stderr)")
         for expected in ["uploadChk", "countersigns", "ok   doctor", "ok   pharmacist", "ok   platform", "RX_ALREADY_DISPENSED [RX-4]",
-                         "[PR-1]", "[SC-1]", "split: fund 56.59 + personal account 17.01 + cash 0.00 = 73.60", "no second order", "demo complete"] {
+                         "[PR-1]", "[SC-1]", "AUDIT_REFUSED [PY-7]", "split: fund 16.00 + personal account 4.00 + cash 0.00 = 20.00", "no second order",
+                         "2102 settled by P12010100001", "no second settlement", "rxSetlInfoQuery: settled by P12010100001", "demo complete"] {
             #expect(demo.stdout.contains(expected), "missing \(expected)")
         }
         #expect(!demo.stderr.contains("error"), "\(demo.stderr)")

@@ -209,3 +209,55 @@ extension GatewaySuite {
         return Dictionary(rows.map { ($0[key: "cum_type_code"], Money.fen($0[key: "cum"]) ?? -1) }, uniquingKeysWith: { a, _ in a })
     }
 }
+
+extension GatewaySuite {
+    static let pharmacyCases: [String: Case] = [
+        "PY-7-001": { suite in
+            let (document, hiRxno) = try suite.require(suite.circulated, "a prescription the pharmacy dispensed (RX-DISPENSE-001)")
+            var detail: [JSONValue] = []
+            var total: Int64 = 0
+            for (index, line) in (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).enumerated() {
+                detail.append(.object(["feedetl_sn": .string(String(index + 1)), "rxno": .string(hiRxno), "rx_circ_flag": "1",
+                                       "fee_ocur_time": .string(Timestamps.fsi(suite.clock.now())), "med_list_codg": .string(line[key: "medListCodg"]),
+                                       "medins_list_codg": .string(line[key: "medListCodg"]), "det_item_fee_sumamt": .string(line[key: "drugSumamt"]),
+                                       "cnt": .string(line[key: "drugCnt"]), "pric": .string(line[key: "drugPric"])]))
+                total += Money.fen(line[key: "drugSumamt"]) ?? 0
+            }
+            func purchase(_ key: String) -> JSONObject {
+                ["druginfo": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(zhangSan.certno),
+                                      "begntime": .string(Timestamps.fsi(suite.clock.now())), "medfee_sumamt": .string(Money.yuan(total)), "insutype": "310",
+                                      "med_type": "41", "acct_used_flag": "1", "medins_setl_id": .string(key)]),
+                 "drugdetail": .array(detail)]
+            }
+            let hospitalRefused = try await suite.refused("the hospital's 2102", codes: ["RETAIL_PHARMACY_ONLY"], pointer: "/fixmedins_code", rule: "PY-7") {
+                _ = try await suite.hospital.call(infno: "2102", input: purchase(suite.unique("PS", 4)))
+            }
+            let pre = try await suite.accepted("2101 pre-settlement") { try await suite.pharmacy.call(infno: "2101", input: purchase("")) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let key = suite.unique("PS", 4)
+            let settled = try await suite.accepted("2102 settlement") { try await suite.pharmacy.call(infno: "2102", input: purchase(key)) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let again = try await suite.accepted("the same 2102 again") { try await suite.pharmacy.call(infno: "2102", input: purchase(key)) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let parts = ["fund_pay_sumamt", "acct_pay", "psn_cash_pay"].map { Money.fen(settled[key: $0]) ?? -1 }
+            guard !settled[key: "setl_id"].isEmpty, again[key: "setl_id"] == settled[key: "setl_id"], settled[key: "fund_pay_sumamt"] == pre[key: "fund_pay_sumamt"],
+                  parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) == total else {
+                throw CaseFailure("2101/2102 disagree, the split does not add up, or a retried 2102 settled again",
+                                  expected: "2101 fund = 2102 fund; fund + account + cash = \(Money.yuan(total)); the retry's setl_id \(settled[key: "setl_id"])",
+                                  actual: "2101 fund \(pre[key: "fund_pay_sumamt"]), 2102 fund \(settled[key: "fund_pay_sumamt"]), parts \(parts), retry \(again[key: "setl_id"])")
+            }
+            func settler() async throws -> (String, String) {
+                let state = try await suite.accepted("rxSetlInfoQuery") { try await suite.pharmacy.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno) }.objectValue ?? [:]
+                return (state[key: "setlId"], state[key: "setlFixmedinsCode"])
+            }
+            guard try await settler() == (settled[key: "setl_id"], pharmacyCode) else {
+                throw CaseFailure("rxSetlInfoQuery does not show the pharmacy's settlement (PY-7)", expected: "\(settled[key: "setl_id"]) by \(pharmacyCode)", actual: "\(try await settler())")
+            }
+            _ = try await suite.accepted("2103 cancellation") {
+                try await suite.pharmacy.call(infno: "2103", input: ["data": .object(["setl_id": .string(settled[key: "setl_id"]), "mdtrt_id": .string(settled[key: "mdtrt_id"]),
+                                                                                     "psn_no": .string(zhangSan.psnNo)])])
+            }
+            guard try await settler().0.isEmpty else { throw CaseFailure("the prescription is still settled after 2103", expected: "setlId \"\"", actual: try await settler().0) }
+            let final = try await suite.accepted("2102 after the cancellation") { try await suite.pharmacy.call(infno: "2102", input: purchase(suite.unique("PS", 4))) }
+                .objectValue?["setlinfo"]?.objectValue ?? [:]
+            return "\(hospitalRefused); 2101 = 2102 (fund \(settled[key: "fund_pay_sumamt"]) + account \(settled[key: "acct_pay"]) + cash \(settled[key: "psn_cash_pay"])) by \(pharmacyCode); the retried 2102 answered the same setl_id; rxSetlInfoQuery names the pharmacy; 2103 gave it back; settled again as \(final[key: "setl_id"])"
+        },
+    ]
+}

@@ -59,7 +59,12 @@ extension GatewaySuite {
             let visit = document.prescription.json["mdtrtinfo"]?.objectValue?[key: "mdtrtId"] ?? ""
             let authCode = try await suite.accepted("the wallet authorisation") { try await suite.channel.authorise(certno: zhangSan.certno, orgCodg: hospitalCode) }
             let payAuthNo = try await suite.accepted("ec.payAuth") { try await suite.hospital.payAuthorisation(authCode: authCode) }.payAuthNo
-            let upload = suite.feeUpload(document: document, hiRxno: hiRxno, visit: visit, payAuthNo: payAuthNo)
+            // The drugs a retail pharmacy dispensed are settled by that pharmacy (PY-7, PY-7-001): the hospital's attempt is refused.
+            let refusedPY7 = try await suite.refused("the hospital's 6201 with the drugs the pharmacy dispensed", codes: ["AUDIT_REFUSED"],
+                                                     pointer: "/feedetailList/1/hiRxno", rule: "PY-7", detail: "AUD-RX-005") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(suite.feeUpload(document: document, hiRxno: hiRxno, visit: visit, payAuthNo: payAuthNo)))
+            }
+            let upload = suite.feeUpload(document: document, hiRxno: hiRxno, visit: visit, payAuthNo: payAuthNo, drugs: false)
             let order = try await suite.accepted("6201 uldFeeInfo") { try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload)) }.objectValue ?? [:]
             try GatewaySuite.requireSplitAddsUp(order, what: "6201")
             let delivery = (order["extData"]?.objectValue?["feedetail"]?.arrayValue ?? []).compactMap(\.objectValue).first { $0[key: "med_list_codg"] == "DELIVERY0001" }
@@ -82,7 +87,7 @@ extension GatewaySuite {
             suite.order = order
             suite.payRequest = pay
             suite.paid = paid
-            return "6201 pre-settled \(paid[key: "feeSumamt"]) (delivery fee self-paid), 6202 paid: fund \(paid[key: "fundPay"]) + account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"])"
+            return "\(refusedPY7); 6201 of the consultation and the delivery pre-settled \(paid[key: "feeSumamt"]) (delivery fee self-paid), 6202 paid: fund \(paid[key: "fundPay"]) + account \(paid[key: "psnAcctPay"]) + cash \(paid[key: "ownPayAmt"])"
         },
         "PY-IDEMP-001": { suite in
             let upload = try suite.require(suite.upload, "a paid order (PY-PAY-001)")
@@ -277,10 +282,11 @@ extension GatewaySuite {
     ]
 
     /// 6201 for the consultation (AADG0000), the circulated prescription's drugs and a delivery fee.
-    func feeUpload(document: SignedPrescription, hiRxno: String, visit: String, payAuthNo: String) -> JSONObject {
+    /// 6201 of the consultation, the prescription's drugs (`drugs`) and a delivery fee.
+    func feeUpload(document: SignedPrescription, hiRxno: String, visit: String, payAuthNo: String, drugs: Bool = true) -> JSONObject {
         var lines: [JSONValue] = [.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]
         var total: Int64 = 2000
-        for (index, line) in (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).enumerated() {
+        for (index, line) in (drugs ? document.prescription.json["rxdrugdetail"]?.arrayValue ?? [] : []).enumerated() {
             guard case .object(let drug) = line else { continue }
             lines.append(.object(["feedetlSn": .string(String(index + 2)), "medListCodg": .string(drug[key: "medListCodg"]), "pric": .string(drug[key: "drugPric"]),
                                   "cnt": .string(drug[key: "drugCnt"]), "detItemFeeSumamt": .string(drug[key: "drugSumamt"]), "rxCircFlag": "1", "hiRxno": .string(hiRxno)]))

@@ -55,12 +55,16 @@ public struct AuditContext: Sendable {
     public var maxDrugBoxesPerLine: Int
     /// PY-1: the most AADG0000 consultations one visit may charge; defaults to ``SmartAudit/maxConsultationsPerVisit``.
     public var maxConsultationsPerVisit: Int
+    /// The institution settling (PY-7: a prescription a retail pharmacy dispensed is settled by that pharmacy);
+    /// nil: not checked.
+    public var settlingInstitution: String?
 
     public init(person: InsuredPerson, visit: Registration? = nil, followUpDiagnosis: Bool,
                 prescriptions: [String: PrescriptionRecord] = [:], settledPrescriptions: Set<String> = [],
                 sameDayLines: [FeeLine] = [], scope: RegionPolicy,
                 maxDrugBoxesPerLine: Int = SmartAudit.maxDrugBoxesPerLine,
-                maxConsultationsPerVisit: Int = SmartAudit.maxConsultationsPerVisit) {
+                maxConsultationsPerVisit: Int = SmartAudit.maxConsultationsPerVisit, settlingInstitution: String? = nil) {
+        self.settlingInstitution = settlingInstitution
         self.person = person
         self.visit = visit
         self.followUpDiagnosis = followUpDiagnosis
@@ -120,6 +124,8 @@ public enum SmartAudit {
     public static let prescriptionNotValid = "AUD-RX-004"
     /// SV-6: the same drug dispensed twice the same day.
     public static let sameDayDuplicate = "AUD-DUP-001"
+    /// PY-7: a prescription a retail pharmacy dispensed, settled by another institution.
+    public static let prescriptionSettledElsewhere = "AUD-RX-005"
 
     /// The audit-rule catalogue: id, rule, action, one-line description — also printed by the CLI.
     public static let rules: [(id: String, rule: Rule, action: AuditFinding.Action, summary: String)] = [
@@ -151,6 +157,10 @@ public enum SmartAudit {
         // RX-2: an expired prescription cannot be dispensed; a revoked one neither (RX-1 rxUndo).
         (prescriptionNotValid, .rx2, .refuse,
          "the prescription was revoked, or had expired at the visit"),
+        // PY-7: the fund share of a circulated prescription is settled with the retail pharmacy that dispensed it
+        // (it settles the drugs itself, FSI 2101/2102), never by the prescribing hospital.
+        (prescriptionSettledElsewhere, .py7, .refuse,
+         "a prescription a retail pharmacy dispensed, settled by another institution: that pharmacy settles it (FSI 2102)"),
         // SV-6: the same drug dispensed twice the same day (any institution) — settled, recorded for manual review.
         (sameDayDuplicate, .sv6, .flag,
          "a drug line with the same medListCodg as one settled earlier the same day"),
@@ -278,6 +288,13 @@ public enum SmartAudit {
                 default:
                     break
                 }
+            }
+
+            // AUD-RX-005 (PY-7)
+            if let record, let settling = context.settlingInstitution,
+               let dispensing = record.dispensings.last(where: { $0.route == .retailPharmacy && $0.institutionCode != settling }) {
+                add(prescriptionSettledElsewhere, at + "/hiRxno",
+                    "\(label): prescription \(hiRxno) was dispensed by the retail pharmacy \(dispensing.institutionCode) at \(Timestamps.fsi(dispensing.at)); its fund share is settled with that pharmacy, which settles the drugs itself (FSI 2102), not by \(settling)")
             }
 
             // AUD-DUP-001 (SV-6)

@@ -163,6 +163,8 @@ extension ErrorCode {
     public static let reversalNotReversible = ErrorCode("REVERSAL_NOT_REVERSIBLE", 409, .py6, "该交易不允许冲正")
     public static let reversalOriginalUnknown = ErrorCode("REVERSAL_ORIGINAL_UNKNOWN", 404, .py6, "原交易不存在或未成功")
     public static let signNoSignedOut = ErrorCode("SIGN_NO_SIGNED_OUT", 401, .protocolSignIn, "已签退，请重新签到")
+    public static let retailPharmacyOnly = ErrorCode("RETAIL_PHARMACY_ONLY", 403, .py7, "药店结算交易仅限定点零售药店")
+    public static let rxNotDispensedHere = ErrorCode("RX_NOT_DISPENSED_HERE", 403, .rx4, "处方未由本药店调剂，不能结算")
 
     // MARK: Persons and the e-voucher
 
@@ -330,7 +332,7 @@ extension ErrorCode {
         .rxTraceCodesCount, .rxTraceCodesMissing, .rxTraceCodeReused, .rxTraceCodeUnknown, .rxTraceCodeUnknownDrug, .rxTraceCodeUsed,
         .rxUnknown, .rxUploadMismatch, .rxValidityInvalid, .rxWrongStage, .auditRequired, .benefitCheckRequired, .benefitCheckFailed,
         .chronicDiseaseNotFileable, .chronicFilingAlreadyCancelled, .chronicFilingExists, .chronicFilingUnknown, .reversalAlreadyCancelled,
-        .reversalInfnoMismatch, .reversalNotReversible, .reversalOriginalUnknown, .signNoSignedOut,
+        .reversalInfnoMismatch, .reversalNotReversible, .reversalOriginalUnknown, .signNoSignedOut, .retailPharmacyOnly, .rxNotDispensedHere,
     ]
 }
 

@@ -159,7 +159,8 @@ package struct SettlementCalculator: Sendable {
             }
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
-        let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope, store: store)
+        let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope,
+                                            institution: code, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
                                     accountBalanceFen: person.accountBalanceFen, regions: regions, store: store, pointer: "/psnNo").result
@@ -263,7 +264,9 @@ package struct SettlementCalculator: Sendable {
     }
 
     /// Runs the smart audit over fee lines of `person`'s `visit`.
-    static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, store: any StoreReading) async throws -> [AuditFinding] {
+    /// The smart audit of `lines` settled by `institution` (PY-7: nil skips the check).
+    static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, institution: String?,
+                      store: any StoreReading) async throws -> [AuditFinding] {
         var prescriptions: [String: PrescriptionRecord] = [:]
         var settled = Set<String>()
         for number in Set(lines.compactMap(\.hiRxno)) {
@@ -285,7 +288,8 @@ package struct SettlementCalculator: Sendable {
             sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
         return SmartAudit.review(lines, context: AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
-                                                              settledPrescriptions: settled, sameDayLines: sameDay, scope: scope))
+                                                              settledPrescriptions: settled, sameDayLines: sameDay, scope: scope,
+                                                              settlingInstitution: institution))
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).

@@ -502,6 +502,13 @@ package struct PrescriptionServices: Sendable {
         default:
             var object = JSONObject([.init(key: "hiRxno", value: .string(record.hiRxno)),
                                      .init(key: "setlTime", value: .string(record.dispensings.last.map { Timestamps.fsi($0.at) } ?? ""))] + status)
+            // Who settled it (ours): the settlement or order id, and the institution — the retail pharmacy for a circulated one (PY-7).
+            object["setlId"] = .string(record.settledBy ?? "")
+            if let settledBy = record.settledBy {
+                var settler = try await store.outpatientSettlement(setlId: settledBy)?.institutionCode
+                if settler == nil { settler = try await store.paymentOrder(payOrdId: settledBy)?.institutionCode }
+                object["setlFixmedinsCode"] = .string(settler ?? "")
+            }
             // seltdelts: the drugs and whether they were taken (takeDrugFlag); drugSpec only as a number (openhis reads a BigDecimal).
             let taken = !record.dispensings.isEmpty
             object["seltdelts"] = .array((prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).map { line in
