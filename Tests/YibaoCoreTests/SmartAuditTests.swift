@@ -87,13 +87,33 @@ struct SmartAuditTests {
         }
     }
 
-    @Test("The catalogue: ten stable ids, each once, with its DOMAIN.md rule and action")
+    @Test("PY-7: a prescription a retail pharmacy dispensed is refused to the hospital (AUD-RX-005) and passes for that pharmacy; one the hospital dispensed passes for it")
+    func settledWithThePharmacy() throws {
+        func dispensed(by institution: String, route: DispensingRoute) throws -> PrescriptionRecord {
+            try Self.record { $0.dispensings = [Dispensing(dispenseNo: "DSP1", at: Self.time("2026-11-23 11:00:00"), institutionCode: institution, route: route,
+                                                           pharmacistCode: "Y1", traceCodes: [:])] }
+        }
+        func review(_ record: PrescriptionRecord, settling: String) throws -> [AuditFinding] {
+            var context = try Self.context(prescriptions: [record])
+            context.settlingInstitution = settling
+            return SmartAudit.review(Self.cleanLines(), context: context)
+        }
+        let atPharmacy = try dispensed(by: "P12010100001", route: .retailPharmacy)
+        Self.expect(try review(atPharmacy, settling: "H12010100001"), [("AUD-RX-005", .py7, .refuse, "/feedetailList/1/hiRxno"),
+                                                                        ("AUD-RX-005", .py7, .refuse, "/feedetailList/2/hiRxno")])
+        #expect(try review(atPharmacy, settling: "P12010100001").isEmpty)
+        #expect(try review(try dispensed(by: "H12010100001", route: .homeDelivery), settling: "H12010100001").isEmpty)
+        // Without a settling institution (the 3101 audit of a stranger's orders) the rule is not judged.
+        #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context(prescriptions: [atPharmacy])).isEmpty)
+    }
+
+    @Test("The catalogue: eleven stable ids, each once, with its DOMAIN.md rule and action")
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [
             "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-1 refuse",
             "AUD-CONSULT-002 SV-3 refuse", "AUD-RX-001 SV-6 refuse", "AUD-RX-002 SV-6 refuse", "AUD-RX-003 SV-6 refuse",
-            "AUD-RX-004 RX-2 refuse", "AUD-DUP-001 SV-6 flag",
+            "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag",
         ])
         #expect(SmartAudit.rules.allSatisfy { !$0.summary.isEmpty })
         #expect(SmartAudit.maxDrugBoxesPerLine == 12)

@@ -233,9 +233,9 @@ extension GatewaySuite {
                 _ = try await suite.hospital.call(infno: "2102", input: purchase(suite.unique("PS", 4)))
             }
             let pre = try await suite.accepted("2101 pre-settlement") { try await suite.pharmacy.call(infno: "2101", input: purchase("")) }.objectValue?["setlinfo"]?.objectValue ?? [:]
-            let key = suite.unique("PS", 4)
-            let settled = try await suite.accepted("2102 settlement") { try await suite.pharmacy.call(infno: "2102", input: purchase(key)) }.objectValue?["setlinfo"]?.objectValue ?? [:]
-            let again = try await suite.accepted("the same 2102 again") { try await suite.pharmacy.call(infno: "2102", input: purchase(key)) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let settlement = purchase(suite.unique("PS", 4))
+            let settled = try await suite.accepted("2102 settlement") { try await suite.pharmacy.call(infno: "2102", input: settlement) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let again = try await suite.accepted("the same 2102 again") { try await suite.pharmacy.call(infno: "2102", input: settlement) }.objectValue?["setlinfo"]?.objectValue ?? [:]
             let parts = ["fund_pay_sumamt", "acct_pay", "psn_cash_pay"].map { Money.fen(settled[key: $0]) ?? -1 }
             guard !settled[key: "setl_id"].isEmpty, again[key: "setl_id"] == settled[key: "setl_id"], settled[key: "fund_pay_sumamt"] == pre[key: "fund_pay_sumamt"],
                   parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) == total else {
