@@ -85,6 +85,39 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("PY-7 through the independent client: the pharmacy that dispensed the prescription settles it (2101 → 2102 → 2103 → 2102, tools/testing/his_recovery.py); the hospital's 2102 and an unknown rxno are refused; the settlement is in the pharmacy's reconciliation, not the hospital's")
+    func pharmacySettlesItsPrescription() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            let token = try await context.scan(Demo.zhangSan.certno, .prescriptionDownload, by: context.pharmacy)
+            _ = try await context.pharmacy.downloadPrescription(hiRxno: hiRxno, ecToken: token)
+            _ = try await context.pharmacy.dispense(hiRxno: hiRxno, route: .retailPharmacy, pharmacistCode: "Y12010100101", traceCodes: context.codes(document))
+            let drugs: [JSONValue] = (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).map {
+                .object(["code": .string($0[key: "medListCodg"]), "pric": .string($0[key: "drugPric"]), "cnt": .string($0[key: "drugCnt"]),
+                         "sumamt": .string($0[key: "drugSumamt"])])
+            }
+            let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/his_recovery.py").path
+            let arguments = ["python3", script, "--gateway", "http://127.0.0.1:\(context.port)", "--profile", "nhsa-2.0", "--rxno", hiRxno,
+                             "--drugs", JSONValue.array(drugs).serialized(), "pharmacy"]
+            // The client talks to this process's server: run it off the cooperative pool.
+            let run = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try EndToEndTests.run("/usr/bin/env", arguments) }) }
+            }
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("\"step\": \"passed\""), "\(run.stdout)")
+            let state = try await context.pharmacy.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno).objectValue ?? [:]
+            #expect(state[key: "setlFixmedinsCode"] == Demo.pharmacy && !state[key: "setlId"].isEmpty)
+            // The pharmacy's settlement is in its reconciliation, not the hospital's (PY-7).
+            let entries = try await context.harness.gateway.store.read { store in
+                (try await store.settlementEntries(institutionCode: Demo.pharmacy, from: .distantPast, to: .distantFuture),
+                 try await store.settlementEntries(institutionCode: Demo.hospital, from: .distantPast, to: .distantFuture))
+            }
+            #expect(entries.0.map(\.id) == [state[key: "setlId"]])
+            #expect(entries.1.isEmpty)
+        }
+    }
+
     @Test("RX-1 … RX-5: sign, pre-check, review, countersign, upload, download with 02122, verify offline, dispense once")
     func story() async throws {
         try await withContext { context in

@@ -12,6 +12,10 @@ InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's S
   around     2001 (sent flat, as hsa-his does), 2503 → 5301 → 2504, 3101 with trig_scen 1 and
              3102 with trig_scen 6 (patient_dtos and fsi_encounter_dtos as single objects, as
              hsa-his sends them), 5201/5202/5205, 9002 then a request with the signed-out sign_no.
+  pharmacy   the retail pharmacy P12010100001 settles a prescription it dispensed (--rxno, --drugs):
+             2101 → 2102 (druginfo + drugdetail as vendor code sends them, rxno = hiRxno, rx_circ_flag
+             1, medins_setl_id) → the same 2102 again (same setl_id) → 2103 → 2103 again (refused) →
+             2102 with a new medins_setl_id; the hospital's 2102 and an unknown rxno are refused.
   negative   the bad inputs: 2601 of an unknown omsgid and of a 1101, 5204 of another institution's
              visit, 2503 of a disease outside the catalogue, 2503 with a malformed date, 3101 with
              trig_scen 11 — each must be refused naming the member, writing nothing.
@@ -269,13 +273,49 @@ def negative(client: Client, pharmacy: Client) -> None:
     emit("3101 trig_scen 11", **refused(client, "3101", {"data": audit}, "FIELD_INVALID", "/trig_scen"))
 
 
+def pharmacy_scenario(pharmacy: Client, hospital: Client, rxno: str, drugs: list) -> None:
+    pharmacy.sign_in()
+    hospital.sign_in()
+    psn = ZHANG["psn_no"]
+    total = sum(Decimal(str(d["sumamt"])) for d in drugs)
+    detail = [{"feedetl_sn": str(i + 1), "rxno": rxno, "rx_circ_flag": "1", "fee_ocur_time": now_text(), "med_list_codg": d["code"],
+               "medins_list_codg": d["code"], "det_item_fee_sumamt": str(d["sumamt"]), "cnt": str(d["cnt"]), "pric": str(d["pric"])}
+              for i, d in enumerate(drugs)]
+
+    def purchase(key: str, lines=None) -> dict:
+        return {"druginfo": {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": ZHANG["certno"], "begntime": now_text(),
+                             "medfee_sumamt": "%.2f" % total, "insutype": "310", "med_type": "41", "acct_used_flag": "1", "medins_setl_id": key},
+                "drugdetail": lines or detail}
+    emit("2102 by the hospital", **refused(hospital, "2102", purchase("H1"), "RETAIL_PHARMACY_ONLY", "/fixmedins_code"))
+    unknown = [dict(line, rxno="HIRX000000000000000000") for line in detail]
+    emit("2102 of an unknown prescription", **refused(pharmacy, "2102", purchase("PX1", unknown), "AUDIT_REFUSED", "/rxno"))
+    pre = pharmacy.call("2101", purchase(""))["setlinfo"]
+    key = "PS%010d" % random.randrange(10**10)
+    body = purchase(key)
+    info = pharmacy.call("2102", body)["setlinfo"]
+    expect(info["fund_pay_sumamt"] == pre["fund_pay_sumamt"], "2101 and 2102 must agree")
+    parts = sum(Decimal(str(info[k])) for k in ("fund_pay_sumamt", "acct_pay", "psn_cash_pay"))
+    expect(parts == total == Decimal(str(info["medfee_sumamt"])), "fund + account + cash must be the total")
+    again = pharmacy.call("2102", body)["setlinfo"]
+    expect(again["setl_id"] == info["setl_id"], "the same 2102 must answer the same setl_id")
+    emit("2101/2102", setl_id=info["setl_id"], fund=info["fund_pay_sumamt"], acct=info["acct_pay"], cash=info["psn_cash_pay"])
+    cancel = {"data": {"setl_id": info["setl_id"], "mdtrt_id": info["mdtrt_id"], "psn_no": psn}}
+    pharmacy.call("2103", cancel)
+    emit("2103 twice", **refused(pharmacy, "2103", cancel, "SETTLEMENT_ALREADY_CANCELLED", "/setl_id"))
+    final = pharmacy.call("2102", purchase("PS%010d" % random.randrange(10**10)))["setlinfo"]
+    expect(final["setl_id"] != info["setl_id"], "after 2103 the prescription settles again as a new settlement")
+    emit("2102 after 2103", setl_id=final["setl_id"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", default="http://127.0.0.1:8080")
     parser.add_argument("--profile", default="national", choices=["national", "nhsa-2.0"])
     parser.add_argument("--credentials", default=os.path.join(HERE, "..", "..", "certs", "demo-credentials.json"))
-    parser.add_argument("scenario", choices=["recovery", "around", "negative"])
+    parser.add_argument("--rxno", help="pharmacy: the hiRxno the pharmacy dispensed")
+    parser.add_argument("--drugs", help='pharmacy: JSON list of {"code", "pric", "cnt", "sumamt"} of the prescription')
+    parser.add_argument("scenario", choices=["recovery", "around", "negative", "pharmacy"])
     args = parser.parse_args(argv)
     creds = json.load(open(args.credentials, encoding="utf-8"))
     client = Client(args.gateway, args.profile, creds, HOSPITAL)
@@ -284,6 +324,10 @@ def main(argv=None) -> int:
             recovery(client)
         elif args.scenario == "around":
             around(client)
+        elif args.scenario == "pharmacy":
+            if not args.rxno or not args.drugs:
+                parser.error("pharmacy needs --rxno and --drugs")
+            pharmacy_scenario(Client(args.gateway, args.profile, creds, PHARMACY), client, args.rxno, json.loads(args.drugs))
         else:
             negative(client, Client(args.gateway, args.profile, creds, PHARMACY))
     except (AssertionError, Refusal) as failure:
