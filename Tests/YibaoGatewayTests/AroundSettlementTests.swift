@@ -174,4 +174,27 @@ struct AroundSettlementTests {
         let valid = try JSONDecoder().decode(FSIDialect.self, from: Data(#"{"beforeSettlement":["2001","3101"]}"#.utf8))
         #expect(valid.beforeSettlement == ["2001", "3101"])
     }
+
+    @Test("3201 per group, as real code sends it: insutype, setl_optins (the place of insurance) and clr_type (11 at a hospital) select the settlements compared")
+    func reconciliationGroups() async throws {
+        let harness = try await GatewayHarness.make()
+        let visit = try await visitWithLine(harness)
+        let settled = try await run(harness, "2207", settlement(visit))
+        let fund = settled.output.objectValue?["setlinfo"]?.objectValue?.string("fund_pay_sumamt") ?? "?"
+        let today = Timestamps.day(await harness.gateway.clock.now())
+        func reconcile(_ extra: JSONObject) async throws -> JSONObject {
+            var data: JSONObject = ["stmt_begndate": .string(today), "stmt_enddate": .string(today), "medfee_sumamt": "60.00",
+                                    "fund_pay_sumamt": .string(fund), "acct_pay": "0.00", "fixmedins_setl_cnt": "1"]
+            for member in extra.members { data[member.key] = member.value }
+            return try await run(harness, "3201", ["data": .object(data)]).output.objectValue?["stmtinfo"]?.objectValue ?? [:]
+        }
+        #expect(try await reconcile(["insutype": "310", "clr_type": "11", "setl_optins": "120100"]).string("stmt_rslt") == "0")
+        let residents = try await reconcile(["insutype": "390"])
+        #expect(residents.string("stmt_rslt") == "1" && residents.string("fixmedins_setl_cnt") == "0")
+        #expect(try await reconcile(["setl_optins": "110100"]).string("fixmedins_setl_cnt") == "0")
+        #expect(try await reconcile(["clr_type": "41"]).string("fixmedins_setl_cnt") == "0")
+        do { _ = try await reconcile(["setl_optins": "12"]); Issue.record("a 2-digit setl_optins was accepted") } catch let error as DomainError {
+            #expect(error.pointer == "/input/data/setl_optins")
+        }
+    }
 }

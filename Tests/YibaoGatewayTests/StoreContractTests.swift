@@ -230,6 +230,7 @@ struct StoreContractTests {
             var paid = order("O1", medOrgOrd: "MO-1")
             paid.lines = #"[{"med_chrgitm_type":"09","det_item_fee_sumamt":"7.00"},{"med_chrgitm_type":"01","det_item_fee_sumamt":"3.00"}]"#
             paid.setlId = "SETL1"
+            paid.settlement = #"{"insutype":"310","insuplc_admdvs":"120000"}"#
             paid.paidAt = t0.addingTimeInterval(60)
             paid.refunds = [Refund(appRefdSn: "R1", refundType: "1", totalFen: 100, accountFen: 0, fundFen: 60, cashFen: 40, at: t0.addingTimeInterval(120),
                                                 requestDigest: "d", answer: "{}")]
@@ -242,6 +243,8 @@ struct StoreContractTests {
             #expect(entries.count == 1)
             #expect(entries.first?.id == "O1" && entries.first?.kind == "6202")
             #expect(entries.first?.medfee == 900 && entries.first?.fund == 540 && entries.first?.cash == 360)
+            // What 3201 groups by and 3202 compares: the person, the visit, the insurance type, the place of insurance.
+            #expect(entries.first?.psnNo == "P1" && entries.first?.mdtrtId == "M1" && entries.first?.insutype == "310" && entries.first?.insuredAdmdvs == "120000")
             #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H1", from: t0.addingTimeInterval(61), to: t0.addingTimeInterval(3600)) }.isEmpty)
             #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H2", from: t0, to: t0.addingTimeInterval(3600)) }.isEmpty)
             let statistics = try await store.read { try await $0.settlementStatistics() }

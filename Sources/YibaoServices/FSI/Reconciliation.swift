@@ -17,6 +17,24 @@ package struct Reconciliation: Sendable {
         package var fund: Int64
         package var account: Int64
         package var cash: Int64
+        package var psnNo: String = ""
+        package var mdtrtId: String = ""
+        package var insutype: String = ""
+        /// The place of insurance's region (e.g. `120000`): the clearing side 3201's `setl_optins` names.
+        package var insuredAdmdvs: String = ""
+    }
+
+    /// 清算类别 `clr_type` of an institution's settlements: 11 outpatient (a hospital), 41 drug purchase (a retail pharmacy).
+    package static func clearingType(of kind: InstitutionKind) -> String { kind == .retailPharmacy ? "41" : "11" }
+
+    /// Keeps the entries of `insutype`, of clearing institution `setlOptins` (same province as the place of
+    /// insurance) and of `clrType` (the institution's), each when given — as real HIS code sends 3201 per group.
+    package static func filter(_ entries: [Entry], insutype: String?, setlOptins: String?, clrType: String?, institutionKind: InstitutionKind) -> [Entry] {
+        if let clrType, clrType != clearingType(of: institutionKind) { return [] }
+        return entries.filter { entry in
+            (insutype.map { $0 == entry.insutype } ?? true)
+                && (setlOptins.map { $0.prefix(2) == entry.insuredAdmdvs.prefix(2) } ?? true)
+        }
     }
 
     package struct Totals: Sendable, Equatable {
@@ -33,7 +51,8 @@ package struct Reconciliation: Sendable {
             throw DomainError.invalidValue("", "the period's days must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: "\(from) … \(to)")
         }
         return try await store.settlementEntries(institutionCode: institution, from: start, to: last.addingTimeInterval(86_400)).map {
-            Entry(kind: $0.kind, id: $0.id, at: $0.at, medfee: $0.medfee, fund: $0.fund, account: $0.account, cash: $0.cash)
+            Entry(kind: $0.kind, id: $0.id, at: $0.at, medfee: $0.medfee, fund: $0.fund, account: $0.account, cash: $0.cash,
+                  psnNo: $0.psnNo, mdtrtId: $0.mdtrtId, insutype: $0.insutype, insuredAdmdvs: $0.insuredAdmdvs)
         }
     }
 
@@ -48,10 +67,17 @@ package struct Reconciliation: Sendable {
 }
 
 extension FSITransactions {
-    /// 3201: compares the institution's stated totals with the platform's.
+    /// 3201: compares the institution's stated totals with the platform's — per `insutype`, `clr_type` and
+    /// `setl_optins` when sent, as real HIS code reconciles (openhis `Financial3201Param`).
     func reconcile(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> (JSONValue, TraceEvent) {
         let data = try Fields(in: request.input, "data")
-        try await authorise(request.institutionCode, store: store, now: now)
+        let institution = try await authorise(request.institutionCode, store: store, now: now)
+        let insutype = try data.optionalString("insutype")
+        let clrType = try data.optionalString("clr_type")
+        let setlOptins = try data.optionalString("setl_optins")
+        if let setlOptins, setlOptins.count != 6 || !setlOptins.allSatisfy(\.isNumber) {
+            throw DomainError.invalidValue(data.path("setl_optins"), "setl_optins is the clearing institution's 6-digit division code", expected: "e.g. 120100", actual: setlOptins)
+        }
         let from = try data.string("stmt_begndate", "the first day, yyyy-MM-dd")
         let to = try data.string("stmt_enddate", "the last day, yyyy-MM-dd")
         for (key, value) in [("stmt_begndate", from), ("stmt_enddate", to)] where Timestamps.parseDay(value) == nil {
@@ -59,14 +85,18 @@ extension FSITransactions {
         }
         let stated = Reconciliation.Totals(medfee: try data.fen("medfee_sumamt"), fund: try data.fen("fund_pay_sumamt"), account: try data.fen("acct_pay"),
                                            count: Int(try data.string("fixmedins_setl_cnt")) ?? -1)
-        let platform = await Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: from, to: to, store: store))
+        let entries = Reconciliation.filter(try await Reconciliation.entries(institution: request.institutionCode, from: from, to: to, store: store),
+                                            insutype: insutype, setlOptins: setlOptins, clrType: clrType, institutionKind: institution.kind)
+        let platform = Reconciliation.totals(entries)
         var differences: [String] = []
         if stated.medfee != platform.medfee { differences.append("medfee_sumamt: stated \(Money.yuan(stated.medfee)), platform \(Money.yuan(platform.medfee))") }
         if stated.fund != platform.fund { differences.append("fund_pay_sumamt (the fund share advanced, PY-8): stated \(Money.yuan(stated.fund)), platform \(Money.yuan(platform.fund))") }
         if stated.account != platform.account { differences.append("acct_pay: stated \(Money.yuan(stated.account)), platform \(Money.yuan(platform.account))") }
         if stated.count != platform.count { differences.append("fixmedins_setl_cnt: stated \(stated.count), platform \(platform.count)") }
         let consistent = differences.isEmpty
-        let description = consistent ? "consistent: \(platform.count) settlement(s), \(Money.yuan(platform.medfee))" : differences.joined(separator: "; ")
+        let group = [insutype.map { "insutype \($0)" }, clrType.map { "clr_type \($0)" }, setlOptins.map { "setl_optins \($0)" }].compactMap { $0 }
+        let scope = group.isEmpty ? "" : " (" + group.joined(separator: ", ") + ")"
+        let description = (consistent ? "consistent: \(platform.count) settlement(s), \(Money.yuan(platform.medfee))" : differences.joined(separator: "; ")) + scope
         var info = JSONObject()
         info["setl_optins"] = .string(try data.optionalString("setl_optins") ?? "")
         info["stmt_rslt"] = .string(consistent ? "0" : "1")
@@ -75,6 +105,8 @@ extension FSITransactions {
         info["fund_pay_sumamt"] = .string(Money.yuan(platform.fund))
         info["acct_pay"] = .string(Money.yuan(platform.account))
         info["fixmedins_setl_cnt"] = .string(String(platform.count))
+        if let insutype { info["insutype"] = .string(insutype) }
+        info["clr_type"] = .string(clrType ?? Reconciliation.clearingType(of: institution.kind))
         let output: JSONValue = .object(["stmtinfo": .object(info)])
         return (output, TraceEvent(at: now, kind: "fsi.3201", actor: request.institutionCode, subject: "\(from)..\(to)",
                                    payload: ["msgid": request.msgid, "stmt_rslt": consistent ? "0" : "1"]))

@@ -367,15 +367,19 @@ struct PostgresSession: StoreWriting {
     func settlementEntries(institutionCode: String, from: Date, to: Date) async throws -> [SettlementEntry] {
         var entries: [SettlementEntry] = []
         let found = try await rows("""
-            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash FROM outpatient_settlements
-                WHERE institution_code = $1 AND settled AND settled_at >= $2 AND settled_at < $3
+            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash, psn_no, mdtrt_id,
+                    COALESCE(doc->'result'->>'insutype', ''), COALESCE(doc->'result'->>'insuplc_admdvs', '')
+                FROM outpatient_settlements WHERE institution_code = $1 AND settled AND settled_at >= $2 AND settled_at < $3
             UNION ALL
-            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash FROM payment_orders
-                WHERE institution_code = $1 AND settled AND paid_at >= $2 AND paid_at < $3
+            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash, psn_no, COALESCE(doc->>'mdtrtId', ''),
+                    COALESCE(doc->>'insutype', ''), COALESCE((doc->>'settlement')::jsonb->>'insuplc_admdvs', '')
+                FROM payment_orders WHERE institution_code = $1 AND settled AND paid_at >= $2 AND paid_at < $3
             ORDER BY at, id
             """, [.text(institutionCode), .int(Self.millis(from)), .int(Self.millis(to))])
-        for try await (kind, id, at, medfee, fund, account, cash) in found.decode((String, String, Int64, Int64, Int64, Int64, Int64).self) {
-            entries.append(SettlementEntry(kind: kind, id: id, at: Self.date(at), medfee: medfee, fund: fund, account: account, cash: cash))
+        for try await (kind, id, at, medfee, fund, account, cash, psnNo, mdtrtId, insutype, insured)
+            in found.decode((String, String, Int64, Int64, Int64, Int64, Int64, String, String, String, String).self) {
+            entries.append(SettlementEntry(kind: kind, id: id, at: Self.date(at), medfee: medfee, fund: fund, account: account, cash: cash,
+                                           psnNo: psnNo, mdtrtId: mdtrtId, insutype: insutype, insuredAdmdvs: insured))
         }
         return entries
     }

@@ -539,16 +539,19 @@ struct SQLiteStatements {
 
     func settlementEntries(institutionCode: String, from: Date, to: Date) throws -> [SettlementEntry] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash FROM outpatient_settlements
-                WHERE institution_code = ? AND settled = 1 AND settled_at >= ? AND settled_at < ?
+            SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash, psn_no, mdtrt_id,
+                    COALESCE(json_extract(doc, '$.result.insutype'), '') AS insutype, COALESCE(json_extract(doc, '$.result.insuplc_admdvs'), '') AS insured
+                FROM outpatient_settlements WHERE institution_code = ? AND settled = 1 AND settled_at >= ? AND settled_at < ?
             UNION ALL
-            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash FROM payment_orders
-                WHERE institution_code = ? AND settled = 1 AND paid_at >= ? AND paid_at < ?
+            SELECT '6202', pay_ord_id, paid_at, net_medfee, net_fund, net_account, net_cash, psn_no, COALESCE(json_extract(doc, '$.mdtrtId'), ''),
+                    COALESCE(json_extract(doc, '$.insutype'), ''), COALESCE(json_extract(json_extract(doc, '$.settlement'), '$.insuplc_admdvs'), '')
+                FROM payment_orders WHERE institution_code = ? AND settled = 1 AND paid_at >= ? AND paid_at < ?
             ORDER BY at, id
             """, arguments: [institutionCode, Self.millis(from), Self.millis(to), institutionCode, Self.millis(from), Self.millis(to)])
         return rows.map { row in
             SettlementEntry(kind: row["kind"], id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
-                            medfee: row["medfee"], fund: row["fund"], account: row["account"], cash: row["cash"])
+                            medfee: row["medfee"], fund: row["fund"], account: row["account"], cash: row["cash"],
+                            psnNo: row["psn_no"], mdtrtId: row["mdtrt_id"], insutype: row["insutype"], insuredAdmdvs: row["insured"])
         }
     }
 

@@ -14,8 +14,15 @@ public struct SettlementEntry: Sendable, Hashable {
     public var fund: Int64
     public var account: Int64
     public var cash: Int64
+    /// The person, the visit (an order's `mdtrtId`), the insurance type and the place of insurance (the region
+    /// whose parameters split it, e.g. `120000`): what 3201 groups by and 3202 compares line by line.
+    public var psnNo: String
+    public var mdtrtId: String
+    public var insutype: String
+    public var insuredAdmdvs: String
 
-    public init(kind: String, id: String, at: Date, medfee: Int64, fund: Int64, account: Int64, cash: Int64) {
+    public init(kind: String, id: String, at: Date, medfee: Int64, fund: Int64, account: Int64, cash: Int64,
+                psnNo: String = "", mdtrtId: String = "", insutype: String = "", insuredAdmdvs: String = "") {
         self.kind = kind
         self.id = id
         self.at = at
@@ -23,6 +30,10 @@ public struct SettlementEntry: Sendable, Hashable {
         self.fund = fund
         self.account = account
         self.cash = cash
+        self.psnNo = psnNo
+        self.mdtrtId = mdtrtId
+        self.insutype = insutype
+        self.insuredAdmdvs = insuredAdmdvs
     }
 }
 
