@@ -33,6 +33,18 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev", "pkg-config"])]
         ),
+        // The system zlib (zlib1g-dev): raw inflate and CRC-32 for the zip files of FSI 9101/9102.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Zip archives as real HIS code exchanges them (9101 uploads, 9102 downloads): read stored and
+        // deflated entries, write stored ones. No I/O.
+        .target(
+            name: "YibaoArchive",
+            dependencies: ["CZlib"]
+        ),
         // Swift API over OpenSSL: SM2/SM3/SM4, ECDSA P-256, RSA, X.509, the HSE envelope.
         .target(
             name: "YibaoCrypto",
@@ -67,7 +79,7 @@ let package = Package(
         // No HTTP, no envelopes, no dialects' wire forms (docs/ARCHITECTURE.md).
         .target(
             name: "YibaoServices",
-            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore"]
+            dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore", "YibaoArchive"]
         ),
         // The reference platform: Hummingbird routes for the FSI and HSE envelopes and the admin API.
         .target(
@@ -152,7 +164,7 @@ let package = Package(
             name: "YibaoGatewayTests",
             dependencies: [
                 // `yibao` only so the binary the end-to-end tests run is built first; no test imports it.
-                "YibaoCore", "YibaoStore", "YibaoServices", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
+                "YibaoCore", "YibaoStore", "YibaoServices", "YibaoArchive", "YibaoGateway", "YibaoClient", "YibaoCrypto", "YibaoConformance", "YibaoDevKit", "yibao",
                 "YibaoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -44,6 +44,18 @@ struct AroundSettlementTests {
         #expect(written.contains("fsi.2201"))
     }
 
+    @Test("month end through the independent client: 3201 per group, 9101 a zipped detail file (multipart jsonStr + file under national, Base64 under nhsa-2.0), 3202, 9102 the result zip listing exactly the planted mismatch; another institution cannot download it; a malformed line is refused by its number",
+          arguments: ["national", "nhsa-2.0"])
+    func monthEnd(profile: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-month-\(UUID().uuidString)").path
+        let server = try ListeningProcess.serve(dataDirectory: directory, extra: profile == "national" ? ["--profile", "national"] : [])
+        defer { server.stop() }
+        let run = try DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, "month-end"])
+        #expect(run.status == 0, "\(run.text)")
+        #expect(run.lines.contains { $0["step"]?.stringValue == "9102 by another institution" && $0["code"]?.stringValue == "FILE_UNKNOWN" }, "\(run.text)")
+        #expect(run.lines.last?["step"]?.stringValue == "passed", "\(run.text)")
+    }
+
     // MARK: The use cases directly
 
     /// Runs one FSI transaction of the demo hospital in its own transaction, as the gateway would.

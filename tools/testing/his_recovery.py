@@ -16,6 +16,10 @@ InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's S
              2101 → 2102 (druginfo + drugdetail as vendor code sends them, rxno = hiRxno, rx_circ_flag
              1, medins_setl_id) → the same 2102 again (same setl_id) → 2103 → 2103 again (refused) →
              2102 with a new medins_setl_id; the hospital's 2102 and an unknown rxno are refused.
+  month-end  settle twice and cancel one, 3201 per group, 9101 a zipped detail file (multipart under
+             national, Base64 under nhsa-2.0) with one planted mismatch, 3202, 9102 the result zip: it
+             lists exactly that line; a malformed line and a multipart body without jsonStr are refused.
+             Needs a gateway where nothing else settled today.
   negative   the bad inputs: 2601 of an unknown omsgid and of a 1101, 5204 of another institution's
              visit, 2503 of a disease outside the catalogue, 2503 with a malformed date, 3101 with
              trig_scen 11 — each must be refused naming the member, writing nothing.
@@ -30,12 +34,16 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
+import io
 import json
 import os
 import random
 import sys
 import urllib.error
+import urllib.request
+import zipfile
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -66,6 +74,7 @@ class Client:
 
     def __init__(self, gateway: str, profile: str, creds: dict, code: str):
         self.profile = profile
+        self.gateway, self.creds = gateway, creds
         self.last_msgid = None
         if profile == "nhsa-2.0":
             self.hospital = platform_client.Hospital(gateway, creds, code)
@@ -100,6 +109,67 @@ class Client:
         except dialect_client.Refused as refused:
             problem = refused.answer.get("problem") or {}
             raise Refusal(problem.get("code"), problem.get("pointer"), refused.answer.get("infcode")) from None
+
+
+def multipart(parts: list) -> tuple[bytes, str]:
+    """A multipart/form-data body of (name, filename or None, bytes) parts, as the official demo builds 9101."""
+    boundary = "----yibao%016x" % random.randrange(16**16)
+    out = bytearray()
+    for name, filename, data in parts:
+        out += ("--%s\r\n" % boundary).encode()
+        disposition = 'form-data; name="%s"' % name + ('; filename="%s"' % filename if filename else "")
+        out += ("Content-Disposition: %s\r\n" % disposition).encode()
+        out += (b"Content-Type: application/octet-stream\r\n\r\n" if filename else b"Content-Type: text/plain; charset=UTF-8\r\n\r\n")
+        out += data + b"\r\n"
+    out += ("--%s--\r\n" % boundary).encode()
+    return bytes(out), "multipart/form-data; boundary=" + boundary
+
+
+def upload(client: "Client", filename: str, data: bytes, *, as_multipart: bool, envelope_part: bool = True):
+    """9101: multipart jsonStr + file (national, as the official demo), or fsUploadIn.in as Base64 (nhsa-2.0, as symedsoft)."""
+    if not as_multipart:
+        return client.call("9101", {"fsUploadIn": {"in": base64.b64encode(data).decode(), "filename": filename, "fixmedins_code": HOSPITAL}})
+    envelope = client.dialect.envelope("9101", {"fsUploadIn": {"filename": filename, "fixmedins_code": HOSPITAL}})
+    client.last_msgid = envelope["msgid"]
+    parts = ([("jsonStr", None, dialect_client.compact(envelope).encode("utf-8"))] if envelope_part else []) + [("file", filename, data)]
+    body, content_type = multipart(parts)
+    status, answer = dialect_client.http_post(client.dialect.gateway + dialect_client.PATHS["national"], body, {"Content-Type": content_type})
+    if status != 200:
+        raise dialect_client.NotOK("HTTP %d" % status)
+    answer = json.loads(answer)
+    if str(answer.get("infcode")) != "0":
+        problem = answer.get("problem") or {}
+        raise Refusal(problem.get("code"), problem.get("pointer"), answer.get("infcode"))
+    return answer["output"]
+
+
+def download(client: "Client", file_qury_no: str, filename: str) -> bytes:
+    """9102: the file as application/octet-stream (a JSON answer is a refusal)."""
+    data = {"fsDownloadIn": {"file_qury_no": file_qury_no, "filename": filename, "fixmedins_code": "plc"}}
+    if client.profile == "nhsa-2.0":
+        try:
+            return client.hospital.fsi_download("9102", data)
+        except platform_client.Refused as refused:
+            problem = json.loads(str(refused))
+            raise Refusal(problem.get("code"), problem.get("pointer")) from None
+    envelope = client.dialect.envelope("9102", data)
+    request = urllib.request.Request(client.dialect.gateway + dialect_client.PATHS["national"], data=dialect_client.compact(envelope).encode("utf-8"),
+                                     headers={"Content-Type": "text/plain;charset=utf-8"}, method="POST")
+    with urllib.request.urlopen(request, timeout=20) as response:
+        body = response.read()
+        if "application/octet-stream" in (response.headers.get("Content-Type") or ""):
+            return body
+    answer = json.loads(body)
+    problem = answer.get("problem") or {}
+    raise Refusal(problem.get("code"), problem.get("pointer"), answer.get("infcode"))
+
+
+def zipped(name: str, text: str) -> bytes:
+    """A zip as Java's ZipOutputStream writes it (deflated), holding one UTF-8 text file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()
 
 
 def stringified(value):
@@ -307,6 +377,75 @@ def pharmacy_scenario(pharmacy: Client, hospital: Client, rxno: str, drugs: list
     emit("2102 after 2103", setl_id=final["setl_id"])
 
 
+def settle_once(client: Client, person: dict, price: str) -> dict:
+    """2201 → 2203 → 2204 (metformin) → 2207; the setlinfo."""
+    mdtrt_id = open_visit(client, person)
+    batch = "CB%08d" % random.randrange(10**8)
+    total = "%.2f" % (Decimal(price) * 2)
+    client.call("2204", {"feedetail": [{"feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": person["psn_no"], "chrg_bchno": batch,
+                                        "med_list_codg": METFORMIN, "pric": price, "cnt": "2", "det_item_fee_sumamt": total, "rx_circ_flag": "0"}]})
+    return client.call("2207", {"data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id, "chrg_bchno": batch, "insutype": "310",
+                                         "acct_used_flag": "0", "medfee_sumamt": total, "med_type": "11"}})["setlinfo"]
+
+
+def month_end(client: Client) -> None:
+    """Settle twice and cancel one (2208); 3201 per group; 9101 a detail file with one planted mismatch (a wrong
+    fund share); 3202; 9102 the result and find exactly that line. Needs a gateway with no other settlement today."""
+    client.sign_in()
+    psn = ZHANG["psn_no"]
+    kept = settle_once(client, ZHANG, "30.00")
+    gone = settle_once(client, ZHANG, "12.50")
+    client.call("2208", {"data": {"setl_id": gone["setl_id"], "mdtrt_id": gone["mdtrt_id"], "psn_no": psn}})
+    third = settle_once(client, ZHANG, "20.00")
+    today = datetime.now(BEIJING).strftime("%Y-%m-%d")
+    settled = [kept, third]
+    total = lambda key: "%.2f" % sum(Decimal(str(s[key])) for s in settled)
+    stmt = client.call("3201", {"data": {"insutype": "310", "clr_type": "11", "setl_optins": "120100", "stmt_begndate": today, "stmt_enddate": today,
+                                         "medfee_sumamt": total("medfee_sumamt"), "fund_pay_sumamt": total("fund_pay_sumamt"),
+                                         "acct_pay": total("acct_pay"), "fixmedins_setl_cnt": "2"}})["stmtinfo"]
+    expect(stmt["stmt_rslt"] == "0", "3201 of the day's two settlements in force must be consistent: %s" % stmt)
+    # The detail file: setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, refd_setl_flag — TAB after
+    # every field and CRLF, as zebone writes it; the planted mismatch: the third settlement's fund share off by 1.00.
+    planted = Decimal(str(third["fund_pay_sumamt"])) + 1
+    rows = [[kept["setl_id"], kept["mdtrt_id"], psn, kept["medfee_sumamt"], kept["fund_pay_sumamt"], kept["acct_pay"], "0"],
+            [third["setl_id"], third["mdtrt_id"], psn, third["medfee_sumamt"], "%.2f" % planted, third["acct_pay"], "0"]]
+    text = "".join("".join("%s\t" % field for field in row) + "\r\n" for row in rows)
+    as_multipart = client.profile == "national"
+    uploaded = upload(client, "data%s.zip" % datetime.now(BEIJING).strftime("%Y%m%d%H%M%S"), zipped("detail.txt", text), as_multipart=as_multipart)
+    medfee = sum(Decimal(str(r[3])) for r in rows)
+    fund = sum(Decimal(str(r[4])) for r in rows)
+    acct = sum(Decimal(str(r[5])) for r in rows)
+    info = client.call("3202", {"data": {"setl_optins": "120100", "file_qury_no": uploaded["file_qury_no"], "stmt_begndate": today, "stmt_enddate": today,
+                                         "medfee_sumamt": "%.2f" % medfee, "fund_pay_sumamt": "%.2f" % fund, "cash_payamt": "%.2f" % (medfee - fund - acct),
+                                         "fixmedins_setl_cnt": "2", "clr_type": "11", "refd_setl_flag": "0"}})["fileinfo"]
+    result = download(client, info["file_qury_no"], info["filename"])
+    with zipfile.ZipFile(io.BytesIO(result)) as archive:
+        lines = [line.split("\t") for line in archive.read("result.txt").decode("utf-8").splitlines() if line]
+    expect(len(lines) == 1 and lines[0][2] == third["setl_id"] and lines[0][4] == "3", "the result must list exactly the planted mismatch: %s" % lines)
+    emit("month end", uploaded=uploaded["file_qury_no"], result=info["file_qury_no"], mismatch=lines[0][6])
+    # Nothing is readable by another institution.
+    other = Client(client.gateway, client.profile, client.creds, PHARMACY)
+    other.sign_in()
+    try:
+        download(other, info["file_qury_no"], info["filename"])
+        raise AssertionError("the pharmacy downloaded the hospital's result file")
+    except Refusal as refusal:
+        expect(refusal.code == "FILE_UNKNOWN", "another institution's 9102: %s" % refusal.code)
+        emit("9102 by another institution", code=refusal.code)
+    # Bad input: a malformed line is refused by its number; nothing is reconciled.
+    bad = upload(client, "bad.txt", (text + "only\tthree\tcolumns\r\n").encode(), as_multipart=as_multipart)
+    emit("3202 malformed line", **refused(client, "3202", {"data": {"file_qury_no": bad["file_qury_no"], "stmt_begndate": today, "stmt_enddate": today,
+                                                                    "medfee_sumamt": "0.00", "fund_pay_sumamt": "0.00", "cash_payamt": "0.00",
+                                                                    "fixmedins_setl_cnt": "0"}}, "DETAIL_FILE_LINE_INVALID", "/file_qury_no"))
+    if as_multipart:
+        try:
+            upload(client, "x.txt", b"x", as_multipart=True, envelope_part=False)
+            raise AssertionError("a multipart 9101 without jsonStr was accepted")
+        except Refusal as refusal:
+            expect(refusal.code == "FIELD_MISSING" and refusal.pointer == "/jsonStr", "without jsonStr: %s at %s" % (refusal.code, refusal.pointer))
+            emit("9101 without jsonStr", code=refusal.code, pointer=refusal.pointer)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -315,7 +454,7 @@ def main(argv=None) -> int:
     parser.add_argument("--credentials", default=os.path.join(HERE, "..", "..", "certs", "demo-credentials.json"))
     parser.add_argument("--rxno", help="pharmacy: the hiRxno the pharmacy dispensed")
     parser.add_argument("--drugs", help='pharmacy: JSON list of {"code", "pric", "cnt", "sumamt"} of the prescription')
-    parser.add_argument("scenario", choices=["recovery", "around", "negative", "pharmacy"])
+    parser.add_argument("scenario", choices=["recovery", "around", "negative", "pharmacy", "month-end"])
     args = parser.parse_args(argv)
     creds = json.load(open(args.credentials, encoding="utf-8"))
     client = Client(args.gateway, args.profile, creds, HOSPITAL)
@@ -324,6 +463,8 @@ def main(argv=None) -> int:
             recovery(client)
         elif args.scenario == "around":
             around(client)
+        elif args.scenario == "month-end":
+            month_end(client)
         elif args.scenario == "pharmacy":
             if not args.rxno or not args.drugs:
                 parser.error("pharmacy needs --rxno and --drugs")

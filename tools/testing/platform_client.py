@@ -111,8 +111,8 @@ class Hospital:
         return gm.sm2_verify(self.platform_key, text, r, s, gm.SM2_DEFAULT_ID)
 
     # ---- FSI ------------------------------------------------------------
-    def fsi(self, infno: str, input_obj, tamper: bool = False):
-        """Sends one FSI transaction; returns its verified `output`."""
+    def envelope(self, infno: str, input_obj) -> dict:
+        """A signed FSI envelope (cainfo over the HSE string-to-sign of every other member)."""
         if infno != "9001" and self.sign_no is None:
             self.sign_in()
         now = datetime.now(BEIJING)
@@ -137,6 +137,23 @@ class Hospital:
         }
         self.last_msgid = request["msgid"]
         request["cainfo"] = self.sign(request)  # signed without cainfo (it is added after)
+        return request
+
+    def fsi_download(self, infno: str, input_obj) -> bytes:
+        """Sends a transaction answered with a file (9102): the bytes of an application/octet-stream answer."""
+        h = {"Content-Type": "application/json; charset=utf-8"}
+        req = urllib.request.Request(self.gateway + FSI_PATH, data=dump(self.envelope(infno, input_obj)).encode("utf-8"), headers=h, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                if "application/octet-stream" not in (resp.headers.get("Content-Type") or ""):
+                    raise Refused(resp.read().decode("utf-8", "replace"))
+                return resp.read()
+        except urllib.error.HTTPError as exc:
+            raise Refused(exc.read().decode("utf-8", "replace")) from None
+
+    def fsi(self, infno: str, input_obj, tamper: bool = False):
+        """Sends one FSI transaction; returns its verified `output`."""
+        request = self.envelope(infno, input_obj)
         if tamper:
             request["input"] = tampered(request["input"])
         answer = post(self.gateway + FSI_PATH, dump(request).encode("utf-8"))

@@ -165,6 +165,11 @@ extension ErrorCode {
     public static let signNoSignedOut = ErrorCode("SIGN_NO_SIGNED_OUT", 401, .protocolSignIn, "已签退，请重新签到")
     public static let retailPharmacyOnly = ErrorCode("RETAIL_PHARMACY_ONLY", 403, .py7, "药店结算交易仅限定点零售药店")
     public static let rxNotDispensedHere = ErrorCode("RX_NOT_DISPENSED_HERE", 403, .rx4, "处方未由本药店调剂，不能结算")
+    public static let fileUnknown = ErrorCode("FILE_UNKNOWN", 404, .protocolFields, "文件不存在或已过下载期限")
+    public static let fileTooLarge = ErrorCode("FILE_TOO_LARGE", 400, .protocolFields, "文件超过大小限制")
+    public static let fileUnreadable = ErrorCode("FILE_UNREADABLE", 400, .protocolFields, "文件格式错误")
+    public static let detailFileLineInvalid = ErrorCode("DETAIL_FILE_LINE_INVALID", 400, .py8, "对账明细文件格式错误")
+    public static let detailFileTotalsMismatch = ErrorCode("DETAIL_FILE_TOTALS_MISMATCH", 400, .py8, "对账明细与汇总金额不一致")
 
     // MARK: Persons and the e-voucher
 
@@ -333,6 +338,7 @@ extension ErrorCode {
         .rxUnknown, .rxUploadMismatch, .rxValidityInvalid, .rxWrongStage, .auditRequired, .benefitCheckRequired, .benefitCheckFailed,
         .chronicDiseaseNotFileable, .chronicFilingAlreadyCancelled, .chronicFilingExists, .chronicFilingUnknown, .reversalAlreadyCancelled,
         .reversalInfnoMismatch, .reversalNotReversible, .reversalOriginalUnknown, .signNoSignedOut, .retailPharmacyOnly, .rxNotDispensedHere,
+        .fileUnknown, .fileTooLarge, .fileUnreadable, .detailFileLineInvalid, .detailFileTotalsMismatch,
     ]
 }
 

@@ -29,10 +29,26 @@ struct FSIEndpoint: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         for path in Self.paths {
             router.post(RouterPath(stringLiteral: path)) { request, context in
-                let bytes: [UInt8]
+                var bytes: [UInt8]
+                var attachment: [UInt8]?
+                let boundary = MultipartBody.boundary(contentType: request.headers[.contentType])
                 do {
                     try await gateway.admit(context)
-                    bytes = try await request.bodyBytes(limit: gateway.configuration.limits.envelopeBodyBytes)
+                    let limits = gateway.configuration.limits
+                    bytes = try await request.bodyBytes(limit: boundary == nil ? limits.envelopeBodyBytes : limits.uploadBodyBytes)
+                    // 9101 as the official demo sends it: a `jsonStr` part (the envelope) and the file part.
+                    if let boundary {
+                        let form: MultipartBody
+                        do { form = try MultipartBody(bytes, boundary: boundary) } catch let failure as MultipartBody.Failure {
+                            throw Problem(status: 400, code: .bodyInvalid, rule: Rule.protocolEnvelope.rawValue, pointer: "", detail: "the multipart body is malformed: \(failure)")
+                        }
+                        guard let envelope = form.part("jsonStr") else {
+                            throw Problem(status: 400, code: .fieldMissing, rule: Rule.protocolFields.rawValue, pointer: "/jsonStr",
+                                          detail: "a multipart FSI request carries the envelope in the part jsonStr (and the file in the part file)")
+                        }
+                        bytes = envelope.bytes
+                        attachment = (form.part("file") ?? form.part("in") ?? form.parts.first { $0.filename != nil && $0.name != "jsonStr" })?.bytes
+                    }
                 } catch var problem as Problem {
                     // Refused before the body is read (rate limit, size): in the form of the gateway's default dialect.
                     let dialect = gateway.configuration.dialect(named: nil).fsi
@@ -45,14 +61,15 @@ struct FSIEndpoint: Sendable {
                 let headers = TransportHeaders(request.headers.map { ($0.name.rawName, $0.value) })
                 let channel = context.channel
                 return try await handle(bytes, headers: headers, pathInfno: context.parameters.get("infno"), source: context.sourceKey,
-                                        dropConnection: { channel?.close(promise: nil) })
+                                        dropConnection: { channel?.close(promise: nil) }, attachment: attachment)
             }
         }
     }
 
     /// - Parameter dropConnection: closes the client's connection (the lost-answer persona's 2207).
+    /// - Parameter attachment: the file part of a multipart 9101.
     func handle(_ bytes: [UInt8], headers: TransportHeaders = TransportHeaders(), pathInfno: String? = nil, source: String = "local",
-                dropConnection: @escaping @Sendable () -> Void = {}) async throws -> Response {
+                dropConnection: @escaping @Sendable () -> Void = {}, attachment: [UInt8]? = nil) async throws -> Response {
         let now = await gateway.clock.now()
         // Parsed once, with bounds: a hostile body is refused cheaply.
         let limits = gateway.configuration.limits
@@ -94,7 +111,8 @@ struct FSIEndpoint: Sendable {
                 }
                 if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
                 let call = request.call(prerequisites: SettlementPrerequisites(benefitCheck: dialect.fsi.beforeSettlement.contains("2001"),
-                                                                               preEventAudit: dialect.fsi.beforeSettlement.contains("3101")))
+                                                                               preEventAudit: dialect.fsi.beforeSettlement.contains("3101")),
+                                        attachment: attachment)
                 let outcome = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(call, store: store, now: now)
                 try await store.appendTrace(outcome.event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
@@ -107,6 +125,13 @@ struct FSIEndpoint: Sendable {
             if outcome.loseAnswer {
                 dropConnection()
                 return Response(status: .ok, body: ResponseBody { _ in throw LostAnswer() })
+            }
+            // 9102: the file itself, as real clients read it (Content-Type application/octet-stream).
+            if let file = outcome.download {
+                let content = [UInt8](base64: file.content) ?? []
+                let name = file.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? file.filename : "file"
+                return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: content)))
             }
             return try FSIAnswer.success(output: outcome.output, request: request, dialect: dialect.fsi, configuration: gateway.configuration, now: now)
         } catch {
@@ -311,9 +336,9 @@ struct LostAnswer: Error, CustomStringConvertible {
 /// An authenticated FSI request.
 struct FSIRequest: Sendable {
     /// What the use cases see of it, with what the institution's profile requires before a settlement.
-    func call(prerequisites: SettlementPrerequisites) -> FSICall {
+    func call(prerequisites: SettlementPrerequisites, attachment: [UInt8]? = nil) -> FSICall {
         FSICall(transaction: FSITransaction(rawValue: infno)!, msgid: msgid, institutionCode: institutionCode, input: input, signNo: signNo,
-                prerequisites: prerequisites)
+                prerequisites: prerequisites, attachment: attachment)
     }
 
     let infno: String

@@ -5,6 +5,8 @@ import Foundation
 public struct GatewayLimits: Sendable, Hashable {
     /// Largest FSI/HSE request body, in bytes.
     public var envelopeBodyBytes = 4 << 20
+    /// Largest multipart FSI body (9101 `jsonStr` + the file part, the file at most 8 MiB), in bytes.
+    public var uploadBodyBytes = 9 << 20
     /// Largest admin request body (fixtures), in bytes.
     public var adminBodyBytes = 4 << 20
     /// Largest e-voucher channel or test-clock request body, in bytes.

@@ -26,6 +26,7 @@ package enum FSITransaction: String, CaseIterable, Sendable {
     case preEventAudit = "3101"
     case inEventAudit = "3102"
     case reconcile = "3201"
+    case detailReconcile = "3202"
     case declare = "3203"
     case visitQuery = "5201"
     case diagnosisQuery = "5202"
@@ -34,6 +35,8 @@ package enum FSITransaction: String, CaseIterable, Sendable {
     case chronicMedicationQuery = "5205"
     case cumulativeQuery = "5206"
     case chronicFilingQuery = "5301"
+    case fileUpload = "9101"
+    case fileDownload = "9102"
 
     /// The transactions a 2601 may reverse: those that commit something undoable.
     package static let reversible: Set<FSITransaction> = [.register, .uploadDetails, .settle]
@@ -62,9 +65,12 @@ package struct FSICall: Sendable {
     /// The `sign_no` the request carried (9002 signs it out).
     package let signNo: String
     package let prerequisites: SettlementPrerequisites
+    /// The file part of a multipart 9101 (`jsonStr` + `file`), if the request came that way.
+    package let attachment: [UInt8]?
 
     package init(transaction: FSITransaction, msgid: String, institutionCode: String, input: Fields, signNo: String = "",
-                 prerequisites: SettlementPrerequisites = SettlementPrerequisites()) {
+                 prerequisites: SettlementPrerequisites = SettlementPrerequisites(), attachment: [UInt8]? = nil) {
+        self.attachment = attachment
         self.transaction = transaction
         self.msgid = msgid
         self.institutionCode = institutionCode
@@ -95,10 +101,13 @@ package struct FSIOutcome: Sendable {
     package var output: JSONValue
     package var event: TraceEvent
     package var loseAnswer: Bool = false
+    /// 9102: the file the answer is (`application/octet-stream`), instead of an FSI answer.
+    package var download: StoredFile?
 
-    package init(_ output: JSONValue, _ event: TraceEvent, loseAnswer: Bool = false) {
+    package init(_ output: JSONValue, _ event: TraceEvent, loseAnswer: Bool = false, download: StoredFile? = nil) {
         self.output = output
         self.event = event
         self.loseAnswer = loseAnswer
+        self.download = download
     }
 }

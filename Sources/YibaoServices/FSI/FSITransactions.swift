@@ -22,6 +22,7 @@ package struct FSITransactions: Sendable {
     /// settlement may require (2001, 3101), are recorded with what they made.
     package func run(_ request: FSICall, store: any StoreWriting, now: Date) async throws -> FSIOutcome {
         var loseAnswer = false
+        var download: StoredFile?
         let (output, event): (JSONValue, TraceEvent) = switch request.transaction {
         case .signIn: try await signIn(request, store: store, now: now)
         case .signOut: try await signOut(request, store: store, now: now)
@@ -43,6 +44,13 @@ package struct FSITransactions: Sendable {
         case .reverse: try await reverse(request, store: store, now: now)
         case .preEventAudit, .inEventAudit: try await audit(request, store: store, now: now)
         case .reconcile: try await reconcile(request, store: store, now: now)
+        case .detailReconcile: try await reconcileDetails(request, store: store, now: now)
+        case .fileUpload: try await uploadFile(request, store: store, now: now)
+        case .fileDownload: try await { () async throws -> (JSONValue, TraceEvent) in
+            let (output, event, file) = try await downloadFile(request, store: store, now: now)
+            download = file
+            return (output, event)
+        }()
         case .declare: try await declare(request, store: store, now: now)
         case .visitQuery: try await visitQuery(request, store: store, now: now)
         case .diagnosisQuery: try await diagnosisQuery(request, store: store, now: now)
@@ -56,7 +64,7 @@ package struct FSITransactions: Sendable {
             try await store.save(FSIMessage(institutionCode: request.institutionCode, msgid: request.msgid, infno: request.infno,
                                             subject: event.subject, psnNo: event.payload["psn_no"] ?? "", at: now, facts: event.payload))
         }
-        return FSIOutcome(output, event, loseAnswer: loseAnswer)
+        return FSIOutcome(output, event, loseAnswer: loseAnswer, download: download)
     }
 
     /// The transactions whose messages are recorded (``FSIMessage``): the reversible ones and the prerequisites.

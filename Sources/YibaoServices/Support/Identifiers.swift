@@ -33,6 +33,8 @@ package enum IdentifierKind: Sendable {
     case dispensing
     /// 待遇申报明细流水号 of a 2503 chronic-disease filing: `TD` + yyyyMMddHHmmss + 6 digits.
     case chronicFiling
+    /// 文件查询号 `file_qury_no` of a 9101 upload or a 3202 result: `FQ` + yyyyMMddHHmmss + 8 digits.
+    case file
 
     var scope: String {
         switch self {
@@ -49,6 +51,7 @@ package enum IdentifierKind: Sendable {
         case .review: "id:rx-review"
         case .dispensing: "id:dispensing"
         case .chronicFiling: "id:chronic-filing"
+        case .file: "id:file"
         }
     }
 
@@ -67,6 +70,7 @@ package enum IdentifierKind: Sendable {
         case .review: "RCB" + Timestamps.compact(now) + TokenGenerator.digits(8)
         case .dispensing: "DSP" + TokenGenerator.digits(14)
         case .chronicFiling: "TD" + Timestamps.compact(now) + TokenGenerator.digits(6)
+        case .file: "FQ" + Timestamps.compact(now) + TokenGenerator.digits(8)
         }
     }
 }

@@ -1,5 +1,5 @@
 /// The PostgreSQL schema, as numbered migrations (table `yibao_schema` records those applied).
-/// The same tables as SQLite's (SQLiteStore's migrations v1–v14), with PostgreSQL types: documents as
+/// The same tables as SQLite's (SQLiteStore's migrations v1–v15), with PostgreSQL types: documents as
 /// JSONB, epoch milliseconds as BIGINT, serial columns where SQLite orders by rowid.
 enum PostgresSchema {
     struct Migration {
@@ -123,6 +123,10 @@ enum PostgresSchema {
             "ALTER TABLE prescriptions ADD COLUMN psn_no TEXT NOT NULL DEFAULT ''",
             "UPDATE prescriptions SET psn_no = doc->>'psnNo'",
             "CREATE INDEX prescriptions_person ON prescriptions(psn_no, position)",
+        ]),
+        // SQLite v15: FSI 9101 uploads and 3202 result files.
+        Migration(version: 3, name: "files", statements: [
+            "CREATE TABLE files (file_qury_no TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc JSONB NOT NULL)",
         ]),
     ]
 }

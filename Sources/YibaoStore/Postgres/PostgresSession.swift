@@ -551,4 +551,13 @@ struct PostgresSession: StoreWriting {
             ON CONFLICT (trt_dcla_detl_sn) DO UPDATE SET doc = excluded.doc
             """, [.text(filing.trtDclaDetlSn), .text(filing.psnNo), .text(try encode(filing))])
     }
+    func file(fileQuryNo: String) async throws -> StoredFile? {
+        try await one(StoredFile.self, "SELECT doc::text FROM files WHERE file_qury_no = $1", [.text(fileQuryNo)])
+    }
+    func save(_ file: StoredFile) async throws {
+        try await execute("""
+            INSERT INTO files (file_qury_no, institution_code, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (file_qury_no) DO UPDATE SET doc = excluded.doc
+            """, [.text(file.fileQuryNo), .text(file.institutionCode), .text(try encode(file))])
+    }
 }

@@ -252,6 +252,10 @@ public final class SQLiteStore: GatewayStore {
                 CREATE INDEX prescriptions_person ON prescriptions(psn_no);
                 """)
         }
+        migrator.registerMigration("v15-files") { db in
+            // FSI 9101 uploads and 3202 result files, fetched by 9102.
+            try db.execute(sql: "CREATE TABLE files (file_qury_no TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc TEXT NOT NULL)")
+        }
         return migrator
     }
 }
@@ -705,6 +709,13 @@ struct SQLiteStatements {
             ON CONFLICT(institution_code, msgid) DO UPDATE SET doc = excluded.doc
             """, arguments: [message.institutionCode, message.msgid, message.infno, message.subject, try encode(message)])
     }
+    func file(fileQuryNo: String) throws -> StoredFile? {
+        try one(StoredFile.self, "SELECT doc FROM files WHERE file_qury_no = ?", [fileQuryNo])
+    }
+    func save(_ file: StoredFile) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO files (file_qury_no, institution_code, doc) VALUES (?, ?, ?)",
+                       arguments: [file.fileQuryNo, file.institutionCode, try encode(file)])
+    }
     func save(_ filing: ChronicFiling) throws {
         try db.execute(sql: """
             INSERT INTO chronic_filings (trt_dcla_detl_sn, psn_no, doc) VALUES (?, ?, ?)
@@ -828,4 +839,6 @@ struct SQLiteSession: StoreWriting {
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling? { try await run { try $0.chronicFiling(trtDclaDetlSn: trtDclaDetlSn) } }
     func save(_ message: FSIMessage) async throws { try await run { try $0.save(message) } }
     func save(_ filing: ChronicFiling) async throws { try await run { try $0.save(filing) } }
+    func file(fileQuryNo: String) async throws -> StoredFile? { try await run { try $0.file(fileQuryNo: fileQuryNo) } }
+    func save(_ file: StoredFile) async throws { try await run { try $0.save(file) } }
 }

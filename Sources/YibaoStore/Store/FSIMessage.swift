@@ -30,3 +30,35 @@ public struct FSIMessage: Sendable, Codable, Hashable {
         self.facts = facts
     }
 }
+
+/// A file an institution uploaded (FSI 9101) or the platform wrote for it (the 3202 result), fetched
+/// with 9102 by its `file_qury_no` — by that institution only.
+public struct StoredFile: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable { case upload, result }
+
+    /// 文件查询号 `file_qury_no`.
+    public var fileQuryNo: String
+    public var institutionCode: String
+    public var filename: String
+    public var kind: Kind
+    /// SM3 of the bytes, hex.
+    public var sm3: String
+    public var size: Int
+    public var at: Date
+    /// `dld_endtime`: 9102 answers it until then.
+    public var expiresAt: Date
+    /// The bytes, Base64.
+    public var content: String
+
+    public init(fileQuryNo: String, institutionCode: String, filename: String, kind: Kind, sm3: String, size: Int, at: Date, expiresAt: Date, content: String) {
+        self.fileQuryNo = fileQuryNo
+        self.institutionCode = institutionCode
+        self.filename = filename
+        self.kind = kind
+        self.sm3 = sm3
+        self.size = size
+        self.at = at
+        self.expiresAt = expiresAt
+        self.content = content
+    }
+}

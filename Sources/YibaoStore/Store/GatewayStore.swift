@@ -188,6 +188,8 @@ public protocol StoreReading: Sendable {
     /// A person's chronic/special-disease filings (2503), oldest first.
     func chronicFilings(psnNo: String) async throws -> [ChronicFiling]
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling?
+    /// A file of 9101/3202 by its `file_qury_no`.
+    func file(fileQuryNo: String) async throws -> StoredFile?
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -265,4 +267,5 @@ public protocol StoreWriting: StoreReading {
     /// Records a committed FSI message, or updates it (its reversal).
     func save(_ message: FSIMessage) async throws
     func save(_ filing: ChronicFiling) async throws
+    func save(_ file: StoredFile) async throws
 }
