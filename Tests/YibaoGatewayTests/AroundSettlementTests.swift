@@ -16,14 +16,14 @@ import YibaoStore
 struct AroundSettlementTests {
     static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/his_recovery.py").path
 
-    @Test("the independent client: lost 2207 answer → 2601 → 5203/5204 reversed → 2207 again with counters and balance as if once; 2001, 2503/5301/2504, 3101/3102, 5201/5202/5205, 9002; bad inputs refused naming the member, nothing written",
-          arguments: ["national", "nhsa-2.0"])
+    @Test("the independent client: lost 2207 answer → 2601 → 5203/5204 reversed → 2207 again with counters and balance as if once; 2001, 2503/5301/2504, 3101/3102, 5201/5202/5205, 9002; the catalogue (1312, 1318, 1319, 1901, 3301/1317/3302; national-mapped refuses an unmapped item); bad inputs refused naming the member, nothing written",
+          arguments: ["national", "national-mapped", "nhsa-2.0"])
     func independentClient(profile: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-around-\(UUID().uuidString)").path
-        let server = try ListeningProcess.serve(dataDirectory: directory, extra: profile == "national" ? ["--profile", "national"] : [])
+        let server = try ListeningProcess.serve(dataDirectory: directory, extra: profile == "nhsa-2.0" ? [] : ["--profile", profile])
         defer { server.stop() }
         let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
-        for scenario in ["recovery", "around"] {
+        for scenario in ["recovery", "around", "catalogue"] {
             let run = try DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, scenario])
             #expect(run.status == 0, "\(scenario): \(run.text)")
             #expect(run.lines.last?["step"]?.stringValue == "passed", "\(scenario): \(run.text)")
@@ -33,7 +33,7 @@ struct AroundSettlementTests {
         #expect(negative.status == 0, "\(negative.text)")
         let refusedSteps = negative.lines.filter { $0["code"] != nil }
         #expect(refusedSteps.count == 6, "\(negative.text)")
-        if profile == "national" {
+        if profile != "nhsa-2.0" {
             // HTTP 200 dialect: business refusals -2, malformed input -1, as real clients tell them apart.
             #expect(refusedSteps.first { $0["code"]?.stringValue == "REVERSAL_ORIGINAL_UNKNOWN" }?["infcode"] == .number("-2"))
             #expect(refusedSteps.first { $0["code"]?.stringValue == "FIELD_INVALID" }?["infcode"] == .number("-1"))

@@ -36,6 +36,18 @@ struct PassiveConformanceTests {
         #expect(statuses(report([accepted("2207", 1)])) == [])
     }
 
+    @Test("fee uploads refused for unmapped items are counted and named in the text")
+    func unmappedItems() {
+        let at = Date(timeIntervalSince1970: 1_795_000_000)
+        let problem = ProblemDetails(status: 403, code: ErrorCode.catalogueItemNotMapped.rawValue, rule: "PY-3", pointer: "/input/feedetail/0/medins_list_codg",
+                                     detail: "not mapped")
+        let checks = [ConformanceCheckRecord.refused(.fsi, institution: Demo.hospital, transaction: "2204", messageId: "M1", problem: problem, at: at),
+                      ConformanceCheckRecord.refused(.hse, institution: Demo.hospital, transaction: "uldFeeInfo", messageId: nil, problem: problem, at: at)]
+        let report = PassiveConformanceReport.make(institution: Demo.hospital, checks: checks, profile: "p", at: at)
+        #expect(report.objectValue?["unmappedItems"] == .integer(2))
+        #expect(PassiveConformanceReport.text(report).contains("not mapped to the catalogue (3301 maps them): 2"))
+    }
+
     @Test("a profile whose beforeSettlement names 2001 and 3101 makes them required transactions of the passive report")
     func requiredByProfile() {
         let plain = PassiveConformanceReport.required(prerequisites: []).flatMap(\.transactions).map(\.transaction)

@@ -20,6 +20,8 @@ InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's S
              national, Base64 under nhsa-2.0) with one planted mismatch, 3202, 9102 the result zip: it
              lists exactly that line; a malformed line and a multipart body without jsonStr are refused.
              Needs a gateway where nothing else settled today.
+  catalogue  1312 paged, 1318, 1319, 1901, 3301 → 1317 → 3302; an unknown code, an unknown table, a page
+             size of 0 refused; under national-mapped (which requires mapping) an unmapped item refused at 2204.
   negative   the bad inputs: 2601 of an unknown omsgid and of a 1101, 5204 of another institution's
              visit, 2503 of a disease outside the catalogue, 2503 with a malformed date, 3101 with
              trig_scen 11 — each must be refused naming the member, writing nothing.
@@ -58,6 +60,7 @@ PHARMACY = "P12010100001"
 LOST = {"psn_no": "12000000000000000016", "certno": "120101197001010077"}
 ZHANG = {"psn_no": "12000000000000000001", "certno": "120101198001011234"}
 METFORMIN = "XA10BAE054A001010100483"
+OWN_METFORMIN = "H-MET-0500"  # the hospital's own code for it, mapped with 3301 (profile national-mapped requires mapping)
 LOST_CONNECTION = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
 
 
@@ -78,8 +81,8 @@ class Client:
         self.last_msgid = None
         if profile == "nhsa-2.0":
             self.hospital = platform_client.Hospital(gateway, creds, code)
-        else:
-            self.dialect = dialect_client.DialectClient(gateway, profile, creds, code)
+        else:  # national and national-mapped speak the same transport
+            self.dialect = dialect_client.DialectClient(gateway, "national", creds, code)
 
     def sign_in(self):
         if self.profile == "nhsa-2.0":
@@ -215,6 +218,13 @@ def balance(client: Client, person: dict) -> Decimal:
     return Decimal(str(out["insuinfo"][0]["balc"]))
 
 
+def map_catalogue(client: Client) -> None:
+    """3301: the hospital maps its own metformin code to the platform's, as a HIS does once before uploading fees."""
+    client.call("3301", {"data": [{"fixmedins_hilist_id": OWN_METFORMIN, "fixmedins_hilist_name": "二甲双胍片 0.5g", "list_type": "101",
+                                   "med_list_codg": METFORMIN, "begndate": "2020-01-01", "enddate": "", "aprvno": "", "dosform": "片剂",
+                                   "exct_cont": "", "item_cont": "", "prcunt": "盒", "spec": "0.5g*60", "pacspec": "", "memo": ""}]})
+
+
 def open_visit(client: Client, person: dict, diagnosis="E11.900") -> str:
     visit = client.call("2201", {"data": {
         "psn_no": person["psn_no"], "insutype": "310", "begntime": now_text(), "mdtrt_cert_type": "02",
@@ -231,13 +241,14 @@ def open_visit(client: Client, person: dict, diagnosis="E11.900") -> str:
 
 def recovery(client: Client) -> None:
     client.sign_in()
+    map_catalogue(client)
     psn = LOST["psn_no"]
     before, balance_before = counters(client, psn), balance(client, LOST)
     emit("5206 before", counters={k: str(v) for k, v in before.items()}, balc=str(balance_before))
     mdtrt_id = open_visit(client, LOST)
     batch = "CB%08d" % random.randrange(10**8)
     client.call("2204", {"feedetail": [{"feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn, "chrg_bchno": batch, "med_list_codg": METFORMIN,
-                                        "pric": "90.00", "cnt": "10", "det_item_fee_sumamt": "900.00", "rx_circ_flag": "0"}]})
+                                        "medins_list_codg": OWN_METFORMIN, "pric": "90.00", "cnt": "10", "det_item_fee_sumamt": "900.00", "rx_circ_flag": "0"}]})
     settle = {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id, "chrg_bchno": batch, "insutype": "310", "acct_used_flag": "1",
                        "medfee_sumamt": "900.00", "mdtrt_cert_type": "02", "mdtrt_cert_no": LOST["certno"], "med_type": "11"}}
     client.call("2206", settle)
@@ -383,7 +394,7 @@ def settle_once(client: Client, person: dict, price: str) -> dict:
     batch = "CB%08d" % random.randrange(10**8)
     total = "%.2f" % (Decimal(price) * 2)
     client.call("2204", {"feedetail": [{"feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": person["psn_no"], "chrg_bchno": batch,
-                                        "med_list_codg": METFORMIN, "pric": price, "cnt": "2", "det_item_fee_sumamt": total, "rx_circ_flag": "0"}]})
+                                        "med_list_codg": METFORMIN, "medins_list_codg": OWN_METFORMIN, "pric": price, "cnt": "2", "det_item_fee_sumamt": total, "rx_circ_flag": "0"}]})
     return client.call("2207", {"data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id, "chrg_bchno": batch, "insutype": "310",
                                          "acct_used_flag": "0", "medfee_sumamt": total, "med_type": "11"}})["setlinfo"]
 
@@ -392,6 +403,7 @@ def month_end(client: Client) -> None:
     """Settle twice and cancel one (2208); 3201 per group; 9101 a detail file with one planted mismatch (a wrong
     fund share); 3202; 9102 the result and find exactly that line. Needs a gateway with no other settlement today."""
     client.sign_in()
+    map_catalogue(client)
     psn = ZHANG["psn_no"]
     kept = settle_once(client, ZHANG, "30.00")
     gone = settle_once(client, ZHANG, "12.50")
@@ -410,7 +422,7 @@ def month_end(client: Client) -> None:
     rows = [[kept["setl_id"], kept["mdtrt_id"], psn, kept["medfee_sumamt"], kept["fund_pay_sumamt"], kept["acct_pay"], "0"],
             [third["setl_id"], third["mdtrt_id"], psn, third["medfee_sumamt"], "%.2f" % planted, third["acct_pay"], "0"]]
     text = "".join("".join("%s\t" % field for field in row) + "\r\n" for row in rows)
-    as_multipart = client.profile == "national"
+    as_multipart = client.profile != "nhsa-2.0"
     uploaded = upload(client, "data%s.zip" % datetime.now(BEIJING).strftime("%Y%m%d%H%M%S"), zipped("detail.txt", text), as_multipart=as_multipart)
     medfee = sum(Decimal(str(r[3])) for r in rows)
     fund = sum(Decimal(str(r[4])) for r in rows)
@@ -446,15 +458,48 @@ def month_end(client: Client) -> None:
             emit("9101 without jsonStr", code=refusal.code, pointer=refusal.pointer)
 
 
+def catalogue(client: Client) -> None:
+    """1312 paged, 1318, 1319, 1901 (camelCase input as vendors send it), 3301 → 1317 → 3302, and the refusals."""
+    client.sign_in()
+    page = client.call("1312", {"data": {"page_num": 1, "page_size": 2}})
+    records, pages = int(str(page["recordCounts"])), int(str(page["pages"]))   # numbers, as PageHelper writes them
+    expect(len(page["data"]) == 2 and records > 2 and pages == (records + 1) // 2, "1312 pages: %s" % page)
+    codes = [row["hilist_code"] for row in page["data"]]
+    limits = client.call("1318", {"data": {"page_num": 1, "page_size": 100}})["data"]
+    expect(any(row["hilist_code"] == "AADG0000" and row["hilist_pric_uplmt_amt"] == "20.00" for row in limits), "1318 lists the consultation's price")
+    ratios = client.call("1319", {"data": {"page_num": 1, "page_size": 100}})["data"]
+    expect(any(row["hilist_code"] == "XA10BBG001A001010103929" and Decimal(str(row["selfpay_prop"])) == Decimal("0.1") for row in ratios), "1319 lists gliclazide's 10 %%: %s" % ratios)
+    insutypes = client.call("1901", {"data": {"type": "insutype", "parentValue": "", "admdvs": "120000", "date": "", "valiFlag": "1"}})["list"]
+    expect(any(row["value"] == "310" for row in insutypes), "1901 insutype lists 310")
+    emit("1312/1318/1319/1901", first=codes, limits=len(limits), ratios=len(ratios), insutypes=len(insutypes))
+    map_catalogue(client)
+    mapped = client.call("1317", {"data": {"fixmedins_code": HOSPITAL, "medins_list_codg": OWN_METFORMIN, "page_num": 1, "page_size": 10}})["data"]
+    expect(len(mapped) == 1 and mapped[0]["med_list_codg"] == METFORMIN and mapped[0]["vali_flag"] == "1", "1317 lists the mapping: %s" % mapped)
+    emit("3301 of an unknown code", **refused(client, "3301", {"data": {"fixmedins_hilist_id": "H-X", "fixmedins_hilist_name": "x", "list_type": "101",
+                                                                        "med_list_codg": "XNOTACODE", "begndate": "2020-01-01"}},
+                                              "CATALOGUE_ITEM_UNKNOWN", "/med_list_codg"))
+    emit("1901 unknown type", **refused(client, "1901", {"data": {"type": "no_such_table"}}, "DICTIONARY_TYPE_UNKNOWN", "/type"))
+    emit("1312 page_size 0", **refused(client, "1312", {"data": {"page_num": 1, "page_size": 0}}, "FIELD_INVALID", "/page_size"))
+    client.call("3302", {"data": {"fixmedins_code": HOSPITAL, "fixmedins_hilist_id": OWN_METFORMIN, "list_type": "101", "med_list_codg": METFORMIN}})
+    gone = client.call("1317", {"data": {"medins_list_codg": OWN_METFORMIN, "page_num": 1, "page_size": 10}})["data"]
+    expect(gone and gone[0]["vali_flag"] == "0", "after 3302 the mapping is no longer in force")
+    if client.profile == "national-mapped":  # the profile requires mapping: an unmapped own code is refused at 2204
+        mdtrt_id = open_visit(client, ZHANG)
+        emit("2204 of an unmapped item", **refused(client, "2204", {"feedetail": [{
+            "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": ZHANG["psn_no"], "chrg_bchno": "CB1", "med_list_codg": METFORMIN,
+            "medins_list_codg": OWN_METFORMIN, "pric": "30.00", "cnt": "1", "det_item_fee_sumamt": "30.00"}]}, "CATALOGUE_ITEM_NOT_MAPPED", "/medins_list_codg"))
+    map_catalogue(client)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("Usage:")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", default="http://127.0.0.1:8080")
-    parser.add_argument("--profile", default="national", choices=["national", "nhsa-2.0"])
+    parser.add_argument("--profile", default="national", choices=["national", "national-mapped", "nhsa-2.0"])
     parser.add_argument("--credentials", default=os.path.join(HERE, "..", "..", "certs", "demo-credentials.json"))
     parser.add_argument("--rxno", help="pharmacy: the hiRxno the pharmacy dispensed")
     parser.add_argument("--drugs", help='pharmacy: JSON list of {"code", "pric", "cnt", "sumamt"} of the prescription')
-    parser.add_argument("scenario", choices=["recovery", "around", "negative", "pharmacy", "month-end"])
+    parser.add_argument("scenario", choices=["recovery", "around", "negative", "pharmacy", "month-end", "catalogue"])
     args = parser.parse_args(argv)
     creds = json.load(open(args.credentials, encoding="utf-8"))
     client = Client(args.gateway, args.profile, creds, HOSPITAL)
@@ -463,6 +508,8 @@ def main(argv=None) -> int:
             recovery(client)
         elif args.scenario == "around":
             around(client)
+        elif args.scenario == "catalogue":
+            catalogue(client)
         elif args.scenario == "month-end":
             month_end(client)
         elif args.scenario == "pharmacy":

@@ -143,6 +143,9 @@ public struct FSIDialect: Sendable, Hashable, Codable {
     public var beforeSettlement: [String] = []
     /// The transactions ``beforeSettlement`` may name.
     public static let settlementPrerequisites = ["2001", "3101"]
+    /// Whether 2204 and 6201 refuse a fee line whose own item code (`medins_list_codg`, `medinsListCodg`) is not
+    /// mapped to its catalogue code by a 3301 mapping in force — the real platforms' behaviour.
+    public var requireCatalogueMapping: Bool = false
 
     public init() {}
 
@@ -160,6 +163,7 @@ public struct FSIDialect: Sendable, Hashable, Codable {
         transportWindowSeconds = try container.decodeIfPresent(Int.self, forKey: .transportWindowSeconds) ?? 300
         tokenLifetimeSeconds = try container.decodeIfPresent(Int.self, forKey: .tokenLifetimeSeconds) ?? 7200
         beforeSettlement = try container.decodeIfPresent([String].self, forKey: .beforeSettlement) ?? []
+        requireCatalogueMapping = try container.decodeIfPresent(Bool.self, forKey: .requireCatalogueMapping) ?? false
         if let unknown = beforeSettlement.first(where: { !Self.settlementPrerequisites.contains($0) }) {
             throw DecodingError.dataCorruptedError(forKey: .beforeSettlement, in: container,
                                                    debugDescription: "beforeSettlement names \(unknown); it may name \(Self.settlementPrerequisites.joined(separator: ", "))")

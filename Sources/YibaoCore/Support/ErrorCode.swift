@@ -170,6 +170,10 @@ extension ErrorCode {
     public static let fileUnreadable = ErrorCode("FILE_UNREADABLE", 400, .protocolFields, "文件格式错误")
     public static let detailFileLineInvalid = ErrorCode("DETAIL_FILE_LINE_INVALID", 400, .py8, "对账明细文件格式错误")
     public static let detailFileTotalsMismatch = ErrorCode("DETAIL_FILE_TOTALS_MISMATCH", 400, .py8, "对账明细与汇总金额不一致")
+    public static let catalogueItemUnknown = ErrorCode("CATALOGUE_ITEM_UNKNOWN", 404, .py3, "医保目录编码不存在")
+    public static let catalogueItemNotMapped = ErrorCode("CATALOGUE_ITEM_NOT_MAPPED", 403, .py3, "医药机构目录未对照医保目录")
+    public static let catalogueMappingUnknown = ErrorCode("CATALOGUE_MAPPING_UNKNOWN", 404, .py3, "目录对照信息不存在")
+    public static let dictionaryTypeUnknown = ErrorCode("DICTIONARY_TYPE_UNKNOWN", 404, .protocolFields, "字典类型不存在")
 
     // MARK: Persons and the e-voucher
 
@@ -339,6 +343,7 @@ extension ErrorCode {
         .chronicDiseaseNotFileable, .chronicFilingAlreadyCancelled, .chronicFilingExists, .chronicFilingUnknown, .reversalAlreadyCancelled,
         .reversalInfnoMismatch, .reversalNotReversible, .reversalOriginalUnknown, .signNoSignedOut, .retailPharmacyOnly, .rxNotDispensedHere,
         .fileUnknown, .fileTooLarge, .fileUnreadable, .detailFileLineInvalid, .detailFileTotalsMismatch,
+        .catalogueItemUnknown, .catalogueItemNotMapped, .catalogueMappingUnknown, .dictionaryTypeUnknown,
     ]
 }
 

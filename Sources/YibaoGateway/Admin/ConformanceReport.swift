@@ -31,6 +31,7 @@ struct ConformanceReportEndpoint: Sendable {
 ///   "other":    [{"channel", "transaction", "name", "exercised", "accepted", "refused", "status"}],
 ///   "checks":   [{"category", "name", "passed", "failed"}],
 ///   "lostAnswers": [{"transaction", "at", "msgid"?, "status", "next"}],
+///   "unmappedItems": n,
 ///   "failures": [{"channel", "transaction", "at", "msgid"?, "code", "rule"?, "pointer", "detail", "expected"?, "actual"?,
 ///                 "signString"?, "diagnosis": [...]}],
 ///   "summary":  {"exercisedRequired", "passedRequired", "failingRequired", "totalRequired", "verdict"} }
@@ -89,7 +90,10 @@ public enum PassiveConformanceReport {
                              "9002": "sign-out", "2001": "benefit check", "2503": "chronic-disease filing", "2504": "chronic filing cancel",
                              "2601": "reversal", "3101": "pre-event audit", "3102": "in-event audit", "5201": "visit query", "5202": "diagnosis query",
                              "5203": "settlement query", "5204": "fee detail query", "5205": "chronic medication query", "5206": "cumulative figures",
-                             "5301": "chronic filing query"]
+                             "5301": "chronic filing query", "2101": "pharmacy pre-settlement", "2102": "pharmacy settlement",
+                             "2103": "pharmacy settlement cancel", "3202": "detail reconciliation", "9101": "file upload", "9102": "file download",
+                             "3301": "catalogue mapping", "3302": "catalogue mapping cancel", "1312": "catalogue query", "1316": "list match query",
+                             "1317": "mapping query", "1318": "price limits", "1319": "self-pay ratios", "1901": "dictionary"]
 
     /// The kinds of check the gateway makes, in the order it makes them.
     public enum Category: String, Sendable, CaseIterable {
@@ -202,6 +206,8 @@ public enum PassiveConformanceReport {
             "other": .array(other),
             "checks": .array(categories),
             "lostAnswers": .array(lost),
+            // Fee lines refused because the institution's own item code is not mapped (3301), under a profile that requires it.
+            "unmappedItems": .integer(checks.filter { $0.outcome == .refused && $0.code == ErrorCode.catalogueItemNotMapped.rawValue }.count),
             "failures": .array(failures),
             "summary": .object(["exercisedRequired": .integer(exercised), "passedRequired": .integer(passing),
                                 "failingRequired": .integer(failing), "totalRequired": .integer(statuses.count),
@@ -352,6 +358,11 @@ public enum PassiveConformanceReport {
             let passed = String(count(row, "passed")), failed = String(count(row, "failed"))
             out.append("  " + pad(string(row, "name"), 20) + String(repeating: " ", count: max(0, 6 - passed.count)) + passed
                        + String(repeating: " ", count: max(0, 8 - failed.count)) + failed)
+        }
+        let unmapped = count(root, "unmappedItems")
+        if unmapped > 0 {
+            out.append("")
+            out.append("Fee uploads refused for items not mapped to the catalogue (3301 maps them): \(unmapped)")
         }
         let lost = (root["lostAnswers"]?.arrayValue ?? []).compactMap(\.objectValue)
         if !lost.isEmpty {

@@ -111,7 +111,8 @@ struct FSIEndpoint: Sendable {
                 }
                 if request.infno != "9001" { try await Self.requireSignIn(request, store: store, now: now, policy: gateway.configuration.policy) }
                 let call = request.call(prerequisites: SettlementPrerequisites(benefitCheck: dialect.fsi.beforeSettlement.contains("2001"),
-                                                                               preEventAudit: dialect.fsi.beforeSettlement.contains("3101")),
+                                                                               preEventAudit: dialect.fsi.beforeSettlement.contains("3101"),
+                                                                               catalogueMapping: dialect.fsi.requireCatalogueMapping),
                                         attachment: attachment)
                 let outcome = try await FSITransactions(policy: gateway.configuration.policy, regions: gateway.configuration.regions).run(call, store: store, now: now)
                 try await store.appendTrace(outcome.event)

@@ -115,7 +115,8 @@ struct HSEEndpoint: Sendable {
             var prescriptions = gateway.prescriptionServices
             prescriptions.dialect = dialect.prescription
             let services = HSEServices(policy: gateway.configuration.policy, prescriptions: prescriptions,
-                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: gateway.settlement, dialect: dialect.payment),
+                                       payments: PaymentServices(policy: gateway.configuration.policy, settlement: gateway.settlement, dialect: dialect.payment,
+                                                                 catalogueMapping: dialect.fsi.requireCatalogueMapping),
                                        faults: gateway.configuration.faults)
             let scope = "hse:\(app.appId)"
             let keepsAnswer = Self.idempotentServices.contains(offered)

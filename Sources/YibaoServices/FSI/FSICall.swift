@@ -8,6 +8,12 @@ package enum FSITransaction: String, CaseIterable, Sendable {
     case signIn = "9001"
     case signOut = "9002"
     case personInfo = "1101"
+    case catalogueQuery = "1312"
+    case listMatchQuery = "1316"
+    case institutionMatchQuery = "1317"
+    case priceLimitQuery = "1318"
+    case selfPayRatioQuery = "1319"
+    case dictionaryQuery = "1901"
     case benefitCheck = "2001"
     case pharmacyPreSettle = "2101"
     case pharmacySettle = "2102"
@@ -28,6 +34,8 @@ package enum FSITransaction: String, CaseIterable, Sendable {
     case reconcile = "3201"
     case detailReconcile = "3202"
     case declare = "3203"
+    case uploadMappings = "3301"
+    case cancelMapping = "3302"
     case visitQuery = "5201"
     case diagnosisQuery = "5202"
     case settlementQuery = "5203"
@@ -48,10 +56,13 @@ package struct SettlementPrerequisites: Sendable, Hashable {
     package var benefitCheck: Bool
     /// A 3101 pre-event audit of the visit without refusals.
     package var preEventAudit: Bool
+    /// 2204 lines (and 6201's) name an own item code mapped by 3301 (`fsi.requireCatalogueMapping`).
+    package var catalogueMapping: Bool
 
-    package init(benefitCheck: Bool = false, preEventAudit: Bool = false) {
+    package init(benefitCheck: Bool = false, preEventAudit: Bool = false, catalogueMapping: Bool = false) {
         self.benefitCheck = benefitCheck
         self.preEventAudit = preEventAudit
+        self.catalogueMapping = catalogueMapping
     }
 }
 

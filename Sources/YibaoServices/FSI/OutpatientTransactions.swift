@@ -83,6 +83,10 @@ extension FSITransactions {
             }
             let count = try line.quantity("cnt")
             guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
+            if request.prerequisites.catalogueMapping {
+                try await Self.requireMapped(try line.optionalString("medins_list_codg"), medListCodg: try line.string("med_list_codg"),
+                                             institution: request.institutionCode, store: store, now: now, pointer: line.path("medins_list_codg"))
+            }
             let fee = FeeLine(feedetlSn: sn, medListCodg: try line.string("med_list_codg"), pric: Amount(fen: try line.fen("pric")), cnt: cnt,
                               detItemFeeSumamt: Amount(fen: try line.fen("det_item_fee_sumamt")), online: true,
                               rxCircFlag: (try line.optionalString("rx_circ_flag")) == "1")

@@ -21,11 +21,14 @@ package struct PaymentServices: Sendable {
     let settlement: SettlementCalculator
     /// The institution's dialect: answer amounts, 6301 while processing, the cashier page (docs/DIALECTS.md §10).
     package var dialect: PaymentDialect = .standard
+    /// 6201 lines name an own item code (`medinsListCodg`) mapped by 3301 (the FSI profile's `requireCatalogueMapping`).
+    package var catalogueMapping = false
 
-    package init(policy: PolicyProfile, settlement: SettlementCalculator, dialect: PaymentDialect = .standard) {
+    package init(policy: PolicyProfile, settlement: SettlementCalculator, dialect: PaymentDialect = .standard, catalogueMapping: Bool = false) {
         self.policy = policy
         self.settlement = settlement
         self.dialect = dialect
+        self.catalogueMapping = catalogueMapping
     }
 
     /// Runs `service` inside the caller's transaction.
@@ -69,7 +72,7 @@ package struct PaymentServices: Sendable {
             throw DomainError(.idempotencyKeyReused, .conflict, rule: .py6, pointer: "/\(field.isEmpty ? key : field)",
                               "\(key) \(key == "medOrgOrd" ? medOrgOrd : chrgBchno) was already used for order \(existing.payOrdId) with a different body (first difference: \(field)); a retry must send the same body, a new order a new \(key)")
         }
-        let computed = try await settlement.uploadFees(data, institution: code, store: store, now: now)
+        let computed = try await settlement.uploadFees(data, institution: code, store: store, now: now, catalogueMapping: catalogueMapping)
         var order = computed.order
         order.uploadDigest = digest
         order.uploadRequest = JSONValue.object(data.object).serialized()

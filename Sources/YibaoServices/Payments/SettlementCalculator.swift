@@ -46,7 +46,8 @@ package struct SettlementCalculator: Sendable {
     }
 
     /// 6201: checks, classification and pre-settlement; a new order awaiting payment.
-    func uploadFees(_ data: Fields, institution code: String, store: any StoreWriting, now: Date) async throws -> (order: PaymentOrder, setlinfo: JSONValue, lines: JSONValue) {
+    func uploadFees(_ data: Fields, institution code: String, store: any StoreWriting, now: Date,
+                    catalogueMapping: Bool = false) async throws -> (order: PaymentOrder, setlinfo: JSONValue, lines: JSONValue) {
         let orgCodg = try data.string("orgCodg")
         guard orgCodg == code else {
             throw DomainError.invalidValue("/orgCodg", "orgCodg must be the institution of the appId that sealed the request", expected: code, actual: orgCodg)
@@ -124,6 +125,10 @@ package struct SettlementCalculator: Sendable {
             let line = Fields(object, at: "/feedetailList/\(index)")
             let count = try line.quantity("cnt")
             guard let cnt = Decimal(string: count), cnt > 0 else { throw DomainError.invalidValue(line.path("cnt"), "cnt must be a positive number", actual: count) }
+            if catalogueMapping {
+                try await FSITransactions.requireMapped(try line.optionalString("medinsListCodg"), medListCodg: try line.string("medListCodg"),
+                                                        institution: code, store: store, now: now, pointer: line.path("medinsListCodg"))
+            }
             lines.append(FeeLine(feedetlSn: try line.string("feedetlSn"), medListCodg: try line.string("medListCodg"),
                                  pric: Amount(fen: try line.fen("pric")), cnt: cnt, detItemFeeSumamt: Amount(fen: try line.fen("detItemFeeSumamt")),
                                  online: true, rxCircFlag: (try line.optionalString("rxCircFlag")) == "1"))

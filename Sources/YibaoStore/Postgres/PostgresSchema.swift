@@ -1,5 +1,5 @@
 /// The PostgreSQL schema, as numbered migrations (table `yibao_schema` records those applied).
-/// The same tables as SQLite's (SQLiteStore's migrations v1–v15), with PostgreSQL types: documents as
+/// The same tables as SQLite's (SQLiteStore's migrations v1–v16), with PostgreSQL types: documents as
 /// JSONB, epoch milliseconds as BIGINT, serial columns where SQLite orders by rowid.
 enum PostgresSchema {
     struct Migration {
@@ -127,6 +127,13 @@ enum PostgresSchema {
         // SQLite v15: FSI 9101 uploads and 3202 result files.
         Migration(version: 3, name: "files", statements: [
             "CREATE TABLE files (file_qury_no TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc JSONB NOT NULL)",
+        ]),
+        // SQLite v16: FSI 3301/3302 catalogue mappings.
+        Migration(version: 4, name: "catalogue mappings", statements: [
+            """
+            CREATE TABLE catalogue_mappings (institution_code TEXT NOT NULL, fixmedins_hilist_id TEXT NOT NULL, doc JSONB NOT NULL,
+                PRIMARY KEY (institution_code, fixmedins_hilist_id))
+            """,
         ]),
     ]
 }

@@ -560,4 +560,18 @@ struct PostgresSession: StoreWriting {
             ON CONFLICT (file_qury_no) DO UPDATE SET doc = excluded.doc
             """, [.text(file.fileQuryNo), .text(file.institutionCode), .text(try encode(file))])
     }
+    func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) async throws -> CatalogueMapping? {
+        try await one(CatalogueMapping.self, "SELECT doc::text FROM catalogue_mappings WHERE institution_code = $1 AND fixmedins_hilist_id = $2",
+                      [.text(institutionCode), .text(fixmedinsHilistId)])
+    }
+    func catalogueMappings(institutionCode: String) async throws -> [CatalogueMapping] {
+        try await all(CatalogueMapping.self, "SELECT doc::text FROM catalogue_mappings WHERE institution_code = $1 ORDER BY fixmedins_hilist_id",
+                      [.text(institutionCode)])
+    }
+    func save(_ mapping: CatalogueMapping) async throws {
+        try await execute("""
+            INSERT INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES ($1, $2, $3::jsonb)
+            ON CONFLICT (institution_code, fixmedins_hilist_id) DO UPDATE SET doc = excluded.doc
+            """, [.text(mapping.institutionCode), .text(mapping.fixmedinsHilistId), .text(try encode(mapping))])
+    }
 }

@@ -256,6 +256,13 @@ public final class SQLiteStore: GatewayStore {
             // FSI 9101 uploads and 3202 result files, fetched by 9102.
             try db.execute(sql: "CREATE TABLE files (file_qury_no TEXT PRIMARY KEY, institution_code TEXT NOT NULL, doc TEXT NOT NULL)")
         }
+        migrator.registerMigration("v16-catalogue-mappings") { db in
+            // FSI 3301/3302: an institution's own codes mapped to the platform's catalogue.
+            try db.execute(sql: """
+                CREATE TABLE catalogue_mappings (institution_code TEXT NOT NULL, fixmedins_hilist_id TEXT NOT NULL, doc TEXT NOT NULL,
+                    PRIMARY KEY (institution_code, fixmedins_hilist_id))
+                """)
+        }
         return migrator
     }
 }
@@ -709,6 +716,16 @@ struct SQLiteStatements {
             ON CONFLICT(institution_code, msgid) DO UPDATE SET doc = excluded.doc
             """, arguments: [message.institutionCode, message.msgid, message.infno, message.subject, try encode(message)])
     }
+    func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) throws -> CatalogueMapping? {
+        try one(CatalogueMapping.self, "SELECT doc FROM catalogue_mappings WHERE institution_code = ? AND fixmedins_hilist_id = ?", [institutionCode, fixmedinsHilistId])
+    }
+    func catalogueMappings(institutionCode: String) throws -> [CatalogueMapping] {
+        try all(CatalogueMapping.self, "SELECT doc FROM catalogue_mappings WHERE institution_code = ? ORDER BY fixmedins_hilist_id", [institutionCode])
+    }
+    func save(_ mapping: CatalogueMapping) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES (?, ?, ?)",
+                       arguments: [mapping.institutionCode, mapping.fixmedinsHilistId, try encode(mapping)])
+    }
     func file(fileQuryNo: String) throws -> StoredFile? {
         try one(StoredFile.self, "SELECT doc FROM files WHERE file_qury_no = ?", [fileQuryNo])
     }
@@ -841,4 +858,9 @@ struct SQLiteSession: StoreWriting {
     func save(_ filing: ChronicFiling) async throws { try await run { try $0.save(filing) } }
     func file(fileQuryNo: String) async throws -> StoredFile? { try await run { try $0.file(fileQuryNo: fileQuryNo) } }
     func save(_ file: StoredFile) async throws { try await run { try $0.save(file) } }
+    func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) async throws -> CatalogueMapping? {
+        try await run { try $0.catalogueMapping(institutionCode: institutionCode, fixmedinsHilistId: fixmedinsHilistId) }
+    }
+    func catalogueMappings(institutionCode: String) async throws -> [CatalogueMapping] { try await run { try $0.catalogueMappings(institutionCode: institutionCode) } }
+    func save(_ mapping: CatalogueMapping) async throws { try await run { try $0.save(mapping) } }
 }

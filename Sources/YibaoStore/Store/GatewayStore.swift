@@ -190,6 +190,10 @@ public protocol StoreReading: Sendable {
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling?
     /// A file of 9101/3202 by its `file_qury_no`.
     func file(fileQuryNo: String) async throws -> StoredFile?
+    /// An institution's mapping of its own item `fixmedinsHilistId` (3301), if any.
+    func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) async throws -> CatalogueMapping?
+    /// An institution's mappings, by its own code (1317).
+    func catalogueMappings(institutionCode: String) async throws -> [CatalogueMapping]
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -268,4 +272,5 @@ public protocol StoreWriting: StoreReading {
     func save(_ message: FSIMessage) async throws
     func save(_ filing: ChronicFiling) async throws
     func save(_ file: StoredFile) async throws
+    func save(_ mapping: CatalogueMapping) async throws
 }
