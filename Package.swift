@@ -113,6 +113,7 @@ let package = Package(
                 "YibaoCore",
                 "YibaoCrypto",
                 "YibaoClient",
+                "YibaoArchive",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -72,15 +72,8 @@ public struct YibaoClient: Sendable {
     /// Sends FSI transaction `infno` with `input`, verifies the platform's `cainfo`, returns `output`.
     /// Every transaction but 9001 needs a `sign_no`: the client signs in once, by itself, when it has none.
     public func call(infno: String, input: JSONObject) async throws -> JSONValue {
-        var signNo = ""
-        if infno != "9001" {
-            if let current = await session.signNo { signNo = current } else { signNo = try await signIn() }
-        }
         let signer = FSIRequestSigner(credentials: credentials, profile: profile)
-        let now = clock.now()
-        let envelope = try signer.envelope(infno: infno, input: input, signNo: signNo, at: now,
-                                           operatorCode: operatorCode, operatorName: operatorName,
-                                           msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0() })
+        let envelope = try await envelope(infno: infno, input: input)
         let answer = try await post(path: "/fsi/api/rsfComIfsService/callService", body: envelope)
         guard let response = answer.objectValue else { throw YibaoClientError.invalidResponse("the FSI answer is not a JSON object") }
         // infcode as a number or a string, as the dialects write it.
@@ -103,6 +96,18 @@ public struct YibaoClient: Sendable {
             }
         }
         return response["output"] ?? .null
+    }
+
+    /// The signed FSI envelope of `infno` (signing in first when there is no `sign_no` yet).
+    func envelope(infno: String, input: JSONObject) async throws -> JSONObject {
+        var signNo = ""
+        if infno != "9001" {
+            if let current = await session.signNo { signNo = current } else { signNo = try await signIn() }
+        }
+        let now = clock.now()
+        return try FSIRequestSigner(credentials: credentials, profile: profile)
+            .envelope(infno: infno, input: input, signNo: signNo, at: now, operatorCode: operatorCode, operatorName: operatorName,
+                      msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0() })
     }
 
     /// 9001 sign-in; remembers the `sign_no` for later calls and returns it.
