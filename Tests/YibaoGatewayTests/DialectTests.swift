@@ -244,7 +244,7 @@ struct DialectTests {
 struct OfficialHSEClientTests {
     static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/official_hse_client.py").path
 
-    @Test("under national it completes ec.query, ec.payAuth, 6201 (samples/uldFeeInfo.json as written), 6202, 6301 and 6203, verifying every answer with the util's own algorithm; under nhsa-2.0 it is refused naming the lower-case encType")
+    @Test("under national it completes ec.query, ec.payAuth, 6201 (samples/uldFeeInfo.json as written), 6202, 6301 and 6203, verifying every answer with the util's own algorithm; under national-mapped 6201 is refused for the unmapped own code; under nhsa-2.0 it is refused naming the lower-case encType")
     func officialClient() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-official-\(UUID().uuidString)").path
         let national = try ListeningProcess.serve(dataDirectory: directory + "/national", extra: ["--test-clock", "--profile", "national"])
@@ -254,6 +254,13 @@ struct OfficialHSEClientTests {
         let steps = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         #expect(steps.compactMap { $0["step"]?.stringValue } == ["ec.query", "ec.payAuth", "6201", "6202", "6301", "6203"], "\(run.stdout)")
         #expect(steps.allSatisfy { $0["verified"] == .bool(true) })
+
+        // national-mapped: the sample's own code AADG0000 is not mapped by a 3301, so 6201 is refused naming it.
+        let mapped = try ListeningProcess.serve(dataDirectory: directory + "/mapped", extra: ["--test-clock", "--profile", "national-mapped"])
+        defer { mapped.stop() }
+        let unmapped = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", mapped.url])
+        #expect(unmapped.status == 1)
+        #expect(unmapped.stdout.contains("CATALOGUE_ITEM_NOT_MAPPED") && unmapped.stdout.contains("/feedetailList/0/medinsListCodg"), "\(unmapped.stdout)")
 
         let strict = try ListeningProcess.serve(dataDirectory: directory + "/strict", extra: ["--test-clock"])
         defer { strict.stop() }

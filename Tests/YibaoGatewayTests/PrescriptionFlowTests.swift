@@ -85,6 +85,27 @@ struct PrescriptionFlowTests {
         }
     }
 
+    @Test("RX-4: a pharmacy cannot settle (2102) a prescription it did not dispense — here one the hospital delivered home")
+    func pharmacyCannotSettleWhatItDidNotDispense() async throws {
+        try await withContext { context in
+            let mdtrtId = try await context.register()
+            let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .homeDelivery, pharmacistCode: "Y12010100001", traceCodes: context.codes(document),
+                                                    courier: "SF", waybillNo: "SF" + TokenGenerator.digits(10))
+            let lines: [JSONValue] = (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).enumerated().map { index, drug in
+                .object(["feedetl_sn": .string(String(index + 1)), "rxno": .string(hiRxno), "rx_circ_flag": "1", "med_list_codg": .string(drug[key: "medListCodg"]),
+                         "det_item_fee_sumamt": .string(drug[key: "drugSumamt"]), "cnt": .string(drug[key: "drugCnt"]), "pric": .string(drug[key: "drugPric"])])
+            }
+            let total = (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).reduce(Int64(0)) { $0 + (Money.fen($1[key: "drugSumamt"]) ?? 0) }
+            await expectRefusal("RX_NOT_DISPENSED_HERE", rule: "RX-4", pointer: "/input/drugdetail/0/rxno") {
+                _ = try await context.pharmacy.call(infno: "2102", input: [
+                    "druginfo": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno),
+                                         "medfee_sumamt": .string(Money.yuan(total)), "insutype": "310", "acct_used_flag": "0"]),
+                    "drugdetail": .array(lines)])
+            }
+        }
+    }
+
     @Test("PY-7 through the independent client: the pharmacy that dispensed the prescription settles it (2101 → 2102 → 2103 → 2102, tools/testing/his_recovery.py); the hospital's 2102 and an unknown rxno are refused; the settlement is in the pharmacy's reconciliation, not the hospital's")
     func pharmacySettlesItsPrescription() async throws {
         try await withContext { context in

@@ -456,6 +456,12 @@ def month_end(client: Client) -> None:
         except Refusal as refusal:
             expect(refusal.code == "FIELD_MISSING" and refusal.pointer == "/jsonStr", "without jsonStr: %s at %s" % (refusal.code, refusal.pointer))
             emit("9101 without jsonStr", code=refusal.code, pointer=refusal.pointer)
+        try:  # 8 MiB is the most a file may have
+            upload(client, "big.txt", b"x" * (8 * 1024 * 1024 + 1), as_multipart=True)
+            raise AssertionError("a file over 8 MiB was accepted")
+        except Refusal as refusal:
+            expect(refusal.code == "FILE_TOO_LARGE" and refusal.pointer.endswith("/in"), "over the limit: %s at %s" % (refusal.code, refusal.pointer))
+            emit("9101 over 8 MiB", code=refusal.code, pointer=refusal.pointer)
 
 
 def catalogue(client: Client) -> None:

@@ -27,7 +27,7 @@ extension GatewaySuite {
         },
         "FSI-RECON-002": { suite in
             // Month end: settle, cancel one, 3201 per group, then a detail file with one planted mismatch.
-            func settle(_ price: String) async throws -> JSONObject {
+            func settle(_ price: String, msgid: String?) async throws -> JSONObject {
                 let visit = try await suite.registeredVisit(zhangSan)
                 let batch = suite.unique("ME", 4)
                 let total = Money.yuan((Money.fen(price) ?? 0) * 2)
@@ -36,17 +36,22 @@ extension GatewaySuite {
                         "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "chrg_bchno": .string(batch),
                         "med_list_codg": .string(metformin), "pric": .string(price), "cnt": "2", "det_item_fee_sumamt": .string(total)])])])
                 }
-                return try await suite.accepted("2207") {
-                    try await suite.hospital.call(infno: "2207", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit),
-                                                                                          "chrg_bchno": .string(batch), "insutype": "310", "acct_used_flag": "0",
-                                                                                          "medfee_sumamt": .string(total)])])
-                }.objectValue?["setlinfo"]?.objectValue ?? [:]
+                let input: JSONObject = ["data": .object(["psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch),
+                                                          "insutype": "310", "acct_used_flag": "0", "medfee_sumamt": .string(total)])]
+                guard let msgid else {
+                    return try await suite.accepted("2207") { try await suite.hospital.call(infno: "2207", input: input) }.objectValue?["setlinfo"]?.objectValue ?? [:]
+                }
+                let signNo = try await suite.accepted("9001") { try await suite.hospital.signIn() }
+                let envelope = try suite.fsiSigner(hospitalCode).envelope(infno: "2207", input: input, signNo: signNo, at: suite.clock.now(), msgid: msgid)
+                return try await suite.accepted("2207 with a known msgid") { try await suite.send(fsiPath, envelope) }
+                    .objectValue?["output"]?.objectValue?["setlinfo"]?.objectValue ?? [:]
             }
-            let kept = try await settle("30.00")
-            let gone = try await settle("12.50")
-            _ = try await suite.accepted("2208") {
-                try await suite.hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(gone[key: "setl_id"]), "mdtrt_id": .string(gone[key: "mdtrt_id"]),
-                                                                                     "psn_no": .string(zhangSan.psnNo)])])
+            let kept = try await settle("30.00", msgid: nil)
+            // The second settlement is reversed (2601) by its msgid, as after a lost answer.
+            let reversedMsgid = suite.msgid(hospitalCode)
+            let gone = try await settle("12.50", msgid: reversedMsgid)
+            _ = try await suite.accepted("2601 of the second settlement") {
+                try await suite.hospital.call(infno: "2601", input: ["data": .object(["psn_no": .string(zhangSan.psnNo), "omsgid": .string(reversedMsgid), "oinfno": "2207"])])
             }
             let today = Timestamps.day(suite.clock.now())
             let stmt = try await suite.accepted("3201 per group") {
@@ -77,10 +82,10 @@ extension GatewaySuite {
             // Other settlements of the day (other cases) are listed as missing from the file (1); nothing else may differ.
             guard planted.count == 1, planted[0][4] == "3", rows.allSatisfy({ $0.count == 10 && ($0[4] == "1" || $0[2] == kept[key: "setl_id"]) }),
                   !rows.contains(where: { $0[2] == gone[key: "setl_id"] }) else {
-                throw CaseFailure("the 3202 result does not list exactly the planted mismatch", expected: "one row stmt_rslt 3 for \(kept[key: "setl_id"]); the cancelled \(gone[key: "setl_id"]) absent",
+                throw CaseFailure("the 3202 result does not list exactly the planted mismatch", expected: "one row stmt_rslt 3 for \(kept[key: "setl_id"]); the reversed \(gone[key: "setl_id"]) absent",
                                   actual: rows.map { $0.joined(separator: " ") }.joined(separator: " | "))
             }
-            return "settled \(kept[key: "setl_id"]), cancelled \(gone[key: "setl_id"]); 3201 per group answered stmt_rslt 1 to wrong totals; 3202 listed the planted mismatch: \(planted[0][6])"
+            return "settled \(kept[key: "setl_id"]), reversed \(gone[key: "setl_id"]) (2601); 3201 per group answered stmt_rslt 1 to wrong totals; 3202 listed the planted mismatch: \(planted[0][6])"
         },
         "FSI-CAT-001": { suite in
             let page = try await suite.accepted("1312 page 1 of 2") { try await suite.hospital.call(infno: "1312", input: ["data": .object(["page_num": "1", "page_size": "2"])]) }
@@ -93,6 +98,11 @@ extension GatewaySuite {
                 .objectValue?["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
             let ratios = try await suite.accepted("1319") { try await suite.hospital.call(infno: "1319", input: ["data": .object(["page_num": "1", "page_size": "100"])]) }
                 .objectValue?["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let matches = try await suite.accepted("1316") { try await suite.hospital.call(infno: "1316", input: ["data": .object(["hilist_code": .string(metformin)])]) }
+                .objectValue?["data"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            guard matches.first?[key: "med_list_codg"] == metformin else {
+                throw CaseFailure("1316 does not answer metformin's list match", expected: metformin, actual: "\(matches.count) rows")
+            }
             let table = try await suite.accepted("1901 insutype") { try await suite.hospital.call(infno: "1901", input: ["data": .object(["type": "insutype"])]) }
                 .objectValue?["list"]?.arrayValue?.compactMap(\.objectValue) ?? []
             guard limits.contains(where: { $0[key: "hilist_code"] == "AADG0000" }), !ratios.isEmpty, table.contains(where: { $0[key: "value"] == "310" }) else {
@@ -113,7 +123,7 @@ extension GatewaySuite {
                                                                                      "list_type": "101", "med_list_codg": .string(metformin)])])
             }
             guard try await mapping()?[key: "vali_flag"] == "0" else { throw CaseFailure("the mapping is still in force after 3302", expected: "vali_flag 0", actual: "1") }
-            return "1312 paged \(records) items; 1318 \(limits.count) price limits; 1319 \(ratios.count) ratios; 1901 \(table.count) insutypes; 3301 mapped \(own), 1317 listed it, 3302 ended it"
+            return "1312 paged \(records) items; 1316 matched metformin; 1318 \(limits.count) price limits; 1319 \(ratios.count) ratios; 1901 \(table.count) insutypes; 3301 mapped \(own), 1317 listed it, 3302 ended it"
         },
         "FSI-CAT-002": { suite in
             try await suite.refused("3301 of a code outside the catalogue", codes: ["CATALOGUE_ITEM_UNKNOWN"], pointer: "/input/data/med_list_codg", rule: "PY-3") {
