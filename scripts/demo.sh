@@ -80,6 +80,11 @@ if python3 tools/testing/platform_client.py --gateway "$url" fsi 1101 --tamper \
 fi
 python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['code'], p['rule'], p['pointer'] + ':', p['detail'])" "$work/tampered.json"
 
+step "I2. What an operator sees: the request log (one line per request, no bodies), readiness and metrics"
+grep " request" "$work/serve.log" | tail -n 6
+curl -s "$url/ready"; echo
+curl -s "$url/metrics" | grep '^yibao_requests_total' | head -n 6
+
 step "J. The gateway stops; its hash-chained trace of every step is checked offline"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 "$yibao" trace verify --data-dir "$work/data"

@@ -3,7 +3,7 @@
 # Sourced or run by scripts/demo.sh, scripts/test.sh and .ci/run.
 set -euo pipefail
 
-packages=(libssl-dev openssl pkg-config libcurl4-openssl-dev libsqlite3-dev zlib1g-dev python3)
+packages=(libssl-dev openssl pkg-config libcurl4-openssl-dev libsqlite3-dev zlib1g-dev python3 curl)
 
 missing=()
 for package in "${packages[@]}"; do

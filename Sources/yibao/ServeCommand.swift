@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import YibaoClient
 import YibaoCore
 import YibaoServices
@@ -29,6 +30,16 @@ struct ServeCommand: AsyncParsableCommand {
           /admin/...                                   agency API (admin token): fixtures, agreements, callbacks,
                                                        filings, reimbursements, reconciliation, statistics, trace
           GET  /public/institutions                    AG-10 public list
+          GET  /health, /ready, /metrics               liveness, readiness (database, migrations), Prometheus text
+
+        One log line per request on standard error (time, method, route, status, institution, transaction,
+        profile, outcome code, rule, duration; no bodies, no personal data): --log-level info (default),
+        --log-format json for one JSON object per line.
+
+        Examples:
+          yibao serve                                      # embedded SQLite in .yibao/, dev certificates
+          yibao serve --test-clock --log-format json 2> requests.jsonl
+          yibao serve --database postgres://yibao:yibao@127.0.0.1:54329/yibao --port 8081
         See docs/GATEWAY.md.
         """
     )
@@ -84,6 +95,14 @@ struct ServeCommand: AsyncParsableCommand {
             help: ArgumentHelp("Break a rule on purpose, to prove the conformance tester catches it (repeatable): \(GatewayFault.allCases.map(\.rawValue).joined(separator: ", ")). Never for real use.",
                                valueName: "fault"))
     var faults: [GatewayFault] = []
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("Lowest level logged: trace, debug, info (one line per request), notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("text, or json (one JSON object per line).", valueName: "format"))
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -169,7 +188,13 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((loaded ? "loaded fixture \(path)" : "data kept from the previous start (fixture not reloaded)").utf8 + [0x0A]))
         }
         let demo = credentials.institutions.first { $0.fixmedins_code == DemoCredentials.demoHospital }
-        let app = gateway.application(host: host, port: port) { bound in
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            format == .json ? JSONLinesLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label)
+        }
+        var logger = Logger(label: "yibao-gateway")
+        logger.logLevel = logLevel
+        let app = gateway.application(host: host, port: port, logger: logger) { bound in
             FileHandle.standardOutput.write(Data("""
             yibao gateway listening on http://\(host):\(bound)
               data:        \((store as? PostgresStore).map { "\($0.displayURL) (PostgreSQL)" } ?? "\((store as? SQLiteStore)?.path ?? dataDirectory) (SQLite, WAL)")
@@ -187,3 +212,5 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension GatewayFault: ExpressibleByArgument {}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

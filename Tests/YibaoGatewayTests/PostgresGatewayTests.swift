@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import YibaoTestSupport
 import YibaoCore
+import YibaoCrypto
+import YibaoClient
 
 /// `yibao serve --database postgres://…` through the real binary: one process passes the whole
 /// conformance suite; two processes on one database pass it together, requests spread over both
@@ -19,7 +21,7 @@ struct PostgresGatewayTests {
                                                      "--certs", GatewayHarness.certs, "--no-colour"])
     }
 
-    @Test("one process on PostgreSQL passes the whole conformance suite; the trace verifies from the database",
+    @Test("one process on PostgreSQL is ready (/ready: every migration applied) and passes the whole conformance suite; the trace verifies from the database",
           .enabled(if: StoreEngine.postgresURL != nil, "needs YIBAO_TEST_POSTGRES_URL"))
     func oneProcess() async throws {
         let database = try await TestDatabase.fresh(.postgres)
@@ -27,6 +29,11 @@ struct PostgresGatewayTests {
         let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: ["--database", database.location, "--test-clock"])
         #expect(server.banner.contains("(PostgreSQL)"))
         #expect(!server.banner.contains(":yibao@"), "the banner must not show the database password")
+        // Ready: the database answers and every PostgreSQL migration is applied.
+        let ready = try await HTTP.exchange(.shared, url: server.url + "/ready", method: .GET, body: nil)
+        let readiness = try JSONValue.parse(ready.body).objectValue ?? [:]
+        #expect(ready.status == 200 && readiness.string("database") == "postgresql" && readiness["migrationsApplied"] == readiness["migrationsKnown"],
+                "\(readiness)")
         let run = try conformance(server.url)
         server.stop()
         #expect(run.status == 0, "\(run.stdout.suffix(2000)) \(run.stderr)")

@@ -60,14 +60,19 @@ public final class ListeningProcess: Sendable {
     public let banner: String
 
     /// Starts `executable` and waits (at most 60 s) for a line naming `http://HOST:PORT` with `hostPattern`.
-    public init(_ executable: String, _ arguments: [String], hostPattern: String = #"127\.0\.0\.1"#) throws {
+    /// `errorFile`: where its standard error goes (default: nowhere).
+    public init(_ executable: String, _ arguments: [String], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil) throws {
         let process = Process()
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = TestWorkspace.packageRoot
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let errorFile, FileManager.default.createFile(atPath: errorFile, contents: nil), let handle = FileHandle(forWritingAtPath: errorFile) {
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var text = ""
         let deadline = Date().addingTimeInterval(60)
@@ -86,9 +91,9 @@ public final class ListeningProcess: Sendable {
     }
 
     /// `yibao serve --port 0 --data-dir DIR --certs certs/` plus `extra`.
-    public static func serve(dataDirectory: String, extra: [String] = [], hostPattern: String = #"127\.0\.0\.1"#) throws -> ListeningProcess {
+    public static func serve(dataDirectory: String, extra: [String] = [], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil) throws -> ListeningProcess {
         try ListeningProcess(TestWorkspace.binary, ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", TestWorkspace.certs] + extra,
-                             hostPattern: hostPattern)
+                             hostPattern: hostPattern, errorFile: errorFile)
     }
 
     /// tools/testing/round_robin_proxy.py over `backends`.

@@ -61,7 +61,7 @@ struct FSIEndpoint: Sendable {
                 let headers = TransportHeaders(request.headers.map { ($0.name.rawName, $0.value) })
                 let channel = context.channel
                 return try await handle(bytes, headers: headers, pathInfno: context.parameters.get("infno"), source: context.sourceKey,
-                                        dropConnection: { channel?.close(promise: nil) }, attachment: attachment)
+                                        dropConnection: { channel?.close(promise: nil) }, attachment: attachment, annotations: context.annotations)
             }
         }
     }
@@ -69,7 +69,8 @@ struct FSIEndpoint: Sendable {
     /// - Parameter dropConnection: closes the client's connection (the lost-answer persona's 2207).
     /// - Parameter attachment: the file part of a multipart 9101.
     func handle(_ bytes: [UInt8], headers: TransportHeaders = TransportHeaders(), pathInfno: String? = nil, source: String = "local",
-                dropConnection: @escaping @Sendable () -> Void = {}, attachment: [UInt8]? = nil) async throws -> Response {
+                dropConnection: @escaping @Sendable () -> Void = {}, attachment: [UInt8]? = nil,
+                annotations: RequestAnnotations? = nil) async throws -> Response {
         let now = await gateway.clock.now()
         // Parsed once, with bounds: a hostile body is refused cheaply.
         let limits = gateway.configuration.limits
@@ -86,6 +87,12 @@ struct FSIEndpoint: Sendable {
         let app = claimedInstitution.isEmpty ? nil : try? await gateway.store.read { try await $0.app(institutionCode: claimedInstitution) }
         let dialect = gateway.configuration.dialect(named: app?.profile)
         let evidence = DialectEvidence(headers: headers, envelope: envelope, body: bytes).text
+        annotations?.set { [dialect] in
+            $0.channel = "fsi"
+            $0.transaction = FSITransactions.supported.contains(infno) ? infno : "unknown"
+            $0.institution = app?.institutionCode ?? ""
+            $0.profile = dialect.name
+        }
         do {
             guard let envelope else {
                 let reason = switch parsed {
@@ -99,7 +106,7 @@ struct FSIEndpoint: Sendable {
                               detail: "the path names transaction \(pathInfno) but the envelope's infno is \(stated)", expected: pathInfno, actual: stated)
             }
             let (request, proof) = try await authenticate(envelope, app: app, dialect: dialect.fsi, headers: headers, now: now, authenticated: &authenticated)
-            let outcome = try await gateway.store.write { store -> FSIOutcome in
+            let outcome = try await gateway.measuredWrite("fsi") { store -> FSIOutcome in
                 if let nonce = proof.nonce, try await !store.recordNonce(scope: nonce.scope, value: nonce.value, at: now) {
                     throw Problem(status: 409, code: .tifNonceReplayed, rule: Rule.protocolReplay.rawValue, pointer: "header:x-tif-nonce",
                                   detail: "x-tif-nonce \(nonce.value) was already used by this paasid: send a new nonce with every request")
@@ -121,6 +128,7 @@ struct FSIEndpoint: Sendable {
                                                messageId: request.msgid, at: now, evidence: evidence, answerLost: outcome.loseAnswer), in: store)
                 return outcome
             }
+            annotations?.set { $0.outcome = outcome.loseAnswer ? ConformanceCheckRecord.answerLostCode : "OK" }
             // The lost-answer persona: committed, and the connection closes without an answer (a body
             // that fails closes it too where there is no connection to close, in-process).
             if outcome.loseAnswer {
@@ -142,6 +150,7 @@ struct FSIEndpoint: Sendable {
             default: throw error
             }
             problem.envelope = .fsi(refMsgId: msgid)
+            annotations?.set { [problem] in $0.outcome = problem.code; $0.rule = problem.rule ?? "" }
             let kind = FSITransactions.supported.contains(infno) ? "fsi.\(infno)" : "fsi.?"
             await gateway.traceRefusal(kind: kind, actor: institutionCode, subject: msgid ?? "", problem: problem, at: now,
                                        authenticated: authenticated, source: source)

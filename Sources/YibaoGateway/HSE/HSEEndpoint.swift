@@ -39,15 +39,18 @@ struct HSEEndpoint: Sendable {
             guard dialect.fsi.refusals == .http200 else { throw problem }
             return Self.refusal(problem, appId: "", dialect: dialect, now: await gateway.clock.now())
         }
-        return try await handle(service: service, bytes: bytes, source: context.sourceKey)
+        return try await handle(service: service, bytes: bytes, source: context.sourceKey, annotations: context.annotations)
     }
 
     /// Single-use exchanges whose answer is kept: the same sealed request resent after a lost
     /// answer gets the same answer instead of a "code already used" refusal.
     static let idempotentServices: Set<HSEService> = [.voucher(.query), .voucher(.payAuth)]
 
-    func handle(service: String, bytes: [UInt8], source: String = "local") async throws -> Response {
+    /// - Parameter annotations: filled with what the request turned out to be (the request log, the metrics).
+    func handle(service: String, bytes: [UInt8], source: String = "local", annotations: RequestAnnotations? = nil) async throws -> Response {
         let now = await gateway.clock.now()
+        let offeredName = HSEService(name: service) == nil ? "unknown" : service
+        annotations?.set { $0.channel = "hse"; $0.transaction = offeredName }
         var actor = "?"
         // Parsed once, with bounds: a hostile body is refused cheaply.
         let limits = gateway.configuration.limits
@@ -85,6 +88,7 @@ struct HSEEndpoint: Sendable {
             actor = app.institutionCode
             institution = app.institutionCode
             dialect = gateway.configuration.dialect(named: app.profile)
+            annotations?.set { [dialect] in $0.institution = app.institutionCode; $0.profile = dialect.name }
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile, dialect: dialect.hse)
             let peer = try SM2.PublicKey(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
@@ -123,7 +127,7 @@ struct HSEEndpoint: Sendable {
             let platformKey = gateway.configuration.platformKey
             let keptUntil = max(now, Date(timeIntervalSince1970: Double(openedTimestamp) / 1000))
                 .addingTimeInterval(TimeInterval(gateway.configuration.envelopeProfile.timestampWindowSeconds))
-            let (outcome, sealedAnswer) = try await gateway.store.write { store -> (ServiceOutcome?, JSONObject?) in
+            let (outcome, sealedAnswer) = try await gateway.measuredWrite("hse") { store -> (ServiceOutcome?, JSONObject?) in
                 let fresh = try await store.recordNonce(scope: scope, value: signData, at: now)
                 if !fresh, keepsAnswer, !gateway.configuration.faults.contains(.acceptReplay), let kept = try await store.keptAnswer(scope: scope, key: signData, at: now),
                    let answer = (try? JSONValue.parse(kept))?.objectValue {
@@ -146,12 +150,16 @@ struct HSEEndpoint: Sendable {
                 return (outcome, sealed)
             }
             committed = true
-            if let sealedAnswer { return JSONResponse.make(.object(sealedAnswer)) }
+            if let sealedAnswer {
+                annotations?.set { $0.outcome = "OK" }
+                return JSONResponse.make(.object(sealedAnswer))
+            }
             guard let outcome else { throw Problem(status: 500, code: .internalError, rule: nil, pointer: "", detail: "the service answered nothing") }
             if let failure = outcome.failureAfterCommit {
                 // Committed, but answered as a failure (test personas, fixtures/README.md).
                 throw Problem(status: failure.status, code: failure.code, rule: failure.rule.rawValue, pointer: "", detail: failure.detail)
             }
+            annotations?.set { $0.outcome = "OK" }
             return JSONResponse.make(.object(try Self.seal(outcome.output, with: envelope, key: gateway.configuration.platformKey, now: now)))
         } catch {
             var problem = switch error {
@@ -160,6 +168,7 @@ struct HSEEndpoint: Sendable {
             default: throw error
             }
             problem.envelope = .hse
+            annotations?.set { [problem] in $0.outcome = problem.code; $0.rule = problem.rule ?? "" }
             let kind = Self.services.contains(service) ? "hse.\(service)" : "hse.?"
             await gateway.traceRefusal(kind: kind, actor: actor, subject: "", problem: problem, at: now, authenticated: authenticated, source: source)
             // A failure answered after the commit (test personas) is the platform's, not the institution's: it stays accepted.

@@ -18,6 +18,8 @@ public struct Gateway: Sendable {
     let platformPublicKey: SM2.PublicKey
     /// Per-source budget of refusals of unauthenticated requests.
     let limiter: RefusalLimiter
+    /// Prometheus metrics (`GET /metrics`).
+    public let metrics: GatewayMetrics
 
     /// `clock` nil: the wall clock, plus — with a test clock — the offset kept in `store`.
     public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock? = nil) throws {
@@ -26,6 +28,7 @@ public struct Gateway: Sendable {
         self.clock = clock ?? GatewayClock(store: configuration.testClock ? store : nil)
         platformPublicKey = try configuration.platformKey.publicKey
         limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
+        metrics = GatewayMetrics()
     }
 
     /// The settlement use cases with this gateway's regions, callback queue and faults.
@@ -47,12 +50,30 @@ public struct Gateway: Sendable {
     }
 
     /// The HTTP routes.
-    public func router() -> Router<GatewayRequestContext> {
+    /// - Parameter requestLogger: where the one line per request goes (`info`); its level decides whether it is written.
+    public func router(requestLogger: Logger = Logger(label: "yibao-gateway")) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: requestLogger, metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         router.get("/health") { _, _ in
             JSONResponse.make(.object(["status": .string("ok"), "profile": .string(configuration.policy.name),
                                        "dialect": .string(configuration.defaultDialect)]))
+        }
+        // Readiness: the database answers and its migrations are those this build knows.
+        router.get("/ready") { _, _ in
+            let readiness: StoreReadiness
+            do { readiness = try await store.readiness() } catch {
+                return JSONResponse.make(.object(["status": "unavailable", "database": .string("unreachable: \(type(of: error))")]), status: .serviceUnavailable)
+            }
+            return JSONResponse.make(.object([
+                "status": .string(readiness.current ? "ready" : "unavailable"), "database": .string(readiness.engine),
+                "migrationsApplied": .integer(readiness.applied.count), "migrationsKnown": .integer(readiness.known.count),
+            ]), status: readiness.current ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            let callbacks = (try? await store.read { try await $0.callbackCounts() }) ?? [:]
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(callbacks: callbacks))))
         }
         FSIEndpoint(gateway: self).register(on: router)
         OAuthEndpoint(gateway: self).register(on: router)
@@ -67,11 +88,11 @@ public struct Gateway: Sendable {
     /// An application listening on `host:port` (port 0: any free port); `onRunning` gets the bound port.
     /// `quiet` logs only critical events (an embedded gateway cancelled at the end of a demo or test).
     /// Pending settlement callbacks are delivered every `callbackInterval` (nil: not at all, e.g. tests that drive `CallbackDispatcher` themselves).
+    /// `logger` (default: warnings only) also writes the request log when its level is `info` or lower.
     public func application(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil, quiet: Bool = false,
                             callbackInterval: Duration? = .milliseconds(250),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        var logger = logger ?? Logger(label: "yibao-gateway")
-        if logger.logLevel < .warning { logger.logLevel = .warning }
+        var logger = logger ?? { var quietest = Logger(label: "yibao-gateway"); quietest.logLevel = .warning; return quietest }()
         if quiet { logger.logLevel = .critical }
         let services: [any Service] = callbackInterval.map { [CallbackService(dispatcher: CallbackDispatcher(gateway: self), interval: $0)] } ?? []
         let limits = configuration.limits
@@ -79,12 +100,22 @@ public struct Gateway: Sendable {
         let server = HTTPServerBuilder.http1(configuration: .init(
             additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: limits.headTimeout, bodyTimeout: limits.bodyTimeout)],
             idleTimeout: TimeAmount(limits.idleTimeout)))
-        return Application(router: router(), server: server,
+        // Hummingbird's own per-request debug lines stay off below info: the request log is ours.
+        var serverLogger = logger
+        if serverLogger.logLevel < .info { serverLogger.logLevel = .info }
+        return Application(router: router(requestLogger: logger), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway",
                                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
                            services: services,
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
-                           logger: logger)
+                           logger: serverLogger)
+    }
+
+    /// A write transaction of a request's use case, its duration recorded in the metrics (committed or not).
+    func measuredWrite<T: Sendable>(_ kind: String, _ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        defer { metrics.store(kind, duration: ContinuousClock.now - started) }
+        return try await store.write(body)
     }
 
     /// Records a refusal in its own transaction (the refused request's own writes were rolled back).

@@ -9,6 +9,8 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public let remoteAddress: SocketAddress?
     /// The connection (the lost-answer persona closes it instead of answering).
     let channel: (any Channel)?
+    /// What the request turned out to be, for the request log and the metrics.
+    let annotations = RequestAnnotations()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

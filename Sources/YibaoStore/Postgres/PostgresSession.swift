@@ -574,4 +574,14 @@ struct PostgresSession: StoreWriting {
             ON CONFLICT (institution_code, fixmedins_hilist_id) DO UPDATE SET doc = excluded.doc
             """, [.text(mapping.institutionCode), .text(mapping.fixmedinsHilistId), .text(try encode(mapping))])
     }
+    func callbackCounts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for try await (state, count) in try await rows("SELECT state, COUNT(*) FROM callbacks GROUP BY state", []).decode((String, Int64).self) {
+            counts[state] = Int(count)
+        }
+        for try await count in try await rows("SELECT COUNT(*) FROM callbacks WHERE state = 'pending' AND (doc->>'attempts')::int > 0", []).decode(Int64.self) {
+            counts["retrying"] = Int(count)
+        }
+        return counts
+    }
 }

@@ -89,6 +89,11 @@ public final class PostgresStore: GatewayStore {
         }.value
     }
 
+    public func readiness() async throws -> StoreReadiness {
+        StoreReadiness(engine: "postgresql", applied: try await schemaVersions().map(String.init),
+                       known: PostgresSchema.migrations.map { String($0.version) })
+    }
+
     /// The schema versions applied, oldest first.
     public func schemaVersions() async throws -> [Int] {
         try await client.withConnection { connection in

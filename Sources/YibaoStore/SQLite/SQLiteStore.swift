@@ -73,6 +73,12 @@ public final class SQLiteStore: GatewayStore {
         }.value
     }
 
+    public func readiness() async throws -> StoreReadiness {
+        let migrator = Self.migrator
+        let applied = try await pool.read { db in try migrator.appliedIdentifiers(db) }
+        return StoreReadiness(engine: "sqlite", applied: applied.sorted(), known: migrator.migrations.sorted())
+    }
+
     /// The journal mode SQLite reports (`wal` for a writable store).
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
@@ -726,6 +732,12 @@ struct SQLiteStatements {
         try db.execute(sql: "INSERT OR REPLACE INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES (?, ?, ?)",
                        arguments: [mapping.institutionCode, mapping.fixmedinsHilistId, try encode(mapping)])
     }
+    func callbackCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state") { counts[row["state"]] = row["n"] }
+        counts["retrying"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callbacks WHERE state = 'pending' AND json_extract(doc, '$.attempts') > 0") ?? 0
+        return counts
+    }
     func file(fileQuryNo: String) throws -> StoredFile? {
         try one(StoredFile.self, "SELECT doc FROM files WHERE file_qury_no = ?", [fileQuryNo])
     }
@@ -857,6 +869,7 @@ struct SQLiteSession: StoreWriting {
     func save(_ message: FSIMessage) async throws { try await run { try $0.save(message) } }
     func save(_ filing: ChronicFiling) async throws { try await run { try $0.save(filing) } }
     func file(fileQuryNo: String) async throws -> StoredFile? { try await run { try $0.file(fileQuryNo: fileQuryNo) } }
+    func callbackCounts() async throws -> [String: Int] { try await run { try $0.callbackCounts() } }
     func save(_ file: StoredFile) async throws { try await run { try $0.save(file) } }
     func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) async throws -> CatalogueMapping? {
         try await run { try $0.catalogueMapping(institutionCode: institutionCode, fixmedinsHilistId: fixmedinsHilistId) }

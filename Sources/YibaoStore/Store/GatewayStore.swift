@@ -10,6 +10,22 @@ public protocol GatewayStore: Sendable {
     /// Runs `body` in one write transaction, rolled back if it throws. Write transactions are
     /// serialised (docs/ARCHITECTURE.md, the isolation contract): a body sees every earlier commit.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T
+    /// The engine and its migrations, applied against known (`GET /ready`); throws when the database cannot be reached.
+    func readiness() async throws -> StoreReadiness
+}
+
+/// What `GET /ready` reports of the store.
+public struct StoreReadiness: Sendable, Hashable {
+    public var engine: String
+    public var applied: [String]
+    public var known: [String]
+    /// Every known migration is applied (and none unknown).
+    public var current: Bool { Set(applied) == Set(known) }
+    public init(engine: String, applied: [String], known: [String]) {
+        self.engine = engine
+        self.applied = applied
+        self.known = known
+    }
 }
 
 /// An HSE/FSI application registered for an institution: its appId, appSecret and the
@@ -188,6 +204,8 @@ public protocol StoreReading: Sendable {
     /// A person's chronic/special-disease filings (2503), oldest first.
     func chronicFilings(psnNo: String) async throws -> [ChronicFiling]
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling?
+    /// Callbacks by state — `pending`, `retrying` (pending after a failed attempt), `delivered`, `abandoned` — for the metrics.
+    func callbackCounts() async throws -> [String: Int]
     /// A file of 9101/3202 by its `file_qury_no`.
     func file(fileQuryNo: String) async throws -> StoredFile?
     /// An institution's mapping of its own item `fixmedinsHilistId` (3301), if any.
