@@ -32,6 +32,11 @@ struct ServeCommand: AsyncParsableCommand {
           GET  /public/institutions                    AG-10 public list
           GET  /health, /ready, /metrics               liveness, readiness (database, migrations), Prometheus text
 
+        Settings also come from a JSON file (--config FILE or $YIBAO_CONFIG: {"port": 8081, "log-format": "json"}, \
+        keys as the long options; an unknown key is refused naming it) and from $YIBAO_<OPTION> (YIBAO_PORT, \
+        YIBAO_TEST_CLOCK=1, YIBAO_FAULT=a,b …); the command line wins over the environment, the environment \
+        over the file.
+
         One log line per request on standard error (time, method, route, status, institution, transaction,
         profile, outcome code, rule, duration; no bodies, no personal data): --log-level info (default),
         --log-format json for one JSON object per line.

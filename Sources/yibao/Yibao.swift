@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `yibao` — the command-line face of yibao-gateway.
 @main
@@ -21,6 +22,7 @@ struct Yibao: AsyncParsableCommand {
           yibao call 1101 --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
           yibao trace verify
         """,
+        version: BuildInfo.description,
         subcommands: [
             KeygenCommand.self,
             SignCommand.self,
@@ -40,4 +42,28 @@ struct Yibao: AsyncParsableCommand {
             RulesCommand.self,
         ]
     )
+
+    /// Parses and runs; `yibao serve` first takes its settings from `--config FILE` / `$YIBAO_CONFIG`
+    /// and `$YIBAO_*` (ServeSettings), placed before the command line's own options, which win.
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "serve" {
+            do {
+                arguments = ["serve"] + (try ServeSettings.expand(Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+            } catch {
+                FileHandle.standardError.write(Data("yibao serve: \(error)\n".utf8))
+                Foundation.exit(2)
+            }
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -55,4 +55,31 @@ struct ObservabilityTests {
         #expect(!text.contains(try credentials.credentials(for: Demo.hospital).appSecret) && !text.contains(credentials.adminToken))
         #expect(!text.contains("signIn"))
     }
+
+    @Test("serve settings from a JSON file and $YIBAO_*: the command line wins over the environment, the environment over the file; an unknown key or a bad flag value is refused naming it; --version names the commit")
+    func settings() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-settings-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = directory + "/yibao.json"
+        try Data(#"{"profile": "csb", "test-clock": true, "log-level": "warning"}"#.utf8).write(to: URL(fileURLWithPath: config))
+        // The file names csb, the environment national, the command line nothing: national; the file's test clock stays.
+        let server = try ListeningProcess.serve(dataDirectory: directory + "/a", extra: ["--config", config], environment: ["YIBAO_PROFILE": "national"])
+        #expect(server.banner.contains("dialect:     national") && server.banner.contains("test clock:"), "\(server.banner)")
+        server.stop()
+        let explicit = try ListeningProcess.serve(dataDirectory: directory + "/b", extra: ["--config", config, "--profile", "tif"], environment: ["YIBAO_PROFILE": "national"])
+        #expect(explicit.banner.contains("dialect:     tif"), "\(explicit.banner)")
+        explicit.stop()
+
+        try Data(#"{"prot": 8081}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let unknown = try Processes.run(TestWorkspace.binary, ["serve", "--port", "0", "--data-dir", directory + "/c"], environment: ["YIBAO_CONFIG": config])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown key \"prot\""), "\(unknown.stderr)")
+        try Data(#"{"admin-token": "secret"}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let token = try Processes.run(TestWorkspace.binary, ["serve", "--config", config])
+        #expect(token.status == 2 && token.stderr.contains("admin-token-file") && !token.stderr.contains("secret"), "\(token.stderr)")
+        let flag = try Processes.run(TestWorkspace.binary, ["serve", "--port", "0"], environment: ["YIBAO_TEST_CLOCK": "maybe"])
+        #expect(flag.status == 2 && flag.stderr.contains("YIBAO_TEST_CLOCK"), "\(flag.stderr)")
+
+        let version = try Processes.run(TestWorkspace.binary, ["--version"])
+        #expect(version.status == 0 && version.stdout.range(of: #"^\d+\.\d+\.\d+( \(commit [0-9a-f]{12}\))?\n$"#, options: .regularExpression) != nil, "\(version.stdout)")
+    }
 }

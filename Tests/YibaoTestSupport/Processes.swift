@@ -23,8 +23,11 @@ public enum Processes {
     /// Runs `executable` (looked up on PATH when not absolute) in `cwd` (default: the package root),
     /// feeding `stdin`, and collects both outputs — read side by side, so a chatty stderr cannot block it.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) throws -> ProcessResult {
+    /// `environment`: added to this process's environment.
+    public static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil,
+                           environment: [String: String] = [:]) throws -> ProcessResult {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if executable.hasPrefix("/") {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -61,8 +64,10 @@ public final class ListeningProcess: Sendable {
 
     /// Starts `executable` and waits (at most 60 s) for a line naming `http://HOST:PORT` with `hostPattern`.
     /// `errorFile`: where its standard error goes (default: nowhere).
-    public init(_ executable: String, _ arguments: [String], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil,
+                environment: [String: String] = [:]) throws {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -91,9 +96,10 @@ public final class ListeningProcess: Sendable {
     }
 
     /// `yibao serve --port 0 --data-dir DIR --certs certs/` plus `extra`.
-    public static func serve(dataDirectory: String, extra: [String] = [], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil) throws -> ListeningProcess {
+    public static func serve(dataDirectory: String, extra: [String] = [], hostPattern: String = #"127\.0\.0\.1"#, errorFile: String? = nil,
+                             environment: [String: String] = [:]) throws -> ListeningProcess {
         try ListeningProcess(TestWorkspace.binary, ["serve", "--port", "0", "--data-dir", dataDirectory, "--certs", TestWorkspace.certs] + extra,
-                             hostPattern: hostPattern, errorFile: errorFile)
+                             hostPattern: hostPattern, errorFile: errorFile, environment: environment)
     }
 
     /// tools/testing/round_robin_proxy.py over `backends`.
