@@ -94,6 +94,7 @@ class Hospital:
         self.channel_token = credentials["channel"]["token"]
         self.sign_no = None
         self.last_msgid = None
+        self.serial = random.randrange(10000)
 
     # ---- signatures over the HSE string-to-sign -------------------------
     def sign(self, obj: dict) -> str:
@@ -111,6 +112,11 @@ class Hospital:
         return gm.sm2_verify(self.platform_key, text, r, s, gm.SM2_DEFAULT_ID)
 
     # ---- FSI ------------------------------------------------------------
+    def next_serial(self) -> int:
+        """The msgid's last 4 digits: a counter, as HIS code keeps one (random digits collide within a second)."""
+        self.serial = (self.serial + 1) % 10000
+        return self.serial
+
     def envelope(self, infno: str, input_obj) -> dict:
         """A signed FSI envelope (cainfo over the HSE string-to-sign of every other member)."""
         if infno != "9001" and self.sign_no is None:
@@ -118,7 +124,7 @@ class Hospital:
         now = datetime.now(BEIJING)
         request = {
             "infno": infno,
-            "msgid": self.code + now.strftime("%Y%m%d%H%M%S") + "%04d" % random.randrange(10000),
+            "msgid": self.code + now.strftime("%Y%m%d%H%M%S") + "%04d" % self.next_serial(),
             "mdtrtarea_admvs": self.code[1:7],
             "insuplc_admdvs": "",
             "recer_sys_code": "YIBAO",
@@ -175,7 +181,7 @@ class Hospital:
             self.sign_in()
         now = datetime.now(BEIJING)
         request = {
-            "infno": infno, "msgid": self.code + now.strftime("%Y%m%d%H%M%S") + "%04d" % random.randrange(10000),
+            "infno": infno, "msgid": self.code + now.strftime("%Y%m%d%H%M%S") + "%04d" % self.next_serial(),
             "mdtrtarea_admvs": self.code[1:7], "insuplc_admdvs": "", "recer_sys_code": "YIBAO", "dev_no": "", "dev_safe_info": "",
             "signtype": "SM2", "infver": "V1.0", "opter_type": "1", "opter": "OP0001", "opter_name": "Operator One",
             "inf_time": now.strftime("%Y-%m-%d %H:%M:%S"), "fixmedins_code": self.code, "fixmedins_name": self.inst["fixmedins_name"],
