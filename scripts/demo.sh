@@ -15,7 +15,9 @@ work=$(mktemp -d)
 server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only, and never with NO_COLOR set.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; else bold=""; plain=""; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 expect_failure() {
     if "$@" > "$work/refusal.txt" 2>&1; then echo "unexpected: accepted" >&2; exit 1; fi
     cat "$work/refusal.txt"
@@ -121,4 +123,4 @@ fi
 grep -E "FAIL|cases in|conformance:" "$work/sloppy.txt" | grep -v "^    "
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
-printf '\n\033[1mdemo complete.\033[0m Run a gateway of your own: %s serve   (then: %s voucher issue, %s demo --gateway http://127.0.0.1:8080)\n' "$yibao" "$yibao" "$yibao"
+printf '\n%sdemo complete.%s Run a gateway of your own: %s serve   (then: %s voucher issue, %s demo --gateway http://127.0.0.1:8080)\n' "$bold" "$plain" "$yibao" "$yibao" "$yibao"

@@ -174,7 +174,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         var runner = ConformanceRunner(catalogue: catalogue, suite: suiteImplementation, target: target, seed: seed, baseline: expectations,
                                        recorder: recorder, clock: clock)
         runner.only = Set(selected)
-        let colour = !noColour && isatty(STDOUT_FILENO) == 1
+        let colour = !noColour && isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         FileHandle.standardOutput.write(Data("conformance: suite \(suite) against \(target), seed \(seed), catalogue \(catalogue.version)\(profile.map { ", dialect profile \($0)" } ?? "")\n".utf8))
         for (id, reason) in suiteImplementation.notApplicable.sorted(by: { $0.key < $1.key }) where runner.only.isEmpty || runner.only.contains(id) {
             FileHandle.standardOutput.write(Data("  not applicable: \(id) — \(reason)\n".utf8))

@@ -73,7 +73,10 @@ struct DemoStory {
     let credentials: DemoCredentials
     let out: String
 
-    static func heading(_ text: String) { print("\n\u{1B}[1m== \(text)\u{1B}[0m") }
+    /// Bold only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    static let styled = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    static func bold(_ text: String) -> String { styled ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    static func heading(_ text: String) { print("\n" + bold("== \(text)")) }
     static func line(_ text: String) { print("   \(text)") }
 
     func key(_ name: String) throws -> RxSigningKey {
@@ -284,6 +287,6 @@ struct DemoStory {
         Self.heading("16. Check a prescription yourself")
         Self.line("yibao rx verify \(path)                  # passes")
         Self.line("change one byte of it (say a drugCnt) and run it again: it fails and says which signature broke")
-        print("\n\u{1B}[1mdemo complete.\u{1B}[0m")
+        print("\n" + Self.bold("demo complete."))
     }
 }

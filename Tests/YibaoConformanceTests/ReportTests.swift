@@ -135,12 +135,13 @@ struct ReportTests {
         #expect(suites.attributes["tests"] == "5")
         #expect(suites.attributes["failures"] == "2")
         #expect(suites.attributes["errors"] == "0")
-        #expect(suites.attributes["skipped"] == "1")
+        #expect(suites.attributes["skipped"] == nil)   // not allowed there by Jenkins' strict xUnit schema
         #expect(suites.attributes["time"] == "3.025")
 
         let suite = try #require(collector.all("testsuite").first)
         #expect(suite.attributes["name"] == "gateway")
         #expect(suite.attributes["tests"] == "5")
+        #expect(suite.attributes["skipped"] == "1")
         let properties = Dictionary(uniqueKeysWithValues: collector.all("property").compactMap { element in
             element.attributes["name"].map { ($0, element.attributes["value"] ?? "") }
         })

@@ -116,6 +116,7 @@ struct PrescriptionCLITests {
             #expect(demo.stdout.contains(expected), "missing \(expected)")
         }
         #expect(!demo.stderr.contains("error"), "\(demo.stderr)")
+        #expect(!demo.stdout.contains("\u{1B}"), "no escape codes when the output is not a terminal")
         let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files.count == 2)
         let path = (out as NSString).appendingPathComponent(try #require(files.first))
