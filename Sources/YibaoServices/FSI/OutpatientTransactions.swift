@@ -224,18 +224,28 @@ extension FSITransactions {
         guard settlement.mdtrtId == (try data.string("mdtrt_id")), settlement.psnNo == (try data.string("psn_no")) else {
             throw DomainError.invalidValue(data.path("mdtrt_id"), "mdtrt_id and psn_no must be the settlement's", expected: "\(settlement.mdtrtId) / \(settlement.psnNo)")
         }
-        guard settlement.status == .settled else {
-            throw DomainError(.settlementAlreadyCancelled, .conflict, rule: .py6, pointer: data.path("setl_id"),
-                              "settlement \(setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
-        }
+        try Self.requireInForce(settlement, pointer: data.path("setl_id"))
         try await Self.undo(&settlement, reversedBy: nil, store: store, now: now, pointer: data.path("setl_id"))
-        func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
-        return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
-                                               "medfee_sumamt": negated(settlement.result.medfeeSumamt),
-                                               "fund_pay_sumamt": negated(settlement.result.fundPaySumamt),
-                                               "acct_pay": negated(settlement.result.acctPay),
-                                               "psn_cash_pay": negated(settlement.result.psnCashPay)])]),
+        return (Self.cancellationAnswer(settlement),
                 TraceEvent(at: now, kind: "fsi.2208", actor: request.institutionCode, subject: setlId, payload: ["msgid": request.msgid]))
+    }
+
+    /// 2208's and 2103's guard: a settlement is cancelled once.
+    static func requireInForce(_ settlement: OutpatientSettlement, pointer: String) throws {
+        guard settlement.status == .settled else {
+            throw DomainError(.settlementAlreadyCancelled, .conflict, rule: .py6, pointer: pointer,
+                              "settlement \(settlement.setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
+        }
+    }
+
+    /// 2208's and 2103's answer: `setlinfo` with the settlement's amounts negated.
+    static func cancellationAnswer(_ settlement: OutpatientSettlement) -> JSONValue {
+        func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
+        return .object(["setlinfo": .object(["setl_id": .string(settlement.setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(settlement.psnNo),
+                                              "medfee_sumamt": negated(settlement.result.medfeeSumamt),
+                                              "fund_pay_sumamt": negated(settlement.result.fundPaySumamt),
+                                              "acct_pay": negated(settlement.result.acctPay),
+                                              "psn_cash_pay": negated(settlement.result.psnCashPay)])])
     }
 
     /// Cancels `settlement` (2208, or a 2601 of its 2207): its lines back to uploaded, account money,

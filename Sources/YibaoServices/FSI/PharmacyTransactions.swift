@@ -171,15 +171,9 @@ extension FSITransactions {
         if let mdtrtId = try data.optionalString("mdtrt_id"), mdtrtId != settlement.mdtrtId {
             throw DomainError.invalidValue(data.path("mdtrt_id"), "mdtrt_id must be the settlement's (2102 answered it)", expected: settlement.mdtrtId, actual: mdtrtId)
         }
-        guard settlement.status == .settled else {
-            throw DomainError(.settlementAlreadyCancelled, .conflict, rule: .py6, pointer: data.path("setl_id"),
-                              "settlement \(setlId) was already cancelled at \(settlement.cancelledAt.map(Timestamps.fsi) ?? "?")")
-        }
+        try Self.requireInForce(settlement, pointer: data.path("setl_id"))
         try await Self.undo(&settlement, reversedBy: nil, store: store, now: now, pointer: data.path("setl_id"))
-        func negated(_ amount: Amount) -> JSONValue { .string(Money.yuan(-amount.fen)) }
-        return (.object(["setlinfo": .object(["setl_id": .string(setlId), "mdtrt_id": .string(settlement.mdtrtId), "psn_no": .string(psnNo),
-                                               "medfee_sumamt": negated(settlement.result.medfeeSumamt), "fund_pay_sumamt": negated(settlement.result.fundPaySumamt),
-                                               "acct_pay": negated(settlement.result.acctPay), "psn_cash_pay": negated(settlement.result.psnCashPay)])]),
+        return (Self.cancellationAnswer(settlement),
                 TraceEvent(at: now, kind: "fsi.2103", actor: request.institutionCode, subject: setlId, payload: ["msgid": request.msgid, "psn_no": psnNo]))
     }
 
