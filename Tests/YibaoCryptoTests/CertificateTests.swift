@@ -16,7 +16,7 @@ struct CertificateTests {
     }
 
     @Test("parses serial, subject, validity and key usage")
-    func fields() throws {
+    func fields() async throws {
         let doctor = try TestSupport.certificate("sm2/doctor-li.cert.pem")
         #expect(doctor.serialNumberHex == "3004")
         #expect(doctor.subject.contains("CN=Li Wei"))
@@ -31,7 +31,7 @@ struct CertificateTests {
         #expect(try TestSupport.certificate("p256/doctor-li.cert.pem").signatureAlgorithm == .ecdsaP256SHA256)
         // DER round trip and the openssl CLI's view of the serial.
         #expect(try Certificate(derRepresentation: doctor.derRepresentation).serialNumberHex == "3004")
-        let printed = try TestSupport.openssl(["x509", "-in", TestSupport.certs("sm2/doctor-li.cert.pem").path, "-noout", "-serial"])
+        let printed = try await TestSupport.openssl(["x509", "-in", TestSupport.certs("sm2/doctor-li.cert.pem").path, "-noout", "-serial"])
         #expect(printed.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "serial=3004")
         let chain = try Certificate.parseChain(pem: TestSupport.text(TestSupport.certs("sm2/doctor-li.chain.pem")))
         #expect(chain.count == 2)
@@ -80,20 +80,20 @@ struct CertificateTests {
     }
 
     /// A CRL signed by Python's `cryptography` with entries out of serial order (tools/testing/make_crl.py).
-    func pythonCRL(_ thisUpdate: String, _ nextUpdate: String, _ entries: [String]) throws -> CertificateRevocationList {
+    func pythonCRL(_ thisUpdate: String, _ nextUpdate: String, _ entries: [String]) async throws -> CertificateRevocationList {
         let script = TestSupport.packageRoot.appendingPathComponent("tools/testing/make_crl.py").path
-        let result = try TestSupport.run("python3", [script, TestSupport.certs("p256").path, thisUpdate, nextUpdate] + entries)
+        let result = try await TestSupport.run("python3", [script, TestSupport.certs("p256").path, thisUpdate, nextUpdate] + entries)
         #expect(result.status == 0, "\(result.stderr)")
         return try CertificateRevocationList(bytes: result.stdout)
     }
 
     @Test("an unsorted CRL keeps a valid signature after lookups; the newest current CRL decides; reasons and dates count")
-    func crlSelection() throws {
-        let fresh = try pythonCRL("2025-09-01", "2045-01-01", [
+    func crlSelection() async throws {
+        let fresh = try await pythonCRL("2025-09-01", "2045-01-01", [
             "3109:2025-08-01:superseded", "3107:2025-07-01:key_compromise",
             "3105:2026-01-01:cessation_of_operation", "3106:2027-01-01:key_compromise",
         ])
-        let stale = try pythonCRL("2025-06-01", "2025-08-01", [])
+        let stale = try await pythonCRL("2025-06-01", "2025-08-01", [])
         let intermediate = try TestSupport.certificate("p256/intermediate.cert.pem")
         // OpenSSL sorts the revoked list in place on the first lookup; the signature must not change.
         #expect(fresh.hasValidSignature(issuer: intermediate))

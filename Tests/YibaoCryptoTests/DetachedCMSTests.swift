@@ -16,7 +16,7 @@ struct DetachedCMSTests {
     }
 
     @Test("the platform's signature over originalValue verifies with the Python implementation up to the dev root, in both OID families; changed content, another ID or another CA does not", arguments: DetachedCMS.ContentTypes.allCases)
-    func independentVerification(_ types: DetachedCMS.ContentTypes) throws {
+    func independentVerification(_ types: DetachedCMS.ContentTypes) async throws {
         let key = try SM2.PrivateKey(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.key.pem"), encoding: .utf8))
         let certificate = try Certificate(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.cert.pem"), encoding: .utf8))
         let content = Array(#"{"hiRxno":"HIRX120101000000000001","rxTraceCode":"A1B2","patnName":"张三"}"#.utf8)
@@ -26,17 +26,17 @@ struct DetachedCMSTests {
         let signature = try write(cms, "sig.der", in: directory), original = try write(content, "content.bin", in: directory)
         let family = types == .rfc5652 ? "--rfc" : "--gbt"
         let chain = ["--CAfile", Self.sm2.appendingPathComponent("root.cert.pem").path, "--certfile", Self.sm2.appendingPathComponent("intermediate.cert.pem").path]
-        let verified = try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, family] + chain)
+        let verified = try await TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, family] + chain)
         #expect(verified.status == 0, "\(verified.stdoutText)\(verified.stderr)")
 
         let changed = try write(content + [0x20], "changed.bin", in: directory)
-        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", changed] + chain).status == 1)
-        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, "--id", ""] + chain).status == 1)
+        #expect(try await TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", changed] + chain).status == 1)
+        #expect(try await TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original, "--id", ""] + chain).status == 1)
         let otherCA = ["--CAfile", TestSupport.packageRoot.appendingPathComponent("certs/p256/root.cert.pem").path]
-        #expect(try TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original] + otherCA).status == 1)
+        #expect(try await TestSupport.run("python3", [Self.script, "verify", "--in", signature, "--content", original] + otherCA).status == 1)
 
         // The openssl CLI parses it as DER (it cannot verify SM2 CMS with the default ID: docs/PRESCRIPTION.md §6.2).
-        let parsed = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", signature])
+        let parsed = try await TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", signature])
         #expect(parsed.status == 0)
         #expect(parsed.stdoutText.contains(types == .rfc5652 ? "pkcs7-signedData" : "1.2.156.10197.6.1.4.2.2"), "\(parsed.stdoutText)")
 
@@ -44,36 +44,36 @@ struct DetachedCMSTests {
         let (attributes, signatureValue) = try Self.signerParts(cms)
         let attributesFile = try write([0x31] + attributes.dropFirst(), "attrs.der", in: directory)
         let signatureFile = try write(signatureValue, "value.der", in: directory)
-        let publicKey = try TestSupport.run("openssl", ["x509", "-pubkey", "-noout", "-in", Self.sm2.appendingPathComponent("platform.cert.pem").path])
+        let publicKey = try await TestSupport.run("openssl", ["x509", "-pubkey", "-noout", "-in", Self.sm2.appendingPathComponent("platform.cert.pem").path])
         let publicKeyFile = try write(Array(publicKey.stdoutText.utf8), "pub.pem", in: directory)
-        let dgst = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, attributesFile])
+        let dgst = try await TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, attributesFile])
         #expect(dgst.stdoutText.contains("Verified OK"), "\(dgst.stdoutText)\(dgst.stderr)")
         let tampered = try write([0x31] + attributes.dropFirst().dropLast() + [attributes.last! ^ 1], "tampered.der", in: directory)
-        let refused = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, tampered])
+        let refused = try await TestSupport.run("openssl", ["dgst", "-sm3", "-verify", publicKeyFile, "-sigopt", "distid:1234567812345678", "-signature", signatureFile, tampered])
         #expect(!refused.stdoutText.contains("Verified OK"))
         // The messageDigest attribute is the SM3 of the content, as `openssl dgst -sm3` computes it.
-        let digest = try TestSupport.run("openssl", ["dgst", "-sm3", "-r", original])
+        let digest = try await TestSupport.run("openssl", ["dgst", "-sm3", "-r", original])
         #expect(Hex.encode(attributes).lowercased().contains(String(digest.stdoutText.prefix(64)).lowercased()))
     }
 
     @Test("with an empty signer ID (a profile option) the signature is what OpenSSL 3.0's `openssl cms -verify` checks: it verifies; the default-ID one it refuses")
-    func opensslCMSVerify() throws {
+    func opensslCMSVerify() async throws {
         let key = try SM2.PrivateKey(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.key.pem"), encoding: .utf8))
         let certificate = try Certificate(pemRepresentation: String(contentsOf: Self.sm2.appendingPathComponent("platform.cert.pem"), encoding: .utf8))
         let content = Array(#"{"hiRxno":"HIRX120101000000000002"}"#.utf8)
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let original = try write(content, "content.bin", in: directory)
-        func opensslVerify(_ signerID: [UInt8]) throws -> TestSupport.ProcessResult {
+        func opensslVerify(_ signerID: [UInt8]) async throws -> TestSupport.ProcessResult {
             let cms = try DetachedCMS.sign(content, key: key, certificate: certificate, at: Date(), signerID: signerID)
             let file = try write(cms, "sig-\(signerID.count).der", in: directory)
             // -noverify: OpenSSL 3.0 cannot check the dev PKI's SM2 certificate signatures either (they use the default ID).
-            return try TestSupport.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", file, "-content", original, "-noverify", "-out", "/dev/null"])
+            return try await TestSupport.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", file, "-content", original, "-noverify", "-out", "/dev/null"])
         }
-        let empty = try opensslVerify([])
+        let empty = try await opensslVerify([])
         #expect(empty.status == 0, "\(empty.stdoutText)\(empty.stderr)")
         #expect(empty.stderr.contains("Verification successful"), "\(empty.stderr)")
-        #expect(try opensslVerify(SM2.defaultSignerID).status != 0)
+        #expect(try await opensslVerify(SM2.defaultSignerID).status != 0)
     }
 
     /// The SignerInfo's `[0]` signed attributes (whole element) and its signature value, read with the DER reader.

@@ -44,18 +44,18 @@ struct DigestAndCipherTests {
     }
 
     @Test("SM3 digests and SM4 ciphertexts agree with the openssl CLI")
-    func crossCheckWithOpenSSL() throws {
+    func crossCheckWithOpenSSL() async throws {
         let samples: [[UInt8]] = [[], Array("abc".utf8), Array("医保电子凭证 e-voucher".utf8), (0..<1000).map { UInt8($0 % 251) }]
         for sample in samples {
-            let result = try TestSupport.openssl(["dgst", "-sm3", "-r"], stdin: sample)
+            let result = try await TestSupport.openssl(["dgst", "-sm3", "-r"], stdin: sample)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdoutText.split(separator: " ").first.map(String.init) == (try SM3.hash(sample).hex))
         }
         let key = Hex.decode("00112233445566778899aabbccddeeff")!, iv = Hex.decode("0f0e0d0c0b0a09080706050403020100")!
         for sample in samples {
-            let ecb = try TestSupport.openssl(["enc", "-sm4-ecb", "-K", key.hex], stdin: sample)
+            let ecb = try await TestSupport.openssl(["enc", "-sm4-ecb", "-K", key.hex], stdin: sample)
             #expect(ecb.stdout == (try SM4.encrypt(sample, key: key, mode: .ecb)))
-            let cbc = try TestSupport.openssl(["enc", "-sm4-cbc", "-K", key.hex, "-iv", iv.hex], stdin: sample)
+            let cbc = try await TestSupport.openssl(["enc", "-sm4-cbc", "-K", key.hex, "-iv", iv.hex], stdin: sample)
             #expect(cbc.stdout == (try SM4.encrypt(sample, key: key, mode: .cbc, iv: iv)))
         }
     }

@@ -45,13 +45,13 @@ struct EnvelopeTests {
     }
 
     @Test("the SM4 data key is derived from appId and appSecret")
-    func keyDerivation() throws {
+    func keyDerivation() async throws {
         let key = try HSEEnvelope.deriveDataKey(appId: Self.appId, appSecret: Self.appSecret)
         #expect(key.count == 16)
         let expected = try SM4.encrypt(Array(Self.appSecret.utf8), key: Array(Self.appId.utf8.prefix(16)))
         #expect(key == Array(Hex.encode(expected, uppercase: true).utf8.prefix(16)))
         // Cross-check with the openssl CLI.
-        let cli = try TestSupport.openssl(["enc", "-sm4-ecb", "-K", Array(Self.appId.utf8.prefix(16)).hex], stdin: Array(Self.appSecret.utf8))
+        let cli = try await TestSupport.openssl(["enc", "-sm4-ecb", "-K", Array(Self.appId.utf8.prefix(16)).hex], stdin: Array(Self.appSecret.utf8))
         #expect(Array(Hex.encode(cli.stdout, uppercase: true).utf8.prefix(16)) == key)
         #expect { try HSEEnvelope(appId: "short", appSecret: "s") } throws: { ($0 as? CryptoError)?.code == .invalidKey }
     }
@@ -177,10 +177,10 @@ struct EnvelopeTests {
     }
 
     @Test("an envelope sealed by the independent Python implementation opens, and ours opens there")
-    func independentImplementation() throws {
+    func independentImplementation() async throws {
         let script = TestSupport.packageRoot.appendingPathComponent("tools/vectors/hse.py").path
         let keys = try TestSupport.rawKeys("sm2/hospital.raw.json")
-        let theirs = try TestSupport.run("python3", [script, "seal", "--app-id", Self.appId, "--app-secret", Self.appSecret,
+        let theirs = try await TestSupport.run("python3", [script, "seal", "--app-id", Self.appId, "--app-secret", Self.appSecret,
                                                      "--private-key", keys.privateKey, "-"], stdin: Array(Self.sampleData.utf8))
         #expect(theirs.status == 0, "\(theirs.stderr)")
         let opened = try envelope().open(theirs.stdout, peerPublicKey: senderPublic, now: Date())
@@ -188,7 +188,7 @@ struct EnvelopeTests {
         #expect(try opened.get().data?.serialized(sortedKeys: true) == (try JSONValue.parse(Self.sampleData).serialized(sortedKeys: true)))
 
         let ours = try envelope().sealRequest(data: JSONValue.parse(Self.sampleData), privateKey: sender)
-        let back = try TestSupport.run("python3", [script, "open", "--app-id", Self.appId, "--app-secret", Self.appSecret,
+        let back = try await TestSupport.run("python3", [script, "open", "--app-id", Self.appId, "--app-secret", Self.appSecret,
                                                    "--peer-public-key", keys.publicKey, "-"], stdin: Array(JSONValue.object(ours).serialized().utf8))
         #expect(back.status == 0, "\(back.stderr)")
     }

@@ -33,9 +33,9 @@ struct SignatureTests {
     }
 
     @Test("a public key stored as a compressed point still exports 04‖X‖Y")
-    func compressedPoint() throws {
+    func compressedPoint() async throws {
         // P-256: the openssl CLI writes the compressed SubjectPublicKeyInfo.
-        let compressed = try TestSupport.openssl(["pkey", "-in", TestSupport.certs("p256/doctor-li.key.pem").path, "-pubout", "-ec_conv_form", "compressed"])
+        let compressed = try await TestSupport.openssl(["pkey", "-in", TestSupport.certs("p256/doctor-li.key.pem").path, "-pubout", "-ec_conv_form", "compressed"])
         #expect(compressed.status == 0, "\(compressed.stderr)")
         #expect(try P256.PublicKey(pemRepresentation: compressed.stdoutText).base64 == TestSupport.rawKeys("p256/doctor-li.raw.json").publicKey)
         // SM2 (the CLI refuses to compress an SM2 key): SubjectPublicKeyInfo{id-ecPublicKey, SM2} around 02/03‖X.
@@ -95,7 +95,7 @@ struct SignatureTests {
     }
 
     @Test("SM2 signatures interoperate with the openssl CLI in both directions")
-    func sm2OpenSSLInterop() throws {
+    func sm2OpenSSLInterop() async throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = try SM2.PrivateKey()
@@ -107,11 +107,11 @@ struct SignatureTests {
             try TestSupport.write(sample, to: msgFile)
             // ours → openssl
             try TestSupport.write(key.signature(for: sample).derRepresentation, to: sigFile)
-            let verified = try TestSupport.openssl(["dgst", "-sm3", "-verify", pubFile.path, "-sigopt", "distid:1234567812345678",
+            let verified = try await TestSupport.openssl(["dgst", "-sm3", "-verify", pubFile.path, "-sigopt", "distid:1234567812345678",
                                                     "-signature", sigFile.path, msgFile.path])
             #expect(verified.status == 0 && verified.stdoutText.contains("Verified OK"), "\(verified.stderr)")
             // openssl → ours
-            let signed = try TestSupport.openssl(["dgst", "-sm3", "-sign", keyFile.path, "-sigopt", "distid:1234567812345678",
+            let signed = try await TestSupport.openssl(["dgst", "-sm3", "-sign", keyFile.path, "-sigopt", "distid:1234567812345678",
                                                   "-out", sigFile.path, msgFile.path])
             #expect(signed.status == 0, "\(signed.stderr)")
             let theirs = try ECSignature(derRepresentation: [UInt8](Data(contentsOf: sigFile)))
@@ -119,14 +119,14 @@ struct SignatureTests {
         }
         // The OpenSSL 3.0 trap: without -sigopt distid the CLI signs with an EMPTY ID.
         try TestSupport.write(message, to: msgFile)
-        try TestSupport.openssl(["dgst", "-sm3", "-sign", keyFile.path, "-out", sigFile.path, msgFile.path])
+        try await TestSupport.openssl(["dgst", "-sm3", "-sign", keyFile.path, "-out", sigFile.path, msgFile.path])
         let noID = try ECSignature(derRepresentation: [UInt8](Data(contentsOf: sigFile)))
         #expect(try !key.publicKey.isValidSignature(noID, for: message))
         #expect(try key.publicKey.isValidSignature(noID, for: message, signerID: []))
     }
 
     @Test("ECDSA P-256 signs, verifies and interoperates with the openssl CLI")
-    func p256() throws {
+    func p256() async throws {
         let key = try P256.PrivateKey()
         let publicKey = try key.publicKey
         let signature = try key.signature(for: message)
@@ -141,16 +141,16 @@ struct SignatureTests {
         try publicKey.pemRepresentation.write(to: pubFile, atomically: true, encoding: .utf8)
         try TestSupport.write(message, to: msgFile)
         try TestSupport.write(signature.derRepresentation, to: sigFile)
-        let verified = try TestSupport.openssl(["dgst", "-sha256", "-verify", pubFile.path, "-signature", sigFile.path, msgFile.path])
+        let verified = try await TestSupport.openssl(["dgst", "-sha256", "-verify", pubFile.path, "-signature", sigFile.path, msgFile.path])
         #expect(verified.status == 0, "\(verified.stderr)")
-        let signed = try TestSupport.openssl(["dgst", "-sha256", "-sign", TestSupport.certs("p256/doctor-li.key.pem").path, "-out", sigFile.path, msgFile.path])
+        let signed = try await TestSupport.openssl(["dgst", "-sha256", "-sign", TestSupport.certs("p256/doctor-li.key.pem").path, "-out", sigFile.path, msgFile.path])
         #expect(signed.status == 0)
         let doctor = try P256.PublicKey(certificate: TestSupport.certificate("p256/doctor-li.cert.pem"))
         #expect(doctor.isValidSignature(try ECSignature(derRepresentation: [UInt8](Data(contentsOf: sigFile))), for: message))
     }
 
     @Test("RSA-SHA256 with PKCS#1 v1.5 and PSS; keys under 2048 bits refused")
-    func rsa() throws {
+    func rsa() async throws {
         let key = try RSA.PrivateKey(bits: 2048)
         let publicKey = try key.publicKey
         #expect(publicKey.bits == 2048)
@@ -164,7 +164,7 @@ struct SignatureTests {
             #expect(!RSAVerifier(publicKey: publicKey, padding: other).verify(signature, for: message))
         }
         #expect { try RSA.PrivateKey(bits: 1024) } throws: { ($0 as? CryptoError)?.code == .invalidKey }
-        let small = try TestSupport.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
+        let small = try await TestSupport.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
         #expect { try RSA.PrivateKey(pemRepresentation: small.stdoutText) } throws: { ($0 as? CryptoError)?.code == .invalidKey }
         // PKCS#1 v1.5 interop: openssl verifies ours.
         let directory = try TestSupport.temporaryDirectory()
@@ -173,7 +173,7 @@ struct SignatureTests {
         try publicKey.pemRepresentation.write(to: pubFile, atomically: true, encoding: .utf8)
         try TestSupport.write(message, to: msgFile)
         try TestSupport.write(key.signature(for: message, padding: .pss), to: sigFile)
-        let pss = try TestSupport.openssl(["dgst", "-sha256", "-verify", pubFile.path, "-sigopt", "rsa_padding_mode:pss",
+        let pss = try await TestSupport.openssl(["dgst", "-sha256", "-verify", pubFile.path, "-sigopt", "rsa_padding_mode:pss",
                                            "-sigopt", "rsa_pss_saltlen:32", "-signature", sigFile.path, msgFile.path])
         #expect(pss.status == 0, "\(pss.stderr)")
     }

@@ -40,15 +40,15 @@ enum TestSupport {
 
     /// Runs an executable (looked up on PATH when not absolute) and collects its output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) throws -> ProcessResult {
-        let result = try Processes.run(executable, arguments, stdin: stdin, cwd: cwd)
+    static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) async throws -> ProcessResult {
+        let result = try await Processes.run(executable, arguments, stdin: stdin, cwd: cwd)
         return ProcessResult(status: result.status, stdout: result.stdoutBytes, stderr: result.stderr)
     }
 
     /// Runs the `openssl` CLI; fails the test when it is missing.
     @discardableResult
-    static func openssl(_ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) throws -> ProcessResult {
-        try run("openssl", arguments, stdin: stdin, cwd: cwd)
+    static func openssl(_ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil) async throws -> ProcessResult {
+        try await run("openssl", arguments, stdin: stdin, cwd: cwd)
     }
 
     /// The built `yibao` executable (a dependency of this test target, so always built).
@@ -63,8 +63,8 @@ enum TestSupport {
     }()
 
     @discardableResult
-    static func yibao(_ arguments: [String], stdin: [UInt8]? = nil) throws -> ProcessResult {
-        try run(yibaoExecutable, arguments, stdin: stdin)
+    static func yibao(_ arguments: [String], stdin: [UInt8]? = nil) async throws -> ProcessResult {
+        try await run(yibaoExecutable, arguments, stdin: stdin)
     }
 
     static func write(_ bytes: [UInt8], to url: URL) throws { try Data(bytes).write(to: url) }

@@ -13,7 +13,7 @@ struct VectorOpenSSLCrossCheckTests {
     }
 
     @Test("every valid SM2 vector verifies with openssl pkeyutl and its signer ID; tampered ones do not")
-    func sm2() throws {
+    func sm2() async throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let pub = directory.appendingPathComponent("pub.pem"), msg = directory.appendingPathComponent("msg"), sig = directory.appendingPathComponent("sig")
@@ -31,7 +31,7 @@ struct VectorOpenSSLCrossCheckTests {
                 guard let signature = try? ECSignature(Hex.decode(test["sig"] as! String)!, encoding: encoding) else { continue }
                 try TestSupport.write(Hex.decode(test["msg"] as! String)!, to: msg)
                 try TestSupport.write(signature.derRepresentation, to: sig)
-                let result = try TestSupport.openssl(["pkeyutl", "-verify", "-pubin", "-inkey", pub.path, "-rawin", "-digest", "sm3",
+                let result = try await TestSupport.openssl(["pkeyutl", "-verify", "-pubin", "-inkey", pub.path, "-rawin", "-digest", "sm3",
                                                       "-pkeyopt", "hexdistid:\(id.hex)", "-in", msg.path, "-sigfile", sig.path])
                 #expect((result.status == 0) == isValid, "tcId \(test["tcId"]!) \(flags): openssl says \(result.stdoutText)\(result.stderr)")
                 if isValid { valid += 1 } else { invalid += 1 }
@@ -41,24 +41,24 @@ struct VectorOpenSSLCrossCheckTests {
     }
 
     @Test("every valid SM3 vector matches openssl dgst -sm3")
-    func sm3() throws {
+    func sm3() async throws {
         for group in try load("sm3_test.json") {
             for test in group["tests"] as! [[String: Any]] where test["result"] as! String == "valid" {
-                let result = try TestSupport.openssl(["dgst", "-sm3", "-r"], stdin: Hex.decode(test["msg"] as! String)!)
+                let result = try await TestSupport.openssl(["dgst", "-sm3", "-r"], stdin: Hex.decode(test["msg"] as! String)!)
                 #expect(result.stdoutText.hasPrefix(test["digest"] as! String + " "), "tcId \(test["tcId"]!)")
             }
         }
     }
 
     @Test("every valid one-round SM4 vector matches openssl enc")
-    func sm4() throws {
+    func sm4() async throws {
         for group in try load("sm4_test.json") {
             let mode = (group["mode"] as! String).lowercased(), padding = group["padding"] as! String
             for test in group["tests"] as! [[String: Any]] where test["result"] as! String == "valid" && (test["iterations"] as? Int ?? 1) == 1 {
                 var arguments = ["enc", "-sm4-\(mode)", "-K", test["key"] as! String]
                 if mode == "cbc" { arguments += ["-iv", test["iv"] as! String] }
                 if padding == "none" { arguments.append("-nopad") }
-                let result = try TestSupport.openssl(arguments, stdin: Hex.decode(test["msg"] as! String)!)
+                let result = try await TestSupport.openssl(arguments, stdin: Hex.decode(test["msg"] as! String)!)
                 #expect(result.stdout.hex == test["ct"] as! String, "tcId \(test["tcId"]!)")
             }
         }

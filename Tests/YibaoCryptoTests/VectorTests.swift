@@ -24,18 +24,18 @@ struct VectorTests {
     }
 
     @Test("the independent Python implementation agrees with every vector, and every file matches its JSON Schema")
-    func independentCheck() throws {
+    func independentCheck() async throws {
         let script = TestSupport.packageRoot.appendingPathComponent("tools/vectors/check.py").path
         // --skip-slow leaves out the 1,000,000-round SM4 example in pure Python (YibaoCrypto runs it).
-        let result = try TestSupport.run("python3", [script, "--skip-slow"])
+        let result = try await TestSupport.run("python3", [script, "--skip-slow"])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
         #expect(result.stdoutText.range(of: #"\d+ passed, 0 failed"#, options: .regularExpression) != nil, "\(result.stdoutText)")
     }
 
     @Test("the openssl CLI verifies every dialect vector's signData over its signString (and refuses the wrong-key one)")
-    func opensslSignStrings() throws {
+    func opensslSignStrings() async throws {
         let script = TestSupport.packageRoot.appendingPathComponent("tools/vectors/openssl_signstrings.py").path
-        let result = try TestSupport.run("python3", [script])
+        let result = try await TestSupport.run("python3", [script])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderr)")
         #expect(result.stdoutText.range(of: #"[1-9]\d* signStrings checked, 0 failed"#, options: .regularExpression) != nil, "\(result.stdoutText)")
     }

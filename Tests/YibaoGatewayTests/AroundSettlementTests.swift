@@ -24,12 +24,12 @@ struct AroundSettlementTests {
         defer { server.stop() }
         let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
         for scenario in ["recovery", "around", "catalogue"] {
-            let run = try DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, scenario])
+            let run = try await DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, scenario])
             #expect(run.status == 0, "\(scenario): \(run.text)")
             #expect(run.lines.last?["step"]?.stringValue == "passed", "\(scenario): \(run.text)")
         }
         let before = try await DialectTests.head(server, admin: admin)
-        let negative = try DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, "negative"])
+        let negative = try await DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, "negative"])
         #expect(negative.status == 0, "\(negative.text)")
         let refusedSteps = negative.lines.filter { $0["code"] != nil }
         #expect(refusedSteps.count == 6, "\(negative.text)")
@@ -50,7 +50,7 @@ struct AroundSettlementTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-month-\(UUID().uuidString)").path
         let server = try ListeningProcess.serve(dataDirectory: directory, extra: profile == "national" ? ["--profile", "national"] : [])
         defer { server.stop() }
-        let run = try DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, "month-end"])
+        let run = try await DialectTests.python(script: Self.client, ["--gateway", server.url, "--profile", profile, "month-end"])
         #expect(run.status == 0, "\(run.text)")
         #expect(run.lines.contains { $0["step"]?.stringValue == "9102 by another institution" && $0["code"]?.stringValue == "FILE_UNKNOWN" }, "\(run.text)")
         #expect(run.lines.last?["step"]?.stringValue == "passed", "\(run.text)")

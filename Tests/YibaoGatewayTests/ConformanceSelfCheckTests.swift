@@ -188,13 +188,13 @@ struct ConformanceCLITests {
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-cfcli-\(UUID().uuidString)").path }
 
     @Test("the gateway suite passes against yibao serve --test-clock, writes all report formats, and fails loudly against --fault pay-twice")
-    func gatewaySuite() throws {
+    func gatewaySuite() async throws {
         let directory = temporaryDirectory()
         let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: ["--test-clock"])
         defer { server.stop() }
         let reports = directory + "/reports"
         let started = Date()
-        let run = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--report-dir", reports, "--no-colour"])
+        let run = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--report-dir", reports, "--no-colour"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(run.stdout.contains("[  1/"))   // numbered, padded to the count of cases (107)
@@ -203,35 +203,35 @@ struct ConformanceCLITests {
             #expect(FileManager.default.fileExists(atPath: reports + "/" + name), "\(name) missing")
         }
         // The JUnit file is read by an independent parser.
-        let junit = try EndToEndTests.run("/usr/bin/env", ["python3", "-c", "import xml.etree.ElementTree as E,sys; r=E.parse(sys.argv[1]).getroot(); print(r.get('tests'), r.get('failures'))", reports + "/junit.xml"])
+        let junit = try await EndToEndTests.run("/usr/bin/env", ["python3", "-c", "import xml.etree.ElementTree as E,sys; r=E.parse(sys.argv[1]).getroot(); print(r.get('tests'), r.get('failures'))", reports + "/junit.xml"])
         #expect(junit.status == 0)
         #expect(junit.stdout.hasSuffix(" 0\n"))
 
         let faulty = try ListeningProcess.serve(dataDirectory: directory + "/faulty", extra: ["--test-clock", "--fault", "pay-twice"])
         defer { faulty.stop() }
-        let failing = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", faulty.url, "--report-dir", directory + "/faulty-reports", "--no-colour"])
+        let failing = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", faulty.url, "--report-dir", directory + "/faulty-reports", "--no-colour"])
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("FAIL  PY-IDEMP-002"))
         #expect(failing.stdout.contains("conformance: FAILED"))
         let baseline = directory + "/baseline.txt"
         try Data("PY-IDEMP-002  known: our retry handling, ticket 42\n".utf8).write(to: URL(fileURLWithPath: baseline))
-        let baselined = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", faulty.url, "--report-dir", directory + "/faulty-reports",
+        let baselined = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", faulty.url, "--report-dir", directory + "/faulty-reports",
                                                                      "--baseline", baseline, "--no-colour"])
         #expect(baselined.status == 0, "\(baselined.stdout)")
         #expect(baselined.stdout.contains("XFAIL"))
     }
 
     @Test("list prints the catalogue; an unknown suite or case is refused with a clear message")
-    func list() throws {
-        let list = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "list"])
+    func list() async throws {
+        let list = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "list"])
         #expect(list.status == 0)
         #expect(list.stdout.contains("suite gateway"))
         #expect(list.stdout.contains("HSE-SIG-002"))
         #expect(list.stdout.contains("PRX-VEC-26"))
-        let json = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "list", "--json", "--suite", "callback-receiver"])
+        let json = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "list", "--json", "--suite", "callback-receiver"])
         let catalogue = try Catalogue.decode(Data(json.stdout.utf8))
         #expect(catalogue.cases.allSatisfy { $0.suite == "callback-receiver" })
-        let bad = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", "http://127.0.0.1:9", "--suite", "nope"])
+        let bad = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", "http://127.0.0.1:9", "--suite", "nope"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("no suite nope"))
     }

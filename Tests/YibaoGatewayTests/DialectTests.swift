@@ -18,8 +18,8 @@ struct DialectTests {
     static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/dialect_client.py").path
 
     /// Runs the Python client; returns its exit status and its JSON lines.
-    static func python(script: String = client, _ arguments: [String]) throws -> (status: Int32, lines: [JSONObject], text: String) {
-        let run = try EndToEndTests.run("/usr/bin/env", ["python3", script] + arguments)
+    static func python(script: String = client, _ arguments: [String]) async throws -> (status: Int32, lines: [JSONObject], text: String) {
+        let run = try await EndToEndTests.run("/usr/bin/env", ["python3", script] + arguments)
         let lines = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         return (run.status, lines, run.stdout + run.stderr)
     }
@@ -53,7 +53,7 @@ struct DialectTests {
         #expect(server.banner.contains("dialect:     \(name)"))
         let admin = try DemoCredentials.load(certsDirectory: GatewayHarness.certs).adminToken
 
-        let run = try Self.python(["--gateway", server.url, "--profile", name, "run"])
+        let run = try await Self.python(["--gateway", server.url, "--profile", name, "run"])
         #expect(run.status == 0, "\(run.text)")
         #expect(run.lines.map { $0["step"]?.stringValue } == ["9001", "1101", "2201"], "\(run.text)")
         // infcode as the profile writes it: a string under tif, a number elsewhere.
@@ -76,7 +76,7 @@ struct DialectTests {
         ]
         for negative in negatives {
             let before = try await Self.head(server, admin: admin)
-            let refused = try Self.python(["--gateway", server.url, "--profile", name, "negative", negative])
+            let refused = try await Self.python(["--gateway", server.url, "--profile", name, "negative", negative])
             #expect(refused.status == 0, "\(negative) was not refused: \(refused.text)")
             let result = try #require(refused.lines.first, "\(refused.text)")
             if negative == "bad-password" {
@@ -113,7 +113,7 @@ struct DialectTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-dialect-\(UUID().uuidString)").path
         let server = try ListeningProcess.serve(dataDirectory: directory, extra: ["--test-clock"])
         defer { server.stop() }
-        let run = try Self.python(["--gateway", server.url, "--profile", "national", "run"])
+        let run = try await Self.python(["--gateway", server.url, "--profile", "national", "run"])
         #expect(run.status == 1)
         #expect(run.text.contains("HTTP 400"), "\(run.text)")   // cainfo "" is a missing member under nhsa-2.0
         #expect(run.text.contains("FIELD_MISSING"), "\(run.text)")
@@ -121,7 +121,7 @@ struct DialectTests {
 
     @Test("profiles are data: yibao profiles lists them, show prints one, an unknown one is refused at serve and at the admin API")
     func profilesCommand() async throws {
-        let list = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "--certs", GatewayHarness.certs])
+        let list = try await EndToEndTests.run(EndToEndTests.binary, ["profiles", "--certs", GatewayHarness.certs])
         #expect(list.status == 0)
         for name in ["nhsa-2.0", "national", "csb", "tif", "oauth", "jilin-encrypted", "hainan"] { #expect(list.stdout.contains(name), "\(list.stdout)") }
         // One line says how each speaks: national and hainan differ in the callback they send and how it is acknowledged.
@@ -129,11 +129,11 @@ struct DialectTests {
         #expect(lines["nhsa-2.0"]?.contains("HSE strict; callback SETL|REFUND acked code-0; signDigest raw") == true, "\(list.stdout)")
         #expect(lines["national"]?.contains("HSE lenient; callback 02 acked success; signDigest cms") == true, "\(list.stdout)")
         #expect(lines["hainan"]?.contains("callback 02 acked empty-200") == true, "\(list.stdout)")
-        let show = try EndToEndTests.run(EndToEndTests.binary, ["profiles", "show", "csb", "--certs", GatewayHarness.certs])
+        let show = try await EndToEndTests.run(EndToEndTests.binary, ["profiles", "show", "csb", "--certs", GatewayHarness.certs])
         let profile = try DialectProfile.decode(Data(show.stdout.utf8), fileName: "csb")
         #expect(profile.fsi.transportAuth == .csb)
         #expect(!profile.sources.isEmpty)
-        let unknown = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--profile", "atlantis", "--port", "0", "--certs", GatewayHarness.certs,
+        let unknown = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--profile", "atlantis", "--port", "0", "--certs", GatewayHarness.certs,
                                                                    "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("yibao-\(UUID().uuidString)").path])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no dialect profile atlantis"))
@@ -193,15 +193,15 @@ struct DialectTests {
             let answer = try await HTTP.exchange(.shared, url: server.url + "/admin/conformance/\(Demo.hospital)", method: .GET, body: nil, bearer: admin)
             return try #require(try JSONValue.parse(answer.body).objectValue?["dialect"]?.objectValue)
         }
-        #expect(try Self.python(["--gateway", server.url, "--profile", "csb", "run"]).status == 0)
+        #expect(try await Self.python(["--gateway", server.url, "--profile", "csb", "run"]).status == 0)
         let matching = try await report()
         #expect(matching.string("configured") == "csb")
         #expect(matching.string("observed") == "csb")
         #expect(matching["matches"] == .bool(true))
-        _ = try Self.python(["--gateway", server.url, "--profile", "csb", "negative", "seconds-timestamp"])
-        _ = try Self.python(["--gateway", server.url, "--profile", "csb", "negative", "unsorted-string"])
+        _ = try await Self.python(["--gateway", server.url, "--profile", "csb", "negative", "seconds-timestamp"])
+        _ = try await Self.python(["--gateway", server.url, "--profile", "csb", "negative", "unsorted-string"])
         // A HIS that speaks the Guangdong dialect against an institution configured for CSB.
-        #expect(try Self.python(["--gateway", server.url, "--profile", "tif", "run"]).status == 1)
+        #expect(try await Self.python(["--gateway", server.url, "--profile", "tif", "run"]).status == 1)
         let mismatch = try await report()
         #expect(mismatch.string("observed") == "tif")
         #expect(mismatch["matches"] == .bool(false))
@@ -245,11 +245,11 @@ struct OfficialHSEClientTests {
     static let client = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/official_hse_client.py").path
 
     @Test("under national it completes ec.query, ec.payAuth, 6201 (samples/uldFeeInfo.json as written), 6202, 6301 and 6203, verifying every answer with the util's own algorithm; under national-mapped 6201 is refused for the unmapped own code; under nhsa-2.0 it is refused naming the lower-case encType")
-    func officialClient() throws {
+    func officialClient() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-official-\(UUID().uuidString)").path
         let national = try ListeningProcess.serve(dataDirectory: directory + "/national", extra: ["--test-clock", "--profile", "national"])
         defer { national.stop() }
-        let run = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", national.url])
+        let run = try await EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", national.url])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let steps = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         #expect(steps.compactMap { $0["step"]?.stringValue } == ["ec.query", "ec.payAuth", "6201", "6202", "6301", "6203"], "\(run.stdout)")
@@ -258,13 +258,13 @@ struct OfficialHSEClientTests {
         // national-mapped: the sample's own code AADG0000 is not mapped by a 3301, so 6201 is refused naming it.
         let mapped = try ListeningProcess.serve(dataDirectory: directory + "/mapped", extra: ["--test-clock", "--profile", "national-mapped"])
         defer { mapped.stop() }
-        let unmapped = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", mapped.url])
+        let unmapped = try await EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", mapped.url])
         #expect(unmapped.status == 1)
         #expect(unmapped.stdout.contains("CATALOGUE_ITEM_NOT_MAPPED") && unmapped.stdout.contains("/feedetailList/0/medinsListCodg"), "\(unmapped.stdout)")
 
         let strict = try ListeningProcess.serve(dataDirectory: directory + "/strict", extra: ["--test-clock"])
         defer { strict.stop() }
-        let refused = try EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", strict.url])
+        let refused = try await EndToEndTests.run("/usr/bin/env", ["python3", Self.client, "--gateway", strict.url])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("ENV_UNSUPPORTED_ENCTYPE"), "\(refused.stdout)")
         #expect(refused.stdout.contains("lower-case form the official-demo-derived vendor util sends"), "\(refused.stdout)")

@@ -13,62 +13,62 @@ struct EndToEndTests {
     /// A `yibao serve --port 0` process and the URL it printed (YibaoTestSupport).
     typealias Server = ListeningProcess
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let result = try Processes.run(executable, arguments)
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let result = try await Processes.run(executable, arguments)
         return (result.status, result.stdout, result.stderr)
     }
 
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-e2e-\(UUID().uuidString)").path }
 
     @Test("the newcomer's path: serve, voucher issue, call 1101, a refusal, restart, trace verify")
-    func newcomer() throws {
+    func newcomer() async throws {
         let data = temporaryDirectory()
         let server = try ListeningProcess.serve(dataDirectory: data)
         #expect(server.banner.contains("loaded fixture"))
         #expect(server.banner.contains("demo appId:"))
-        let issued = try Self.run(Self.binary, ["voucher", "issue", "--gateway", server.url])
+        let issued = try await Self.run(Self.binary, ["voucher", "issue", "--gateway", server.url])
         #expect(issued.status == 0, "\(issued.stderr)")
         let token = issued.stdout.split(separator: "\n").first { $0.contains("ecToken") }?.split(separator: " ").last.map(String.init)
         let ecToken = try #require(token)
         let data1101 = #"{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"\#(ecToken)"}}"#
-        let answer = try Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
+        let answer = try await Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
         #expect(answer.status == 0, "\(answer.stderr)")
         #expect(answer.stdout.contains(#""psn_name": "Zhang San""#))
         #expect(answer.stdout.contains(#""balc": 1234.56"#))
-        let again = try Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
+        let again = try await Self.run(Self.binary, ["call", "1101", "--gateway", server.url, "--data", data1101])
         #expect(again.status == 1)
         #expect(again.stderr.contains("TOKEN_REUSED [ID-2] at /input/data/mdtrt_cert_no"))
-        let registered = try Self.run(Self.binary, ["call", "2201", "--gateway", server.url, "--data", "samples/fsi/2201-registration.json"])
+        let registered = try await Self.run(Self.binary, ["call", "2201", "--gateway", server.url, "--data", "samples/fsi/2201-registration.json"])
         #expect(registered.status == 0, "\(registered.stderr)")
         #expect(registered.stdout.contains(#""mdtrt_id": "120101"#))
         server.stop()
         let restarted = try ListeningProcess.serve(dataDirectory: data)
         #expect(restarted.banner.contains("data kept from the previous start"))
         restarted.stop()
-        let verified = try Self.run(Self.binary, ["trace", "verify", "--data-dir", data])
+        let verified = try await Self.run(Self.binary, ["trace", "verify", "--data-dir", data])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.contains("trace intact"))
     }
 
     @Test("serve --print-policy prints the default policy profile, which serve --policy reads back")
-    func policyProfile() throws {
-        let printed = try Self.run(Self.binary, ["serve", "--print-policy"])
+    func policyProfile() async throws {
+        let printed = try await Self.run(Self.binary, ["serve", "--print-policy"])
         #expect(printed.status == 0)
         let profile = try JSONDecoder().decode(PolicyProfile.self, from: Data(printed.stdout.utf8))
         #expect(profile == PolicyProfile.nhsa20)
         #expect(printed.stdout.contains("\"ecTokenLifetimeSeconds\" : 1800"))
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).json").path
         _ = FileManager.default.createFile(atPath: broken, contents: Data(#"{"name":"x"}"#.utf8))
-        let refused = try Self.run(Self.binary, ["serve", "--policy", broken, "--port", "0", "--data-dir", temporaryDirectory()])
+        let refused = try await Self.run(Self.binary, ["serve", "--policy", broken, "--port", "0", "--data-dir", temporaryDirectory()])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is not a policy profile"))
     }
 
     @Test("yibao bench gateway loads a live gateway with signed requests and reports throughput, percentiles, errors and the SM2 ceiling as JSON")
-    func benchGateway() throws {
+    func benchGateway() async throws {
         let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: ["--test-clock"])
         defer { server.stop() }
-        let run = try Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--connections", "2", "--duration", "1",
+        let run = try await Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--connections", "2", "--duration", "1",
                                              "--presign", "--pool", "2000", "--json", "--certs", GatewayHarness.certs])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try JSONValue.parse(Array(run.stdout.utf8)).objectValue)
@@ -83,17 +83,17 @@ struct EndToEndTests {
     }
 
     @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")
-    func independentClient() throws {
+    func independentClient() async throws {
         let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory())
         defer { server.stop() }
         let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/platform_client.py").path
-        let demo = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "demo"])
+        let demo = try await Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "demo"])
         #expect(demo.status == 0, "\(demo.stdout) \(demo.stderr)")
         #expect(demo.stdout.contains("Zhang San"))
-        let payAuth = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101",
+        let payAuth = try await Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101",
                                                     #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
         #expect(payAuth.status == 0, "\(payAuth.stdout) \(payAuth.stderr)")
-        let tampered = try Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101", "--tamper",
+        let tampered = try await Self.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101", "--tamper",
                                                      #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
         #expect(tampered.status == 2)
         #expect(tampered.stdout.contains("FSI_SIGNATURE_INVALID"))
@@ -106,9 +106,9 @@ struct PrescriptionCLITests {
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-rx-\(UUID().uuidString)").path }
 
     @Test("yibao demo tells the whole story; its prescription verifies; one changed byte fails with the signature that broke")
-    func demo() throws {
+    func demo() async throws {
         let out = temporaryDirectory()
-        let demo = try EndToEndTests.run(EndToEndTests.binary, ["demo", "--out", out])
+        let demo = try await EndToEndTests.run(EndToEndTests.binary, ["demo", "--out", out])
         #expect(demo.status == 0, "\(demo.stdout)\n\(demo.stderr)")
         for expected in ["uploadChk", "countersigns", "ok   doctor", "ok   pharmacist", "ok   platform", "RX_ALREADY_DISPENSED [RX-4]",
                          "[PR-1]", "[SC-1]", "AUDIT_REFUSED [PY-7]", "split: fund 16.00 + personal account 4.00 + cash 0.00 = 20.00", "no second order",
@@ -120,7 +120,7 @@ struct PrescriptionCLITests {
         let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files.count == 2)
         let path = (out as NSString).appendingPathComponent(try #require(files.first))
-        let verified = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", path])
+        let verified = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", path])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.contains("all signatures verify"))
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -128,34 +128,34 @@ struct PrescriptionCLITests {
         bytes[range.upperBound] = bytes[range.upperBound] == UInt8(ascii: "7") ? UInt8(ascii: "8") : UInt8(ascii: "7")   // one byte: the first quantity
         let changed = (out as NSString).appendingPathComponent("changed.json")
         try bytes.write(to: URL(fileURLWithPath: changed))
-        let failed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", changed])
+        let failed = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", changed])
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("RX_DOCTOR_SIGNATURE_INVALID [RX-1]"))
     }
 
     @Test("yibao rx sign and review produce a file rx verify accepts; a revoked doctor's signature is refused")
-    func signReviewVerify() throws {
+    func signReviewVerify() async throws {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let signed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
+        let signed = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
                                                                    "--key", "certs/p256/doctor-li.key.pem", "--cert", "certs/p256/doctor-li.cert.pem"])
         #expect(signed.status == 0, "\(signed.stderr)")
         let signedPath = (dir as NSString).appendingPathComponent("signed.json")
         try Data(signed.stdout.utf8).write(to: URL(fileURLWithPath: signedPath))
-        let reviewed = try EndToEndTests.run(EndToEndTests.binary, ["rx", "review", signedPath, "--key", "certs/sm2/pharmacist-zhao.key.pem",
+        let reviewed = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "review", signedPath, "--key", "certs/sm2/pharmacist-zhao.key.pem",
                                                                      "--cert", "certs/sm2/pharmacist-zhao.cert.pem", "--phar-code", "Y12010100001",
                                                                      "--phar-name", "Zhao Min", "--time", "2026-11-23 10:30:00"])
         #expect(reviewed.status == 0, "\(reviewed.stderr)")
         let reviewedPath = (dir as NSString).appendingPathComponent("reviewed.json")
         try Data(reviewed.stdout.utf8).write(to: URL(fileURLWithPath: reviewedPath))
-        let verified = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", reviewedPath, "--require", "doctor,pharmacist"])
+        let verified = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", reviewedPath, "--require", "doctor,pharmacist"])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.contains("ECDSA-P256-SHA256 signature"))
-        let revoked = try EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
+        let revoked = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "sign", "samples/rx/hypertension-followup.json",
                                                                     "--key", "certs/sm2/revoked.key.pem", "--cert", "certs/sm2/revoked.cert.pem"])
         let revokedPath = (dir as NSString).appendingPathComponent("revoked.json")
         try Data(revoked.stdout.utf8).write(to: URL(fileURLWithPath: revokedPath))
-        let refused = try EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", revokedPath, "--require", "doctor"])
+        let refused = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "verify", revokedPath, "--require", "doctor"])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("CERT_REVOKED"))
     }

@@ -16,9 +16,9 @@ struct ObservabilityTests {
         let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: ["--profile", "national", "--log-format", "json"], errorFile: log)
         defer { server.stop() }
         // Real-HIS-style traffic: 9001 → 1101 → 2201, then a request that is not JSON.
-        let run = try DialectTests.python(["--gateway", server.url, "--profile", "national", "run"])
+        let run = try await DialectTests.python(["--gateway", server.url, "--profile", "national", "run"])
         #expect(run.status == 0, "\(run.text)")
-        _ = try DialectTests.python(["--gateway", server.url, "--profile", "national", "negative", "not-json"])
+        _ = try await DialectTests.python(["--gateway", server.url, "--profile", "national", "negative", "not-json"])
         let unknown = try await HTTP.exchange(.shared, url: server.url + "/fsi/api/rsfComIfsService/callService",
                                               body: Array(#"{"infno":"9999","msgid":"x"}"#.utf8))
         #expect(unknown.status == 200)
@@ -57,7 +57,7 @@ struct ObservabilityTests {
     }
 
     @Test("serve settings from a JSON file and $YIBAO_*: the command line wins over the environment, the environment over the file; an unknown key or a bad flag value is refused naming it; --version names the commit")
-    func settings() throws {
+    func settings() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-settings-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = directory + "/yibao.json"
@@ -71,15 +71,15 @@ struct ObservabilityTests {
         explicit.stop()
 
         try Data(#"{"prot": 8081}"#.utf8).write(to: URL(fileURLWithPath: config))
-        let unknown = try Processes.run(TestWorkspace.binary, ["serve", "--port", "0", "--data-dir", directory + "/c"], environment: ["YIBAO_CONFIG": config])
+        let unknown = try await Processes.run(TestWorkspace.binary, ["serve", "--port", "0", "--data-dir", directory + "/c"], environment: ["YIBAO_CONFIG": config])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown key \"prot\""), "\(unknown.stderr)")
         try Data(#"{"admin-token": "secret"}"#.utf8).write(to: URL(fileURLWithPath: config))
-        let token = try Processes.run(TestWorkspace.binary, ["serve", "--config", config])
+        let token = try await Processes.run(TestWorkspace.binary, ["serve", "--config", config])
         #expect(token.status == 2 && token.stderr.contains("admin-token-file") && !token.stderr.contains("secret"), "\(token.stderr)")
-        let flag = try Processes.run(TestWorkspace.binary, ["serve", "--port", "0"], environment: ["YIBAO_TEST_CLOCK": "maybe"])
+        let flag = try await Processes.run(TestWorkspace.binary, ["serve", "--port", "0"], environment: ["YIBAO_TEST_CLOCK": "maybe"])
         #expect(flag.status == 2 && flag.stderr.contains("YIBAO_TEST_CLOCK"), "\(flag.stderr)")
 
-        let version = try Processes.run(TestWorkspace.binary, ["--version"])
+        let version = try await Processes.run(TestWorkspace.binary, ["--version"])
         #expect(version.status == 0 && version.stdout.range(of: #"^\d+\.\d+\.\d+( \(commit [0-9a-f]{12}\))?\n$"#, options: .regularExpression) != nil, "\(version.stdout)")
     }
 }

@@ -250,16 +250,16 @@ struct PassiveConformanceTests {
             _ = try await harness.client(port: port).signIn()
             // The real binary (no test imports the executable): exit 1 while the verdict is not complete, 2 when the report cannot be read.
             for json in [false, true] {
-                let run = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
+                let run = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
                                                                        "--certs", GatewayHarness.certs] + (json ? ["--json"] : []))
                 #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
                 #expect(run.stdout.contains(Demo.hospital) || run.stdout.contains("\"institution\""), "\(run.stdout)")
             }
-            let wrongToken = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
+            let wrongToken = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
                                                                           "--admin-token", "not-the-token"])
             #expect(wrongToken.status == 2, "\(wrongToken.stdout)\(wrongToken.stderr)")
         }
-        let usage = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "report"])
+        let usage = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report"])
         #expect(usage.status != 0)
         #expect(usage.stderr.contains("--institution"), "\(usage.stderr)")
     }

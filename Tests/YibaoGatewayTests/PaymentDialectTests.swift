@@ -104,16 +104,16 @@ struct PaymentDialectTests {
     }
 
     @Test("a Hainan-style receiver acknowledging with an empty 200 passes the callback-receiver suite under profile hainan and fails it under national; the nhsa-2.0 sample receiver under hainan is named in CB-ACK-001")
-    func hainanReceiverGraded() throws {
+    func hainanReceiverGraded() async throws {
         let receiver = try PythonReceiver()
         defer { receiver.stop() }
         let reports = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-cb-\(UUID().uuidString)").path
-        let hainan = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--suite", "callback-receiver", "--target", receiver.url,
+        let hainan = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--suite", "callback-receiver", "--target", receiver.url,
                                                                   "--profile", "hainan", "--report-dir", reports + "/hainan", "--certs", GatewayHarness.certs])
         #expect(hainan.status == 0, "\(hainan.stdout)\(hainan.stderr)")
         #expect(hainan.stdout.contains("not applicable: CB-ORDER-001"), "\(hainan.stdout)")
         #expect(hainan.stdout.contains("PASS  CB-ACK-001"), "\(hainan.stdout)")
-        let national = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--suite", "callback-receiver", "--target", receiver.url,
+        let national = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--suite", "callback-receiver", "--target", receiver.url,
                                                                     "--profile", "national", "--report-dir", reports + "/national", "--certs", GatewayHarness.certs])
         #expect(national.status == 1)
         #expect(national.stdout.contains("FAIL  CB-VALID-001"), "\(national.stdout)")

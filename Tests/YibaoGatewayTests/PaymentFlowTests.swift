@@ -357,13 +357,24 @@ struct PaymentFlowTests {
                     "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ1", "chrgBchno": .string(upload[key: "chrgBchno"]), "mdtrtId": .string(mdtrtId),
                     "acctUsedFlag": "1"]))
                 let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
-                #expect(try await dispatcher.deliverDue() == 1)          // attempt 1: 500
-                #expect(try await dispatcher.deliverDue() == 0)          // not due yet: backoff 5 s
-                try await context.harness.advance(seconds: 5)
-                #expect(try await dispatcher.deliverDue() == 1)          // attempt 2: 500, next in 10 s
-                try await context.harness.advance(seconds: 9)
-                #expect(try await dispatcher.deliverDue() == 0)
-                try await context.harness.advance(seconds: 1)
+                let clock = context.harness.gateway.clock
+                let store = context.harness.gateway.store
+                // One failed attempt, then its backoff: the next attempt is `seconds` after it and not
+                // due a moment before (asked of the store at explicit times: the test clock also runs
+                // with real time, so "not due yet" by the clock would depend on the machine's speed).
+                func failedAttempt(backoff seconds: TimeInterval) async throws {
+                    let before = await clock.now()
+                    #expect(try await dispatcher.deliverDue() == 1)
+                    let after = await clock.now()
+                    let callback = try #require(try await store.read { try await $0.callbacks(institutionCode: Demo.hospital, limit: 10) }.first)
+                    #expect(callback.state == .pending)
+                    #expect(callback.nextAttemptAt >= before.addingTimeInterval(seconds) && callback.nextAttemptAt <= after.addingTimeInterval(seconds))
+                    let dueEarly = try await store.read { try await $0.dueCallbacks(at: callback.nextAttemptAt.addingTimeInterval(-0.001), limit: 10) }
+                    #expect(dueEarly.isEmpty)
+                    try await context.harness.advance(seconds: max(0, callback.nextAttemptAt.timeIntervalSince(await clock.now())))
+                }
+                try await failedAttempt(backoff: 5)                      // attempt 1: 500, next in 5 s
+                try await failedAttempt(backoff: 10)                     // attempt 2: 500, next in 10 s
                 #expect(try await dispatcher.deliverDue() == 1)          // attempt 3: acknowledged
                 let bodies = await receiver.bodies
                 #expect(bodies.count == 3)

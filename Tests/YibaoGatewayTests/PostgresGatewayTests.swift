@@ -16,8 +16,8 @@ struct PostgresGatewayTests {
 
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-pg-\(UUID().uuidString)").path }
 
-    func conformance(_ target: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", target, "--report-dir", temporaryDirectory(),
+    func conformance(_ target: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", target, "--report-dir", temporaryDirectory(),
                                                      "--certs", GatewayHarness.certs, "--no-colour"])
     }
 
@@ -34,11 +34,11 @@ struct PostgresGatewayTests {
         let readiness = try JSONValue.parse(ready.body).objectValue ?? [:]
         #expect(ready.status == 200 && readiness.string("database") == "postgresql" && readiness["migrationsApplied"] == readiness["migrationsKnown"],
                 "\(readiness)")
-        let run = try conformance(server.url)
+        let run = try await conformance(server.url)
         server.stop()
         #expect(run.status == 0, "\(run.stdout.suffix(2000)) \(run.stderr)")
         #expect(run.stdout.contains("0 failed"), "\(run.stdout.suffix(600))")
-        let verify = try EndToEndTests.run(EndToEndTests.binary, ["trace", "verify", "--database", database.location])
+        let verify = try await EndToEndTests.run(EndToEndTests.binary, ["trace", "verify", "--database", database.location])
         #expect(verify.status == 0 && verify.stdout.contains("trace intact"), "\(verify.stdout) \(verify.stderr)")
         await database.drop()
     }
@@ -58,37 +58,37 @@ struct PostgresGatewayTests {
 
         // The race, by an independent client: one signed body, both gateways, one barrier.
         for _ in 0..<5 {
-            let race = try EndToEndTests.run("/usr/bin/env", ["python3", Self.clientScript, "--gateway", first.url, "race", "--also", second.url, "9001", Self.signIn])
+            let race = try await EndToEndTests.run("/usr/bin/env", ["python3", Self.clientScript, "--gateway", first.url, "race", "--also", second.url, "9001", Self.signIn])
             #expect(race.status == 0, "\(race.stdout) \(race.stderr)")
             #expect(race.stdout.contains("accepted 1 of 2") && race.stdout.contains("MSGID_REPLAYED"), "\(race.stdout)")
         }
 
         let proxy = try ListeningProcess.roundRobin([first.url, second.url])
         defer { proxy.stop() }
-        let run = try conformance(proxy.url)
+        let run = try await conformance(proxy.url)
         #expect(run.status == 0, "\(run.stdout.suffix(2000)) \(run.stderr)")
         #expect(run.stdout.contains("0 failed"), "\(run.stdout.suffix(600))")
         proxy.stop()
         first.stop()
         second.stop()
-        let verify = try EndToEndTests.run(EndToEndTests.binary, ["trace", "verify", "--database", database.location])
+        let verify = try await EndToEndTests.run(EndToEndTests.binary, ["trace", "verify", "--database", database.location])
         #expect(verify.status == 0 && verify.stdout.contains("trace intact"), "\(verify.stdout) \(verify.stderr)")
         await database.drop()
     }
 
     @Test("a database URL that cannot be used: one line naming it (never its password) and exit status 2")
-    func badDatabaseURL() throws {
-        let unreachable = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs,
+    func badDatabaseURL() async throws {
+        let unreachable = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs,
                                                                        "--database", "postgres://yibao:s3cret-pw@127.0.0.1:1/nothing"])
         #expect(unreachable.status == 2)
         let lines = unreachable.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(unreachable.stderr)")
         #expect(unreachable.stderr.hasPrefix("error: cannot connect to postgres://yibao@127.0.0.1:1/nothing"), "\(unreachable.stderr)")
         #expect(!unreachable.stderr.contains("s3cret-pw"))
-        let scheme = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs, "--database", "mysql://x@y/z"])
+        let scheme = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs, "--database", "mysql://x@y/z"])
         #expect(scheme.status == 2)
         #expect(scheme.stderr.contains("--database must be postgres://"), "\(scheme.stderr)")
-        let noDatabase = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs, "--database", "postgres://yibao@127.0.0.1:1/"])
+        let noDatabase = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--port", "0", "--certs", GatewayHarness.certs, "--database", "postgres://yibao@127.0.0.1:1/"])
         #expect(noDatabase.status == 2)
         #expect(noDatabase.stderr.contains("no database name"), "\(noDatabase.stderr)")
     }

@@ -121,10 +121,8 @@ struct PrescriptionFlowTests {
             let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/his_recovery.py").path
             let arguments = ["python3", script, "--gateway", "http://127.0.0.1:\(context.port)", "--profile", "nhsa-2.0", "--rxno", hiRxno,
                              "--drugs", JSONValue.array(drugs).serialized(), "pharmacy"]
-            // The client talks to this process's server: run it off the cooperative pool.
-            let run = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(with: Result { try EndToEndTests.run("/usr/bin/env", arguments) }) }
-            }
+            // The client talks to this process's server (Processes.run waits off the cooperative pool).
+            let run = try await EndToEndTests.run("/usr/bin/env", arguments)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("\"step\": \"passed\""), "\(run.stdout)")
             let state = try await context.pharmacy.queryPrescription("rxSetlInfoQuery", hiRxno: hiRxno).objectValue ?? [:]
@@ -206,7 +204,7 @@ struct PrescriptionFlowTests {
             try Data(cms).write(to: directory.appendingPathComponent("sig.der"))
             try Data([UInt8](base64: originalValue)!).write(to: directory.appendingPathComponent("content.bin"))
             let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/cms_sm2.py").path
-            let verified = try EndToEndTests.run("/usr/bin/env", ["python3", script, "verify", "--in", directory.appendingPathComponent("sig.der").path,
+            let verified = try await EndToEndTests.run("/usr/bin/env", ["python3", script, "verify", "--in", directory.appendingPathComponent("sig.der").path,
                                                                   "--content", directory.appendingPathComponent("content.bin").path,
                                                                   "--CAfile", GatewayHarness.packageRoot.appendingPathComponent("certs/sm2/root.cert.pem").path,
                                                                   "--certfile", GatewayHarness.packageRoot.appendingPathComponent("certs/sm2/intermediate.cert.pem").path])

@@ -29,7 +29,7 @@ struct SecretLeakTests {
         let server = try ListeningProcess.serve(dataDirectory: directory + "/data", extra: ["--test-clock"])
         defer { server.stop() }
         let reports = directory + "/reports"
-        let run = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--report-dir", reports, "--no-colour"])
+        let run = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--report-dir", reports, "--no-colour"])
         #expect(run.status == 0, "\(run.stdout)")
 
         let credentials = try DemoCredentials.load(certsDirectory: GatewayHarness.certs)
@@ -40,7 +40,7 @@ struct SecretLeakTests {
         for institution in credentials.institutions.map(\.fixmedins_code) {
             let passive = try await HTTP.exchange(.shared, url: server.url + "/admin/conformance/\(institution)", method: .GET, body: nil, bearer: credentials.adminToken)
             texts.append(("GET /admin/conformance/\(institution)", String(decoding: passive.body, as: UTF8.self)))
-            let report = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--gateway", server.url, "--institution", institution])
+            let report = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--gateway", server.url, "--institution", institution])
             texts.append(("yibao conformance report --institution \(institution)", report.stdout + report.stderr))
         }
         for path in ["/admin/trace?limit=1000", "/admin/refusals", "/admin/callbacks?limit=1000"] {
@@ -77,7 +77,7 @@ struct SecretLeakTests {
 
         // Opting in shows them: the masking is what hid them, not their absence.
         let revealed = directory + "/revealed"
-        let again = try EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--case", "ID-QR-001",
+        let again = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--case", "ID-QR-001",
                                                                  "--report-dir", revealed, "--no-colour", "--reveal-personal-data"])
         #expect(again.status == 0, "\(again.stdout)")
         let revealedHAR = try String(contentsOfFile: revealed + "/exchanges.har", encoding: .utf8)

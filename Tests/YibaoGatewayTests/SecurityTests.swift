@@ -248,12 +248,12 @@ struct SecurityTests {
 @Suite("Security: operator safety of yibao serve", .serialized)
 struct ServeSafetyTests {
     @Test("a non-loopback --host with the published dev tokens is refused; with tokens from files it starts, and the banner shows no token")
-    func publicHost() throws {
+    func publicHost() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-host-\(UUID().uuidString)").path
-        let refused = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", directory, "--certs", GatewayHarness.certs])
+        let refused = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", directory, "--certs", GatewayHarness.certs])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("refusing to listen on 0.0.0.0 with the published dev admin and channel tokens"), "\(refused.stderr)")
-        let tooShort = try EndToEndTests.run(EndToEndTests.binary, ["serve", "--admin-token", "short", "--data-dir", directory, "--certs", GatewayHarness.certs])
+        let tooShort = try await EndToEndTests.run(EndToEndTests.binary, ["serve", "--admin-token", "short", "--data-dir", directory, "--certs", GatewayHarness.certs])
         #expect(tooShort.status != 0)
         #expect(tooShort.stderr.contains("at least 16 printable ASCII characters"))
 

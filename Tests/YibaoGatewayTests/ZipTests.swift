@@ -7,15 +7,15 @@ import YibaoTestSupport
 @Suite("Zip archives of the FSI file transactions")
 struct ZipTests {
     /// Runs Python with `code`, giving it `input` on stdin; its stdout bytes.
-    func python(_ code: String, input: [UInt8] = []) throws -> [UInt8] {
-        let run = try Processes.run("/usr/bin/env", ["python3", "-c", code], stdin: input)
+    func python(_ code: String, input: [UInt8] = []) async throws -> [UInt8] {
+        let run = try await Processes.run("/usr/bin/env", ["python3", "-c", code], stdin: input)
         #expect(run.status == 0, "\(run.stderr)")
         return run.stdoutBytes
     }
 
     @Test("an archive Python's zipfile deflates (as Java's ZipOutputStream does) is read back, entry by entry, CRC checked")
-    func readsDeflated() throws {
-        let hex = try python("""
+    func readsDeflated() async throws {
+        let hex = try await python("""
             import io, sys, zipfile
             b = io.BytesIO()
             with zipfile.ZipFile(b, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -33,10 +33,10 @@ struct ZipTests {
     }
 
     @Test("an archive we write is read by Python's zipfile, byte for byte")
-    func writesStored() throws {
+    func writesStored() async throws {
         let text = Array("SETL1\tM1\tP1\t\t3\t\r\n".utf8)
         let archive = Zip.write([Zip.Entry(name: "result.txt", bytes: text)])
-        let read = try python("import io, sys, zipfile; z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); assert z.testzip() is None; sys.stdout.write(z.read('result.txt').decode())",
+        let read = try await python("import io, sys, zipfile; z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); assert z.testzip() is None; sys.stdout.write(z.read('result.txt').decode())",
                               input: archive)
         #expect(read == text)
         #expect(try Zip.read(archive) == [Zip.Entry(name: "result.txt", bytes: text)])

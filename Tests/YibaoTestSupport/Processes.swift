@@ -22,10 +22,23 @@ public struct ProcessResult: Sendable {
 public enum Processes {
     /// Runs `executable` (looked up on PATH when not absolute) in `cwd` (default: the package root),
     /// feeding `stdin`, and collects both outputs — read side by side, so a chatty stderr cannot block it.
-    @discardableResult
     /// `environment`: added to this process's environment.
+    ///
+    /// The wait happens on a thread of its own, never on the cooperative pool: a test waiting for a
+    /// child (which may be calling a gateway served by this very test process) must not take one
+    /// of the pool's few threads from the in-process gateways of the tests running beside it.
+    @discardableResult
     public static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, cwd: URL? = nil,
-                           environment: [String: String] = [:]) throws -> ProcessResult {
+                           environment: [String: String] = [:]) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, stdin: stdin, cwd: cwd, environment: environment) })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], stdin: [UInt8]?, cwd: URL?,
+                                    environment: [String: String]) throws -> ProcessResult {
         let process = Process()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if executable.hasPrefix("/") {

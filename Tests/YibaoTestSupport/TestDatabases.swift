@@ -73,7 +73,7 @@ public struct TestDatabase: Sendable {
         switch engine {
         case .sqlite:
             let database = (location as NSString).appendingPathComponent("yibao.sqlite")
-            let run = try Processes.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
+            let run = try await Processes.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
             if run.status != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: run.stderr]) }
         case .postgres:
             try await Self.admin(location) { try await $0.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger) }

@@ -6,8 +6,8 @@ import YibaoCore
 /// migrations. Domain records are kept as JSON documents beside the columns they are looked up by.
 public final class SQLiteStore: GatewayStore {
     private let pool: DatabasePool
-    /// Serialises write transactions: one at a time holds the writer connection.
-    private let writeLock = AsyncLock()
+    /// The writer's lock and group commit: one body at a time holds the writer connection.
+    let commitGroup = CommitGroup()
     /// Where the database file is.
     public let path: String
 
@@ -52,26 +52,81 @@ public final class SQLiteStore: GatewayStore {
         try await body(SQLiteSession(pool: pool, writes: false))
     }
 
-    /// One transaction on the writer connection, `BEGIN IMMEDIATE` … `COMMIT`: write transactions
-    /// run one at a time (``writeLock``), so the connection is theirs between statements. The
-    /// transaction runs in its own task: a cancelled request cannot leave it half-done.
+    /// One write transaction: the body runs in its own savepoint on the writer connection, one
+    /// body at a time, and returns once its writes are committed and fsynced. Bodies that arrive
+    /// together share one SQLite transaction and one commit (group commit, ``CommitGroup``): a
+    /// body that throws is rolled back alone; a commit that fails fails every body it carried.
+    /// The transaction runs in its own task: a cancelled request cannot leave it half-done.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
         let pool = pool
-        let writeLock = writeLock
+        let group = commitGroup
         return try await Task {
-            try await writeLock.withLock {
-                try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+            await group.acquire()
+            // The writer connection is this body's until it finishes its turn.
+            if await !group.transactionOpen {
                 do {
-                    let value = try await body(SQLiteSession(pool: pool, writes: true))
-                    try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
-                    return value
+                    // Off the cooperative pool: it may wait (busy timeout) for another process's writer.
+                    try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+                    await group.opened()
                 } catch {
-                    try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                    await group.release()
                     throw error
                 }
             }
+            var outcome: Result<T, any Error>
+            do {
+                try Self.writeNow(pool) { try $0.execute(sql: "SAVEPOINT member") }
+                let value = try await body(SQLiteSession(pool: pool, writes: true))
+                try Self.writeNow(pool) { try $0.execute(sql: "RELEASE SAVEPOINT member") }
+                outcome = .success(value)
+            } catch {
+                outcome = .failure(error)
+                // Only this body's writes are undone; if SQLite ended the whole transaction (an I/O
+                // error, a full disk), the waiting members' writes went with it and they fail too.
+                let intact = (try? Self.writeNow(pool) { db -> Bool in
+                    guard db.isInsideTransaction else { return false }
+                    try db.execute(sql: "ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member")
+                    return db.isInsideTransaction
+                }) ?? false
+                if !intact { await group.closed(failing: error) }
+            }
+            let joining = if case .success = outcome { true } else { false }
+            // Throws when this body handed the lock on and the group's commit then failed.
+            let turn = try await group.finish(joining: joining)
+            guard case .commit(let members) = turn else { return try outcome.get() }
+            var commitError: (any Error)?
+            if await group.transactionOpen {
+                if members.isEmpty && !joining {
+                    _ = try? Self.writeNow(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                } else {
+                    do {
+                        // Off the cooperative pool: the fsync does not hold up other requests' work.
+                        try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+                        await group.committed(size: members.count + (joining ? 1 : 0))
+                    } catch {
+                        commitError = error
+                        _ = try? Self.writeNow(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                    }
+                }
+            }
+            for member in members {
+                if let commitError { member.resume(throwing: commitError) } else { member.resume() }
+            }
+            await group.closed(failing: nil)
+            await group.release()
+            if let commitError, joining { throw commitError }
+            return try outcome.get()
         }.value
     }
+
+    /// Runs `statement` on the writer connection now, on the calling thread (the writer is idle
+    /// whenever its ``CommitGroup`` holder calls this: no hop to another thread per statement).
+    static func writeNow<T>(_ pool: DatabasePool, _ statement: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(statement)
+    }
+
+    /// Commits made so far and the write transactions they carried (group commit at work).
+    public func commitStatistics() async -> (commits: Int, members: Int) { await commitGroup.statistics }
 
     public func readiness() async throws -> StoreReadiness {
         let migrator = Self.migrator
@@ -771,8 +826,12 @@ struct SQLiteSession: StoreWriting {
     let pool: DatabasePool
     let writes: Bool
 
+    /// Runs one statement. In a write transaction, on the calling thread: the writer connection is
+    /// the transaction's and idle, so a statement costs no hop to another thread (and only the one
+    /// task holding the writer can be busy with it: the other cooperative threads stay free). Reads
+    /// go to a reader connection's own thread, never blocking the cooperative pool.
     private func run<T: Sendable>(_ statement: @escaping @Sendable (SQLiteStatements) throws -> T) async throws -> T {
-        if writes { return try await pool.writeWithoutTransaction { db in try statement(SQLiteStatements(db: db)) } }
+        if writes { return try SQLiteStore.writeNow(pool) { db in try statement(SQLiteStatements(db: db)) } }
         return try await pool.read { db in try statement(SQLiteStatements(db: db)) }
     }
 
