@@ -13,7 +13,7 @@ swift build -c release --product yibao >&2
 bin="$(swift build -c release --show-bin-path)/yibao"
 data="$(mktemp -d /tmp/yibao-bench.XXXXXX)"
 log="$data/serve.log"
-"$bin" serve --port 0 --data-dir "$data/db" --test-clock --log-level warning > "$log" 2>&1 &
+"$bin" serve --port 0 --data-dir "$data/db" --log-level warning > "$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do

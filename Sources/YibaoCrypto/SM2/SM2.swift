@@ -1,4 +1,8 @@
 import COpenSSL
+import Synchronization
+
+/// Registered keys by their base64 text (``SM2/PublicKey/cached(base64:)``).
+private let publicKeyCache = Mutex<[String: SM2.PublicKey]>([:])
 
 /// SM2 — the Chinese elliptic-curve public-key algorithm (GB/T 32918), used here for
 /// SM3-with-SM2 signatures. The signer ID enters the Z value; the platform's default
@@ -60,6 +64,19 @@ public enum SM2 {
         public init(base64 text: String) throws {
             guard let raw = [UInt8](base64: text) else { throw CryptoError(.invalidKey, "SM2 public key is not valid base64") }
             try self.init(rawRepresentation: raw)
+        }
+
+        /// The key of `text` (base64 of the point), parsed and checked once per process: a gateway
+        /// verifies every request of an institution with the same registered key, and the key
+        /// object is immutable and shared safely between threads (``EVPKey``).
+        public static func cached(base64 text: String) throws -> PublicKey {
+            if let key = publicKeyCache.withLock({ $0[text] }) { return key }
+            let key = try PublicKey(base64: text)
+            publicKeyCache.withLock { cache in
+                if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
+                cache[text] = key
+            }
+            return key
         }
 
         /// From PEM or DER SubjectPublicKeyInfo.

@@ -274,7 +274,7 @@ struct FSIEndpoint: Sendable {
     /// Jilin: `cainfo` = Base64(raw r‖s SM3-with-SM2, default signer ID) over the decrypted JSON of `input`.
     private func verifyInputSignature(_ envelope: JSONObject, plaintext: [UInt8], app: AppCredential) throws {
         if gateway.configuration.faults.contains(.acceptBadSignature) { return }
-        guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
+        guard let publicKey = try? SM2.PublicKey.cached(base64: app.publicKey) else {
             throw Problem(status: 500, code: .appKeyInvalid, rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
         }
         let signature = [UInt8](base64: envelope["cainfo"]?.stringValue ?? "") ?? []
@@ -299,7 +299,7 @@ struct FSIEndpoint: Sendable {
         let profile = gateway.configuration.envelopeProfile
         let text = HSESignString.build(envelope: unsigned, appSecret: app.appSecret)
         let cainfo = envelope["cainfo"]?.stringValue ?? ""
-        guard let publicKey = try? SM2.PublicKey(base64: app.publicKey) else {
+        guard let publicKey = try? SM2.PublicKey.cached(base64: app.publicKey) else {
             throw Problem(status: 500, code: .appKeyInvalid, rule: nil, pointer: "/fixmedins_code", detail: "the registered public key of \(app.institutionCode) is not a valid SM2 key")
         }
         let signature = [UInt8](base64: cainfo) ?? []

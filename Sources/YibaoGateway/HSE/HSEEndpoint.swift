@@ -90,7 +90,7 @@ struct HSEEndpoint: Sendable {
             dialect = gateway.configuration.dialect(named: app.profile)
             annotations?.set { [dialect] in $0.institution = app.institutionCode; $0.profile = dialect.name }
             let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: gateway.configuration.envelopeProfile, dialect: dialect.hse)
-            let peer = try SM2.PublicKey(base64: app.publicKey)
+            let peer = try SM2.PublicKey.cached(base64: app.publicKey)
             let opened: (envelope: JSONObject, data: JSONValue?)
             var openedTimestamp = Int64((now.timeIntervalSince1970 * 1000).rounded())
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window

@@ -58,18 +58,20 @@ struct PostgresSession: StoreWriting {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
+    private func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
+        try DocumentCache.shared.value(type, text: text) { text in
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .millisecondsSince1970
+            return try decoder.decode(type, from: Data(text.utf8))
+        }
     }
 
     /// The one document `sql` selects (`SELECT doc::text …`), if any.
-    private func one<T: Decodable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> T? {
+    private func one<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> T? {
         try await text(sql, values).map { try decode(type, $0) }
     }
 
-    private func all<T: Decodable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> [T] {
+    private func all<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ values: [SQLValue] = []) async throws -> [T] {
         try await texts(sql, values).map { try decode(type, $0) }
     }
 

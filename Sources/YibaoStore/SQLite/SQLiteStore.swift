@@ -341,18 +341,20 @@ struct SQLiteStatements {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
+    func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
+        try DocumentCache.shared.value(type, text: text) { text in
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .millisecondsSince1970
+            return try decoder.decode(type, from: Data(text.utf8))
+        }
     }
 
-    private func one<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments) throws -> T? {
+    private func one<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments) throws -> T? {
         guard let text = try String.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
         return try decode(type, text)
     }
 
-    private func all<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+    private func all<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
         try String.fetchAll(db, sql: sql, arguments: arguments).map { try decode(type, $0) }
     }
 
