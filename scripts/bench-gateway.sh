@@ -13,16 +13,20 @@ swift build -c release --product yibao >&2
 bin="$(swift build -c release --show-bin-path)/yibao"
 data="$(mktemp -d /tmp/yibao-bench.XXXXXX)"
 log="$data/serve.log"
+started=$(date +%s%N)
 "$bin" serve --port 0 --data-dir "$data/db" --log-level warning > "$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-    url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)"
-    [ -n "$url" ] && break
-    sleep 0.1
+# Cold start: from exec to the first answered GET /health (a fresh data directory: migrations and fixture included).
+url=""
+for _ in $(seq 1 2000); do
+    [ -z "$url" ] && url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)"
+    if [ -n "$url" ] && curl -fsS -o /dev/null "$url/health" 2>/dev/null; then break; fi
+    sleep 0.005
 done
+ready=$(date +%s%N)
 [ -n "${url:-}" ] || { echo "error: the gateway did not start:" >&2; cat "$log" >&2; exit 1; }
-echo "==> gateway $url (pid $pid, $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))" >&2
+echo "==> gateway $url (pid $pid, $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')); cold start $(( (ready - started) / 1000000 )) ms to the first /health answer" >&2
 args=("$@")
 if [ "${#args[@]}" -eq 0 ]; then args=(--connections 16 --duration 10); fi
-"$bin" bench gateway --target "$url" --presign "${args[@]}"
+"$bin" bench gateway --target "$url" --presign --gateway-pid "$pid" "${args[@]}"

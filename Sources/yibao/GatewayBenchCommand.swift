@@ -23,9 +23,16 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         before the clock starts (a pool of --pool requests; the run stops early when it is used up). \
         The generator shares the machine with the gateway when both run here: use --presign.
 
+        With --rate the connections send at most that many requests per second in all (paced, each \
+        on its own schedule): latency at a given load, e.g. half the saturated rate. With \
+        --gateway-pid (a gateway on this machine) the report adds the gateway process's CPU — cores \
+        busy and CPU time per request: more than one core busy means requests run side by side — \
+        and its resident memory.
+
         Examples:
           yibao bench gateway --target http://127.0.0.1:8080 --connections 16 --duration 10 --presign
           yibao bench gateway --transaction 9001 --connections 1 --duration 5 --json
+          yibao bench gateway --presign --connections 16 --rate 600 --gateway-pid 4242
           bash scripts/bench-gateway.sh        # a release gateway on a fresh data directory, then this
         """
     )
@@ -46,6 +53,12 @@ struct GatewayBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds of load.")
     var duration: Double = 10
+
+    @Option(help: ArgumentHelp("Requests per second in all, paced across the connections (default: as fast as answered).", valueName: "per-second"))
+    var rate: Double?
+
+    @Option(help: ArgumentHelp("Process id of the gateway (on this machine): report its CPU and memory.", valueName: "pid"))
+    var gatewayPid: Int32?
 
     @Flag(help: "Sign every request before the timed run.")
     var presign = false
@@ -68,6 +81,10 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         guard (1...1024).contains(connections) else { throw ValidationError("--connections must be from 1 to 1024") }
         guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600] seconds") }
         guard (1...200_000).contains(pool) else { throw ValidationError("--pool must be from 1 to 200000") }
+        if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be in (0, 1000000] requests per second") }
+        if let gatewayPid, ProcessUsage.read(pid: gatewayPid) == nil {
+            throw ValidationError("--gateway-pid \(gatewayPid): no such process readable in /proc on this machine")
+        }
     }
 
     func run() async throws {
@@ -112,12 +129,23 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let bodies = BodySource(pool: presign ? pooled : nil, make: makeBody)
         let results = Results()
         if !json { print("loading \(url) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
+        let usageBefore = gatewayPid.flatMap { ProcessUsage.read(pid: $0) }
         let start = ContinuousClock.now
         let deadline = start.advanced(by: .milliseconds(Int64(duration * 1000)))
+        // Paced: each connection sends every `connections / rate` seconds, the connections staggered.
+        let connectionCount = connections
+        let interval: Duration? = rate.map { .nanoseconds(Int64(1e9 * Double(connectionCount) / $0)) }
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<connections {
+            for index in 0..<connectionCount {
                 group.addTask {
-                    while ContinuousClock.now < deadline, let body = try? bodies.next() {
+                    var due = interval.map { start.advanced(by: $0 * index / connectionCount) }
+                    while ContinuousClock.now < deadline {
+                        if let scheduled = due, let interval {
+                            if scheduled > ContinuousClock.now { try? await Task.sleep(until: scheduled, clock: .continuous) }
+                            if ContinuousClock.now >= deadline { break }
+                            due = scheduled.advanced(by: interval)
+                        }
+                        guard let body = try? bodies.next() else { break }
                         var request = HTTPClientRequest(url: url)
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -135,7 +163,10 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             }
         }
         let elapsed = ContinuousClock.now - start
-        let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: bodies.exhausted)
+        let gateway = gatewayPid.flatMap { pid in
+            usageBefore.flatMap { before in ProcessUsage.read(pid: pid).map { GatewayUsage(before: before, after: $0, elapsed: elapsed) } }
+        }
+        let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: bodies.exhausted, rate: rate, gateway: gateway)
         try await http.shutdown()
         if json {
             print(report.json.serialized(sortedKeys: true))
@@ -261,7 +292,7 @@ final class Results: Sendable {
         var accepted: Int
     }
 
-    func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool) -> Report {
+    func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool, rate target: Double? = nil, gateway: GatewayUsage? = nil) -> Report {
         let (latencies, outcomes) = state.withLock { ($0.latencies.sorted(), $0.outcomes) }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let accepted = outcomes["accepted"] ?? 0
@@ -273,7 +304,7 @@ final class Results: Sendable {
         }
         let errors = outcomes.filter { $0.key != "accepted" }
         let ratio = rate / ceiling.requests
-        let json: JSONValue = .object([
+        var json: JSONObject = [
             "requests": .integer(latencies.count), "accepted": .integer(accepted), "seconds": .number(String(format: "%.3f", seconds)),
             "requestsPerSecond": .number(String(format: "%.1f", rate)),
             "latencyMs": .object(["p50": .number(String(format: "%.2f", percentile(50))), "p90": .number(String(format: "%.2f", percentile(90))),
@@ -283,14 +314,66 @@ final class Results: Sendable {
                             "cores": .integer(ceiling.cores), "ceilingRequestsPerSecond": .number(String(format: "%.0f", ceiling.requests))]),
             "ratioOfCeiling": .number(String(format: "%.3f", ratio)),
             "poolExhausted": .bool(exhausted),
-        ])
+        ]
+        if let target { json["targetRequestsPerSecond"] = .number(String(format: "%.1f", target)) }
+        if let gateway {
+            json["gateway"] = .object([
+                "coresBusy": .number(String(format: "%.2f", gateway.cores)),
+                "cpuMsPerRequest": .number(String(format: "%.3f", accepted > 0 ? gateway.cpuSeconds * 1000 / Double(latencies.count) : 0)),
+                "residentMB": .number(String(format: "%.1f", gateway.residentMB)), "peakResidentMB": .number(String(format: "%.1f", gateway.peakResidentMB)),
+            ])
+        }
         var lines = [
             "\(latencies.count) requests in \(String(format: "%.2f", seconds)) s: \(accepted) accepted, \(String(format: "%.1f", rate)) req/s",
             "latency ms: p50 \(String(format: "%.2f", percentile(50)))  p90 \(String(format: "%.2f", percentile(90)))  p99 \(String(format: "%.2f", percentile(99)))  max \(String(format: "%.2f", latencies.last ?? 0))",
             "SM2 ceiling \(String(format: "%.0f", ceiling.requests)) req/s → \(String(format: "%.1f", ratio * 100)) % of it",
         ]
+        if let target { lines.insert("paced at \(String(format: "%.0f", target)) req/s in all", at: 0) }
+        if let gateway {
+            let perRequest = latencies.isEmpty ? 0 : gateway.cpuSeconds * 1000 / Double(latencies.count)
+            lines.append("gateway: \(String(format: "%.2f", gateway.cores)) cores busy, \(String(format: "%.3f", perRequest)) ms CPU per request; "
+                         + "resident \(String(format: "%.1f", gateway.residentMB)) MB (peak \(String(format: "%.1f", gateway.peakResidentMB)) MB)")
+        }
         if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if exhausted { lines.append("the pre-signed pool ran out before --duration: raise --pool") }
-        return Report(json: json, text: lines.joined(separator: "\n"), accepted: accepted)
+        return Report(json: .object(json), text: lines.joined(separator: "\n"), accepted: accepted)
+    }
+}
+
+/// A process's CPU time and memory from `/proc/PID/stat` and `/proc/PID/status` (Linux).
+struct ProcessUsage {
+    var cpuSeconds: Double
+    var residentMB: Double
+    var peakResidentMB: Double
+
+    static func read(pid: Int32) -> ProcessUsage? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        func kilobytes(_ name: String) -> Double {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "") ?? 0
+        }
+        return ProcessUsage(cpuSeconds: (user + system) / ticks, residentMB: kilobytes("VmRSS") / 1024, peakResidentMB: kilobytes("VmHWM") / 1024)
+    }
+}
+
+/// The gateway's CPU over the timed run and its memory at the end.
+struct GatewayUsage {
+    var cpuSeconds: Double
+    var cores: Double
+    var residentMB: Double
+    var peakResidentMB: Double
+
+    init(before: ProcessUsage, after: ProcessUsage, elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        cpuSeconds = after.cpuSeconds - before.cpuSeconds
+        cores = cpuSeconds / max(seconds, 1e-9)
+        residentMB = after.residentMB
+        peakResidentMB = after.peakResidentMB
     }
 }

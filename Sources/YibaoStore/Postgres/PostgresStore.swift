@@ -14,6 +14,11 @@ import YibaoCore
 public final class PostgresStore: GatewayStore {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    /// The connection write transactions run on, and their group commit (``CommitGroup``): the
+    /// writes of one process that arrive together share one transaction, one advisory lock and one
+    /// WAL flush.
+    private let writer: PostgresWriter
+    let commitGroup = CommitGroup()
     /// The database URL without its password, for banners and logs.
     public let displayURL: String
 
@@ -49,35 +54,46 @@ public final class PostgresStore: GatewayStore {
         configuration.options.maximumConnections = 20
         let client = PostgresClient(configuration: configuration, backgroundLogger: probeLogger)
         self.client = client
+        writer = PostgresWriter(configuration: try settings.connection, logger: probeLogger)
         runner = Task { await client.run() }
     }
 
     deinit { runner.cancel() }
 
     /// Stops the connection pool.
-    public func close() { runner.cancel() }
+    public func close() {
+        runner.cancel()
+        let writer = writer
+        Task { await writer.close() }
+    }
 
     /// A read-only snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T {
-        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", serialised: false) { try await body($0) }
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body($0) }
     }
 
-    /// One write transaction, serialised with every other process's by the write lock.
+    /// One write transaction, serialised with every other process's by the write lock; it returns
+    /// once committed. Bodies of this process that arrive together run one after the other in one
+    /// transaction, each in its own savepoint (rolled back alone if it throws), and share its commit.
+    /// It runs in its own task: a cancelled request cannot leave it half-done.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
-        try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", serialised: true, body)
+        let group = commitGroup
+        let transaction = PostgresGroupTransaction(writer: writer)
+        return try await Task { try await group.member(transaction) { try await body($0) } }.value
     }
 
-    /// `begin` … `COMMIT` on one pooled connection, rolled back if `body` throws; `serialised` takes the
-    /// write lock first. It runs in its own task: a cancelled request cannot leave it half-done.
-    private func transaction<T: Sendable>(begin: String, serialised: Bool,
-                                          _ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
+    /// Commits made so far and the write transactions they carried (group commit at work).
+    public func commitStatistics() async -> (commits: Int, members: Int) { await commitGroup.statistics }
+
+    /// `begin` … `COMMIT` on one pooled connection, rolled back if `body` throws. It runs in its own
+    /// task: a cancelled request cannot leave it half-done.
+    private func transaction<T: Sendable>(begin: String, _ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
         let client = client
         return try await Task {
             try await client.withConnection { connection in
                 let session = PostgresSession(connection: connection)
                 try await session.execute(begin)
                 do {
-                    if serialised { try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.writeLockKey)]) }
                     let value = try await body(session)
                     try await session.execute("COMMIT")
                     return value
@@ -153,6 +169,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case invalidURL(String)
     case cannotConnect(url: String, reason: String)
     case schemaTooNew(database: [String], known: [String])
+    /// The writer connection closed while a write transaction was open: nothing of it was kept.
+    case connectionLost
 
     public var description: String {
         switch self {
@@ -160,6 +178,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .cannotConnect(let url, let reason): "cannot connect to \(url): \(reason)"
         case .schemaTooNew(let database, let known):
             "the database's schema is newer than this yibao: it has versions \(database.joined(separator: ", ")); this build knows \(known.joined(separator: ", ")). Use the newer yibao, or another database"
+        case .connectionLost: "the connection to the database closed during a write transaction; nothing of it was kept"
         }
     }
 }
@@ -211,4 +230,84 @@ struct PostgresURL {
     var clientTLS: PostgresClient.Configuration.TLS {
         requireTLS ? .require(.makeClientConfiguration()) : .disable
     }
+}
+
+/// The connection of a process's write transactions: one, since the commit group runs one body at
+/// a time; opened on first use and again after it was lost.
+actor PostgresWriter {
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var opened = 0
+
+    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    deinit {
+        // Closed when the store goes away; kept alive by the completion until it is closed.
+        if let connection, !connection.isClosed { connection.close().whenComplete { _ in _ = connection } }
+    }
+
+    /// The open connection, or a new one.
+    func fresh() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        opened += 1
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1_000_000 + opened, logger: logger)
+        self.connection = connection
+        return connection
+    }
+
+    /// The connection the open transaction runs on; throws if it was lost meanwhile.
+    func current() throws -> PostgresConnection {
+        guard let connection, !connection.isClosed else { throw StoreError.connectionLost }
+        return connection
+    }
+
+    func close() async {
+        try? await connection?.close()
+        connection = nil
+    }
+}
+
+/// The PostgreSQL writer's side of group commit: the transaction begins by taking the advisory
+/// write lock (serialising it with every other process's writes); members are savepoints.
+struct PostgresGroupTransaction: GroupTransaction {
+    let writer: PostgresWriter
+
+    func begin() async throws -> PostgresSession {
+        let session = PostgresSession(connection: try await writer.fresh())
+        // A connection left inside a failed transaction (its connection survived the failure) starts clean.
+        try? await session.execute("ROLLBACK")
+        try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        do {
+            try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresStore.writeLockKey)])
+        } catch {
+            try? await session.execute("ROLLBACK")
+            throw error
+        }
+        return session
+    }
+
+    func current() async throws -> PostgresSession { PostgresSession(connection: try await writer.current()) }
+
+    func savepoint(_ session: PostgresSession) async throws { try await session.execute("SAVEPOINT member") }
+
+    func releaseSavepoint(_ session: PostgresSession) async throws { try await session.execute("RELEASE SAVEPOINT member") }
+
+    func rollbackToSavepoint(_ session: PostgresSession) async -> Bool {
+        do {
+            try await session.execute("ROLLBACK TO SAVEPOINT member")
+            try await session.execute("RELEASE SAVEPOINT member")
+            return true
+        } catch {
+            try? await session.execute("ROLLBACK")
+            return false
+        }
+    }
+
+    func commit(_ session: PostgresSession) async throws { try await session.execute("COMMIT") }
+
+    func rollback(_ session: PostgresSession) async { try? await session.execute("ROLLBACK") }
 }

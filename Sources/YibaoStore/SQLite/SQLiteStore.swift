@@ -58,65 +58,9 @@ public final class SQLiteStore: GatewayStore {
     /// body that throws is rolled back alone; a commit that fails fails every body it carried.
     /// The transaction runs in its own task: a cancelled request cannot leave it half-done.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
-        let pool = pool
         let group = commitGroup
-        return try await Task {
-            await group.acquire()
-            // The writer connection is this body's until it finishes its turn.
-            if await !group.transactionOpen {
-                do {
-                    // Off the cooperative pool: it may wait (busy timeout) for another process's writer.
-                    try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
-                    await group.opened()
-                } catch {
-                    await group.release()
-                    throw error
-                }
-            }
-            var outcome: Result<T, any Error>
-            do {
-                try Self.writeNow(pool) { try $0.execute(sql: "SAVEPOINT member") }
-                let value = try await body(SQLiteSession(pool: pool, writes: true))
-                try Self.writeNow(pool) { try $0.execute(sql: "RELEASE SAVEPOINT member") }
-                outcome = .success(value)
-            } catch {
-                outcome = .failure(error)
-                // Only this body's writes are undone; if SQLite ended the whole transaction (an I/O
-                // error, a full disk), the waiting members' writes went with it and they fail too.
-                let intact = (try? Self.writeNow(pool) { db -> Bool in
-                    guard db.isInsideTransaction else { return false }
-                    try db.execute(sql: "ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member")
-                    return db.isInsideTransaction
-                }) ?? false
-                if !intact { await group.closed(failing: error) }
-            }
-            let joining = if case .success = outcome { true } else { false }
-            // Throws when this body handed the lock on and the group's commit then failed.
-            let turn = try await group.finish(joining: joining)
-            guard case .commit(let members) = turn else { return try outcome.get() }
-            var commitError: (any Error)?
-            if await group.transactionOpen {
-                if members.isEmpty && !joining {
-                    _ = try? Self.writeNow(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-                } else {
-                    do {
-                        // Off the cooperative pool: the fsync does not hold up other requests' work.
-                        try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
-                        await group.committed(size: members.count + (joining ? 1 : 0))
-                    } catch {
-                        commitError = error
-                        _ = try? Self.writeNow(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-                    }
-                }
-            }
-            for member in members {
-                if let commitError { member.resume(throwing: commitError) } else { member.resume() }
-            }
-            await group.closed(failing: nil)
-            await group.release()
-            if let commitError, joining { throw commitError }
-            return try outcome.get()
-        }.value
+        let transaction = SQLiteGroupTransaction(pool: pool)
+        return try await Task { try await group.member(transaction) { try await body($0) } }.value
     }
 
     /// Runs `statement` on the writer connection now, on the calling thread (the writer is idle
@@ -819,6 +763,40 @@ struct SQLiteStatements {
             """, arguments: [entry.seq, entry.atMillis, entry.kind, entry.actor, entry.subject, entry.outcome,
                              entry.payload, entry.previousHash, entry.hash])
         return entry
+    }
+}
+
+/// The SQLite writer's side of group commit: `BEGIN IMMEDIATE` and `COMMIT` off the cooperative
+/// pool (the first may wait on another process's writer, the second fsyncs), savepoints on the
+/// calling thread.
+struct SQLiteGroupTransaction: GroupTransaction {
+    let pool: DatabasePool
+
+    func begin() async throws -> SQLiteSession {
+        try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        return SQLiteSession(pool: pool, writes: true)
+    }
+
+    func current() async throws -> SQLiteSession { SQLiteSession(pool: pool, writes: true) }
+
+    func savepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.execute(sql: "SAVEPOINT member") } }
+
+    func releaseSavepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.execute(sql: "RELEASE SAVEPOINT member") } }
+
+    func rollbackToSavepoint(_ session: SQLiteSession) async -> Bool {
+        (try? SQLiteStore.writeNow(pool) { db -> Bool in
+            guard db.isInsideTransaction else { return false }
+            try db.execute(sql: "ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member")
+            return db.isInsideTransaction
+        }) ?? false
+    }
+
+    func commit(_ session: SQLiteSession) async throws {
+        try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+    }
+
+    func rollback(_ session: SQLiteSession) async {
+        _ = try? SQLiteStore.writeNow(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
     }
 }
 
