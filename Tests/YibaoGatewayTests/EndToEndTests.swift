@@ -80,6 +80,18 @@ struct EndToEndTests {
         #expect((number(latency["p50"]) ?? -1) > 0 && (number(latency["p50"]) ?? 0) <= (number(latency["p99"]) ?? 0))
         #expect((number(report["sm2"]?.objectValue?["ceilingRequestsPerSecond"]) ?? 0) > 0)
         #expect((number(report["ratioOfCeiling"]) ?? 0) > 0)
+        // Paced, with the gateway's own CPU and memory: never more than the rate allows (plus one
+        // request per connection at the start), and the gateway's figures present and positive.
+        let paced = try await Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--connections", "2", "--duration", "1",
+                                                "--rate", "50", "--gateway-pid", String(server.processIdentifier), "--json", "--certs", GatewayHarness.certs])
+        #expect(paced.status == 0, "\(paced.stderr)")
+        let pacedReport = try #require(try JSONValue.parse(Array(paced.stdout.utf8)).objectValue)
+        #expect((number(pacedReport["requests"]) ?? 0) > 0 && (number(pacedReport["requests"]) ?? 100) <= 52, "\(paced.stdout)")
+        #expect(number(pacedReport["targetRequestsPerSecond"]) == 50)
+        let gateway = try #require(pacedReport["gateway"]?.objectValue)
+        #expect((number(gateway["cpuMsPerRequest"]) ?? 0) > 0 && (number(gateway["residentMB"]) ?? 0) > 1, "\(paced.stdout)")
+        let noProcess = try await Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--gateway-pid", "999999999", "--certs", GatewayHarness.certs])
+        #expect(noProcess.status == 64 && noProcess.stderr.contains("--gateway-pid"), "\(noProcess.stderr)")
     }
 
     @Test("an envelope built by an independent implementation from PROTOCOL.md, with the demo credentials, is accepted; a tampered one is not")

@@ -74,6 +74,8 @@ public final class ListeningProcess: Sendable {
     public let url: String
     /// Everything it printed up to the URL (the serve banner).
     public let banner: String
+    /// Its process id.
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Starts `executable` and waits (at most 60 s) for a line naming `http://HOST:PORT` with `hostPattern`.
     /// `errorFile`: where its standard error goes (default: nowhere).
