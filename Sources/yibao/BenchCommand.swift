@@ -6,6 +6,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput: the crypto on one core, or a running gateway under load.",
+        discussion: """
+        Examples:
+          yibao bench crypto --seconds 2
+          bash scripts/bench-gateway.sh --connections 16 --duration 10
+        """,
         subcommands: [CryptoBenchCommand.self, GatewayBenchCommand.self]
     )
 }
@@ -17,6 +22,10 @@ struct CryptoBenchCommand: ParsableCommand {
         discussion: """
         Each figure runs for --seconds on a 20-byte message (as `openssl speed` does) after a short \
         warm-up. Compare with: openssl speed -seconds 2 sm2 ecdsap256
+
+        Examples:
+          yibao bench crypto
+          yibao bench crypto --seconds 5
         """
     )
 

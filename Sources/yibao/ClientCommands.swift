@@ -9,6 +9,11 @@ struct VoucherCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voucher",
         abstract: "E-voucher (医保电子凭证) tokens from a running gateway.",
+        discussion: """
+        Examples:
+          yibao voucher issue
+          yibao voucher issue --business 01301 --certno 120101198001011234
+        """,
         subcommands: [VoucherIssueCommand.self]
     )
 }
@@ -22,6 +27,11 @@ struct VoucherIssueCommand: AsyncParsableCommand {
         patient's dynamic QR code, then the institution scans it with ec.query for a business type \
         and gets an ecToken bound to that business and institution. Each transaction may present \
         the token once (ID-2). Use it as mdtrt_cert_no with mdtrt_cert_type 01.
+
+        Examples:
+          yibao voucher issue
+          yibao voucher issue --business 01302 --institution P12010100001
+          yibao voucher issue --profile national
         """
     )
 

@@ -24,6 +24,11 @@ struct ConformanceCommand: AsyncParsableCommand {
           yibao conformance run --target http://127.0.0.1:9090/callback --suite callback-receiver
           yibao conformance report --institution H12010100001      (passive mode)
         See docs/CONFORMANCE.md.
+
+        Examples:
+          yibao conformance list --suite gateway
+          yibao conformance run --target http://127.0.0.1:8080 --suite gateway --report-dir reports
+          yibao conformance report --institution H12010100001 --gateway http://127.0.0.1:8080
         """,
         subcommands: [ConformanceListCommand.self, ConformanceRunCommand.self, ConformanceReportCommand.self, SampleReceiverCommand.self]
     )
@@ -31,7 +36,13 @@ struct ConformanceCommand: AsyncParsableCommand {
 
 /// `yibao conformance list`.
 struct ConformanceListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Print the catalogue of conformance cases (ids, rules, polarity, expectations).")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Print the catalogue of conformance cases (ids, rules, polarity, expectations).",
+        discussion: """
+        Examples:
+          yibao conformance list
+          yibao conformance list --suite callback-receiver --verbose
+          yibao conformance list --json > cases.json
+        """)
 
     @Option(help: "Only this suite: gateway, callback-receiver or prescription-receiver.")
     var suite: String?
@@ -93,6 +104,11 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         Reports go to --report-dir: report.json, junit.xml, report.html, exchanges.har.
         A baseline file lists expected failures, one case id per line with a reason; an expected
         failure that passes fails the run, so the baseline stays honest.
+
+        Examples:
+          yibao conformance run --target http://127.0.0.1:8080 --suite gateway --report-dir reports
+          yibao conformance run --target http://127.0.0.1:9090/callback --suite callback-receiver --baseline baseline.json
+          yibao conformance run --target http://127.0.0.1:8080 --case ID-TOKEN-001 --case FSI-SIG-001
         """
     )
 
@@ -236,6 +252,10 @@ struct SampleReceiverCommand: AsyncParsableCommand {
         acknowledge a byte-identical retry again, refuse stale, forged or out-of-order messages and, for \
         prescriptions, verify all three signatures against the dev PKI. --sloppy acknowledges everything, \
         to see the conformance suite fail it.
+
+        Examples:
+          yibao conformance sample-receiver --kind callback --port 9090
+          yibao conformance sample-receiver --kind prescription --port 9091 --sloppy
         """
     )
 
@@ -296,7 +316,13 @@ struct SampleReceiverCommand: AsyncParsableCommand {
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that cites it and the conformance cases that check it."
+        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that cites it and the conformance cases that check it.",
+        discussion: """
+        Examples:
+          yibao rules
+          yibao rules --verbose
+          yibao rules --json > rules.json
+        """
     )
 
     @Flag(help: "Print the table as JSON.")

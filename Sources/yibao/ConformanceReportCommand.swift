@@ -20,7 +20,7 @@ struct ConformanceReportCommand: AsyncParsableCommand {
         Exits 1 unless every required transaction passed, so CI can fail on it; 2 when the gateway \
         cannot be asked (not running, wrong admin token).
 
-        Example:
+        Examples:
           yibao conformance report --institution H12010100001
         """
     )

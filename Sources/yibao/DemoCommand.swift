@@ -22,6 +22,11 @@ struct DemoCommand: AsyncParsableCommand {
         Without --gateway it starts its own gateway on a free loopback port with a fresh SQLite \
         database (the demo fixture loaded). The signed prescriptions are written to --out, so \
         `yibao rx verify FILE` can be run on them afterwards.
+
+        Examples:
+          yibao serve --test-clock            (then, in another terminal)
+          yibao demo
+          yibao demo --gateway http://127.0.0.1:8080 --out /tmp/rx-demo
         """
     )
 

@@ -6,7 +6,14 @@ struct EnvelopeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "envelope",
         abstract: "Seal and open the platform's HSE envelope (SM4-encrypted encData, SM2-signed signData).",
-        discussion: "The byte-level contract is docs/ENVELOPE.md; profile nhsa-2.0 is the default.",
+        discussion: """
+        The byte-level contract is docs/ENVELOPE.md; profile nhsa-2.0 is the default.
+
+        Examples:
+          echo '{"orgCodg":"H12010100001"}' | yibao envelope seal --app-id APPID --app-secret SECRET --private-key B64 -
+          yibao envelope open --app-id APPID --app-secret SECRET --peer-public-key B64 envelope.json
+          yibao envelope sign-string --app-secret SECRET envelope.json
+        """,
         subcommands: [SealCommand.self, OpenCommand.self, SignStringCommand.self]
     )
 }
@@ -56,7 +63,7 @@ struct SealCommand: ParsableCommand {
         commandName: "seal",
         abstract: "Read business data JSON and print the sealed request envelope.",
         discussion: """
-        Example:
+        Examples:
           echo '{"orgCodg":"H12010100001","medfeeSumamt":12.00}' | \\
             yibao envelope seal --app-id 1G7Q8ABCDEF0123456 --app-secret S3CR3T --private-key B64 -
         """
@@ -107,6 +114,10 @@ struct OpenCommand: ParsableCommand {
         On failure the exit status is 1 and standard error says which step failed (fields, decrypt, \
         signature, timestamp), the field, and — for a signature — the string we computed and the \
         likely cause (DER instead of raw, wrong signer ID, unsorted keys, numbers not stringified …).
+
+        Examples:
+          yibao envelope open --app-id APPID --app-secret SECRET --peer-public-key B64 envelope.json
+          yibao envelope seal --app-id APPID --app-secret SECRET --private-key B64 data.json | yibao envelope open --app-id APPID --app-secret SECRET --peer-public-key B64
         """
     )
 
@@ -159,7 +170,13 @@ struct SignStringCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-string",
         abstract: "Print the exact string to sign for an envelope whose plaintext business object is in `data`.",
-        discussion: "Use it to compare your SDK's string byte by byte with ours (docs/ENVELOPE.md §2)."
+        discussion: """
+        Use it to compare your SDK's string byte by byte with ours (docs/ENVELOPE.md §2).
+
+        Examples:
+          yibao envelope sign-string --app-secret SECRET envelope.json
+          cat envelope.json | yibao envelope sign-string --app-secret SECRET
+        """
     )
 
     @Option(name: .long, help: ArgumentHelp("The appSecret appended as &key=…", valueName: "S"))

@@ -10,6 +10,10 @@ struct KeygenCommand: ParsableCommand {
         Prints JSON: privateKey = base64 of the 32-byte private scalar, publicKey = base64 of the \
         65-byte uncompressed point 04‖X‖Y — the forms the platform and hospital SDKs exchange. \
         With --pem, the PKCS#8 and SubjectPublicKeyInfo PEM are included too.
+
+        Examples:
+          yibao keygen
+          yibao keygen --alg p256 --pem
         """
     )
 

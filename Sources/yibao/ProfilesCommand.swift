@@ -28,7 +28,11 @@ struct ProfilesCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "One line per profile.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "One line per profile.", discussion: """
+            Examples:
+              yibao profiles list
+              yibao profiles list --certs certs
+            """)
         @OptionGroup var workspace: WorkspaceOptions
 
         func run() throws {
@@ -44,7 +48,11 @@ struct ProfilesCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one profile's file.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one profile's file.", discussion: """
+            Examples:
+              yibao profiles show national
+              yibao profiles show csb > csb.json
+            """)
         @Argument(help: "The profile's name.") var name: String
         @OptionGroup var workspace: WorkspaceOptions
 

@@ -15,7 +15,7 @@ struct RxCommand: AsyncParsableCommand {
         countersigned by the platform (rxFixmedinsSign). `rx verify` checks each signature and each \
         signer's certificate chain at the time they signed, against the dev PKI in certs/.
 
-        Example:
+        Examples:
           yibao rx sign samples/rx/diabetes-followup.json --key certs/sm2/doctor-li.key.pem --cert certs/sm2/doctor-li.cert.pem > signed.json
           yibao rx review signed.json --key certs/sm2/pharmacist-zhao.key.pem --cert certs/sm2/pharmacist-zhao.cert.pem \\
               --phar-code Y12010100001 --phar-name "Zhao Min" > reviewed.json
@@ -54,7 +54,11 @@ func printDocument(_ document: SignedPrescription) {
 struct RxSignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a prescription as the doctor (SM3-with-SM2 or ECDSA P-256, by the certificate's key); prints the yibao-rx/1 file."
+        abstract: "Sign a prescription as the doctor (SM3-with-SM2 or ECDSA P-256, by the certificate's key); prints the yibao-rx/1 file.",
+        discussion: """
+        Examples:
+          yibao rx sign samples/rx/hypertension-followup.json --key certs/sm2/doctor-li.key.pem --cert certs/sm2/doctor-li.cert.pem > signed.json
+        """
     )
 
     @Argument(help: "A prescription (bare fields or a yibao-rx/1 file), - for stdin.")
@@ -72,7 +76,11 @@ struct RxSignCommand: ParsableCommand {
 struct RxReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
-        abstract: "Review a doctor-signed prescription as the pharmacist and sign the review; prints the yibao-rx/1 file."
+        abstract: "Review a doctor-signed prescription as the pharmacist and sign the review; prints the yibao-rx/1 file.",
+        discussion: """
+        Examples:
+          yibao rx review signed.json --key certs/sm2/pharmacist-zhao.key.pem --cert certs/sm2/pharmacist-zhao.cert.pem --phar-code Y12010100001 --phar-name 'Zhao Min' > reviewed.json
+        """
     )
 
     @Argument(help: "A doctor-signed yibao-rx/1 file, - for stdin.")
@@ -103,7 +111,12 @@ struct RxReviewCommand: ParsableCommand {
 struct RxVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every signature of a prescription and every signer's certificate chain, offline; exit 1 and say why on any failure."
+        abstract: "Check every signature of a prescription and every signer's certificate chain, offline; exit 1 and say why on any failure.",
+        discussion: """
+        Examples:
+          yibao rx verify reviewed.json --require doctor,pharmacist
+          yibao rx verify dispensed.json
+        """
     )
 
     @Argument(help: "A yibao-rx/1 file, - for stdin.")

@@ -14,6 +14,10 @@ struct SignCommand: ParsableCommand {
         Check with OpenSSL:
           yibao sign --private-key-file certs/sm2/hospital.key.pem --encoding der --output binary msg.txt > msg.sig
           openssl dgst -sm3 -verify pub.pem -sigopt distid:1234567812345678 -signature msg.sig msg.txt
+
+        Examples:
+          echo -n hello | yibao sign --private-key-file certs/sm2/hospital.key.pem
+          yibao sign --alg p256 --private-key-file certs/p256/doctor-li.key.pem --output hex data.json
         """
     )
 
@@ -52,6 +56,10 @@ struct VerifyCommand: ParsableCommand {
         The key comes from --public-key (base64 point), --public-key-file (PEM) or --certificate. \
         The signature comes from --signature (text, see --signature-format) or --signature-file \
         (raw bytes, e.g. what `openssl dgst -sign` wrote).
+
+        Examples:
+          echo -n hello | yibao verify --certificate certs/sm2/hospital.cert.pem --signature B64
+          yibao verify --public-key B64 --signature-file sig.bin data.json
         """
     )
 

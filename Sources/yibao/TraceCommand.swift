@@ -8,6 +8,11 @@ struct TraceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "The tamper-evident trace of every step (SV-2).",
+        discussion: """
+        Examples:
+          yibao trace verify
+          yibao trace verify --data-dir .yibao
+        """,
         subcommands: [TraceVerifyCommand.self]
     )
 }

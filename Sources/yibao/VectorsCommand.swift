@@ -6,6 +6,11 @@ struct VectorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vectors",
         abstract: "Work with the language-neutral test vectors in vectors/.",
+        discussion: """
+        Examples:
+          yibao vectors check
+          yibao vectors check vectors --all
+        """,
         subcommands: [VectorsCheckCommand.self]
     )
 }
@@ -14,7 +19,13 @@ struct VectorsCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Run every vector file in DIR against yibao's implementation and print pass/fail counts.",
-        discussion: "Exits 1 when any test's result (valid / invalid) is not what the file says."
+        discussion: """
+        Exits 1 when any test's result (valid / invalid) is not what the file says.
+
+        Examples:
+          yibao vectors check
+          yibao vectors check vectors --all
+        """
     )
 
     @Argument(help: ArgumentHelp("Vector directory.", valueName: "DIR"))
