@@ -29,4 +29,4 @@ ready=$(date +%s%N)
 echo "==> gateway $url (pid $pid, $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')); cold start $(( (ready - started) / 1000000 )) ms to the first /health answer" >&2
 args=("$@")
 if [ "${#args[@]}" -eq 0 ]; then args=(--connections 16 --duration 10); fi
-"$bin" bench gateway --target "$url" --presign --gateway-pid "$pid" "${args[@]}"
+"$bin" bench gateway --gateway "$url" --presign --gateway-pid "$pid" "${args[@]}"

@@ -30,7 +30,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         and its resident memory.
 
         Examples:
-          yibao bench gateway --target http://127.0.0.1:8080 --connections 16 --duration 10 --presign
+          yibao bench gateway --gateway http://127.0.0.1:8080 --connections 16 --duration 10 --presign
           yibao bench gateway --transaction 9001 --connections 1 --duration 5 --json
           yibao bench gateway --presign --connections 16 --rate 600 --gateway-pid 4242
           bash scripts/bench-gateway.sh        # a release gateway on a fresh data directory, then this
@@ -42,7 +42,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         case signIn = "9001"
     }
 
-    @Option(help: "Base URL of the gateway.")
+    @Option(name: [.customLong("gateway"), .customLong("target")], help: "Base URL of the gateway (--target: the older name).")
     var target: String = "http://127.0.0.1:8080"
 
     @Option(help: ArgumentHelp("FSI transaction to send: 1101 or 9001.", valueName: "infno"))

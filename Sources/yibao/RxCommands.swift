@@ -16,8 +16,8 @@ struct RxCommand: AsyncParsableCommand {
         signer's certificate chain at the time they signed, against the dev PKI in certs/.
 
         Examples:
-          yibao rx sign samples/rx/diabetes-followup.json --key certs/sm2/doctor-li.key.pem --cert certs/sm2/doctor-li.cert.pem > signed.json
-          yibao rx review signed.json --key certs/sm2/pharmacist-zhao.key.pem --cert certs/sm2/pharmacist-zhao.cert.pem \\
+          yibao rx sign samples/rx/diabetes-followup.json --private-key-file certs/sm2/doctor-li.key.pem --certificate certs/sm2/doctor-li.cert.pem > signed.json
+          yibao rx review signed.json --private-key-file certs/sm2/pharmacist-zhao.key.pem --certificate certs/sm2/pharmacist-zhao.cert.pem \\
               --phar-code Y12010100001 --phar-name "Zhao Min" > reviewed.json
           yibao rx verify reviewed.json --require doctor,pharmacist
         """,
@@ -26,10 +26,10 @@ struct RxCommand: AsyncParsableCommand {
 }
 
 struct RxKeyOptions: ParsableArguments {
-    @Option(help: "The signer's private key (PEM, SM2 or P-256).")
+    @Option(name: [.customLong("private-key-file"), .customLong("key")], help: ArgumentHelp("The signer's private key file (PEM, SM2 or P-256); --key is the older name.", valueName: "PATH"))
     var key: String
 
-    @Option(help: "The signer's certificate (PEM); it is embedded in the signature.")
+    @Option(name: [.customLong("certificate"), .customLong("cert")], help: ArgumentHelp("The signer's certificate (PEM), embedded in the signature; --cert is the older name.", valueName: "PATH"))
     var cert: String
 
     func signingKey() throws -> RxSigningKey {
@@ -57,7 +57,7 @@ struct RxSignCommand: ParsableCommand {
         abstract: "Sign a prescription as the doctor (SM3-with-SM2 or ECDSA P-256, by the certificate's key); prints the yibao-rx/1 file.",
         discussion: """
         Examples:
-          yibao rx sign samples/rx/hypertension-followup.json --key certs/sm2/doctor-li.key.pem --cert certs/sm2/doctor-li.cert.pem > signed.json
+          yibao rx sign samples/rx/hypertension-followup.json --private-key-file certs/sm2/doctor-li.key.pem --certificate certs/sm2/doctor-li.cert.pem > signed.json
         """
     )
 
@@ -79,7 +79,7 @@ struct RxReviewCommand: ParsableCommand {
         abstract: "Review a doctor-signed prescription as the pharmacist and sign the review; prints the yibao-rx/1 file.",
         discussion: """
         Examples:
-          yibao rx review signed.json --key certs/sm2/pharmacist-zhao.key.pem --cert certs/sm2/pharmacist-zhao.cert.pem --phar-code Y12010100001 --phar-name 'Zhao Min' > reviewed.json
+          yibao rx review signed.json --private-key-file certs/sm2/pharmacist-zhao.key.pem --certificate certs/sm2/pharmacist-zhao.cert.pem --phar-code Y12010100001 --phar-name 'Zhao Min' > reviewed.json
         """
     )
 

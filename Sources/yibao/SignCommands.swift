@@ -12,12 +12,12 @@ struct SignCommand: ParsableCommand {
         for SM2 — the platform's form — and of DER for P-256.
 
         Check with OpenSSL:
-          yibao sign --private-key-file certs/sm2/hospital.key.pem --encoding der --output binary msg.txt > msg.sig
+          yibao sign --private-key-file certs/sm2/hospital.key.pem --signature-encoding der --signature-format binary msg.txt > msg.sig
           openssl dgst -sm3 -verify pub.pem -sigopt distid:1234567812345678 -signature msg.sig msg.txt
 
         Examples:
           echo -n hello | yibao sign --private-key-file certs/sm2/hospital.key.pem
-          yibao sign --alg p256 --private-key-file certs/p256/doctor-li.key.pem --output hex data.json
+          yibao sign --alg p256 --private-key-file certs/p256/doctor-li.key.pem --signature-format hex data.json
         """
     )
 
@@ -26,10 +26,11 @@ struct SignCommand: ParsableCommand {
     @Option(name: .long, help: "SM2 signer ID (UTF-8).")
     var signerId = "1234567812345678"
 
-    @Option(name: .long, help: "Signature encoding: raw (r‖s, 64 bytes) or der. Default: raw for sm2, der for p256.")
+    @Option(name: [.customLong("signature-encoding"), .customLong("encoding")],
+            help: "Signature encoding: raw (r‖s, 64 bytes) or der. Default: raw for sm2, der for p256. (--encoding: the older name.)")
     var encoding: SignatureEncoding?
 
-    @Option(name: .long, help: "Output: base64, hex or binary.")
+    @Option(name: [.customLong("signature-format"), .customLong("output")], help: "How the signature is written: base64, hex or binary. (--output: the older name.)")
     var output: ByteFormat = .base64
 
     @Argument(help: ArgumentHelp("File to sign; - or nothing for standard input.", valueName: "FILE"))
@@ -68,7 +69,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "SM2 signer ID (UTF-8).")
     var signerId = "1234567812345678"
 
-    @Option(name: .long, help: "Signature encoding: raw or der. Default: raw for sm2, der for p256.")
+    @Option(name: [.customLong("signature-encoding"), .customLong("encoding")],
+            help: "Signature encoding: raw or der. Default: raw for sm2, der for p256. (--encoding: the older name.)")
     var encoding: SignatureEncoding?
 
     @Option(name: .long, help: ArgumentHelp("The signature as text.", valueName: "SIG"))
@@ -101,8 +103,8 @@ struct VerifyCommand: ParsableCommand {
             print("valid: \(verifier.algorithm.rawValue) signature (\(chosen.rawValue)) over \(message.count) bytes")
         } else {
             var hint = ""
-            if chosen == .raw, (try? ECSignature(derRepresentation: signatureBytes)) != nil { hint = " (the signature is DER: try --encoding der)" }
-            if chosen == .der, signatureBytes.count == 64 { hint = " (the signature is 64 bytes: try --encoding raw)" }
+            if chosen == .raw, (try? ECSignature(derRepresentation: signatureBytes)) != nil { hint = " (the signature is DER: try --signature-encoding der)" }
+            if chosen == .der, signatureBytes.count == 64 { hint = " (the signature is 64 bytes: try --signature-encoding raw)" }
             printError("invalid: \(verifier.algorithm.rawValue) signature does not verify\(hint)")
             throw ExitCode(1)
         }

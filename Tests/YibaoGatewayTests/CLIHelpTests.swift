@@ -36,4 +36,22 @@ struct CLIHelpTests {
         }
         #expect(seen >= 30, "only \(seen) commands found: the SUBCOMMANDS parsing broke")
     }
+
+    @Test("one option name per concept: the key file, the certificate, the gateway, the signature's encoding and text format",
+          arguments: [
+              (["rx", "sign"], ["--private-key-file", "--certificate"]),
+              (["rx", "review"], ["--private-key-file", "--certificate"]),
+              (["sign"], ["--private-key-file", "--signature-encoding", "--signature-format"]),
+              (["verify"], ["--certificate", "--signature-encoding", "--signature-format"]),
+              (["envelope", "seal"], ["--private-key-file", "--signature-encoding"]),
+              (["bench", "gateway"], ["--gateway"]),
+              (["call"], ["--gateway"]),
+              (["voucher", "issue"], ["--gateway"]),
+              (["demo"], ["--gateway"]),
+              (["conformance", "report"], ["--gateway"]),
+          ])
+    func canonicalNames(command: [String], names: [String]) async throws {
+        let help = try await Processes.run(TestWorkspace.binary, command + ["--help"]).stdout
+        for name in names { #expect(help.contains(name + " ") || help.contains(name + ","), "yibao \(command.joined(separator: " ")) --help lacks \(name)") }
+    }
 }

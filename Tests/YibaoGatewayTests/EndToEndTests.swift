@@ -68,7 +68,7 @@ struct EndToEndTests {
     func benchGateway() async throws {
         let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory(), extra: ["--test-clock"])
         defer { server.stop() }
-        let run = try await Self.run(Self.binary, ["bench", "gateway", "--target", server.url, "--connections", "2", "--duration", "1",
+        let run = try await Self.run(Self.binary, ["bench", "gateway", "--gateway", server.url, "--connections", "2", "--duration", "1",
                                              "--presign", "--pool", "2000", "--json", "--certs", GatewayHarness.certs])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try JSONValue.parse(Array(run.stdout.utf8)).objectValue)
@@ -154,8 +154,9 @@ struct PrescriptionCLITests {
         #expect(signed.status == 0, "\(signed.stderr)")
         let signedPath = (dir as NSString).appendingPathComponent("signed.json")
         try Data(signed.stdout.utf8).write(to: URL(fileURLWithPath: signedPath))
-        let reviewed = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "review", signedPath, "--key", "certs/sm2/pharmacist-zhao.key.pem",
-                                                                     "--cert", "certs/sm2/pharmacist-zhao.cert.pem", "--phar-code", "Y12010100001",
+        // The canonical option names (rx sign above still uses the older --key/--cert, kept as aliases).
+        let reviewed = try await EndToEndTests.run(EndToEndTests.binary, ["rx", "review", signedPath, "--private-key-file", "certs/sm2/pharmacist-zhao.key.pem",
+                                                                     "--certificate", "certs/sm2/pharmacist-zhao.cert.pem", "--phar-code", "Y12010100001",
                                                                      "--phar-name", "Zhao Min", "--time", "2026-11-23 10:30:00"])
         #expect(reviewed.status == 0, "\(reviewed.stderr)")
         let reviewedPath = (dir as NSString).appendingPathComponent("reviewed.json")
