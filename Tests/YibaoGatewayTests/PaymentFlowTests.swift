@@ -142,6 +142,46 @@ struct PaymentFlowTests {
         }
     }
 
+    @Test("the typed client: a visit settled through FSI (2204 → 2206 → 2207, a retry, 2208) and one paid in the app (6201 → 6202 → 6301 → 6203); each split adds up")
+    func typedClient() async throws {
+        try await withContext(callbacks: false) { context in
+            func sum(_ parts: String...) -> Decimal { parts.reduce(Decimal(0)) { $0 + (Decimal(string: $1) ?? .nan) } }
+            let hospital = context.hospital
+            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID,
+                                                                          certNo: Demo.zhangSan.certno, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+                                                                          doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03",
+                                                                          deptName: "Internal medicine", caty: "A03"))
+            let lines = [FeeLine(serial: "1", catalogueCode: "XA10BAE054A001010100483", price: "12.50", count: "2", total: "25.00")]
+            _ = try await hospital.uploadFeeDetails(psnNo: Demo.zhangSan.psnNo, mdtrtId: mdtrtId, chargeBatch: "B1", lines: lines)
+            let request = SettlementRequest(psnNo: Demo.zhangSan.psnNo, mdtrtId: mdtrtId, chargeBatch: "B1", total: "25.00")
+            let preview = try await hospital.preSettle(request)
+            #expect(sum(preview.total) == 25 && sum(preview.fund, preview.account, preview.cash) == 25)
+            let settled = try await hospital.settle(request)
+            #expect(!settled.setlId.isEmpty && settled.mdtrtId == mdtrtId)
+            #expect(sum(settled.fund, settled.account, settled.cash) == sum(settled.total) && sum(settled.total) == 25)
+            #expect(try await hospital.settle(request).setlId == settled.setlId)      // once: the retry answers the first
+            let cancelled = try await hospital.cancelSettlement(setlId: settled.setlId, mdtrtId: mdtrtId, psnNo: Demo.zhangSan.psnNo)
+            #expect(sum(cancelled.total) == -25)
+
+            let (visit, payAuthNo) = try await context.visitAndAuthorisation()
+            let upload = MobileFeeUpload(hospitalOrder: "MO" + TokenGenerator.digits(8), chargeBatch: "CB" + TokenGenerator.digits(8), psnNo: Demo.zhangSan.psnNo,
+                                         mdtrtId: visit, total: "73.60", credential: .payAuthNo(payAuthNo), lines: [
+                                             FeeLine(serial: "1", catalogueCode: "AADG0000", price: "20.00", count: "1", total: "20.00"),
+                                             FeeLine(serial: "2", catalogueCode: "XA10BAE054A001010100483", price: "12.50", count: "2", total: "25.00"),
+                                             FeeLine(serial: "3", catalogueCode: "XA10BBG001A001010103929", price: "28.60", count: "1", total: "28.60"),
+                                         ])
+            let order = try await hospital.uploadMobileFees(upload)
+            #expect(!order.payToken.isEmpty && sum(order.total) == sum("73.60"))
+            #expect(sum(order.fund, order.account, order.cash) == sum(order.total))
+            let paid = try await hospital.payOrder(order, upload: upload, payAuthNo: payAuthNo, businessSerial: "BIZ1")
+            #expect(paid.payOrdId == order.payOrdId && paid.status == "6")
+            #expect(try await hospital.queryOrder(payOrdId: order.payOrdId).status == "6")
+            let refunded = try await hospital.refundOrder(RefundRequest(payOrdId: order.payOrdId, serial: "R1", time: Date(), total: "5.00", account: "5.00"))
+            #expect(refunded.answer["refStatus"]?.stringValue == "SUCC")
+            #expect(try await hospital.queryOrder(payOrdId: order.payOrdId).status == refunded.status)
+        }
+    }
+
     @Test("6201 → 6202 → 6203: the split adds up, retries return the first answer, a changed body is refused naming the field")
     func payAndRefund() async throws {
         try await withContext { context in
