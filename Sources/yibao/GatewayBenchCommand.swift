@@ -33,6 +33,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
           yibao bench gateway --gateway http://127.0.0.1:8080 --connections 16 --duration 10 --presign
           yibao bench gateway --transaction 9001 --connections 1 --duration 5 --json
           yibao bench gateway --presign --connections 16 --rate 600 --gateway-pid 4242
+          yibao bench gateway --gateway http://127.0.0.1:8081 --serial-range 5000-9999   # beside another generator on 0-4999
           bash scripts/bench-gateway.sh        # a release gateway on a fresh data directory, then this
         """
     )
@@ -60,6 +61,9 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Process id of the gateway (on this machine): report its CPU and memory.", valueName: "pid"))
     var gatewayPid: Int32?
 
+    @Option(help: ArgumentHelp("The msgid serials (the last 4 digits) this generator uses, FROM-TO: two generators signing as one institution at once take disjoint ranges.", valueName: "from-to"))
+    var serialRange: String = "0-9999"
+
     @Flag(help: "Sign every request before the timed run.")
     var presign = false
 
@@ -81,6 +85,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         guard (1...1024).contains(connections) else { throw ValidationError("--connections must be from 1 to 1024") }
         guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600] seconds") }
         guard (1...200_000).contains(pool) else { throw ValidationError("--pool must be from 1 to 200000") }
+        guard Self.serials(serialRange) != nil else { throw ValidationError("--serial-range must be FROM-TO with 0 ≤ FROM ≤ TO ≤ 9999, e.g. 0-4999") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be in (0, 1000000] requests per second") }
         if let gatewayPid, ProcessUsage.read(pid: gatewayPid) == nil {
             throw ValidationError("--gateway-pid \(gatewayPid): no such process readable in /proc on this machine")
@@ -109,7 +114,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         case .personInfo: ["data": .object(["mdtrt_cert_type": .string("02"), "mdtrt_cert_no": .string(certno)])]
         case .signIn: ["signIn": .object(["opter_no": .string("BENCH01"), "mac": .string("00-16-3E-00-00-01"), "ip": .string("127.0.0.1")])]
         }
-        let serials = MsgidSerials(institution: institution)
+        let serials = MsgidSerials(institution: institution, range: Self.serials(serialRange) ?? 0...9999)
         let makeBody: @Sendable () throws -> [UInt8] = {
             let at = now()
             let envelope = try signer.envelope(infno: transaction.rawValue, input: input, signNo: transaction == .signIn ? "" : signNo, at: at,
@@ -176,6 +181,13 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         if report.accepted == 0 { throw ExitCode(1) }
     }
 
+    /// `FROM-TO` as a range of msgid serials, nil when malformed.
+    static func serials(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let from = parts[0], let to = parts[1], 0 <= from, from <= to, to <= 9999 else { return nil }
+        return from...to
+    }
+
     /// `accepted`, or the refusal's code (problem+json `code`, or `infcode` of an HTTP-200 refusal).
     static func outcome(status: Int, body: [UInt8]) -> String {
         let object = (try? JSONValue.parse(body))?.objectValue ?? [:]
@@ -231,23 +243,27 @@ struct OffsetClock: WallClock {
     func now() -> Date { Date().addingTimeInterval(offset) }
 }
 
-/// msgid = fixmedins_code + yyyyMMddHHmmss + 4 digits: at most 10,000 per second; a second that
-/// used them all borrows the next second's stamp (still inside the ±300 s window).
+/// msgid = fixmedins_code + yyyyMMddHHmmss + 4 digits from `range`: at most `range.count` per
+/// second; a second that used them all borrows the next second's stamp (still inside the ±300 s window).
 final class MsgidSerials: Sendable {
     private let institution: String
+    private let range: ClosedRange<Int>
     private let state = Mutex<(second: Int64, used: Int)>((0, 0))
 
-    init(institution: String) { self.institution = institution }
+    init(institution: String, range: ClosedRange<Int> = 0...9999) {
+        self.institution = institution
+        self.range = range
+    }
 
     func next(at date: Date) -> String {
         let (second, serial): (Int64, Int) = state.withLock { state in
             let now = Int64(date.timeIntervalSince1970)
             if now > state.second { state = (now, 0) }
-            if state.used == 10_000 { state = (state.second + 1, 0) }
+            if state.used == range.count { state = (state.second + 1, 0) }
             state.used += 1
             return (state.second, state.used - 1)
         }
-        return institution + Timestamps.compact(Date(timeIntervalSince1970: Double(second))) + String(format: "%04d", serial)
+        return institution + Timestamps.compact(Date(timeIntervalSince1970: Double(second))) + String(format: "%04d", range.lowerBound + serial)
     }
 }
 
