@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import YibaoClient
+import YibaoConformance
 import YibaoCrypto
 import YibaoGateway
 
@@ -20,8 +21,13 @@ struct ConformanceReportCommand: AsyncParsableCommand {
         Exits 1 unless every required transaction passed, so CI can fail on it; 2 when the gateway \
         cannot be asked (not running, wrong admin token).
 
+        With --report-dir the report is also written as files for CI: report.json (as the gateway \
+        answered), junit.xml (one test case per required transaction and per lost answer) and \
+        report.html (failures first, readable under Jenkins' default Content-Security-Policy).
+
         Examples:
           yibao conformance report --institution H12010100001
+          yibao conformance report --institution H12010100001 --gateway http://127.0.0.1:8080 --report-dir passive-reports
         """
     )
 
@@ -36,6 +42,9 @@ struct ConformanceReportCommand: AsyncParsableCommand {
 
     @Flag(help: "Print the report as JSON instead of a table.")
     var json = false
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Also write report.json, junit.xml and report.html here (created if missing).", valueName: "DIR"))
+    var reportDirectory: String?
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -60,6 +69,20 @@ struct ConformanceReportCommand: AsyncParsableCommand {
             printError("note: the gateway recorded no traffic for \(institution): check the fixmedins_code, and that your HIS talks to \(base)")
         }
         print(json ? pretty(report) : PassiveConformanceReport.text(report))
+        if let reportDirectory {
+            let directory = URL(fileURLWithPath: reportDirectory)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                for (name, content) in [("report.json", pretty(report) + "\n"), ("junit.xml", PassiveReportWriter.junit(report)),
+                                        ("report.html", PassiveReportWriter.html(report))] {
+                    try Data(content.utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
+                }
+            } catch {
+                printError("error: cannot write the reports to \(reportDirectory): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            printError("reports: \(["report.json", "junit.xml", "report.html"].map { directory.appendingPathComponent($0).path }.joined(separator: ", "))")
+        }
         if !PassiveConformanceReport.isComplete(report) { throw ExitCode(1) }
     }
 }

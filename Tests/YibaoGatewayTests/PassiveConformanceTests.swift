@@ -247,7 +247,8 @@ struct PassiveConformanceTests {
         let harness = try await GatewayHarness.make()
         try await harness.app().test(.live) { live in
             let port = try #require(live.port)
-            _ = try await harness.client(port: port).signIn()
+            let client = try await harness.client(port: port)
+            let signNo = try await client.signIn()
             // The real binary (no test imports the executable): exit 1 while the verdict is not complete, 2 when the report cannot be read.
             for json in [false, true] {
                 let run = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
@@ -255,6 +256,36 @@ struct PassiveConformanceTests {
                 #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
                 #expect(run.stdout.contains(Demo.hospital) || run.stdout.contains("\"institution\""), "\(run.stdout)")
             }
+            // A refused 1101 (a bad signature) so that one required transaction is failing, one passed (9001), the rest not exercised.
+            var envelope = try FSIRequestSigner(credentials: try harness.clientCredentials()).envelope(infno: "1101", input: ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno)])],
+                                               signNo: signNo, at: await harness.gateway.clock.now())
+            envelope["cainfo"] = .string(String(repeating: "A", count: 88))
+            _ = try? await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/fsi/api/rsfComIfsService/callService", body: Array(JSONValue.object(envelope).serialized().utf8))
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yibao-passive-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let files = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
+                                                                     "--certs", GatewayHarness.certs, "--report-dir", directory])
+            #expect(files.status == 1, "\(files.stderr)")
+            // JUnit read by an independent parser: a test case per required transaction, the failing and never-exercised ones failed.
+            let junit = try await EndToEndTests.run("/usr/bin/env", ["python3", "-c", """
+                import json, sys, xml.etree.ElementTree as E
+                r = E.parse(sys.argv[1]).getroot(); s = r.find('testsuite')
+                cases = {c.get('name').split(' ')[0]: (c.find('failure').get('type') if c.find('failure') is not None else 'passed') for c in s.findall('testcase')}
+                print(json.dumps({'tests': int(s.get('tests')), 'failures': int(s.get('failures')), 'skippedOnSuites': r.get('skipped'), 'cases': cases}))
+                """, directory + "/junit.xml"])
+            #expect(junit.status == 0, "\(junit.stderr)")
+            let parsed = try #require(try JSONValue.parse(junit.stdout).objectValue)
+            let cases = parsed["cases"]?.objectValue ?? [:]
+            #expect(cases["9001"]?.stringValue == "passed" && cases["1101"]?.stringValue == "failing" && cases["2207"]?.stringValue == "not exercised", "\(junit.stdout)")
+            #expect(parsed["skippedOnSuites"] == .null)
+            #expect(parsed["failures"] == .number(String(cases.members.filter { $0.value.stringValue != "passed" }.count)))
+            let html = try String(contentsOfFile: directory + "/report.html", encoding: .utf8)
+            let failing = try #require(html.range(of: "<h2>Failing"))
+            let passed = try #require(html.range(of: "<h2>Passed"))
+            #expect(failing.lowerBound < passed.lowerBound)
+            #expect(html.contains("FSI_SIGNATURE_INVALID") && !html.contains("style=") && !html.contains("<script"))
+            let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/report.json"))))
+            #expect(json.objectValue?["institution"]?.stringValue == Demo.hospital)
             let wrongToken = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "report", "--institution", Demo.hospital, "--gateway", "http://127.0.0.1:\(port)",
                                                                           "--admin-token", "not-the-token"])
             #expect(wrongToken.status == 2, "\(wrongToken.stdout)\(wrongToken.stderr)")
