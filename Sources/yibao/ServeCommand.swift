@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
           yibao serve                                      # embedded SQLite in .yibao/, dev certificates
           yibao serve --test-clock --log-format json 2> requests.jsonl
           yibao serve --database postgres://yibao:yibao@127.0.0.1:54329/yibao --port 8081
+          yibao serve --tls-certificate certs/tls/server.cert.pem --tls-key certs/tls/server.key.pem --tls-client-ca certs/tls/ca.cert.pem
         See docs/GATEWAY.md.
         """
     )
@@ -101,6 +102,15 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "fault"))
     var faults: [GatewayFault] = []
 
+    @Option(name: .customLong("tls-certificate"), help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (leaf first; dev: certs/tls/server.cert.pem).", valueName: "path"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-certificate (dev: certs/tls/server.key.pem).", valueName: "path"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp("Mutual TLS: accept only clients presenting a certificate of this PEM CA (dev: certs/tls/ca.cert.pem).", valueName: "path"))
+    var tlsClientCA: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("Lowest level logged: trace, debug, info (one line per request), notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -139,12 +149,24 @@ struct ServeCommand: AsyncParsableCommand {
         host == "127.0.0.1" && bound == 8080 ? "" : " --gateway http://\(host):\(bound)"
     }
 
+    func validate() throws {
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("give --tls-certificate and --tls-key together") }
+        if tlsClientCA != nil && tlsCertificate == nil { throw ValidationError("--tls-client-ca needs --tls-certificate and --tls-key (mutual TLS is TLS)") }
+    }
+
     func run() async throws {
         if printPolicy {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(PolicyProfile.nhsa20), as: UTF8.self))
             return
+        }
+        // TLS files are checked before anything else is opened: a bad one is named at once.
+        let tls = try tlsCertificate.map { certificate in
+            do { return try GatewayTLS.configuration(certificateChain: certificate, privateKey: tlsKey ?? "", clientCA: tlsClientCA) } catch {
+                printError("error: \(error)")
+                throw ExitCode(64)
+            }
         }
         var policyProfile = PolicyProfile.nhsa20
         if let policy {
@@ -199,9 +221,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "yibao-gateway")
         logger.logLevel = logLevel
-        let app = gateway.application(host: host, port: port, logger: logger) { bound in
+        let scheme = tls == nil ? "http" : "https"
+        let transport = tls == nil ? "" : "\n  tls:         \(tlsCertificate ?? "")\(tlsClientCA.map { "; mutual TLS, clients of \($0)" } ?? "")"
+        let app = gateway.application(host: host, port: port, logger: logger, tls: tls) { bound in
             FileHandle.standardOutput.write(Data("""
-            yibao gateway listening on http://\(host):\(bound)
+            yibao gateway listening on \(scheme)://\(host):\(bound)\(transport)
               data:        \((store as? PostgresStore).map { "\($0.displayURL) (PostgreSQL)" } ?? "\((store as? SQLiteStore)?.path ?? dataDirectory) (SQLite, WAL)")
               profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
               dialect:     \(gateway.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)

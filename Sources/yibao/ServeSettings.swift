@@ -13,7 +13,7 @@ import Foundation
 enum ServeSettings {
     /// Options taking a value, by their long name.
     static let valued = ["host", "port", "data-dir", "database", "fixture", "policy", "profile", "admin-token-file", "channel-token-file",
-                         "log-level", "log-format", "certs"]
+                         "log-level", "log-format", "certs", "tls-certificate", "tls-key", "tls-client-ca"]
     /// Flags (true in the file, `1`/`true`/`yes` in the environment).
     static let flags = ["no-fixture", "test-clock", "insecure-dev-tokens"]
     /// Repeatable options (a list in the file, comma-separated in the environment).

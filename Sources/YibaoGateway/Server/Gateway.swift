@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -89,17 +90,27 @@ public struct Gateway: Sendable {
     /// `quiet` logs only critical events (an embedded gateway cancelled at the end of a demo or test).
     /// Pending settlement callbacks are delivered every `callbackInterval` (nil: not at all, e.g. tests that drive `CallbackDispatcher` themselves).
     /// `logger` (default: warnings only) also writes the request log when its level is `info` or lower.
+    /// With `tls` the gateway speaks HTTPS only (``GatewayTLS``): never plaintext beside it.
     public func application(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil, quiet: Bool = false,
-                            callbackInterval: Duration? = .milliseconds(250),
+                            callbackInterval: Duration? = .milliseconds(250), tls: TLSConfiguration? = nil,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = logger ?? { var quietest = Logger(label: "yibao-gateway"); quietest.logLevel = .warning; return quietest }()
         if quiet { logger.logLevel = .critical }
         let services: [any Service] = callbackInterval.map { [CallbackService(dispatcher: CallbackDispatcher(gateway: self), interval: $0)] } ?? []
         let limits = configuration.limits
         // Connection hygiene: idle connections and requests that never finish arriving are closed, the number open is bounded.
-        let server = HTTPServerBuilder.http1(configuration: .init(
+        let plain = HTTPServerBuilder.http1(configuration: .init(
             additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: limits.headTimeout, bodyTimeout: limits.bodyTimeout)],
             idleTimeout: TimeAmount(limits.idleTimeout)))
+        let server: HTTPServerBuilder
+        if let tls {
+            do { server = try .tls(plain, tlsConfiguration: tls) } catch {
+                // Never a silent fall-back to plaintext: the server fails to start, saying why.
+                server = HTTPServerBuilder { _ in throw error }
+            }
+        } else {
+            server = plain
+        }
         // Hummingbird's own per-request debug lines stay off below info: the request log is ours.
         var serverLogger = logger
         if serverLogger.logLevel < .info { serverLogger.logLevel = .info }
