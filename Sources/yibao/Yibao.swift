@@ -32,6 +32,7 @@ struct Yibao: AsyncParsableCommand {
             ErrorsCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            ProxyCommand.self,
             ProfilesCommand.self,
             VoucherCommand.self,
             CallCommand.self,
