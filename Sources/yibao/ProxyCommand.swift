@@ -29,7 +29,7 @@ struct ProxyCommand: AsyncParsableCommand {
           yibao serve &
           yibao proxy                                          # http://127.0.0.1:8090 → http://127.0.0.1:8080
           curl -s localhost:8090/fsi/1101 -d '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}'
-          yibao proxy --institution P12010100001 --port 8091 --gateway http://127.0.0.1:8081
+          yibao proxy --institution P12010100001 --listen 127.0.0.1:8091 --gateway http://127.0.0.1:8081
         """
     )
 
@@ -39,13 +39,25 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port: Int = 8090
 
+    @Option(help: ArgumentHelp("HOST:PORT to listen on, instead of --host and --port.", valueName: "host:port"))
+    var listen: String?
+
     @OptionGroup var options: GatewayClientOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        if let listen, Self.split(listen) == nil { throw ValidationError("--listen \(listen): give HOST:PORT, e.g. 127.0.0.1:8090") }
+    }
+
+    /// `HOST:PORT` (the host may be `[::1]`), nil when malformed.
+    static func split(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
     }
 
     func run() async throws {
+        let (host, port) = listen.flatMap(Self.split) ?? (host, port)
         let client = try options.client()
         let institution = options.institution
         let gateway = options.gateway

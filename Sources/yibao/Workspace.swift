@@ -41,7 +41,7 @@ struct WorkspaceOptions: ParsableArguments {
 
 /// Options of the commands that talk to a running gateway.
 struct GatewayClientOptions: ParsableArguments {
-    @Option(help: "Base URL of the gateway.")
+    @Option(name: [.customLong("gateway"), .customLong("target")], help: "Base URL of the gateway (--target: another name for it).")
     var gateway: String = "http://127.0.0.1:8080"
 
     @Option(help: "The institution (fixmedins_code) whose credentials sign the request.")

@@ -38,7 +38,8 @@ struct ProxyTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ListeningProcess.serve(dataDirectory: directory)
         defer { server.stop() }
-        let proxy = try ListeningProcess(TestWorkspace.binary, ["proxy", "--port", "0", "--gateway", server.url, "--certs", TestWorkspace.certs])
+        // The spelling: --listen HOST:PORT and --target URL.
+        let proxy = try ListeningProcess(TestWorkspace.binary, ["proxy", "--listen", "127.0.0.1:0", "--target", server.url, "--certs", TestWorkspace.certs])
         defer { proxy.stop() }
         let collection = try JSONValue.parse(Array(try Data(contentsOf: TestWorkspace.packageRoot.appendingPathComponent("docs/yibao-proxy.postman_collection.json"))))
         let items = try #require(collection.objectValue?["item"]?.arrayValue)
