@@ -19,8 +19,8 @@ struct ProxyCommand: AsyncParsableCommand {
         and answers the platform's `output` (after verifying the platform's signature). POST \
         /hse/{service} with the business data: sealed (SM4 + SM2), the answer opened and verified, its \
         data answered. A refusal is answered with the gateway's HTTP status and its problem \
-        document (code, rule, pointer, diagnosis). Each exchange is printed on standard output, \
-        resident ID numbers masked. Keys come from certs/demo-credentials.json. Listens on loopback \
+        document (code, rule, pointer, diagnosis). Each exchange is printed on standard output with \
+        personal data (names, ID numbers, …) masked. Keys come from certs/demo-credentials.json. Listens on loopback \
         unless --host says otherwise: anyone who can reach it signs as the institution.
 
         docs/PROXY.md has a Postman collection of the demo flow and Java and C# examples.
@@ -111,7 +111,8 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     static func show(_ heading: String, _ value: JSONValue) {
-        write(heading + " " + Redaction.maskIDNumbers(in: value.serialized()))
+        // The caller gets its answer in plaintext; the log keeps personal data and secrets masked.
+        write(heading + " " + Redaction.maskIDNumbers(in: Redaction.maskPersonal(value).serialized()))
     }
 
     /// One line on standard output, written at once (a log a test or a terminal reads as it comes).
