@@ -277,9 +277,9 @@ struct PostgresGroupTransaction: GroupTransaction {
     let writer: PostgresWriter
 
     func begin() async throws -> PostgresSession {
+        // Every path that ends a group (commit, rollback, a lost savepoint) ends its transaction, so the
+        // connection is outside one here; a closed connection is replaced by `fresh()`.
         let session = PostgresSession(connection: try await writer.fresh())
-        // A connection left inside a failed transaction (its connection survived the failure) starts clean.
-        try? await session.execute("ROLLBACK")
         try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         do {
             try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresStore.writeLockKey)])
