@@ -6,6 +6,7 @@ import YibaoConformance
 import YibaoCore
 import YibaoCrypto
 import YibaoDevKit
+import YibaoStore
 
 /// `yibao conformance`: grade an integration — the case catalogue, active runs, the passive report.
 struct ConformanceCommand: AsyncParsableCommand {
@@ -104,11 +105,16 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         Reports go to --report-dir: report.json, junit.xml, report.html, exchanges.har.
         A baseline file lists expected failures, one case id per line with a reason; an expected
         failure that passes fails the run, so the baseline stays honest.
+        Gateway suite: the run creates a sandbox on the target (POST /admin/sandboxes: its own test
+        clock, fixture copy, orders and trace), runs in it and deletes it afterwards, so several CI
+        runs can share one gateway; --sandbox none runs against the target itself, --sandbox ID in an
+        existing sandbox. A target without sandboxes is used directly.
 
         Examples:
           yibao conformance run --target http://127.0.0.1:8080 --suite gateway --report-dir reports
           yibao conformance run --target http://127.0.0.1:9090/callback --suite callback-receiver --baseline baseline.json
           yibao conformance run --target http://127.0.0.1:8080 --case ID-TOKEN-001 --case FSI-SIG-001
+          yibao conformance run --target http://127.0.0.1:8080 --sandbox none      # the gateway's own world (needs serve --test-clock)
         """
     )
 
@@ -141,6 +147,12 @@ struct ConformanceRunCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("reveal-personal-data"), help: "Keep ID numbers, names and e-voucher tokens unmasked in the reports (local debugging only; reports are often published as CI artefacts).")
     var revealPersonalData = false
+
+    @Option(help: ArgumentHelp("Gateway suite: new (a sandbox of its own, deleted afterwards), none (the target's own world) or the id of an existing sandbox.", valueName: "new|none|id"))
+    var sandbox: String = "new"
+
+    @Flag(name: .customLong("keep-sandbox"), help: "Keep the sandbox the run created (its id is printed), to look at its trace or console afterwards.")
+    var keepSandbox = false
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -182,6 +194,41 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         }
         let certs = try workspace.certsDirectory()
         let credentials = try workspace.credentials()
+        guard suite == "gateway" else { return try await grade(target: target, selected: selected, expectations: expectations, receiverProfile: receiverProfile,
+                                                               catalogue: catalogue, certs: certs, credentials: credentials) }
+        let leased: ConformanceSandbox?
+        switch sandbox {
+        case "none": leased = nil
+        case "new":
+            leased = try await ConformanceSandbox.create(on: target, adminToken: credentials.adminToken, label: "yibao conformance run, seed \(seed)")
+            if let leased { FileHandle.standardOutput.write(Data("conformance: sandbox \(leased.id) on \(leased.gateway)\n".utf8)) }
+            else { FileHandle.standardOutput.write(Data("conformance: \(target) offers no sandboxes; running against it directly\n".utf8)) }
+        default:
+            guard SandboxRecord.isWellFormed(sandbox) else { throw ValidationError("--sandbox takes new, none or a sandbox id (sb and 12 hex digits), not \(sandbox)") }
+            leased = try await ConformanceSandbox.existing(sandbox, on: target, adminToken: credentials.adminToken)
+        }
+        do {
+            try await grade(target: leased?.target ?? target, selected: selected, expectations: expectations, receiverProfile: receiverProfile,
+                            catalogue: catalogue, certs: certs, credentials: credentials)
+        } catch {
+            if sandbox == "new", let leased { try? await finish(leased, adminToken: credentials.adminToken) }
+            throw error
+        }
+        if sandbox == "new", let leased { try await finish(leased, adminToken: credentials.adminToken) }
+    }
+
+    /// Deletes the sandbox the run created, or says where it is kept.
+    private func finish(_ leased: ConformanceSandbox, adminToken: String) async throws {
+        if keepSandbox {
+            FileHandle.standardOutput.write(Data("conformance: sandbox \(leased.id) kept: \(leased.target)\n".utf8))
+        } else {
+            try await leased.delete(adminToken: adminToken)
+        }
+    }
+
+    private func grade(target: String, selected: [String], expectations: Baseline, receiverProfile: DialectProfile, catalogue: Catalogue,
+                       certs: String, credentials: DemoCredentials) async throws {
+        let suite = suite
         let clock = VirtualClock(start: Date())
         let recorder = ExchangeRecorder(revealPersonalData: revealPersonalData)
         let suiteImplementation: any ConformanceSuite = try await SuiteFactory.make(

@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
           /admin/...                                   agency API (admin token): fixtures, agreements, callbacks,
                                                        filings, reimbursements, reconciliation, statistics, trace
           GET  /public/institutions                    AG-10 public list
+          POST /admin/sandboxes                        an isolated world (own test clock, fixture copy, orders, trace) for one CI run,
+                                                       addressed by /sandboxes/{id}/… or the header X-Yibao-Sandbox
+          GET  /openapi.json, /console                 the OpenAPI 3.1 document; the web console (admin token)
           GET  /health, /ready, /metrics               liveness, readiness (database, migrations), Prometheus text
 
         Settings also come from a JSON file (--config FILE or $YIBAO_CONFIG: {"port": 8081, "log-format": "json"}, \
@@ -204,16 +207,22 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        let gateway = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, store: store, testClock: testClock, policy: policyProfile,
+        var gateway = try setUp { try GatewaySetup.make(certs: certs, credentials: credentials, store: store, testClock: testClock, policy: policyProfile,
                                             faults: Set(faults), dialect: profile) }
         for fault in faults {
             FileHandle.standardError.write(Data("WARNING: started with fault \(fault.rawValue): \(fault.summary). This gateway is deliberately wrong.\n".utf8))
         }
         if !noFixture {
             let path = fixture ?? ((certs as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures/demo.json")
-            let loaded = try await gateway.loadOnFirstStart(try setUp { try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials) })
+            let loadedFixture = try setUp { try GatewaySetup.fixture(path: path, certs: certs, credentials: credentials) }
+            let loaded = try await gateway.loadOnFirstStart(loadedFixture)
             FileHandle.standardOutput.write(Data((loaded ? "loaded fixture \(path)" : "data kept from the previous start (fixture not reloaded)").utf8 + [0x0A]))
+            // Every sandbox starts from the same fixture (re-read: it may have changed since the data was first loaded).
+            gateway = gateway.enablingSandboxes(fixture: loadedFixture)
+        } else {
+            gateway = gateway.enablingSandboxes(fixture: Fixture())
         }
+        let served = gateway
         let demo = credentials.institutions.first { $0.fixmedins_code == DemoCredentials.demoHospital }
         let format = logFormat
         LoggingSystem.bootstrap { label in
@@ -223,14 +232,15 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = logLevel
         let scheme = tls == nil ? "http" : "https"
         let transport = tls == nil ? "" : "\n  tls:         \(tlsCertificate ?? "")\(tlsClientCA.map { "; mutual TLS, clients of \($0)" } ?? "")"
-        let app = gateway.application(host: host, port: port, logger: logger, tls: tls) { bound in
+        let app = served.application(host: host, port: port, logger: logger, tls: tls) { bound in
             FileHandle.standardOutput.write(Data("""
             yibao gateway listening on \(scheme)://\(host):\(bound)\(transport)
               data:        \((store as? PostgresStore).map { "\($0.displayURL) (PostgreSQL)" } ?? "\((store as? SQLiteStore)?.path ?? dataDirectory) (SQLite, WAL)")
-              profile:     \(gateway.configuration.policy.name); envelope \(gateway.configuration.envelopeProfile.summary)
-              dialect:     \(gateway.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)
+              profile:     \(served.configuration.policy.name); envelope \(served.configuration.envelopeProfile.summary)
+              dialect:     \(served.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
               keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
+              sandboxes:   POST /admin/sandboxes (admin token), then /sandboxes/{id}/… or the header X-Yibao-Sandbox (docs/GATEWAY.md §8)
               admin token: \(devTokens.contains("admin") ? "the published dev token (certs/\(DemoCredentials.fileName))" : "set by option or environment (not shown)")\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N} (admin token)" : "")
             try:  yibao voucher issue\(gatewayOption(bound))      then  yibao call 1101\(gatewayOption(bound)) --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
 

@@ -97,6 +97,8 @@ extension ErrorCode {
     public static let oauthScopeInvalid = ErrorCode("OAUTH_SCOPE_INVALID", 400, .protocolEnvelope, "授权范围不合法")
     public static let oauthUserInvalid = ErrorCode("OAUTH_USER_INVALID", 400, .protocolEnvelope, "用户名或密码错误")
     public static let rateLimited = ErrorCode("RATE_LIMITED", 429, nil, "请求过于频繁")
+    public static let sandboxLimitReached = ErrorCode("SANDBOX_LIMIT_REACHED", 409, nil, "沙箱数量已达上限")
+    public static let sandboxNotFound = ErrorCode("SANDBOX_NOT_FOUND", 404, nil, "沙箱不存在")
     public static let serviceUnknown = ErrorCode("SERVICE_UNKNOWN", 404, .protocolEnvelope, "服务接口不存在")
     public static let signNoExpired = ErrorCode("SIGN_NO_EXPIRED", 401, .protocolSignIn, "签到已过期，请重新签到")
     public static let signNoMissing = ErrorCode("SIGN_NO_MISSING", 401, .protocolSignIn, "签到编号为空，请先签到")
@@ -310,7 +312,7 @@ extension ErrorCode {
         .envUnsupportedEnctype, .envUnsupportedSigntype, .fieldInvalid, .fieldMissing, .fsiInputNotDecrypted, .fsiNotJson, .fsiPathMismatch,
         .fsiSignatureInvalid, .fsiTimeOutOfWindow, .httpError, .infnoUnsupported, .internalError, .methodNotAllowed, .msgidReplayed,
         .notFound, .oauthClientMissing, .oauthClientSecretWrong, .oauthClientTaken, .oauthClientUnknown, .oauthGrantType,
-        .oauthScopeInvalid, .oauthUserInvalid, .rateLimited, .serviceUnknown, .signNoExpired, .signNoMissing, .signNoUnknown,
+        .oauthScopeInvalid, .oauthUserInvalid, .rateLimited, .sandboxLimitReached, .sandboxNotFound, .serviceUnknown, .signNoExpired, .signNoMissing, .signNoUnknown,
         .tifNonceInvalid, .tifNonceReplayed, .tifPaasidUnknown, .tifSignatureInvalid, .tifTimestampInvalid, .tifTimestampOutOfWindow,
         .tokenMissing, .transportHeaderInvalid, .transportHeaderMissing, .transportNotConfigured, .unauthorised, .agreementActionUnknown,
         .agreementDeadlinePassed, .agreementEntityRequired, .agreementKindUnknown, .agreementMaterialsRequired, .agreementReasonsRequired,

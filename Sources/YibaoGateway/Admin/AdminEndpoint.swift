@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import YibaoCore
 import YibaoCrypto
 import YibaoStore
@@ -11,6 +12,8 @@ import YibaoServices
 /// here only decoding, routing and the answers' shape.
 struct AdminEndpoint: Sendable {
     let gateway: Gateway
+    /// Where sandboxes' request lines go.
+    var requestLogger = Logger(label: "yibao-gateway")
 
     func register(on router: Router<GatewayRequestContext>) {
         let admin = router.group("/admin").add(middleware: BearerMiddleware(token: gateway.configuration.adminToken, realm: "admin"))
@@ -25,6 +28,7 @@ struct AdminEndpoint: Sendable {
         registerSettlements(on: admin)
         registerTrace(on: admin)
         ConformanceReportEndpoint(gateway: gateway).register(on: admin)
+        if let sandboxes = gateway.sandboxes { SandboxEndpoint(gateway: gateway, directory: sandboxes, logger: requestLogger).register(on: admin) }
     }
 
     /// Loads a fixture in one transaction: everything or nothing.

@@ -171,13 +171,26 @@ struct CallbackService: Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
-                    let running = await busy.codes
-                    if running.count < concurrency, let queues = try? await dispatcher.dueQueues(excluding: running) {
+                    // The gateway's own callbacks, then those of the sandboxes this process has open
+                    // (a worker is keyed by sandbox and institution: the same fixture code in two
+                    // sandboxes is two queues).
+                    var worlds: [(key: String, dispatcher: CallbackDispatcher)] = [("", dispatcher)]
+                    if let sandboxes = dispatcher.gateway.sandboxes {
+                        worlds += await sandboxes.openGateways().map { ($0.id + "/", CallbackDispatcher(gateway: $0.gateway)) }
+                    }
+                    for (key, world) in worlds {
+                        let running = await busy.codes
+                        guard running.count < concurrency else { break }
+                        let mine = Set(running.compactMap { code -> String? in
+                            guard code.hasPrefix(key), key != "" || !code.contains("/") else { return nil }
+                            return String(code.dropFirst(key.count))
+                        })
+                        guard let queues = try? await world.dueQueues(excluding: mine) else { continue }
                         for queue in queues.prefix(concurrency - running.count) {
-                            guard let code = queue.first?.institutionCode, await busy.claim(code) else { continue }
+                            guard let code = queue.first?.institutionCode, await busy.claim(key + code) else { continue }
                             group.addTask {
-                                _ = try? await dispatcher.deliver(queue)
-                                await busy.release(code)
+                                _ = try? await world.deliver(queue)
+                                await busy.release(key + code)
                             }
                         }
                     }

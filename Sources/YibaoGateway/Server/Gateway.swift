@@ -21,15 +21,31 @@ public struct Gateway: Sendable {
     let limiter: RefusalLimiter
     /// Prometheus metrics (`GET /metrics`).
     public let metrics: GatewayMetrics
+    /// The sandboxes (``enablingSandboxes(fixture:)``); nil: none (a sandbox's own gateway has none).
+    public private(set) var sandboxes: SandboxDirectory?
 
     /// `clock` nil: the wall clock, plus — with a test clock — the offset kept in `store`.
-    public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock? = nil) throws {
+    /// `metrics`: shared with another gateway (a sandbox counts into its gateway's metrics).
+    public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock? = nil, metrics: GatewayMetrics? = nil) throws {
         self.store = store
         self.configuration = configuration
         self.clock = clock ?? GatewayClock(store: configuration.testClock ? store : nil)
         platformPublicKey = try configuration.platformKey.publicKey
         limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
-        metrics = GatewayMetrics()
+        self.metrics = metrics ?? GatewayMetrics()
+    }
+
+    /// This gateway with sandboxes (`POST /admin/sandboxes`), each starting from `fixture`.
+    public func enablingSandboxes(fixture: Fixture) -> Gateway {
+        var gateway = self
+        gateway.sandboxes = SandboxDirectory(parent: self, fixture: fixture)
+        return gateway
+    }
+
+    /// Everything the gateway answers: its own routes and, with sandboxes, each sandbox's under
+    /// `/sandboxes/{id}` or the `X-Yibao-Sandbox` header.
+    public func responder(requestLogger: Logger = Logger(label: "yibao-gateway")) -> some HTTPResponder<GatewayRequestContext> {
+        SandboxingResponder(main: router(requestLogger: requestLogger).buildResponder(), directory: sandboxes, logger: requestLogger)
     }
 
     /// The settlement use cases with this gateway's regions, callback queue and faults.
@@ -80,7 +96,7 @@ public struct Gateway: Sendable {
         OAuthEndpoint(gateway: self).register(on: router)
         HSEEndpoint(gateway: self).register(on: router)
         ChannelEndpoint(gateway: self).register(on: router)
-        AdminEndpoint(gateway: self).register(on: router)
+        AdminEndpoint(gateway: self, requestLogger: requestLogger).register(on: router)
         PublicEndpoint(gateway: self).register(on: router)
         if configuration.testClock { TestClockEndpoint(gateway: self).register(on: router) }
         return router
@@ -114,7 +130,7 @@ public struct Gateway: Sendable {
         // Hummingbird's own per-request debug lines stay off below info: the request log is ours.
         var serverLogger = logger
         if serverLogger.logLevel < .info { serverLogger.logLevel = .info }
-        return Application(router: router(requestLogger: logger), server: server,
+        return Application(responder: responder(requestLogger: logger), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: "yibao-gateway",
                                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
                            services: services,

@@ -37,6 +37,8 @@ public struct GatewayLimits: Sendable, Hashable {
     public var conformanceRetentionDays = 30
     /// Longest stored text member (trace fields, passive-log members); longer ones are cut with a note.
     public var storedTextCharacters = 2_000
+    /// Most sandboxes one gateway holds (each is a database file or schema of its own).
+    public var maxSandboxes = 64
 
     public init() {}
 }

@@ -135,5 +135,9 @@ enum PostgresSchema {
                 PRIMARY KEY (institution_code, fixmedins_hilist_id))
             """,
         ]),
+        // SQLite v17: the sandboxes of this gateway.
+        Migration(version: 5, name: "sandboxes", statements: [
+            "CREATE TABLE sandboxes (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL, doc JSONB NOT NULL)",
+        ]),
     ]
 }

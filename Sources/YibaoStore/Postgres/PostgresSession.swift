@@ -576,6 +576,15 @@ struct PostgresSession: StoreWriting {
             ON CONFLICT (institution_code, fixmedins_hilist_id) DO UPDATE SET doc = excluded.doc
             """, [.text(mapping.institutionCode), .text(mapping.fixmedinsHilistId), .text(try encode(mapping))])
     }
+    func sandboxes() async throws -> [SandboxRecord] { try await all(SandboxRecord.self, "SELECT doc::text FROM sandboxes ORDER BY created_at, id") }
+    func sandbox(id: String) async throws -> SandboxRecord? { try await one(SandboxRecord.self, "SELECT doc::text FROM sandboxes WHERE id = $1", [.text(id)]) }
+    func save(_ sandbox: SandboxRecord) async throws {
+        try await execute("INSERT INTO sandboxes (id, created_at, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                          [.text(sandbox.id), .int(Self.millis(sandbox.createdAt)), .text(try encode(sandbox))])
+    }
+    func deleteSandbox(id: String) async throws -> Bool {
+        try await text("DELETE FROM sandboxes WHERE id = $1 RETURNING id", [.text(id)]) != nil
+    }
     func callbackCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for try await (state, count) in try await rows("SELECT state, COUNT(*) FROM callbacks GROUP BY state", []).decode((String, Int64).self) {

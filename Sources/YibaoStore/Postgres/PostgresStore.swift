@@ -21,6 +21,13 @@ public final class PostgresStore: GatewayStore {
     let commitGroup = CommitGroup()
     /// The database URL without its password, for banners and logs.
     public let displayURL: String
+    /// The URL as given (sandbox stores connect with it); never shown.
+    private let url: String
+    /// The schema this store's tables live in (a sandbox's), or nil for the connection's default.
+    public let schema: String?
+    /// The advisory-lock key of this store's write transactions: one per schema, so sandboxes'
+    /// writes do not wait for each other's.
+    let writeLockKey: Int64
 
     /// The advisory-lock key of write transactions ("yibao" in ASCII).
     static let writeLockKey: Int64 = 0x7969_6261_6f00
@@ -30,19 +37,32 @@ public final class PostgresStore: GatewayStore {
     /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=disable|require]`),
     /// checks that the server answers, and migrates the schema (refusing a schema newer than this build).
     /// - Parameter migrate: false to leave the schema alone (a reader such as `yibao trace verify`).
-    public init(url: String, migrate: Bool = true, logger: Logger = Logger(label: "yibao-postgres")) async throws {
-        let settings = try PostgresURL(url)
+    /// - Parameter schema: keep the tables in this schema (created if missing) instead of the
+    ///   connection's default: a sandbox's world (``sandboxStore(name:)``).
+    public init(url: String, migrate: Bool = true, schema: String? = nil, logger: Logger = Logger(label: "yibao-postgres")) async throws {
+        var settings = try PostgresURL(url)
+        settings.schema = schema
         displayURL = settings.display
+        self.url = url
+        self.schema = schema
+        writeLockKey = schema.map { Self.writeLockKey ^ Int64(bitPattern: (Self.fnv1a($0) & 0x00FF_FFFF_FFFF) << 8) } ?? Self.writeLockKey
         var probeLogger = logger
         probeLogger.logLevel = .critical
         // One direct connection first: an unreachable server or a wrong password is one clear error, now.
         let probe: PostgresConnection
         do {
-            probe = try await PostgresConnection.connect(configuration: try settings.connection, id: 0, logger: probeLogger)
+            var unscoped = try settings.connection
+            unscoped.options.additionalStartupParameters = []
+            probe = try await PostgresConnection.connect(configuration: unscoped, id: 0, logger: probeLogger)
         } catch {
             throw StoreError.cannotConnect(url: settings.display, reason: PostgresStore.describe(error))
         }
         do {
+            if let schema {
+                // The schema first (it may not exist yet, so not in the start-up search path of this connection).
+                try await PostgresSession(connection: probe).execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
+                try await PostgresSession(connection: probe).execute("SET search_path TO \(schema)")
+            }
             if migrate { try await Self.migrate(probe, logger: probeLogger) }
         } catch {
             try? await probe.close()
@@ -51,10 +71,11 @@ public final class PostgresStore: GatewayStore {
         try? await probe.close()
         var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
                                                          password: settings.password, database: settings.database, tls: settings.clientTLS)
-        configuration.options.maximumConnections = 20
+        configuration.options.maximumConnections = schema == nil ? 20 : 4
+        configuration.options.additionalStartupParameters = settings.startupParameters
         let client = PostgresClient(configuration: configuration, backgroundLogger: probeLogger)
         self.client = client
-        writer = PostgresWriter(configuration: try settings.connection, logger: probeLogger)
+        writer = PostgresWriter(configuration: try settings.connection, logger: probeLogger, lockKey: writeLockKey)
         runner = Task { await client.run() }
     }
 
@@ -103,6 +124,27 @@ public final class PostgresStore: GatewayStore {
                 }
             }
         }.value
+    }
+
+    /// A sandbox's world: the schema `yibao_NAME` of this database, created and migrated now.
+    public func sandboxStore(name: String) async throws -> any GatewayStore {
+        guard SandboxRecord.isWellFormedStoreName(name) else { throw StoreError.invalidSandboxName(name) }
+        return try await PostgresStore(url: url, schema: "yibao_" + name)
+    }
+
+    /// Drops the sandbox's schema with everything in it.
+    public func destroySandboxStore(name: String) async throws {
+        guard SandboxRecord.isWellFormedStoreName(name) else { throw StoreError.invalidSandboxName(name) }
+        try await client.withConnection { connection in
+            try await PostgresSession(connection: connection).execute("DROP SCHEMA IF EXISTS yibao_\(name) CASCADE")
+        }
+    }
+
+    /// FNV-1a, 64 bits: a stable hash of a schema name for its lock key.
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
     }
 
     public func readiness() async throws -> StoreReadiness {
@@ -171,6 +213,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case schemaTooNew(database: [String], known: [String])
     /// The writer connection closed while a write transaction was open: nothing of it was kept.
     case connectionLost
+    /// A sandbox store name not of the form ``SandboxRecord/storeName``.
+    case invalidSandboxName(String)
 
     public var description: String {
         switch self {
@@ -179,6 +223,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .schemaTooNew(let database, let known):
             "the database's schema is newer than this yibao: it has versions \(database.joined(separator: ", ")); this build knows \(known.joined(separator: ", ")). Use the newer yibao, or another database"
         case .connectionLost: "the connection to the database closed during a write transaction; nothing of it was kept"
+        case .invalidSandboxName(let name): "\(name.prefix(40)) is not a sandbox store name (sb + 12 hex digits, _g and a generation)"
         }
     }
 }
@@ -191,6 +236,8 @@ struct PostgresURL {
     var port: Int
     var database: String
     var requireTLS: Bool
+    /// The schema every connection works in (`search_path`), if not the default.
+    var schema: String?
 
     init(_ text: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme) else {
@@ -213,12 +260,17 @@ struct PostgresURL {
         }
     }
 
-    var display: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    var display: String { "postgres://\(user)@\(host):\(port)/\(database)" + (schema.map { " (schema \($0))" } ?? "") }
+
+    /// Sent when each connection starts: the sandbox's schema first in the search path.
+    var startupParameters: [(String, String)] { schema.map { [("search_path", $0)] } ?? [] }
 
     var connection: PostgresConnection.Configuration {
         get throws {
-        PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
-                                         tls: try tls)
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
+                                                             tls: try tls)
+        configuration.options.additionalStartupParameters = startupParameters
+        return configuration
         }
     }
 
@@ -239,10 +291,13 @@ actor PostgresWriter {
     private let logger: Logger
     private var connection: PostgresConnection?
     private var opened = 0
+    /// The advisory lock every write transaction of this store takes first.
+    nonisolated let lockKey: Int64
 
-    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+    init(configuration: PostgresConnection.Configuration, logger: Logger, lockKey: Int64) {
         self.configuration = configuration
         self.logger = logger
+        self.lockKey = lockKey
     }
 
     deinit {
@@ -282,7 +337,7 @@ struct PostgresGroupTransaction: GroupTransaction {
         let session = PostgresSession(connection: try await writer.fresh())
         try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         do {
-            try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresStore.writeLockKey)])
+            try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(writer.lockKey)])
         } catch {
             try? await session.execute("ROLLBACK")
             throw error

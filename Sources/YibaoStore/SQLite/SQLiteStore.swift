@@ -78,6 +78,25 @@ public final class SQLiteStore: GatewayStore {
         return StoreReadiness(engine: "sqlite", applied: applied.sorted(), known: migrator.migrations.sorted())
     }
 
+    /// A sandbox's world: `sandboxes/NAME.sqlite` beside this database's file.
+    public func sandboxStore(name: String) async throws -> any GatewayStore {
+        guard SandboxRecord.isWellFormedStoreName(name) else { throw StoreError.invalidSandboxName(name) }
+        return try SQLiteStore(path: sandboxPath(name))
+    }
+
+    /// Deletes the sandbox's database file with its WAL and shared-memory files.
+    public func destroySandboxStore(name: String) async throws {
+        guard SandboxRecord.isWellFormedStoreName(name) else { throw StoreError.invalidSandboxName(name) }
+        let path = sandboxPath(name)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.removeItem(atPath: path + suffix)
+        }
+    }
+
+    private func sandboxPath(_ name: String) -> String {
+        (((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sandboxes") as NSString).appendingPathComponent(name + ".sqlite")
+    }
+
     /// The journal mode SQLite reports (`wal` for a writable store).
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
@@ -267,6 +286,10 @@ public final class SQLiteStore: GatewayStore {
                 CREATE TABLE catalogue_mappings (institution_code TEXT NOT NULL, fixmedins_hilist_id TEXT NOT NULL, doc TEXT NOT NULL,
                     PRIMARY KEY (institution_code, fixmedins_hilist_id))
                 """)
+        }
+        migrator.registerMigration("v17-sandboxes") { db in
+            // The sandboxes of this gateway (their worlds are stores of their own).
+            try db.execute(sql: "CREATE TABLE sandboxes (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL)")
         }
         return migrator
     }
@@ -733,6 +756,16 @@ struct SQLiteStatements {
         try db.execute(sql: "INSERT OR REPLACE INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES (?, ?, ?)",
                        arguments: [mapping.institutionCode, mapping.fixmedinsHilistId, try encode(mapping)])
     }
+    func sandboxes() throws -> [SandboxRecord] { try all(SandboxRecord.self, "SELECT doc FROM sandboxes ORDER BY created_at, id") }
+    func sandbox(id: String) throws -> SandboxRecord? { try one(SandboxRecord.self, "SELECT doc FROM sandboxes WHERE id = ?", [id]) }
+    func save(_ sandbox: SandboxRecord) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO sandboxes (id, created_at, doc) VALUES (?, ?, ?)",
+                       arguments: [sandbox.id, Int64(sandbox.createdAt.timeIntervalSince1970 * 1000), try encode(sandbox)])
+    }
+    func deleteSandbox(id: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM sandboxes WHERE id = ?", arguments: [id])
+        return db.changesCount == 1
+    }
     func callbackCounts() throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state") { counts[row["state"]] = row["n"] }
@@ -915,4 +948,8 @@ struct SQLiteSession: StoreWriting {
     }
     func catalogueMappings(institutionCode: String) async throws -> [CatalogueMapping] { try await run { try $0.catalogueMappings(institutionCode: institutionCode) } }
     func save(_ mapping: CatalogueMapping) async throws { try await run { try $0.save(mapping) } }
+    func sandboxes() async throws -> [SandboxRecord] { try await run { try $0.sandboxes() } }
+    func sandbox(id: String) async throws -> SandboxRecord? { try await run { try $0.sandbox(id: id) } }
+    func save(_ sandbox: SandboxRecord) async throws { try await run { try $0.save(sandbox) } }
+    func deleteSandbox(id: String) async throws -> Bool { try await run { try $0.deleteSandbox(id: id) } }
 }

@@ -12,6 +12,12 @@ public protocol GatewayStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T
     /// The engine and its migrations, applied against known (`GET /ready`); throws when the database cannot be reached.
     func readiness() async throws -> StoreReadiness
+    /// The store of a sandbox's world (``SandboxRecord/storeName``), created and migrated on first
+    /// use: beside this one on the same engine (SQLite: a file under `sandboxes/` next to this
+    /// database; PostgreSQL: a schema of this database).
+    func sandboxStore(name: String) async throws -> any GatewayStore
+    /// Removes a sandbox's store and everything in it (nothing if it does not exist).
+    func destroySandboxStore(name: String) async throws
 }
 
 /// What `GET /ready` reports of the store.
@@ -212,6 +218,9 @@ public protocol StoreReading: Sendable {
     func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) async throws -> CatalogueMapping?
     /// An institution's mappings, by its own code (1317).
     func catalogueMappings(institutionCode: String) async throws -> [CatalogueMapping]
+    /// The sandboxes, oldest first.
+    func sandboxes() async throws -> [SandboxRecord]
+    func sandbox(id: String) async throws -> SandboxRecord?
 }
 
 /// How often requests that never proved who sent them were refused for one reason: counted,
@@ -291,4 +300,7 @@ public protocol StoreWriting: StoreReading {
     func save(_ filing: ChronicFiling) async throws
     func save(_ file: StoredFile) async throws
     func save(_ mapping: CatalogueMapping) async throws
+    func save(_ sandbox: SandboxRecord) async throws
+    /// Forgets a sandbox; true if it existed.
+    func deleteSandbox(id: String) async throws -> Bool
 }
