@@ -16,9 +16,10 @@ struct PostgresGatewayTests {
 
     func temporaryDirectory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("yibao-pg-\(UUID().uuidString)").path }
 
-    func conformance(_ target: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+    /// `sandbox`: none runs in the gateway's own world; new (the default) in a sandbox the run creates.
+    func conformance(_ target: String, sandbox: String = "new") async throws -> (status: Int32, stdout: String, stderr: String) {
         try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", target, "--report-dir", temporaryDirectory(),
-                                                     "--certs", GatewayHarness.certs, "--no-colour"])
+                                                     "--certs", GatewayHarness.certs, "--no-colour", "--sandbox", sandbox])
     }
 
     @Test("one process on PostgreSQL is ready (/ready: every migration applied) and passes the whole conformance suite; the trace verifies from the database",
@@ -34,7 +35,7 @@ struct PostgresGatewayTests {
         let readiness = try JSONValue.parse(ready.body).objectValue ?? [:]
         #expect(ready.status == 200 && readiness.string("database") == "postgresql" && readiness["migrationsApplied"] == readiness["migrationsKnown"],
                 "\(readiness)")
-        let run = try await conformance(server.url)
+        let run = try await conformance(server.url, sandbox: "none")
         server.stop()
         #expect(run.status == 0, "\(run.stdout.suffix(2000)) \(run.stderr)")
         #expect(run.stdout.contains("0 failed"), "\(run.stdout.suffix(600))")
