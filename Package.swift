@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The system OpenSSL 3 (libssl-dev), found through pkg-config, plus small C shims for macros.
@@ -84,7 +85,8 @@ let package = Package(
             name: "YibaoServices",
             dependencies: ["YibaoCore", "YibaoCrypto", "YibaoStore", "YibaoArchive"]
         ),
-        // The reference platform: Hummingbird routes for the FSI and HSE envelopes and the admin API.
+        // The reference platform: Hummingbird routes for the FSI and HSE envelopes, the admin API,
+        // sandboxes, the OpenAPI document and the web console (server-rendered with swift-mustache).
         .target(
             name: "YibaoGateway",
             dependencies: [
@@ -102,7 +104,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The OpenAPI 3.1 document served at /openapi.json (docs/openapi.json is the same file).
+            resources: [.copy("OpenAPI/openapi.json")]
         ),
         // Typed async client: seals requests, opens and verifies responses.
         .target(

@@ -92,6 +92,7 @@ public struct Gateway: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(callbacks: callbacks))))
         }
+        OpenAPIDocument.register(on: router)
         FSIEndpoint(gateway: self).register(on: router)
         OAuthEndpoint(gateway: self).register(on: router)
         HSEEndpoint(gateway: self).register(on: router)
