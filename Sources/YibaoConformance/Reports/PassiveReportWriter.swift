@@ -122,6 +122,8 @@ public enum PassiveReportWriter {
         if let expected = failure["expected"]?.stringValue { lines.append("expected: \(expected)") }
         if let actual = failure["actual"]?.stringValue { lines.append("actual: \(actual)") }
         for line in failure["diagnosis"]?.arrayValue ?? [] { if let line = line.stringValue { lines.append("· \(line)") } }
+        if let sealed = failure["sealed"]?.stringValue { lines.append("sealed encData: \(sealed)") }
+        if let opened = failure["opened"]?.stringValue { lines.append("decrypted (personal data masked): \(opened)") }
         return lines.joined(separator: "\n")
     }
 

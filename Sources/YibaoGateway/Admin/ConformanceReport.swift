@@ -33,7 +33,7 @@ struct ConformanceReportEndpoint: Sendable {
 ///   "lostAnswers": [{"transaction", "at", "msgid"?, "status", "next"}],
 ///   "unmappedItems": n,
 ///   "failures": [{"channel", "transaction", "at", "msgid"?, "code", "rule"?, "pointer", "detail", "expected"?, "actual"?,
-///                 "signString"?, "diagnosis": [...]}],
+///                 "signString"?, "diagnosis": [...], "sealed"?, "opened"? (HSE: encData's start, the decrypted data masked)}],
 ///   "summary":  {"exercisedRequired", "passedRequired", "failingRequired", "totalRequired", "verdict"} }
 /// ```
 public enum PassiveConformanceReport {
@@ -306,6 +306,9 @@ public enum PassiveConformanceReport {
         if let actual = check.actual { object["actual"] = .string(actual) }
         if let signString = check.signString { object["signString"] = .string(signString) }
         object["diagnosis"] = .array(check.diagnosis.map(JSONValue.string))
+        // HSE: the sealed data as it came and what it opened to (personal data masked when stored).
+        if let sealed = check.sealed { object["sealed"] = .string(sealed) }
+        if let opened = check.opened { object["opened"] = .string(opened) }
         return .object(object)
     }
 

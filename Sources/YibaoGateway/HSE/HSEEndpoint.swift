@@ -65,6 +65,8 @@ struct HSEEndpoint: Sendable {
         var institution = appId
         let messageId = parsed?["signData"]?.stringValue.map { $0.count > 24 ? String($0.prefix(24)) + "…" : $0 }
         var committed = false
+        // What the request's business data opened to, for the passive log (masked there).
+        var openedData: JSONValue?
         do {
             guard let offered = HSEService(name: service) else {
                 throw Problem(status: 404, code: .serviceUnknown, rule: Rule.protocolEnvelope.rawValue, pointer: "",
@@ -105,6 +107,8 @@ struct HSEEndpoint: Sendable {
                 opened = (parsed, plaintext.flatMap { try? JSONValue.parse($0) })
             }
             authenticated = true
+            openedData = opened.data
+            let payload = ConformanceCheckRecord.HSEPayload(encData: parsed["encData"]?.stringValue, data: opened.data)
             // A signed transType binds the envelope to its service: a sealed 6301 cannot be posted to 6401's path.
             if let transType = opened.envelope["transType"]?.stringValue, !transType.isEmpty, transType != service {
                 throw Problem(status: 400, code: .envTranstypeMismatch, rule: Rule.protocolEnvelope.rawValue, pointer: "/transType",
@@ -142,7 +146,7 @@ struct HSEEndpoint: Sendable {
                 try await store.appendTrace(outcome.event)
                 // Passive conformance log; a failure to record leaves the request's outcome alone.
                 _ = try? await gateway.log(.accepted(.hse, institution: app.institutionCode, transaction: service,
-                                               messageId: messageId, at: now), in: store)
+                                               messageId: messageId, at: now, payload: payload), in: store)
                 guard keepsAnswer else { return (outcome, nil) }
                 // Kept sealed (encrypted for the institution) for as long as the request itself may be resent.
                 let sealed = try Self.seal(outcome.output, with: envelope, key: platformKey, now: now)
@@ -173,7 +177,8 @@ struct HSEEndpoint: Sendable {
             await gateway.traceRefusal(kind: kind, actor: actor, subject: "", problem: problem, at: now, authenticated: authenticated, source: source)
             // A failure answered after the commit (test personas) is the platform's, not the institution's: it stays accepted.
             if !committed {
-                await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now)
+                await gateway.recordRefusal(.hse, institution: institution, transaction: service, messageId: messageId, problem: problem, at: now,
+                                            payload: .init(encData: parsed?["encData"]?.stringValue, data: openedData))
             }
             guard dialect.fsi.refusals == .http200 else { throw problem }
             return Self.refusal(problem, appId: appId, dialect: dialect, now: now)

@@ -48,11 +48,19 @@ public struct ConformanceCheckRecord: Sendable, Codable, Hashable {
     /// How an FSI request authenticated itself, e.g. `transport=csb;cainfo=empty;enc=none`: which
     /// dialect its HIS speaks (docs/DIALECTS.md), whatever the institution is configured for.
     public var evidence: String?
+    /// HSE: the start of the sealed business data (`encData`) as it arrived, with its length.
+    public var sealed: String?
+    /// HSE: the business data the gateway decrypted, as JSON with personal data masked (SV-5) and
+    /// secrets as fingerprints; nil when it could not be opened.
+    public var opened: String?
 
     public init(id: Int64? = nil, institutionCode: String, channel: Channel, transaction: String, at: Date, outcome: Outcome,
                 code: String, rule: String? = nil, pointer: String? = nil, detail: String? = nil, expected: String? = nil,
-                actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], messageId: String? = nil, evidence: String? = nil) {
+                actual: String? = nil, signString: String? = nil, diagnosis: [String] = [], messageId: String? = nil, evidence: String? = nil,
+                sealed: String? = nil, opened: String? = nil) {
         self.evidence = evidence
+        self.sealed = sealed
+        self.opened = opened
         self.id = id
         self.institutionCode = institutionCode
         self.channel = channel

@@ -139,5 +139,10 @@ enum PostgresSchema {
         Migration(version: 5, name: "sandboxes", statements: [
             "CREATE TABLE sandboxes (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL, doc JSONB NOT NULL)",
         ]),
+        // SQLite v18: an HSE request's sealed data (its start) and what it opened to (masked).
+        Migration(version: 6, name: "opened payloads", statements: [
+            "ALTER TABLE conformance_checks ADD COLUMN sealed TEXT",
+            "ALTER TABLE conformance_checks ADD COLUMN opened TEXT",
+        ]),
     ]
 }

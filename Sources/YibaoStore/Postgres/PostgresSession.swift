@@ -226,7 +226,7 @@ struct PostgresSession: StoreWriting {
         var records: [ConformanceCheckRecord] = []
         let found = try await rows("""
             SELECT id, institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail, expected, actual,
-                sign_string, diagnosis, msgid, evidence
+                sign_string, diagnosis, msgid, evidence, sealed, opened
             FROM conformance_checks WHERE institution_code = $1 ORDER BY id
             """, [.text(institutionCode)])
         for try await row in found {
@@ -240,7 +240,7 @@ struct PostgresSession: StoreWriting {
                 at: Self.date(try columns["at"].decode(Int64.self)), outcome: ConformanceCheckRecord.Outcome(rawValue: try required("outcome")) ?? .refused,
                 code: try required("code"), rule: try optional("rule"), pointer: try optional("pointer"), detail: try optional("detail"),
                 expected: try optional("expected"), actual: try optional("actual"), signString: try optional("sign_string"), diagnosis: diagnosis,
-                messageId: try optional("msgid"), evidence: try optional("evidence")))
+                messageId: try optional("msgid"), evidence: try optional("evidence"), sealed: try optional("sealed"), opened: try optional("opened")))
         }
         return records
     }
@@ -474,12 +474,12 @@ struct PostgresSession: StoreWriting {
     func recordConformanceCheck(_ check: ConformanceCheckRecord) async throws -> ConformanceCheckRecord {
         let found = try await rows("""
             INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
-                expected, actual, sign_string, diagnosis, msgid, evidence)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id
+                expected, actual, sign_string, diagnosis, msgid, evidence, sealed, opened)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id
             """, [.text(check.institutionCode), .text(check.channel.rawValue), .text(check.transaction), .int(Self.millis(check.at)),
                   .text(check.outcome.rawValue), .text(check.code), .text(check.rule), .text(check.pointer), .text(check.detail),
                   .text(check.expected), .text(check.actual), .text(check.signString), .text(try encode(check.diagnosis)),
-                  .text(check.messageId), .text(check.evidence)])
+                  .text(check.messageId), .text(check.evidence), .text(check.sealed), .text(check.opened)])
         var stored = check
         for try await id in found.decode(Int64.self) { stored.id = id }
         return stored

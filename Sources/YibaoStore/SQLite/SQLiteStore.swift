@@ -291,6 +291,11 @@ public final class SQLiteStore: GatewayStore {
             // The sandboxes of this gateway (their worlds are stores of their own).
             try db.execute(sql: "CREATE TABLE sandboxes (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, doc TEXT NOT NULL)")
         }
+        migrator.registerMigration("v18-opened-payloads") { db in
+            // The passive log keeps an HSE request's sealed data (its start) beside what it opened to (masked).
+            try db.execute(sql: "ALTER TABLE conformance_checks ADD COLUMN sealed TEXT")
+            try db.execute(sql: "ALTER TABLE conformance_checks ADD COLUMN opened TEXT")
+        }
         return migrator
     }
 }
@@ -470,7 +475,8 @@ struct SQLiteStatements {
                     at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
                     outcome: ConformanceCheckRecord.Outcome(rawValue: row["outcome"]) ?? .refused, code: row["code"],
                     rule: row["rule"], pointer: row["pointer"], detail: row["detail"], expected: row["expected"], actual: row["actual"],
-                    signString: row["sign_string"], diagnosis: diagnosis, messageId: row["msgid"], evidence: row["evidence"])
+                    signString: row["sign_string"], diagnosis: diagnosis, messageId: row["msgid"], evidence: row["evidence"],
+                    sealed: row["sealed"], opened: row["opened"])
             }
     }
 
@@ -650,11 +656,11 @@ struct SQLiteStatements {
     func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord {
         try db.execute(sql: """
             INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
-                expected, actual, sign_string, diagnosis, msgid, evidence)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                expected, actual, sign_string, diagnosis, msgid, evidence, sealed, opened)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [check.institutionCode, check.channel.rawValue, check.transaction, Int64((check.at.timeIntervalSince1970 * 1000).rounded()),
                              check.outcome.rawValue, check.code, check.rule, check.pointer, check.detail, check.expected, check.actual,
-                             check.signString, try encode(check.diagnosis), check.messageId, check.evidence])
+                             check.signString, try encode(check.diagnosis), check.messageId, check.evidence, check.sealed, check.opened])
         var stored = check
         stored.id = db.lastInsertedRowID
         return stored
