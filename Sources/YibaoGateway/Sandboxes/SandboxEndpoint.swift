@@ -66,6 +66,13 @@ struct SandboxingResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         guard let directory, let (id, routed) = Self.addressed(request) else {
+            // Only the sandbox router says which prefix a request came under.
+            var request = request
+            if request.headers[ConsoleEndpoint.prefixHeader] != nil {
+                var head = request.head
+                head.headerFields[ConsoleEndpoint.prefixHeader] = nil
+                request = Request(head: head, body: request.body)
+            }
             return try await main.respond(to: request, context: context)
         }
         let responder: RouterResponder<GatewayRequestContext>?
@@ -92,9 +99,15 @@ struct SandboxingResponder: HTTPResponder {
             if !remainder.hasPrefix("/") { remainder = "/" + remainder }
             var head = request.head
             head.path = remainder
+            // The console writes its links under the prefix the request came by.
+            head.headerFields[ConsoleEndpoint.prefixHeader] = SandboxDirectory.pathPrefix + id
             return (id, Request(head: head, body: request.body))
         }
-        if let id = request.headers[headerName], !id.isEmpty { return (id, request) }
+        if let id = request.headers[headerName], !id.isEmpty {
+            var head = request.head
+            head.headerFields[ConsoleEndpoint.prefixHeader] = nil
+            return (id, Request(head: head, body: request.body))
+        }
         return nil
     }
 }

@@ -99,6 +99,7 @@ public struct Gateway: Sendable {
         ChannelEndpoint(gateway: self).register(on: router)
         AdminEndpoint(gateway: self, requestLogger: requestLogger).register(on: router)
         PublicEndpoint(gateway: self).register(on: router)
+        ConsoleEndpoint(gateway: self).register(on: router)
         if configuration.testClock { TestClockEndpoint(gateway: self).register(on: router) }
         return router
     }
