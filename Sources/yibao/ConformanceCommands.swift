@@ -231,6 +231,7 @@ struct ConformanceRunCommand: AsyncParsableCommand {
         let suite = suite
         let clock = VirtualClock(start: Date())
         let recorder = ExchangeRecorder(revealPersonalData: revealPersonalData)
+        recorder.openEnvelopes(of: credentials.institutions.map { ($0.appId, $0.appSecret) })
         let suiteImplementation: any ConformanceSuite = try await SuiteFactory.make(
             suite, target: target, credentials: credentials, certs: certs, institution: institution, seed: seed, clock: clock, recorder: recorder,
             profile: receiverProfile)

@@ -240,7 +240,7 @@ struct ServeCommand: AsyncParsableCommand {
               dialect:     \(served.configuration.defaultDialect) (per institution: POST /admin/institutions/{code}/profile; docs/DIALECTS.md)
               demo appId:  \(demo?.appId ?? "?") (\(demo?.fixmedins_code ?? "") \(demo?.fixmedins_name ?? ""))
               keys:        \((certs as NSString).appendingPathComponent(DemoCredentials.fileName)) (appSecret, SM2 keys, platform public key)
-              sandboxes:   POST /admin/sandboxes (admin token), then /sandboxes/{id}/… or the header X-Yibao-Sandbox (docs/GATEWAY.md §8)
+              sandboxes:   POST /admin/sandboxes (admin token), then /sandboxes/{id}/… or the header X-Yibao-Sandbox (docs/GATEWAY.md §13)
               admin token: \(devTokens.contains("admin") ? "the published dev token (certs/\(DemoCredentials.fileName))" : "set by option or environment (not shown)")\(testClock ? "\n  test clock:  POST /__clock/advance {\"seconds\": N} (admin token)" : "")
             try:  yibao voucher issue\(gatewayOption(bound))      then  yibao call 1101\(gatewayOption(bound)) --data '{"data":{"mdtrt_cert_type":"01","mdtrt_cert_no":"<ecToken>"}}'
 

@@ -1,14 +1,18 @@
 import Foundation
 
 extension ReportWriter {
-    /// `report.html`: one self-contained page — inline CSS, two inline button handlers, no reference to
-    /// anything outside the file (no stylesheet, script, font or image URL), so it opens the same from a
-    /// CI artifact, an e-mail or a disk with no network.
+    /// `report.html`: one self-contained page — no script at all, no reference to anything outside the
+    /// file (no stylesheet, script, font or image URL), so it opens the same from a CI artifact, an
+    /// e-mail or a disk with no network. Its one `<style>` block only adds colour: under a
+    /// Content-Security-Policy that blocks inline styles (Jenkins' default) the page reads the same —
+    /// verdicts are words, grouping is by headings and tables.
     ///
-    /// A header with the run's facts and counts, a PASSED / FAILED banner, a table of every case, then one
-    /// `<details>` per case: open for failures and unexpected passes (expected, actual, diagnosis and the
-    /// HTTP exchanges with their bodies), closed for the others. Every piece of text from the report is
-    /// escaped (see ``ReportText/html(_:)``).
+    /// A header with the run's facts and counts, a PASSED / FAILED banner, a filter (links to each
+    /// verdict's group, failures first), a table of every case in that order, then one `<details>` per
+    /// case in the same groups: open for failures and unexpected passes (expected, actual, diagnosis,
+    /// each rule with its text, and the HTTP exchanges with their bodies — HSE envelopes also decrypted),
+    /// closed for the others; last, every rule the run checked with its text and its cases. Every piece
+    /// of text from the report is escaped (see ``ReportText/html(_:)``).
     public static func html(_ report: RunReport) -> String {
         let summary = ReportSummary(report)
         let outcome = report.succeeded ? "PASSED" : "FAILED"
@@ -47,12 +51,18 @@ extension ReportWriter {
         page.line("</p>")
         page.line("</header>")
 
+        let ruleTexts = Self.ruleTexts()
+        // Failures first: what needs attention, then what the baseline explains, then what passed.
+        let groups = Self.groupOrder.map { verdict in (verdict, report.results.enumerated().filter { $0.element.verdict == verdict }) }
         page.line("<main>")
+        page.line("<nav class=\"filter\" aria-label=\"Filter\"><strong>Show:</strong> "
+            + groups.filter { !$0.1.isEmpty }.map { "<a href=\"#group-\($0.0.rawValue)\">\(e($0.0.counted($0.1.count)))</a>" }.joined(separator: " · ")
+            + " · <a href=\"#rules\">by rule</a></nav>")
         page.line("<h2>Cases</h2>")
         page.line("<table class=\"cases\">")
         page.line("<thead><tr><th>#</th><th>Id</th><th>Title</th><th>Rules</th><th>Polarity</th><th>Verdict</th><th>Message</th><th>Time</th></tr></thead>")
         page.line("<tbody>")
-        for (index, result) in report.results.enumerated() {
+        for (index, result) in groups.flatMap(\.1) {
             let definition = result.definition
             page.line("<tr class=\"v-\(result.verdict.rawValue)\">"
                 + "<td class=\"num\">\(index + 1)</td>"
@@ -69,13 +79,24 @@ extension ReportWriter {
         page.line("</table>")
 
         page.line("<h2>Details</h2>")
-        page.line("<p class=\"tools\">"
-            + "<button type=\"button\" onclick=\"document.querySelectorAll('details').forEach(d=&gt;d.open=true)\">Expand all</button> "
-            + "<button type=\"button\" onclick=\"document.querySelectorAll('details').forEach(d=&gt;d.open=false)\">Collapse all</button>"
-            + "</p>")
-        for result in report.results {
-            caseDetails(result, exchanges: report.exchanges, into: &page)
+        for (verdict, members) in groups where !members.isEmpty {
+            page.line("<h3 id=\"group-\(verdict.rawValue)\">\(e(verdict.counted(members.count)))</h3>")
+            for (_, result) in members {
+                caseDetails(result, exchanges: report.exchanges, ruleTexts: ruleTexts, into: &page)
+            }
         }
+        // By rule: each rule the run checked, its text, and its cases with their verdicts.
+        page.line("<h2 id=\"rules\">By rule</h2>")
+        page.line("<table class=\"cases\"><thead><tr><th>Rule</th><th>What it says</th><th>Cases</th></tr></thead><tbody>")
+        let rules = Set(report.results.flatMap(\.definition.rules)).sorted()
+        for rule in rules {
+            let cases = report.results.filter { $0.definition.rules.contains(rule) }
+            page.line("<tr><td><code>\(e(rule))</code></td><td>\(e(ruleTexts[rule] ?? "a protocol clause (docs/GATEWAY.md)"))</td><td>"
+                + cases.map { "<a href=\"#\(anchor($0.definition.id))\"><code>\(e($0.definition.id))</code></a>&nbsp;<span class=\"verdict v-\($0.verdict.rawValue)\">\(e($0.verdict.tag))</span>" }
+                    .joined(separator: " ")
+                + "</td></tr>")
+        }
+        page.line("</tbody></table>")
         page.line("</main>")
         page.line("<footer>\(e(report.tool)) · catalogue \(e(report.catalogueVersion)) · seed \(report.seed)</footer>")
         page.line("</body>")
@@ -83,8 +104,17 @@ extension ReportWriter {
         return page.text
     }
 
+    /// The verdicts in the order the report shows them: failures first.
+    static let groupOrder: [Verdict] = [.failed, .unexpectedPass, .skipped, .expectedFailure, .passed]
+
+    /// Each rule's text (DOMAIN.md, through the bundled rules.json), by id.
+    static func ruleTexts() -> [String: String] {
+        guard let catalogue = try? Catalogue.bundled(), let rules = try? RuleCoverage.bundled(catalogue: catalogue) else { return [:] }
+        return Dictionary(rules.map { ($0.id, $0.summary) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// One case's `<details>`: its facts, its outcome and its exchanges.
-    private static func caseDetails(_ result: CaseResult, exchanges: [HTTPExchange], into page: inout HTMLPage) {
+    private static func caseDetails(_ result: CaseResult, exchanges: [HTTPExchange], ruleTexts: [String: String], into page: inout HTMLPage) {
         let definition = result.definition
         let verdict = result.verdict
         page.line("<details id=\"\(anchor(definition.id))\" class=\"case v-\(verdict.rawValue)\"\(verdict.isFailure ? " open" : "")>")
@@ -100,7 +130,7 @@ extension ReportWriter {
             page.line("<dt>\(e(name))</dt><dd><pre>\(e(value))</pre></dd>")
         }
         if !definition.rules.isEmpty {
-            page.line("<dt>Rules</dt><dd>\(definition.rules.map { "<code>\(e($0))</code>" }.joined(separator: " "))</dd>")
+            page.line("<dt>Rules</dt><dd><ul>\(definition.rules.map { "<li><code>\(e($0))</code> — \(e(ruleTexts[$0] ?? "a protocol clause (docs/GATEWAY.md)"))</li>" }.joined())</ul></dd>")
         }
         page.line("<dt>Polarity</dt><dd>\(e(definition.polarity.rawValue))</dd>")
         if !result.diagnosis.isEmpty {
@@ -134,10 +164,18 @@ extension ReportWriter {
         page.line("<div class=\"http\">")
         page.line("<h4>Request</h4>")
         page.line("<pre>\(e(message(start: "\(exchange.method) \(exchange.url)", headers: exchange.requestHeaders, body: exchange.requestBody)))</pre>")
+        if let data = exchange.requestData {
+            page.line("<h4>Request data (encData decrypted)</h4>")
+            page.line("<pre>\(e(data))</pre>")
+        }
         if exchange.status != 0 {
             page.line("<h4>Response</h4>")
             let statusLine = "HTTP/1.1 \(exchange.status) \(ReportText.reasonPhrase(exchange.status))".trimmingCharacters(in: .whitespaces)
             page.line("<pre>\(e(message(start: statusLine, headers: exchange.responseHeaders, body: exchange.responseBody)))</pre>")
+            if let data = exchange.responseData {
+                page.line("<h4>Response data (encData decrypted)</h4>")
+                page.line("<pre>\(e(data))</pre>")
+            }
         }
         if let error = exchange.error {
             page.line("<p class=\"error\">\(e(error))</p>")
@@ -201,7 +239,9 @@ private struct HTMLPage {
     .outcome dt { color: var(--muted); margin-top: .4rem; } .outcome dd { margin: .1rem 0 0; } .outcome ul { margin: 0; padding-left: 1.2rem; }
     details.exchange { margin: .4rem 0; } .status.good { color: var(--pass); } .status.bad { color: var(--fail); font-weight: 600; }
     .muted, footer { color: var(--muted); } .error { color: var(--fail); font-weight: 600; } footer { margin-top: 2rem; font-size: .8rem; }
-    @media print { .tools { display: none; } }
+    .filter { margin: 1rem 0; } .filter a { white-space: nowrap; }
+    @media (max-width: 40rem) { body { padding: .75rem; } table.cases, .cases tbody, .cases tr, .cases td { display: block; }
+      .cases thead { display: none; } .cases tr { border-bottom: 1px solid var(--line); padding: .3rem 0; } .cases td { border: 0; padding: .1rem 0; } }
 
     """
 }

@@ -3,7 +3,7 @@ import Foundation
 import YibaoClient
 import YibaoCrypto
 
-/// A sandbox the tester runs the gateway suite in (docs/GATEWAY.md §8): its own test clock,
+/// A sandbox the tester runs the gateway suite in (docs/GATEWAY.md §13): its own test clock,
 /// fixture copy and trace on a shared gateway, so concurrent CI runs never see each other's
 /// orders or move each other's clocks. `yibao conformance run` creates one per run and deletes it
 /// afterwards, unless told otherwise (`--sandbox none|ID`, `--keep-sandbox`).

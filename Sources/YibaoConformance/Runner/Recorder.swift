@@ -15,6 +15,8 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
         var currentCase = ""
         /// Names of the persons a suite plays with, masked wherever they appear in a report's sentences.
         var names: [String] = []
+        /// appId → appSecret of the apps whose HSE envelopes the reports open.
+        var appSecrets: [String: String] = [:]
     }
     private let state = Mutex(State())
     /// Keep personal data as sent (`--reveal-personal-data`, local debugging only).
@@ -27,6 +29,22 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
 
     public init(revealPersonalData: Bool = false) {
         self.revealPersonalData = revealPersonalData
+    }
+
+    /// Lets the reports show the business data of HSE envelopes sealed for these apps (the tester's
+    /// own credentials), decrypted beside the ciphertext and masked like every body.
+    public func openEnvelopes(of apps: [(appId: String, appSecret: String)]) {
+        state.withLock { state in for app in apps { state.appSecrets[app.appId] = app.appSecret } }
+    }
+
+    /// The decrypted business data of an HSE envelope (request or answer) for a known app, as a
+    /// report may show it; nil for anything else (not an envelope, another app, not decryptable).
+    func opened(_ bytes: [UInt8], appId fallback: String?) -> String? {
+        guard let envelope = (try? JSONValue.parse(bytes))?.objectValue, case .string(let encData)? = envelope["encData"], !encData.isEmpty else { return nil }
+        let appId = envelope["appId"]?.stringValue ?? fallback ?? ""
+        guard let secret = state.withLock({ $0.appSecrets[appId] }), let cipher = try? HSEEnvelope(appId: appId, appSecret: secret),
+              let plain = try? cipher.decrypt(encData), (try? JSONValue.parse(plain)) != nil else { return nil }
+        return shown(plain)
     }
 
     /// A body as a report may show it.
@@ -53,16 +71,20 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
     }
 
     public func observe(_ exchange: ObservedExchange) {
-        let recorded = { (caseId: String) in
-            HTTPExchange(
-                caseId: caseId, startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
-                method: exchange.method, url: self.revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
-                requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
-                requestBody: self.shown(exchange.requestBody), status: exchange.status,
-                responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
-                responseBody: self.shown(exchange.responseBody), error: exchange.error)
+        // Built outside the lock (masking and decrypting read the lock's state themselves); tagged inside.
+        var recorded = HTTPExchange(
+            caseId: "", startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
+            method: exchange.method, url: revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
+            requestHeaders: exchange.requestHeaders.map { .init(name: $0.name, value: Self.redacted($0.name, $0.value)) },
+            requestBody: shown(exchange.requestBody), status: exchange.status,
+            responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
+            responseBody: shown(exchange.responseBody), error: exchange.error,
+            requestData: opened(exchange.requestBody, appId: nil),
+            responseData: opened(exchange.responseBody, appId: (try? JSONValue.parse(exchange.requestBody))?.objectValue?["appId"]?.stringValue))
+        state.withLock { state in
+            recorded.caseId = state.currentCase
+            state.exchanges.append(recorded)
         }
-        state.withLock { $0.exchanges.append(recorded($0.currentCase)) }
     }
 
     /// Tags the following exchanges with `caseId`; returns the index the case's exchanges start at.

@@ -39,9 +39,16 @@ public struct HTTPExchange: Sendable, Codable, Hashable {
     public var responseHeaders: [Header]
     public var responseBody: String
     public var error: String?
+    /// HSE: the request's business data, decrypted from its `encData` with the app's secret (masked like the body).
+    public var requestData: String?
+    /// HSE: the answer's business data, decrypted likewise.
+    public var responseData: String?
 
     public init(caseId: String, startedAt: Date, durationMilliseconds: Double, method: String, url: String, requestHeaders: [Header],
-                requestBody: String, status: Int, responseHeaders: [Header], responseBody: String, error: String? = nil) {
+                requestBody: String, status: Int, responseHeaders: [Header], responseBody: String, error: String? = nil,
+                requestData: String? = nil, responseData: String? = nil) {
+        self.requestData = requestData
+        self.responseData = responseData
         self.caseId = caseId
         self.startedAt = startedAt
         self.durationMilliseconds = durationMilliseconds

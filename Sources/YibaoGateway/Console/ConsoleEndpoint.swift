@@ -8,7 +8,7 @@ import YibaoCrypto
 import YibaoServices
 import YibaoStore
 
-/// The web console at `/console` (docs/GATEWAY.md §9): server-rendered pages (swift-mustache, no
+/// The web console at `/console` (docs/GATEWAY.md §14): server-rendered pages (swift-mustache, no
 /// external assets, no scripts) of what the gateway saw — per institution its traffic with every
 /// refusal's code, rule, pointer and diagnosis and the decrypted HSE data beside the sealed one,
 /// the passive verdict, payment orders with their callbacks (resend, trigger), prescriptions —

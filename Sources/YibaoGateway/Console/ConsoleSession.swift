@@ -1,7 +1,7 @@
 import Foundation
 import YibaoCrypto
 
-/// The web console's sign-in (docs/GATEWAY.md §9): whoever gives the admin token gets a session
+/// The web console's sign-in (docs/GATEWAY.md §14): whoever gives the admin token gets a session
 /// cookie. The cookie holds its expiry and an HMAC-SHA256 of it under a key derived from the
 /// admin token — never the token — so it is valid on every gateway process that shares the token,
 /// and changing the token signs everyone out. Each form carries a token bound to the session

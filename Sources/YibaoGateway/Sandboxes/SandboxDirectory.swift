@@ -6,7 +6,7 @@ import YibaoCrypto
 import YibaoServices
 import YibaoStore
 
-/// The sandboxes of one gateway (docs/GATEWAY.md §8): isolated worlds that many CI runs can use
+/// The sandboxes of one gateway (docs/GATEWAY.md §13): isolated worlds that many CI runs can use
 /// at once. Each has its own store (a SQLite file or a PostgreSQL schema beside the gateway's),
 /// loaded with a copy of the gateway's fixture, its own test clock, orders, filings and trace; a
 /// request reaches it through the path prefix `/sandboxes/{id}` or the header `X-Yibao-Sandbox`.

@@ -3,7 +3,7 @@ import YibaoCore
 import YibaoCrypto
 import YibaoStore
 
-/// What an operator may do to an order's callbacks from the web console (docs/GATEWAY.md §9):
+/// What an operator may do to an order's callbacks from the web console (docs/GATEWAY.md §14):
 /// send the latest one again, or trigger a fresh one for the order as it stands (like
 /// `stripe trigger`) — each in the caller's one write transaction, traced.
 public struct CallbackControl: Sendable {

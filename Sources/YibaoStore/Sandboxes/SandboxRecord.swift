@@ -1,7 +1,7 @@
 import Foundation
 
 /// A sandbox: an isolated world inside one gateway — its own test clock, copy of the fixture,
-/// orders and trace — so several CI runs can share one gateway (docs/GATEWAY.md §8). The record
+/// orders and trace — so several CI runs can share one gateway (docs/GATEWAY.md §13). The record
 /// lives in the gateway's own store, so every process on one PostgreSQL database knows it; the
 /// world itself is a store of its own (``GatewayStore/sandboxStore(name:)``).
 public struct SandboxRecord: Sendable, Codable, Hashable {
