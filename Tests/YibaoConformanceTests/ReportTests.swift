@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import YibaoConformance
+import YibaoClient
+import YibaoCrypto
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -210,6 +212,44 @@ struct ReportTests {
         #expect(html.contains("<details id=\"case-FSI-SIG-001\" class=\"case v-passed\">"))
         #expect(html.contains("connection refused &lt;after 3 s&gt;"))
         #expect(html.contains("签名错误"))
+    }
+
+    @Test("report.html: failures first, a filter by verdict and by rule, no script or inline handler (Jenkins' CSP), decrypted HSE data beside the ciphertext")
+    func htmlFailuresFirstFilteredScriptless() {
+        var withData = report
+        withData.exchanges[3].requestData = #"{"payAuthNo":"AUTH…(28 chars)"}"#
+        withData.exchanges[3].responseData = #"{"ordStas":"6"}"#
+        let html = ReportWriter.html(withData)
+        #expect(!html.contains("onclick") && !html.contains("<script") && !html.contains("javascript:"))
+        // The table and the details put the failure before the skipped, the expected failure and the pass.
+        let order = ["FSI-SIG-002", "CB-ORDER-001", "FSI-CLOCK-003", "HSE-ENV-004", "FSI-SIG-001"].map { id in
+            html.range(of: "id=\"case-\(id)\"")?.lowerBound
+        }
+        #expect(order.allSatisfy { $0 != nil } && zip(order, order.dropFirst()).allSatisfy { $0! < $1! }, "details not failures first")
+        #expect(html.contains("<a href=\"#group-failed\">") && html.contains("<a href=\"#group-passed\">") && html.contains("<a href=\"#rules\">by rule</a>"))
+        #expect(html.contains("<h3 id=\"group-failed\">") && html.contains("<h2 id=\"rules\">By rule</h2>"))
+        // Decrypted business data has its own block, escaped.
+        #expect(html.contains("Request data (encData decrypted)") && html.contains("{&quot;ordStas&quot;:&quot;6&quot;}"))
+    }
+
+    @Test("the recorder opens HSE envelopes of the tester's own apps for the reports, masked; another app's stays sealed")
+    func recorderDecryptsOwnEnvelopesMasked() throws {
+        let envelope = try HSEEnvelope(appId: "APP0000000000001", appSecret: "SECRET0000000000000000000000001")
+        let sealed = try envelope.sealRequest(data: .object(["idNo": "120101199001011234", "medfeeSumamt": "73.60"]), privateKey: try SM2.PrivateKey())
+        let body = Array(JSONValue.object(sealed).serialized().utf8)
+        let exchange = ObservedExchange(method: "POST", url: "http://127.0.0.1/hse/uldFeeInfo", requestHeaders: [], requestBody: body, status: 200,
+                                        responseHeaders: [], responseBody: [], startedAt: Date(), duration: 0.01)
+        let recorder = ExchangeRecorder()
+        recorder.observe(exchange)
+        #expect(recorder.all[0].requestData == nil, "no key given: the data stays sealed")
+        recorder.openEnvelopes(of: [("APP0000000000001", "SECRET0000000000000000000000001")])
+        recorder.observe(exchange)
+        let data = try #require(recorder.all[1].requestData)
+        #expect(data.contains("73.60") && !data.contains("120101199001011234"), "\(data)")
+        let revealing = ExchangeRecorder(revealPersonalData: true)
+        revealing.openEnvelopes(of: [("APP0000000000001", "SECRET0000000000000000000000001")])
+        revealing.observe(exchange)
+        #expect(revealing.all[0].requestData?.contains("120101199001011234") == true)
     }
 
     @Test func htmlBannerSaysPassedWhenTheRunSucceeds() {

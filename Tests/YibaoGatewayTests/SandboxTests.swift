@@ -6,7 +6,7 @@ import YibaoClient
 import YibaoCrypto
 import YibaoTestSupport
 
-/// Sandboxes (docs/GATEWAY.md §8) through the real binary: three CI runs of the gateway suite share
+/// Sandboxes (docs/GATEWAY.md §13) through the real binary: three CI runs of the gateway suite share
 /// one `yibao serve` (without --test-clock) and all pass, each in its own sandbox, on SQLite and on
 /// PostgreSQL; a sandbox's clock and data are its own; reset and delete do what they say.
 @Suite("Sandboxes: isolated worlds on one gateway", .serialized)
