@@ -2,7 +2,7 @@
 """The web console in a real browser: headless Chromium driven by Selenium (chromium and
 chromium-driver from Debian; selenium from Debian's python3-selenium or PyPI).
 
-Written from docs/GATEWAY.md §9, not from the Swift code. Against a running gateway
+Written from docs/GATEWAY.md §14, not from the Swift code. Against a running gateway
 (`yibao serve --test-clock`) it:
   1. makes a refusal of its own — a signed FSI 1101 whose input is changed after signing, sent by
      the independent client tools/testing/platform_client.py — and remembers its msgid;
