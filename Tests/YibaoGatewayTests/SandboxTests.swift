@@ -62,6 +62,37 @@ struct SandboxTests {
         await database.drop()
     }
 
+    @Test("the independent client of every dialect runs unchanged under a sandbox's prefix: five sandboxes of one gateway, the same institution speaking a different dialect in each, at once")
+    func everyDialectInItsSandbox() async throws {
+        let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory())
+        defer { server.stop() }
+        let dialects = ["national", "csb", "tif", "oauth", "jilin-encrypted"]
+        var bases: [(dialect: String, base: String)] = []
+        for dialect in dialects {
+            let created = try await call(server.url + "/admin/sandboxes", .POST, "{\"label\":\"\(dialect)\"}")
+            let prefix = try #require(created.json.string("prefix"))
+            // The institution speaks this dialect in this sandbox only.
+            let set = try await call(server.url + prefix + "/admin/institutions/H12010100001/profile", .POST, "{\"profile\":\"\(dialect)\"}")
+            #expect(set.status == 200, "\(set.json)")
+            bases.append((dialect, server.url + prefix))
+        }
+        let runs = try await withThrowingTaskGroup(of: (String, (status: Int32, lines: [JSONObject], text: String)).self) { group in
+            for (dialect, base) in bases {
+                group.addTask { (dialect, try await DialectTests.python(["--gateway", base, "--profile", dialect, "run"])) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for dialect in dialects {
+            let run = try #require(runs[dialect])
+            #expect(run.status == 0, "\(dialect): \(run.text)")
+            #expect(run.lines.map { $0["step"]?.stringValue } == ["9001", "1101", "2201"], "\(dialect): \(run.text)")
+        }
+        // The gateway's own world saw none of it: its institution still speaks the default dialect, its trace has no sign-in.
+        let trace = try await HTTP.exchange(.shared, url: server.url + "/admin/trace?limit=1000", method: .GET, body: nil, bearer: Self.admin)
+        let kinds = (try JSONValue.parse(trace.body).arrayValue ?? []).compactMap { $0.objectValue?.string("kind") }
+        #expect(!kinds.contains { $0.hasPrefix("fsi.") } && !kinds.contains("admin.profile.set"), "\(kinds)")
+    }
+
     @Test("a sandbox's clock and data are its own; the header and the path prefix reach the same sandbox; reset starts it afresh; delete removes it")
     func isolation() async throws {
         let server = try ListeningProcess.serve(dataDirectory: temporaryDirectory())
