@@ -541,7 +541,7 @@ struct InstitutionAgreementTests {
         #expect(institution.internetPlus?.state == .suspended)
         #expect(institution.internetPlus?.suspensions.last?.at == moment)
         #expect(institution.internetPlus?.suspensions.last?.cascadedFrom == .entity)
-        let error = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-07-02")) }
+        let error = refusal(.institutionNotAuthorised, .ag5) { try institution.authoriseInternetPlus(at: cst("2026-07-02")) }
         #expect(error?.detail.contains("AG-5") == true)
         #expect(institution.publicListing(at: cst("2026-07-02")) == nil)
     }
@@ -555,7 +555,7 @@ struct InstitutionAgreementTests {
         try institution.resume(.entity, at: cst("2026-07-10 10:00"))
         #expect(institution.entity?.state == .active)
         #expect(institution.internetPlus?.state == .suspended)
-        refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-07-11")) }
+        refusal(.institutionNotAuthorised, .ag5) { try institution.authoriseInternetPlus(at: cst("2026-07-11")) }
         try institution.resume(.internetPlus, at: cst("2026-07-15 10:00"))
         try institution.authoriseInternetPlus(at: cst("2026-07-15 10:00"))
     }
@@ -577,7 +577,7 @@ struct InstitutionAgreementTests {
         #expect(institution.internetPlus?.state == .terminated)
         #expect(institution.internetPlus?.terminatedAt == moment)
         #expect(institution.internetPlus?.terminationTrigger == .entityTerminated)
-        let error = refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: moment) }
+        let error = refusal(.institutionNotAuthorised, .ag5) { try institution.authoriseInternetPlus(at: moment) }
         #expect(error?.detail.contains("AG-5") == true)
     }
 

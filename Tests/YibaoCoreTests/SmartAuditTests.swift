@@ -111,7 +111,7 @@ struct SmartAuditTests {
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [
-            "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-1 refuse",
+            "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-3 refuse",
             "AUD-CONSULT-002 SV-3 refuse", "AUD-RX-001 SV-6 refuse", "AUD-RX-002 SV-6 refuse", "AUD-RX-003 SV-6 refuse",
             "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag",
         ])
@@ -159,10 +159,10 @@ struct SmartAuditTests {
         Self.expect(SmartAudit.review(doubled, context: context), [("AUD-QTY-001", .sv3, .refuse, "/feedetailList/0/cnt")])
     }
 
-    @Test("AUD-CONSULT-001 (SC-1, PY-1): AADG0000 on a visit that is not a follow-up is refused")
+    @Test("AUD-CONSULT-001 (SC-3, PY-1): AADG0000 on a visit that is not a follow-up is refused")
     func consultationWithoutFollowUp() throws {
         let findings = SmartAudit.review(Self.cleanLines(), context: try Self.context(followUp: false))
-        Self.expect(findings, [("AUD-CONSULT-001", .sc1, .refuse, "/feedetailList/0/medListCodg")])
+        Self.expect(findings, [("AUD-CONSULT-001", .sc3, .refuse, "/feedetailList/0/medListCodg")])
         // Drugs alone, without the consultation fee, are not this rule's business.
         #expect(SmartAudit.review(Array(Self.cleanLines().dropFirst()), context: try Self.context(followUp: false)).isEmpty)
     }

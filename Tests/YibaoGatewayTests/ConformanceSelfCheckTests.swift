@@ -59,6 +59,41 @@ struct ConformanceSelfCheckTests {
         #expect(report.exchanges.count > 150)
     }
 
+    /// The rules the refusals of `exchanges` cite: every `rule` beside a `code` in an answer (a
+    /// problem document, or the `problem` inside an HTTP 200 dialect answer).
+    static func citedRules(_ exchanges: [HTTPExchange]) -> Set<String> {
+        var cited: Set<String> = []
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                if case .string(let rule)? = object["rule"], object["code"] != nil, !rule.isEmpty { cited.insert(rule) }
+                for member in object.members { walk(member.value) }
+            case .array(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        for exchange in exchanges { if let answer = try? JSONValue.parse(Array(exchange.responseBody.utf8)) { walk(answer) } }
+        return cited
+    }
+
+    @Test("each negative case tags exactly the rules its refusals cite: none cited that it does not tag, none tagged that no refusal cites")
+    func negativeCasesCiteTheirRules() async throws {
+        let report = try await runGatewaySuite(seed: 9)
+        var mismatches: [String] = []
+        for result in report.results where result.definition.polarity == .negative {
+            let exchanges = result.exchangeIndices.compactMap { report.exchanges.indices.contains($0) ? report.exchanges[$0] : nil }
+            let cited = Self.citedRules(exchanges)
+            // A case answered without any refusal (a replay answered with the kept answer) has nothing to compare.
+            guard !cited.isEmpty else { continue }
+            let tagged = Set(result.definition.rules)
+            if cited != tagged {
+                mismatches.append("\(result.definition.id): tags \(tagged.sorted()), refusals cite \(cited.sorted())")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+        #expect(report.results.filter { $0.definition.polarity == .negative }.count > 80)
+    }
+
     @Test("a gateway with a fault fails exactly the cases that catch it", arguments: GatewayFault.allCases)
     func faultIsCaught(_ fault: GatewayFault) async throws {
         let expected = Set(Self.catalogue.cases(of: "gateway").filter { $0.detects.contains(fault.rawValue) }.map(\.id))

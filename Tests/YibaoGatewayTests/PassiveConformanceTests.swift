@@ -300,7 +300,7 @@ struct PassiveConformanceTests {
         ("ENV_SIGNATURE_INVALID", "PROTOCOL-ENVELOPE", "signature"),
         ("ENV_SIGNATURE_ENCODING", "PROTOCOL-ENVELOPE", "signature"),
         ("FSI_TIME_OUT_OF_WINDOW", "PROTOCOL-REPLAY", "timeWindow"),
-        ("ENV_TIMESTAMP_OUT_OF_WINDOW", "PROTOCOL-ENVELOPE", "timeWindow"),
+        ("ENV_TIMESTAMP_OUT_OF_WINDOW", "PROTOCOL-REPLAY", "timeWindow"),
         ("MSGID_REPLAYED", "PROTOCOL-REPLAY", "replay"),
         ("ENV_REPLAYED", "PROTOCOL-REPLAY", "replay"),
         ("SIGN_NO_EXPIRED", "PROTOCOL-SIGNIN", "signIn"),

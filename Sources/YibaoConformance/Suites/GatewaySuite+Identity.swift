@@ -79,7 +79,7 @@ extension GatewaySuite {
         "AG-5-001": { suite in
             let other = try suite.client(suspendedCode)
             let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
-            return try await suite.refused("ec.query by a hospital whose entity agreement is suspended", codes: ["INSTITUTION_NOT_AUTHORISED"], rule: "AG-1",
+            return try await suite.refused("ec.query by a hospital whose entity agreement is suspended", codes: ["INSTITUTION_NOT_AUTHORISED"], rule: "AG-5",
                                            detail: "AG-5") {
                 _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
             }

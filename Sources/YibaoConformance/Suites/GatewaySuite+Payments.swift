@@ -156,7 +156,7 @@ extension GatewaySuite {
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(accountLow)
             let upload = suite.drugUpload(person: accountLow, visit: visit, payAuthNo: payAuthNo, consultation: true)
             return try await suite.refused("an AADG0000 follow-up consultation for a person with no prior offline visit", codes: ["AUDIT_REFUSED"],
-                                           pointer: "/feedetailList/0/medListCodg", rule: "SC-1", detail: "AUD-CONSULT-001") {
+                                           pointer: "/feedetailList/0/medListCodg", rule: "SC-3", detail: "AUD-CONSULT-001") {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         },

@@ -288,8 +288,9 @@ public struct Institution: Sendable, Codable, Hashable {
     /// may settle Internet+ services. Throws `INSTITUTION_NOT_AUTHORISED` saying why not.
     public func authoriseInternetPlus(at: Date) throws {
         let calendar = WorkingCalendar()
-        func refuse(_ why: String, actual: String) -> DomainError {
-            DomainError(.institutionNotAuthorised, .forbidden, rule: .ag1, pointer: "/fixmedins_code",
+        // Under AG-5 when the reason is the entity agreement the Internet+ one rests on, else AG-1.
+        func refuse(_ why: String, actual: String, rule: Rule = .ag1) -> DomainError {
+            DomainError(.institutionNotAuthorised, .forbidden, rule: rule, pointer: "/fixmedins_code",
                         "AG-1: \(code) (\(name)) may not settle Internet+ services: \(why)",
                         expected: "Internet+ supplementary agreement in force", actual: actual)
         }
@@ -306,14 +307,15 @@ public struct Institution: Sendable, Codable, Hashable {
             let suspension = plus.currentSuspension
             let since = suspension.map { " since \(calendar.localTimestamp($0.at))" } ?? ""
             if suspension?.cascadedFrom == .entity {
-                throw refuse("its Internet+ supplementary agreement is suspended\(since) together with its entity agreement (AG-5: \(suspension?.reason ?? "")); resuming the entity agreement does not resume it", actual: state.rawValue)
+                throw refuse("its Internet+ supplementary agreement is suspended\(since) together with its entity agreement (AG-5: \(suspension?.reason ?? "")); resuming the entity agreement does not resume it", actual: state.rawValue, rule: .ag5)
             }
             throw refuse("its Internet+ supplementary agreement is suspended\(since)" + (suspension.map { ": \($0.reason)" } ?? ""), actual: state.rawValue)
         case .terminated:
             let trigger = plus.terminationTrigger
             let cascade = trigger == .entityTerminated ? " with its entity agreement (AG-5)" : ""
             let when = plus.terminatedAt.map { " on \(calendar.localTimestamp($0))" } ?? ""
-            throw refuse("its Internet+ supplementary agreement was terminated\(when)\(cascade)" + (trigger.map { " [\($0.rawValue), \($0.rule)]" } ?? ""), actual: state.rawValue)
+            throw refuse("its Internet+ supplementary agreement was terminated\(when)\(cascade)" + (trigger.map { " [\($0.rawValue), \($0.rule)]" } ?? ""), actual: state.rawValue,
+                         rule: trigger == .entityTerminated ? .ag5 : .ag1)
         case .expired:
             throw refuse("its Internet+ supplementary agreement's term ended" + (plus.termEnd.map { " \(calendar.localTimestamp($0))" } ?? ""), actual: state.rawValue)
         case .active:
@@ -321,7 +323,7 @@ public struct Institution: Sendable, Codable, Hashable {
                 throw refuse("its Internet+ supplementary agreement's term starts" + (plus.termStart.map { " \(calendar.localTimestamp($0))" } ?? " later"), actual: "not yet in force")
             }
             if let entity, !entity.isInForce(at: at) {
-                throw refuse("its entity agreement is \(entity.effectiveState(at: at).rawValue), and the Internet+ agreement rests on it (AG-5)", actual: "entity \(entity.effectiveState(at: at).rawValue)")
+                throw refuse("its entity agreement is \(entity.effectiveState(at: at).rawValue), and the Internet+ agreement rests on it (AG-5)", actual: "entity \(entity.effectiveState(at: at).rawValue)", rule: .ag5)
             }
         }
     }

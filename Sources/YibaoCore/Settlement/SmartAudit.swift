@@ -110,7 +110,7 @@ public enum SmartAudit {
     public static let outsideScope = "AUD-SCOPE-001"
     /// SV-3: a quantity above the maximum supply.
     public static let quantityLimit = "AUD-QTY-001"
-    /// SC-1 (PY-1): an AADG0000 follow-up consultation without a follow-up visit.
+    /// SC-3 (PY-1): an AADG0000 follow-up consultation without a prior offline visit for the condition.
     public static let consultationWithoutFollowUp = "AUD-CONSULT-001"
     /// SV-3: the same consultation charged twice.
     public static let consultationChargedTwice = "AUD-CONSULT-002"
@@ -139,8 +139,8 @@ public enum SmartAudit {
         // SV-3: real-time audit of the details — a drug line above the maximum supply, or AADG0000 more than once.
         (quantityLimit, .sv3, .refuse,
          "a drug line above \(maxDrugBoxesPerLine) boxes, or an AADG0000 line above \(maxConsultationsPerVisit) per visit"),
-        // SC-1: Internet diagnosis is limited to follow-up visits; PY-1: AADG0000 is the follow-up consultation's fee.
-        (consultationWithoutFollowUp, .sc1, .refuse,
+        // SC-3: a follow-up needs a prior offline visit for the same condition (SC-1: Internet diagnosis only for follow-ups); PY-1: AADG0000 is the follow-up consultation's fee.
+        (consultationWithoutFollowUp, .sc3, .refuse,
          "an AADG0000 Internet follow-up consultation charged for a visit that is not a follow-up"),
         // SV-3: the same consultation charged twice — two AADG0000 lines, or one already settled the same day.
         (consultationChargedTwice, .sv3, .refuse,
@@ -214,7 +214,7 @@ public enum SmartAudit {
                     "\(label) charges \(count) Internet follow-up consultations, more than \(context.maxConsultationsPerVisit) per visit")
             }
 
-            // AUD-CONSULT-001 (SC-1, PY-1)
+            // AUD-CONSULT-001 (SC-3, PY-1)
             if isConsultation, !context.followUpDiagnosis {
                 add(consultationWithoutFollowUp, at + "/medListCodg",
                     "\(label) charges the Internet follow-up consultation, but the visit\(context.visit.map { " \($0.mdtrtId)" } ?? "") is not a follow-up: no prior offline visit for its condition (SC-1, SC-3)")

@@ -70,7 +70,7 @@ extension ErrorCode {
     public static let envReplayed = ErrorCode("ENV_REPLAYED", 409, .protocolReplay, "请求报文重复提交")
     public static let envSignatureEncoding = ErrorCode("ENV_SIGNATURE_ENCODING", 400, .protocolEnvelope, "signData编码错误")
     public static let envSignatureInvalid = ErrorCode("ENV_SIGNATURE_INVALID", 401, .protocolEnvelope, "signData验签失败")
-    public static let envTimestampOutOfWindow = ErrorCode("ENV_TIMESTAMP_OUT_OF_WINDOW", 401, .protocolEnvelope, "timestamp超出允许范围")
+    public static let envTimestampOutOfWindow = ErrorCode("ENV_TIMESTAMP_OUT_OF_WINDOW", 401, .protocolReplay, "timestamp超出允许范围")
     public static let envTranstypeMismatch = ErrorCode("ENV_TRANSTYPE_MISMATCH", 400, .protocolEnvelope, "transType与请求接口不一致")
     public static let envUnexpectedField = ErrorCode("ENV_UNEXPECTED_FIELD", 400, .protocolEnvelope, "报文不允许包含明文业务数据")
     public static let envUnknownAppid = ErrorCode("ENV_UNKNOWN_APPID", 401, .protocolEnvelope, "appId不存在")

@@ -38,7 +38,10 @@ public struct Problem: Error, Sendable, Hashable {
         case .signature, .timestamp: 401
         }
         // Every HSEOpenFailure code is registered (ErrorRegistryTests).
-        self.init(status: status, code: ErrorCode(rawValue: failure.code.rawValue) ?? .envNotJson, rule: Rule.protocolEnvelope.rawValue, pointer: failure.pointer,
+        let code = ErrorCode(rawValue: failure.code.rawValue) ?? .envNotJson
+        // A timestamp outside the window is the anti-replay clause (as FSI_TIME_OUT_OF_WINDOW); every other failure the envelope's.
+        let rule: Rule = code == .envTimestampOutOfWindow ? .protocolReplay : .protocolEnvelope
+        self.init(status: status, code: code, rule: rule.rawValue, pointer: failure.pointer,
                   detail: failure.detail, expected: failure.expected, actual: failure.actual,
                   signString: failure.signString, diagnosis: failure.diagnosis)
         envelope = .hse
