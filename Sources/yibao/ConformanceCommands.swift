@@ -364,8 +364,13 @@ struct SampleReceiverCommand: AsyncParsableCommand {
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that cites it and the conformance cases that check it.",
+        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that refuses or flags under it, the code that only mentions it, and the conformance cases that check it.",
         discussion: """
+        Columns: "refuses" counts the Swift files that refuse a request or flag a record under the rule's id \
+        (a `rule:` argument, a smart-audit row: tools/rules/index.py); "mentioned" the files that name it at \
+        all, a comment or a message included; "cases" the conformance cases tagged with it. A rule that is \
+        mentioned but refused nowhere is described, not enforced.
+
         Examples:
           yibao rules
           yibao rules --verbose
@@ -383,27 +388,32 @@ struct RulesCommand: ParsableCommand {
         let catalogue = try Catalogue.bundled()
         let rules = try RuleCoverage.bundled(catalogue: catalogue)
         if json {
-            struct Row: Encodable { let id: String; let summary: String; let code: [String]; let cases: [String] }
+            struct Row: Encodable { let id: String; let summary: String; let refuses: [String]; let mentioned: [String]; let cases: [String] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rules.map { Row(id: $0.id, summary: $0.summary, code: $0.code, cases: $0.cases) }), as: UTF8.self))
+            print(String(decoding: try encoder.encode(rules.map { Row(id: $0.id, summary: $0.summary, refuses: $0.refuses, mentioned: $0.code, cases: $0.cases) }), as: UTF8.self))
             return
         }
-        print("rule                code  cases  summary")
+        print("rule                refuses  mentioned  cases  summary")
         for rule in rules {
-            let code = rule.code.isEmpty ? "  —  " : String(format: "%3d f", rule.code.count)
+            let refuses = rule.refuses.isEmpty ? "   —   " : String(format: "%4d f ", rule.refuses.count)
+            let code = rule.code.isEmpty ? "    —    " : String(format: "%6d f  ", rule.code.count)
             let cases = rule.cases.isEmpty ? "  —  " : String(format: "%4d ", rule.cases.count)
-            let summary = rule.summary.count > 90 ? String(rule.summary.prefix(89)) + "…" : rule.summary
-            print("\(rule.id.padding(toLength: 18, withPad: " ", startingAt: 0))  \(code) \(cases)  \(summary)")
+            let summary = rule.summary.count > 80 ? String(rule.summary.prefix(79)) + "…" : rule.summary
+            print("\(rule.id.padding(toLength: 18, withPad: " ", startingAt: 0))  \(refuses)  \(code) \(cases)  \(summary)")
             if verbose {
-                if !rule.code.isEmpty { print("      code:  \(rule.code.joined(separator: ", "))") }
-                if !rule.cases.isEmpty { print("      cases: \(rule.cases.joined(separator: ", "))") }
+                if !rule.refuses.isEmpty { print("      refuses:   \(rule.refuses.joined(separator: ", "))") }
+                if !rule.code.isEmpty { print("      mentioned: \(rule.code.joined(separator: ", "))") }
+                if !rule.cases.isEmpty { print("      cases:     \(rule.cases.joined(separator: ", "))") }
             }
         }
-        let withCode = rules.filter { !$0.code.isEmpty }.count, withCases = rules.filter { !$0.cases.isEmpty }.count
-        print("\n\(rules.count) rules: \(withCode) cited by code, \(withCases) checked by conformance cases (catalogue \(catalogue.version), \(catalogue.cases.count) cases)")
+        let refused = rules.filter { !$0.refuses.isEmpty }.count, withCode = rules.filter { !$0.code.isEmpty }.count
+        let withCases = rules.filter { !$0.cases.isEmpty }.count
+        print("\n\(rules.count) rules: \(refused) refused or flagged under their id, \(withCode) mentioned by code, \(withCases) checked by conformance cases (catalogue \(catalogue.version), \(catalogue.cases.count) cases)")
+        let mentionedOnly = rules.filter { $0.refuses.isEmpty && !$0.code.isEmpty }.map(\.id)
+        if !mentionedOnly.isEmpty { print("mentioned but refused nowhere: \(mentionedOnly.joined(separator: ", "))") }
         let neither = rules.filter { $0.code.isEmpty && $0.cases.isEmpty }.map(\.id)
         if !neither.isEmpty { print("neither code nor cases: \(neither.joined(separator: ", "))") }
-        print("(code: number of Swift files citing the rule; `yibao rules --verbose` names them and the cases)")
+        print("(files: `yibao rules --verbose` names them and the cases)")
     }
 }

@@ -75,12 +75,23 @@ public struct ConformanceError: Error, Sendable, CustomStringConvertible {
 public struct RuleCoverage: Sendable, Codable, Hashable {
     public var id: String
     public var summary: String
-    /// Swift files under Sources/ citing the rule (its `Rule` constant or its id).
+    /// Swift files under Sources/ mentioning the rule (its `Rule` constant or its id, a comment included).
     public var code: [String]
+    /// Of those, the files that refuse or flag under the rule (a `rule:` argument, a smart-audit row):
+    /// where the rule is enforced, not only named.
+    public var refuses: [String]
     /// Catalogue case ids checking it.
     public var cases: [String] = []
 
-    enum CodingKeys: String, CodingKey { case id, summary, code }
+    enum CodingKeys: String, CodingKey { case id, summary, code, refuses }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        summary = try container.decode(String.self, forKey: .summary)
+        code = try container.decode([String].self, forKey: .code)
+        refuses = try container.decodeIfPresent([String].self, forKey: .refuses) ?? []
+    }
 
     /// Every rule with its code and cases.
     public static func bundled(catalogue: Catalogue) throws -> [RuleCoverage] {
