@@ -177,6 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
             do { policyProfile = try JSONDecoder().decode(PolicyProfile.self, from: data) } catch {
                 throw ValidationError("\(policy) is not a policy profile (start from `yibao serve --print-policy`): \(error)")
             }
+            if let problem = policyProfile.measures.problem { throw ValidationError("\(policy): \(problem)") }
         }
         let certs = try workspace.certsDirectory()
         var credentials = try workspace.credentials()

@@ -196,10 +196,10 @@ public struct Institution: Sendable, Codable, Hashable {
     /// the entity agreement's (AG-4). A retail pharmacy signing the Internet+ agreement must be
     /// staffed per PR-2; only `staff` working for this institution (by `institutionCode`) count.
     public mutating func signAgreement(_ kind: AgreementKind, termStart: Date, termEnd: Date, at: Date,
-                                       staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+                                       staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy, measures: MeasureNumbers = .standard) throws {
         guard let current = agreement(kind) else { throw noAgreement(kind, rule: .ag3) }
         if kind == .internetPlus && self.kind == .retailPharmacy {
-            try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code })
+            try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code }, measures: measures)
         }
         let entityAgreement = entity
         let violations = violationsInCurrentTerm

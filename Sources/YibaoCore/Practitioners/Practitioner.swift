@@ -42,12 +42,9 @@ public struct Practitioner: Sendable, Codable, Hashable {
         self.certificateSubject = certificateSubject
     }
 
-    /// PR-1: full years of independent clinical work an Internet+ doctor needs (TJ 20).
-    public static let internetDoctorMinimumYears = 3
-    /// PR-2: pharmacists a designated retail pharmacy needs (Yangzhou notice) …
-    public static let pharmacyMinimumPharmacists = 2
-    /// … and how many of them must be licensed pharmacists (执业药师).
-    public static let pharmacyMinimumLicensed = 1
+    /// PR-1: full years of independent clinical work an Internet+ doctor needs (TJ 20) by default
+    /// (``MeasureNumbers/internetDoctorMinimumYears`` sets it).
+    public static let internetDoctorMinimumYears = MeasureNumbers.standard.internetDoctorMinimumYears
 
     /// The day (00:00 Asia/Shanghai) on which the practitioner completes `years` full calendar
     /// years of independent practice, or nil without a start date. A start on 29 February
@@ -58,9 +55,9 @@ public struct Practitioner: Sendable, Codable, Hashable {
         return shanghai.adding(years: years, to: shanghai.startOfLocalDay(since))
     }
 
-    /// PR-1: a doctor with a practising qualification and at least three full calendar years of
-    /// independent clinical work on the Asia/Shanghai day of `at`.
-    public func checkInternetDoctor(at: Date) throws {
+    /// PR-1: a doctor with a practising qualification and at least `minimumYears` (three in the
+    /// measures) full calendar years of independent clinical work on the Asia/Shanghai day of `at`.
+    public func checkInternetDoctor(at: Date, minimumYears: Int = Practitioner.internetDoctorMinimumYears) throws {
         let shanghai = WorkingCalendar()
         guard role == .doctor else {
             throw DomainError(.practitionerNotDoctor, .forbidden, rule: .pr1, pointer: "/role",
@@ -71,27 +68,28 @@ public struct Practitioner: Sendable, Codable, Hashable {
             throw DomainError(.practitionerNoQualification, .forbidden, rule: .pr1, pointer: "/qualificationNo",
                               "PR-1: an Internet+ doctor holds a practising qualification; doctor \(code) (\(name)) has no practising-certificate number on record")
         }
-        guard let since = independentPracticeSince, let completes = independentPracticeCompletes() else {
+        guard let since = independentPracticeSince, let completes = independentPracticeCompletes(years: minimumYears) else {
             throw DomainError(.practitionerPracticeTooShort, .forbidden, rule: .pr1, pointer: "/independentPracticeSince",
-                              "PR-1: an Internet+ doctor has at least \(Practitioner.internetDoctorMinimumYears) years of independent clinical work; doctor \(code) (\(name)) has no start date of independent practice on record")
+                              "PR-1: an Internet+ doctor has at least \(minimumYears) years of independent clinical work; doctor \(code) (\(name)) has no start date of independent practice on record")
         }
         guard at >= completes else {
             throw DomainError(.practitionerPracticeTooShort, .forbidden, rule: .pr1, pointer: "/independentPracticeSince",
-                              "PR-1: an Internet+ doctor has at least \(Practitioner.internetDoctorMinimumYears) years of independent clinical work; doctor \(code) (\(name)) began on \(shanghai.localDay(since)) and reaches \(Practitioner.internetDoctorMinimumYears) years on \(shanghai.localDay(completes)), not yet on \(shanghai.localDay(at))",
-                              expected: "independent practice since ≤ \(shanghai.localDay(shanghai.adding(years: -Practitioner.internetDoctorMinimumYears, to: shanghai.startOfLocalDay(at))))",
+                              "PR-1: an Internet+ doctor has at least \(minimumYears) years of independent clinical work; doctor \(code) (\(name)) began on \(shanghai.localDay(since)) and reaches \(minimumYears) years on \(shanghai.localDay(completes)), not yet on \(shanghai.localDay(at))",
+                              expected: "independent practice since ≤ \(shanghai.localDay(shanghai.adding(years: -minimumYears, to: shanghai.startOfLocalDay(at))))",
                               actual: shanghai.localDay(since))
         }
     }
 
     /// PR-2: a designated retail pharmacy's staff include at least two pharmacists, at least one
-    /// of them licensed. Doctors in `staff` are ignored.
-    public static func checkPharmacyStaffing(_ staff: [Practitioner]) throws {
+    /// of them licensed (the measures' numbers; `measures` sets them). Doctors in `staff` are ignored.
+    public static func checkPharmacyStaffing(_ staff: [Practitioner], measures: MeasureNumbers = .standard) throws {
         let pharmacists = staff.filter { $0.role == .pharmacist }
         let licensed = pharmacists.filter(\.licensed).count
-        guard pharmacists.count >= pharmacyMinimumPharmacists, licensed >= pharmacyMinimumLicensed else {
+        let needed = measures.pharmacyMinimumPharmacists, neededLicensed = measures.pharmacyMinimumLicensedPharmacists
+        guard pharmacists.count >= needed, licensed >= neededLicensed else {
             throw DomainError(.pharmacyStaffingInsufficient, .forbidden, rule: .pr2, pointer: "/staff",
-                              "PR-2: a retail pharmacy has at least \(pharmacyMinimumPharmacists) pharmacists, at least \(pharmacyMinimumLicensed) of them licensed; it has \(pharmacists.count) pharmacist(s), \(licensed) licensed",
-                              expected: "≥ \(pharmacyMinimumPharmacists) pharmacists, ≥ \(pharmacyMinimumLicensed) licensed",
+                              "PR-2: a retail pharmacy has at least \(needed) pharmacists, at least \(neededLicensed) of them licensed; it has \(pharmacists.count) pharmacist(s), \(licensed) licensed",
+                              expected: "≥ \(needed) pharmacists, ≥ \(neededLicensed) licensed",
                               actual: "\(pharmacists.count) pharmacists, \(licensed) licensed")
         }
     }

@@ -24,26 +24,28 @@ public struct CrossRegionFiling: Sendable, Codable, Hashable {
     public var status: Status
     public var cancelledAt: Date?
 
-    /// Checks XR-2 (temporary ≤ 12 months, long-term open-ended) and XR-3 (≤ 2 extra institutions).
+    /// Checks XR-2 (temporary ≤ 12 months, long-term open-ended) and XR-3 (≤ 2 extra institutions);
+    /// `measures` sets both numbers (the measures' values by default).
     public init(filingId: String, psnNo: String, kind: Kind, insuredAdmdvs: String, filedAdmdvs: String, start: Date, end: Date?,
-                extraInstitutions: [String] = []) throws {
+                extraInstitutions: [String] = [], measures: MeasureNumbers = .standard) throws {
+        let months = measures.temporaryFilingMaxMonths, extra = measures.extraChronicInstitutions
         switch kind {
         case .temporary:
-            guard let end else { throw DomainError.missing("/end", "\"end\" (a temporary filing ends within 12 months, XR-2)") }
+            guard let end else { throw DomainError.missing("/end", "\"end\" (a temporary filing ends within \(months) months, XR-2)") }
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-            let limit = calendar.date(byAdding: .month, value: 12, to: start)!
+            let limit = calendar.date(byAdding: .month, value: months, to: start)!
             guard end > start, end <= limit else {
                 throw DomainError(.filingTooLong, .invalid, rule: .xr2, pointer: "/end",
-                                  "a temporary filing lasts at most 12 months: from \(Timestamps.day(start)) it ends by \(Timestamps.day(limit))",
+                                  "a temporary filing lasts at most \(months) months: from \(Timestamps.day(start)) it ends by \(Timestamps.day(limit))",
                                   expected: "after \(Timestamps.day(start)), at most \(Timestamps.day(limit))", actual: Timestamps.day(end))
             }
         case .longTerm:
             if let end, end <= start { throw DomainError.invalidValue("/end", "end must be after start", rule: .xr2) }
         }
-        guard extraInstitutions.count <= 2 else {
+        guard extraInstitutions.count <= extra else {
             throw DomainError(.filingTooManyInstitutions, .invalid, rule: .xr3, pointer: "/extraInstitutions",
-                              "at most 2 extra designated institutions may be filed for outpatient chronic and special diseases", expected: "≤ 2",
+                              "at most \(extra) extra designated institutions may be filed for outpatient chronic and special diseases", expected: "≤ \(extra)",
                               actual: String(extraInstitutions.count))
         }
         guard insuredAdmdvs != filedAdmdvs else {

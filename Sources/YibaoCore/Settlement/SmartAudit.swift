@@ -100,9 +100,9 @@ public struct AuditLine: Sendable {
 public enum SmartAudit {
     /// SV-3: the maximum supply of one drug line, in boxes (a simulator default — the measures give no
     /// number; ``AuditContext/maxDrugBoxesPerLine`` overrides it).
-    public static let maxDrugBoxesPerLine = 12
+    public static let maxDrugBoxesPerLine = MeasureNumbers.standard.maxDrugBoxesPerLine
     /// PY-1: one Internet follow-up consultation (AADG0000) per visit (``AuditContext/maxConsultationsPerVisit`` overrides it).
-    public static let maxConsultationsPerVisit = 1
+    public static let maxConsultationsPerVisit = MeasureNumbers.standard.maxConsultationsPerVisit
 
     /// ID-5: the person's Internet+ payment and direct settlement are suspended.
     public static let personSuspended = "AUD-PERSON-001"

@@ -12,7 +12,7 @@ extension AdminEndpoint {
             let input = try await decode(FilingInput.self, request)
             let now = await gateway.clock.now()
             let regions = gateway.configuration.regions
-            let filing = try await gateway.store.write { try await AgencyServices.file(input, regions: regions, store: $0, now: now) }
+            let filing = try await gateway.store.write { try await AgencyServices.file(input, regions: regions, measures: gateway.configuration.policy.measures, store: $0, now: now) }
             return try JSONResponse.encode(filing, status: .created)
         }
         admin.post("/filings/:id/cancel") { _, context in

@@ -138,9 +138,11 @@ struct ConsoleEndpoint: Sendable {
             default: Problem(status: 500, code: .internalError, rule: nil, pointer: "", detail: "the console failed (\(type(of: error)))")
             }
             let status = HTTPResponse.Status(code: problem.statusCode)
-            return (try? render("message", view, ["title": problem.title, "heading": problem.title, "code": problem.code, "rule": problem.rule ?? "",
-                                                  "detail": problem.detail], status: status))
+            var response = (try? render("message", view, ["title": problem.title, "heading": problem.title, "code": problem.code, "rule": problem.rule ?? "",
+                                                          "detail": problem.detail], status: status))
                 ?? Response(status: status)
+            if let retryAfter = problem.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
         }
     }
 

@@ -50,7 +50,8 @@ public struct Gateway: Sendable {
 
     /// The settlement use cases with this gateway's regions, callback queue and faults.
     var settlement: SettlementCalculator {
-        SettlementCalculator(regions: configuration.regions, notifier: CallbackQueue(configuration: configuration), faults: configuration.faults)
+        SettlementCalculator(regions: configuration.regions, notifier: CallbackQueue(configuration: configuration), faults: configuration.faults,
+                             measures: configuration.policy.measures)
     }
 
     /// Verifies practitioners' certificates against the platform's trust (PR-3).

@@ -7,7 +7,8 @@ import YibaoStore
 /// reimbursement after a failed real-time settlement (PY-9, XR-4) and the statistics it publishes (SV-4).
 package enum AgencyServices {
     /// Files a person for settlement in another region.
-    package static func file(_ input: FilingInput, regions: [String: RegionPolicy], store: any StoreWriting, now: Date) async throws -> CrossRegionFiling {
+    package static func file(_ input: FilingInput, regions: [String: RegionPolicy], measures: MeasureNumbers = .standard, store: any StoreWriting,
+                             now: Date) async throws -> CrossRegionFiling {
         guard let person = try await store.person(psnNo: input.psnNo) else {
             throw DomainError(.personUnknown, .notFound, rule: .xr2, pointer: "/psnNo", "no person \(input.psnNo)")
         }
@@ -17,7 +18,7 @@ package enum AgencyServices {
         }
         let filing = try CrossRegionFiling(filingId: try await Identifiers.mint(.filing, store: store, now: now), psnNo: input.psnNo, kind: input.kind,
                                            insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
-                                           start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [])
+                                           start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [], measures: measures)
         try await store.save(filing)
         try await store.appendTrace(TraceEvent(at: now, kind: "admin.filing.create", actor: "admin", subject: input.psnNo,
                                                payload: ["filing": filing.filingId, "kind": filing.kind.rawValue, "filedAdmdvs": filing.filedAdmdvs]))

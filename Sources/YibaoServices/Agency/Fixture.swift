@@ -188,7 +188,8 @@ public struct AgreementStep: Codable, Sendable {
         case .sign:
             guard let termStart else { throw DomainError.missing("/termStart", "\"termStart\" (ISO 8601)") }
             guard let termEnd else { throw DomainError.missing("/termEnd", "\"termEnd\" (ISO 8601)") }
-            try institution.signAgreement(kind, termStart: termStart, termEnd: termEnd, at: at, staff: staff, calendar: calendar, policy: rules)
+            try institution.signAgreement(kind, termStart: termStart, termEnd: termEnd, at: at, staff: staff, calendar: calendar, policy: rules,
+                                          measures: policy.measures)
         case .suspend:
             guard let reason, !reason.isEmpty else { throw DomainError.missing("/reason", "\"reason\" (why the agreement is suspended)") }
             try institution.suspend(kind, reason: reason, at: at, policy: rules)

@@ -319,7 +319,7 @@ extension FSITransactions {
             orders.append((rxId, sum))
         }
         let scope = try SettlementCalculator.region(institution.admdvs, in: regions, pointer: "/fixmedins_code", rule: .xr6)
-        let findings = try await SettlementCalculator.audit(lines, person: person, visit: visit, scope: scope, institution: request.institutionCode, store: store)
+        let findings = try await SettlementCalculator.audit(lines, person: person, visit: visit, scope: scope, institution: request.institutionCode, measures: policy.measures, store: store)
         var result: [JSONValue] = []
         for (number, finding) in findings.enumerated() {
             // The finding's pointer names a line as /feedetailList/N/…: the order N.

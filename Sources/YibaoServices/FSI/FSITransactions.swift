@@ -184,7 +184,7 @@ package struct FSITransactions: Sendable {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
         }
-        do { try doctor.checkInternetDoctor(at: now) } catch var error as DomainError {
+        do { try doctor.checkInternetDoctor(at: now, minimumYears: policy.measures.internetDoctorMinimumYears) } catch var error as DomainError {
             error.pointer = data.path("atddr_no")
             throw error
         }

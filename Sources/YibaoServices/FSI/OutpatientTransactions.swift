@@ -173,7 +173,7 @@ extension FSITransactions {
         // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
         let findings = try await SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope,
-                                                           institution: request.institutionCode, store: store)
+                                                           institution: request.institutionCode, measures: policy.measures, store: store)
         if var refusal = SmartAudit.refusal(findings) {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
             throw refusal

@@ -99,7 +99,7 @@ extension FSITransactions {
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(pharmacy.admdvs),
                                                          filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
         // The smart audit (SV-3, SV-6, RX-2 revoked, RX-4 settled once) with the pharmacy as the settling institution.
-        let findings = try await SettlementCalculator.audit(lines, person: person, visit: nil, scope: scope, institution: request.institutionCode, store: store)
+        let findings = try await SettlementCalculator.audit(lines, person: person, visit: nil, scope: scope, institution: request.institutionCode, measures: policy.measures, store: store)
         if var refusal = SmartAudit.refusal(findings) {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/\(linesNode)/").replacingOccurrences(of: "/hiRxno", with: "/rxno")
             throw refusal

@@ -14,7 +14,11 @@ package struct SettlementCalculator: Sendable {
     /// Rules broken on purpose (conformance self-checks only).
     package let faults: Set<GatewayFault>
 
-    package init(regions: [String: RegionPolicy], notifier: any SettlementNotifier, faults: Set<GatewayFault> = []) {
+    /// The smart audit's thresholds (SV-3, PY-1) among them.
+    package let measures: MeasureNumbers
+
+    package init(regions: [String: RegionPolicy], notifier: any SettlementNotifier, faults: Set<GatewayFault> = [], measures: MeasureNumbers = .standard) {
+        self.measures = measures
         self.regions = regions
         self.notifier = notifier
         self.faults = faults
@@ -165,7 +169,7 @@ package struct SettlementCalculator: Sendable {
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
         let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope,
-                                            institution: code, store: store)
+                                            institution: code, measures: measures, store: store)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
                                     accountBalanceFen: person.accountBalanceFen, regions: regions, store: store, pointer: "/psnNo").result
@@ -271,7 +275,7 @@ package struct SettlementCalculator: Sendable {
     /// Runs the smart audit over fee lines of `person`'s `visit`.
     /// The smart audit of `lines` settled by `institution` (PY-7: nil skips the check).
     static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, institution: String?,
-                      store: any StoreReading) async throws -> [AuditFinding] {
+                      measures: MeasureNumbers = .standard, store: any StoreReading) async throws -> [AuditFinding] {
         var prescriptions: [String: PrescriptionRecord] = [:]
         var settled = Set<String>()
         for number in Set(lines.compactMap(\.hiRxno)) {
@@ -294,7 +298,8 @@ package struct SettlementCalculator: Sendable {
         }
         return SmartAudit.review(lines, context: AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
                                                               settledPrescriptions: settled, sameDayLines: sameDay, scope: scope,
-                                                              settlingInstitution: institution))
+                                                              maxDrugBoxesPerLine: measures.maxDrugBoxesPerLine,
+                                                              maxConsultationsPerVisit: measures.maxConsultationsPerVisit, settlingInstitution: institution))
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).

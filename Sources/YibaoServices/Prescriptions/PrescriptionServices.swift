@@ -98,7 +98,7 @@ package struct PrescriptionServices: Sendable {
         guard let doctor = try await store.practitioner(code: prescription.doctorCode), doctor.institutionCode == code, doctor.role == .doctor else {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: "/mdtrtinfo/drCode", "no doctor \(prescription.doctorCode) is registered for \(code)")
         }
-        do { try doctor.checkInternetDoctor(at: prescription.prescribedAt) } catch var error as DomainError {
+        do { try doctor.checkInternetDoctor(at: prescription.prescribedAt, minimumYears: policy.measures.internetDoctorMinimumYears) } catch var error as DomainError {
             error.pointer = "/mdtrtinfo/drCode"
             throw error
         }
