@@ -308,7 +308,7 @@ struct PaymentFlowTests {
             let person = (certno: "120101197001010018", psnNo: "12000000000000000011")
             let (visit, payAuthNo) = try await context.visitAndAuthorisation(certno: person.certno, psnNo: person.psnNo)
             let upload = context.feeUpload(mdtrtId: visit, payAuthNo: payAuthNo, psnNo: person.psnNo)
-            await expectRefusal("AUDIT_REFUSED", rule: "SC-1", pointer: "/feedetailList/0/medListCodg") {
+            await expectRefusal("AUDIT_REFUSED", rule: "SC-3", pointer: "/feedetailList/0/medListCodg") {
                 _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         }
