@@ -500,11 +500,78 @@ struct OutpatientSettlementTests {
             }
         }
     }
+
+    @Test("SC-3 at settlement: the follow-up consultation of a condition the person never had an offline visit for is refused; of the one they had, accepted",
+          arguments: [("I10.x00", false), ("E11.900", true)])
+    func followUpOfTheSameCondition(diagnosis: String, accepted: Bool) async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let hospital = try await harness.client(port: try #require(live.port))
+            // Zhang San's offline visit on record (demo fixture) is for E11.900 (diabetes).
+            let registration = try await hospital.register(RegistrationRequest(
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ3",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            _ = try await hospital.call(infno: "2203", input: ["mdtrtinfo": .object([
+                "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo), "med_type": "11", "dise_codg": .string(diagnosis)])])
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": "1", "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                "med_list_codg": "AADG0000", "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00", "rx_circ_flag": "0"])])])
+            let input: JSONObject = ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno),
+                                                      "med_type": "11", "medfee_sumamt": "20.00", "psn_setlway": "01", "mdtrt_id": .string(registration),
+                                                      "chrg_bchno": "B1", "acct_used_flag": "1", "insutype": "310"])]
+            if accepted {
+                _ = try await hospital.call(infno: "2206", input: input)
+            } else {
+                await expectRefusal("AUDIT_REFUSED", rule: "SC-3") { _ = try await hospital.call(infno: "2206", input: input) }
+            }
+        }
+    }
 }
 
-/// Cross-region settlement (XR-1, XR-2, XR-5, XR-6).
+/// Cross-region settlement (XR-1, XR-2, XR-3, XR-5, XR-6).
 @Suite("Cross-region settlement through a live gateway")
 struct CrossRegionTests {
+    @Test("XR-3: a chronic-disease visit away from home settles directly only at an institution the filing names; XR-5's filing-free pilot is for general outpatient only")
+    func chronicDiseaseAtFiledInstitutions() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let admin = harness.credentials.adminToken
+            // Wang Qiang is insured in Beijing (110000) and treated in Tianjin at H12010100001.
+            let wang = (psnNo: "11000000000000000003", certno: "110105199003033451")
+            let registration = try await hospital.register(RegistrationRequest(
+                psnNo: wang.psnNo, insutype: "390", beginTime: Date(), medium: .residentID, certNo: wang.certno, iptOtpNo: "MZ4",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": "1", "mdtrt_id": .string(registration), "psn_no": .string(wang.psnNo), "chrg_bchno": "B1",
+                "med_list_codg": "DELIVERY0001", "pric": "10.00", "cnt": "1", "det_item_fee_sumamt": "10.00", "rx_circ_flag": "0"])])])
+            func input(medType: String) -> JSONObject {
+                ["data": .object(["psn_no": .string(wang.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(wang.certno),
+                                  "med_type": .string(medType), "medfee_sumamt": "10.00", "psn_setlway": "01", "mdtrt_id": .string(registration),
+                                  "chrg_bchno": "B1", "acct_used_flag": "0", "insutype": "390"])]
+            }
+            // General outpatient: the Beijing–Tianjin pilot needs no filing (XR-5); a chronic disease does.
+            _ = try await hospital.call(infno: "2206", input: input(medType: "11"))
+            await expectRefusal("CROSS_REGION_NOT_FILED", rule: "XR-2") { _ = try await hospital.call(infno: "2206", input: input(medType: "14")) }
+            func file(_ institutions: [String]) async throws -> String {
+                let names = institutions.map { "\"\($0)\"" }.joined(separator: ",")
+                let filed = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings", body: Array(
+                    #"{"psnNo":"\#(wang.psnNo)","kind":"longTerm","filedAdmdvs":"120000","extraInstitutions":[\#(names)]}"#.utf8), bearer: admin)
+                return try #require(filed.objectValue?["filingId"]?.stringValue, "\(filed)")
+            }
+            // Filed, naming another institution: not here.
+            let other = try await file(["H12010100002"])
+            await expectRefusal("CROSS_REGION_INSTITUTION_NOT_FILED", rule: "XR-3", pointer: "/input/data/psn_no") {
+                _ = try await hospital.call(infno: "2206", input: input(medType: "14"))
+            }
+            _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings/\(other)/cancel", body: Array("{}".utf8), bearer: admin)
+            // Filed naming this one: settled directly.
+            _ = try await file(["H12010100001"])
+            _ = try await hospital.call(infno: "2206", input: input(medType: "14"))
+        }
+    }
+
     @Test("XR-2: without a filing a Shanghai-insured person is refused in Tianjin; filed, the visit uses Shanghai's deductible and ratio (XR-1) and Tianjin's catalogue (XR-6)")
     func filedSettlement() async throws {
         let harness = try await GatewayHarness.make()

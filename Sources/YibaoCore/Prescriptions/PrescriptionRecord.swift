@@ -123,6 +123,9 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
     public var dispensings: [Dispensing]
     /// The payment order that settled it (smart audit: never settled twice).
     public var settledBy: String?
+    /// The visit's main diagnosis (`maindiagCode`): the condition the prescription follows up (SC-3
+    /// at settlement). Nil on records kept before it was.
+    public var mainDiagnosisCode: String?
 
     public init(hiRxno: String, rxTraceCode: String, prescription: Prescription, document: String, at: Date) {
         self.hiRxno = hiRxno
@@ -134,6 +137,7 @@ public struct PrescriptionRecord: Sendable, Codable, Hashable {
         self.stage = .prechecked
         self.document = document
         self.prescribedAt = prescription.prescribedAt
+        self.mainDiagnosisCode = prescription.mainDiagnosisCode.isEmpty ? nil : prescription.mainDiagnosisCode
         self.validUntil = prescription.valiEndTime
         self.maxRepeats = max(1, prescription.maxRepeats)
         self.minIntervalDays = max(0, prescription.minIntervalDays)

@@ -76,13 +76,28 @@ public enum CrossRegionRules {
     ]
     public static let filingFreeSince = Timestamps.parseDay("2023-01-01")!
 
+    /// `med_type` of an outpatient chronic or special disease (门诊慢特病).
+    public static let chronicDiseaseMedType = "14"
+
     /// XR-1 / XR-2 / XR-5: a person insured in `insured` may settle directly in `treated` at `now` when it is the
-    /// same region, a filing-free pair, or an active filing covers it; otherwise the refusal says to file first or
-    /// pay and claim manual reimbursement (XR-4, PY-9).
-    public static func requireDirectSettlement(insured: String, treated: String, filings: [CrossRegionFiling], at now: Date, pointer: String) throws -> String {
+    /// same region, a filing-free pair (general outpatient only), or an active filing covers it; otherwise the
+    /// refusal says to file first or pay and claim manual reimbursement (XR-4, PY-9). XR-3: a chronic or special
+    /// disease (`medType` 14) away from home is settled directly only at the institutions the filing names
+    /// (`extraInstitutions`); elsewhere the person pays and claims.
+    public static func requireDirectSettlement(insured: String, treated: String, filings: [CrossRegionFiling], at now: Date, pointer: String,
+                                               medType: String? = nil, institution: String? = nil) throws -> String {
         if insured == treated { return "local" }
-        if now >= filingFreeSince, filingFreePairs.contains(where: { $0.insured == insured && $0.treated == treated }) { return "filing-free (XR-5)" }
-        if let filing = filings.first(where: { $0.covers(treated, at: now) }) { return "filed \(filing.kind.rawValue) \(filing.filingId) (XR-2)" }
+        let chronic = medType == chronicDiseaseMedType
+        if !chronic, now >= filingFreeSince, filingFreePairs.contains(where: { $0.insured == insured && $0.treated == treated }) { return "filing-free (XR-5)" }
+        if let filing = filings.first(where: { $0.covers(treated, at: now) }) {
+            if chronic, let institution, !filing.extraInstitutions.contains(institution) {
+                throw DomainError(.crossRegionInstitutionNotFiled, .forbidden, rule: .xr3, pointer: pointer,
+                                  "an outpatient chronic or special disease away from home (med_type 14) is settled directly only at the designated institutions the filing \(filing.filingId) names; \(institution) is not one of them: add it to the filing (at most the policy's number), or pay and claim manual reimbursement (XR-4, PY-9)",
+                                  expected: filing.extraInstitutions.isEmpty ? "an institution named by the filing (none named)" : filing.extraInstitutions.joined(separator: " | "),
+                                  actual: institution)
+            }
+            return "filed \(filing.kind.rawValue) \(filing.filingId) (XR-2\(chronic ? ", XR-3" : ""))"
+        }
         throw DomainError(.crossRegionNotFiled, .forbidden, rule: .xr2, pointer: pointer,
                           "the person is insured in \(insured) and treated in \(treated) without a cross-region filing in force: file first (XR-2), or pay now and claim manual reimbursement (XR-4, PY-9)")
     }

@@ -215,6 +215,7 @@ extension ErrorCode {
     public static let amountOutOfRange = ErrorCode("AMOUNT_OUT_OF_RANGE", 409, nil, "金额超出允许范围")
     public static let auditRefused = ErrorCode("AUDIT_REFUSED", 403, .sv6, "事前审核未通过")
     public static let crossRegionNotFiled = ErrorCode("CROSS_REGION_NOT_FILED", 403, .xr2, "未办理异地就医备案")
+    public static let crossRegionInstitutionNotFiled = ErrorCode("CROSS_REGION_INSTITUTION_NOT_FILED", 403, .xr3, "门诊慢特病须在备案的定点医疗机构直接结算")
     public static let declarationExists = ErrorCode("DECLARATION_EXISTS", 409, .py8, "该月已清算申报")
     public static let feedetlSnReused = ErrorCode("FEEDETL_SN_REUSED", 409, .py10, "费用明细流水号重复")
     public static let feeDetailsNone = ErrorCode("FEE_DETAILS_NONE", 404, .py10, "费用明细为空")
@@ -326,7 +327,7 @@ extension ErrorCode {
         .payauthnoReused, .payauthnoUnknown, .payauthnoWrongInstitution, .personCardTaken, .personCertnoTaken, .personInsuranceNotActive,
         .personInternetPaymentSuspended, .personMismatch, .personNameMismatch, .personNotRealNameVerified, .personUnknown, .qrcodeExpired,
         .qrcodeReused, .qrcodeUnknown, .tokenExpired, .tokenReused, .tokenUnknown, .tokenWrongBusiness, .tokenWrongInstitution,
-        .voucherNotActivated, .amountOutOfRange, .auditRefused, .crossRegionNotFiled, .declarationExists, .feedetlSnReused, .feeDetailsNone,
+        .voucherNotActivated, .amountOutOfRange, .auditRefused, .crossRegionInstitutionNotFiled, .crossRegionNotFiled, .declarationExists, .feedetlSnReused, .feeDetailsNone,
         .filingAlreadyCancelled, .filingTooLong, .filingTooManyInstitutions, .filingUnknown, .idempotencyKeyReused, .identifiersExhausted,
         .insutypeUnsupported, .orderIdentityMismatch, .orderPaidInChannel, .orderUnknown, .orderWrongState, .paytokenInvalid,
         .payTokenMismatch, .platformCertificateMissing, .platformTimeout, .presettlementStale, .refundExceedsPaid, .reimbursementDone,

@@ -71,22 +71,10 @@ struct ConsoleEndpoint: Sendable {
             }
         }
         router.post("/console/orders/:payOrdId/resend") { request, context in
-            await action(request) { view, _ in
-                let payOrdId = try context.parameters.require("payOrdId")
-                let now = await gateway.clock.now()
-                let control = CallbackControl(settlement: gateway.settlement)
-                let callback = try await gateway.store.write { try await control.resend(payOrdId: payOrdId, store: $0, now: now) }
-                return Self.redirect(view.base + "/console/institutions/\(Self.pathSafe(callback.institutionCode))?done=resend#orders")
-            }
+            await callbackAction(request, context, done: "resend") { try await $0.resend(payOrdId: $1, store: $2, now: $3) }
         }
         router.post("/console/orders/:payOrdId/trigger") { request, context in
-            await action(request) { view, _ in
-                let payOrdId = try context.parameters.require("payOrdId")
-                let now = await gateway.clock.now()
-                let control = CallbackControl(settlement: gateway.settlement)
-                let callback = try await gateway.store.write { try await control.trigger(payOrdId: payOrdId, store: $0, now: now) }
-                return Self.redirect(view.base + "/console/institutions/\(Self.pathSafe(callback.institutionCode))?done=trigger#orders")
-            }
+            await callbackAction(request, context, done: "trigger") { try await $0.trigger(payOrdId: $1, store: $2, now: $3) }
         }
         router.post("/console/clock/advance") { request, _ in
             await action(request) { view, form in
@@ -101,6 +89,18 @@ struct ConsoleEndpoint: Sendable {
                 _ = try await gateway.clock.advance(by: seconds)
                 return Self.redirect(view.base + "/console")
             }
+        }
+    }
+
+    /// An order's callback button: `act` in one write transaction, then back to the institution's orders.
+    func callbackAction(_ request: Request, _ context: GatewayRequestContext, done: String,
+                        _ act: @escaping @Sendable (CallbackControl, String, any StoreWriting, Date) async throws -> Callback) async -> Response {
+        await action(request) { view, _ in
+            let payOrdId = try context.parameters.require("payOrdId")
+            let now = await gateway.clock.now()
+            let control = CallbackControl(settlement: gateway.settlement)
+            let callback = try await gateway.store.write { try await act(control, payOrdId, $0, now) }
+            return Self.redirect(view.base + "/console/institutions/\(Self.pathSafe(callback.institutionCode))?done=\(done)#orders")
         }
     }
 

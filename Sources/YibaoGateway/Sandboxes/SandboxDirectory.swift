@@ -152,7 +152,8 @@ public actor SandboxDirectory {
         let store = try await parent.store.sandboxStore(name: record.storeName)
         var configuration = parent.configuration
         configuration.testClock = true
-        let gateway = try Gateway(store: store, configuration: configuration, clock: GatewayClock(store: store), metrics: parent.metrics)
+        let gateway = try Gateway(store: store, configuration: configuration, clock: GatewayClock(store: store), metrics: parent.metrics,
+                                  limiter: parent.limiter)
         _ = try await gateway.loadOnFirstStart(fixture)
         var sandboxLogger = logger
         sandboxLogger[metadataKey: "sandbox"] = "\(record.id)"

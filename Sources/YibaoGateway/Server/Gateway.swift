@@ -27,11 +27,17 @@ public struct Gateway: Sendable {
     /// `clock` nil: the wall clock, plus — with a test clock — the offset kept in `store`.
     /// `metrics`: shared with another gateway (a sandbox counts into its gateway's metrics).
     public init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock? = nil, metrics: GatewayMetrics? = nil) throws {
+        try self.init(store: store, configuration: configuration, clock: clock, metrics: metrics, limiter: nil)
+    }
+
+    /// `limiter`: the refusal budget of another gateway (a sandbox spends its gateway's: sandboxes
+    /// are no way around the per-source limit).
+    init(store: any GatewayStore, configuration: GatewayConfiguration, clock: GatewayClock?, metrics: GatewayMetrics?, limiter: RefusalLimiter?) throws {
         self.store = store
         self.configuration = configuration
         self.clock = clock ?? GatewayClock(store: configuration.testClock ? store : nil)
         platformPublicKey = try configuration.platformKey.publicKey
-        limiter = RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
+        self.limiter = limiter ?? RefusalLimiter(burst: configuration.limits.refusalBurst, perSecond: configuration.limits.refusalsPerSecond)
         self.metrics = metrics ?? GatewayMetrics()
     }
 

@@ -284,7 +284,14 @@ package struct SettlementCalculator: Sendable {
             if record.settledBy != nil { settled.insert(number) }
         }
         let day = visit.map { Timestamps.day($0.registeredAt) } ?? "9999-12-31"
-        let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains { $0.visitDate <= day }
+        // SC-3: a follow-up of the same condition — an offline visit, on or before the visit's day, for a condition of
+        // this visit (its 2203 diagnoses, the main diagnoses of the prescriptions settled), compared by ICD-10 category.
+        // A visit whose condition is not known (no 2203, no prescription) needs any prior offline visit.
+        let conditions = Set((visit?.diagnoses ?? []).filter(\.valid).map { OnlineScope.category($0.code) }
+                             + prescriptions.values.compactMap { $0.mainDiagnosisCode.map(OnlineScope.category) })
+        let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains {
+            $0.visitDate <= day && (conditions.isEmpty || conditions.contains(OnlineScope.category($0.diseaseCode)))
+        }
         // The person's lines settled earlier the same day (mobile orders and FSI settlements), for duplicates.
         var sameDay: [FeeLine] = []
         for order in try await store.paymentOrders(psnNo: person.psnNo) where order.setlId != nil && order.status != .refunded {
