@@ -222,6 +222,36 @@ extension GatewaySuite {
                                                              "start": .string(start), "end": .string(tooLong)])
             }
         },
+        "XR-3-001": { suite in
+            // Wang Qiang, insured in Beijing, treated in Tianjin for a chronic disease (med_type 14): the filing-free
+            // pilot (XR-5) is for general outpatient only, and a filing settles directly only at the institutions it names.
+            let visit = try await suite.accepted("2201 registration (a Beijing-insured person in Tianjin)") {
+                try await suite.hospital.register(RegistrationRequest(psnNo: wangQiang.psnNo, insutype: "390", beginTime: suite.clock.now(), medium: .residentID,
+                                                                      certNo: wangQiang.certno, iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code,
+                                                                      doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204 fee details") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(wangQiang.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": "DELIVERY0001", "pric": "10.00", "cnt": "1", "det_item_fee_sumamt": "10.00", "rx_circ_flag": "0"])])])
+            }
+            let input: JSONObject = ["data": .object(["psn_no": .string(wangQiang.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(wangQiang.certno),
+                                                      "med_type": "14", "medfee_sumamt": "10.00", "psn_setlway": "01", "mdtrt_id": .string(visit),
+                                                      "chrg_bchno": .string(batch), "acct_used_flag": "0", "insutype": "390"])]
+            _ = try await suite.refused("2206 of a chronic disease without a filing (the pilot is for general outpatient)", codes: ["CROSS_REGION_NOT_FILED"],
+                                        rule: "XR-2") { _ = try await suite.hospital.call(infno: "2206", input: input) }
+            let filing = try await suite.accepted("a long-term filing naming H12010100002 for chronic diseases") {
+                try await suite.admin("/admin/filings", ["psnNo": .string(wangQiang.psnNo), "kind": "longTerm", "filedAdmdvs": "120000",
+                                                         "extraInstitutions": .array(["H12010100002"])])
+            }
+            let filingId = filing.objectValue?["filingId"]?.stringValue ?? ""
+            let refused = try await suite.refused("2206 of a chronic disease at an institution the filing does not name", codes: ["CROSS_REGION_INSTITUTION_NOT_FILED"],
+                                                  pointer: "/input/data/psn_no", rule: "XR-3") { _ = try await suite.hospital.call(infno: "2206", input: input) }
+            // Leave the person as found: the other cases (and the next run on the same data) expect no filing.
+            _ = try await suite.accepted("cancelling the filing") { try await suite.admin("/admin/filings/\(filingId)/cancel", [:]) }
+            return refused
+        },
         "XR-2-003": { suite in
             let person = try suite.require(suite.shanghai, "the Shanghai-insured person of XR-2-001")
             _ = try await suite.accepted("a temporary filing of 180 days") {
