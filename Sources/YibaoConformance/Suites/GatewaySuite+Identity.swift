@@ -107,6 +107,14 @@ extension GatewaySuite {
             suite.visit = visit
             return "2201 online follow-up registered: mdtrt_id \(visit)"
         },
+        "SC-2-001": { suite in
+            // H12010100001 is registered for A03, A04, A07 and A50: an online visit in A06 stays offline-only.
+            try await suite.refused("2201 in a subject the institution is not registered for (A06)", codes: ["SUBJECT_NOT_REGISTERED"], rule: "SC-2") {
+                _ = try await suite.hospital.register(RegistrationRequest(
+                    psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
+                    iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A06", deptName: "Dermatology", caty: "A06"))
+            }
+        },
         "ID-QR-003": { suite in
             let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
             guard let expires = Timestamps.parseFSI(qr.expireTime) else {
