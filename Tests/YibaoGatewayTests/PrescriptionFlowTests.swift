@@ -90,6 +90,10 @@ struct PrescriptionFlowTests {
         try await withContext { context in
             let mdtrtId = try await context.register()
             let (document, hiRxno) = try await context.circulate(try await context.prescription(mdtrtId: mdtrtId))
+            // The institution's prescriptions, newest first (what the web console lists).
+            let issued = try await context.harness.gateway.store.read { try await $0.prescriptions(institutionCode: Demo.hospital, limit: 10) }
+            #expect(issued.first?.hiRxno == hiRxno && issued.first?.mainDiagnosisCode?.isEmpty == false)
+            #expect(try await context.harness.gateway.store.read { try await $0.prescriptions(institutionCode: "H99999999999", limit: 10) }.isEmpty)
             _ = try await context.hospital.dispense(hiRxno: hiRxno, route: .homeDelivery, pharmacistCode: "Y12010100001", traceCodes: context.codes(document),
                                                     courier: "SF", waybillNo: "SF" + TokenGenerator.digits(10))
             let lines: [JSONValue] = (document.prescription.json["rxdrugdetail"]?.arrayValue ?? []).compactMap(\.objectValue).enumerated().map { index, drug in

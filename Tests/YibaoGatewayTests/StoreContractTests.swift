@@ -215,10 +215,18 @@ struct StoreContractTests {
             #expect(refusals.count == 1 && refusals.first?.count == 3)
             let checks = try await store.read { try await $0.conformanceChecks(institutionCode: "H1") }
             #expect(checks.map(\.messageId) == ["M0", "M1", "M2", "M3", "M4"])
+            #expect(try await store.read { try await $0.conformanceCheckCount(institutionCode: "H1") } == 5)
+            #expect(try await store.read { try await $0.conformanceCheckCount(institutionCode: "H2") } == 0)
             #expect(checks.first?.diagnosis == ["line 0"] && checks.first?.rule == "PROTOCOL-FIELDS")
             let pruned = try await store.write { try await $0.pruneConformanceChecks(institutionCode: "H1", keepLatest: 2, olderThan: t0) }
             #expect(pruned == 3)
             #expect(try await store.read { try await $0.conformanceChecks(institutionCode: "H1") }.map(\.messageId) == ["M3", "M4"])
+            // An HSE record keeps its sealed data's start and what it opened to.
+            let sealed = ConformanceCheckRecord(institutionCode: "H3", channel: .hse, transaction: "ec.query", at: t0, outcome: .accepted, code: "OK",
+                                                sealed: "9F3A… (640 characters)", opened: #"{"qrCode":"ECQR…(36 chars)"}"#)
+            try await store.write { _ = try await $0.recordConformanceCheck(sealed) }
+            let kept = try await store.read { try await $0.conformanceChecks(institutionCode: "H3") }
+            #expect(kept.first?.sealed == sealed.sealed && kept.first?.opened == sealed.opened)
         }
     }
 

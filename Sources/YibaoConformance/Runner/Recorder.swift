@@ -40,7 +40,12 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
     /// The decrypted business data of an HSE envelope (request or answer) for a known app, as a
     /// report may show it; nil for anything else (not an envelope, another app, not decryptable).
     func opened(_ bytes: [UInt8], appId fallback: String?) -> String? {
-        guard let envelope = (try? JSONValue.parse(bytes))?.objectValue, case .string(let encData)? = envelope["encData"], !encData.isEmpty else { return nil }
+        opened((try? JSONValue.parse(bytes))?.objectValue, appId: fallback)
+    }
+
+    /// The same, of an envelope already parsed.
+    func opened(_ envelope: JSONObject?, appId fallback: String?) -> String? {
+        guard let envelope, case .string(let encData)? = envelope["encData"], !encData.isEmpty else { return nil }
         let appId = envelope["appId"]?.stringValue ?? fallback ?? ""
         guard let secret = state.withLock({ $0.appSecrets[appId] }), let cipher = try? HSEEnvelope(appId: appId, appSecret: secret),
               let plain = try? cipher.decrypt(encData), (try? JSONValue.parse(plain)) != nil else { return nil }
@@ -72,6 +77,7 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
 
     public func observe(_ exchange: ObservedExchange) {
         // Built outside the lock (masking and decrypting read the lock's state themselves); tagged inside.
+        let request = (try? JSONValue.parse(exchange.requestBody))?.objectValue
         var recorded = HTTPExchange(
             caseId: "", startedAt: exchange.startedAt, durationMilliseconds: exchange.duration * 1000,
             method: exchange.method, url: revealPersonalData ? exchange.url : Redaction.maskURL(exchange.url),
@@ -79,8 +85,8 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
             requestBody: shown(exchange.requestBody), status: exchange.status,
             responseHeaders: exchange.responseHeaders.map { .init(name: $0.name, value: $0.value) },
             responseBody: shown(exchange.responseBody), error: exchange.error,
-            requestData: opened(exchange.requestBody, appId: nil),
-            responseData: opened(exchange.responseBody, appId: (try? JSONValue.parse(exchange.requestBody))?.objectValue?["appId"]?.stringValue))
+            requestData: opened(request, appId: nil),
+            responseData: opened(exchange.responseBody, appId: request?["appId"]?.stringValue))
         state.withLock { state in
             recorded.caseId = state.currentCase
             state.exchanges.append(recorded)

@@ -217,10 +217,11 @@ struct CallbackQueue: SettlementNotifier {
     /// Queues a signed callback (in the caller's transaction) to the institution's callback URL, if it
     /// has one, written in the institution's dialect (docs/DIALECTS.md §10); a refund only where the
     /// dialect reports refunds by callback.
-    func queue(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) async throws {
-        guard let app = try await store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return }
+    @discardableResult
+    func queue(_ notice: SettlementNotice, order: PaymentOrder, store: any StoreWriting, now: Date) async throws -> Callback? {
+        guard let app = try await store.app(institutionCode: order.institutionCode), let url = app.callbackURL, !url.isEmpty else { return nil }
         let payment = configuration.dialect(named: app.profile).payment
-        guard notice.kind == .settlement || payment.callback.refundCallbacks else { return }
+        guard notice.kind == .settlement || payment.callback.refundCallbacks else { return nil }
         let data = notice.data(payment.callback, amounts: payment.answerAmounts)
         let envelope = try HSEEnvelope(appId: app.appId, appSecret: app.appSecret, profile: configuration.envelopeProfile)
         let sealed = try envelope.sealRequest(data: .object(data), privateKey: configuration.platformKey, timestamp: now)
@@ -228,5 +229,6 @@ struct CallbackQueue: SettlementNotifier {
         let callback = Callback(id: try await Identifiers.mint(.callback, store: store, now: now), institutionCode: order.institutionCode, payOrdId: order.payOrdId, url: url,
                                 body: JSONValue.object(sealed).serialized(), createdAt: now, firstAttemptAt: now.addingTimeInterval(delay))
         try await store.save(callback)
+        return callback
     }
 }

@@ -194,7 +194,7 @@ struct ConsoleEndpoint: Sendable {
         let profiles = Dictionary(apps.map { ($0.institutionCode, $0.profile) }, uniquingKeysWith: { first, _ in first })
         var rows: [[String: Any]] = []
         for institution in institutions.sorted(by: { $0.code < $1.code }) {
-            let seen = try await store.read { try await $0.conformanceChecks(institutionCode: institution.code).count }
+            let seen = try await store.read { try await $0.conformanceCheckCount(institutionCode: institution.code) }
             rows.append(["code": institution.code, "name": institution.name, "kind": institution.kind.rawValue,
                          "profile": (profiles[institution.code] ?? nil) ?? gateway.configuration.defaultDialect,
                          "entity": institution.entity?.state.rawValue ?? "none", "internetPlus": institution.internetPlus?.state.rawValue ?? "none",
@@ -220,9 +220,10 @@ struct ConsoleEndpoint: Sendable {
 
     func institution(_ code: String, onlyRefused: Bool, done: String?, form: String) async throws -> [String: Any] {
         let store = gateway.store
-        let (found, app, checks, orders, callbacks, persons) = try await store.read { store in
+        let (found, app, checks, orders, callbacks, issued) = try await store.read { store in
             (try await store.institution(code: code), try await store.app(institutionCode: code), try await store.conformanceChecks(institutionCode: code),
-             try await store.paymentOrders(institutionCode: code), try await store.callbacks(institutionCode: code, limit: 1000), try await store.persons())
+             try await store.paymentOrders(institutionCode: code), try await store.callbacks(institutionCode: code, limit: 1000),
+             try await store.prescriptions(institutionCode: code, limit: Self.rows))
         }
         guard let institution = found else {
             throw Problem(status: 404, code: .institutionUnknown, rule: nil, pointer: "", detail: "no institution \(code) on this gateway")
@@ -260,12 +261,9 @@ struct ConsoleEndpoint: Sendable {
                   "log": callback.log] as [String: Any]
              }]
         }
-        var prescriptions: [[String: Any]] = []
-        for person in persons {
-            for record in try await store.read({ try await $0.prescriptions(psnNo: person.psnNo) }) where record.institutionCode == code {
-                prescriptions.append(["hiRxno": record.hiRxno, "hospRxno": record.hospRxno, "stage": record.stage.rawValue,
-                                      "at": Timestamps.iso(record.prescribedAt), "dispensed": record.dispensings.map(\.dispenseNo).joined(separator: ", ")])
-            }
+        let prescriptions: [[String: Any]] = issued.map { record in
+            ["hiRxno": record.hiRxno, "hospRxno": record.hospRxno, "stage": record.stage.rawValue,
+             "at": Timestamps.iso(record.prescribedAt), "dispensed": record.dispensings.map(\.dispenseNo).joined(separator: ", ")]
         }
         let notices = ["resend": "The order's latest callback was queued again; it is delivered within a second.",
                        "trigger": "A new callback of the order's current state was queued; it is delivered within a second."]

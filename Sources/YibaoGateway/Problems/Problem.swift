@@ -39,9 +39,8 @@ public struct Problem: Error, Sendable, Hashable {
         }
         // Every HSEOpenFailure code is registered (ErrorRegistryTests).
         let code = ErrorCode(rawValue: failure.code.rawValue) ?? .envNotJson
-        // A timestamp outside the window is the anti-replay clause (as FSI_TIME_OUT_OF_WINDOW); every other failure the envelope's.
-        let rule: Rule = code == .envTimestampOutOfWindow ? .protocolReplay : .protocolEnvelope
-        self.init(status: status, code: code, rule: rule.rawValue, pointer: failure.pointer,
+        // The registry's rule of the code: PROTOCOL-ENVELOPE, and PROTOCOL-REPLAY for a timestamp outside the window (as FSI's).
+        self.init(status: status, code: code, rule: (code.rule ?? .protocolEnvelope).rawValue, pointer: failure.pointer,
                   detail: failure.detail, expected: failure.expected, actual: failure.actual,
                   signString: failure.signString, diagnosis: failure.diagnosis)
         envelope = .hse

@@ -53,11 +53,8 @@ public struct CallbackControl: Sendable {
             setlinfo = (try? JSONValue.parse(order.settlement))?.objectValue ?? [:]
             setlinfo["setl_id"] = .string(order.setlId ?? "")
         }
-        let before = Set(try await store.callbacks(institutionCode: order.institutionCode, limit: 1000).map(\.id))
         let notice = try await settlement.notice(order, kind: kind, setlinfo: setlinfo, store: store, now: now)
-        try await settlement.notifier.queue(notice, order: order, store: store, now: now)
-        guard let queued = try await store.callbacks(institutionCode: order.institutionCode, limit: 1000)
-            .first(where: { !before.contains($0.id) && $0.payOrdId == payOrdId }) else {
+        guard let queued = try await settlement.notifier.queue(notice, order: order, store: store, now: now) else {
             throw DomainError(.orderWrongState, .conflict, rule: .py6, pointer: "/payOrdId",
                               "the dialect of \(order.institutionCode) sends no \(kind == .refund ? "refund " : "")callback: nothing was queued")
         }

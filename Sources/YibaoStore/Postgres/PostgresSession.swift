@@ -535,6 +535,13 @@ struct PostgresSession: StoreWriting {
     func prescriptions(psnNo: String) async throws -> [PrescriptionRecord] {
         try await all(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
     }
+    func prescriptions(institutionCode: String, limit: Int) async throws -> [PrescriptionRecord] {
+        try await all(PrescriptionRecord.self, "SELECT doc::text FROM prescriptions WHERE institution_code = $1 ORDER BY position DESC LIMIT $2",
+                      [.text(institutionCode), .int(Int64(limit))])
+    }
+    func conformanceCheckCount(institutionCode: String) async throws -> Int {
+        Int(try await text("SELECT COUNT(*)::text FROM conformance_checks WHERE institution_code = $1", [.text(institutionCode)]) ?? "0") ?? 0
+    }
     func chronicFilings(psnNo: String) async throws -> [ChronicFiling] {
         try await all(ChronicFiling.self, "SELECT doc::text FROM chronic_filings WHERE psn_no = $1 ORDER BY position", [.text(psnNo)])
     }

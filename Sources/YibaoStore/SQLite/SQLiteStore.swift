@@ -740,6 +740,12 @@ struct SQLiteStatements {
     func prescriptions(psnNo: String) throws -> [PrescriptionRecord] {
         try all(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE psn_no = ? ORDER BY rowid", [psnNo])
     }
+    func prescriptions(institutionCode: String, limit: Int) throws -> [PrescriptionRecord] {
+        try all(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE institution_code = ? ORDER BY rowid DESC LIMIT ?", [institutionCode, limit])
+    }
+    func conformanceCheckCount(institutionCode: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conformance_checks WHERE institution_code = ?", arguments: [institutionCode]) ?? 0
+    }
     func chronicFilings(psnNo: String) throws -> [ChronicFiling] {
         try all(ChronicFiling.self, "SELECT doc FROM chronic_filings WHERE psn_no = ? ORDER BY rowid", [psnNo])
     }
@@ -942,6 +948,10 @@ struct SQLiteSession: StoreWriting {
     }
     func registrations(psnNo: String) async throws -> [Registration] { try await run { try $0.registrations(psnNo: psnNo) } }
     func prescriptions(psnNo: String) async throws -> [PrescriptionRecord] { try await run { try $0.prescriptions(psnNo: psnNo) } }
+    func prescriptions(institutionCode: String, limit: Int) async throws -> [PrescriptionRecord] {
+        try await run { try $0.prescriptions(institutionCode: institutionCode, limit: limit) }
+    }
+    func conformanceCheckCount(institutionCode: String) async throws -> Int { try await run { try $0.conformanceCheckCount(institutionCode: institutionCode) } }
     func chronicFilings(psnNo: String) async throws -> [ChronicFiling] { try await run { try $0.chronicFilings(psnNo: psnNo) } }
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling? { try await run { try $0.chronicFiling(trtDclaDetlSn: trtDclaDetlSn) } }
     func save(_ message: FSIMessage) async throws { try await run { try $0.save(message) } }

@@ -191,6 +191,8 @@ public protocol StoreReading: Sendable {
     func traceHead() async throws -> TraceEntry?
     /// The passive conformance log of an institution, oldest first.
     func conformanceChecks(institutionCode: String) async throws -> [ConformanceCheckRecord]
+    /// How many records the passive log keeps of an institution.
+    func conformanceCheckCount(institutionCode: String) async throws -> Int
     /// Refusals of unauthenticated requests, counted per kind and code (outside the trace).
     func unauthenticatedRefusals() async throws -> [UnauthenticatedRefusalCount]
     /// The answer kept for an idempotent single-use exchange (`scope`, `key`), if any and not expired at `now`.
@@ -207,6 +209,8 @@ public protocol StoreReading: Sendable {
     func registrations(psnNo: String) async throws -> [Registration]
     /// A person's e-prescriptions, oldest first (by an index).
     func prescriptions(psnNo: String) async throws -> [PrescriptionRecord]
+    /// The e-prescriptions an institution issued, newest first, at most `limit` (the web console).
+    func prescriptions(institutionCode: String, limit: Int) async throws -> [PrescriptionRecord]
     /// A person's chronic/special-disease filings (2503), oldest first.
     func chronicFilings(psnNo: String) async throws -> [ChronicFiling]
     func chronicFiling(trtDclaDetlSn: String) async throws -> ChronicFiling?
