@@ -185,6 +185,30 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a closed PostgreSQL store (a deleted sandbox's) refuses reads and writes at once instead of waiting for a pool that no longer runs",
+          .enabled(if: StoreEngine.postgresURL != nil, "needs YIBAO_TEST_POSTGRES_URL"))
+    func closedStoreFailsFast() async throws {
+        try await withDatabase(.postgres) { _, store in
+            let postgres = try #require(store as? PostgresStore)
+            #expect(try await postgres.read { try await $0.institutions() }.isEmpty)
+            postgres.close()
+            // Raced against a deadline, so a regression fails the test instead of hanging the suite.
+            let outcome = try await withThrowingTaskGroup(of: String.self) { group in
+                group.addTask {
+                    do { _ = try await postgres.read { try await $0.institutions() } } catch StoreError.closed { return "read refused" }
+                    do { try await postgres.write { try await $0.setSetting("k", "v") } } catch StoreError.closed { return "both refused" }
+                    return "served after close"
+                }
+                group.addTask { try await Task.sleep(for: .seconds(10)); return "still waiting after 10 s" }
+                let first = try await group.next() ?? ""
+                group.cancelAll()
+                return first
+            }
+            #expect(outcome == "read refused", "\(outcome)")
+            await #expect(throws: StoreError.self) { try await postgres.write { try await $0.setSetting("k", "v") } }
+        }
+    }
+
     @Test("counters and kept values: the person's year, settings, kept answers until they expire, access tokens, refusal counts, the passive log and its pruning",
           arguments: StoreEngine.available)
     func keptValues(engine: StoreEngine) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The checkout the tests run in, and the tools they start.
 public enum TestWorkspace {
@@ -122,9 +123,18 @@ public final class ListeningProcess: Sendable {
         try ListeningProcess("/usr/bin/env", ["python3", TestWorkspace.roundRobinProxy, "--listen", "127.0.0.1:0"] + backends)
     }
 
-    /// Stops the process; stopping it again does nothing.
+    /// Stops the process (SIGTERM); stopping it again does nothing. A process still running 15 s
+    /// later is killed and the running test fails saying so: a server that does not shut down is a
+    /// bug, and waiting for it would hang the suite.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("\((process.executableURL?.lastPathComponent ?? "the process")) did not stop within 15 s of SIGTERM; killed")
+        }
         process.waitUntilExit()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 import YibaoCore
 
 /// The store on PostgreSQL (postgres-nio), for a team or a region: several `yibao serve`
@@ -21,6 +22,10 @@ public final class PostgresStore: GatewayStore {
     let commitGroup = CommitGroup()
     /// The database URL without its password, for banners and logs.
     public let displayURL: String
+    /// Set by ``close()``: from then on every call fails at once. (The pool no longer runs, so a
+    /// request for one of its connections would wait for ever — say a callback worker still
+    /// holding the store of a sandbox just deleted.)
+    private let closed = Mutex(false)
     /// The URL as given (sandbox stores connect with it); never shown.
     private let url: String
     /// The schema this store's tables live in (a sandbox's), or nil for the connection's default.
@@ -81,8 +86,9 @@ public final class PostgresStore: GatewayStore {
 
     deinit { runner.cancel() }
 
-    /// Stops the connection pool.
+    /// Stops the connection pool; later reads and writes fail with ``StoreError/closed``.
     public func close() {
+        closed.withLock { $0 = true }
         runner.cancel()
         let writer = writer
         Task { await writer.close() }
@@ -90,7 +96,8 @@ public final class PostgresStore: GatewayStore {
 
     /// A read-only snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReading) async throws -> T) async throws -> T {
-        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body($0) }
+        try requireOpen()
+        return try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body($0) }
     }
 
     /// One write transaction, serialised with every other process's by the write lock; it returns
@@ -98,6 +105,7 @@ public final class PostgresStore: GatewayStore {
     /// transaction, each in its own savepoint (rolled back alone if it throws), and share its commit.
     /// It runs in its own task: a cancelled request cannot leave it half-done.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
+        try requireOpen()
         let group = commitGroup
         let transaction = PostgresGroupTransaction(writer: writer)
         return try await Task { try await group.member(transaction) { try await body($0) } }.value
@@ -135,9 +143,14 @@ public final class PostgresStore: GatewayStore {
     /// Drops the sandbox's schema with everything in it.
     public func destroySandboxStore(name: String) async throws {
         guard SandboxRecord.isWellFormedStoreName(name) else { throw StoreError.invalidSandboxName(name) }
+        try requireOpen()
         try await client.withConnection { connection in
             try await PostgresSession(connection: connection).execute("DROP SCHEMA IF EXISTS yibao_\(name) CASCADE")
         }
+    }
+
+    private func requireOpen() throws {
+        if closed.withLock({ $0 }) { throw StoreError.closed }
     }
 
     /// FNV-1a, 64 bits: a stable hash of a schema name for its lock key.
@@ -154,7 +167,8 @@ public final class PostgresStore: GatewayStore {
 
     /// The schema versions applied, oldest first.
     public func schemaVersions() async throws -> [Int] {
-        try await client.withConnection { connection in
+        try requireOpen()
+        return try await client.withConnection { connection in
             var versions: [Int] = []
             for try await version in try await connection.query("SELECT version FROM yibao_schema ORDER BY version", logger: PostgresSession.logger).decode(Int.self) {
                 versions.append(version)
@@ -215,6 +229,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case connectionLost
     /// A sandbox store name not of the form ``SandboxRecord/storeName``.
     case invalidSandboxName(String)
+    /// The store was closed (a sandbox's, after the sandbox was deleted or reset).
+    case closed
 
     public var description: String {
         switch self {
@@ -223,6 +239,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .schemaTooNew(let database, let known):
             "the database's schema is newer than this yibao: it has versions \(database.joined(separator: ", ")); this build knows \(known.joined(separator: ", ")). Use the newer yibao, or another database"
         case .connectionLost: "the connection to the database closed during a write transaction; nothing of it was kept"
+        case .closed: "the store was closed (its sandbox was deleted or reset); nothing was read or written"
         case .invalidSandboxName(let name): "\(name.prefix(40)) is not a sandbox store name (sb + 12 hex digits, _g and a generation)"
         }
     }
