@@ -59,4 +59,71 @@ struct MeasureSettingsTests {
         try Practitioner.checkPharmacyStaffing(staff)
         refusal(.pharmacyStaffingInsufficient, .pr2) { try Practitioner.checkPharmacyStaffing(staff, measures: MeasureNumbers(pharmacyMinimumPharmacists: 3)) }
     }
+
+    @Test("a `measures` group that names one setting keeps the measures' values for the rest")
+    func partialGroup() throws {
+        let measures = try JSONDecoder().decode(MeasureNumbers.self, from: Data(#"{"temporaryFilingMaxMonths": 6}"#.utf8))
+        var expected = MeasureNumbers.standard
+        expected.temporaryFilingMaxMonths = 6
+        #expect(measures == expected)
+        #expect(measures.inForce == .tianjinMeasures && measures.filingFreePilot == .beijingTianjinHebei && measures.prescriptionValidityDays == 1...366)
+    }
+
+    @Test("the newer settings that make no sense are named too")
+    func newerProblems() {
+        #expect(MeasureNumbers(prescriptionMinimumValidityDays: 0).problem?.contains("prescriptionMinimumValidityDays") == true)
+        #expect(MeasureNumbers(prescriptionMinimumValidityDays: 5, prescriptionMaximumValidityDays: 3).problem?.contains("prescriptionMaximumValidityDays") == true)
+        #expect(MeasureNumbers(filingFreePilot: FilingFreePilot(since: "2023-13-01", insuredAreas: [], treatedAreas: [])).problem?.contains("filingFreePilot.since") == true)
+        #expect(MeasureNumbers(filingFreePilot: FilingFreePilot(since: "2023-01-01", insuredAreas: ["12"], treatedAreas: [])).problem?.contains("6-digit") == true)
+        #expect(MeasureNumbers(inForce: DayWindow(from: "2027-01-01", until: "2026-01-01")).problem?.contains("inForce") == true)
+        #expect(MeasureNumbers(inForce: DayWindow(from: "June 2022", until: "")).problem?.contains("inForce.from") == true)
+    }
+
+    @Test("GEN-1: the window holds its first and last day whole, in Beijing time; empty ends are open")
+    func inForceWindow() {
+        let window = DayWindow.tianjinMeasures
+        #expect(!window.contains(cst("2022-05-31 23:59")))
+        #expect(window.contains(cst("2022-06-01")))
+        #expect(window.contains(cst("2027-06-01 23:59")))
+        #expect(!window.contains(cst("2027-06-02")))
+        #expect(DayWindow.always.contains(cst("2099-01-01")) && DayWindow(from: "", until: "2027-06-01").contains(cst("2001-01-01")))
+    }
+
+    @Test("XR-5: the pilot's direction, districts, general outpatient only and first day come from the setting")
+    func filingFreePilot() throws {
+        func settle(insured: String, treated: String, medType: String? = "11", at day: String = "2026-06-01", pilot: FilingFreePilot) throws -> String {
+            try CrossRegionRules.requireDirectSettlement(insured: String(insured.prefix(2)) + "0000", treated: String(treated.prefix(2)) + "0000", filings: [],
+                                                         at: cst(day), pointer: "/psn_no", medType: medType, pilot: pilot,
+                                                         insuredAdmdvs: insured, treatedAdmdvs: treated)
+        }
+        // The default: the three places both ways.
+        #expect(try settle(insured: "110100", treated: "120101", pilot: .beijingTianjinHebei) == "filing-free (XR-5)")
+        #expect(try settle(insured: "120116", treated: "130102", medType: nil, pilot: .beijingTianjinHebei) == "filing-free (XR-5)")
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "310100", treated: "120101", pilot: .beijingTianjinHebei) }
+        // The Tianjin plan alone: Tianjin-insured persons to Beijing and Hebei, not the reverse.
+        #expect(try settle(insured: "120116", treated: "110105", pilot: .tianjinPlan) == "filing-free (XR-5)")
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "110100", treated: "120101", pilot: .tianjinPlan) }
+        // Pilot districts: Binhai (120116) in, Heping (120101) out.
+        let districts = FilingFreePilot(since: "2023-01-01", insuredAreas: ["120116"], treatedAreas: ["110000"])
+        #expect(try settle(insured: "120116", treated: "110105", pilot: districts) == "filing-free (XR-5)")
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "120101", treated: "110105", pilot: districts) }
+        // General outpatient only, and not before the first day.
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "120116", treated: "110105", medType: "14", pilot: .tianjinPlan) }
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "120116", treated: "110105", medType: "21", pilot: .tianjinPlan) }
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "120116", treated: "110105", at: "2022-12-31", pilot: .tianjinPlan) }
+        refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "120116", treated: "110105", pilot: .none) }
+    }
+
+    @Test("SC-2 and SC-6: an online subject is among the registered ones and, when approved separately, the Internet ones")
+    func internetSubjects() throws {
+        var hospital = Institution(code: "H1", name: "Test Hospital", kind: .hospital, admdvs: "120101", subjects: ["A03", "A04", "A07"])
+        try hospital.requireOnlineSubject("A07", pointer: "/caty")
+        refusal(.subjectNotRegistered, .sc2, pointer: "/caty") { try hospital.requireOnlineSubject("A50", pointer: "/caty") }
+        hospital.internetSubjects = ["A03", "A04"]
+        try hospital.requireOnlineSubject("A03", pointer: "/caty")
+        let error = refusal(.subjectNotApprovedForInternet, .sc6, pointer: "/caty") { try hospital.requireOnlineSubject("A07", pointer: "/caty") }
+        #expect(error?.expected == "A03 | A04" && error?.actual == "A07")
+        refusal(.subjectNotRegistered, .sc2) { try hospital.requireOnlineSubject("A50", pointer: "/caty") }
+    }
 }
+

@@ -332,4 +332,16 @@ struct PrescriptionTests {
         let reversed = #expect(throws: DomainError.self) { try make(from: "2026-12-31", to: "2026-01-01") }
         #expect(reversed?.pointer == "/input/data/enddate")
     }
+
+    @Test("RX-2: valiDays within the policy's bounds (measures.prescription…ValidityDays); the stored document still parses when they change")
+    func validityBounds() throws {
+        let three = try Self.sample()
+        #expect(three.json[key: "valiDays"] == "3")
+        try three.requireValidity(within: MeasureNumbers.standard.prescriptionValidityDays)
+        try three.requireValidity(within: 3...3)
+        let error = #expect(throws: DomainError.self) { try three.requireValidity(within: 1...2, pointer: "/prescription") }
+        #expect(error?.rule == .rx2 && error?.pointer == "/prescription/valiDays" && error?.expected == "1…2")
+        #expect(throws: DomainError.self) { try three.requireValidity(within: 5...30) }
+    }
 }
+

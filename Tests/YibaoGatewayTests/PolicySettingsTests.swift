@@ -51,4 +51,25 @@ struct PolicySettingsTests {
         #expect(run.status == 64, "\(run.stdout) \(run.stderr)")
         #expect(run.stderr.contains("measures.pharmacyMinimumPharmacists"), "\(run.stderr)")
     }
+
+    @Test("GEN-1: under measures no longer in force an FSI call is refused naming the window; the independent client sees it")
+    func measuresOutOfForce() async throws {
+        let yesterday = Timestamps.day(Date().addingTimeInterval(-86_400))
+        let file = try await policyFile { $0["inForce"] = ["from": "2020-01-01", "until": yesterday] }
+        let server = try ListeningProcess.serve(dataDirectory: temporary(), extra: ["--policy", file])
+        defer { server.stop() }
+        let script = GatewayHarness.packageRoot.appendingPathComponent("tools/testing/platform_client.py").path
+        let refused = try await EndToEndTests.run("/usr/bin/env", ["python3", script, "--gateway", server.url, "fsi", "1101",
+                                                                  #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
+        #expect(refused.status != 0, "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stdout.contains("MEASURES_NOT_IN_FORCE") && refused.stdout.contains(yesterday), "\(refused.stdout) \(refused.stderr)")
+        server.stop()
+
+        let standard = try ListeningProcess.serve(dataDirectory: temporary())
+        defer { standard.stop() }
+        let accepted = try await EndToEndTests.run("/usr/bin/env", ["python3", script, "--gateway", standard.url, "fsi", "1101",
+                                                                   #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"120101198001011234"}}"#])
+        #expect(accepted.status == 0, "\(accepted.stdout) \(accepted.stderr)")
+    }
 }
+

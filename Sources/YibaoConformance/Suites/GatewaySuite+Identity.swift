@@ -115,6 +115,15 @@ extension GatewaySuite {
                     iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A06", deptName: "Dermatology", caty: "A06"))
             }
         },
+        "SC-6-001": { suite in
+            // H12010100001 practises A07 offline, but its Internet diagnosis subjects were approved separately: A03, A04, A50.
+            try await suite.refused("2201 in an offline subject not approved for Internet diagnosis (A07)", codes: ["SUBJECT_NOT_APPROVED_FOR_INTERNET"],
+                                    pointer: "/input/data/caty", rule: "SC-6") {
+                _ = try await suite.hospital.register(RegistrationRequest(
+                    psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
+                    iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A07", deptName: "Paediatrics", caty: "A07"))
+            }
+        },
         "ID-QR-003": { suite in
             let qr = try await suite.accepted("the channel's QR code") { try await suite.channel.qrCode(certno: zhangSan.certno) }
             guard let expires = Timestamps.parseFSI(qr.expireTime) else {

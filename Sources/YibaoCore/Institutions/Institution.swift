@@ -64,6 +64,9 @@ public struct Institution: Sendable, Codable, Hashable {
     public var admdvs: String
     /// 诊疗科目 — the registered clinical subjects (codes) the offline institution may practise (SC-2).
     public var subjects: [String]
+    /// 互联网诊疗科目 — the subjects approved for Internet diagnosis, separately from the offline ones
+    /// (SC-6, TJ 11); nil when none were approved separately: the offline subjects then serve.
+    public var internetSubjects: [String]?
     public var capabilities: Set<Capability>
     /// 失信名单 — on the dishonesty list: no application is accepted (AG-7).
     public var onDishonestyList: Bool
@@ -94,6 +97,21 @@ public struct Institution: Sendable, Codable, Hashable {
         self.internetPlus = internetPlus
         self.negativeListUntil = negativeListUntil
         self.falseMaterialsFound = falseMaterialsFound
+    }
+
+    /// SC-2 and SC-6: an online service in `subject` stays within the offline institution's registered
+    /// subjects and within those approved for Internet diagnosis; `pointer` names the subject in the request.
+    public func requireOnlineSubject(_ subject: String, pointer: String) throws {
+        guard subjects.contains(subject) else {
+            throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: pointer,
+                              "online services stay within the institution's registered subjects; \(code) is registered for \(subjects.joined(separator: ", "))",
+                              expected: subjects.joined(separator: " | "), actual: subject)
+        }
+        if let approved = internetSubjects, !approved.contains(subject) {
+            throw DomainError(.subjectNotApprovedForInternet, .forbidden, rule: .sc6, pointer: pointer,
+                              "\(subject) is one of \(code)'s offline subjects but was not approved for Internet diagnosis; online it may serve \(approved.joined(separator: ", "))",
+                              expected: approved.joined(separator: " | "), actual: subject)
+        }
     }
 
     /// The agreement of `kind`, if any.

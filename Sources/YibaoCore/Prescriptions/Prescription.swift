@@ -17,8 +17,10 @@ public struct Prescription: Sendable, Hashable {
                                        "prscDeptCode", "prscDeptName", "fstdiagFlag", "maindiagCode", "maindiagName"]
     public static let requiredDrug = ["medListCodg", "drugGenname", "drugSpec", "drugCnt", "drugPric", "drugSumamt", "usedFrquName"]
 
-    /// Bounds: a long-term prescription (长处方) covers at most 12 weeks; validity at most a year.
-    public static let validityRange = 1...366
+    /// The structural bound of `valiDays` (a century): the policy's bounds (RX-2,
+    /// `measures.prescriptionMinimumValidityDays` / `prescriptionMaximumValidityDays`) are checked
+    /// where a prescription is uploaded, so a stored one still parses when the settings change.
+    public static let structuralValidityLimit = 36_600
     public static let repeatRange = 1...12
     public static let intervalRange = 0...366
 
@@ -70,8 +72,8 @@ public struct Prescription: Sendable, Hashable {
                                                actual: json[key: key], rule: .rx4)
             }
         }
-        guard let days = Int(json[key: "valiDays"]), Self.validityRange.contains(days) else {
-            throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be a whole number of days from 1 to \(Self.validityRange.upperBound)",
+        guard let days = Int(json[key: "valiDays"]), (1...Self.structuralValidityLimit).contains(days) else {
+            throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be a whole number of days from 1 to \(Self.structuralValidityLimit)",
                                            actual: json[key: "valiDays"], rule: .rx2)
         }
         self.json = json
@@ -80,6 +82,16 @@ public struct Prescription: Sendable, Hashable {
             throw DomainError(.rxValidityInvalid, .invalid, rule: .rx2, pointer: "\(pointer)/valiEndTime",
                               "valiEndTime must fall between prscTime and prscTime + valiDays (\(days) days)",
                               expected: "\(json[key: "prscTime"]) … \(Timestamps.fsi(latest))", actual: json[key: "valiEndTime"])
+        }
+    }
+
+    /// RX-2: `valiDays` within the policy's bounds (`measures.prescriptionMinimumValidityDays` …
+    /// `prescriptionMaximumValidityDays`); `pointer` prefixes the refusal's pointer.
+    public func requireValidity(within days: ClosedRange<Int>, pointer: String = "") throws {
+        let given = Int(json[key: "valiDays"]) ?? 0
+        guard days.contains(given) else {
+            throw DomainError.invalidValue("\(pointer)/valiDays", "valiDays must be from \(days.lowerBound) to \(days.upperBound) days under this policy profile",
+                                           expected: "\(days.lowerBound)…\(days.upperBound)", actual: json[key: "valiDays"], rule: .rx2)
         }
     }
 

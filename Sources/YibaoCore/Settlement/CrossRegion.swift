@@ -70,25 +70,21 @@ public struct CrossRegionFiling: Sendable, Codable, Hashable {
 
 /// Where a person may settle across regions directly.
 public enum CrossRegionRules {
-    /// XR-5: general outpatient without filing between these province pairs (the Beijing–Tianjin–Hebei pilot), from the date given.
-    public static let filingFreePairs: [(insured: String, treated: String)] = [
-        ("110000", "120000"), ("120000", "110000"), ("110000", "130000"), ("130000", "110000"), ("120000", "130000"), ("130000", "120000"),
-    ]
-    public static let filingFreeSince = Timestamps.parseDay("2023-01-01")!
-
     /// `med_type` of an outpatient chronic or special disease (门诊慢特病).
     public static let chronicDiseaseMedType = "14"
 
     /// XR-1 / XR-2 / XR-5: a person insured in `insured` may settle directly in `treated` at `now` when it is the
-    /// same region, a filing-free pair (general outpatient only), or an active filing covers it; otherwise the
+    /// same region, the filing-free pilot covers it (`pilot`, general outpatient; `insuredAdmdvs` / `treatedAdmdvs`
+    /// are the full division codes when a caller has them, for a pilot of districts), or an active filing covers it; otherwise the
     /// refusal says to file first or pay and claim manual reimbursement (XR-4, PY-9). XR-3: a chronic or special
     /// disease (`medType` 14) away from home is settled directly only at the institutions the filing names
     /// (`extraInstitutions`); elsewhere the person pays and claims.
     public static func requireDirectSettlement(insured: String, treated: String, filings: [CrossRegionFiling], at now: Date, pointer: String,
-                                               medType: String? = nil, institution: String? = nil) throws -> String {
+                                               medType: String? = nil, institution: String? = nil, pilot: FilingFreePilot,
+                                               insuredAdmdvs: String? = nil, treatedAdmdvs: String? = nil) throws -> String {
         if insured == treated { return "local" }
         let chronic = medType == chronicDiseaseMedType
-        if !chronic, now >= filingFreeSince, filingFreePairs.contains(where: { $0.insured == insured && $0.treated == treated }) { return "filing-free (XR-5)" }
+        if !chronic, pilot.covers(insured: insuredAdmdvs ?? insured, treated: treatedAdmdvs ?? treated, medType: medType, at: now) { return "filing-free (XR-5)" }
         if let filing = filings.first(where: { $0.covers(treated, at: now) }) {
             if chronic, let institution, !filing.extraInstitutions.contains(institution) {
                 throw DomainError(.crossRegionInstitutionNotFiled, .forbidden, rule: .xr3, pointer: pointer,

@@ -150,6 +150,8 @@ extension ErrorCode {
     public static let practitionerPracticeTooShort = ErrorCode("PRACTITIONER_PRACTICE_TOO_SHORT", 403, .pr1, "医师独立执业年限不足3年")
     public static let regionPolicyMissing = ErrorCode("REGION_POLICY_MISSING", 403, .xr6, "未配置该统筹区医保政策")
     public static let subjectNotRegistered = ErrorCode("SUBJECT_NOT_REGISTERED", 403, .sc2, "诊疗科目未登记")
+    public static let subjectNotApprovedForInternet = ErrorCode("SUBJECT_NOT_APPROVED_FOR_INTERNET", 403, .sc6, "该科目未核准互联网诊疗")
+    public static let measuresNotInForce = ErrorCode("MEASURES_NOT_IN_FORCE", 403, .gen1, "医保支付管理办法不在有效期内")
 
     // MARK: Around a settlement: reversal, benefit check, chronic filings, audit, sign-out
 
@@ -322,7 +324,7 @@ extension ErrorCode {
         .institutionExists, .institutionLevelUnsupported, .institutionNegativeList, .institutionNotAuthorised, .institutionNoAgreement,
         .institutionNoEntityAgreement, .institutionUnknown, .pharmacistUnknown, .pharmacyStaffingInsufficient, .policyInvalid,
         .practitionerCertificateInvalid, .practitionerNotDoctor, .practitionerNoQualification, .practitionerPracticeTooShort,
-        .regionPolicyMissing, .subjectNotRegistered, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
+        .regionPolicyMissing, .subjectNotRegistered, .subjectNotApprovedForInternet, .measuresNotInForce, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
         .cashierTokenInvalid, .epcTokenInvalid, .identityMediumNotAccepted, .orgMismatch, .payauthnoExpired, .payauthnoOtherPerson,
         .payauthnoReused, .payauthnoUnknown, .payauthnoWrongInstitution, .personCardTaken, .personCertnoTaken, .personInsuranceNotActive,
         .personInternetPaymentSuspended, .personMismatch, .personNameMismatch, .personNotRealNameVerified, .personUnknown, .qrcodeExpired,

@@ -1,5 +1,7 @@
+import Foundation
+
 /// A named policy profile: every number the published measures leave open, as a documented
-/// setting with a default (DOMAIN.md: "never a constant buried in code").
+/// setting with a default (docs/RULES.md: "never a constant buried in code").
 public struct PolicyProfile: Sendable, Codable, Hashable {
     /// Profile name, reported by the gateway and the conformance tester.
     public var name: String
@@ -58,9 +60,10 @@ public struct PolicyProfile: Sendable, Codable, Hashable {
     }
 }
 
-/// Numbers the published measures state, as settings (DOMAIN.md: never a constant buried in code),
+/// Numbers the published measures state, as settings (docs/RULES.md: never a constant buried in code),
 /// each defaulting to the measure's value; and the smart audit's thresholds, which the measures
-/// leave open. A province or a test that needs another value sets it in the policy file.
+/// leave open. A province or a test that needs another value sets it in the policy file; a member
+/// left out of the file keeps its default.
 public struct MeasureNumbers: Sendable, Codable, Hashable {
     /// PR-1: full years of independent clinical work an Internet+ doctor needs (TJ 20).
     public var internetDoctorMinimumYears: Int
@@ -76,9 +79,18 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     public var maxDrugBoxesPerLine: Int
     /// PY-1: Internet follow-up consultations (AADG0000) charged per visit.
     public var maxConsultationsPerVisit: Int
+    /// RX-2: the shortest and longest validity (`valiDays`) a prescription may be given, in days.
+    public var prescriptionMinimumValidityDays: Int
+    public var prescriptionMaximumValidityDays: Int
+    /// XR-5: the filing-free pilot for general outpatient care across regions.
+    public var filingFreePilot: FilingFreePilot
+    /// GEN-1: the days the measures are in force; Internet+ business outside them is refused.
+    public var inForce: DayWindow
 
     public init(internetDoctorMinimumYears: Int = 3, pharmacyMinimumPharmacists: Int = 2, pharmacyMinimumLicensedPharmacists: Int = 1,
-                temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1) {
+                temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1,
+                prescriptionMinimumValidityDays: Int = 1, prescriptionMaximumValidityDays: Int = 366,
+                filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures) {
         self.internetDoctorMinimumYears = internetDoctorMinimumYears
         self.pharmacyMinimumPharmacists = pharmacyMinimumPharmacists
         self.pharmacyMinimumLicensedPharmacists = pharmacyMinimumLicensedPharmacists
@@ -86,10 +98,37 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         self.extraChronicInstitutions = extraChronicInstitutions
         self.maxDrugBoxesPerLine = maxDrugBoxesPerLine
         self.maxConsultationsPerVisit = maxConsultationsPerVisit
+        self.prescriptionMinimumValidityDays = prescriptionMinimumValidityDays
+        self.prescriptionMaximumValidityDays = prescriptionMaximumValidityDays
+        self.filingFreePilot = filingFreePilot
+        self.inForce = inForce
     }
 
     /// The measures' values.
     public static let standard = MeasureNumbers()
+
+    enum CodingKeys: String, CodingKey {
+        case internetDoctorMinimumYears, pharmacyMinimumPharmacists, pharmacyMinimumLicensedPharmacists, temporaryFilingMaxMonths,
+             extraChronicInstitutions, maxDrugBoxesPerLine, maxConsultationsPerVisit, prescriptionMinimumValidityDays,
+             prescriptionMaximumValidityDays, filingFreePilot, inForce
+    }
+
+    /// Every member may be left out: it keeps the measure's value.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = MeasureNumbers.standard
+        internetDoctorMinimumYears = try c.decodeIfPresent(Int.self, forKey: .internetDoctorMinimumYears) ?? d.internetDoctorMinimumYears
+        pharmacyMinimumPharmacists = try c.decodeIfPresent(Int.self, forKey: .pharmacyMinimumPharmacists) ?? d.pharmacyMinimumPharmacists
+        pharmacyMinimumLicensedPharmacists = try c.decodeIfPresent(Int.self, forKey: .pharmacyMinimumLicensedPharmacists) ?? d.pharmacyMinimumLicensedPharmacists
+        temporaryFilingMaxMonths = try c.decodeIfPresent(Int.self, forKey: .temporaryFilingMaxMonths) ?? d.temporaryFilingMaxMonths
+        extraChronicInstitutions = try c.decodeIfPresent(Int.self, forKey: .extraChronicInstitutions) ?? d.extraChronicInstitutions
+        maxDrugBoxesPerLine = try c.decodeIfPresent(Int.self, forKey: .maxDrugBoxesPerLine) ?? d.maxDrugBoxesPerLine
+        maxConsultationsPerVisit = try c.decodeIfPresent(Int.self, forKey: .maxConsultationsPerVisit) ?? d.maxConsultationsPerVisit
+        prescriptionMinimumValidityDays = try c.decodeIfPresent(Int.self, forKey: .prescriptionMinimumValidityDays) ?? d.prescriptionMinimumValidityDays
+        prescriptionMaximumValidityDays = try c.decodeIfPresent(Int.self, forKey: .prescriptionMaximumValidityDays) ?? d.prescriptionMaximumValidityDays
+        filingFreePilot = try c.decodeIfPresent(FilingFreePilot.self, forKey: .filingFreePilot) ?? d.filingFreePilot
+        inForce = try c.decodeIfPresent(DayWindow.self, forKey: .inForce) ?? d.inForce
+    }
 
     /// The first setting that makes no sense (a negative count, a zero where one is needed), or nil.
     public var problem: String? {
@@ -102,6 +141,104 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         if extraChronicInstitutions < 0 { return "measures.extraChronicInstitutions must be 0 or more" }
         if maxDrugBoxesPerLine < 1 { return "measures.maxDrugBoxesPerLine must be 1 or more" }
         if maxConsultationsPerVisit < 1 { return "measures.maxConsultationsPerVisit must be 1 or more" }
+        if prescriptionMinimumValidityDays < 1 { return "measures.prescriptionMinimumValidityDays must be 1 or more" }
+        if prescriptionMaximumValidityDays < prescriptionMinimumValidityDays || prescriptionMaximumValidityDays > Prescription.structuralValidityLimit {
+            return "measures.prescriptionMaximumValidityDays must be from prescriptionMinimumValidityDays to \(Prescription.structuralValidityLimit)"
+        }
+        if let problem = filingFreePilot.problem { return "measures.filingFreePilot.\(problem)" }
+        if let problem = inForce.problem { return "measures.inForce.\(problem)" }
+        return nil
+    }
+
+    /// RX-2: the validity a prescription may be given.
+    public var prescriptionValidityDays: ClosedRange<Int> { prescriptionMinimumValidityDays...prescriptionMaximumValidityDays }
+}
+
+/// A span of whole days in Beijing time, `from` and `until` as `yyyy-MM-dd`, both included;
+/// either may be empty (open-ended).
+public struct DayWindow: Sendable, Codable, Hashable {
+    public var from: String
+    public var until: String
+
+    public init(from: String, until: String) {
+        self.from = from
+        self.until = until
+    }
+
+    /// GEN-1: the Tianjin measures apply from 1 June 2022 for five years (TJ 30).
+    public static let tianjinMeasures = DayWindow(from: "2022-06-01", until: "2027-06-01")
+    /// No limit.
+    public static let always = DayWindow(from: "", until: "")
+
+    /// The first instant of `from`, or nil when open.
+    public var start: Date? { from.isEmpty ? nil : Timestamps.parseDay(from) }
+    /// The first instant after `until`, or nil when open.
+    public var end: Date? { until.isEmpty ? nil : Timestamps.parseDay(until).map { $0.addingTimeInterval(86_400) } }
+
+    public func contains(_ instant: Date) -> Bool {
+        if let start, instant < start { return false }
+        if let end, instant >= end { return false }
+        return true
+    }
+
+    var problem: String? {
+        if !from.isEmpty, Timestamps.parseDay(from) == nil { return "from must be yyyy-MM-dd or empty, not \(from)" }
+        if !until.isEmpty, Timestamps.parseDay(until) == nil { return "until must be yyyy-MM-dd or empty, not \(until)" }
+        if let start, let end, end <= start { return "until must not be before from" }
+        return nil
+    }
+}
+
+/// XR-5: persons insured in `insuredAreas` are settled directly without a filing for general outpatient
+/// care in `treatedAreas` from `since`. An area is a 6-digit division code: `120000` a whole province,
+/// `120100` a city, `120116` one district (the pilot's districts may be listed one by one).
+public struct FilingFreePilot: Sendable, Codable, Hashable {
+    /// First day of the pilot, `yyyy-MM-dd`.
+    public var since: String
+    /// Where the pilot's insured persons are insured.
+    public var insuredAreas: [String]
+    /// Where they may be treated without filing.
+    public var treatedAreas: [String]
+    /// The `med_type` values the pilot covers (general outpatient, 普通门诊: `11`). A payment that names
+    /// no `med_type` (an HSE mobile payment, a pharmacy purchase) counts as general outpatient.
+    public var medTypes: [String]
+
+    public init(since: String, insuredAreas: [String], treatedAreas: [String], medTypes: [String] = ["11"]) {
+        self.since = since
+        self.insuredAreas = insuredAreas
+        self.treatedAreas = treatedAreas
+        self.medTypes = medTypes
+    }
+
+    /// The Beijing–Tianjin–Hebei pilot from 1 January 2023, both ways between the three places. The
+    /// Tianjin plan (XR) itself names one direction, Tianjin's insured persons treated in Beijing and
+    /// Hebei: `tianjinPlan`. The demo's Beijing-insured person treated in Tianjin relies on the default.
+    public static let beijingTianjinHebei = FilingFreePilot(since: "2023-01-01", insuredAreas: ["110000", "120000", "130000"],
+                                                            treatedAreas: ["110000", "120000", "130000"])
+    /// The Tianjin plan's direction alone: Tianjin-insured persons to Beijing and Hebei.
+    public static let tianjinPlan = FilingFreePilot(since: "2023-01-01", insuredAreas: ["120000"], treatedAreas: ["110000", "130000"])
+    /// No pilot.
+    public static let none = FilingFreePilot(since: "2023-01-01", insuredAreas: [], treatedAreas: [])
+
+    /// Whether a person insured in `insured` (a full division code) settles care of `medType` in `treated` without filing at `now`.
+    public func covers(insured: String, treated: String, medType: String?, at now: Date) -> Bool {
+        guard let start = Timestamps.parseDay(since), now >= start else { return false }
+        if let medType, !medType.isEmpty, !medTypes.contains(medType) { return false }
+        return insuredAreas.contains { Self.area($0, includes: insured) } && treatedAreas.contains { Self.area($0, includes: treated) }
+    }
+
+    /// `120000` includes every `12xxxx`, `120100` every `1201xx`, `120116` only itself.
+    static func area(_ area: String, includes code: String) -> Bool {
+        var prefix = Substring(area)
+        while prefix.count > 2, prefix.hasSuffix("00") { prefix = prefix.dropLast(2) }
+        return code.hasPrefix(prefix)
+    }
+
+    var problem: String? {
+        if Timestamps.parseDay(since) == nil { return "since must be yyyy-MM-dd, not \(since)" }
+        for area in insuredAreas + treatedAreas where area.count != 6 || !area.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return "insuredAreas and treatedAreas hold 6-digit division codes, not \(area)"
+        }
         return nil
     }
 }

@@ -1,4 +1,4 @@
-/// A policy rule of ../shared/DOMAIN.md, by its stable id. Every refusal names one.
+/// A policy rule of docs/RULES.md, by its stable id. Every refusal names one.
 public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -68,7 +68,7 @@ public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringC
     /// Information, money and goods flows are traceable (the hash-chained trace).
     public static let sv2 = Rule(rawValue: "SV-2")
 
-    /// Protocol clauses of ../shared/PROTOCOL.md that are not DOMAIN.md rules (envelope, replay, sign-in).
+    /// Protocol clauses (docs/RULES.md, PROTOCOL-*) that are not policy rules (envelope, replay, sign-in, fields).
     public static let protocolEnvelope = Rule(rawValue: "PROTOCOL-ENVELOPE")
     public static let protocolReplay = Rule(rawValue: "PROTOCOL-REPLAY")
     public static let protocolSignIn = Rule(rawValue: "PROTOCOL-SIGNIN")
@@ -114,6 +114,11 @@ extension Rule {
     public static let xr6 = Rule(rawValue: "XR-6")
     /// Repeated settlements in both places in the same period are flagged for verification.
     public static let xr7 = Rule(rawValue: "XR-7")
+
+    /// Online services stay within the subjects approved for Internet diagnosis too (TJ 11).
+    public static let sc6 = Rule(rawValue: "SC-6")
+    /// The measures are in force only between their first and last day (TJ 30).
+    public static let gen1 = Rule(rawValue: "GEN-1")
 
     /// Smart audit runs in real time on settlement details.
     public static let sv3 = Rule(rawValue: "SV-3")

@@ -62,6 +62,8 @@ public struct InstitutionInput: Codable, Sendable {
     public var kind: InstitutionKind
     public var admdvs: String
     public var subjects: [String]?
+    /// SC-6: the subjects approved for Internet diagnosis, when approved separately (absent: the offline subjects).
+    public var internetSubjects: [String]?
     public var capabilities: [Capability]?
     public var onDishonestyList: Bool?
     /// 医院等级 "1", "2", "3".
@@ -74,6 +76,7 @@ public struct InstitutionInput: Codable, Sendable {
         var institution = Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
                                       onDishonestyList: onDishonestyList ?? false)
         institution.level = level
+        institution.internetSubjects = internetSubjects
         return institution
     }
 }

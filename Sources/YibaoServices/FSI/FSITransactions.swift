@@ -175,11 +175,7 @@ package struct FSITransactions: Sendable {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype), not \(insutype)", expected: person.insutype, actual: insutype)
         }
-        guard institution.subjects.contains(caty) else {
-            throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: data.path("caty"),
-                              "online services stay within the institution's registered subjects; \(institution.code) is registered for \(institution.subjects.joined(separator: ", "))",
-                              expected: institution.subjects.joined(separator: " | "), actual: caty)
-        }
+        try institution.requireOnlineSubject(caty, pointer: data.path("caty"))
         guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
@@ -231,7 +227,7 @@ package struct FSITransactions: Sendable {
     /// AG-1 (and AG-5 through the cascade): the institution may serve Internet+ business.
     @discardableResult
     func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
-        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/fixmedins_code")
+        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/fixmedins_code", measures: policy.measures)
     }
 
     /// Finds the person behind an identity medium (ID-4); an ecToken is spent for `transaction` (ID-2).

@@ -170,7 +170,8 @@ extension FSITransactions {
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"),
-                                                         medType: try data.optionalString("med_type") ?? visit.medType, institution: institution.code)
+                                                         medType: try data.optionalString("med_type") ?? visit.medType, institution: institution.code,
+                                                         pilot: policy.measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
         // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
         let findings = try await SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope,

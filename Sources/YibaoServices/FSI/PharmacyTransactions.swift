@@ -97,7 +97,8 @@ extension FSITransactions {
             throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the drug lines", expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(pharmacy.admdvs),
-                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"))
+                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"),
+                                                         pilot: policy.measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: pharmacy.admdvs)
         // The smart audit (SV-3, SV-6, RX-2 revoked, RX-4 settled once) with the pharmacy as the settling institution.
         let findings = try await SettlementCalculator.audit(lines, person: person, visit: nil, scope: scope, institution: request.institutionCode, measures: policy.measures, store: store)
         if var refusal = SmartAudit.refusal(findings) {

@@ -56,7 +56,7 @@ package struct SettlementCalculator: Sendable {
         guard orgCodg == code else {
             throw DomainError.invalidValue("/orgCodg", "orgCodg must be the institution of the appId that sealed the request", expected: code, actual: orgCodg)
         }
-        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg")
+        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg", measures: measures)
         let psnNo = try data.string("psnNo")
         let mdtrtId = try data.string("mdtrtId")
         let insutype = try data.string("insutype")
@@ -157,7 +157,8 @@ package struct SettlementCalculator: Sendable {
         }
         let insuredRegion = Self.province(person.insuplcAdmdvs), treatedRegion = Self.province(institution.admdvs)
         _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
-                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: "/psnNo")
+                                                         filings: try await store.filings(psnNo: psnNo), at: now, pointer: "/psnNo",
+                                                         pilot: measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
         let doubleSettlement = try await Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
         var classified: [LineResult] = []
@@ -234,7 +235,8 @@ package struct SettlementCalculator: Sendable {
             throw DomainError.invalidValue("/visitDate", "the visit cannot be in the future", actual: input.visitDate, rule: .xr4)
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try await store.filings(psnNo: person.psnNo),
-                                                         at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate")
+                                                         at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate",
+                                                         pilot: measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
         let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
             guard let pric = Money.fen(line.pric), let sum = Money.fen(line.detItemFeeSumamt), let cnt = Decimal(string: line.cnt) else {
                 throw DomainError.invalidValue("/feedetailList/\(index)", "pric, cnt and detItemFeeSumamt are amounts written as strings", rule: .xr4)
@@ -379,13 +381,14 @@ package struct SettlementCalculator: Sendable {
             throw DomainError(.personUnknown, .notFound, rule: .id1, pointer: "/payOrdId", "the order's person no longer exists")
         }
         try person.requireInternetPaymentAllowed(pointer: "/payOrdId")
-        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg")
+        let institution = try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/orgCodg", measures: measures)
         try person.requireInsured(pointer: "/payOrdId")
         guard let visit = try await store.registration(mdtrtId: order.mdtrtId), visit.status == .registered else {
             throw DomainError(.visitCancelled, .conflict, rule: .py6, pointer: "/mdtrtId", "visit \(order.mdtrtId) was cancelled (2202) after the fees were uploaded")
         }
         _ = try CrossRegionRules.requireDirectSettlement(insured: Self.province(person.insuplcAdmdvs), treated: Self.province(institution.admdvs),
-                                                         filings: try await store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId")
+                                                         filings: try await store.filings(psnNo: person.psnNo), at: now, pointer: "/payOrdId",
+                                                         pilot: measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
         for number in order.prescriptionNumbers {
             if let record = try await store.prescription(hiRxno: number), let other = record.settledBy, other != order.payOrdId {
                 throw DomainError(.auditRefused, .forbidden, rule: .sv6, pointer: "/payOrdId",

@@ -53,6 +53,7 @@ package struct PrescriptionServices: Sendable {
                               "the prescription is uploaded signed by the doctor: add doctorSignature (yibao rx sign, docs/PRESCRIPTION.md)")
         }
         let prescription = try Prescription(json: fields)
+        try prescription.requireValidity(within: policy.measures.prescriptionValidityDays)
         let document = SignedPrescription(prescription: prescription, doctorSignature: try RxSignature(json: signatureValue, pointer: "/doctorSignature"))
         guard prescription.institutionCode == code else {
             throw DomainError.invalidValue("/mdtrtinfo/fixmedinsCode", "the prescription names another institution than the appId's",
@@ -85,10 +86,7 @@ package struct PrescriptionServices: Sendable {
                               "prscTime is before visit \(visit.mdtrtId) was registered", expected: "from \(Timestamps.fsi(visit.registeredAt))",
                               actual: prescription.json[key: "prscTime"])
         }
-        guard institution.subjects.contains(prescription.deptCode) else {
-            throw DomainError(.subjectNotRegistered, .forbidden, rule: .sc2, pointer: "/mdtrtinfo/prscDeptCode",
-                              "online services stay within \(code)'s registered subjects", expected: institution.subjects.joined(separator: " | "), actual: prescription.deptCode)
-        }
+        try institution.requireOnlineSubject(prescription.deptCode, pointer: "/mdtrtinfo/prscDeptCode")
         // SC-1 with XR-1: the place of insurance's catalogue, and the diseases the person has filed.
         let insured = try await store.person(psnNo: prescription.psnNo)
         let catalogue = insured.flatMap { regions[String($0.insuplcAdmdvs.prefix(2)) + "0000"]?.chronicDiseases } ?? policy.chronicDiseaseCategories
@@ -574,7 +572,7 @@ package struct PrescriptionServices: Sendable {
 
     @discardableResult
     private func authorise(_ code: String, store: any StoreReading, now: Date) async throws -> Institution {
-        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/appId")
+        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/appId", measures: policy.measures)
     }
 
     private func recordByTraceCode(_ data: Fields, institution: String, store: any StoreReading) async throws -> PrescriptionRecord {

@@ -2,12 +2,18 @@ import Foundation
 import YibaoCore
 import YibaoStore
 
-/// The one institution check of every service (AG-1, AG-4, AG-5): the institution exists and its
-/// Internet+ agreement lets it act now. `pointer` names where the request identified it
-/// (`/fixmedins_code` on FSI, `/appId` or `/orgCodg` on HSE).
+/// The one institution check of every service (GEN-1, AG-1, AG-4, AG-5): the measures are in force,
+/// the institution exists and its Internet+ agreement lets it act now. `pointer` names where the
+/// request identified it (`/fixmedins_code` on FSI, `/appId` or `/orgCodg` on HSE).
 package enum InstitutionAuthorisation {
     @discardableResult
-    package static func require(_ code: String, store: any StoreReading, now: Date, pointer: String) async throws -> Institution {
+    package static func require(_ code: String, store: any StoreReading, now: Date, pointer: String, measures: MeasureNumbers) async throws -> Institution {
+        guard measures.inForce.contains(now) else {
+            let window = measures.inForce
+            throw DomainError(.measuresNotInForce, .forbidden, rule: .gen1, pointer: "",
+                              "the payment measures of this policy profile are in force from \(window.from.isEmpty ? "any day" : window.from) to \(window.until.isEmpty ? "any day" : window.until); no Internet+ business is settled under them on \(Timestamps.day(now)): set measures.inForce in the policy profile to the measures in force",
+                              expected: "\(window.from)…\(window.until)", actual: Timestamps.day(now))
+        }
         guard let institution = try await store.institution(code: code) else {
             throw DomainError(.institutionUnknown, .notFound, rule: .ag1, pointer: pointer, "no institution \(code)")
         }

@@ -115,7 +115,7 @@ package struct HSEServices: Sendable {
     }
 
     private func authorise(_ code: String, store: any StoreReading, now: Date) async throws {
-        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/appId")
+        try await InstitutionAuthorisation.require(code, store: store, now: now, pointer: "/appId", measures: policy.measures)
     }
 }
 
