@@ -360,20 +360,23 @@ struct SampleReceiverCommand: AsyncParsableCommand {
     }
 }
 
-/// `yibao rules`: which rules have code and which have conformance cases.
+/// `yibao rules`: every rule of docs/RULES.md, the code that enforces it, its tests and its cases.
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Rule coverage: every DOMAIN.md rule and PROTOCOL clause, the code that refuses or flags under it, the code that only mentions it, and the conformance cases that check it.",
+        abstract: "Rule coverage: every rule of docs/RULES.md and PROTOCOL clause, the code that refuses or flags under it, the code that only mentions it, its tests and the conformance cases that check it.",
         discussion: """
         Columns: "refuses" counts the Swift files that refuse a request or flag a record under the rule's id \
         (a `rule:` argument, a smart-audit row: tools/rules/index.py); "mentioned" the files that name it at \
-        all, a comment or a message included; "cases" the conformance cases tagged with it. A rule that is \
-        mentioned but refused nowhere is described, not enforced.
+        all, a comment or a message included; "tests" the test files that name it; "cases" the conformance \
+        cases tagged with it. "status" is enforced (code, a test and a case), manual (not machine-checkable: \
+        docs/RULES.md gives the reason) or gap (naming what is missing). A rule that is mentioned but refused \
+        nowhere is permissive (it lets something through) or described, not enforced: --verbose shows which files.
 
         Examples:
           yibao rules
           yibao rules --verbose
+          yibao rules --gaps
           yibao rules --json > rules.json
         """
     )
@@ -381,39 +384,53 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Print the table as JSON.")
     var json = false
 
-    @Flag(help: "List the source files and case ids in full.")
+    @Flag(help: "List the source files, tests and case ids in full, and the reason of each manual rule.")
     var verbose = false
+
+    @Flag(help: "Only the rules whose status is a gap; exit 1 when there is one.")
+    var gaps = false
 
     func run() throws {
         let catalogue = try Catalogue.bundled()
-        let rules = try RuleCoverage.bundled(catalogue: catalogue)
+        var rules = try RuleCoverage.bundled(catalogue: catalogue)
+        if gaps { rules = rules.filter { $0.status.hasPrefix("gap") } }
         if json {
-            struct Row: Encodable { let id: String; let summary: String; let refuses: [String]; let mentioned: [String]; let cases: [String] }
+            struct Row: Encodable {
+                let id: String; let title: String; let summary: String; let source: String; let status: String; let manual: String?
+                let refuses: [String]; let mentioned: [String]; let tests: [String]; let cases: [String]
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rules.map { Row(id: $0.id, summary: $0.summary, refuses: $0.refuses, mentioned: $0.code, cases: $0.cases) }), as: UTF8.self))
-            return
-        }
-        print("rule                refuses  mentioned  cases  summary")
-        for rule in rules {
-            let refuses = rule.refuses.isEmpty ? "   —   " : String(format: "%4d f ", rule.refuses.count)
-            let code = rule.code.isEmpty ? "    —    " : String(format: "%6d f  ", rule.code.count)
-            let cases = rule.cases.isEmpty ? "  —  " : String(format: "%4d ", rule.cases.count)
-            let summary = rule.summary.count > 80 ? String(rule.summary.prefix(79)) + "…" : rule.summary
-            print("\(rule.id.padding(toLength: 18, withPad: " ", startingAt: 0))  \(refuses)  \(code) \(cases)  \(summary)")
-            if verbose {
-                if !rule.refuses.isEmpty { print("      refuses:   \(rule.refuses.joined(separator: ", "))") }
-                if !rule.code.isEmpty { print("      mentioned: \(rule.code.joined(separator: ", "))") }
-                if !rule.cases.isEmpty { print("      cases:     \(rule.cases.joined(separator: ", "))") }
+            print(String(decoding: try encoder.encode(rules.map {
+                Row(id: $0.id, title: $0.title, summary: $0.summary, source: $0.source, status: $0.status, manual: $0.manual,
+                    refuses: $0.refuses, mentioned: $0.code, tests: $0.tests, cases: $0.cases)
+            }), as: UTF8.self))
+        } else {
+            print("rule                refuses  mentioned  tests  cases  status                     summary")
+            for rule in rules {
+                let refuses = rule.refuses.isEmpty ? "   —   " : String(format: "%4d f ", rule.refuses.count)
+                let code = rule.code.isEmpty ? "    —    " : String(format: "%6d f  ", rule.code.count)
+                let tests = rule.tests.isEmpty ? "  —  " : String(format: "%4d ", rule.tests.count)
+                let cases = rule.cases.isEmpty ? "  —  " : String(format: "%4d ", rule.cases.count)
+                let status = rule.status.padding(toLength: 25, withPad: " ", startingAt: 0)
+                let summary = rule.summary.count > 70 ? String(rule.summary.prefix(69)) + "…" : rule.summary
+                print("\(rule.id.padding(toLength: 18, withPad: " ", startingAt: 0))  \(refuses)  \(code) \(tests)  \(cases)  \(status)  \(summary)")
+                if verbose {
+                    if !rule.source.isEmpty { print("      source:    \(rule.source)") }
+                    if let manual = rule.manual { print("      manual:    \(manual)") }
+                    if !rule.refuses.isEmpty { print("      refuses:   \(rule.refuses.joined(separator: ", "))") }
+                    if !rule.code.isEmpty { print("      mentioned: \(rule.code.joined(separator: ", "))") }
+                    if !rule.tests.isEmpty { print("      tests:     \(rule.tests.joined(separator: ", "))") }
+                    if !rule.cases.isEmpty { print("      cases:     \(rule.cases.joined(separator: ", "))") }
+                }
             }
+            let enforced = rules.filter { $0.status == "enforced" }.count, manual = rules.filter { $0.manual != nil }.count
+            let refused = rules.filter { !$0.refuses.isEmpty }.count
+            print("\n\(rules.count) rules: \(enforced) enforced with code, a test and a case (\(refused) refuse or flag under their id), \(manual) not machine-checkable, \(rules.count - enforced - manual) with a gap (catalogue \(catalogue.version), \(catalogue.cases.count) cases; docs/RULES.md)")
+            let open = rules.filter { $0.status.hasPrefix("gap") }
+            if !open.isEmpty { print("gaps: " + open.map { "\($0.id) (\($0.status.dropFirst(5)))" }.joined(separator: ", ")) }
+            print("(files: `yibao rules --verbose` names them, the tests and the cases)")
         }
-        let refused = rules.filter { !$0.refuses.isEmpty }.count, withCode = rules.filter { !$0.code.isEmpty }.count
-        let withCases = rules.filter { !$0.cases.isEmpty }.count
-        print("\n\(rules.count) rules: \(refused) refused or flagged under their id, \(withCode) mentioned by code, \(withCases) checked by conformance cases (catalogue \(catalogue.version), \(catalogue.cases.count) cases)")
-        let mentionedOnly = rules.filter { $0.refuses.isEmpty && !$0.code.isEmpty }.map(\.id)
-        if !mentionedOnly.isEmpty { print("mentioned but refused nowhere: \(mentionedOnly.joined(separator: ", "))") }
-        let neither = rules.filter { $0.code.isEmpty && $0.cases.isEmpty }.map(\.id)
-        if !neither.isEmpty { print("neither code nor cases: \(neither.joined(separator: ", "))") }
-        print("(files: `yibao rules --verbose` names them and the cases)")
+        if gaps && !rules.isEmpty { throw ExitCode(1) }
     }
 }

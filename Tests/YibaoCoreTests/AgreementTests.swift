@@ -478,13 +478,60 @@ struct InstitutionAgreementTests {
         #expect(pharmacy.internetPlus?.state == .active)
     }
 
-    @Test("AG-1: the Internet+ application needs an entity agreement in force")
-    func needsEntity() {
+    @Test("AG-1: the Internet+ application needs an entity agreement in force or applied for (AG-11)")
+    func needsEntity() throws {
         var institution = hospital()
-        refusal(.institutionNoEntityAgreement, .ag1) {
+        let error = refusal(.institutionNoEntityAgreement, .ag1) {
             try institution.apply(.internetPlus, at: cst("2026-03-02 09:00"), policy: policy)
         }
+        #expect(error?.detail.contains("AG-11") == true && error?.actual == "absent")
         #expect(institution.internetPlus == nil)
+        // A rejected entity application is no ground either.
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try institution.accept(.entity, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        try institution.evaluate(.entity, passed: false, reasons: ["no licence copy"], at: cst("2026-03-20 10:00"), calendar: calendar, policy: policy)
+        refusal(.institutionNoEntityAgreement, .ag1) { try institution.apply(.internetPlus, at: cst("2026-03-23 09:00"), policy: policy) }
+    }
+
+    @Test("AG-11: both agreements applied for together; the Internet+ one signs only once the entity one is signed (AG-4)")
+    func concurrentApplication() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try institution.apply(.internetPlus, at: cst("2026-03-02 09:30"), policy: policy)
+        #expect(institution.internetPlus?.state == .applied)
+        #expect(institution.internetPlus?.history.first?.note.contains("AG-11") == true)
+        try institution.accept(.entity, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        try institution.accept(.internetPlus, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        try institution.evaluate(.internetPlus, passed: true, at: cst("2026-04-27 10:00"), calendar: calendar, policy: policy)
+        // Passed first, but the entity agreement is not signed yet: AG-4 refuses the signature.
+        refusal(.agreementEntityRequired, .ag4) {
+            try institution.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                          at: cst("2026-04-28 10:00"), calendar: calendar, policy: policy)
+        }
+        try institution.evaluate(.entity, passed: true, at: cst("2026-04-27 11:00"), calendar: calendar, policy: policy)
+        try institution.signAgreement(.entity, termStart: cst("2026-05-01"), termEnd: endOf("2028-04-30"),
+                                      at: cst("2026-04-29 10:00"), calendar: calendar, policy: policy)
+        try institution.signAgreement(.internetPlus, termStart: cst("2026-05-01"), termEnd: endOf("2028-04-30"),
+                                      at: cst("2026-04-30 10:00"), calendar: calendar, policy: policy)
+        #expect(institution.internetPlus?.effectiveState(at: cst("2026-05-06")) == .active)
+    }
+
+    @Test("AG-11: when the entity application ends unsigned, the Internet+ one made with it is withdrawn at the same instant")
+    func concurrentApplicationEnds() throws {
+        var rejected = hospital()
+        try rejected.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try rejected.apply(.internetPlus, at: cst("2026-03-02 09:30"), policy: policy)
+        try rejected.accept(.entity, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        try rejected.evaluate(.entity, passed: false, reasons: ["no licence copy"], at: cst("2026-03-20 10:00"), calendar: calendar, policy: policy)
+        #expect(rejected.internetPlus?.state == .withdrawn)
+        #expect(rejected.internetPlus?.history.last?.at == cst("2026-03-20 10:00"))
+        #expect(rejected.internetPlus?.history.last?.note.contains("AG-11") == true)
+
+        var withdrawn = hospital()
+        try withdrawn.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try withdrawn.apply(.internetPlus, at: cst("2026-03-02 09:30"), policy: policy)
+        try withdrawn.withdraw(.entity, at: cst("2026-03-03 09:00"), note: "applicant withdrew", calendar: calendar)
+        #expect(withdrawn.internetPlus?.state == .withdrawn)
     }
 
     @Test("AG-6: the Internet+ application needs every capability; the refusal names the missing ones")

@@ -84,8 +84,8 @@ struct MeasureSettingsTests {
         let window = DayWindow.tianjinMeasures
         #expect(!window.contains(cst("2022-05-31 23:59")))
         #expect(window.contains(cst("2022-06-01")))
-        #expect(window.contains(cst("2027-06-01 23:59")))
-        #expect(!window.contains(cst("2027-06-02")))
+        #expect(window.contains(cst("2027-05-31 23:59")))
+        #expect(!window.contains(cst("2027-06-01")), "abolished on 1 June 2027 (TJ 30)")
         #expect(DayWindow.always.contains(cst("2099-01-01")) && DayWindow(from: "", until: "2027-06-01").contains(cst("2001-01-01")))
     }
 

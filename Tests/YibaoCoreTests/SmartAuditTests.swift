@@ -107,7 +107,7 @@ struct SmartAuditTests {
         #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context(prescriptions: [atPharmacy])).isEmpty)
     }
 
-    @Test("The catalogue: eleven stable ids, each once, with its DOMAIN.md rule and action")
+    @Test("The catalogue: eleven stable ids, each once, with its docs/RULES.md rule and action")
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [

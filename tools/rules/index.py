@@ -1,30 +1,28 @@
 #!/usr/bin/env python3
-"""Builds Sources/YibaoConformance/Catalogue/rules.json: every rule id of DOMAIN.md (and the
-PROTOCOL-* clauses), its one-line summary, and the Swift source files that cite it — through a
-`Rule` constant (`rule: .py5`, `Rule.py5`) or by its id in a message or the doc comment of the code
-that implements it — the "mentioned" column of `yibao rules` — and, apart from those, the files that
-refuse or flag under the rule: a `rule:` argument (`DomainError(…, rule: .py5, …)`, `Problem(…, rule:
-Rule.py5.rawValue, …)`, a helper's `rule: .ag5`) or a row of the smart audit's table (`(id, .sv3,
-.refuse, …)`) — the "refuses" column. The conformance cases that check a rule come from catalogue.json.
+"""Builds Sources/YibaoConformance/Catalogue/rules.json from docs/RULES.md — every rule id (the
+policy rules and the PROTOCOL-* clauses), its title, one-line summary, source and whether it is
+machine-checkable (with the reason when not) — and, from the sources: the Swift files that cite it
+through a `Rule` constant (`rule: .py5`, `Rule.py5`) or by its id in a message or a doc comment —
+the "mentioned" column of `yibao rules` — and, apart from those, the files that refuse or flag under
+it: a `rule:` argument (`DomainError(…, rule: .py5, …)`, `Problem(…, rule: Rule.py5.rawValue, …)`, a
+helper's `rule: .ag5`) or a row of the smart audit's table (`(id, .sv3, .refuse, …)`) — the
+"refuses" column; and the test files that name it (its constant or its id) — the "tests" column.
+The conformance cases that check a rule come from catalogue.json.
 
     python3 tools/rules/index.py            # rewrite rules.json
     python3 tools/rules/index.py --check    # exit 1 if rules.json is not what the sources give
 
-The summaries are taken from ../shared/DOMAIN.md when it is there, otherwise kept from the
-existing rules.json, so the check works in a fresh clone.
+docs/RULES.md is the only source of the rules' text: a rule constant in Rule.swift without an
+entry there, or an entry without its Summary line, stops the script naming it.
 """
 import json, os, re, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Sources/YibaoConformance/Catalogue/rules.json")
 RULE_FILE = os.path.join(ROOT, "Sources/YibaoCore/Support/Rule.swift")
-DOMAIN = os.path.join(ROOT, "..", "shared", "DOMAIN.md")
-PROTOCOL = {
-    "PROTOCOL-ENVELOPE": "Envelopes are signed and sealed as PROTOCOL.md and docs/GATEWAY.md / docs/ENVELOPE.md say (FSI cainfo, HSE SM4 + SM2).",
-    "PROTOCOL-REPLAY": "A message is processed once: time window, msgid / signData never reused.",
-    "PROTOCOL-SIGNIN": "FSI transactions other than 9001 carry a live sign_no from 9001 sign-in.",
-    "PROTOCOL-FIELDS": "Required business fields are present and well-formed; the refusal names the JSON pointer.",
-}
+RULES_MD = os.path.join(ROOT, "docs", "RULES.md")
+FAMILIES = ["ID", "AG", "PR", "SC", "RX", "PY", "XR", "SV", "GEN", "PROTOCOL"]
+ID_IN_TEXT = re.compile(r"\b((?:ID|AG|PR|SC|RX|PY|XR|SV|GEN)-\d+)\b")
 
 
 def statics():
@@ -33,17 +31,37 @@ def statics():
     return dict(re.findall(r'static let (\w+) = Rule\(rawValue: "([A-Z]+-[A-Z0-9]+)"\)', text))
 
 
-def summaries(existing):
-    found = {}
-    if os.path.exists(DOMAIN):
-        for line in open(DOMAIN, encoding="utf-8"):
-            m = re.match(r"- ((?:ID|AG|PR|SC|RX|PY|XR|SV)-\d+) (.*)", line.strip())
-            if m:
-                found[m.group(1)] = m.group(2).strip()
-    else:
-        found = {r["id"]: r["summary"] for r in existing if not r["id"].startswith("PROTOCOL-")}
-    found.update(PROTOCOL)
-    return found
+def rules_document():
+    """id -> {title, summary, source, manual}, in the order of docs/RULES.md."""
+    entries, current = {}, None
+    for number, line in enumerate(open(RULES_MD, encoding="utf-8"), 1):
+        heading = re.match(r"### ([A-Z]+-[A-Z0-9]+) \u00b7 (.+)$", line.rstrip())
+        if heading:
+            current = heading.group(1)
+            if current in entries:
+                sys.exit(f"docs/RULES.md:{number}: {current} appears twice")
+            entries[current] = {"title": heading.group(2).strip(), "summary": "", "source": "", "manual": None, "line": number}
+            continue
+        if current is None:
+            continue
+        text = line.strip()
+        if text.startswith("Summary:"):
+            entries[current]["summary"] = text[len("Summary:"):].strip()
+        elif text.startswith("- **Source:**"):
+            entries[current]["source"] = text[len("- **Source:**"):].strip()
+        elif text.startswith("- **Machine-checkable:**"):
+            verdict = text[len("- **Machine-checkable:**"):].strip()
+            if verdict.startswith("no"):
+                reason = verdict[2:].lstrip(" —-:").strip()
+                if not reason:
+                    sys.exit(f"docs/RULES.md: {current} is marked not machine-checkable without a reason")
+                entries[current]["manual"] = reason
+            elif verdict != "yes":
+                sys.exit(f"docs/RULES.md: {current}: Machine-checkable is `yes` or `no — reason`, not {verdict!r}")
+    for rule, entry in entries.items():
+        if not entry["summary"]:
+            sys.exit(f"docs/RULES.md:{entry['line']}: {rule} has no `Summary:` line under its heading")
+    return entries
 
 
 def code_references(names):
@@ -63,7 +81,27 @@ def code_references(names):
             for m in pattern.finditer(source):
                 refs.setdefault(names[m.group(1)], set()).add(rel)
             # The id written out (in a message, a doc comment naming the rule a function implements).
-            for m in re.finditer(r"\b((?:ID|AG|PR|SC|RX|PY|XR|SV)-\d+)\b", source):
+            for m in ID_IN_TEXT.finditer(source):
+                refs.setdefault(m.group(1), set()).add(rel)
+    return {k: sorted(v) for k, v in refs.items()}
+
+
+def test_references(names):
+    """Test files that name a rule: its constant (`.ag11`, as `refusal(…, .ag11)` does) or its id (`"AG-11"`)."""
+    refs = {}
+    constant = re.compile(r"(?:Rule)?\.(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+    for base, _, files in os.walk(os.path.join(ROOT, "Tests")):
+        for name in files:
+            if not name.endswith(".swift"):
+                continue
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, ROOT)
+            source = open(path, encoding="utf-8").read()
+            for m in constant.finditer(source):
+                refs.setdefault(names[m.group(1)], set()).add(rel)
+            for m in ID_IN_TEXT.finditer(source):
+                refs.setdefault(m.group(1), set()).add(rel)
+            for m in re.finditer(r"\b(PROTOCOL-[A-Z]+)\b", source):
                 refs.setdefault(m.group(1), set()).add(rel)
     return {k: sorted(v) for k, v in refs.items()}
 
@@ -91,22 +129,31 @@ def enforcing_references(names):
     return {k: sorted(v) for k, v in refs.items()}
 
 
-def build(existing):
+def build():
     names = statics()
-    text = summaries(existing)
+    document = rules_document()
+    missing = sorted(set(names.values()) - set(document))
+    if missing:
+        sys.exit(f"docs/RULES.md has no entry for {', '.join(missing)} (a constant of Rule.swift)")
     refs = code_references(names)
     enforcing = enforcing_references(names)
+    tests = test_references(names)
     def order(rule):
         prefix, _, number = rule.partition("-")
-        families = ["ID", "AG", "PR", "SC", "RX", "PY", "XR", "SV", "PROTOCOL"]
-        return (families.index(prefix) if prefix in families else 99, int(number) if number.isdigit() else 0, rule)
-    ids = sorted(set(text) | set(names.values()), key=order)
-    return [{"id": i, "summary": text.get(i, ""), "code": refs.get(i, []), "refuses": enforcing.get(i, [])} for i in ids]
+        return (FAMILIES.index(prefix) if prefix in FAMILIES else 99, int(number) if number.isdigit() else 0, rule)
+    rules = []
+    for i in sorted(document, key=order):
+        entry = document[i]
+        row = {"id": i, "title": entry["title"], "summary": entry["summary"], "source": entry["source"]}
+        if entry["manual"]:
+            row["manual"] = entry["manual"]
+        row.update({"code": refs.get(i, []), "refuses": enforcing.get(i, []), "tests": tests.get(i, [])})
+        rules.append(row)
+    return rules
 
 
 def main():
-    existing = json.load(open(OUT, encoding="utf-8")) if os.path.exists(OUT) else []
-    rules = build(existing)
+    rules = build()
     rendered = json.dumps(rules, ensure_ascii=False, indent=1) + "\n"
     if "--check" in sys.argv:
         current = open(OUT, encoding="utf-8").read() if os.path.exists(OUT) else ""

@@ -69,28 +69,53 @@ public struct ConformanceError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// One rule of DOMAIN.md (or a PROTOCOL-* clause), the source files that cite it and the
-/// conformance cases that check it: a row of `yibao rules`. `rules.json` is generated from the
-/// sources by tools/rules/index.py; a test fails when it is stale.
+/// One rule of docs/RULES.md (a policy rule or a PROTOCOL-* clause), the source files that cite
+/// it, the tests that name it and the conformance cases that check it: a row of `yibao rules`.
+/// `rules.json` is generated from docs/RULES.md and the sources by tools/rules/index.py; a test
+/// fails when it is stale.
 public struct RuleCoverage: Sendable, Codable, Hashable {
     public var id: String
+    /// The heading of the rule in docs/RULES.md.
+    public var title: String
     public var summary: String
+    /// Where the rule comes from (a measure and its article).
+    public var source: String
+    /// Why a simulator cannot check the rule by machine; nil when it can.
+    public var manual: String?
     /// Swift files under Sources/ mentioning the rule (its `Rule` constant or its id, a comment included).
     public var code: [String]
     /// Of those, the files that refuse or flag under the rule (a `rule:` argument, a smart-audit row):
     /// where the rule is enforced, not only named.
     public var refuses: [String]
+    /// Test files under Tests/ naming the rule (its constant or its id).
+    public var tests: [String]
     /// Catalogue case ids checking it.
     public var cases: [String] = []
 
-    enum CodingKeys: String, CodingKey { case id, summary, code, refuses }
+    enum CodingKeys: String, CodingKey { case id, title, summary, source, manual, code, refuses, tests }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
+        title = try container.decodeIfPresent(String.self, forKey: .title) ?? ""
         summary = try container.decode(String.self, forKey: .summary)
+        source = try container.decodeIfPresent(String.self, forKey: .source) ?? ""
+        manual = try container.decodeIfPresent(String.self, forKey: .manual)
         code = try container.decode([String].self, forKey: .code)
         refuses = try container.decodeIfPresent([String].self, forKey: .refuses) ?? []
+        tests = try container.decodeIfPresent([String].self, forKey: .tests) ?? []
+    }
+
+    /// What the project does about the rule: `enforced` (code refuses or flags under it, or implements
+    /// it, with a test and a conformance case), `manual` (not machine-checkable, see `manual`), or `gap`
+    /// naming what is missing.
+    public var status: String {
+        if manual != nil { return "manual" }
+        var missing: [String] = []
+        if code.isEmpty { missing.append("code") }
+        if tests.isEmpty { missing.append("test") }
+        if cases.isEmpty { missing.append("case") }
+        return missing.isEmpty ? "enforced" : "gap: no " + missing.joined(separator: ", ")
     }
 
     /// Every rule with its code and cases.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One conformance case of the catalogue (`catalogue.json`): a stable id, the suite it belongs to,
-/// the DOMAIN.md rules / PROTOCOL.md clauses it checks, what it sends and what it expects.
+/// the docs/RULES.md rules and PROTOCOL-* clauses it checks, what it sends and what it expects.
 public struct ConformanceCase: Sendable, Codable, Hashable {
     public enum Polarity: String, Sendable, Codable { case positive, negative }
 
@@ -10,7 +10,7 @@ public struct ConformanceCase: Sendable, Codable, Hashable {
     /// `gateway`, `callback-receiver` or `prescription-receiver`.
     public var suite: String
     public var title: String
-    /// DOMAIN.md rule ids and PROTOCOL-* clause ids.
+    /// docs/RULES.md rule ids and PROTOCOL-* clause ids.
     public var rules: [String]
     /// What the case sends.
     public var inputs: String

@@ -107,7 +107,7 @@ extension ReportWriter {
     /// The verdicts in the order the report shows them: failures first.
     static let groupOrder: [Verdict] = [.failed, .unexpectedPass, .skipped, .expectedFailure, .passed]
 
-    /// Each rule's text (DOMAIN.md, through the bundled rules.json), by id.
+    /// Each rule's text (docs/RULES.md, through the bundled rules.json), by id.
     static func ruleTexts() -> [String: String] {
         guard let catalogue = try? Catalogue.bundled(), let rules = try? RuleCoverage.bundled(catalogue: catalogue) else { return [:] }
         return Dictionary(rules.map { ($0.id, $0.summary) }, uniquingKeysWith: { first, _ in first })

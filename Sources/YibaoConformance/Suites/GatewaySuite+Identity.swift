@@ -91,6 +91,37 @@ extension GatewaySuite {
                     iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
             }
         },
+        "AG-11-001": { suite in
+            // A new, not yet designated hospital applies for the entity and the Internet+ agreements at once.
+            let code = suite.unique("H1201", 3)
+            let now = suite.clock.now()
+            _ = try await suite.accepted("POST /admin/institutions for a new hospital with every AG-6 capability") {
+                try await suite.admin("/admin/institutions", [
+                    "code": .string(code), "name": "Conformance Concurrent Hospital", "kind": "hospital", "admdvs": "120101", "subjects": ["A03"],
+                    "capabilities": .array(Capability.allCases.map { .string($0.rawValue) }),
+                ])
+            }
+            func step(_ kind: String, _ action: String, _ body: JSONObject) async throws -> JSONObject {
+                try await suite.admin("/admin/institutions/\(code)/agreements/\(kind)/\(action)", body).objectValue ?? [:]
+            }
+            _ = try await suite.accepted("the entity application") { try await step("entity", "apply", ["at": .string(Timestamps.iso(now))]) }
+            let both = try await suite.accepted("the Internet+ application while the entity one is pending (AG-11)") {
+                try await step("internetPlus", "apply", ["at": .string(Timestamps.iso(now.addingTimeInterval(60)))])
+            }
+            let applied = both["internetPlus"]?.objectValue?[key: "state"] ?? ""
+            guard applied == "applied" else {
+                throw CaseFailure("the Internet+ application made with the entity one is not on record", expected: "internetPlus.state applied", actual: applied)
+            }
+            _ = try await suite.accepted("the entity application accepted") { try await step("entity", "accept", ["at": .string(Timestamps.iso(now.addingTimeInterval(120)))]) }
+            let ended = try await suite.accepted("the entity evaluation failed, with reasons") {
+                try await step("entity", "evaluate", ["at": .string(Timestamps.iso(now.addingTimeInterval(180))), "passed": false, "reasons": ["no copy of the licence"]])
+            }
+            let state = ended["internetPlus"]?.objectValue?[key: "state"] ?? ""
+            guard state == "withdrawn" else {
+                throw CaseFailure("the Internet+ application outlived the entity application it was made with", expected: "internetPlus.state withdrawn (AG-11)", actual: state)
+            }
+            return "\(code) applied for both agreements at once; when the entity application failed, the Internet+ one was withdrawn with it"
+        },
         "AG-10-001": { suite in
             let list = try await suite.accepted("GET /public/institutions") { try await HTTP.get(suite.http, url: suite.target + "/public/institutions", observer: suite.recorder) }
             let codes = Set((list.arrayValue ?? []).compactMap { $0.objectValue?["code"]?.stringValue })

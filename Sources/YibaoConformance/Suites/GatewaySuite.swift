@@ -198,7 +198,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     /// Runs `body`, which must be refused with one of `codes` (any code when empty); returns a sentence for the report.
     @discardableResult
     /// `diagnosis`: when the target sends a `diagnosis` (profile nhsa-2.0 does, for signatures), one line must contain it.
-    /// `rule`: the DOMAIN.md rule the refusal must name; `detail`: words its sentence must contain.
+    /// `rule`: the docs/RULES.md rule the refusal must name; `detail`: words its sentence must contain.
     /// `named`: words the refusal's sentence or one of its diagnosis lines must contain (a diagnosis is required).
     func refused(_ what: String, codes: Set<String>, pointer: String? = nil, rule: String? = nil, detail: String? = nil, diagnosis: String? = nil,
                  named: String? = nil, _ body: () async throws -> Void) async throws -> String {

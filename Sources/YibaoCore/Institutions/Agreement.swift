@@ -73,7 +73,7 @@ public enum TerminationTrigger: String, Sendable, Codable, Hashable, CaseIterabl
     /// The term ran out (AG-8); the agreement is `expired`, not `terminated`.
     case termExpired
 
-    /// The DOMAIN.md rule behind this trigger.
+    /// The docs/RULES.md rule behind this trigger.
     public var rule: Rule {
         switch self {
         case .entityTerminated: .ag5
@@ -123,7 +123,7 @@ public struct AgreementEvent: Sendable, Codable, Hashable {
 /// 医保协议 — one agreement between an institution and the agency, from application to its end.
 ///
 /// A value type: each transition is a `mutating` method that checks the state, the deadlines
-/// of DOMAIN.md AG-2/AG-3 and the term rules AG-4/AG-8, then records the instant and appends to
+/// of docs/RULES.md AG-2/AG-3 and the term rules AG-4/AG-8, then records the instant and appends to
 /// `history`. Refusals throw `DomainError` naming the rule. Deadlines are the ends of local days
 /// of the given `WorkingCalendar`; an instant equal to a deadline is still in time.
 ///

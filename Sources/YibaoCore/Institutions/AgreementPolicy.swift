@@ -2,7 +2,7 @@ import Foundation
 
 /// The periods and counts of agreement management (协议管理), one section of a named policy
 /// profile. Defaults follow the Tianjin "Internet+" measures and the Yangzhou agreement notice
-/// (DOMAIN.md AG-2, AG-3, AG-7, AG-8, AG-9); an overall planning area (统筹区) that decides
+/// (docs/RULES.md AG-2, AG-3, AG-7, AG-8, AG-9); an overall planning area (统筹区) that decides
 /// otherwise changes the numbers here, never in code.
 public struct AgreementPolicy: Sendable, Codable, Hashable {
     /// AG-2: the agency may send its one notice to supplement incomplete materials within this

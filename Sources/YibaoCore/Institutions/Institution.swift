@@ -160,11 +160,12 @@ public struct Institution: Sendable, Codable, Hashable {
             }
         }
         if kind == .internetPlus {
-            guard let entity, entity.isInForce(at: at) else {
+            // AG-11: an institution applying for the entity (designated) agreement may apply for both at the same time.
+            guard let entity, entity.isInForce(at: at) || Self.pendingStates.contains(entity.effectiveState(at: at)) else {
                 let state = entity?.effectiveState(at: at).rawValue ?? "absent"
                 throw DomainError(.institutionNoEntityAgreement, .forbidden, rule: .ag1, pointer: "/fixmedins_code",
-                                  "AG-1: only a designated institution applies for the Internet+ supplementary agreement; \(code)'s entity agreement is \(state) on \(calendar.localDay(at))",
-                                  expected: "entity agreement in force", actual: state)
+                                  "AG-1: only a designated institution applies for the Internet+ supplementary agreement, or one applying for the designated (entity) agreement at the same time (AG-11); \(code)'s entity agreement is \(state) on \(calendar.localDay(at))",
+                                  expected: "entity agreement in force or applied for", actual: state)
             }
             let missing = missingCapabilities
             guard missing.isEmpty else {
@@ -175,7 +176,23 @@ public struct Institution: Sendable, Codable, Hashable {
             }
         }
         let isRenewal = previous.map { $0.signedAt != nil && $0.effectiveState(at: at) == .expired } ?? false
-        set(kind, Agreement.apply(kind: kind, at: at, isRenewal: isRenewal))
+        var application = Agreement.apply(kind: kind, at: at, isRenewal: isRenewal)
+        if kind == .internetPlus, let entity, !entity.isInForce(at: at) {
+            application.history[application.history.count - 1].note = "applied together with the entity agreement (AG-11): signed only once the entity agreement is (AG-4)"
+        }
+        set(kind, application)
+    }
+
+    /// An application still under way: applied, asked to supplement, being evaluated, or passed and awaiting signature.
+    static let pendingStates: Set<AgreementState> = [.applied, .supplementRequested, .evaluating, .passed]
+
+    /// AG-11: an Internet+ application made together with the entity one ends when the entity application
+    /// ends unsigned (rejected or withdrawn): there is no designated institution for it to supplement.
+    private mutating func endConcurrentApplication(at: Date, calendar: WorkingCalendar) throws {
+        guard let entity, [.rejected, .withdrawn].contains(entity.effectiveState(at: at)),
+              var plus = internetPlus, Self.pendingStates.contains(plus.effectiveState(at: at)) else { return }
+        try plus.withdraw(at: at, note: "AG-11: the entity application it was made together with was \(entity.effectiveState(at: at).rawValue)", calendar: calendar)
+        internetPlus = plus
     }
 
     /// Materials complete: evaluation starts (AG-3).
@@ -202,11 +219,13 @@ public struct Institution: Sendable, Codable, Hashable {
         try withAgreement(kind, rule: .ag3) {
             try $0.evaluate(passed: passed, reasons: reasons, at: at, calendar: calendar, policy: policy)
         }
+        if kind == .entity { try endConcurrentApplication(at: at, calendar: calendar) }
     }
 
     /// The application is withdrawn by the applicant or closed by the agency.
     public mutating func withdraw(_ kind: AgreementKind, at: Date, note: String = "", calendar: WorkingCalendar) throws {
         try withAgreement(kind, rule: .ag2) { try $0.withdraw(at: at, note: note, calendar: calendar) }
+        if kind == .entity { try endConcurrentApplication(at: at, calendar: calendar) }
     }
 
     /// Signs the agreement of `kind` (AG-3). The entity agreement's term follows AG-8, using the

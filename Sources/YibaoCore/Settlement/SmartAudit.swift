@@ -15,7 +15,7 @@ public struct AuditFinding: Sendable, Hashable, Codable {
 
     /// The stable audit-rule id, e.g. `AUD-SCOPE-001` (see ``SmartAudit/rules``).
     public var id: String
-    /// The DOMAIN.md rule the audit rule enforces (PY-10, SV-3, SV-6, ID-5, SC-1, RX-2 …).
+    /// The docs/RULES.md rule the audit rule enforces (PY-10, SV-3, SV-6, ID-5, SC-1, RX-2 …).
     public var rule: Rule
     public var action: Action
     /// RFC 6901 pointer into the 6201 business data, e.g. `/feedetailList/2/cnt`; `/psnNo` for the person.

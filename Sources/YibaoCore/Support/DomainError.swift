@@ -1,4 +1,4 @@
-/// A refusal by a domain rule: a stable code, the DOMAIN.md rule, an RFC 6901 pointer into
+/// A refusal by a domain rule: a stable code, the docs/RULES.md rule, an RFC 6901 pointer into
 /// the business data, a sentence for a human, and what was expected versus received.
 public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable machine code from the registry (``ErrorCode``), e.g. `TOKEN_REUSED`.

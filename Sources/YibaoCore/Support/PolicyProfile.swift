@@ -165,8 +165,9 @@ public struct DayWindow: Sendable, Codable, Hashable {
         self.until = until
     }
 
-    /// GEN-1: the Tianjin measures apply from 1 June 2022 for five years (TJ 30).
-    public static let tianjinMeasures = DayWindow(from: "2022-06-01", until: "2027-06-01")
+    /// GEN-1: the Tianjin measures come into force on 1 June 2022 and are abolished on 1 June 2027 (TJ 30),
+    /// so their last day is 31 May 2027.
+    public static let tianjinMeasures = DayWindow(from: "2022-06-01", until: "2027-05-31")
     /// No limit.
     public static let always = DayWindow(from: "", until: "")
 

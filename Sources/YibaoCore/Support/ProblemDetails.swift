@@ -8,7 +8,7 @@ import YibaoCrypto
 public struct ProblemDetails: Sendable, Hashable {
     public var status: Int
     public var code: String
-    /// The DOMAIN.md rule id, e.g. `ID-2`.
+    /// The docs/RULES.md rule id, e.g. `ID-2`.
     public var rule: String?
     /// RFC 6901 pointer naming the offending member ("" for the whole request).
     public var pointer: String

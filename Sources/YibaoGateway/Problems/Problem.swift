@@ -4,7 +4,7 @@ import YibaoCore
 import YibaoCrypto
 
 /// An RFC 9457 `application/problem+json` refusal: `type`, `title`, `status`, plus our `code`,
-/// `rule` (the DOMAIN.md id), `pointer` (RFC 6901), `detail`, `expected`, `actual`, and for
+/// `rule` (the docs/RULES.md id), `pointer` (RFC 6901), `detail`, `expected`, `actual`, and for
 /// signature failures the `signString` we computed and a `diagnosis`. FSI refusals also carry
 /// `infcode` -1 and `err_msg`, HSE ones `success` false and `message`, so that HIS code written
 /// for the real platform still sees a failure where it looks for one.
