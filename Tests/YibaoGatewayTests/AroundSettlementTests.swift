@@ -73,12 +73,22 @@ struct AroundSettlementTests {
         Demo.hospital + Timestamps.compact(now) + String(format: "%04d", Int.random(in: 0..<10_000))
     }
 
-    /// 2201 + 2203 + 2204 of one metformin line for Zhang San; the visit and the batch.
+    /// An ecToken of Zhang San for registration at the demo hospital, as ec.query issues it (the use cases run
+    /// without the HSE route here): a visit registered with it is authenticated through the e-voucher (ID-1).
+    func ecToken(_ harness: GatewayHarness) async throws -> String {
+        let now = await harness.gateway.clock.now()
+        let token = ECToken(token: TokenGenerator.hex(bytes: 16), psnNo: Demo.zhangSan.psnNo, businessType: .registration,
+                            institutionCode: Demo.hospital, issuedAt: now, expiresAt: now.addingTimeInterval(600))
+        try await harness.gateway.store.write { try await $0.save(token) }
+        return token.token
+    }
+
+    /// 2201 (with the e-voucher) + 2203 + 2204 of one metformin line for Zhang San; the visit and the batch.
     func visitWithLine(_ harness: GatewayHarness, uploadMsgid: String? = nil) async throws -> (mdtrtId: String, batch: String) {
         let now = await harness.gateway.clock.now()
         let visit = try await run(harness, "2201", ["data": .object([
-            "psn_no": .string(Demo.zhangSan.psnNo), "insutype": "310", "begntime": .string(Timestamps.fsi(now)), "mdtrt_cert_type": "02",
-            "mdtrt_cert_no": .string(Demo.zhangSan.certno), "ipt_otp_no": "MZ1", "atddr_no": .string(Demo.doctorLi), "dr_name": "Li Wei",
+            "psn_no": .string(Demo.zhangSan.psnNo), "insutype": "310", "begntime": .string(Timestamps.fsi(now)), "mdtrt_cert_type": "01",
+            "mdtrt_cert_no": .string(try await ecToken(harness)), "ipt_otp_no": "MZ1", "atddr_no": .string(Demo.doctorLi), "dr_name": "Li Wei",
             "dept_code": "A03", "dept_name": "Internal medicine", "caty": "A03"])])
         let mdtrtId = try #require(visit.output.objectValue?["data"]?.objectValue?["mdtrt_id"]?.stringValue)
         _ = try await run(harness, "2203", ["mdtrtinfo": .object(["mdtrt_id": .string(mdtrtId), "psn_no": .string(Demo.zhangSan.psnNo),
@@ -149,8 +159,8 @@ struct AroundSettlementTests {
         // A 2201 whose visit has a settlement in force is not reversed; after 2208 it is.
         let registration = Self.msgid(now)
         let other = try await run(harness, "2201", ["data": .object([
-            "psn_no": .string(Demo.zhangSan.psnNo), "insutype": "310", "begntime": .string(Timestamps.fsi(now)), "mdtrt_cert_type": "02",
-            "mdtrt_cert_no": .string(Demo.zhangSan.certno), "ipt_otp_no": "MZ2", "atddr_no": .string(Demo.doctorLi), "dr_name": "Li Wei",
+            "psn_no": .string(Demo.zhangSan.psnNo), "insutype": "310", "begntime": .string(Timestamps.fsi(now)), "mdtrt_cert_type": "01",
+            "mdtrt_cert_no": .string(try await ecToken(harness)), "ipt_otp_no": "MZ2", "atddr_no": .string(Demo.doctorLi), "dr_name": "Li Wei",
             "dept_code": "A03", "dept_name": "Internal medicine", "caty": "A03"])], msgid: registration)
         let mdtrtId = try #require(other.output.objectValue?["data"]?.objectValue?["mdtrt_id"]?.stringValue)
         _ = try await run(harness, "2204", ["feedetail": .array([.object([

@@ -47,6 +47,13 @@ struct GatewayHarness {
 
     func channel(port: Int) -> VoucherChannel { VoucherChannel(baseURL: "http://127.0.0.1:\(port)", token: credentials.channel.token) }
 
+    /// The patient's e-voucher QR code (from the channel) scanned by `hospital` for `business`: the ecToken that
+    /// authenticates the person by real name (ID-1), e.g. to register a visit that may settle through 2207.
+    func ecToken(port: Int, certno: String, business: BusinessType = .registration, hospital: YibaoClient) async throws -> String {
+        let qr = try await channel(port: port).qrCode(certno: certno)
+        return try await hospital.scanVoucher(qrCode: qr.code, business: business).ecToken
+    }
+
     /// Advances the gateway's test clock.
     func advance(seconds: TimeInterval) async throws { _ = try await gateway.clock.advance(by: seconds) }
 
@@ -132,6 +139,7 @@ enum Demo {
     static let suspendedHospital = "H11010500003"
     static let pharmacy = "P12010100001"
     static let zhangSan = (psnNo: "12000000000000000001", certno: "120101198001011234")
+    static let liNa = (psnNo: "12000000000000000002", certno: "12010119850615234X")
     static let liuWeiSuspended = (psnNo: "12000000000000000004", certno: "120102197511204564")
     static let chenJingUnverified = (psnNo: "12000000000000000005", certno: "120101199212085676")
     static let doctorLi = "D12010100001"

@@ -147,8 +147,9 @@ struct PaymentFlowTests {
         try await withContext(callbacks: false) { context in
             func sum(_ parts: String...) -> Decimal { parts.reduce(Decimal(0)) { $0 + (Decimal(string: $1) ?? .nan) } }
             let hospital = context.hospital
-            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID,
-                                                                          certNo: Demo.zhangSan.certno, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+            let token = try await context.harness.ecToken(port: context.port, certno: Demo.zhangSan.certno, hospital: hospital)
+            let mdtrtId = try await hospital.register(RegistrationRequest(psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher,
+                                                                          certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
                                                                           doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03",
                                                                           deptName: "Internal medicine", caty: "A03"))
             let lines = [FeeLine(serial: "1", catalogueCode: "XA10BAE054A001010100483", price: "12.50", count: "2", total: "25.00")]
@@ -438,14 +439,50 @@ struct PaymentFlowTests {
 /// FSI outpatient settlement (2204 → 2206 → 2207 → 2208) through the client.
 @Suite("FSI outpatient settlement through a live gateway")
 struct OutpatientSettlementTests {
+    @Test("ID-1: a visit registered by resident ID settles only when its 2207 presents the patient's ecToken scanned for settlement; not another person's, not one for registration")
+    func settlementNeedsTheVoucher() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let registration = try await hospital.register(RegistrationRequest(
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ7",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": "1", "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                "med_list_codg": "AADG0000", "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00", "rx_circ_flag": "0"])])])
+            func input(_ medium: String, _ certNo: String) -> JSONObject {
+                ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_cert_type": .string(medium), "mdtrt_cert_no": .string(certNo),
+                                  "med_type": "11", "medfee_sumamt": "20.00", "psn_setlway": "01", "mdtrt_id": .string(registration),
+                                  "chrg_bchno": "B1", "acct_used_flag": "0", "insutype": "310"])]
+            }
+            // Pre-settlement is not settlement: it answers without the voucher.
+            _ = try await hospital.call(infno: "2206", input: input("02", Demo.zhangSan.certno))
+            await expectRefusal("VISIT_NOT_VOUCHER_AUTHENTICATED", rule: "ID-1", pointer: "/input/data/mdtrt_cert_type") {
+                _ = try await hospital.call(infno: "2207", input: input("02", Demo.zhangSan.certno))
+            }
+            let liNa = try await harness.ecToken(port: port, certno: Demo.liNa.certno, business: .outpatientSettlement, hospital: hospital)
+            await expectRefusal("PERSON_MISMATCH", rule: "ID-1", pointer: "/input/data/mdtrt_cert_no") {
+                _ = try await hospital.call(infno: "2207", input: input("01", liNa))
+            }
+            let forRegistration = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, business: .registration, hospital: hospital)
+            await expectRefusal("TOKEN_WRONG_BUSINESS", rule: "ID-2") { _ = try await hospital.call(infno: "2207", input: input("01", forRegistration)) }
+            // Refused, nothing was settled; with the right token it is.
+            let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, business: .outpatientSettlement, hospital: hospital)
+            let settled = try await hospital.call(infno: "2207", input: input("01", token))
+            #expect(settled.objectValue?["setlinfo"]?.objectValue?["setl_id"]?.stringValue?.isEmpty == false)
+        }
+    }
+
     @Test("2204 classifies each line; 2206 pre-settles; 2207 settles once (a retry returns the first answer); 2208 gives the account back")
     func settleAndCancel() async throws {
         let harness = try await GatewayHarness.make()
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
+            let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
             let registration = try await hospital.register(RegistrationRequest(
-                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ1",
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ1",
                 doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
             func line(_ sn: String, _ code: String, _ price: String, _ count: String, _ sum: String) -> JSONValue {
                 .object(["feedetl_sn": .string(sn), "mdtrt_id": .string(registration), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Testing
+import YibaoClient
 import YibaoCrypto
 import YibaoTestSupport
 
@@ -9,10 +10,11 @@ import YibaoTestSupport
 /// collection of docs/ as Postman's collection runner would run it.
 @Suite("Signing proxy")
 struct ProxyTests {
-    func post(_ url: String, _ body: String) async throws -> (status: Int, body: JSONValue) {
+    func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers where name.lowercased() != "content-type" { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
@@ -44,25 +46,37 @@ struct ProxyTests {
         let collection = try JSONValue.parse(Array(try Data(contentsOf: TestWorkspace.packageRoot.appendingPathComponent("docs/yibao-proxy.postman_collection.json"))))
         let items = try #require(collection.objectValue?["item"]?.arrayValue)
         #expect(items.count >= 8)
-        var variables = ["proxy": proxy.url]
+        // The collection's own defaults, then the live addresses (as a user edits them in Postman).
+        var variables: [String: String] = [:]
+        for variable in collection.objectValue?["variable"]?.arrayValue?.compactMap(\.objectValue) ?? [] {
+            if let key = variable["key"]?.stringValue, let value = variable["value"]?.stringValue, !value.isEmpty { variables[key] = value }
+        }
+        variables["proxy"] = proxy.url
+        variables["gateway"] = server.url
+        #expect(variables["channel_token"] == (try DemoCredentials.load(certsDirectory: TestWorkspace.certs).channel.token))
+        // What the collection's test scripts store, from which answer member.
+        let stored = ["qr_code": "qrCode", "ec_token": "ecToken", "mdtrt_id": "mdtrt_id", "setl_id": "setl_id"]
         for item in items.compactMap(\.objectValue) {
             let request = try #require(item["request"]?.objectValue)
             var url = try #require(request["url"]?.stringValue)
             var body = try #require(request["body"]?.objectValue?["raw"]?.stringValue)
+            var headers = (request["header"]?.arrayValue ?? []).compactMap(\.objectValue).map { ($0["key"]?.stringValue ?? "", $0["value"]?.stringValue ?? "") }
             variables["$timestamp"] = String(Int(Date().timeIntervalSince1970 * 1000))
             for (name, value) in variables {
                 url = url.replacingOccurrences(of: "{{\(name)}}", with: value)
                 body = body.replacingOccurrences(of: "{{\(name)}}", with: value)
+                headers = headers.map { ($0.0, $0.1.replacingOccurrences(of: "{{\(name)}}", with: value)) }
             }
-            #expect(!url.contains("{{") && !body.contains("{{"), "\(item["name"]?.stringValue ?? "?"): a variable is never set")
-            let answer = try await post(url, body)
+            #expect(!url.contains("{{") && !body.contains("{{") && !headers.contains { $0.1.contains("{{") },
+                    "\(item["name"]?.stringValue ?? "?"): a variable is never set")
+            let answer = try await post(url, body, headers: headers)
             #expect(answer.status == 200, "\(item["name"]?.stringValue ?? "?"): \(answer.body.serialized())")
-            // What the collection's test scripts store.
-            for key in ["mdtrt_id", "setl_id"] where variables[key] == nil {
-                if let value = find(key, in: answer.body) { variables[key] = value }
+            let scripts = (item["event"]?.arrayValue ?? []).compactMap { $0.objectValue?["script"]?.objectValue?["exec"]?.arrayValue }.joined()
+            for (variable, member) in stored where scripts.contains(where: { $0.stringValue?.contains("'\(variable)'") == true }) {
+                variables[variable] = find(member, in: answer.body)
             }
         }
-        #expect(variables["mdtrt_id"] != nil && variables["setl_id"] != nil)
+        #expect(variables["ec_token"] != nil && variables["mdtrt_id"] != nil && variables["setl_id"] != nil)
         let refused = try await post(proxy.url + "/fsi/2201", #"{"data":{}}"#)
         #expect(refused.status == 400 && refused.body.objectValue?["code"]?.stringValue == "FIELD_MISSING")
         #expect(refused.body.objectValue?["pointer"]?.stringValue == "/input/data/psn_no")

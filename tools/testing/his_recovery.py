@@ -3,7 +3,7 @@
 the description of the vendor code (fengzaiqishi11/hsa-his InsureUnifiedBaseBOImpl, TrigScen,
 InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's Swift code.
 
-  recovery   9001 → 2001 → 2201 → 2203 → 2204 → 2206 → 2207 for the lost-answer test person
+  recovery   9001 → 2001 → 2201 (e-voucher ecToken) → 2203 → 2204 → 2206 → 2207 for the lost-answer test person
              (12000000000000000016): the 2207 answer is lost (the connection closes), so the HIS
              reverses it with 2601 {psn_no, omsgid, oinfno 2207}, sees it reversed in 5203/5204,
              settles the batch again with a new msgid, and checks with 5206 and 1101 that the year
@@ -52,6 +52,7 @@ from decimal import Decimal
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import dialect_client  # noqa: E402
+import official_hse_client  # noqa: E402
 import platform_client  # noqa: E402
 
 BEIJING = timezone(timedelta(hours=8))
@@ -79,6 +80,12 @@ class Client:
         self.profile = profile
         self.gateway, self.creds = gateway, creds
         self.last_msgid = None
+        # The e-voucher side: the channel's QR code, then HSE ec.query — the PROTOCOL.md envelope under nhsa-2.0, the
+        # official SDK's (lower-case sm4/sm2, its own path) under the national dialects.
+        self.voucher = platform_client.Hospital(gateway, creds, code)
+        inst = next(i for i in creds["institutions"] if i["fixmedins_code"] == code)
+        self.official = official_hse_client.OfficialUtil(inst["appId"], inst["appSecret"], inst["privateKey"], creds["platform"]["publicKey"])
+        self.code = code
         if profile == "nhsa-2.0":
             self.hospital = platform_client.Hospital(gateway, creds, code)
         else:  # national and national-mapped speak the same transport
@@ -225,10 +232,26 @@ def map_catalogue(client: Client) -> None:
                                    "exct_cont": "", "item_cont": "", "prcunt": "盒", "spec": "0.5g*60", "pacspec": "", "memo": ""}]})
 
 
+def ec_token(client: Client, person: dict, business: str = "01101") -> str:
+    """The patient's e-voucher: the channel's QR code, scanned by the institution with HSE ec.query for
+    `business` (01101 registration). The ecToken authenticates the person by real name, and an Internet+
+    visit registered with it (mdtrt_cert_type 01) may be settled by 2207 (GATEWAY.md, RULES.md ID-1)."""
+    qr = client.voucher.qrcode(person["certno"])
+    if client.profile == "nhsa-2.0":
+        answer = client.voucher.hse("ec.query", json.dumps({"qrCode": qr, "businessType": business, "orgId": client.code}))
+        return json.loads(answer)["ecToken"]
+    body = {"ecQrCode": qr, "businessType": business, "orgId": client.code, "operatorId": "OP0001", "operatorName": "Operator",
+            "officeId": "A03", "officeName": "Internal medicine"}
+    message = client.official.encrypt_msg("ec.query", body, int(datetime.now(BEIJING).timestamp() * 1000))
+    request = urllib.request.Request(client.gateway.rstrip("/") + "/localcfc/api/hsecfc/localQrCodeQuery",
+                                     data=json.dumps(message, ensure_ascii=False).encode("utf-8"), headers={"Content-Type": "application/json"})
+    return client.official.decrypt_msg(json.loads(urllib.request.urlopen(request, timeout=30).read()))["ecToken"]
+
+
 def open_visit(client: Client, person: dict, diagnosis="E11.900") -> str:
     visit = client.call("2201", {"data": {
-        "psn_no": person["psn_no"], "insutype": "310", "begntime": now_text(), "mdtrt_cert_type": "02",
-        "mdtrt_cert_no": person["certno"], "ipt_otp_no": "MZ%06d" % random.randrange(10**6), "atddr_no": "D12010100001",
+        "psn_no": person["psn_no"], "insutype": "310", "begntime": now_text(), "mdtrt_cert_type": "01",
+        "mdtrt_cert_no": ec_token(client, person), "ipt_otp_no": "MZ%06d" % random.randrange(10**6), "atddr_no": "D12010100001",
         "dr_name": "Li Wei", "dept_code": "A03", "dept_name": "Internal medicine", "caty": "A03"}})
     mdtrt_id = visit["data"]["mdtrt_id"]
     client.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": person["psn_no"], "med_type": "11", "dise_codg": diagnosis,

@@ -192,10 +192,11 @@ extension GatewaySuite {
         },
     ]
 
-    /// 2201 of `person` by resident ID at the demo hospital; the visit's mdtrt_id.
+    /// 2201 of `person` with the e-voucher (an ecToken of ec.query, so the visit may settle: ID-1) at the demo hospital; the visit's mdtrt_id.
     func registeredVisit(_ person: (certno: String, psnNo: String, name: String)) async throws -> String {
-        try await accepted("2201 registration") {
-            try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .residentID, certNo: person.certno,
+        let token = try await scan(person.certno, for: .registration, by: hospital)
+        return try await accepted("2201 registration") {
+            try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .eVoucher, certNo: token.ecToken,
                                                             iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name,
                                                             deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
         }

@@ -85,6 +85,25 @@ extension GatewaySuite {
             }
         },
         "ID-1-001": { suite in
+            // Registered by resident ID (ID-4 accepts it), but never authenticated through the e-voucher: not settled.
+            let visit = try await suite.accepted("2201 registration by resident ID") {
+                try await suite.hospital.register(RegistrationRequest(psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
+                                                                      iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name,
+                                                                      deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204 the follow-up consultation") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch), "med_list_codg": "AADG0000",
+                    "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00", "rx_circ_flag": "0"])])])
+            }
+            return try await suite.refused("2207 of the visit with the resident ID number", codes: ["VISIT_NOT_VOUCHER_AUTHENTICATED"], pointer: "/input/data/mdtrt_cert_type", rule: "ID-1") {
+                _ = try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(liNa.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(liNa.certno), "med_type": "11", "medfee_sumamt": "20.00",
+                    "psn_setlway": "01", "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "acct_used_flag": "0", "insutype": "310"])])
+            }
+        },
+        "ID-INS-001": { suite in
             try await suite.refused("2201 for a person whose insurance is suspended", codes: ["PERSON_INSURANCE_NOT_ACTIVE"]) {
                 _ = try await suite.hospital.register(RegistrationRequest(
                     psnNo: insuranceSuspended.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: insuranceSuspended.certno,

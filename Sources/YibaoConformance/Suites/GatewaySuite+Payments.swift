@@ -7,7 +7,7 @@ import YibaoCrypto
 extension GatewaySuite {
     static let paymentCases: [String: Case] = [
         "FSI-SETL-001": { suite in
-            // Li Na (prior offline visit): 2201 → 2203 → 2204 → 2206 → 2207, a retried 2207, then 2208 to give it all back.
+            // Li Na (prior offline visit): 2201 by resident ID → 2203 → 2204 → 2206 → 2207 with her e-voucher, a retried 2207, then 2208 to give it all back.
             let visit = try await suite.accepted("2201 registration") {
                 try await suite.hospital.register(RegistrationRequest(psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
                                                                       iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name,
@@ -31,7 +31,9 @@ extension GatewaySuite {
                                   expected: "line 1 inscp_scp_amt 20.00; line 2 fulamt_ownpay_amt 10.00",
                                   actual: results.map { "\($0[key: "med_list_codg"]): inscp \($0[key: "inscp_scp_amt"]), self \($0[key: "fulamt_ownpay_amt"])" }.joined(separator: "; "))
             }
-            let input: JSONObject = ["data": .object(["psn_no": .string(liNa.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(liNa.certno), "med_type": "11",
+            // ID-1: registered by resident ID, so the patient authenticates with the e-voucher at settlement (an ecToken scanned for 01301).
+            let token = try await suite.scan(liNa.certno, for: .outpatientSettlement, by: suite.hospital)
+            let input: JSONObject = ["data": .object(["psn_no": .string(liNa.psnNo), "mdtrt_cert_type": "01", "mdtrt_cert_no": .string(token.ecToken), "med_type": "11",
                                                       "medfee_sumamt": "30.00", "psn_setlway": "01", "mdtrt_id": .string(visit), "chrg_bchno": .string(batch),
                                                       "acct_used_flag": "1", "insutype": "310"])]
             let pre = try await suite.accepted("2206 pre-settlement") { try await suite.hospital.call(infno: "2206", input: input) }

@@ -250,6 +250,7 @@ extension ErrorCode {
     public static let settlementUnknown = ErrorCode("SETTLEMENT_UNKNOWN", 404, .py6, "结算信息不存在")
     public static let visitAlreadyCancelled = ErrorCode("VISIT_ALREADY_CANCELLED", 409, .protocolFields, "挂号已撤销")
     public static let visitCancelled = ErrorCode("VISIT_CANCELLED", 409, .py6, "挂号已撤销，不能支付")
+    public static let visitNotVoucherAuthenticated = ErrorCode("VISIT_NOT_VOUCHER_AUTHENTICATED", 403, .id1, "就诊未经医保电子凭证实名认证，不能结算")
     public static let visitOtherInstitution = ErrorCode("VISIT_OTHER_INSTITUTION", 403, .protocolFields, "就诊信息不属于本机构")
     public static let visitOtherPerson = ErrorCode("VISIT_OTHER_PERSON", 400, .protocolFields, "就诊信息与人员不匹配")
     public static let visitSettled = ErrorCode("VISIT_SETTLED", 409, .py6, "就诊已结算，不能撤销挂号")
@@ -334,7 +335,7 @@ extension ErrorCode {
         .insutypeUnsupported, .orderIdentityMismatch, .orderPaidInChannel, .orderUnknown, .orderWrongState, .paytokenInvalid,
         .payTokenMismatch, .platformCertificateMissing, .platformTimeout, .presettlementStale, .refundExceedsPaid, .reimbursementDone,
         .reimbursementNotCrossRegion, .reimbursementNotNeeded, .scopeDiseaseNotChronic, .scopeFirstVisitOnline, .scopeNoPriorOfflineVisit,
-        .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled,
+        .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled, .visitNotVoucherAuthenticated,
         .visitOtherInstitution, .visitOtherPerson, .visitSettled, .visitUnknown, .rxAlreadyDispensed, .rxAuthnoInvalid, .rxBeforeVisit,
         .rxBizTypeMismatch, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
         .rxDoctorCertificateMismatch, .rxDoctorCertificateNotRegistered, .rxDoctorSignatureInvalid, .rxDoctorSignatureMissing,

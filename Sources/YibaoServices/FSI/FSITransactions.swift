@@ -231,7 +231,7 @@ package struct FSITransactions: Sendable {
     }
 
     /// Finds the person behind an identity medium (ID-4); an ecToken is spent for `transaction` (ID-2).
-    private func identify(medium: IdentityMedium, certNo: String, transaction: String, businessTypes: Set<BusinessType>, data: Fields,
+    func identify(medium: IdentityMedium, certNo: String, transaction: String, businessTypes: Set<BusinessType>, data: Fields,
                           institution: String, store: any StoreWriting, now: Date) async throws -> InsuredPerson {
         let pointer = data.path("mdtrt_cert_no")
         switch medium {

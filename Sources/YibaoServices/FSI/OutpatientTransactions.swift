@@ -21,6 +21,25 @@ extension FSITransactions {
         return visit
     }
 
+    /// ID-1: an Internet+ visit is settled (2207) only after the patient's real-name authentication through the
+    /// e-voucher: the visit was registered with an ecToken (`mdtrt_cert_type` 01), or this 2207 presents one of
+    /// the same person, scanned for settlement (01301) at this institution, which it spends.
+    private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws {
+        guard visit.medium != .eVoucher else { return }
+        let medium = try data.optionalString("mdtrt_cert_type") ?? ""
+        guard medium == IdentityMedium.eVoucher.rawValue else {
+            throw DomainError(.visitNotVoucherAuthenticated, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_type"),
+                              "visit \(visit.mdtrtId) was registered with identity medium \(visit.medium.rawValue), not the e-voucher; an Internet+ visit settles only after the patient's real-name authentication through the e-voucher: register it with mdtrt_cert_type 01 and the ecToken of ec.query, or send mdtrt_cert_type 01 with an ecToken scanned for settlement (01301) in this 2207",
+                              expected: IdentityMedium.eVoucher.rawValue, actual: medium.isEmpty ? "absent" : medium)
+        }
+        let person = try await identify(medium: .eVoucher, certNo: try data.string("mdtrt_cert_no", "the ecToken"), transaction: "2207",
+                                        businessTypes: [.outpatientSettlement], data: data, institution: request.institutionCode, store: store, now: now)
+        guard person.psnNo == visit.psnNo else {
+            throw DomainError(.personMismatch, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
+                              "the ecToken identifies another person than the visit's", expected: visit.psnNo, actual: person.psnNo)
+        }
+    }
+
     private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
         try SettlementCalculator.region(admdvs, in: regions, pointer: pointer, rule: rule)
     }
@@ -156,6 +175,7 @@ extension FSITransactions {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
+        if commit { try await requireVoucherAuthentication(of: visit, data: data, request: request, store: store, now: now) }
         try await requirePrerequisites(request, visit: visit, store: store, pointer: data.path("mdtrt_id"))
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
