@@ -180,6 +180,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         all.merge(Self.aroundSettlementCases) { a, _ in a }
         all.merge(Self.pharmacyCases) { a, _ in a }
         all.merge(Self.filesCases) { a, _ in a }
+        all.merge(Self.agreementCases) { a, _ in a }
         return all
     }
 

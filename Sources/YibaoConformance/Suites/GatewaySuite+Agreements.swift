@@ -1,0 +1,134 @@
+import Foundation
+import YibaoClient
+import YibaoCore
+import YibaoCrypto
+
+/// Agreement-management cases (AG-2 … AG-9) through the agency API: each registers a hospital of
+/// its own (a new code per run) and dates its steps in 2026, so the working-day deadlines are those
+/// of the published State Council calendar whatever the day the suite runs.
+extension GatewaySuite {
+    static let agreementCases: [String: Case] = [
+        "AG-2-001": { suite in
+            let code = try await suite.newHospital("Conformance Supplement Hospital")
+            _ = try await suite.accepted("the entity application (Mon 2 March 2026)") { try await suite.agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("the one notice to supplement (Tue 3 March)") {
+                try await suite.agreementStep(code, "entity", "requestSupplement", at: "2026-03-03T10:00:00+08:00", ["materials": ["copy of the practising licence"]])
+            }
+            // Five working days after the notice: 4, 5, 6, 9, 10 March; the application lapses after Tue 10 March.
+            return try await suite.refused("the supplement on the sixth working day (Wed 11 March)", codes: ["AGREEMENT_DEADLINE_PASSED"], rule: "AG-2", detail: "2026-03-10") {
+                _ = try await suite.agreementStep(code, "entity", "supplement", at: "2026-03-11T10:00:00+08:00")
+            }
+        },
+        "AG-3-001": { suite in
+            let code = try await suite.newHospital("Conformance Evaluation Hospital")
+            _ = try await suite.accepted("the entity application") { try await suite.agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("acceptance (materials complete)") { try await suite.agreementStep(code, "entity", "accept", at: "2026-03-02T10:00:00+08:00") }
+            // Two calendar months from acceptance: the end of Sat 2 May 2026.
+            return try await suite.refused("an evaluation on 3 May, after the two months", codes: ["AGREEMENT_DEADLINE_PASSED"], rule: "AG-3", detail: "2026-05-02") {
+                _ = try await suite.agreementStep(code, "entity", "evaluate", at: "2026-05-03T09:00:00+08:00", ["passed": true])
+            }
+        },
+        "AG-4-001": { suite in
+            let code = try await suite.hospitalWithEntityAgreement("Conformance Term Hospital")
+            _ = try await suite.accepted("the Internet+ application") { try await suite.agreementStep(code, "internetPlus", "apply", at: "2026-06-02T09:00:00+08:00") }
+            _ = try await suite.accepted("acceptance") { try await suite.agreementStep(code, "internetPlus", "accept", at: "2026-06-02T10:00:00+08:00") }
+            _ = try await suite.accepted("a passing evaluation") { try await suite.agreementStep(code, "internetPlus", "evaluate", at: "2026-06-10T10:00:00+08:00", ["passed": true]) }
+            let refusal = try await suite.refused("signing the Internet+ agreement from the signing day instead of the entity term's first day",
+                                                  codes: ["AGREEMENT_TERM_INVALID"], rule: "AG-4", detail: "2026-06-01") {
+                _ = try await suite.agreementStep(code, "internetPlus", "sign", at: "2026-06-12T10:00:00+08:00",
+                                                  ["termStart": "2026-06-12T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+            }
+            let signed = try await suite.accepted("signing with the entity agreement's term") {
+                try await suite.agreementStep(code, "internetPlus", "sign", at: "2026-06-12T10:00:00+08:00",
+                                              ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+            }
+            let state = signed["internetPlus"]?.objectValue?[key: "state"] ?? ""
+            guard state == "active" else { throw CaseFailure("the Internet+ agreement signed with the entity term is not active", expected: "active", actual: state) }
+            return refusal + "; signed with the entity term 2026-06-01 – 2028-05-31"
+        },
+        "AG-6-001": { suite in
+            let code = try await suite.newHospital("Conformance Capability Hospital", capabilities: Capability.allCases.filter { $0 != .mobilePayment && $0 != .eVoucherAuth })
+            _ = try await suite.accepted("the entity application") { try await suite.agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            return try await suite.refused("the Internet+ application of a hospital without mobile payment and e-voucher authentication",
+                                           codes: ["INSTITUTION_CAPABILITIES_MISSING"], rule: "AG-6", detail: "mobilePayment") {
+                _ = try await suite.agreementStep(code, "internetPlus", "apply", at: "2026-03-02T10:00:00+08:00")
+            }
+        },
+        "AG-7-001": { suite in
+            let code = try await suite.newHospital("Conformance Negative-List Hospital")
+            _ = try await suite.accepted("the entity application") { try await suite.agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("termination for false information") {
+                try await suite.agreementStep(code, "entity", "terminate", at: "2026-03-05T09:00:00+08:00", ["trigger": "falseInformation", "note": "forged licence copy"])
+            }
+            return try await suite.refused("a new application a month later", codes: ["INSTITUTION_NEGATIVE_LIST"], rule: "AG-7", detail: "3 years") {
+                _ = try await suite.agreementStep(code, "entity", "apply", at: "2026-04-06T09:00:00+08:00")
+            }
+        },
+        "AG-8-001": { suite in
+            let code = try await suite.newHospital("Conformance First-Term Hospital")
+            try await suite.passedEntity(code)
+            let refusal = try await suite.refused("a first entity agreement of two years and a day", codes: ["AGREEMENT_TERM_INVALID"], rule: "AG-8", detail: "2028-05-31") {
+                _ = try await suite.agreementStep(code, "entity", "sign", at: "2026-05-11T15:00:00+08:00",
+                                                  ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-06-01T23:59:59+08:00"])
+            }
+            _ = try await suite.accepted("the same agreement for two years") {
+                try await suite.agreementStep(code, "entity", "sign", at: "2026-05-11T15:00:00+08:00",
+                                              ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+            }
+            return refusal + "; two years accepted"
+        },
+        "AG-9-001": { suite in
+            let code = try await suite.hospitalWithEntityAgreement("Conformance Suspension Hospital")
+            var last: JSONObject = [:]
+            for (index, day) in ["2026-07-01", "2026-08-03", "2026-09-01"].enumerated() {
+                last = try await suite.accepted("suspension \(index + 1)") {
+                    try await suite.agreementStep(code, "entity", "suspend", at: "\(day)T09:00:00+08:00", ["reason": .string("inspection finding \(index + 1)")])
+                }
+                if index < 2 {
+                    _ = try await suite.accepted("resumption \(index + 1)") { try await suite.agreementStep(code, "entity", "resume", at: "\(day)T17:00:00+08:00") }
+                }
+            }
+            let entity = last["entity"]?.objectValue ?? [:]
+            guard entity[key: "state"] == "terminated", entity[key: "terminationTrigger"] == "suspendedRepeatedly" else {
+                throw CaseFailure("the third suspension within the term did not terminate the agreement", expected: "entity terminated, trigger suspendedRepeatedly",
+                                  actual: "entity \(entity[key: "state"]), trigger \(entity[key: "terminationTrigger"])")
+            }
+            return "\(code): the third suspension within the term terminated the entity agreement (suspendedRepeatedly)"
+        },
+    ]
+
+    /// Registers a hospital in Tianjin through the agency API under a code of its own; its code.
+    func newHospital(_ name: String, capabilities: [Capability] = Capability.allCases) async throws -> String {
+        let code = unique("H1201", 3)
+        _ = try await accepted("POST /admin/institutions for \(name)") {
+            try await admin("/admin/institutions", ["code": .string(code), "name": .string(name), "kind": "hospital", "admdvs": "120101",
+                                                    "subjects": ["A03"], "capabilities": .array(capabilities.map { .string($0.rawValue) })])
+        }
+        return code
+    }
+
+    /// One agreement step (GATEWAY.md §7.2) dated `at`; the institution it answers.
+    func agreementStep(_ code: String, _ kind: String, _ action: String, at: String, _ body: JSONObject = [:]) async throws -> JSONObject {
+        var step = body
+        step["at"] = .string(at)
+        return try await admin("/admin/institutions/\(code)/agreements/\(kind)/\(action)", step).objectValue ?? [:]
+    }
+
+    /// The entity application of `code` accepted on Mon 2 March 2026 and passed on Thu 30 April.
+    func passedEntity(_ code: String) async throws {
+        _ = try await accepted("the entity application") { try await agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+        _ = try await accepted("acceptance") { try await agreementStep(code, "entity", "accept", at: "2026-03-02T10:00:00+08:00") }
+        _ = try await accepted("a passing evaluation") { try await agreementStep(code, "entity", "evaluate", at: "2026-04-30T10:00:00+08:00", ["passed": true]) }
+    }
+
+    /// A new hospital whose entity agreement runs 2026-06-01 – 2028-05-31 (signed Mon 11 May 2026); its code.
+    func hospitalWithEntityAgreement(_ name: String) async throws -> String {
+        let code = try await newHospital(name)
+        try await passedEntity(code)
+        _ = try await accepted("signing the entity agreement") {
+            try await agreementStep(code, "entity", "sign", at: "2026-05-11T15:00:00+08:00",
+                                    ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+        }
+        return code
+    }
+}
