@@ -407,7 +407,7 @@ private func signedHospital(staff: [Practitioner] = [], _ institution: Instituti
     var institution = institution
     try pass(.entity, of: &institution, appliedOn: "2026-03-02", passedOn: "2026-04-30")
     try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
-                                  at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
+                                  at: cst("2026-05-11 15:00"), staff: staff, calendar: calendar, policy: policy)
     try pass(.internetPlus, of: &institution, appliedOn: "2026-06-02", passedOn: "2026-06-10")
     #expect(institution.internetPlus?.signDeadline == endOf("2026-06-17"))
     try institution.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
@@ -454,25 +454,33 @@ struct InstitutionAgreementTests {
         try signed.authoriseInternetPlus(at: cst("2026-07-01"))
     }
 
-    @Test("PR-2: a retail pharmacy signs the Internet+ agreement only with 2 pharmacists, 1 licensed, of its own")
+    @Test("PR-2: a retail pharmacy signs either agreement only with 2 pharmacists on duty, 1 licensed, of its own; a name-only pharmacist does not count")
     func pharmacyStaffing() throws {
         var pharmacy = hospital()
         pharmacy.code = "P12010300007"
         pharmacy.kind = .retailPharmacy
-        try pass(.entity, of: &pharmacy, appliedOn: "2026-03-02", passedOn: "2026-04-30")
-        try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
-                                   at: cst("2026-05-11 15:00"), calendar: calendar, policy: policy)
-        try pass(.internetPlus, of: &pharmacy, appliedOn: "2026-06-02", passedOn: "2026-06-10")
         let own = Practitioner(code: "Y120103000001", name: "王药师", role: .pharmacist, institutionCode: "P12010300007", licensed: true)
         let elsewhere = Practitioner(code: "Y120104000009", name: "赵药师", role: .pharmacist, institutionCode: "P12010400002")
+        var nameOnly = Practitioner(code: "Y120103000002", name: "钱药师", role: .pharmacist, institutionCode: "P12010300007")
+        nameOnly.onDuty = false
+        try pass(.entity, of: &pharmacy, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        // Designation (YZ): the entity agreement needs the staffing too; the name-only pharmacist is not counted.
+        let designation = refusal(.pharmacyStaffingInsufficient, .pr2, pointer: "/staff") {
+            try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                       at: cst("2026-05-11 15:00"), staff: [own, nameOnly], calendar: calendar, policy: policy)
+        }
+        #expect(designation?.actual == "1 pharmacists, 1 licensed" && designation?.detail.contains("1 registered but not on duty") == true)
+        var second = elsewhere
+        second.institutionCode = "P12010300007"
+        try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                   at: cst("2026-05-11 15:00"), staff: [own, second], calendar: calendar, policy: policy)
+        try pass(.internetPlus, of: &pharmacy, appliedOn: "2026-06-02", passedOn: "2026-06-10")
         let error = refusal(.pharmacyStaffingInsufficient, .pr2, pointer: "/staff") {
             try pharmacy.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
                                        at: cst("2026-06-12 10:00"), staff: [own, elsewhere], calendar: calendar, policy: policy)
         }
         #expect(error?.actual == "1 pharmacists, 1 licensed")
         #expect(pharmacy.internetPlus?.state == .passed)
-        var second = elsewhere
-        second.institutionCode = "P12010300007"
         try pharmacy.signAgreement(.internetPlus, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
                                    at: cst("2026-06-12 10:00"), staff: [own, second], calendar: calendar, policy: policy)
         #expect(pharmacy.internetPlus?.state == .active)

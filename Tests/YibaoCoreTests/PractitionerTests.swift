@@ -84,7 +84,7 @@ struct PractitionerTests {
             }
             let licensed = licences.filter { $0 }.count
             #expect(error?.actual == "\(licences.count) pharmacists, \(licensed) licensed")
-            #expect(error?.detail.contains("it has \(licences.count) pharmacist(s), \(licensed) licensed") == true)
+            #expect(error?.detail.contains("it has \(licences.count) pharmacist(s) on duty, \(licensed) licensed") == true)
         }
     }
 

@@ -176,3 +176,27 @@ enum GatewayFixtureSamples {
         """.utf8)
     }
 }
+
+/// PR-2 re-checked whenever a retail pharmacy acts: staff changes through the agency API take effect at once.
+@Suite("PR-2: a pharmacy's staffing, re-checked when its staff change")
+struct PharmacyStaffingTests {
+    @Test("a pharmacist re-registered as not on duty (name-only) takes the pharmacy below PR-2: its next request is refused naming the rule; back on duty, it is accepted")
+    func staffChange() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let pharmacy = try await harness.client(port: port, institution: Demo.pharmacy)
+            let query: JSONObject = ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(Demo.zhangSan.certno)])]
+            _ = try await pharmacy.call(infno: "1101", input: query)
+            func register(onDuty: Bool) async throws {
+                let body = #"{"code":"Y12010100102","name":"Sun Yue","role":"pharmacist","institutionCode":"P12010100001","licensed":false,"onDuty":\#(onDuty)}"#
+                let answer = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/practitioners", body: Array(body.utf8), bearer: harness.credentials.adminToken)
+                #expect(answer.objectValue?["onDuty"] == .bool(onDuty), "\(answer)")
+            }
+            try await register(onDuty: false)
+            await expectRefusal("PHARMACY_STAFFING_INSUFFICIENT", rule: "PR-2") { _ = try await pharmacy.call(infno: "1101", input: query) }
+            try await register(onDuty: true)
+            _ = try await pharmacy.call(infno: "1101", input: query)
+        }
+    }
+}

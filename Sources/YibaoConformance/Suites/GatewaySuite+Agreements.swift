@@ -77,6 +77,16 @@ extension GatewaySuite {
             }
             return refusal + "; two years accepted"
         },
+        "PR-2-001": { suite in
+            // A designation condition of a retail pharmacy (YZ): two pharmacists, one licensed, none registered yet.
+            let code = try await suite.newHospital("Conformance Unstaffed Pharmacy", kind: "retailPharmacy")
+            try await suite.passedEntity(code)
+            return try await suite.refused("signing the entity agreement of a pharmacy with no pharmacist", codes: ["PHARMACY_STAFFING_INSUFFICIENT"], rule: "PR-2",
+                                           detail: "0 pharmacist(s) on duty") {
+                _ = try await suite.agreementStep(code, "entity", "sign", at: "2026-05-11T15:00:00+08:00",
+                                                  ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+            }
+        },
         "AG-9-001": { suite in
             let code = try await suite.hospitalWithEntityAgreement("Conformance Suspension Hospital")
             var last: JSONObject = [:]
@@ -97,12 +107,12 @@ extension GatewaySuite {
         },
     ]
 
-    /// Registers a hospital in Tianjin through the agency API under a code of its own; its code.
-    func newHospital(_ name: String, capabilities: [Capability] = Capability.allCases) async throws -> String {
-        let code = unique("H1201", 3)
+    /// Registers a hospital (or another `kind`) in Tianjin through the agency API under a code of its own; its code.
+    func newHospital(_ name: String, kind: String = "hospital", capabilities: [Capability] = Capability.allCases) async throws -> String {
+        let code = unique(kind == "hospital" ? "H1201" : "P1201", 3)
         _ = try await accepted("POST /admin/institutions for \(name)") {
-            try await admin("/admin/institutions", ["code": .string(code), "name": .string(name), "kind": "hospital", "admdvs": "120101",
-                                                    "subjects": ["A03"], "capabilities": .array(capabilities.map { .string($0.rawValue) })])
+            try await admin("/admin/institutions", ["code": .string(code), "name": .string(name), "kind": .string(kind), "admdvs": "120101",
+                                                    "subjects": kind == "hospital" ? ["A03"] : [], "capabilities": .array(capabilities.map { .string($0.rawValue) })])
         }
         return code
     }

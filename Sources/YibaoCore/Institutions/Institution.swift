@@ -230,12 +230,13 @@ public struct Institution: Sendable, Codable, Hashable {
 
     /// Signs the agreement of `kind` (AG-3). The entity agreement's term follows AG-8, using the
     /// violations recorded in the term that just ended; the Internet+ agreement's term equals
-    /// the entity agreement's (AG-4). A retail pharmacy signing the Internet+ agreement must be
-    /// staffed per PR-2; only `staff` working for this institution (by `institutionCode`) count.
+    /// the entity agreement's (AG-4). A retail pharmacy signing either agreement must be staffed per
+    /// PR-2; only `staff` working for this institution (by `institutionCode`) and on duty count.
     public mutating func signAgreement(_ kind: AgreementKind, termStart: Date, termEnd: Date, at: Date,
                                        staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy, measures: MeasureNumbers = .standard) throws {
         guard let current = agreement(kind) else { throw noAgreement(kind, rule: .ag3) }
-        if kind == .internetPlus && self.kind == .retailPharmacy {
+        // PR-2: a designation condition of a retail pharmacy (YZ), checked again for its Internet+ agreement.
+        if self.kind == .retailPharmacy {
             try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code }, measures: measures)
         }
         let entityAgreement = entity

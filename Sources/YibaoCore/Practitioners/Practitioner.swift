@@ -25,6 +25,9 @@ public struct Practitioner: Sendable, Codable, Hashable {
     public var independentPracticeSince: Date?
     /// 执业药师 — a licensed pharmacist (PR-2); meaningless for doctors.
     public var licensed: Bool
+    /// `false`: registered at the institution but not working there (挂证, a name-only pharmacist), who
+    /// does not count for PR-2; nil or `true`: on duty.
+    public var onDuty: Bool?
     public var certificateSerial: String?
     public var certificateSubject: String?
 
@@ -80,15 +83,17 @@ public struct Practitioner: Sendable, Codable, Hashable {
         }
     }
 
-    /// PR-2: a designated retail pharmacy's staff include at least two pharmacists, at least one
-    /// of them licensed (the measures' numbers; `measures` sets them). Doctors in `staff` are ignored.
+    /// PR-2: a designated retail pharmacy's staff include at least two pharmacists on duty, at least one
+    /// of them licensed (the measures' numbers; `measures` sets them). Doctors in `staff` are ignored, and
+    /// so are name-only pharmacists (`onDuty` false, 挂证).
     public static func checkPharmacyStaffing(_ staff: [Practitioner], measures: MeasureNumbers = .standard) throws {
-        let pharmacists = staff.filter { $0.role == .pharmacist }
+        let pharmacists = staff.filter { $0.role == .pharmacist && $0.onDuty != false }
+        let nameOnly = staff.filter { $0.role == .pharmacist && $0.onDuty == false }.count
         let licensed = pharmacists.filter(\.licensed).count
         let needed = measures.pharmacyMinimumPharmacists, neededLicensed = measures.pharmacyMinimumLicensedPharmacists
         guard pharmacists.count >= needed, licensed >= neededLicensed else {
             throw DomainError(.pharmacyStaffingInsufficient, .forbidden, rule: .pr2, pointer: "/staff",
-                              "PR-2: a retail pharmacy has at least \(needed) pharmacists, at least \(neededLicensed) of them licensed; it has \(pharmacists.count) pharmacist(s), \(licensed) licensed",
+                              "PR-2: a retail pharmacy has at least \(needed) pharmacists on duty, at least \(neededLicensed) of them licensed; it has \(pharmacists.count) pharmacist(s) on duty, \(licensed) licensed" + (nameOnly > 0 ? " (\(nameOnly) registered but not on duty do not count)" : ""),
                               expected: "≥ \(needed) pharmacists, ≥ \(neededLicensed) licensed",
                               actual: "\(pharmacists.count) pharmacists, \(licensed) licensed")
         }

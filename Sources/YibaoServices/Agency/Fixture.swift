@@ -92,6 +92,8 @@ public struct PractitionerInput: Codable, Sendable {
     /// yyyy-MM-dd.
     public var independentPracticeSince: String?
     public var licensed: Bool?
+    /// `false` for a pharmacist registered but not on duty (挂证): not counted for PR-2.
+    public var onDuty: Bool?
     public var certificate: String?
     public var certificatePem: String?
 }

@@ -2,8 +2,8 @@ import Foundation
 import YibaoCore
 import YibaoStore
 
-/// The one institution check of every service (GEN-1, AG-1, AG-4, AG-5): the measures are in force,
-/// the institution exists and its Internet+ agreement lets it act now. `pointer` names where the
+/// The one institution check of every service (GEN-1, AG-1, AG-4, AG-5, PR-2): the measures are in force,
+/// the institution exists, its Internet+ agreement lets it act now, and a retail pharmacy is still staffed. `pointer` names where the
 /// request identified it (`/fixmedins_code` on FSI, `/appId` or `/orgCodg` on HSE).
 package enum InstitutionAuthorisation {
     @discardableResult
@@ -20,6 +20,14 @@ package enum InstitutionAuthorisation {
         do { try institution.authoriseInternetPlus(at: now) } catch var error as DomainError {
             error.pointer = pointer
             throw error
+        }
+        // PR-2 again whenever the pharmacy acts: a pharmacist who left or is not on duty takes it below the condition.
+        if institution.kind == .retailPharmacy {
+            do { try Practitioner.checkPharmacyStaffing(try await store.practitioners(institutionCode: code), measures: measures) } catch var error as DomainError {
+                error.pointer = pointer
+                error.detail = "\(code)'s staff no longer meet its designation: " + error.detail + "; register the pharmacists on duty (POST /admin/practitioners) before it settles again"
+                throw error
+            }
         }
         return institution
     }
