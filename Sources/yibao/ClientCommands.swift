@@ -75,7 +75,7 @@ struct CallCommand: AsyncParsableCommand {
         abstract: "Send a transaction to a running gateway through the client library and print the answer.",
         discussion: """
         TRANSACTION is an FSI code (9001, 9002, 1101, 1312, 1316–1319, 1901, 2001, 2101–2103, 2201–2208, 2503, 2504, 2601, \
-        3101, 3102, 3201, 3202, 3203, 3301, 3302, 5201–5206, 5301, and 9101 with the file as Base64 in fsUploadIn.in; 9102 answers a file, not JSON: YibaoClient.downloadFile) or an HSE service \
+        3101, 3102, 3201, 3202, 3203, 3301, 3302, 4301, 4701, 5201–5206, 5301, and 9101 with the file as Base64 in fsUploadIn.in; 9102 answers a file, not JSON: YibaoClient.downloadFile) or an HSE service \
         (ec.query, ec.payAuth; uploadChk, rxFixmedinsSign, rxFileUpld, rxUndo, hospRxDetlQuery, \
         rxChkInfoQuery, rxSetlInfoQuery, rxDownload, rxDispense; uldFeeInfo (6201), pay_order (6202), \
         refund_Order (6203), query_order_info (6301), revoke_order (6401)). \

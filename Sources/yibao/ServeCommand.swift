@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
         restart keeps everything. The platform signs with certs/sm2/platform.key.pem.
 
         Endpoints:
-          POST /fsi/api/rsfComIfsService/callService   FSI: 9001/9002, 9101/9102, 1101, 1312–1319, 1901, 2001, 2101–2103, 2201–2208, 2503/2504, 2601, 3101/3102, 3201–3203, 3301/3302, 5201–5206, 5301
+          POST /fsi/api/rsfComIfsService/callService   FSI: 9001/9002, 9101/9102, 1101, 1312–1319, 1901, 2001, 2101–2103, 2201–2208, 2503/2504, 2601, 3101/3102, 3201–3203, 3301/3302, 4301, 4701, 5201–5206, 5301
           POST /hse/{service}                          HSE envelopes (docs/ENVELOPE.md): ec.query, ec.payAuth,
                                                        prescriptions (docs/PRESCRIPTION.md), mobile payment
           POST /org/local/api/hos/{6201…6401 name}     mobile payment (docs/SETTLEMENT.md)

@@ -107,17 +107,30 @@ struct SmartAuditTests {
         #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context(prescriptions: [atPharmacy])).isEmpty)
     }
 
-    @Test("The catalogue: eleven stable ids, each once, with its docs/RULES.md rule and action")
+    @Test("The catalogue: twelve stable ids, each once, with its docs/RULES.md rule and action")
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [
             "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-3 refuse",
             "AUD-CONSULT-002 SV-3 refuse", "AUD-RX-001 SV-6 refuse", "AUD-RX-002 SV-6 refuse", "AUD-RX-003 SV-6 refuse",
-            "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag",
+            "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag", "AUD-REC-001 SV-1 flag",
         ])
         #expect(SmartAudit.rules.allSatisfy { !$0.summary.isEmpty })
         #expect(SmartAudit.maxDrugBoxesPerLine == 12)
         #expect(SmartAudit.maxConsultationsPerVisit == 1)
+    }
+
+    @Test("SV-1: a visit settled before its medical record was uploaded is flagged (AUD-REC-001), never refused; uploaded or not checked, nothing")
+    func recordNotUploaded() throws {
+        var context = try Self.context()
+        context.medicalRecordUploaded = false
+        let findings = SmartAudit.review(Self.cleanLines(), context: context)
+        #expect(findings.map(\.id) == ["AUD-REC-001"] && findings.first?.action == .flag && findings.first?.rule == .sv1 && findings.first?.pointer == "/mdtrtId")
+        #expect(SmartAudit.refusal(findings) == nil)
+        context.medicalRecordUploaded = true
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).isEmpty)
+        context.medicalRecordUploaded = nil
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).isEmpty)
     }
 
     @Test("A follow-up consultation and the drugs as prescribed: no finding, no refusal")

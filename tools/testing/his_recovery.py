@@ -11,7 +11,10 @@ InsurePersonnalRecordBOImpl; binzhe12123/Medical SYB models), not from yibao's S
              happened; a second 2601 of the same omsgid answers as the first did.
   around     2001 (sent flat, as hsa-his does), 2503 → 5301 → 2504, 3101 with trig_scen 1 and
              3102 with trig_scen 6 (patient_dtos and fsi_encounter_dtos as single objects, as
-             hsa-his sends them), 5201/5202/5205, 9002 then a request with the signed-out sign_no.
+             hsa-his sends them; 3102 flags AUD-REC-001 until the visit's record is uploaded), the
+             records 4301 (nodes as lists, as hsa-his sends them) and 4701 (single objects and "null"
+             for an empty node, as a Guangdong client sends them), 5201/5202/5205, 9002 then a
+             request with the signed-out sign_no.
   pharmacy   the retail pharmacy P12010100001 settles a prescription it dispensed (--rxno, --drugs):
              2101 → 2102 (druginfo + drugdetail as vendor code sends them, rxno = hiRxno, rx_circ_flag
              1, medins_setl_id) → the same 2102 again (same setl_id) → 2103 → 2103 again (refused) →
@@ -340,8 +343,27 @@ def around(client: Client) -> None:
     flagged = [r for r in result if r["rule_id"] == "AUD-QTY-001"]
     expect(flagged and [d["rx_id"] for d in flagged[0]["judge_result_detail_dtos"]] == ["RX1"], "3101 must name the 20-box order RX1: %s" % result)
     audit["trig_scen"] = "6"
-    client.call("3102", {"data": audit})
-    emit("3101/3102", findings=[r["rule_id"] for r in result])
+    in_event = [r["rule_id"] for r in client.call("3102", {"data": audit})["result"]]
+    expect("AUD-REC-001" in in_event, "3102 before the visit's record is uploaded must flag it (SV-1): %s" % in_event)
+    emit("3101/3102", findings=[r["rule_id"] for r in result], in_event=in_event)
+    # SV-1: the visit's records as hsa-his sends 4301 (every node a list, an unknown misspelt key in rxinfo) and as a
+    # Guangdong client sends 4701 (single objects, the string "null" for an empty node); the output is not read.
+    client.call("4301", {
+        "rgstinfo": [{"mdtrt_sn": "MZ%06d" % random.randrange(10**6), "mdtrt_id": mdtrt_id, "psn_no": psn, "rgst_type_code": "1",
+                      "rgst_way_code": "1", "rgst_serv_fee": "0", "ordr_way_code": "1", "retnr_flag": "0", "fstdiag_flag": "0",
+                      "mdtrt_flag": "1", "rgst_retnr_time": now_text(), "medfee_paymtd_code": "01", "vali_flag": "1"}],
+        "caseinfo": [{"mdtrt_date": now_text(), "chfcomp": "复诊", "illhis": "", "dspo_opnn": "", "dept_code": "A03", "dept_name": "内科", "vali_flag": "1"}],
+        "diseinfo": [{"maindiag_flag": "1", "diag_code": "E11.900", "diag_name": "2型糖尿病", "vali_flag": "1"}],
+        "rxinfo": [{"rxno": "RX1", "rx_detl_id": "1", "drug_used-idose ": "1", "medc_way_codg": "1", "vali_flag": "1"}]})
+    after = [r["rule_id"] for r in client.call("3102", {"data": audit})["result"]]
+    expect("AUD-REC-001" not in after, "3102 after the 4301 must not flag the record: %s" % after)
+    client.call("4701", {
+        "adminfo": {"mdtrt_sn": "MZ1", "mdtrt_id": mdtrt_id, "psn_no": psn, "name": "张三", "gend": "1", "age": "45", "vali_flag": "1"},
+        "diseinfo": [{"inout_diag_type": "1", "maindiag_flag": "1", "diag_seq": "1", "diag_time": now_text(), "wm_diag_code": "E11.900",
+                      "wm_diag_name": "2型糖尿病", "vali_flag": "1"}],
+        "coursrinfo": {"dept_code": "A03", "dept_name": "内科", "rcd_time": now_text(), "chfcomp": "复诊", "vali_flag": "1"},
+        "oprninfo": "null", "rescinfo": "null", "dieinfo": "null", "dscginfo": "null"})
+    emit("4301/4701", in_event_after=after)
     visits = client.call("5201", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}})["mdtrtinfo"]
     expect(len(visits) == 1 and visits[0]["dise_codg"] == "E11.900", "5201 must answer the visit with its diagnosis")
     diagnoses = client.call("5202", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id}})["diseinfo"]

@@ -171,11 +171,39 @@ extension GatewaySuite {
                 throw CaseFailure("3101 does not find the 20-box order above the maximum supply (SV-3)", expected: "AUD-QTY-001 naming rx_id RX1",
                                   actual: findings.map { $0[key: "rule_id"] }.joined(separator: ", "))
             }
+            // SV-1: before the visit's record is uploaded, the settlement-time audit flags it (and only that).
+            let unrecorded = try await audit("3102", scenario: "6", boxes: "2").map { $0[key: "rule_id"] }
+            guard unrecorded == ["AUD-REC-001"] else {
+                throw CaseFailure("3102 of a 2-box order of a visit without its medical record", expected: "AUD-REC-001 only (SV-1)", actual: unrecorded.joined(separator: ", "))
+            }
+            try await suite.uploadOutpatientRecord(visit: visit, person: zhangSan)
             let clean = try await audit("3102", scenario: "6", boxes: "2")
             guard clean.isEmpty else {
-                throw CaseFailure("3102 finds something in a 2-box order", expected: "no finding", actual: clean.map { $0[key: "rule_id"] }.joined(separator: ", "))
+                throw CaseFailure("3102 finds something in a 2-box order of a recorded visit", expected: "no finding", actual: clean.map { $0[key: "rule_id"] }.joined(separator: ", "))
             }
-            return "3101 (registration) found AUD-QTY-001 on RX1 (vola_amt \(finding[key: "vola_amt"])); 3102 (settlement) of a 2-box order found nothing"
+            return "3101 (registration) found AUD-QTY-001 on RX1 (vola_amt \(finding[key: "vola_amt"])); 3102 (settlement) of a 2-box order flagged AUD-REC-001 until the 4301 record was uploaded, then found nothing"
+        },
+        "SV-1-001": { suite in
+            let visit = try await suite.registeredVisit(liNa)
+            // 4301 with its nodes as lists (as hsa-his sends them), then 4701 with single objects and Guangdong's "null" for an empty node.
+            try await suite.uploadOutpatientRecord(visit: visit, person: liNa)
+            _ = try await suite.accepted("4701 electronic medical record") {
+                try await suite.hospital.call(infno: "4701", input: [
+                    "adminfo": .object(["mdtrt_sn": .string(suite.unique("MZ", 4)), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "name": .string(liNa.name),
+                                        "gend": "2", "age": "41", "vali_flag": "1"]),
+                    "diseinfo": .object(["inout_diag_type": "1", "maindiag_flag": "1", "diag_seq": "1", "diag_time": .string(Timestamps.fsi(suite.clock.now())),
+                                         "wm_diag_code": "I10.x00", "wm_diag_name": "Essential hypertension", "vali_flag": "1"]),
+                    "coursrinfo": .object(["dept_code": "A03", "dept_name": "Internal medicine", "rcd_time": .string(Timestamps.fsi(suite.clock.now())),
+                                           "chfcomp": "follow-up of hypertension", "vali_flag": "1"]),
+                    "oprninfo": "null", "rescinfo": "null", "dieinfo": "null", "dscginfo": "null",
+                ])
+            }
+            return try await suite.refused("a 4301 whose diagnosis has no code", codes: ["FIELD_MISSING"], pointer: "/input/diseinfo/0/diag_code") {
+                _ = try await suite.hospital.call(infno: "4301", input: [
+                    "rgstinfo": .object(["mdtrt_sn": "MZ1", "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo)]),
+                    "diseinfo": .array([.object(["diag_name": "Essential hypertension"])]),
+                ])
+            }
         },
         "FSI-SIGNOUT-001": { suite in
             let client = try suite.client(hospitalCode)
@@ -199,6 +227,20 @@ extension GatewaySuite {
             try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: "310", beginTime: clock.now(), medium: .eVoucher, certNo: token.ecToken,
                                                             iptOtpNo: unique("MZ", 4), doctorCode: Self.drLi.code, doctorName: Self.drLi.name,
                                                             deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        }
+    }
+
+    /// SV-1: the 4301 record of `visit` (nodes as lists, as hsa-his sends them).
+    func uploadOutpatientRecord(visit: String, person: (certno: String, psnNo: String, name: String)) async throws {
+        _ = try await accepted("4301 outpatient record") {
+            try await hospital.call(infno: "4301", input: [
+                "rgstinfo": .array([.object(["mdtrt_sn": .string(unique("MZ", 4)), "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo),
+                                             "rgst_type_code": "1", "rgst_way_code": "1", "medfee_paymtd_code": "01", "fstdiag_flag": "0", "vali_flag": "1"])]),
+                "caseinfo": .array([.object(["mdtrt_date": .string(Timestamps.day(clock.now())), "chfcomp": "follow-up", "dept_code": "A03",
+                                             "dept_name": "Internal medicine", "vali_flag": "1"])]),
+                "diseinfo": .array([.object(["maindiag_flag": "1", "diag_code": "E11.900", "diag_name": "Type 2 diabetes mellitus", "vali_flag": "1"])]),
+                "rxinfo": .array([]),
+            ])
         }
     }
 

@@ -58,6 +58,8 @@ public struct AuditContext: Sendable {
     /// The institution settling (PY-7: a prescription a retail pharmacy dispensed is settled by that pharmacy);
     /// nil: not checked.
     public var settlingInstitution: String?
+    /// SV-1: whether the visit's medical record (FSI 4301 or 4701) was uploaded; nil: not checked.
+    public var medicalRecordUploaded: Bool?
 
     public init(person: InsuredPerson, visit: Registration? = nil, followUpDiagnosis: Bool,
                 prescriptions: [String: PrescriptionRecord] = [:], settledPrescriptions: Set<String> = [],
@@ -126,6 +128,8 @@ public enum SmartAudit {
     public static let sameDayDuplicate = "AUD-DUP-001"
     /// PY-7: a prescription a retail pharmacy dispensed, settled by another institution.
     public static let prescriptionSettledElsewhere = "AUD-RX-005"
+    /// SV-1: the visit's medical record (FSI 4301 or 4701) was not uploaded before the settlement (flag).
+    public static let recordNotUploaded = "AUD-REC-001"
 
     /// The audit-rule catalogue: id, rule, action, one-line description — also printed by the CLI.
     public static let rules: [(id: String, rule: Rule, action: AuditFinding.Action, summary: String)] = [
@@ -164,6 +168,9 @@ public enum SmartAudit {
         // SV-6: the same drug dispensed twice the same day (any institution) — settled, recorded for manual review.
         (sameDayDuplicate, .sv6, .flag,
          "a drug line with the same medListCodg as one settled earlier the same day"),
+        // SV-1: medical records are uploaded in real time — a visit settled before its record (FSI 4301 or 4701) is flagged.
+        (recordNotUploaded, .sv1, .flag,
+         "the visit's medical record (FSI 4301 or 4701) was not uploaded before its settlement"),
     ]
 
     /// Audits `lines` against `context` and returns every finding (empty when clean): the person first,
@@ -178,6 +185,10 @@ public enum SmartAudit {
         let scope = context.scope
         let consultation = PolicyEngine.consultationCode
 
+        if context.medicalRecordUploaded == false, let visit = context.visit {
+            add(recordNotUploaded, "/mdtrtId",
+                "visit \(visit.mdtrtId) is settled before its medical record was uploaded (FSI 4301 or 4701, SV-1): recorded for manual review")
+        }
         if person.internetPaymentSuspended {
             add(personSuspended, "/psnNo",
                 "Internet+ payment and direct settlement of \(person.psnNo) are suspended (ID-5): the visit is paid in cash and reimbursed manually")

@@ -120,6 +120,9 @@ extension Rule {
     /// The measures are in force only between their first and last day (TJ 30).
     public static let gen1 = Rule(rawValue: "GEN-1")
 
+    /// Medical records, prescriptions, purchases and real-name records are uploaded in real time.
+    public static let sv1 = Rule(rawValue: "SV-1")
+
     /// Smart audit runs in real time on settlement details.
     public static let sv3 = Rule(rawValue: "SV-3")
     /// Statistics: institutions, service volume and fees, drug categories and fees.

@@ -93,7 +93,8 @@ public enum PassiveConformanceReport {
                              "5301": "chronic filing query", "2101": "pharmacy pre-settlement", "2102": "pharmacy settlement",
                              "2103": "pharmacy settlement cancel", "3202": "detail reconciliation", "9101": "file upload", "9102": "file download",
                              "3301": "catalogue mapping", "3302": "catalogue mapping cancel", "1312": "catalogue query", "1316": "list match query",
-                             "1317": "mapping query", "1318": "price limits", "1319": "self-pay ratios", "1901": "dictionary"]
+                             "1317": "mapping query", "1318": "price limits", "1319": "self-pay ratios", "1901": "dictionary",
+                             "4301": "outpatient record upload", "4701": "electronic medical record upload"]
 
     /// The kinds of check the gateway makes, in the order it makes them.
     public enum Category: String, Sendable, CaseIterable {

@@ -43,6 +43,8 @@ package enum FSITransaction: String, CaseIterable, Sendable {
     case chronicMedicationQuery = "5205"
     case cumulativeQuery = "5206"
     case chronicFilingQuery = "5301"
+    case outpatientRecord = "4301"
+    case medicalRecord = "4701"
     case fileUpload = "9101"
     case fileDownload = "9102"
 

@@ -67,6 +67,8 @@ package struct FSITransactions: Sendable {
         case .chronicMedicationQuery: try await chronicMedicationQuery(request, store: store, now: now)
         case .cumulativeQuery: try await cumulativeQuery(request, store: store, now: now)
         case .chronicFilingQuery: try await chronicFilingQuery(request, store: store, now: now)
+        case .outpatientRecord: try await uploadOutpatientRecord(request, store: store, now: now)
+        case .medicalRecord: try await uploadMedicalRecord(request, store: store, now: now)
         }
         if Self.recorded.contains(request.transaction), event.outcome != "replayed" {
             try await store.save(FSIMessage(institutionCode: request.institutionCode, msgid: request.msgid, infno: request.infno,
@@ -76,7 +78,7 @@ package struct FSITransactions: Sendable {
     }
 
     /// The transactions whose messages are recorded (``FSIMessage``): the reversible ones and the prerequisites.
-    static let recorded: Set<FSITransaction> = FSITransaction.reversible.union([.benefitCheck, .preEventAudit, .inEventAudit])
+    static let recorded: Set<FSITransaction> = FSITransaction.reversible.union([.benefitCheck, .preEventAudit, .inEventAudit, .outpatientRecord, .medicalRecord])
 
     // MARK: 9001 sign-in
 

@@ -7,7 +7,7 @@ import YibaoStore
 /// 2205 cancel details, 2206 pre-settlement, 2207 settlement, 2208 cancel settlement.
 extension FSITransactions {
     /// The open visit `mdtrtId` of the requesting institution (another institution's answers like an unknown one).
-    private func openVisit(_ mdtrtId: String, psnNo: String?, request: FSICall, store: any StoreReading, pointer: String) async throws -> Registration {
+    func openVisit(_ mdtrtId: String, psnNo: String?, request: FSICall, store: any StoreReading, pointer: String) async throws -> Registration {
         guard let visit = try await store.registration(mdtrtId: mdtrtId), visit.institutionCode == request.institutionCode else {
             throw DomainError(.visitUnknown, .notFound, rule: .protocolFields, pointer: pointer, "no visit \(mdtrtId) of \(request.institutionCode)")
         }

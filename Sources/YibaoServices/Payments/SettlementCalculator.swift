@@ -305,10 +305,20 @@ package struct SettlementCalculator: Sendable {
             && Timestamps.day(settlement.settledAt) == day {
             sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
-        return SmartAudit.review(lines, context: AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
-                                                              settledPrescriptions: settled, sameDayLines: sameDay, scope: scope,
-                                                              maxDrugBoxesPerLine: measures.maxDrugBoxesPerLine,
-                                                              maxConsultationsPerVisit: measures.maxConsultationsPerVisit, settlingInstitution: institution))
+        var context = AuditContext(person: person, visit: visit, followUpDiagnosis: followUp, prescriptions: prescriptions,
+                                   settledPrescriptions: settled, sameDayLines: sameDay, scope: scope,
+                                   maxDrugBoxesPerLine: measures.maxDrugBoxesPerLine,
+                                   maxConsultationsPerVisit: measures.maxConsultationsPerVisit, settlingInstitution: institution)
+        if let visit { context.medicalRecordUploaded = try await medicalRecordUploaded(mdtrtId: visit.mdtrtId, institution: visit.institutionCode, store: store) }
+        return SmartAudit.review(lines, context: context)
+    }
+
+    /// SV-1: whether visit `mdtrtId`'s medical record was uploaded by `institution` (FSI 4301 or 4701, recorded as ``FSIMessage``s).
+    static func medicalRecordUploaded(mdtrtId: String, institution: String, store: any StoreReading) async throws -> Bool {
+        for infno in ["4301", "4701"] where try await !store.fsiMessages(institutionCode: institution, infno: infno, subject: mdtrtId).isEmpty {
+            return true
+        }
+        return false
     }
 
     /// The payAuthNo must be the patient's, for this institution, unexpired and unspent (ID-2).
