@@ -104,10 +104,11 @@ struct ConsoleTests {
                 let upload = context.feeUpload(mdtrtId: mdtrtId, payAuthNo: payAuthNo)
                 let order = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload)).objectValue ?? [:]
                 let payOrdId = order[key: "payOrdId"]
-                _ = try await context.hospital.hse(service: "pay_order", data: .object([
+                let paid = try await context.hospital.hse(service: "pay_order", data: .object([
                     "payAuthNo": .string(payAuthNo), "payOrdId": .string(payOrdId), "payToken": .string(order[key: "payToken"]),
                     "orgCodg": .string(Demo.hospital), "orgBizSer": "BIZ1", "chrgBchno": .string(upload[key: "chrgBchno"]), "mdtrtId": .string(mdtrtId),
-                    "acctUsedFlag": "1"]))
+                    "acctUsedFlag": "1"])).objectValue ?? [:]
+                let billNo = try #require(paid["receipt"]?.objectValue?[key: "billNo"])
                 let dispatcher = CallbackDispatcher(gateway: context.harness.gateway)
                 #expect(try await dispatcher.deliverDue() == 1)
 
@@ -116,6 +117,8 @@ struct ConsoleTests {
                 browser.cookie = String(try #require(signedIn.setCookie?.split(separator: ";").first).dropFirst("yibao_console=".count))
                 let page = try await browser.send("/console/institutions/\(Demo.hospital)")
                 #expect(page.status == 200 && page.body.contains(payOrdId) && page.body.contains("delivered · 1 attempt(s)"))
+                // PY-11: the payment's e-bill is listed with its number.
+                #expect(page.body.contains("id=\"receipts\"") && page.body.contains(billNo) && page.body.contains("eBill"))
                 // The decrypted 6201 data is shown masked: the payAuthNo never in clear.
                 #expect(page.body.contains("decrypted (personal data masked)") && !page.body.contains(payAuthNo))
                 let token = try await browser.formToken()

@@ -213,6 +213,13 @@ struct PaymentFlowTests {
             #expect(paid[key: "ordStas"] == "6")
             let repaid = try await context.hospital.hse(service: "pay_order", data: .object(pay)).objectValue ?? [:]
             #expect(paid == repaid)
+            // PY-11: the payment's e-bill, in the 6202 answer and again in 6301.
+            let receipt = paid["receipt"]?.objectValue ?? [:]
+            #expect(receipt[key: "receiptType"] == "eBill" && receipt[key: "billNo"].count == 10 && receipt[key: "billAmt"] == paid[key: "feeSumamt"], "\(receipt)")
+            let queried = try await context.hospital.hse(service: "query_order_info", data: .object([
+                "payOrdId": .string(payOrdId), "payToken": .string(first[key: "payToken"]), "orgCodg": .string(Demo.hospital), "idNo": .string(Demo.zhangSan.certno),
+                "idType": "01", "userName": "Zhang San"])).objectValue ?? [:]
+            #expect(queried["receipt"]?.objectValue == receipt, "\(queried)")
             let person = try await context.harness.gateway.store.read { try await $0.person(psnNo: Demo.zhangSan.psnNo) }
             #expect(person?.accountBalanceFen == Int64(123_456 - 1_701))
             // A negative part would raise what is left to refund: refused.
@@ -439,6 +446,50 @@ struct PaymentFlowTests {
 /// FSI outpatient settlement (2204 → 2206 → 2207 → 2208) through the client.
 @Suite("FSI outpatient settlement through a live gateway")
 struct OutpatientSettlementTests {
+    @Test("PY-11: every settlement yields a receipt — an e-bill (票据代码 of the area and year, 10-digit number, check code) in the 2207 answer and again in 5203; the hospital's e-invoice when 2207 names invono; a paper receipt where the institution gives paper")
+    func receipts() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            func settle(invono: String?) async throws -> JSONObject {
+                let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
+                let visit = try await hospital.register(RegistrationRequest(
+                    psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "det_item_fee_sumamt": "25.00"])])])
+                var data: JSONObject = ["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
+                                        "acct_used_flag": "0", "medfee_sumamt": "25.00"]
+                if let invono { data["invono"] = .string(invono) }
+                let settled = try await hospital.call(infno: "2207", input: ["data": .object(data)]).objectValue?["setlinfo"]?.objectValue ?? [:]
+                let queried = try await hospital.call(infno: "5203", input: ["data": .object(["setl_id": settled["setl_id"] ?? "", "psn_no": .string(Demo.zhangSan.psnNo)])])
+                let again = queried.objectValue?["setlinfo"]?.objectValue ?? [:]
+                for key in ["receipt_type", "bill_code", "bill_no", "bill_chk_code", "bill_amt", "bill_time"] {
+                    #expect(settled[key] != nil && again[key] == settled[key], "\(key): 2207 \(settled[key]?.serialized() ?? "absent"), 5203 \(again[key]?.serialized() ?? "absent")")
+                }
+                return settled
+            }
+            let bill = try await settle(invono: nil)
+            let year = String(Timestamps.day(Date()).prefix(4).suffix(2))
+            #expect(bill.string("receipt_type") == "eBill" && bill.string("bill_code") == "120101" + year && bill.string("bill_amt") == "25.00")
+            #expect(bill.string("bill_no")?.count == 10 && bill.string("bill_no")?.allSatisfy(\.isNumber) == true && bill.string("bill_chk_code")?.count == 6)
+            let invoice = try await settle(invono: "INV20261203001")
+            #expect(invoice.string("receipt_type") == "eInvoice" && invoice.string("bill_no") == "INV20261203001" && invoice.string("bill_code") == "")
+            #expect(invoice.string("bill_no") != bill.string("bill_no"))
+        }
+        // An institution giving paper receipts: the receipt records its kind, amount and date only.
+        var found = try #require(try await harness.gateway.store.read { try await $0.institution(code: Demo.hospital) })
+        found.paperReceipts = true
+        let paperHospital = found
+        let paper = try await harness.gateway.store.write { try await Receipts.issue(for: paperHospital, amountFen: 2_500, invono: nil, store: $0, now: Date()) }
+        #expect(paper.kind == .paper && paper.billNo.isEmpty && paper.billCode.isEmpty && paper.amountFen == 2_500)
+        // Its own e-invoice still wins.
+        let own = try await harness.gateway.store.write { try await Receipts.issue(for: paperHospital, amountFen: 2_500, invono: " INV9 ", store: $0, now: Date()) }
+        #expect(own.kind == .eInvoice && own.billNo == "INV9")
+    }
+
     @Test("ID-1: a visit registered by resident ID settles only when its 2207 presents the patient's ecToken scanned for settlement; not another person's, not one for registration")
     func settlementNeedsTheVoucher() async throws {
         let harness = try await GatewayHarness.make()

@@ -56,6 +56,35 @@ extension GatewaySuite {
             }
             return "2203, 2204 (AADG0000 in scope, delivery self-paid), 2206 = 2207 (fund \(setlinfo[key: "fund_pay_sumamt"]) + account \(setlinfo[key: "acct_pay"]) + cash \(setlinfo[key: "psn_cash_pay"])), retried 2207 same setl_id, 2208 cancelled"
         },
+        "PY-11-001": { suite in
+            // Two batches of one visit: the first with the hospital's own e-invoice number, the second without (an e-bill).
+            let visit = try await suite.registeredVisit(liNa)
+            var receipts: [JSONObject] = []
+            for (batch, invono) in [(suite.unique("B", 4), Optional(suite.unique("INV", 6))), (suite.unique("B", 4), nil)] {
+                _ = try await suite.accepted("2204 of batch \(batch)") {
+                    try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                        "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
+                        "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+                }
+                var data: JSONObject = ["psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                                        "acct_used_flag": "0", "medfee_sumamt": "12.50"]
+                if let invono { data["invono"] = .string(invono) }
+                let setlinfo = try await suite.accepted("2207 of batch \(batch)") { try await suite.hospital.call(infno: "2207", input: ["data": .object(data)]) }
+                    .objectValue?["setlinfo"]?.objectValue ?? [:]
+                let queried = try await suite.accepted("5203 of the settlement") {
+                    try await suite.hospital.call(infno: "5203", input: ["data": .object(["setl_id": .string(setlinfo[key: "setl_id"]), "psn_no": .string(liNa.psnNo)])])
+                }.objectValue?["setlinfo"]?.objectValue ?? [:]
+                let expected = invono == nil ? "eBill" : "eInvoice"
+                guard setlinfo[key: "receipt_type"] == expected, setlinfo[key: "bill_amt"] == "12.50", !setlinfo[key: "bill_no"].isEmpty,
+                      invono == nil || setlinfo[key: "bill_no"] == invono, queried[key: "bill_no"] == setlinfo[key: "bill_no"] else {
+                    throw CaseFailure("the settlement's receipt is missing or wrong, or 5203 does not give it back", expected: "\(expected), bill_amt 12.50, the same bill_no in 5203",
+                                      actual: "\(setlinfo[key: "receipt_type"]) \(setlinfo[key: "bill_code"])/\(setlinfo[key: "bill_no"]) \(setlinfo[key: "bill_amt"]); 5203 \(queried[key: "bill_no"])")
+                }
+                receipts.append(setlinfo)
+            }
+            return receipts.map { "\($0[key: "receipt_type"]) \([$0[key: "bill_code"], $0[key: "bill_no"]].filter { !$0.isEmpty }.joined(separator: "/")) for \($0[key: "bill_amt"])" }
+                .joined(separator: "; ")
+        },
         "PY-PAY-001": { suite in
             let (document, hiRxno) = try suite.require(suite.circulated, "a dispensed prescription (RX-DISPENSE-001)")
             let visit = document.prescription.json["mdtrtinfo"]?.objectValue?[key: "mdtrtId"] ?? ""

@@ -24,6 +24,8 @@ public enum Capability: String, Sendable, Codable, Hashable, CaseIterable {
     case followUpVerification
     /// 区分线下、异地、互联网医疗服务 — telling offline, off-site and Internet services apart.
     case serviceTypeDistinction
+    /// 及时提供电子票据、电子发票或纸质票据 — giving the patient an e-bill, an e-invoice or a paper receipt in time (PY-11).
+    case receipts
 }
 
 /// AG-10 — what the public list of signed institutions shows.
@@ -80,6 +82,8 @@ public struct Institution: Sendable, Codable, Hashable {
     public var falseMaterialsFound: Bool
     /// 医院等级 "1", "2" or "3" (primary, secondary, tertiary): picks the reimbursement ratio. nil for pharmacies.
     public var level: String?
+    /// PY-11: the institution gives paper receipts; otherwise each settlement yields an e-bill (or its e-invoice).
+    public var paperReceipts: Bool?
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
                 capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,

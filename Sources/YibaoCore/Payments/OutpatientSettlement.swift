@@ -47,6 +47,8 @@ public struct OutpatientSettlement: Sendable, Codable, Hashable {
     public var msgid: String?
     /// The request digest and answer of 2207, for an idempotent retry.
     public var requestDigest: String
+    /// PY-11: the receipt the settlement yielded.
+    public var receipt: Receipt?
     public var answer: String
 
     public init(setlId: String, mdtrtId: String, psnNo: String, institutionCode: String, chrgBchno: String, result: SettlementResult,

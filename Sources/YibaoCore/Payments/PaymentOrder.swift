@@ -127,6 +127,10 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var cashierToken: String?
     /// While a refund awaits confirmation (`ordStas` 17): the status the order takes once it is confirmed.
     public var statusAfterConfirmation: OrderStatus?
+    /// PY-11: the receipt the payment yielded.
+    public var receipt: Receipt?
+    /// The institution's own e-invoice number sent with 6201 (`invono`), for the receipt.
+    public var invono: String?
 
     public init(payOrdId: String, payToken: String, institutionCode: String, medOrgOrd: String, chrgBchno: String, psnNo: String,
                 mdtrtId: String, insutype: String, feeSumFen: Int64, fundFen: Int64, accountFen: Int64, cashFen: Int64, acctUsedFlag: Bool,

@@ -225,6 +225,7 @@ struct ConsoleEndpoint: Sendable {
              try await store.paymentOrders(institutionCode: code), try await store.callbacks(institutionCode: code, limit: 1000),
              try await store.prescriptions(institutionCode: code, limit: Self.rows))
         }
+        let settlements = try await store.read { try await $0.outpatientSettlements(institutionCode: code) }
         guard let institution = found else {
             throw Problem(status: 404, code: .institutionUnknown, rule: nil, pointer: "", detail: "no institution \(code) on this gateway")
         }
@@ -261,6 +262,14 @@ struct ConsoleEndpoint: Sendable {
                   "log": callback.log] as [String: Any]
              }]
         }
+        // PY-11: the receipts of its settlements, FSI (2207, 2102) and mobile payment (6202), newest first.
+        let receipts: [[String: Any]] = (settlements.compactMap { settlement in settlement.receipt.map { ($0, settlement.setlId, "FSI \(settlement.status.rawValue)") } }
+            + orders.compactMap { order in order.receipt.map { ($0, order.setlId ?? order.payOrdId, "6202 \(order.status.rawValue)") } })
+            .sorted { $0.0.issuedAt > $1.0.issuedAt }.prefix(Self.rows).map { receipt, settlement, via in
+                ["kind": receipt.kind.rawValue, "number": [receipt.billCode, receipt.billNo].filter { !$0.isEmpty }.joined(separator: " / "),
+                 "checkCode": receipt.checkCode, "amount": Money.yuan(receipt.amountFen), "issuedAt": Timestamps.iso(receipt.issuedAt),
+                 "settlement": settlement, "via": via] as [String: Any]
+            }
         let prescriptions: [[String: Any]] = issued.map { record in
             ["hiRxno": record.hiRxno, "hospRxno": record.hospRxno, "stage": record.stage.rawValue,
              "at": Timestamps.iso(record.prescribedAt), "dispensed": record.dispensings.map(\.dispenseNo).joined(separator: ", ")]
@@ -274,7 +283,7 @@ struct ConsoleEndpoint: Sendable {
             "verdict": summary["verdict"]?.stringValue ?? "?", "passedRequired": Self.text(summary["passedRequired"]),
             "totalRequired": Self.text(summary["totalRequired"]), "failingRequired": Self.text(summary["failingRequired"]),
             "failingTransactions": failing, "traffic": traffic, "shown": traffic.count, "total": checks.count, "onlyRefused": onlyRefused,
-            "orders": orderRows, "prescriptions": prescriptions,
+            "orders": orderRows, "prescriptions": prescriptions, "receipts": Array(receipts),
         ]
         if let done, let notice = notices[done] { values["notice"] = notice }
         return values

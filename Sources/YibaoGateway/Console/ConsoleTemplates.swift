@@ -105,6 +105,11 @@ enum ConsoleTemplates {
     <form class="inline" method="post" action="{{base}}/console/orders/{{payOrdId}}/trigger"><input type="hidden" name="form" value="{{form}}"><button name="trigger">Trigger callback</button></form></td></tr>{{/orders}}
     {{^orders}}<tr><td colspan="5">No payment orders.</td></tr>{{/orders}}
     </tbody></table>
+    <h2 id="receipts">Receipts</h2>
+    <table><thead><tr><th>kind</th><th>number</th><th>check code</th><th>amount</th><th>issued</th><th>settlement</th></tr></thead><tbody>
+    {{#receipts}}<tr><td>{{kind}}</td><td>{{number}}</td><td>{{checkCode}}</td><td>{{amount}}</td><td>{{issuedAt}}</td><td>{{settlement}}<br><small>{{via}}</small></td></tr>{{/receipts}}
+    {{^receipts}}<tr><td colspan="6">No receipts yet: each settlement yields one (PY-11).</td></tr>{{/receipts}}
+    </tbody></table>
     <h2 id="prescriptions">Prescriptions</h2>
     <table><thead><tr><th>hiRxno</th><th>hospital number</th><th>stage</th><th>prescribed</th><th>dispensed</th></tr></thead><tbody>
     {{#prescriptions}}<tr><td>{{hiRxno}}</td><td>{{hospRxno}}</td><td>{{stage}}</td><td>{{at}}</td><td>{{dispensed}}</td></tr>{{/prescriptions}}

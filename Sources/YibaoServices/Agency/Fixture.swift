@@ -68,6 +68,8 @@ public struct InstitutionInput: Codable, Sendable {
     public var onDishonestyList: Bool?
     /// 医院等级 "1", "2", "3".
     public var level: String?
+    /// PY-11: the institution gives paper receipts instead of e-bills.
+    public var paperReceipts: Bool?
     /// The dialect profile the institution's HIS speaks (docs/DIALECTS.md); given to its app
     /// credential when `yibao serve` adds it. Absent: the gateway's default.
     public var profile: String?
@@ -77,6 +79,7 @@ public struct InstitutionInput: Codable, Sendable {
                                       onDishonestyList: onDishonestyList ?? false)
         institution.level = level
         institution.internetSubjects = internetSubjects
+        institution.paperReceipts = paperReceipts
         return institution
     }
 }

@@ -217,15 +217,19 @@ extension FSITransactions {
             detail.status = .settled
             try await store.save(detail)
         }
+        // PY-11: the receipt — the institution's e-invoice when 2207 names one (invono), else an e-bill or a paper receipt.
+        let receipt = try await Receipts.issue(for: institution, amountFen: result.medfeeSumamt.fen, invono: try data.optionalString("invono"), store: store, now: now)
         var setlinfo = try SettlementCalculator.encode(result).objectValue ?? [:]
         setlinfo["setl_id"] = .string(setlId)
         setlinfo["mdtrt_id"] = .string(mdtrtId)
         setlinfo["psn_no"] = .string(psnNo)
         setlinfo["setl_time"] = .string(Timestamps.fsi(now))
+        for member in receipt.fsiMembers.members { setlinfo[member.key] = member.value }
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(try details.map { try SettlementCalculator.encode($0.result) })])
         var settlement = OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: batch,
                                               result: result, settledAt: now, requestDigest: digest, answer: answer.serialized())
         settlement.msgid = request.msgid
+        settlement.receipt = receipt
         try await store.save(settlement)
         // The lost-answer persona loses the first settlement of a batch; one after a reversal answers.
         loseAnswer = person.testPersona == .lostAnswer && previous == nil

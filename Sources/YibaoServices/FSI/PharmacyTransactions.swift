@@ -133,11 +133,15 @@ extension FSITransactions {
         setlinfo["medins_setl_id"] = .string(settlementKey)
         setlinfo["setl_time"] = .string(Timestamps.fsi(now))
         setlinfo["fixmedins_code"] = .string(request.institutionCode)
+        // PY-11: the pharmacy's receipt (its e-invoice when druginfo names one, else an e-bill or paper).
+        let receipt = try await Receipts.issue(for: pharmacy, amountFen: result.medfeeSumamt.fen, invono: try data.optionalString("invono"), store: store, now: now)
+        for member in receipt.fsiMembers.members { setlinfo[member.key] = member.value }
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(Self.fundDetail(result)),
                                          "detlcutinfo": .array(try results.map { try SettlementCalculator.encode($0) })])
         var settlement = OutpatientSettlement(setlId: setlId, mdtrtId: mdtrtId, psnNo: psnNo, institutionCode: request.institutionCode, chrgBchno: settlementKey,
                                               result: result, settledAt: now, requestDigest: digest, answer: answer.serialized())
         settlement.msgid = request.msgid
+        settlement.receipt = receipt
         try await store.save(settlement)
         if !settlementKey.isEmpty {
             try await store.keepAnswer(scope: keptScope, key: settlementKey, answer: setlId + "|" + digest, at: now,

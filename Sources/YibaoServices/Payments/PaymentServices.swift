@@ -319,6 +319,7 @@ package struct PaymentServices: Sendable {
                                  .init(key: "ordStas", value: .string(order.status.rawValue)), .init(key: "ordStasName", value: .string(order.status.label))]
                                 + amounts(order))
         output["setlId"] = .string(order.setlId ?? "")
+        if let receipt = order.receipt { output["receipt"] = receipt.hseObject }
         output["refunds"] = .array(order.refunds.map {
             .object(["appRefdSn": .string($0.appRefdSn), "refdType": .string($0.refundType), "refStatus": .string($0.awaitingConfirmation == true ? "EXP" : "SUCC"),
                      "totlRefdAmt": .string(Money.yuan($0.totalFen)), "refdTime": .string(Timestamps.fsi($0.at))])

@@ -182,6 +182,7 @@ package struct SettlementCalculator: Sendable {
                                  createdAt: now, uploadDigest: "", uploadAnswer: "")
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.credential = credential
+        order.invono = try data.optionalString("invono")
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         return (order, try Self.encode(result), try Self.encode(classified))
@@ -430,6 +431,7 @@ package struct SettlementCalculator: Sendable {
                                                           prescriptions: order.prescriptionNumbers),
                                         person: &person, used: used, store: store)
         try await authorisation.save(in: store)
+        order.receipt = try await Receipts.issue(for: institution, amountFen: order.feeSumFen, invono: order.invono, store: store, now: now)
         var setlinfo = settlement
         setlinfo["setl_id"] = .string(order.setlId ?? "")
         setlinfo["balc"] = .string(Money.yuan(person.accountBalanceFen))
@@ -440,7 +442,7 @@ package struct SettlementCalculator: Sendable {
                 "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
                 "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
                 "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
-                "extData": .object(["setlinfo": .object(setlinfo)]),
+                "extData": .object(["setlinfo": .object(setlinfo)]), "receipt": order.receipt?.hseObject ?? .null,
             ]), failureAfterCommit: CommittedFailure(status: 504, code: .platformTimeout, rule: .py6,
                 detail: "test persona \(person.psnNo): the platform did not answer in time; the order may be paid — query it (6301) or retry 6202 with the same body"))
         }
@@ -448,7 +450,7 @@ package struct SettlementCalculator: Sendable {
             "payOrdId": .string(order.payOrdId), "ordStas": .string(order.status.rawValue), "setlId": .string(order.setlId ?? ""),
             "feeSumamt": .string(Money.yuan(order.feeSumFen)), "ownPayAmt": .string(Money.yuan(order.cashFen)),
             "psnAcctPay": .string(Money.yuan(order.accountFen)), "fundPay": .string(Money.yuan(order.fundFen)),
-            "extData": .object(["setlinfo": .object(setlinfo)]),
+            "extData": .object(["setlinfo": .object(setlinfo)]), "receipt": order.receipt?.hseObject ?? .null,
         ]))
     }
 

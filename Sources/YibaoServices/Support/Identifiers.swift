@@ -35,6 +35,8 @@ package enum IdentifierKind: Sendable {
     case chronicFiling
     /// 文件查询号 `file_qury_no` of a 9101 upload or a 3202 result: `FQ` + yyyyMMddHHmmss + 8 digits.
     case file
+    /// 票据号码 of an e-bill (PY-11): 10 digits (unique across 票据代码s).
+    case eBill
 
     var scope: String {
         switch self {
@@ -52,6 +54,7 @@ package enum IdentifierKind: Sendable {
         case .dispensing: "id:dispensing"
         case .chronicFiling: "id:chronic-filing"
         case .file: "id:file"
+        case .eBill: "id:e-bill"
         }
     }
 
@@ -71,6 +74,7 @@ package enum IdentifierKind: Sendable {
         case .dispensing: "DSP" + TokenGenerator.digits(14)
         case .chronicFiling: "TD" + Timestamps.compact(now) + TokenGenerator.digits(6)
         case .file: "FQ" + Timestamps.compact(now) + TokenGenerator.digits(8)
+        case .eBill: TokenGenerator.digits(10)
         }
     }
 }

@@ -1,0 +1,21 @@
+import Foundation
+import YibaoCore
+import YibaoStore
+
+/// PY-11: issues the receipt of a settlement in the settlement's transaction — the simulated fiscal
+/// e-bill platform's e-bill, the institution's e-invoice (`invono`), or a paper receipt
+/// (`Institution.paperReceipts`).
+package enum Receipts {
+    package static func issue(for institution: Institution, amountFen: Int64, invono: String?, store: any StoreWriting, now: Date) async throws -> Receipt {
+        switch Receipt.kind(invono: invono, paperReceipts: institution.paperReceipts == true) {
+        case .eInvoice:
+            return Receipt(kind: .eInvoice, billNo: (invono ?? "").trimmingCharacters(in: .whitespaces), amountFen: amountFen, issuedAt: now)
+        case .paper:
+            return Receipt(kind: .paper, amountFen: amountFen, issuedAt: now)
+        case .eBill:
+            return Receipt(kind: .eBill, billCode: Receipt.billCode(admdvs: institution.admdvs, at: now),
+                           billNo: try await Identifiers.mint(.eBill, store: store, now: now),
+                           checkCode: TokenGenerator.hex(bytes: 3).uppercased(), amountFen: amountFen, issuedAt: now)
+        }
+    }
+}
