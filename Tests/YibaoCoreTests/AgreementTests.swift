@@ -501,6 +501,87 @@ struct InstitutionAgreementTests {
         refusal(.institutionNoEntityAgreement, .ag1) { try institution.apply(.internetPlus, at: cst("2026-03-23 09:00"), policy: policy) }
     }
 
+    @Test("AG-12: no application for designation within 6 months of an administrative punishment (the setting sets the months)")
+    func punishment() throws {
+        var institution = hospital()
+        institution.lastAdministrativePunishment = cst("2026-01-15 16:00")
+        let error = refusal(.institutionRecentlyPunished, .ag12, pointer: "/lastAdministrativePunishment") {
+            try institution.apply(.entity, at: cst("2026-07-14 23:59"), policy: policy)
+        }
+        #expect(error?.detail.contains("2026-07-15") == true)
+        #expect(institution.entity == nil)
+        var three = institution
+        try three.apply(.entity, at: cst("2026-04-15 09:00"), policy: policy, measures: MeasureNumbers(punishmentFreeMonths: 3))
+        try institution.apply(.entity, at: cst("2026-07-15 00:00"), policy: policy)
+        #expect(institution.entity?.state == .applied)
+    }
+
+    @Test("AG-12: with the Yangzhou settings, the entity agreement is signed only after a week's publicity and with a written credit commitment")
+    func publicityAndCommitment() throws {
+        let yangzhou = MeasureNumbers(designationPublicityDays: 7, creditCommitmentRequired: true)
+        var institution = hospital()
+        try pass(.entity, of: &institution, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        let early = refusal(.agreementPublicityPending, .ag12) {
+            try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-07 09:59"),
+                                          calendar: calendar, policy: policy, measures: yangzhou, creditCommitment: true)
+        }
+        #expect(early?.detail.contains("2026-05-07 10:00") == true)
+        refusal(.agreementCreditCommitmentRequired, .ag12, pointer: "/creditCommitment") {
+            try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-07 10:00"),
+                                          calendar: calendar, policy: policy, measures: yangzhou)
+        }
+        try institution.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-07 10:00"),
+                                      calendar: calendar, policy: policy, measures: yangzhou, creditCommitment: true)
+        #expect(institution.entity?.state == .active)
+        // The defaults (the Tianjin measures) ask for neither.
+        var tianjin = hospital()
+        try pass(.entity, of: &tianjin, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        try tianjin.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-04-30 11:00"), calendar: calendar, policy: policy)
+    }
+
+    @Test("AG-14: the negative list binds the legal representative and major investors after false information, the name, address and legal representative after a termination; a dishonest legal representative bars")
+    func negativeListLinks() throws {
+        var liar = hospital()
+        liar.code = "H12010300090"
+        liar.legalRepresentative = "Zhou Gang"
+        liar.majorInvestors = ["Investor A", "Investor B"]
+        liar.address = "1 Binhai Road"
+        liar.falseMaterialsFound = true
+        liar.negativeListUntil = cst("2029-03-05")
+        var terminated = hospital()
+        terminated.code = "H12010300091"
+        terminated.name = "天津市南开医院"
+        terminated.legalRepresentative = "Wu Min"
+        terminated.majorInvestors = ["Investor C"]
+        terminated.address = "9 Nankai Street"
+        terminated.negativeListUntil = cst("2029-03-05")
+        let others = [liar, terminated]
+        func applicant(_ edit: (inout Institution) -> Void) -> Institution {
+            var institution = hospital()
+            edit(&institution)
+            return institution
+        }
+        let at = cst("2026-06-01")
+        let representative = refusal(.institutionNegativeListLinked, .ag14, pointer: "/legalRepresentative") {
+            try applicant { $0.legalRepresentative = "Zhou Gang" }.checkNegativeListLinks(others, at: at)
+        }
+        #expect(representative?.actual == "H12010300090" && representative?.detail.contains("gave false information") == true)
+        refusal(.institutionNegativeListLinked, .ag14, pointer: "/majorInvestors") {
+            try applicant { $0.majorInvestors = ["Investor B"] }.checkNegativeListLinks(others, at: at)
+        }
+        refusal(.institutionNegativeListLinked, .ag14, pointer: "/address") {
+            try applicant { $0.address = "9 Nankai Street" }.checkNegativeListLinks(others, at: at)
+        }
+        refusal(.institutionNegativeListLinked, .ag14, pointer: "/name") {
+            try applicant { $0.name = "天津市南开医院" }.checkNegativeListLinks(others, at: at)
+        }
+        // What the list does not bind: a terminated institution's investors, the liar's address; and nothing once it has run out.
+        try applicant { $0.majorInvestors = ["Investor C"]; $0.address = "1 Binhai Road" }.checkNegativeListLinks(others, at: at)
+        try applicant { $0.legalRepresentative = "Zhou Gang" }.checkNegativeListLinks(others, at: cst("2029-03-05"))
+        var dishonest = applicant { $0.legalRepresentative = "Qian Yi"; $0.legalRepresentativeDishonest = true }
+        refusal(.institutionDishonestyList, .ag14, pointer: "/legalRepresentative") { try dishonest.apply(.entity, at: at, policy: policy) }
+    }
+
     @Test("AG-11: both agreements applied for together; the Internet+ one signs only once the entity one is signed (AG-4)")
     func concurrentApplication() throws {
         var institution = hospital()

@@ -234,7 +234,7 @@ struct PolicyEngineTests {
 
     // MARK: PY-1
 
-    @Test("PY-1: AADG0000 priced above the consultation price — the excess is over-limit")
+    @Test("PY-1, PY-2: AADG0000 is decomposed at upload — priced above the consultation price, the excess is over-limit, the rest in scope")
     func consultationOverLimit() throws {
         let tj = try tianjin()
         // 25.00 × 1 = 25.00; cap 20.00 → overlmt (25.00 − 20.00) × 1 = 5.00; class A → preselfpay 0; inscp 20.00.

@@ -125,7 +125,7 @@ struct AdminAndTraceTests {
         }
     }
 
-    @Test("trace verify finds an entry changed behind the gateway's back, with the append-only triggers dropped")
+    @Test("SV-2: trace verify finds an entry changed behind the gateway's back, with the append-only triggers dropped")
     func traceTampering() async throws {
         let harness = try await GatewayHarness.make()
         let database = (harness.dataDirectory as NSString).appendingPathComponent("yibao.sqlite")

@@ -77,6 +77,30 @@ extension GatewaySuite {
             }
             return refusal + "; two years accepted"
         },
+        "AG-12-001": { suite in
+            // A designation condition (YZ): no administrative punishment in the 6 months before applying.
+            let code = try await suite.newHospital("Conformance Punished Hospital", extra: ["lastAdministrativePunishment": "2026-01-15"])
+            let refusal = try await suite.refused("an application on 14 July 2026, six months less a day after the punishment", codes: ["INSTITUTION_RECENTLY_PUNISHED"],
+                                                  pointer: "/lastAdministrativePunishment", rule: "AG-12", detail: "2026-07-15") {
+                _ = try await suite.agreementStep(code, "entity", "apply", at: "2026-07-14T09:00:00+08:00")
+            }
+            _ = try await suite.accepted("the application on 15 July 2026") { try await suite.agreementStep(code, "entity", "apply", at: "2026-07-15T09:00:00+08:00") }
+            return refusal + "; accepted from 15 July"
+        },
+        "AG-14-001": { suite in
+            // False information binds the legal representative: another institution of the same one is not accepted either.
+            let representative = "Legal Rep " + suite.unique("", 4)
+            let first = try await suite.newHospital("Conformance False-Information Hospital", extra: ["legalRepresentative": .string(representative)])
+            _ = try await suite.accepted("the first hospital's application") { try await suite.agreementStep(first, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("its termination for false information") {
+                try await suite.agreementStep(first, "entity", "terminate", at: "2026-03-05T09:00:00+08:00", ["trigger": "falseInformation", "note": "forged licence"])
+            }
+            let second = try await suite.newHospital("Conformance Same-Representative Hospital", extra: ["legalRepresentative": .string(representative)])
+            return try await suite.refused("an application by another hospital with the same legal representative", codes: ["INSTITUTION_NEGATIVE_LIST_LINKED"],
+                                           pointer: "/legalRepresentative", rule: "AG-14", detail: first) {
+                _ = try await suite.agreementStep(second, "entity", "apply", at: "2026-04-06T09:00:00+08:00")
+            }
+        },
         "PR-2-001": { suite in
             // A designation condition of a retail pharmacy (YZ): two pharmacists, one licensed, none registered yet.
             let code = try await suite.newHospital("Conformance Unstaffed Pharmacy", kind: "retailPharmacy")
@@ -108,12 +132,13 @@ extension GatewaySuite {
     ]
 
     /// Registers a hospital (or another `kind`) in Tianjin through the agency API under a code of its own; its code.
-    func newHospital(_ name: String, kind: String = "hospital", capabilities: [Capability] = Capability.allCases) async throws -> String {
+    func newHospital(_ name: String, kind: String = "hospital", capabilities: [Capability] = Capability.allCases, extra: JSONObject = [:]) async throws -> String {
         let code = unique(kind == "hospital" ? "H1201" : "P1201", 3)
-        _ = try await accepted("POST /admin/institutions for \(name)") {
-            try await admin("/admin/institutions", ["code": .string(code), "name": .string(name), "kind": .string(kind), "admdvs": "120101",
-                                                    "subjects": kind == "hospital" ? ["A03"] : [], "capabilities": .array(capabilities.map { .string($0.rawValue) })])
-        }
+        // The name carries the code: a terminated institution's name stays on the negative list (AG-14), and the suite may run again on the same data.
+        var body: JSONObject = ["code": .string(code), "name": .string("\(name) \(code)"), "kind": .string(kind), "admdvs": "120101",
+                                "subjects": kind == "hospital" ? ["A03"] : [], "capabilities": .array(capabilities.map { .string($0.rawValue) })]
+        for member in extra.members { body[member.key] = member.value }
+        _ = try await accepted("POST /admin/institutions for \(name)") { try await admin("/admin/institutions", body) }
         return code
     }
 

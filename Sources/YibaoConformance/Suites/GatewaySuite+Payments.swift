@@ -85,6 +85,47 @@ extension GatewaySuite {
             return receipts.map { "\($0[key: "receipt_type"]) \([$0[key: "bill_code"], $0[key: "bill_no"]].filter { !$0.isEmpty }.joined(separator: "/")) for \($0[key: "bill_amt"])" }
                 .joined(separator: "; ")
         },
+        "SV-6-001": { suite in
+            // False prescriptions: a drug line sent as circulated (rxCircFlag 1) naming a prescription the platform never issued.
+            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(zhangSan)
+            var upload = suite.drugUpload(person: zhangSan, visit: visit, payAuthNo: payAuthNo)
+            var lines = upload["feedetailList"]?.arrayValue ?? []
+            guard case .object(var first)? = lines.first else { throw ConformanceError("the drug upload has no line") }
+            first["rxCircFlag"] = "1"
+            first["hiRxno"] = .string("HIRX120101" + suite.random.digits(12))
+            lines[0] = .object(first)
+            upload["feedetailList"] = .array(lines)
+            return try await suite.refused("6201 of a circulated line whose prescription the platform does not know", codes: ["AUDIT_REFUSED"],
+                                           pointer: "/feedetailList/0/hiRxno", rule: "SV-6", detail: "AUD-RX-001") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+        },
+        "PY-10-001": { suite in
+            // The declared total must be the sum of the batch's uploaded details: a settlement is audited against them.
+            let visit = try await suite.registeredVisit(liNa)
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204 of one line 12.50") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+            }
+            return try await suite.refused("2207 declaring 99.00 for the 12.50 batch", codes: ["FIELD_INVALID"], pointer: "/input/data/medfee_sumamt", rule: "PY-10") {
+                _ = try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "99.00"])])
+            }
+        },
+        "XR-4-001": { suite in
+            // The after-the-fact claim path is for visits away from the place of insurance only.
+            try await suite.refused("a manual claim for a Tianjin-insured person's visit in Tianjin", codes: ["REIMBURSEMENT_NOT_CROSS_REGION"],
+                                    pointer: "/institutionCode", rule: "XR-4") {
+                _ = try await suite.admin("/admin/reimbursements", [
+                    "psnNo": .string(zhangSan.psnNo), "claimNo": .string(suite.unique("CLM", 6)), "institutionCode": .string(hospitalCode),
+                    "visitDate": .string(Timestamps.day(suite.clock.now())),
+                    "feedetailList": .array([.object(["feedetlSn": "1", "medListCodg": .string(metformin), "pric": "12.50", "cnt": "1", "detItemFeeSumamt": "12.50"])]),
+                ])
+            }
+        },
         "PY-PAY-001": { suite in
             let (document, hiRxno) = try suite.require(suite.circulated, "a dispensed prescription (RX-DISPENSE-001)")
             let visit = document.prescription.json["mdtrtinfo"]?.objectValue?[key: "mdtrtId"] ?? ""

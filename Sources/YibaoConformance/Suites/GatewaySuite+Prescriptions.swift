@@ -83,6 +83,18 @@ extension GatewaySuite {
                 _ = try await suite.hospital.uploadCheck(document)
             }
         },
+        "SC-4-001": { suite in
+            // A visit registered through the Internet+ platform is an Internet visit: its prescription says so (bizTypeCode 02).
+            let visit = try await suite.register(zhangSan, by: suite.hospital)
+            var json = try suite.samplePrescription(visit: visit).json
+            json["bizTypeCode"] = "01"
+            var document = SignedPrescription(prescription: try Prescription(json: json))
+            try document.signAsDoctor(with: try suite.key("doctor-li"))
+            return try await suite.refused("uploadChk of an Internet visit's prescription marked as an in-person one (bizTypeCode 01)", codes: ["RX_BIZ_TYPE_MISMATCH"],
+                                           pointer: "/bizTypeCode", rule: "SC-4") {
+                _ = try await suite.hospital.uploadCheck(document)
+            }
+        },
         "RX-MUT-001": { suite in
             var document = try await suite.doctorSigned()
             try document.changeFirstDrugCount()

@@ -84,6 +84,15 @@ public struct Institution: Sendable, Codable, Hashable {
     public var level: String?
     /// PY-11: the institution gives paper receipts; otherwise each settlement yields an e-bill (or its e-invoice).
     public var paperReceipts: Bool?
+    /// AG-12: the day of its latest administrative punishment by the market-supervision, health or
+    /// human-resources departments, if any.
+    public var lastAdministrativePunishment: Date?
+    /// AG-14: 法定代表人, 主要投资人 and the registered address the negative list also binds.
+    public var legalRepresentative: String?
+    public var majorInvestors: [String]?
+    public var address: String?
+    /// AG-14: the legal representative is on a list of serious dishonesty.
+    public var legalRepresentativeDishonest: Bool?
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
                 capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,
@@ -137,12 +146,25 @@ public struct Institution: Sendable, Codable, Hashable {
     /// dishonesty list (AG-7), while an agreement of that kind is pending or in effect, and —
     /// for the Internet+ agreement — without an entity agreement in force (AG-1) or without all
     /// AG-6 capabilities. An application after an agreement of the same kind expired is a renewal (AG-8).
-    public mutating func apply(_ kind: AgreementKind, at: Date, policy: AgreementPolicy) throws {
+    public mutating func apply(_ kind: AgreementKind, at: Date, policy: AgreementPolicy, measures: MeasureNumbers = .standard) throws {
         let calendar = WorkingCalendar()
         try validateRegistration()
         if onDishonestyList {
             throw DomainError(.institutionDishonestyList, .forbidden, rule: .ag7, pointer: "/fixmedins_code",
                               "AG-7: \(code) (\(name)) is on the dishonesty list, so no application is accepted")
+        }
+        if legalRepresentativeDishonest == true {
+            throw DomainError(.institutionDishonestyList, .forbidden, rule: .ag14, pointer: "/legalRepresentative",
+                              "AG-14: the legal representative of \(code)\(legalRepresentative.map { " (\($0))" } ?? "") is on a list of serious dishonesty, so no application is accepted")
+        }
+        // AG-12: a designation condition — no administrative punishment in the months before applying.
+        if kind == .entity, let punished = lastAdministrativePunishment {
+            let clear = calendar.adding(months: measures.punishmentFreeMonths, to: calendar.startOfLocalDay(punished))
+            if at < clear {
+                throw DomainError(.institutionRecentlyPunished, .forbidden, rule: .ag12, pointer: "/lastAdministrativePunishment",
+                                  "AG-12: \(code) was punished by an administrative department on \(calendar.localDay(punished)); an application for designation is accepted from \(calendar.localDay(clear)), \(measures.punishmentFreeMonths) months later",
+                                  expected: "≥ \(calendar.localDay(clear))", actual: calendar.localDay(at))
+            }
         }
         if let until = negativeListUntil, at < until {
             let why = falseMaterialsFound ? "false materials or information were found" : "its agreement was terminated"
@@ -189,6 +211,35 @@ public struct Institution: Sendable, Codable, Hashable {
 
     /// An application still under way: applied, asked to supplement, being evaluated, or passed and awaiting signature.
     static let pendingStates: Set<AgreementState> = [.applied, .supplementRequested, .evaluating, .passed]
+
+    /// AG-14: what the negative list of `others` binds beyond the institution itself — the legal representative and
+    /// the major investors of one found giving false information, the name, address and legal representative of
+    /// one whose agreement was terminated — checked when this institution applies at `at`.
+    public func checkNegativeListLinks(_ others: [Institution], at: Date) throws {
+        let calendar = WorkingCalendar()
+        func same(_ a: String?, _ b: String?) -> Bool {
+            guard let a = a?.trimmingCharacters(in: .whitespaces), let b = b?.trimmingCharacters(in: .whitespaces), !a.isEmpty else { return false }
+            return a == b
+        }
+        for other in others where other.code != code {
+            guard let until = other.negativeListUntil, at < until else { continue }
+            var links: [(String, String)] = []
+            if same(legalRepresentative, other.legalRepresentative) { links.append(("/legalRepresentative", "legal representative \(legalRepresentative ?? "")")) }
+            if other.falseMaterialsFound {
+                let shared = Set(majorInvestors ?? []).intersection(other.majorInvestors ?? []).sorted()
+                if let investor = shared.first { links.append(("/majorInvestors", "major investor \(investor)")) }
+            } else {
+                if same(name, other.name) { links.append(("/name", "name \(name)")) }
+                if same(address, other.address) { links.append(("/address", "address \(address ?? "")")) }
+            }
+            if let (pointer, what) = links.first {
+                let why = other.falseMaterialsFound ? "gave false information" : "had its agreement terminated"
+                throw DomainError(.institutionNegativeListLinked, .forbidden, rule: .ag14, pointer: pointer,
+                                  "AG-14: \(other.code) \(why) and is on the negative list until \(calendar.localDay(until)); it binds its \(what), which \(code) shares, so no application is accepted",
+                                  expected: "no link to an institution on the negative list", actual: other.code)
+            }
+        }
+    }
 
     /// AG-11: an Internet+ application made together with the entity one ends when the entity application
     /// ends unsigned (rejected or withdrawn): there is no designated institution for it to supplement.
@@ -237,8 +288,23 @@ public struct Institution: Sendable, Codable, Hashable {
     /// the entity agreement's (AG-4). A retail pharmacy signing either agreement must be staffed per
     /// PR-2; only `staff` working for this institution (by `institutionCode`) and on duty count.
     public mutating func signAgreement(_ kind: AgreementKind, termStart: Date, termEnd: Date, at: Date,
-                                       staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy, measures: MeasureNumbers = .standard) throws {
+                                       staff: [Practitioner] = [], calendar: WorkingCalendar, policy: AgreementPolicy, measures: MeasureNumbers = .standard,
+                                       creditCommitment: Bool = false) throws {
         guard let current = agreement(kind) else { throw noAgreement(kind, rule: .ag3) }
+        // AG-12: designation follows a public notice of the institutions that passed, and comes with a written credit commitment.
+        if kind == .entity, measures.designationPublicityDays > 0, let passed = current.evaluatedAt {
+            let ends = calendar.adding(days: measures.designationPublicityDays, to: passed)
+            if at < ends {
+                throw DomainError(.agreementPublicityPending, .forbidden, rule: .ag12, pointer: "/at",
+                                  "AG-12: \(code) passed its evaluation on \(calendar.localTimestamp(passed)); the list is publicised for \(measures.designationPublicityDays) days before the agreement is signed, until \(calendar.localTimestamp(ends))",
+                                  expected: "≥ \(calendar.localTimestamp(ends))", actual: calendar.localTimestamp(at))
+            }
+        }
+        if kind == .entity, measures.creditCommitmentRequired, !creditCommitment {
+            throw DomainError(.agreementCreditCommitmentRequired, .invalid, rule: .ag12, pointer: "/creditCommitment",
+                              "AG-12: the designated-service agreement is signed together with a written credit commitment: send \"creditCommitment\": true with the sign step",
+                              expected: "true", actual: "absent")
+        }
         // PR-2: a designation condition of a retail pharmacy (YZ), checked again for its Internet+ agreement.
         if self.kind == .retailPharmacy {
             try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code }, measures: measures)

@@ -303,7 +303,8 @@ public enum PolicyEngine {
     /// - Sum check (SV-3, real-time audit of the details): `det_item_fee_sumamt` must equal `pric × cnt`
     ///   rounded half-up, else `FIELD_INVALID` at `/feedetail/<index>/det_item_fee_sumamt` (at
     ///   `/det_item_fee_sumamt` when `index` is nil). `cnt` must be more than 0 and `pric` not negative.
-    /// - PY-1: AADG0000 is a class-A service whose price cap is the region's consultation price.
+    /// - PY-1: AADG0000 is a class-A service whose price cap is the region's consultation price; PY-2: it is
+    ///   decomposed here, at upload (in scope, over the limit), and settled at once by 2207 / 6202.
     /// - PY-3 outside the catalogue: the whole line is `fulamt_ownpay_amt`, `chrgitm_lv` 03, `med_chrgitm_type` 14.
     /// - PY-5: a `delivery` item is paid in full by the person, whatever its class.
     /// - PY-3 class C: paid in full by the person.

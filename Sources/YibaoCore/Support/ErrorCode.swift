@@ -150,6 +150,10 @@ extension ErrorCode {
     public static let practitionerPracticeTooShort = ErrorCode("PRACTITIONER_PRACTICE_TOO_SHORT", 403, .pr1, "医师独立执业年限不足3年")
     public static let regionPolicyMissing = ErrorCode("REGION_POLICY_MISSING", 403, .xr6, "未配置该统筹区医保政策")
     public static let subjectNotRegistered = ErrorCode("SUBJECT_NOT_REGISTERED", 403, .sc2, "诊疗科目未登记")
+    public static let institutionRecentlyPunished = ErrorCode("INSTITUTION_RECENTLY_PUNISHED", 403, .ag12, "申请前6个月内受过行政处罚")
+    public static let agreementPublicityPending = ErrorCode("AGREEMENT_PUBLICITY_PENDING", 403, .ag12, "拟签订协议名单公示期未满")
+    public static let agreementCreditCommitmentRequired = ErrorCode("AGREEMENT_CREDIT_COMMITMENT_REQUIRED", 400, .ag12, "签订协议须同时签署信用承诺书")
+    public static let institutionNegativeListLinked = ErrorCode("INSTITUTION_NEGATIVE_LIST_LINKED", 403, .ag14, "法定代表人、主要投资人或名称地址在负面清单内")
     public static let subjectNotApprovedForInternet = ErrorCode("SUBJECT_NOT_APPROVED_FOR_INTERNET", 403, .sc6, "该科目未核准互联网诊疗")
     public static let measuresNotInForce = ErrorCode("MEASURES_NOT_IN_FORCE", 403, .gen1, "医保支付管理办法不在有效期内")
 
@@ -325,7 +329,8 @@ extension ErrorCode {
         .institutionExists, .institutionLevelUnsupported, .institutionNegativeList, .institutionNotAuthorised, .institutionNoAgreement,
         .institutionNoEntityAgreement, .institutionUnknown, .pharmacistUnknown, .pharmacyStaffingInsufficient, .policyInvalid,
         .practitionerCertificateInvalid, .practitionerNotDoctor, .practitionerNoQualification, .practitionerPracticeTooShort,
-        .regionPolicyMissing, .subjectNotRegistered, .subjectNotApprovedForInternet, .measuresNotInForce, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
+        .regionPolicyMissing, .subjectNotRegistered, .institutionRecentlyPunished, .agreementPublicityPending,
+        .agreementCreditCommitmentRequired, .institutionNegativeListLinked, .subjectNotApprovedForInternet, .measuresNotInForce, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
         .cashierTokenInvalid, .epcTokenInvalid, .identityMediumNotAccepted, .orgMismatch, .payauthnoExpired, .payauthnoOtherPerson,
         .payauthnoReused, .payauthnoUnknown, .payauthnoWrongInstitution, .personCardTaken, .personCertnoTaken, .personInsuranceNotActive,
         .personInternetPaymentSuspended, .personMismatch, .personNameMismatch, .personNotRealNameVerified, .personUnknown, .qrcodeExpired,

@@ -86,11 +86,23 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     public var filingFreePilot: FilingFreePilot
     /// GEN-1: the days the measures are in force; Internet+ business outside them is refused.
     public var inForce: DayWindow
+    /// AG-12: no application for designation within this many months of an administrative punishment (YZ: 6).
+    public var punishmentFreeMonths: Int
+    /// AG-12: days the list of institutions that passed evaluation is publicised before the entity agreement is
+    /// signed (YZ: one week). 0 by default: the Tianjin measures, the default profile's base, have no publicity,
+    /// and a week of it inside their 5-working-day signing period leaves about two days to sign.
+    public var designationPublicityDays: Int
+    /// AG-12: the entity agreement is signed with a written credit commitment (YZ); off by default, as above.
+    public var creditCommitmentRequired: Bool
 
     public init(internetDoctorMinimumYears: Int = 3, pharmacyMinimumPharmacists: Int = 2, pharmacyMinimumLicensedPharmacists: Int = 1,
                 temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1,
                 prescriptionMinimumValidityDays: Int = 1, prescriptionMaximumValidityDays: Int = 366,
-                filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures) {
+                filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures,
+                punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false) {
+        self.punishmentFreeMonths = punishmentFreeMonths
+        self.designationPublicityDays = designationPublicityDays
+        self.creditCommitmentRequired = creditCommitmentRequired
         self.internetDoctorMinimumYears = internetDoctorMinimumYears
         self.pharmacyMinimumPharmacists = pharmacyMinimumPharmacists
         self.pharmacyMinimumLicensedPharmacists = pharmacyMinimumLicensedPharmacists
@@ -110,7 +122,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case internetDoctorMinimumYears, pharmacyMinimumPharmacists, pharmacyMinimumLicensedPharmacists, temporaryFilingMaxMonths,
              extraChronicInstitutions, maxDrugBoxesPerLine, maxConsultationsPerVisit, prescriptionMinimumValidityDays,
-             prescriptionMaximumValidityDays, filingFreePilot, inForce
+             prescriptionMaximumValidityDays, filingFreePilot, inForce, punishmentFreeMonths, designationPublicityDays, creditCommitmentRequired
     }
 
     /// Every member may be left out: it keeps the measure's value.
@@ -128,6 +140,9 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         prescriptionMaximumValidityDays = try c.decodeIfPresent(Int.self, forKey: .prescriptionMaximumValidityDays) ?? d.prescriptionMaximumValidityDays
         filingFreePilot = try c.decodeIfPresent(FilingFreePilot.self, forKey: .filingFreePilot) ?? d.filingFreePilot
         inForce = try c.decodeIfPresent(DayWindow.self, forKey: .inForce) ?? d.inForce
+        punishmentFreeMonths = try c.decodeIfPresent(Int.self, forKey: .punishmentFreeMonths) ?? d.punishmentFreeMonths
+        designationPublicityDays = try c.decodeIfPresent(Int.self, forKey: .designationPublicityDays) ?? d.designationPublicityDays
+        creditCommitmentRequired = try c.decodeIfPresent(Bool.self, forKey: .creditCommitmentRequired) ?? d.creditCommitmentRequired
     }
 
     /// The first setting that makes no sense (a negative count, a zero where one is needed), or nil.
@@ -147,6 +162,8 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         }
         if let problem = filingFreePilot.problem { return "measures.filingFreePilot.\(problem)" }
         if let problem = inForce.problem { return "measures.inForce.\(problem)" }
+        if punishmentFreeMonths < 0 { return "measures.punishmentFreeMonths must be 0 or more" }
+        if !(0...60).contains(designationPublicityDays) { return "measures.designationPublicityDays must be from 0 to 60" }
         return nil
     }
 

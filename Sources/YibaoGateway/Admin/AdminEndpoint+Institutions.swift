@@ -11,7 +11,8 @@ extension AdminEndpoint {
         admin.post("/institutions") { request, _ in
             let input = try await decode(InstitutionInput.self, request)
             let now = await gateway.clock.now()
-            let institution = try await gateway.store.write { try await AgencyRegistry.register(input.institution, store: $0, now: now) }
+            let candidate = try input.validated()
+            let institution = try await gateway.store.write { try await AgencyRegistry.register(candidate, store: $0, now: now) }
             return try JSONResponse.encode(institution, status: .created)
         }
         admin.get("/institutions/:code") { _, context in

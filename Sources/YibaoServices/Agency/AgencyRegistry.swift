@@ -68,6 +68,7 @@ package enum AgencyRegistry {
             throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
         }
         let staff = try await store.practitioners(institutionCode: code)
+        if step.action == .apply { try institution.checkNegativeListLinks(try await store.institutions(), at: step.at ?? now) }
         try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
         try await store.save(institution)
         try await store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
@@ -185,7 +186,10 @@ package enum AgencyRegistry {
             guard try await store.institution(code: input.code) == nil else {
                 throw DomainError(.institutionExists, .conflict, rule: nil, pointer: "/institutions/\(index)/code", "institution \(input.code) is already registered")
             }
-            try await store.save(input.institution)
+            do { try await store.save(try input.validated()) } catch var error as DomainError {
+                error.pointer = "/institutions/\(index)" + error.pointer
+                throw error
+            }
         }
         for practitioner in practitioners { try await store.save(practitioner) }
         for (index, script) in fixture.agreements.enumerated() {

@@ -70,9 +70,24 @@ public struct InstitutionInput: Codable, Sendable {
     public var level: String?
     /// PY-11: the institution gives paper receipts instead of e-bills.
     public var paperReceipts: Bool?
+    /// AG-12: its latest administrative punishment, `yyyy-MM-dd`.
+    public var lastAdministrativePunishment: String?
+    /// AG-14: what the negative list binds besides the institution.
+    public var legalRepresentative: String?
+    public var majorInvestors: [String]?
+    public var address: String?
+    public var legalRepresentativeDishonest: Bool?
     /// The dialect profile the institution's HIS speaks (docs/DIALECTS.md); given to its app
     /// credential when `yibao serve` adds it. Absent: the gateway's default.
     public var profile: String?
+
+    /// The institution, its dates checked (a malformed one is refused naming the member).
+    package func validated() throws -> Institution {
+        if let day = lastAdministrativePunishment, Timestamps.parseDay(day) == nil {
+            throw DomainError.invalidValue("/lastAdministrativePunishment", "lastAdministrativePunishment must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: day, rule: .ag12)
+        }
+        return institution
+    }
 
     package var institution: Institution {
         var institution = Institution(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects ?? [], capabilities: Set(capabilities ?? []),
@@ -80,6 +95,11 @@ public struct InstitutionInput: Codable, Sendable {
         institution.level = level
         institution.internetSubjects = internetSubjects
         institution.paperReceipts = paperReceipts
+        institution.lastAdministrativePunishment = lastAdministrativePunishment.flatMap(Timestamps.parseDay)
+        institution.legalRepresentative = legalRepresentative
+        institution.majorInvestors = majorInvestors
+        institution.address = address
+        institution.legalRepresentativeDishonest = legalRepresentativeDishonest
         return institution
     }
 }
@@ -164,6 +184,8 @@ public struct AgreementStep: Codable, Sendable {
     public var reason: String?
     public var trigger: TerminationTrigger?
     public var note: String?
+    /// AG-12: the written credit commitment signed with the entity agreement (`sign`).
+    public var creditCommitment: Bool?
 
     public init(action: Action, at: Date? = nil, materials: [String]? = nil, passed: Bool? = nil, reasons: [String]? = nil,
                 termStart: Date? = nil, termEnd: Date? = nil, reason: String? = nil, trigger: TerminationTrigger? = nil, note: String? = nil) {
@@ -185,7 +207,7 @@ public struct AgreementStep: Codable, Sendable {
         let calendar = policy.calendar
         let rules = policy.agreements
         switch action {
-        case .apply: try institution.apply(kind, at: at, policy: rules)
+        case .apply: try institution.apply(kind, at: at, policy: rules, measures: policy.measures)
         case .accept: try institution.accept(kind, at: at, calendar: calendar, policy: rules)
         case .requestSupplement:
             try institution.requestSupplement(kind, materials: materials ?? [], at: at, calendar: calendar, policy: rules)
@@ -197,7 +219,7 @@ public struct AgreementStep: Codable, Sendable {
             guard let termStart else { throw DomainError.missing("/termStart", "\"termStart\" (ISO 8601)") }
             guard let termEnd else { throw DomainError.missing("/termEnd", "\"termEnd\" (ISO 8601)") }
             try institution.signAgreement(kind, termStart: termStart, termEnd: termEnd, at: at, staff: staff, calendar: calendar, policy: rules,
-                                          measures: policy.measures)
+                                          measures: policy.measures, creditCommitment: creditCommitment == true)
         case .suspend:
             guard let reason, !reason.isEmpty else { throw DomainError.missing("/reason", "\"reason\" (why the agreement is suspended)") }
             try institution.suspend(kind, reason: reason, at: at, policy: rules)
