@@ -660,6 +660,43 @@ struct CrossRegionTests {
         }
     }
 
+    @Test("SC-5: a person who chose designated institutions registers online follow-ups only there; their special-disease fees (med_type 14) settle only at their special-disease institution")
+    func ownDesignatedInstitutions() async throws {
+        let harness = try await GatewayHarness.make()
+        let chooser = PersonInput(psnNo: "12000000000000000077", certno: "120101198305050013", name: "Ma Lin", gender: "1", birthDate: "1983-05-05",
+                                  insutype: "310", insuplcAdmdvs: "120100", accountBalanceFen: 10_000, voucherActivated: true)
+        var input = chooser
+        input.designatedInstitutions = ["H12010100002"]
+        let first = input.person
+        try await harness.gateway.store.write { try await $0.save(first) }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            func register() async throws -> String {
+                try await hospital.register(RegistrationRequest(psnNo: chooser.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: chooser.certno,
+                                                               iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi, doctorName: "Li Wei",
+                                                               deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            await expectRefusal("NOT_OWN_DESIGNATED_INSTITUTION", rule: "SC-5", pointer: "/fixmedins_code") { _ = try await register() }
+            // Chose this hospital too, but their special-disease institution is another one.
+            var changed = chooser
+            changed.designatedInstitutions = ["H12010100002", Demo.hospital]
+            changed.specialDiseaseInstitutions = ["H12010100002"]
+            let second = changed.person
+            try await harness.gateway.store.write { try await $0.save(second) }
+            let visit = try await register()
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(chooser.psnNo), "chrg_bchno": "B1",
+                "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50"])])])
+            func input(_ medType: String) -> JSONObject {
+                ["data": .object(["psn_no": .string(chooser.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
+                                  "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": .string(medType)])]
+            }
+            await expectRefusal("NOT_OWN_DESIGNATED_INSTITUTION", rule: "SC-5", pointer: "/input/data/med_type") { _ = try await hospital.call(infno: "2206", input: input("14")) }
+            _ = try await hospital.call(infno: "2206", input: input("11"))
+        }
+    }
+
     @Test("XR-2: without a filing a Shanghai-insured person is refused in Tianjin; filed, the visit uses Shanghai's deductible and ratio (XR-1) and Tianjin's catalogue (XR-6)")
     func filedSettlement() async throws {
         let harness = try await GatewayHarness.make()

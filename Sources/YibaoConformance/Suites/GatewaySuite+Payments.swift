@@ -285,6 +285,25 @@ extension GatewaySuite {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         },
+        "SC-5-001": { suite in
+            // A Tianjin-insured person who chose H12010100002 as designated institution follows up online only there.
+            let serial = suite.runStamp.suffix(12) + suite.random.digits(4)
+            let certno = ResidentID.completing("12" + serial.prefix(15)) ?? "12" + serial
+            let psnNo = "1200" + serial
+            _ = try await suite.accepted("POST /admin/persons (a person with chosen designated institutions)") {
+                try await suite.admin("/admin/persons", [
+                    "psnNo": .string(psnNo), "certno": .string(certno), "name": "Sun Li", "gender": "2", "birthDate": "1979-03-03",
+                    "insutype": "310", "insuplcAdmdvs": "120100", "voucherActivated": .bool(true),
+                    "designatedInstitutions": ["H12010100002"], "specialDiseaseInstitutions": ["H12010100002"],
+                ])
+            }
+            return try await suite.refused("2201 of an online follow-up at an institution the person did not choose", codes: ["NOT_OWN_DESIGNATED_INSTITUTION"],
+                                           pointer: "/fixmedins_code", rule: "SC-5") {
+                _ = try await suite.hospital.register(RegistrationRequest(psnNo: psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: certno,
+                                                                          iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name,
+                                                                          deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+        },
         "XR-2-002": { suite in
             let person = try suite.require(suite.shanghai, "the Shanghai-insured person of XR-2-001")
             let start = Timestamps.day(suite.clock.now())

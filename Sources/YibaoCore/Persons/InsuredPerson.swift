@@ -42,6 +42,11 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
     public var socialSecurityCardNo: String?
     /// A test persona forcing a payment outcome, like a payment sandbox's test cards (fixtures/README.md).
     public var testPersona: TestPersona?
+    /// SC-5: the designated institutions the person chose (Beijing's 定点医疗机构 choice), where their Internet
+    /// follow-ups take place; nil where the place of insurance has no such choice.
+    public var designatedInstitutions: [String]?
+    /// SC-5: the institutions where the person's outpatient special-disease fees settle (门诊特殊病定点机构); nil: any.
+    public var specialDiseaseInstitutions: [String]?
 
     public init(psnNo: String, certno: String, psnCertType: String = "01", name: String, gender: String, nationality: String = "01",
                 birthDate: String, insutype: String, insuplcAdmdvs: String, psnType: String = "11", employer: String = "",
@@ -101,6 +106,23 @@ public struct InsuredPerson: Sendable, Codable, Hashable {
             throw DomainError(.personInternetPaymentSuspended, .forbidden, rule: .id5, pointer: pointer,
                               "Internet+ payment and direct settlement of \(psnNo) are suspended (ID-5); the visit can only be paid in cash and reimbursed manually")
         }
+    }
+
+    /// SC-5: an Internet follow-up at `institution` in the person's own province is one of their designated
+    /// institutions, when they chose some; elsewhere (away from home) the filing rules apply instead (XR-2, XR-3).
+    public func requireOwnDesignatedInstitution(_ institution: String, local: Bool, pointer: String) throws {
+        guard local, let chosen = designatedInstitutions, !chosen.contains(institution) else { return }
+        throw DomainError(.notOwnDesignatedInstitution, .forbidden, rule: .sc5, pointer: pointer,
+                          "\(psnNo) follows up online only at the designated institutions they chose (\(chosen.joined(separator: ", "))), not at \(institution)",
+                          expected: chosen.joined(separator: " | "), actual: institution)
+    }
+
+    /// SC-5: the person's outpatient special-disease fees (`med_type` 14) settle only at their special-disease institution.
+    public func requireSpecialDiseaseInstitution(_ institution: String, medType: String?, local: Bool, pointer: String) throws {
+        guard local, medType == "14", let chosen = specialDiseaseInstitutions, !chosen.contains(institution) else { return }
+        throw DomainError(.notOwnDesignatedInstitution, .forbidden, rule: .sc5, pointer: pointer,
+                          "\(psnNo)'s outpatient special-disease fees (med_type 14) settle only at their special-disease institution (\(chosen.joined(separator: ", "))), not at \(institution)",
+                          expected: chosen.joined(separator: " | "), actual: institution)
     }
 
     /// A resident ID number with the middle masked, for messages (SV-5: no leakage of insured persons' data).

@@ -154,6 +154,7 @@ extension ErrorCode {
     public static let agreementPublicityPending = ErrorCode("AGREEMENT_PUBLICITY_PENDING", 403, .ag12, "拟签订协议名单公示期未满")
     public static let agreementCreditCommitmentRequired = ErrorCode("AGREEMENT_CREDIT_COMMITMENT_REQUIRED", 400, .ag12, "签订协议须同时签署信用承诺书")
     public static let institutionNegativeListLinked = ErrorCode("INSTITUTION_NEGATIVE_LIST_LINKED", 403, .ag14, "法定代表人、主要投资人或名称地址在负面清单内")
+    public static let notOwnDesignatedInstitution = ErrorCode("NOT_OWN_DESIGNATED_INSTITUTION", 403, .sc5, "非本人定点医疗机构")
     public static let subjectNotApprovedForInternet = ErrorCode("SUBJECT_NOT_APPROVED_FOR_INTERNET", 403, .sc6, "该科目未核准互联网诊疗")
     public static let measuresNotInForce = ErrorCode("MEASURES_NOT_IN_FORCE", 403, .gen1, "医保支付管理办法不在有效期内")
 
@@ -330,7 +331,7 @@ extension ErrorCode {
         .institutionNoEntityAgreement, .institutionUnknown, .pharmacistUnknown, .pharmacyStaffingInsufficient, .policyInvalid,
         .practitionerCertificateInvalid, .practitionerNotDoctor, .practitionerNoQualification, .practitionerPracticeTooShort,
         .regionPolicyMissing, .subjectNotRegistered, .institutionRecentlyPunished, .agreementPublicityPending,
-        .agreementCreditCommitmentRequired, .institutionNegativeListLinked, .subjectNotApprovedForInternet, .measuresNotInForce, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
+        .agreementCreditCommitmentRequired, .institutionNegativeListLinked, .subjectNotApprovedForInternet, .measuresNotInForce, .notOwnDesignatedInstitution, .authcodeExpired, .authcodeReused, .authcodeUnknown, .authcodeWrongInstitution,
         .cashierTokenInvalid, .epcTokenInvalid, .identityMediumNotAccepted, .orgMismatch, .payauthnoExpired, .payauthnoOtherPerson,
         .payauthnoReused, .payauthnoUnknown, .payauthnoWrongInstitution, .personCardTaken, .personCertnoTaken, .personInsuranceNotActive,
         .personInternetPaymentSuspended, .personMismatch, .personNameMismatch, .personNotRealNameVerified, .personUnknown, .qrcodeExpired,

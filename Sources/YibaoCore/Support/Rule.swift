@@ -119,6 +119,8 @@ extension Rule {
     /// Repeated settlements in both places in the same period are flagged for verification.
     public static let xr7 = Rule(rawValue: "XR-7")
 
+    /// Follow-ups at the person's own designated institutions; special-disease fees at their special-disease institution (BJ).
+    public static let sc5 = Rule(rawValue: "SC-5")
     /// Online services stay within the subjects approved for Internet diagnosis too (TJ 11).
     public static let sc6 = Rule(rawValue: "SC-6")
     /// The measures are in force only between their first and last day (TJ 30).

@@ -142,6 +142,9 @@ public struct PersonInput: Codable, Sendable {
     public var socialSecurityCardNo: String?
     public var testPersona: TestPersona?
     public var note: String?
+    /// SC-5: the designated institutions the person chose, and their special-disease institutions.
+    public var designatedInstitutions: [String]?
+    public var specialDiseaseInstitutions: [String]?
 
     package var person: InsuredPerson {
         InsuredPerson(psnNo: psnNo, certno: certno, name: name, gender: gender, birthDate: birthDate, insutype: insutype,
@@ -149,14 +152,16 @@ public struct PersonInput: Codable, Sendable {
                       insuranceStatus: insuranceStatus ?? "1", insuredSince: insuredSince ?? "2015-01-01", civilServant: civilServant ?? false,
                       realNameVerified: realNameVerified ?? true, voucherActivated: voucherActivated ?? false,
                       internetPaymentSuspended: internetPaymentSuspended ?? false, socialSecurityCardNo: socialSecurityCardNo)
-            .with(persona: testPersona)
+            .with(persona: testPersona, designated: designatedInstitutions, specialDisease: specialDiseaseInstitutions)
     }
 }
 
 extension InsuredPerson {
-    func with(persona: TestPersona?) -> InsuredPerson {
+    func with(persona: TestPersona?, designated: [String]? = nil, specialDisease: [String]? = nil) -> InsuredPerson {
         var person = self
         person.testPersona = persona
+        person.designatedInstitutions = designated
+        person.specialDiseaseInstitutions = specialDisease
         return person
     }
 }

@@ -178,6 +178,8 @@ package struct FSITransactions: Sendable {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype), not \(insutype)", expected: person.insutype, actual: insutype)
         }
         try institution.requireOnlineSubject(caty, pointer: data.path("caty"))
+        try person.requireOwnDesignatedInstitution(institution.code, local: SettlementCalculator.province(person.insuplcAdmdvs) == SettlementCalculator.province(institution.admdvs),
+                                                   pointer: "/fixmedins_code")
         guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)

@@ -188,6 +188,9 @@ extension FSITransactions {
             throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the batch's fee details",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
+        try person.requireSpecialDiseaseInstitution(institution.code, medType: try data.optionalString("med_type") ?? visit.medType,
+                                                    local: SettlementCalculator.province(person.insuplcAdmdvs) == SettlementCalculator.province(institution.admdvs),
+                                                    pointer: data.path("med_type"))
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"),
                                                          medType: try data.optionalString("med_type") ?? visit.medType, institution: institution.code,
