@@ -660,6 +660,50 @@ struct CrossRegionTests {
         }
     }
 
+    @Test("XR-7: a 2207 settlement is flagged for verification, kept with it, when the person settled in the other place the same month — away after home, and at home after away")
+    func settledInBothPlaces() async throws {
+        let harness = try await GatewayHarness.make()
+        // A payment earlier this month at the Beijing hospital (110105), as a paid order records it.
+        @Sendable func paidInBeijing(_ psnNo: String) async throws {
+            let now = Date()
+            var order = PaymentOrder(payOrdId: "ORD" + TokenGenerator.digits(20), payToken: TokenGenerator.hex(bytes: 16), institutionCode: Demo.suspendedHospital,
+                                     medOrgOrd: "MO" + TokenGenerator.digits(8), chrgBchno: "B" + TokenGenerator.digits(8), psnNo: psnNo, mdtrtId: "110105" + TokenGenerator.digits(14),
+                                     insutype: "310", feeSumFen: 1_000, fundFen: 0, accountFen: 0, cashFen: 1_000, acctUsedFlag: false,
+                                     settlement: "{}", lines: "[]", createdAt: now, uploadDigest: "", uploadAnswer: "")
+            order.status = .complete
+            order.setlId = "SETL" + TokenGenerator.digits(20)
+            order.paidAt = now
+            let paid = order
+            try await harness.gateway.store.write { try await $0.save(paid) }
+        }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            func settle(_ person: (psnNo: String, certno: String), insutype: String) async throws -> [String] {
+                let token = try await harness.ecToken(port: port, certno: person.certno, hospital: hospital)
+                let visit = try await hospital.register(RegistrationRequest(
+                    psnNo: person.psnNo, insutype: insutype, beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo), "chrg_bchno": "B1",
+                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50"])])])
+                let answer = try await hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(person.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": .string(insutype),
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
+                let setlId = try #require(answer.objectValue?["setlinfo"]?.objectValue?.string("setl_id"))
+                return try await harness.gateway.store.read { try await $0.outpatientSettlement(setlId: setlId)?.flags ?? [] }
+            }
+            let wang = (psnNo: "11000000000000000003", certno: "110105199003033451")
+            #expect(try await settle(wang, insutype: "390").allSatisfy { !$0.hasPrefix("XR-7") }, "nothing at home this month yet")
+            try await paidInBeijing(wang.psnNo)
+            let away = try await settle(wang, insutype: "390").filter { $0.hasPrefix("XR-7") }
+            #expect(away.count == 1 && away[0].contains("after settling in the place of insurance 110000") && away[0].contains("/input/data/psn_no"), "\(away)")
+            try await paidInBeijing(Demo.zhangSan.psnNo)
+            let home = try await settle((Demo.zhangSan.psnNo, Demo.zhangSan.certno), insutype: "310").filter { $0.hasPrefix("XR-7") }
+            #expect(home.count == 1 && home[0].contains("in the place of insurance 120000") && home[0].contains("after settling away in 110000"), "\(home)")
+        }
+    }
+
     @Test("SC-5: a person who chose designated institutions registers online follow-ups only there; their special-disease fees (med_type 14) settle only at their special-disease institution")
     func ownDesignatedInstitutions() async throws {
         let harness = try await GatewayHarness.make()

@@ -203,6 +203,13 @@ extension FSITransactions {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
             throw refusal
         }
+        // Flags are kept with the settlement for manual review (PY-10): the audit's, and XR-7's settlement in both places.
+        var flags = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
+        if let both = try await SettlementCalculator.settledInBothPlaces(psnNo: psnNo, insured: SettlementCalculator.province(person.insuplcAdmdvs),
+                                                                          treated: SettlementCalculator.province(institution.admdvs), store: store, now: now,
+                                                                          pointer: data.path("psn_no")) {
+            flags.append(both)
+        }
         let year = SettlementCalculator.year(now)
         let (result, used) = try await SettlementCalculator.split(details.map(\.result), person: person, institution: institution, insutype: insutype,
                                                             useAccount: useAccount, year: year, accountBalanceFen: person.accountBalanceFen,
@@ -233,6 +240,7 @@ extension FSITransactions {
                                               result: result, settledAt: now, requestDigest: digest, answer: answer.serialized())
         settlement.msgid = request.msgid
         settlement.receipt = receipt
+        settlement.flags = flags.isEmpty ? nil : flags
         try await store.save(settlement)
         // The lost-answer persona loses the first settlement of a batch; one after a reversal answers.
         loseAnswer = person.testPersona == .lostAnswer && previous == nil

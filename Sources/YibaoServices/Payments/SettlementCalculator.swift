@@ -188,18 +188,35 @@ package struct SettlementCalculator: Sendable {
         return (order, try Self.encode(result), try Self.encode(classified))
     }
 
-    /// XR-7: a cross-region settlement in a month in which the person also settled in the other place is flagged for verification.
-    static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date) async throws -> String? {
-        guard insured != treated else { return nil }
+    /// XR-7: a settlement in a month in which the person also settled in the other place — away from home after
+    /// one at home, or at home after one away — is flagged for verification, whichever path settled each (mobile
+    /// payment, FSI 2207, a pharmacy's 2102); `pointer` names the person in the request. nil when there is none.
+    static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date,
+                                    pointer: String = "/psnNo") async throws -> String? {
         let month = String(Timestamps.day(now).prefix(7))
         var regions: [String: String] = [:]
-        for order in try await store.paymentOrders(psnNo: psnNo) where order.setlId != nil {
+        func province(of code: String) async throws -> String {
+            if let known = regions[code] { return known }
+            let found = try await store.institution(code: code).map { Self.province($0.admdvs) } ?? ""
+            regions[code] = found
+            return found
+        }
+        var earlier: [(institution: String, what: String)] = []
+        for order in try await store.paymentOrders(psnNo: psnNo) where order.setlId != nil && order.status != .refunded {
             guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
-            if regions[order.institutionCode] == nil {
-                regions[order.institutionCode] = try await store.institution(code: order.institutionCode).map { province($0.admdvs) } ?? ""
+            earlier.append((order.institutionCode, "order \(order.payOrdId)"))
+        }
+        for settlement in try await store.outpatientSettlements(psnNo: psnNo) where settlement.status == .settled && Timestamps.day(settlement.settledAt).hasPrefix(month) {
+            earlier.append((settlement.institutionCode, "settlement \(settlement.setlId)"))
+        }
+        for (institution, what) in earlier {
+            let place = try await province(of: institution)
+            guard !place.isEmpty, place != treated else { continue }
+            if treated != insured, place == insured {
+                return "XR-7 [XR-7] \(pointer): settled in \(treated) in \(month) after settling in the place of insurance \(insured) (\(what)); flagged for verification"
             }
-            if regions[order.institutionCode] == insured {
-                return "XR-7 [XR-7] /psnNo: settled in \(treated) in \(month) after settling in the place of insurance \(insured) (order \(order.payOrdId)); flagged for verification"
+            if treated == insured {
+                return "XR-7 [XR-7] \(pointer): settled in the place of insurance \(insured) in \(month) after settling away in \(place) (\(what)); flagged for verification"
             }
         }
         return nil
