@@ -704,6 +704,41 @@ struct CrossRegionTests {
         }
     }
 
+    @Test("PY-12: with a total budget set, the settlement that takes the institution's fund payments of the year beyond it is flagged for the appraisal, not refused")
+    func totalBudget() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.gateway.store.write { store in
+            // Zhang San's deductible is met this year, so the fund pays a share of each settlement.
+            try await store.savePersonYear(psnNo: Demo.zhangSan.psnNo, year: SettlementCalculator.year(Date()), deductibleUsedFen: 1_000_000, fundPaidFen: 0)
+            var hospital = try #require(try await store.institution(code: Demo.hospital))
+            hospital.annualBudgetFen = 2_000
+            try await store.save(hospital)
+        }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            func settle() async throws -> (fund: String, flags: [String]) {
+                let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
+                let visit = try await hospital.register(RegistrationRequest(
+                    psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "det_item_fee_sumamt": "25.00"])])])
+                let setlinfo = try await hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "25.00"])]).objectValue?["setlinfo"]?.objectValue ?? [:]
+                let setlId = try #require(setlinfo.string("setl_id"))
+                let flags = try await harness.gateway.store.read { try await $0.outpatientSettlement(setlId: setlId)?.flags ?? [] }
+                return (setlinfo.string("fund_pay_sumamt") ?? "", flags.filter { $0.hasPrefix("PY-12") })
+            }
+            let first = try await settle()
+            #expect((Money.fen(first.fund) ?? 0) > 0 && (Money.fen(first.fund) ?? 0) <= 2_000 && first.flags.isEmpty, "within the 20.00 budget: \(first)")
+            let second = try await settle()
+            #expect(second.flags.count == 1 && second.flags[0].contains("beyond its total budget of 20.00") && second.flags[0].contains("/fixmedins_code"), "\(second)")
+        }
+    }
+
     @Test("SC-5: a person who chose designated institutions registers online follow-ups only there; their special-disease fees (med_type 14) settle only at their special-disease institution")
     func ownDesignatedInstitutions() async throws {
         let harness = try await GatewayHarness.make()

@@ -93,6 +93,9 @@ public struct Institution: Sendable, Codable, Hashable {
     public var address: String?
     /// AG-14: the legal representative is on a list of serious dishonesty.
     public var legalRepresentativeDishonest: Bool?
+    /// PY-12: the year's total budget (总额预算) of the fund for the institution, in fen; settlements beyond it
+    /// are flagged for the year-end appraisal (AG-15), not refused. nil: no budget set.
+    public var annualBudgetFen: Int64?
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
                 capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,

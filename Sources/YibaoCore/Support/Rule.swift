@@ -103,6 +103,8 @@ extension Rule {
     public static let py10 = Rule(rawValue: "PY-10")
     /// Receipts: e-bill, e-invoice or paper.
     public static let py11 = Rule(rawValue: "PY-11")
+    /// Internet+ services fall under the offline institution's total budget and payment methods.
+    public static let py12 = Rule(rawValue: "PY-12")
 
     /// Payable scope follows the place of treatment; deductible, ratio and cap follow the place of insurance.
     public static let xr1 = Rule(rawValue: "XR-1")

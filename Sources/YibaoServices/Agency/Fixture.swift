@@ -77,12 +77,18 @@ public struct InstitutionInput: Codable, Sendable {
     public var majorInvestors: [String]?
     public var address: String?
     public var legalRepresentativeDishonest: Bool?
+    /// PY-12: the year's total fund budget, in fen.
+    public var annualBudgetFen: Int64?
     /// The dialect profile the institution's HIS speaks (docs/DIALECTS.md); given to its app
     /// credential when `yibao serve` adds it. Absent: the gateway's default.
     public var profile: String?
 
     /// The institution, its dates checked (a malformed one is refused naming the member).
     package func validated() throws -> Institution {
+        if let budget = annualBudgetFen, !(0...Money.maximumFen).contains(budget) {
+            throw DomainError.invalidValue("/annualBudgetFen", "annualBudgetFen must be from 0 to \(Money.maximumFen) fen", expected: "0 … \(Money.maximumFen)",
+                                           actual: String(budget), rule: .py12)
+        }
         if let day = lastAdministrativePunishment, Timestamps.parseDay(day) == nil {
             throw DomainError.invalidValue("/lastAdministrativePunishment", "lastAdministrativePunishment must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: day, rule: .ag12)
         }
@@ -100,6 +106,7 @@ public struct InstitutionInput: Codable, Sendable {
         institution.majorInvestors = majorInvestors
         institution.address = address
         institution.legalRepresentativeDishonest = legalRepresentativeDishonest
+        institution.annualBudgetFen = annualBudgetFen
         return institution
     }
 }

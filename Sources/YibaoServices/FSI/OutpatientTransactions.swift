@@ -240,6 +240,9 @@ extension FSITransactions {
                                               result: result, settledAt: now, requestDigest: digest, answer: answer.serialized())
         settlement.msgid = request.msgid
         settlement.receipt = receipt
+        if let overBudget = try await SettlementCalculator.budgetFlag(institution, fundFen: result.fundPaySumamt.fen, store: store, now: now, pointer: "/fixmedins_code") {
+            flags.append(overBudget)
+        }
         settlement.flags = flags.isEmpty ? nil : flags
         try await store.save(settlement)
         // The lost-answer persona loses the first settlement of a batch; one after a reversal answers.

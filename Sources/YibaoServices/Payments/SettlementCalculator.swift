@@ -185,7 +185,21 @@ package struct SettlementCalculator: Sendable {
         order.invono = try data.optionalString("invono")
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
+        if let overBudget = try await Self.budgetFlag(institution, fundFen: result.fundPaySumamt.fen, store: store, now: now, pointer: "/orgCodg") {
+            order.auditFindings.append(overBudget)
+        }
         return (order, try Self.encode(result), try Self.encode(classified))
+    }
+
+    /// PY-12: a settlement whose fund share takes the institution's fund payments of the year (its FSI settlements
+    /// and mobile payments, net of refunds) beyond its total budget is flagged for the year-end appraisal (AG-15).
+    static func budgetFlag(_ institution: Institution, fundFen: Int64, store: any StoreReading, now: Date, pointer: String) async throws -> String? {
+        guard let budget = institution.annualBudgetFen, fundFen > 0 else { return nil }
+        let year = Self.year(now)
+        guard let start = Timestamps.parseDay("\(year)-01-01") else { return nil }
+        let paid = try await store.settlementEntries(institutionCode: institution.code, from: start, to: now).reduce(Int64(0)) { $0 + $1.fund }
+        guard paid + fundFen > budget else { return nil }
+        return "PY-12 [PY-12] \(pointer): the fund's payments to \(institution.code) in \(year) reach \(Money.yuan(paid + fundFen)) with this settlement's \(Money.yuan(fundFen)), beyond its total budget of \(Money.yuan(budget)); recorded for the year-end appraisal"
     }
 
     /// XR-7: a settlement in a month in which the person also settled in the other place — away from home after
