@@ -582,6 +582,28 @@ struct InstitutionAgreementTests {
         refusal(.institutionDishonestyList, .ag14, pointer: "/legalRepresentative") { try dishonest.apply(.entity, at: at, policy: policy) }
     }
 
+    @Test("AG-13: a name change reported within 15 days is recorded; later, it is a violation of the term (AG-8); an address change announced 15 days ahead ends both agreements 15 days after it")
+    func changes() throws {
+        var institution = try signedHospital()
+        try institution.reportChange(.name, value: "天津市河西新医院", changedOn: cst("2026-07-01"), reportedOn: cst("2026-07-16 17:00"), days: 15)
+        #expect(institution.name == "天津市河西新医院" && institution.violationsInCurrentTerm == 0 && institution.changes?.last?.late == false)
+        let late = try institution.reportChange(.licensedPharmacist, value: "Y120103000009", changedOn: cst("2026-07-01"), reportedOn: cst("2026-07-17"), days: 15)
+        #expect(late.late && institution.violationsInCurrentTerm == 1)
+        #expect(institution.entity?.history.last?.action == .violationRecorded)
+        // The address changes on 1 September, announced on 17 August (15 days ahead): both agreements end at the end of 16 September.
+        let move = try institution.reportChange(.address, value: "8 Youyi Road", changedOn: cst("2026-09-01"), reportedOn: cst("2026-08-17"), days: 15)
+        #expect(!move.late && move.agreementsEnd == endOf("2026-09-16") && institution.address == "8 Youyi Road")
+        #expect(institution.entity?.termEnd == endOf("2026-09-16") && institution.internetPlus?.termEnd == endOf("2026-09-16"))
+        #expect(institution.internetPlus?.history.last?.action == .termShortened)
+        try institution.authoriseInternetPlus(at: cst("2026-09-16 23:00"))
+        refusal(.institutionNotAuthorised, .ag1) { try institution.authoriseInternetPlus(at: cst("2026-09-17 00:00")) }
+        // Announced too late (fewer than 15 days ahead): a violation too.
+        var other = try signedHospital()
+        let hurried = try other.reportChange(.legalRepresentative, value: "Li Hua", changedOn: cst("2026-09-01"), reportedOn: cst("2026-08-25"), days: 15)
+        #expect(hurried.late && other.violationsInCurrentTerm == 1 && other.legalRepresentative == "Li Hua")
+        #expect(throws: DomainError.self) { try other.reportChange(.name, value: " ", changedOn: cst("2026-09-01"), reportedOn: cst("2026-09-02"), days: 15) }
+    }
+
     @Test("AG-11: both agreements applied for together; the Internet+ one signs only once the entity one is signed (AG-4)")
     func concurrentApplication() throws {
         var institution = hospital()

@@ -87,6 +87,29 @@ extension GatewaySuite {
             _ = try await suite.accepted("the application on 15 July 2026") { try await suite.agreementStep(code, "entity", "apply", at: "2026-07-15T09:00:00+08:00") }
             return refusal + "; accepted from 15 July"
         },
+        "AG-13-001": { suite in
+            let code = try await suite.hospitalWithEntityAgreement("Conformance Moving Hospital")
+            // A business address change announced 15 days ahead: the agreement ends 15 days after it; the hospital applies again as new.
+            let moved = try await suite.accepted("the address change of 1 September 2026, announced on 17 August") {
+                try await suite.admin("/admin/institutions/\(code)/changes", ["item": "address", "value": "8 Youyi Road", "changedOn": "2026-09-01", "reportedOn": "2026-08-17"])
+            }.objectValue ?? [:]
+            let termEnd = moved["entity"]?.objectValue?[key: "termEnd"] ?? ""
+            guard let end = ISO8601DateFormatter().date(from: termEnd), Timestamps.day(end) == "2026-09-16",
+                  moved["changes"]?.arrayValue?.last?.objectValue?["late"] == .bool(false) else {
+                throw CaseFailure("the address change did not end the agreement 15 days after it", expected: "entity termEnd on 2026-09-16, late false",
+                                  actual: "termEnd \(termEnd), changes \(moved["changes"]?.serialized() ?? "absent")")
+            }
+            // A name change reported 19 days after it: recorded, as a violation of the term (AG-8).
+            let renamed = try await suite.accepted("the name change of 1 July 2026, reported on 20 July") {
+                try await suite.admin("/admin/institutions/\(code)/changes", ["item": "name", "value": .string("Conformance Renamed Hospital \(code)"),
+                                                                               "changedOn": "2026-07-01", "reportedOn": "2026-07-20"])
+            }.objectValue ?? [:]
+            guard renamed["changes"]?.arrayValue?.last?.objectValue?["late"] == .bool(true), renamed["violationsInCurrentTerm"] == .integer(1) else {
+                throw CaseFailure("a name change reported after 15 days is not recorded as late", expected: "late true, violationsInCurrentTerm 1",
+                                  actual: "\(renamed["changes"]?.serialized() ?? "absent"), violations \(renamed["violationsInCurrentTerm"]?.serialized() ?? "absent")")
+            }
+            return "\(code): the address change ends the agreement on 2026-09-16; the name change reported after 19 days is a violation of the term"
+        },
         "AG-14-001": { suite in
             // False information binds the legal representative: another institution of the same one is not accepted either.
             let representative = "Legal Rep " + suite.unique("", 4)

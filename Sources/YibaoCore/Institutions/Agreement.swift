@@ -105,6 +105,8 @@ public enum AgreementAction: String, Sendable, Codable, Hashable, CaseIterable {
     case evaluationPassed, rejected, signed
     case suspended, resumed, terminated, expired
     case violationRecorded
+    /// AG-13: the term ends early, within 15 days of a licence change (address, legal representative).
+    case termShortened
 }
 
 /// One entry of an agreement's history.

@@ -93,6 +93,8 @@ public struct Institution: Sendable, Codable, Hashable {
     public var address: String?
     /// AG-14: the legal representative is on a list of serious dishonesty.
     public var legalRepresentativeDishonest: Bool?
+    /// AG-13: the changes reported to the agency, oldest first.
+    public var changes: [InstitutionChange]?
     /// PY-12: the year's total budget (总额预算) of the fund for the institution, in fen; settlements beyond it
     /// are flagged for the year-end appraisal (AG-15), not refused. nil: no budget set.
     public var annualBudgetFen: Int64?
@@ -451,7 +453,7 @@ public struct Institution: Sendable, Codable, Hashable {
 
     // MARK: - Private
 
-    private mutating func set(_ kind: AgreementKind, _ agreement: Agreement) {
+    mutating func set(_ kind: AgreementKind, _ agreement: Agreement) {
         switch kind {
         case .entity: entity = agreement
         case .internetPlus: internetPlus = agreement

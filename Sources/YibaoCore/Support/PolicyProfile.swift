@@ -94,12 +94,16 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     public var designationPublicityDays: Int
     /// AG-12: the entity agreement is signed with a written credit commitment (YZ); off by default, as above.
     public var creditCommitmentRequired: Bool
+    /// AG-13: days within which a change is reported (after it), or announced (before an address or legal-representative
+    /// change), and within which the agreements end after such a licence change (YZ: 15).
+    public var changeReportDays: Int
 
     public init(internetDoctorMinimumYears: Int = 3, pharmacyMinimumPharmacists: Int = 2, pharmacyMinimumLicensedPharmacists: Int = 1,
                 temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1,
                 prescriptionMinimumValidityDays: Int = 1, prescriptionMaximumValidityDays: Int = 366,
                 filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures,
-                punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false) {
+                punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false, changeReportDays: Int = 15) {
+        self.changeReportDays = changeReportDays
         self.punishmentFreeMonths = punishmentFreeMonths
         self.designationPublicityDays = designationPublicityDays
         self.creditCommitmentRequired = creditCommitmentRequired
@@ -122,7 +126,8 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case internetDoctorMinimumYears, pharmacyMinimumPharmacists, pharmacyMinimumLicensedPharmacists, temporaryFilingMaxMonths,
              extraChronicInstitutions, maxDrugBoxesPerLine, maxConsultationsPerVisit, prescriptionMinimumValidityDays,
-             prescriptionMaximumValidityDays, filingFreePilot, inForce, punishmentFreeMonths, designationPublicityDays, creditCommitmentRequired
+             prescriptionMaximumValidityDays, filingFreePilot, inForce, punishmentFreeMonths, designationPublicityDays, creditCommitmentRequired,
+             changeReportDays
     }
 
     /// Every member may be left out: it keeps the measure's value.
@@ -143,6 +148,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         punishmentFreeMonths = try c.decodeIfPresent(Int.self, forKey: .punishmentFreeMonths) ?? d.punishmentFreeMonths
         designationPublicityDays = try c.decodeIfPresent(Int.self, forKey: .designationPublicityDays) ?? d.designationPublicityDays
         creditCommitmentRequired = try c.decodeIfPresent(Bool.self, forKey: .creditCommitmentRequired) ?? d.creditCommitmentRequired
+        changeReportDays = try c.decodeIfPresent(Int.self, forKey: .changeReportDays) ?? d.changeReportDays
     }
 
     /// The first setting that makes no sense (a negative count, a zero where one is needed), or nil.
@@ -164,6 +170,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         if let problem = inForce.problem { return "measures.inForce.\(problem)" }
         if punishmentFreeMonths < 0 { return "measures.punishmentFreeMonths must be 0 or more" }
         if !(0...60).contains(designationPublicityDays) { return "measures.designationPublicityDays must be from 0 to 60" }
+        if !(1...90).contains(changeReportDays) { return "measures.changeReportDays must be from 1 to 90" }
         return nil
     }
 

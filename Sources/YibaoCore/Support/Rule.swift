@@ -37,6 +37,8 @@ public struct Rule: RawRepresentable, Sendable, Hashable, Codable, CustomStringC
     public static let ag9 = Rule(rawValue: "AG-9")
     /// The list of signed institutions is public.
     public static let ag10 = Rule(rawValue: "AG-10")
+    /// Changes reported within 15 days; an address or legal-representative change ends the agreements within 15 days.
+    public static let ag13 = Rule(rawValue: "AG-13")
     /// Designation conditions: no administrative punishment within 6 months; one week's publicity; a written credit commitment.
     public static let ag12 = Rule(rawValue: "AG-12")
     /// The negative list binds the legal representative, major investors, name and address too; a dishonest legal representative bars.

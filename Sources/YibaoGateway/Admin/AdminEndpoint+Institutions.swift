@@ -66,6 +66,15 @@ extension AdminEndpoint {
             let app = try await gateway.store.write { try await AgencyRegistry.setProfile(setting.profile, institution: code, store: $0, now: now) }
             return JSONResponse.make(Self.shown(app))
         }
+        // AG-13: a change the institution reports (name, person in charge, licensed pharmacist, address, legal representative).
+        admin.post("/institutions/:code/changes") { request, context in
+            let code = try context.parameters.require("code")
+            let report = try await decode(ChangeReport.self, request)
+            let now = await gateway.clock.now()
+            let measures = gateway.configuration.policy.measures
+            let institution = try await gateway.store.write { try await AgencyRegistry.reportChange(report, institution: code, days: measures.changeReportDays, store: $0, now: now) }
+            return try JSONResponse.encode(institution)
+        }
         admin.post("/institutions/:code/callback") { request, context in
             let code = try context.parameters.require("code")
             let setting = try await decode(CallbackSetting.self, request)

@@ -63,6 +63,33 @@ package enum AgencyRegistry {
         return app
     }
 
+    /// AG-13: records a change `code` reports (``ChangeReport``); the institution as it now stands.
+    package static func reportChange(_ report: ChangeReport, institution code: String, days: Int, store: any StoreWriting, now: Date) async throws -> Institution {
+        guard var institution = try await store.institution(code: code) else {
+            throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
+        }
+        guard let item = InstitutionChange.Item(rawValue: report.item) else {
+            throw DomainError.invalidValue("/item", "item is what changed", expected: InstitutionChange.Item.allCases.map(\.rawValue).joined(separator: " | "),
+                                           actual: report.item, rule: .ag13)
+        }
+        guard let changedOn = Timestamps.parseDay(report.changedOn) else {
+            throw DomainError.invalidValue("/changedOn", "changedOn must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: report.changedOn, rule: .ag13)
+        }
+        var reportedOn = now
+        if let day = report.reportedOn {
+            guard let parsed = Timestamps.parseDay(day) else {
+                throw DomainError.invalidValue("/reportedOn", "reportedOn must be yyyy-MM-dd", expected: "yyyy-MM-dd", actual: day, rule: .ag13)
+            }
+            reportedOn = parsed
+        }
+        let change = try institution.reportChange(item, value: report.value, changedOn: changedOn, reportedOn: reportedOn, days: days)
+        try await store.save(institution)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.institution.change", actor: "admin", subject: code,
+                                               outcome: change.late ? "late" : "accepted",
+                                               payload: ["item": item.rawValue, "changedOn": report.changedOn, "late": change.late ? "1" : "0"]))
+        return institution
+    }
+
     package static func runStep(_ step: AgreementStep, kind: AgreementKind, code: String, store: any StoreWriting, now: Date, policy: PolicyProfile) async throws -> Institution {
         guard var institution = try await store.institution(code: code) else {
             throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")

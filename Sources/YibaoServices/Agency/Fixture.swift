@@ -180,6 +180,18 @@ public struct AgreementScript: Codable, Sendable {
     public var steps: [AgreementStep]
 }
 
+/// AG-13: a change an institution reports to the agency (`POST /admin/institutions/{code}/changes`).
+public struct ChangeReport: Codable, Sendable {
+    /// `name`, `personInCharge`, `licensedPharmacist`, `address` or `legalRepresentative`.
+    public var item: String
+    /// The new value.
+    public var value: String
+    /// The day the change takes or took effect, `yyyy-MM-dd`.
+    public var changedOn: String
+    /// The day the agency is told, `yyyy-MM-dd`; the gateway's day when absent.
+    public var reportedOn: String?
+}
+
 /// One agency action on an agreement (the admin API's body, and a fixture step).
 public struct AgreementStep: Codable, Sendable {
     public enum Action: String, Codable, Sendable, CaseIterable {
