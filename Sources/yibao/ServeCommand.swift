@@ -247,7 +247,10 @@ struct ServeCommand: AsyncParsableCommand {
 
             """.utf8))
         }
+        let watchdog = ShutdownWatchdog(seconds: 10, logger: logger)
+        watchdog.arm()
         try await app.runService()
+        withExtendedLifetime(watchdog) {}
     }
 }
 

@@ -776,6 +776,22 @@ struct InstitutionAgreementTests {
         #expect(institution.entity == nil)
     }
 
+    @Test("AG-9: 'not rectified in time' ends only a suspended agreement; 'another serious breach' needs the breach named")
+    func otherTriggers() throws {
+        var institution = try signedHospital()
+        let active = refusal(.agreementWrongState, .ag9, pointer: "/trigger") {
+            try institution.terminate(.entity, trigger: .notRectified, at: cst("2026-08-03 10:00"), policy: policy)
+        }
+        #expect(active?.actual == "active" && institution.entity?.state == .active)
+        #expect(throws: DomainError.self) { try institution.terminate(.entity, trigger: .seriousBreach, at: cst("2026-08-03 10:00"), policy: policy, note: " ") }
+        try institution.suspend(.entity, reason: "rectify the records by 31 August", at: cst("2026-08-03 10:00"), policy: policy)
+        try institution.terminate(.entity, trigger: .notRectified, at: cst("2026-09-01 10:00"), policy: policy)
+        #expect(institution.entity?.terminationTrigger == .notRectified && institution.internetPlus?.state == .terminated)
+        var other = try signedHospital()
+        try other.terminate(.entity, trigger: .seriousBreach, at: cst("2026-08-03 10:00"), policy: policy, note: "billed consultations never given")
+        #expect(other.entity?.terminationTrigger == .seriousBreach && other.negativeListUntil != nil)
+    }
+
     @Test("AG-9: the third suspension within the term terminates the agreement, with the AG-5 cascade")
     func thirdSuspensionTerminates() throws {
         var institution = try signedHospital()

@@ -115,6 +115,34 @@ extension GatewaySuite {
                     "acct_used_flag": "0", "medfee_sumamt": "99.00"])])
             }
         },
+        "XR-4-002": { suite in
+            // Wang Qiang (insured in Beijing) settled directly in Tianjin today (the filing-free pilot): a manual claim for the same visit is refused.
+            let token = try await suite.scan(wangQiang.certno, for: .registration, by: suite.hospital)
+            let visit = try await suite.accepted("2201 with the e-voucher") {
+                try await suite.hospital.register(RegistrationRequest(psnNo: wangQiang.psnNo, insutype: "390", beginTime: suite.clock.now(), medium: .eVoucher,
+                                                                      certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code,
+                                                                      doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204") {
+                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(wangQiang.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+            }
+            let setlinfo = try await suite.accepted("2207 settled directly") {
+                try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(wangQiang.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "390",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            return try await suite.refused("a manual claim for the visit settled directly", codes: ["REIMBURSEMENT_SETTLED_DIRECTLY"], pointer: "/visitDate",
+                                           rule: "XR-4", detail: setlinfo[key: "setl_id"]) {
+                _ = try await suite.admin("/admin/reimbursements", [
+                    "psnNo": .string(wangQiang.psnNo), "claimNo": .string(suite.unique("CLM", 6)), "institutionCode": .string(hospitalCode),
+                    "visitDate": .string(Timestamps.day(suite.clock.now())),
+                    "feedetailList": .array([.object(["feedetlSn": "1", "medListCodg": .string(metformin), "pric": "12.50", "cnt": "1", "detItemFeeSumamt": "12.50"])]),
+                ])
+            }
+        },
         "XR-4-001": { suite in
             // The after-the-fact claim path is for visits away from the place of insurance only.
             try await suite.refused("a manual claim for a Tianjin-insured person's visit in Tianjin", codes: ["REIMBURSEMENT_NOT_CROSS_REGION"],

@@ -68,6 +68,10 @@ public enum TerminationTrigger: String, Sendable, Codable, Hashable, CaseIterabl
     case obstructingInspection
     /// 提供虚假信息 — false information or materials (AG-9, AG-7).
     case falseInformation
+    /// 中止期间未按要求整改 — not rectified in time while suspended (AG-9): terminates a suspended agreement only.
+    case notRectified
+    /// 其他严重违反协议约定的情形 — another serious breach of the agreement (AG-9), named in the step's `note`.
+    case seriousBreach
     /// The entity agreement was terminated, which terminates the Internet+ agreement at the same moment (AG-5).
     case entityTerminated
     /// The term ran out (AG-8); the agreement is `expired`, not `terminated`.

@@ -368,6 +368,14 @@ public struct Institution: Sendable, Codable, Hashable {
     public mutating func terminate(_ kind: AgreementKind, trigger: TerminationTrigger, at: Date, policy: AgreementPolicy,
                                    note: String = "") throws {
         var next = self   // all or nothing: a refusal leaves the institution unchanged
+        if trigger == .notRectified, let state = agreement(kind)?.effectiveState(at: at), state != .suspended {
+            throw DomainError(.agreementWrongState, .conflict, rule: .ag9, pointer: "/trigger",
+                              "AG-9: notRectified ends an agreement suspended for rectification that was not rectified in time; \(code)'s \(kind.title) is \(state.rawValue)",
+                              expected: AgreementState.suspended.rawValue, actual: state.rawValue)
+        }
+        if trigger == .seriousBreach, note.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw DomainError.missing("/note", "\"note\" (the serious breach of the agreement that ends it, AG-9)")
+        }
         try next.withAgreement(kind, rule: trigger.rule) { try $0.terminate(trigger: trigger, at: at, note: note) }
         if trigger != .termExpired {
             if kind == .entity, var plus = next.internetPlus, !plus.effectiveState(at: at).isFinal {

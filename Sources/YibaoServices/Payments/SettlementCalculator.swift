@@ -269,6 +269,18 @@ package struct SettlementCalculator: Sendable {
         _ = try CrossRegionRules.requireDirectSettlement(insured: insured, treated: treated, filings: try await store.filings(psnNo: person.psnNo),
                                                          at: visitDate.addingTimeInterval(12 * 3600), pointer: "/visitDate",
                                                          pilot: measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
+        // XR-4: no double payment — a visit the fund already paid by direct settlement (6202, 2207) is not reimbursed again.
+        let direct = try await store.paymentOrders(psnNo: person.psnNo).first {
+            $0.institutionCode == code && $0.setlId != nil && $0.status != .refunded && $0.paidAt.map(Timestamps.day) == day
+        }.map { "order \($0.payOrdId)" }
+        let settled = try await store.outpatientSettlements(psnNo: person.psnNo).first {
+            $0.institutionCode == code && $0.status == .settled && Timestamps.day($0.settledAt) == day
+        }.map { "settlement \($0.setlId)" }
+        if let earlier = direct ?? settled {
+            throw DomainError(.reimbursementSettledDirectly, .conflict, rule: .xr4, pointer: "/visitDate",
+                              "\(input.psnNo)'s visit to \(code) on \(day) was settled directly (\(earlier)): the fund paid it, so it is not reimbursed again",
+                              actual: earlier)
+        }
         let lines = try (input.feedetailList ?? []).enumerated().map { index, line -> FeeLine in
             guard let pric = Money.fen(line.pric), let sum = Money.fen(line.detItemFeeSumamt), let cnt = Decimal(string: line.cnt) else {
                 throw DomainError.invalidValue("/feedetailList/\(index)", "pric, cnt and detItemFeeSumamt are amounts written as strings", rule: .xr4)
