@@ -149,7 +149,15 @@ extension GatewaySuite {
                 throw CaseFailure("the public list does not show exactly the institutions with an Internet+ agreement in force",
                                   expected: "\(expected.sorted()) listed, \(excluded.sorted()) not", actual: codes.sorted().joined(separator: ", "))
             }
-            return "the public list (no authentication) shows \(codes.sorted().joined(separator: ", ")), not the hospital without an agreement nor the suspended one"
+            // Its services and their prices: the demo hospital's Internet subjects and the follow-up consultation's price.
+            let hospital = (list.arrayValue ?? []).compactMap(\.objectValue).first { $0[key: "code"] == hospitalCode } ?? [:]
+            let services = hospital["internetSubjects"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let consultation = hospital["prices"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "code"] == "AADG0000" }
+            guard !services.isEmpty, let price = consultation?[key: "price"], Money.fen(price) != nil else {
+                throw CaseFailure("the public list does not show the hospital's services and prices (AG-10)", expected: "internetSubjects and a price for AADG0000",
+                                  actual: "internetSubjects \(services), prices \(hospital["prices"]?.serialized() ?? "absent")")
+            }
+            return "the public list (no authentication) shows \(codes.sorted().joined(separator: ", ")), not the hospital without an agreement nor the suspended one; \(hospitalCode) offers \(services.joined(separator: ", ")) online, the follow-up consultation at \(price)"
         },
         "REG-001": { suite in
             let visit = try await suite.register(zhangSan, by: suite.hospital)

@@ -35,11 +35,18 @@ public struct PublicListing: Sendable, Codable, Hashable {
     public var kind: InstitutionKind
     public var admdvs: String
     public var subjects: [String]
+    /// The services it offers online: the subjects approved for Internet diagnosis (SC-6), else its subjects.
+    public var internetSubjects: [String]
+    /// What the services cost: the Internet follow-up consultation (AADG0000) at the price of its region's
+    /// catalogue, set by whoever publishes the list (the institution does not know its region's policy).
+    public var prices: [ListedPrice]
     public var termStart: Date
     public var termEnd: Date
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String],
-                termStart: Date, termEnd: Date) {
+                internetSubjects: [String]? = nil, prices: [ListedPrice] = [], termStart: Date, termEnd: Date) {
+        self.internetSubjects = internetSubjects ?? subjects
+        self.prices = prices
         self.code = code
         self.name = name
         self.kind = kind
@@ -47,6 +54,21 @@ public struct PublicListing: Sendable, Codable, Hashable {
         self.subjects = subjects
         self.termStart = termStart
         self.termEnd = termEnd
+    }
+}
+
+/// AG-10: one priced service of the public list.
+public struct ListedPrice: Sendable, Codable, Hashable {
+    /// The item code, e.g. AADG0000 (互联网复诊).
+    public var code: String
+    public var name: String
+    /// Yuan, two decimals.
+    public var price: String
+
+    public init(code: String, name: String, price: String) {
+        self.code = code
+        self.name = name
+        self.price = price
     }
 }
 
@@ -455,7 +477,7 @@ public struct Institution: Sendable, Codable, Hashable {
         guard let plus = internetPlus, plus.isInForce(at: at), let start = plus.termStart, let end = plus.termEnd else {
             return nil
         }
-        return PublicListing(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects,
+        return PublicListing(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects, internetSubjects: kind == .hospital ? internetSubjects : [],
                              termStart: start, termEnd: end)
     }
 

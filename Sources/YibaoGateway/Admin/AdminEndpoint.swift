@@ -170,7 +170,17 @@ struct PublicEndpoint: Sendable {
         router.get("/public/institutions") { _, _ in
             let now = await gateway.clock.now()
             let listings = try await gateway.store.read { store in try await store.institutions().compactMap { $0.publicListing(at: now) } }
-            return try JSONResponse.encode(listings)
+            // AG-10: the prices of its services — the Internet follow-up consultation at its region's catalogue price (a hospital's).
+            let regions = gateway.configuration.regions
+            let priced = listings.map { listing -> PublicListing in
+                var listing = listing
+                if listing.kind == .hospital, let region = regions[String(listing.admdvs.prefix(2)) + "0000"],
+                   let item = region.item(code: PolicyEngine.consultationCode), let price = item.priceCap {
+                    listing.prices = [ListedPrice(code: item.code, name: item.name, price: price.description)]
+                }
+                return listing
+            }
+            return try JSONResponse.encode(priced)
         }
     }
 }
