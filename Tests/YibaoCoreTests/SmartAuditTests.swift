@@ -107,17 +107,37 @@ struct SmartAuditTests {
         #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context(prescriptions: [atPharmacy])).isEmpty)
     }
 
-    @Test("The catalogue: twelve stable ids, each once, with its docs/RULES.md rule and action")
+    @Test("The catalogue: thirteen stable ids, each once, with its docs/RULES.md rule and action")
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [
             "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-3 refuse",
             "AUD-CONSULT-002 SV-3 refuse", "AUD-RX-001 SV-6 refuse", "AUD-RX-002 SV-6 refuse", "AUD-RX-003 SV-6 refuse",
             "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag", "AUD-REC-001 SV-1 flag",
+            "AUD-DIAG-001 SV-6 flag",
         ])
         #expect(SmartAudit.rules.allSatisfy { !$0.summary.isEmpty })
         #expect(SmartAudit.maxDrugBoxesPerLine == 12)
         #expect(SmartAudit.maxConsultationsPerVisit == 1)
+    }
+
+    @Test("SV-6 false diagnosis: a prescription treating a condition the visit's diagnoses do not name is flagged once (AUD-DIAG-001); the same category, or a visit without 2203 diagnoses, is not")
+    func diagnosisMismatch() throws {
+        // The sample prescription treats E11.900 (diabetes).
+        func diagnosed(_ code: String) -> Registration {
+            var visit = Self.visit()
+            visit.diagnoses = [Diagnosis(type: "1", sortNo: "1", code: code, name: "", dept: "A03", doctorCode: "D12010100001", doctorName: "Li Wei",
+                                         time: "2026-11-23 09:45:00", valid: true)]
+            return visit
+        }
+        var context = try Self.context(visit: diagnosed("I10.x00"))
+        let findings = SmartAudit.review(Self.cleanLines(), context: context)
+        let mismatch = findings.filter { $0.id == "AUD-DIAG-001" }
+        #expect(mismatch.count == 1 && mismatch[0].action == .flag && mismatch[0].rule == .sv6 && mismatch[0].detail.contains("E11.900"), "\(findings)")
+        #expect(SmartAudit.refusal(findings) == nil)
+        context = try Self.context(visit: diagnosed("E11.901"))
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).allSatisfy { $0.id != "AUD-DIAG-001" })
+        #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context()).allSatisfy { $0.id != "AUD-DIAG-001" })
     }
 
     @Test("SV-1: a visit settled before its medical record was uploaded is flagged (AUD-REC-001), never refused; uploaded or not checked, nothing")

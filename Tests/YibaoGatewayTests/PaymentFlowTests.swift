@@ -478,6 +478,8 @@ struct OutpatientSettlementTests {
             let invoice = try await settle(invono: "INV20261203001")
             #expect(invoice.string("receipt_type") == "eInvoice" && invoice.string("bill_no") == "INV20261203001" && invoice.string("bill_code") == "")
             #expect(invoice.string("bill_no") != bill.string("bill_no"))
+            // SV-6: the same invoice number for another settlement is a forged or duplicated receipt.
+            await expectRefusal("RECEIPT_NUMBER_REUSED", rule: "SV-6", pointer: "/input/data/invono") { _ = try await settle(invono: "INV20261203001") }
         }
         // An institution giving paper receipts: the receipt records its kind, amount and date only.
         var found = try #require(try await harness.gateway.store.read { try await $0.institution(code: Demo.hospital) })

@@ -47,10 +47,11 @@ def browser(width: int = 1280, height: int = 900) -> webdriver.Chrome:
 
 
 def navigate(driver, element) -> None:
-    """Clicks `element` (a link or a form's button) and waits for the next page to replace this one."""
+    """Clicks `element` (a link or a form's button) and waits for the next page to replace this one (up to a
+    minute: the suite runs this beside many other tests on two cores, and headless Chromium is slow then)."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
 
 
 def main(argv=None) -> int:

@@ -100,6 +100,27 @@ extension GatewaySuite {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
         },
+        "SV-6-002": { suite in
+            // Forged receipts: an e-invoice number names one settlement only.
+            let visit = try await suite.registeredVisit(liNa)
+            let invono = suite.unique("INV", 6)
+            func batch() async throws -> JSONObject {
+                let batch = suite.unique("B", 4)
+                _ = try await suite.accepted("2204 of batch \(batch)") {
+                    try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                        "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
+                        "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+                }
+                return ["data": .object(["psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                                         "acct_used_flag": "0", "medfee_sumamt": "12.50", "invono": .string(invono)])]
+            }
+            let first = try await batch()
+            _ = try await suite.accepted("2207 with e-invoice \(invono)") { try await suite.hospital.call(infno: "2207", input: first) }
+            let second = try await batch()
+            return try await suite.refused("a second settlement with the same e-invoice number", codes: ["RECEIPT_NUMBER_REUSED"], pointer: "/input/data/invono", rule: "SV-6") {
+                _ = try await suite.hospital.call(infno: "2207", input: second)
+            }
+        },
         "PY-10-001": { suite in
             // The declared total must be the sum of the batch's uploaded details: a settlement is audited against them.
             let visit = try await suite.registeredVisit(liNa)

@@ -130,6 +130,8 @@ public enum SmartAudit {
     public static let prescriptionSettledElsewhere = "AUD-RX-005"
     /// SV-1: the visit's medical record (FSI 4301 or 4701) was not uploaded before the settlement (flag).
     public static let recordNotUploaded = "AUD-REC-001"
+    /// SV-6: a prescription whose diagnosis is none of the visit's diagnoses (flag).
+    public static let diagnosisMismatch = "AUD-DIAG-001"
 
     /// The audit-rule catalogue: id, rule, action, one-line description — also printed by the CLI.
     public static let rules: [(id: String, rule: Rule, action: AuditFinding.Action, summary: String)] = [
@@ -171,6 +173,9 @@ public enum SmartAudit {
         // SV-1: medical records are uploaded in real time — a visit settled before its record (FSI 4301 or 4701) is flagged.
         (recordNotUploaded, .sv1, .flag,
          "the visit's medical record (FSI 4301 or 4701) was not uploaded before its settlement"),
+        // SV-6: false diagnosis — a circulated line's prescription treats a condition the visit's diagnoses (2203) do not name.
+        (diagnosisMismatch, .sv6, .flag,
+         "a prescription whose main diagnosis (ICD-10 category) is none of the visit's diagnoses"),
     ]
 
     /// Audits `lines` against `context` and returns every finding (empty when clean): the person first,
@@ -200,6 +205,8 @@ public enum SmartAudit {
         var consultationLines = 0
         /// Boxes claimed so far in this settlement per (hiRxno, medListCodg), for AUD-RX-003.
         var claimed: [String: Decimal] = [:]
+        /// Prescriptions already flagged AUD-DIAG-001 (once per prescription, not per line).
+        var flaggedDiagnoses = Set<String>()
 
         for (index, audited) in lines.enumerated() {
             let line = audited.line
@@ -287,6 +294,14 @@ public enum SmartAudit {
                         add(prescriptionMismatch, at + "/cnt",
                             "\(label) claims \(count) boxes\(earlier), more than the \(DecimalText.plain(prescribed)) prescribed by \(hiRxno)")
                     }
+                }
+                // AUD-DIAG-001 (SV-6): the prescription's diagnosis against the visit's, by ICD-10 category.
+                let visitConditions = Set((context.visit?.diagnoses ?? []).filter(\.valid).map { OnlineScope.category($0.code) })
+                if let main = record.mainDiagnosisCode, !visitConditions.isEmpty, !visitConditions.contains(OnlineScope.category(main)),
+                   !flaggedDiagnoses.contains(hiRxno) {
+                    flaggedDiagnoses.insert(hiRxno)
+                    add(diagnosisMismatch, at + "/hiRxno",
+                        "\(label): prescription \(hiRxno) treats \(main), but the visit's diagnoses are \(visitConditions.sorted().joined(separator: ", ")): recorded for manual review")
                 }
                 // AUD-RX-004 (RX-2)
                 switch record.statusCode(at: visitTime ?? .distantPast) {

@@ -254,6 +254,7 @@ extension ErrorCode {
     public static let settlementInvariant = ErrorCode("SETTLEMENT_INVARIANT", 400, .py3, "结算金额不平衡")
     public static let settlementUnknown = ErrorCode("SETTLEMENT_UNKNOWN", 404, .py6, "结算信息不存在")
     public static let visitAlreadyCancelled = ErrorCode("VISIT_ALREADY_CANCELLED", 409, .protocolFields, "挂号已撤销")
+    public static let receiptNumberReused = ErrorCode("RECEIPT_NUMBER_REUSED", 409, .sv6, "发票号码已用于其他结算")
     public static let reimbursementSettledDirectly = ErrorCode("REIMBURSEMENT_SETTLED_DIRECTLY", 409, .xr4, "该次就医已直接结算，不能重复报销")
     public static let visitCancelled = ErrorCode("VISIT_CANCELLED", 409, .py6, "挂号已撤销，不能支付")
     public static let visitNotVoucherAuthenticated = ErrorCode("VISIT_NOT_VOUCHER_AUTHENTICATED", 403, .id1, "就诊未经医保电子凭证实名认证，不能结算")
@@ -342,7 +343,7 @@ extension ErrorCode {
         .insutypeUnsupported, .orderIdentityMismatch, .orderPaidInChannel, .orderUnknown, .orderWrongState, .paytokenInvalid,
         .payTokenMismatch, .platformCertificateMissing, .platformTimeout, .presettlementStale, .refundExceedsPaid, .reimbursementDone,
         .reimbursementNotCrossRegion, .reimbursementNotNeeded, .scopeDiseaseNotChronic, .scopeFirstVisitOnline, .scopeNoPriorOfflineVisit,
-        .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled, .visitNotVoucherAuthenticated, .reimbursementSettledDirectly,
+        .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled, .visitNotVoucherAuthenticated, .reimbursementSettledDirectly, .receiptNumberReused,
         .visitOtherInstitution, .visitOtherPerson, .visitSettled, .visitUnknown, .rxAlreadyDispensed, .rxAuthnoInvalid, .rxBeforeVisit,
         .rxBizTypeMismatch, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
         .rxDoctorCertificateMismatch, .rxDoctorCertificateNotRegistered, .rxDoctorSignatureInvalid, .rxDoctorSignatureMissing,

@@ -228,7 +228,9 @@ extension FSITransactions {
             try await store.save(detail)
         }
         // PY-11: the receipt — the institution's e-invoice when 2207 names one (invono), else an e-bill or a paper receipt.
-        let receipt = try await Receipts.issue(for: institution, amountFen: result.medfeeSumamt.fen, invono: try data.optionalString("invono"), store: store, now: now)
+        let invono = try data.optionalString("invono")
+        try await Receipts.reserveInvoiceNumber(invono, institution: institution.code, pointer: data.path("invono"), store: store, now: now)
+        let receipt = try await Receipts.issue(for: institution, amountFen: result.medfeeSumamt.fen, invono: invono, store: store, now: now)
         var setlinfo = try SettlementCalculator.encode(result).objectValue ?? [:]
         setlinfo["setl_id"] = .string(setlId)
         setlinfo["mdtrt_id"] = .string(mdtrtId)

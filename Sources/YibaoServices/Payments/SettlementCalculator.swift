@@ -183,6 +183,7 @@ package struct SettlementCalculator: Sendable {
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.credential = credential
         order.invono = try data.optionalString("invono")
+        try await Receipts.reserveInvoiceNumber(order.invono, institution: code, pointer: "/invono", store: store, now: now)
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         if let overBudget = try await Self.budgetFlag(institution, fundFen: result.fundPaySumamt.fen, store: store, now: now, pointer: "/orgCodg") {
