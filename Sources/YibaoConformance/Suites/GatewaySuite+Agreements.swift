@@ -77,6 +77,33 @@ extension GatewaySuite {
             }
             return refusal + "; two years accepted"
         },
+        "GEN-1-001": { suite in
+            // The measures lapse on 1 June 2027 (TJ 30): in a sandbox of its own, its clock moved past their last day,
+            // Internet+ business is refused. The run's own clock is never moved that far.
+            guard let sandbox = try await ConformanceSandbox.create(on: suite.gatewayRoot, adminToken: suite.credentials.adminToken, label: "GEN-1-001", http: suite.http) else {
+                throw CaseSkipped("the target offers no sandboxes (POST /admin/sandboxes): a clock past the measures' last day would end every other case")
+            }
+            do {
+                let now = try await HTTP.get(suite.http, url: sandbox.target + "/__clock", bearer: suite.credentials.adminToken, observer: suite.recorder)
+                guard let text = now.objectValue?["now"]?.stringValue, let start = ISO8601DateFormatter().date(from: text),
+                      let lapse = Timestamps.parseFSI("2027-06-01 09:00:00") else {
+                    throw CaseSkipped("the sandbox has no test clock")
+                }
+                let seconds = max(0, lapse.timeIntervalSince(start).rounded(.up))
+                let moved = try await HTTP.post(suite.http, url: sandbox.target + "/__clock/advance", body: Array("{\"seconds\":\(Int(seconds))}".utf8),
+                                                bearer: suite.credentials.adminToken, observer: suite.recorder)
+                let clock = VirtualClock(start: (moved.objectValue?["now"]?.stringValue).flatMap { ISO8601DateFormatter().date(from: $0) } ?? lapse)
+                let hospital = try suite.client(hospitalCode, target: sandbox.target, clock: clock)
+                let refusal = try await suite.refused("1101 on 1 June 2027, the day the measures are abolished", codes: ["MEASURES_NOT_IN_FORCE"], rule: "GEN-1", detail: "2027-05-31") {
+                    _ = try await hospital.call(infno: "1101", input: ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(zhangSan.certno)])])
+                }
+                try await sandbox.delete(adminToken: suite.credentials.adminToken, http: suite.http)
+                return refusal + " (in sandbox \(sandbox.id), deleted)"
+            } catch {
+                try? await sandbox.delete(adminToken: suite.credentials.adminToken, http: suite.http)
+                throw error
+            }
+        },
         "AG-12-001": { suite in
             // A designation condition (YZ): no administrative punishment in the 6 months before applying.
             let code = try await suite.newHospital("Conformance Punished Hospital", extra: ["lastAdministrativePunishment": "2026-01-15"])

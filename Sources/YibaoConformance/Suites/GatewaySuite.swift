@@ -132,6 +132,17 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         try Self.makeClient(code, target: target, credentials: credentials, clock: clock, recorder: recorder, http: http, serial: msgidSerial)
     }
 
+    /// A client of `code` for another base URL (a sandbox of its own) on another clock.
+    func client(_ code: String, target other: String, clock otherClock: VirtualClock) throws -> YibaoClient {
+        try Self.makeClient(code, target: other, credentials: credentials, clock: otherClock, recorder: recorder, http: http, serial: msgidSerial)
+    }
+
+    /// The gateway's own base URL: the target without a sandbox's `/sandboxes/{id}` prefix.
+    var gatewayRoot: String {
+        guard let range = target.range(of: #"/sandboxes/[^/]+/?$"#, options: .regularExpression) else { return target }
+        return String(target[..<range.lowerBound])
+    }
+
     private static func makeClient(_ code: String, target: String, credentials: DemoCredentials, clock: VirtualClock, recorder: ExchangeRecorder,
                                    http: HTTPClient, serial: MessageSerial) throws -> YibaoClient {
         var client = YibaoClient(baseURL: target, credentials: try credentials.credentials(for: code), clock: clock, httpClient: http)
