@@ -706,6 +706,41 @@ struct CrossRegionTests {
         }
     }
 
+    @Test("SV-4: statistics of a period (Beijing days, both included): settlements, fees and shares net, fee lines by charge type and drugs by category; another period is empty; a bad day is refused naming it")
+    func periodStatistics() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
+            let visit = try await hospital.register(RegistrationRequest(
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ1",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([
+                .object(["feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                         "med_list_codg": "AADG0000", "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00"]),
+                .object(["feedetl_sn": "2", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                         "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "det_item_fee_sumamt": "25.00"]),
+            ])])
+            _ = try await hospital.call(infno: "2207", input: ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1",
+                                                                              "insutype": "310", "acct_used_flag": "0", "medfee_sumamt": "45.00"])])
+            let admin = harness.credentials.adminToken
+            let base = "http://127.0.0.1:\(port)/admin/statistics"
+            let today = Timestamps.day(await harness.gateway.clock.now())
+            let period = try await HTTP.get(.shared, url: base + "?from=\(today)&to=\(today)", bearer: admin).objectValue ?? [:]
+            #expect(period[key: "from"] == today && period[key: "to"] == today && period["settlements"] == .integer(1), "\(period)")
+            #expect(period[key: "medfeeSumamt"] == "45.00")
+            #expect(period["drugFeesByCategory"]?.objectValue?[key: "westernMedicine"] == "25.00", "\(period)")
+            #expect(period["byInstitution"]?.objectValue?[Demo.hospital]?.objectValue?["settlements"] == .integer(1))
+            let tomorrow = Timestamps.day(await harness.gateway.clock.now().addingTimeInterval(86_400))
+            let empty = try await HTTP.get(.shared, url: base + "?from=\(tomorrow)&to=\(tomorrow)", bearer: admin).objectValue ?? [:]
+            #expect(empty["settlements"] == .integer(0) && empty[key: "medfeeSumamt"] == "0.00")
+            let refused = try await HTTP.exchange(.shared, url: base + "?from=\(today)&to=yesterday", method: .GET, body: nil, bearer: admin)
+            let problem = try JSONValue.parse(refused.body).objectValue ?? [:]
+            #expect(refused.status == 400 && problem[key: "pointer"] == "/to" && problem[key: "rule"] == "SV-4", "\(problem)")
+        }
+    }
+
     @Test("PY-12: with a total budget set, the settlement that takes the institution's fund payments of the year beyond it is flagged for the appraisal, not refused")
     func totalBudget() async throws {
         let harness = try await GatewayHarness.make()

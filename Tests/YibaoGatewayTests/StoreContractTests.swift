@@ -280,7 +280,8 @@ struct StoreContractTests {
             #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H1", from: t0.addingTimeInterval(61), to: t0.addingTimeInterval(3600)) }.isEmpty)
             #expect(try await store.read { try await $0.settlementEntries(institutionCode: "H2", from: t0, to: t0.addingTimeInterval(3600)) }.isEmpty)
             let statistics = try await store.read { try await $0.settlementStatistics() }
-            #expect(statistics.settlements == 1 && statistics.medfeeFen == 1000)
+            // Statistics count the order net of its refund, as reconciliation does (SV-4).
+            #expect(statistics.settlements == 1 && statistics.medfeeFen == 900)
             #expect(statistics.feesByChargeType == ["09": 700, "01": 300])
         }
     }

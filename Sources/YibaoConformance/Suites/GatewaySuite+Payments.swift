@@ -121,6 +121,21 @@ extension GatewaySuite {
                 _ = try await suite.hospital.call(infno: "2207", input: second)
             }
         },
+        "SV-4-001": { suite in
+            // The day's statistics: this run's settlements are in them, with the drugs by category.
+            let today = Timestamps.day(suite.clock.now())
+            let figures = try await suite.accepted("GET /admin/statistics for today") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/statistics?from=\(today)&to=\(today)", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            let settlements = Int(figures["settlements"]?.serialized() ?? "") ?? 0
+            let drugs = figures["drugFeesByCategory"]?.objectValue ?? [:]
+            guard figures[key: "from"] == today, settlements > 0, Money.fen(figures[key: "medfeeSumamt"]) ?? 0 > 0,
+                  ["westernMedicine", "chinesePatentMedicine", "chineseHerbalPieces"].allSatisfy({ drugs[$0] != nil }) else {
+                throw CaseFailure("the day's statistics do not show this run's settlements with the drugs by category",
+                                  expected: "from \(today), settlements > 0, medfeeSumamt > 0, drugFeesByCategory with three categories", actual: JSONValue.object(figures).serialized())
+            }
+            return "\(today): \(settlements) settlements, \(figures[key: "medfeeSumamt"]) in fees, western medicine \(drugs[key: "westernMedicine"])"
+        },
         "PY-10-001": { suite in
             // The declared total must be the sum of the batch's uploaded details: a settlement is audited against them.
             let visit = try await suite.registeredVisit(liNa)

@@ -34,9 +34,21 @@ extension AdminEndpoint {
             ]))
         }
         // SV-4: institutions, service volume and fees, drug categories and fees.
-        admin.get("/statistics") { _, _ in
+        admin.get("/statistics") { request, _ in
             let now = await gateway.clock.now()
-            return JSONResponse.make(try await gateway.store.read { try await AgencyServices.statistics(store: $0, now: now) })
+            let from = request.uri.queryParameters.get("from"), to = request.uri.queryParameters.get("to")
+            guard from != nil || to != nil else {
+                return JSONResponse.make(try await gateway.store.read { try await AgencyServices.statistics(store: $0, now: now) })
+            }
+            // A period, Beijing days both included: from its first instant to the instant after its last day.
+            guard let first = Timestamps.parseDay(from ?? "") else {
+                throw DomainError.invalidValue("/from", "from is the period's first day, yyyy-MM-dd", expected: "yyyy-MM-dd", actual: from ?? "absent", rule: .sv4)
+            }
+            guard let last = Timestamps.parseDay(to ?? ""), last >= first else {
+                throw DomainError.invalidValue("/to", "to is the period's last day, yyyy-MM-dd, not before from", expected: "yyyy-MM-dd ≥ \(from ?? "")", actual: to ?? "absent", rule: .sv4)
+            }
+            let end = last.addingTimeInterval(86_400)
+            return JSONResponse.make(try await gateway.store.read { try await AgencyServices.statistics(from: first, to: end, store: $0, now: now) })
         }
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")

@@ -73,6 +73,50 @@ package enum AgencyServices {
     }
 
     /// SV-4: institutions in force by kind, settlements and fees, fees by charge type.
+    /// SV-4 for a period: the settlements of [`from`, `to`] (Beijing days, both included), each institution's FSI
+    /// settlements in force and paid mobile orders net of their refunds — their count, fees and fund, account and
+    /// cash shares — and their fee lines by charge type, with the drugs by category (`med_chrgitm_type` 09 western
+    /// medicine, 10 Chinese patent medicine, 11 Chinese herbal pieces); a fully refunded order's lines count no more.
+    package static func statistics(from: Date, to: Date, store: any StoreReading, now: Date) async throws -> JSONValue {
+        let drugCategories = ["09": "westernMedicine", "10": "chinesePatentMedicine", "11": "chineseHerbalPieces"]
+        var count = 0
+        var totals = (medfee: Int64(0), fund: Int64(0), account: Int64(0), cash: Int64(0))
+        var byChargeType: [String: Int64] = [:]
+        var byInstitution: [String: (count: Int, medfee: Int64)] = [:]
+        for institution in try await store.institutions() {
+            for entry in try await store.settlementEntries(institutionCode: institution.code, from: from, to: to) {
+                let lines: [LineResult]
+                if entry.kind == "6202" {
+                    guard let order = try await store.paymentOrder(payOrdId: entry.id), order.status != .refunded else { continue }
+                    lines = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
+                } else {
+                    lines = try await store.outpatientSettlement(setlId: entry.id)?.result.lines ?? []
+                }
+                count += 1
+                totals.medfee += entry.medfee
+                totals.fund += entry.fund
+                totals.account += entry.account
+                totals.cash += entry.cash
+                byInstitution[institution.code, default: (0, 0)].count += 1
+                byInstitution[institution.code, default: (0, 0)].medfee += entry.medfee
+                for line in lines { byChargeType[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
+            }
+        }
+        func amounts(_ values: [String: Int64]) -> JSONValue {
+            .object(JSONObject(values.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string(Money.yuan($0.value))) }))
+        }
+        return .object([
+            "from": .string(Timestamps.day(from)), "to": .string(Timestamps.day(to.addingTimeInterval(-1))),
+            "settlements": .integer(count), "medfeeSumamt": .string(Money.yuan(totals.medfee)), "fundPaySumamt": .string(Money.yuan(totals.fund)),
+            "acctPay": .string(Money.yuan(totals.account)), "psnCashPay": .string(Money.yuan(totals.cash)),
+            "feesByChargeType": amounts(byChargeType),
+            "drugFeesByCategory": amounts(Dictionary(uniqueKeysWithValues: drugCategories.map { ($0.value, byChargeType[$0.key] ?? 0) })),
+            "byInstitution": .object(JSONObject(byInstitution.sorted { $0.key < $1.key }.map {
+                .init(key: $0.key, value: .object(["settlements": .integer($0.value.count), "medfeeSumamt": .string(Money.yuan($0.value.medfee))]))
+            })),
+        ])
+    }
+
     package static func statistics(store: any StoreReading, now: Date) async throws -> JSONValue {
         let institutions = try await store.institutions()
         var byKind: [String: Int] = [:]

@@ -391,7 +391,7 @@ struct PostgresSession: StoreWriting {
         let sums = try await rows("""
             SELECT (SELECT COUNT(*) FROM outpatient_settlements WHERE settled) + (SELECT COUNT(*) FROM payment_orders WHERE settled),
                    (SELECT COALESCE(SUM(medfee), 0) FROM outpatient_settlements WHERE settled)::bigint
-                   + (SELECT COALESCE(SUM(fee_sum), 0) FROM payment_orders WHERE settled)::bigint
+                   + (SELECT COALESCE(SUM(net_medfee), 0) FROM payment_orders WHERE settled)::bigint
             """, [])
         for try await (n, sum) in sums.decode((Int64, Int64).self) { count = n; total = sum }
         var fees: [String: Int64] = [:]

@@ -604,7 +604,7 @@ struct SQLiteStatements {
 
     func settlementStatistics() throws -> SettlementStatistics {
         let outpatient = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(medfee), 0) AS total FROM outpatient_settlements WHERE settled = 1")
-        let orders = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(fee_sum), 0) AS total FROM payment_orders WHERE settled = 1")
+        let orders = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(net_medfee), 0) AS total FROM payment_orders WHERE settled = 1")
         var fees: [String: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT charge_type, SUM(amount) AS total FROM settled_fee_lines GROUP BY charge_type") {
             fees[row["charge_type"]] = row["total"]

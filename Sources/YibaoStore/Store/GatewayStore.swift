@@ -164,7 +164,7 @@ public protocol StoreReading: Sendable {
     /// `institutionCode`'s settlements with a settlement time in [`from`, `to`), oldest first: FSI 2207 not
     /// cancelled, paid mobile orders net of refunds (3201, reconciliation; an indexed range, no scan).
     func settlementEntries(institutionCode: String, from: Date, to: Date) async throws -> [SettlementEntry]
-    /// Settled volume and fees, and fees by charge type (SV-4), as SQL aggregates.
+    /// Settled volume and fees (net of refunds) and fees by charge type (SV-4), as SQL aggregates.
     func settlementStatistics() async throws -> SettlementStatistics
     /// A person's payment orders, oldest first (by an index: request paths never scan every order).
     func paymentOrders(psnNo: String) async throws -> [PaymentOrder]
