@@ -24,7 +24,7 @@ final class ShutdownWatchdog: @unchecked Sendable {
             source.setEventHandler { [seconds, logger, queue] in
                 queue.asyncAfter(deadline: .now() + .seconds(seconds)) {
                     logger.warning("graceful shutdown did not finish within \(seconds) s (in-flight requests, callback workers or store connections still open); exiting")
-                    exit(0)
+                    exit(1)
                 }
             }
             source.resume()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import YibaoCore
 import YibaoCrypto
 @testable import YibaoGateway
 import YibaoTestSupport
@@ -33,6 +34,16 @@ struct OpenAPITests {
         #expect(run.status == 0 && run.stdout.contains("OK"), "\(run.stdout) \(run.stderr.suffix(2000))")
         let document = try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: Self.source))))
         #expect(document.objectValue?["openapi"]?.stringValue?.hasPrefix("3.1") == true)
+    }
+
+    @Test("the ErrorCode schema lists every code of the registry, and no other")
+    func errorCodes() throws {
+        let document = try JSONValue.parse(Array(try #require(FileManager.default.contents(atPath: Self.source))))
+        let schema = try #require(document.objectValue?["components"]?.objectValue?["schemas"]?.objectValue?["ErrorCode"]?.objectValue)
+        let listed = Set((schema["enum"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let registry = Set(ErrorCode.all.map(\.rawValue))
+        #expect(registry.subtracting(listed).isEmpty, "not in the OpenAPI ErrorCode enum: \(registry.subtracting(listed).sorted())")
+        #expect(listed.subtracting(registry).isEmpty, "in the enum but not the registry: \(listed.subtracting(registry).sorted())")
     }
 
     @Test("docs/openapi.json is the same file, and GET /openapi.json serves it")

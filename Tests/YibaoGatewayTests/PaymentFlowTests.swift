@@ -446,6 +446,29 @@ struct PaymentFlowTests {
 /// FSI outpatient settlement (2204 → 2206 → 2207 → 2208) through the client.
 @Suite("FSI outpatient settlement through a live gateway")
 struct OutpatientSettlementTests {
+    @Test("after 2208 the same 2207 body settles again: the visit stays authenticated by the ecToken it presented (ID-1), and its e-invoice number is free once its settlement is cancelled (SV-6)")
+    func settleAgainAfterCancel() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            let visit = try await hospital.register(RegistrationRequest(
+                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ8",
+                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
+                "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50"])])])
+            let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, business: .outpatientSettlement, hospital: hospital)
+            let input: JSONObject = ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
+                                                      "acct_used_flag": "0", "medfee_sumamt": "12.50", "mdtrt_cert_type": "01", "mdtrt_cert_no": .string(token),
+                                                      "invono": "INV-AGAIN-1"])]
+            let first = try #require(try await hospital.call(infno: "2207", input: input).objectValue?["setlinfo"]?.objectValue?.string("setl_id"))
+            _ = try await hospital.call(infno: "2208", input: ["data": .object(["setl_id": .string(first), "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo)])])
+            let again = try await hospital.call(infno: "2207", input: input).objectValue?["setlinfo"]?.objectValue ?? [:]
+            #expect(again.string("setl_id") != first && again.string("bill_no") == "INV-AGAIN-1", "\(again)")
+        }
+    }
+
     @Test("PY-11: every settlement yields a receipt — an e-bill (票据代码 of the area and year, 10-digit number, check code) in the 2207 answer and again in 5203; the hospital's e-invoice when 2207 names invono; a paper receipt where the institution gives paper")
     func receipts() async throws {
         let harness = try await GatewayHarness.make()

@@ -84,7 +84,7 @@ extension GatewaySuite {
                 _ = try await other.scanVoucher(qrCode: qr.code, business: .registration)
             }
         },
-        "ID-1-001": { suite in
+        "ID-1-002": { suite in
             // Registered by resident ID (ID-4 accepts it), but never authenticated through the e-voucher: not settled.
             let visit = try await suite.accepted("2201 registration by resident ID") {
                 try await suite.hospital.register(RegistrationRequest(psnNo: liNa.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: liNa.certno,
@@ -103,7 +103,7 @@ extension GatewaySuite {
                     "psn_setlway": "01", "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "acct_used_flag": "0", "insutype": "310"])])
             }
         },
-        "ID-INS-001": { suite in
+        "ID-1-001": { suite in
             try await suite.refused("2201 for a person whose insurance is suspended", codes: ["PERSON_INSURANCE_NOT_ACTIVE"]) {
                 _ = try await suite.hospital.register(RegistrationRequest(
                     psnNo: insuranceSuspended.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: insuranceSuspended.certno,

@@ -228,7 +228,9 @@ public struct Institution: Sendable, Codable, Hashable {
                                   expected: Capability.allCases.map(\.rawValue).joined(separator: ", "), actual: names)
             }
         }
-        let isRenewal = previous.map { $0.signedAt != nil && $0.effectiveState(at: at) == .expired } ?? false
+        // A renewal follows a term that ran out; one cut short by an address or legal-representative change (AG-13) is not:
+        // the institution applies again as a new one.
+        let isRenewal = previous.map { $0.signedAt != nil && $0.effectiveState(at: at) == .expired && !$0.history.contains { $0.action == .termShortened } } ?? false
         var application = Agreement.apply(kind: kind, at: at, isRenewal: isRenewal)
         if kind == .internetPlus, let entity, !entity.isInForce(at: at) {
             application.history[application.history.count - 1].note = "applied together with the entity agreement (AG-11): signed only once the entity agreement is (AG-4)"

@@ -195,6 +195,15 @@ public struct DayWindow: Sendable, Codable, Hashable {
     /// No limit.
     public static let always = DayWindow(from: "", until: "")
 
+    enum CodingKeys: String, CodingKey { case from, until }
+
+    /// Either end may be left out of a policy file: it is open.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        from = try c.decodeIfPresent(String.self, forKey: .from) ?? ""
+        until = try c.decodeIfPresent(String.self, forKey: .until) ?? ""
+    }
+
     /// The first instant of `from`, or nil when open.
     public var start: Date? { from.isEmpty ? nil : Timestamps.parseDay(from) }
     /// The first instant after `until`, or nil when open.
@@ -244,6 +253,18 @@ public struct FilingFreePilot: Sendable, Codable, Hashable {
     public static let tianjinPlan = FilingFreePilot(since: "2023-01-01", insuredAreas: ["120000"], treatedAreas: ["110000", "130000"])
     /// No pilot.
     public static let none = FilingFreePilot(since: "2023-01-01", insuredAreas: [], treatedAreas: [])
+
+    enum CodingKeys: String, CodingKey { case since, insuredAreas, treatedAreas, medTypes }
+
+    /// A member left out of a policy file keeps the default pilot's value.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = FilingFreePilot.beijingTianjinHebei
+        since = try c.decodeIfPresent(String.self, forKey: .since) ?? d.since
+        insuredAreas = try c.decodeIfPresent([String].self, forKey: .insuredAreas) ?? d.insuredAreas
+        treatedAreas = try c.decodeIfPresent([String].self, forKey: .treatedAreas) ?? d.treatedAreas
+        medTypes = try c.decodeIfPresent([String].self, forKey: .medTypes) ?? d.medTypes
+    }
 
     /// Whether a person insured in `insured` (a full division code) settles care of `medType` in `treated` without filing at `now`.
     public func covers(insured: String, treated: String, medType: String?, at now: Date) -> Bool {

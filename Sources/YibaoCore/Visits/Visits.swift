@@ -13,6 +13,9 @@ public struct Registration: Sendable, Codable, Hashable {
     public var iptOtpNo: String
     public var beginTime: String
     public var medium: IdentityMedium
+    /// ID-1: when the patient was authenticated through the e-voucher for this visit after registering by
+    /// another medium (an ecToken presented with 2207); nil if not (or if registered with the e-voucher).
+    public var voucherAuthenticatedAt: Date?
     public var doctorCode: String
     public var doctorName: String
     public var deptCode: String

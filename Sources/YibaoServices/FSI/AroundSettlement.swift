@@ -172,7 +172,9 @@ extension FSITransactions {
         if insuredProvince != treatedProvince {
             let filings = try await store.filings(psnNo: psnNo)
             let direct = (try? CrossRegionRules.requireDirectSettlement(insured: insuredProvince, treated: treatedProvince, filings: filings,
-                                                                       at: beginAt, pointer: data.path("psn_no"), medType: medType, institution: institution.code, pilot: policy.measures.filingFreePilot,
+                                                                       at: beginAt, pointer: data.path("psn_no"),
+                                                                       // A pharmacy purchase (41) is judged as 2102 settles it: with no med_type.
+                                                                       medType: medType == "41" ? nil : medType, institution: institution.code, pilot: policy.measures.filingFreePilot,
                                                                        insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)) != nil
             rows.append(row(BenefitCheckType.crossRegion, direct, direct ? "异地就医可直接结算（已备案或免备案）" : "未办理异地就医备案，不能直接结算（XR-2）"))
         }

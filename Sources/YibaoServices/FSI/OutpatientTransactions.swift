@@ -25,7 +25,7 @@ extension FSITransactions {
     /// e-voucher: the visit was registered with an ecToken (`mdtrt_cert_type` 01), or this 2207 presents one of
     /// the same person, scanned for settlement (01301) at this institution, which it spends.
     private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws {
-        guard visit.medium != .eVoucher else { return }
+        guard visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil else { return }
         let medium = try data.optionalString("mdtrt_cert_type") ?? ""
         guard medium == IdentityMedium.eVoucher.rawValue else {
             throw DomainError(.visitNotVoucherAuthenticated, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_type"),
@@ -38,6 +38,10 @@ extension FSITransactions {
             throw DomainError(.personMismatch, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_no"),
                               "the ecToken identifies another person than the visit's", expected: visit.psnNo, actual: person.psnNo)
         }
+        // The visit is now authenticated: a settlement sent again after a reversal needs no second token.
+        var authenticated = visit
+        authenticated.voucherAuthenticatedAt = now
+        try await store.save(authenticated)
     }
 
     private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
@@ -188,9 +192,10 @@ extension FSITransactions {
             throw DomainError.invalidValue(data.path("medfee_sumamt"), "medfee_sumamt must be the sum of the batch's fee details",
                                            expected: Money.yuan(sum), actual: Money.yuan(total), rule: .py10)
         }
-        try person.requireSpecialDiseaseInstitution(institution.code, medType: try data.optionalString("med_type") ?? visit.medType,
+        let sentMedType = try data.optionalString("med_type")
+        try person.requireSpecialDiseaseInstitution(institution.code, medType: sentMedType ?? visit.medType,
                                                     local: SettlementCalculator.province(person.insuplcAdmdvs) == SettlementCalculator.province(institution.admdvs),
-                                                    pointer: data.path("med_type"))
+                                                    pointer: sentMedType == nil ? data.path("mdtrt_id") : data.path("med_type"))
         _ = try CrossRegionRules.requireDirectSettlement(insured: SettlementCalculator.province(person.insuplcAdmdvs), treated: SettlementCalculator.province(institution.admdvs),
                                                          filings: try await store.filings(psnNo: psnNo), at: now, pointer: data.path("psn_no"),
                                                          medType: try data.optionalString("med_type") ?? visit.medType, institution: institution.code,
@@ -229,7 +234,7 @@ extension FSITransactions {
         }
         // PY-11: the receipt — the institution's e-invoice when 2207 names one (invono), else an e-bill or a paper receipt.
         let invono = try data.optionalString("invono")
-        try await Receipts.reserveInvoiceNumber(invono, institution: institution.code, pointer: data.path("invono"), store: store, now: now)
+        try await Receipts.reserveInvoiceNumber(invono, institution: institution.code, settlement: setlId, pointer: data.path("invono"), store: store, now: now)
         let receipt = try await Receipts.issue(for: institution, amountFen: result.medfeeSumamt.fen, invono: invono, store: store, now: now)
         var setlinfo = try SettlementCalculator.encode(result).objectValue ?? [:]
         setlinfo["setl_id"] = .string(setlId)

@@ -135,7 +135,7 @@ extension FSITransactions {
         setlinfo["fixmedins_code"] = .string(request.institutionCode)
         // PY-11: the pharmacy's receipt (its e-invoice when druginfo names one, else an e-bill or paper).
         let invono = try data.optionalString("invono")
-        try await Receipts.reserveInvoiceNumber(invono, institution: pharmacy.code, pointer: data.path("invono"), store: store, now: now)
+        try await Receipts.reserveInvoiceNumber(invono, institution: pharmacy.code, settlement: setlId, pointer: data.path("invono"), store: store, now: now)
         let receipt = try await Receipts.issue(for: pharmacy, amountFen: result.medfeeSumamt.fen, invono: invono, store: store, now: now)
         for member in receipt.fsiMembers.members { setlinfo[member.key] = member.value }
         let answer: JSONValue = .object(["setlinfo": .object(setlinfo), "setldetail": .array(Self.fundDetail(result)),

@@ -183,7 +183,7 @@ package struct SettlementCalculator: Sendable {
         order.prescriptionNumbers = Array(Set(prescriptionNumbers.compactMap { $0 })).sorted()
         order.credential = credential
         order.invono = try data.optionalString("invono")
-        try await Receipts.reserveInvoiceNumber(order.invono, institution: code, pointer: "/invono", store: store, now: now)
+        try await Receipts.reserveInvoiceNumber(order.invono, institution: code, settlement: nil, pointer: "/invono", store: store, now: now)
         order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         if let overBudget = try await Self.budgetFlag(institution, fundFen: result.fundPaySumamt.fen, store: store, now: now, pointer: "/orgCodg") {
@@ -198,7 +198,8 @@ package struct SettlementCalculator: Sendable {
         guard let budget = institution.annualBudgetFen, fundFen > 0 else { return nil }
         let year = Self.year(now)
         guard let start = Timestamps.parseDay("\(year)-01-01") else { return nil }
-        let paid = try await store.settlementEntries(institutionCode: institution.code, from: start, to: now).reduce(Int64(0)) { $0 + $1.fund }
+        // Up to and including now (the range's end is exclusive): a settlement at this very instant counts too.
+        let paid = try await store.settlementEntries(institutionCode: institution.code, from: start, to: now.addingTimeInterval(0.001)).reduce(Int64(0)) { $0 + $1.fund }
         guard paid + fundFen > budget else { return nil }
         return "PY-12 [PY-12] \(pointer): the fund's payments to \(institution.code) in \(year) reach \(Money.yuan(paid + fundFen)) with this settlement's \(Money.yuan(fundFen)), beyond its total budget of \(Money.yuan(budget)); recorded for the year-end appraisal"
     }
@@ -475,6 +476,7 @@ package struct SettlementCalculator: Sendable {
                                                           prescriptions: order.prescriptionNumbers),
                                         person: &person, used: used, store: store)
         try await authorisation.save(in: store)
+        try await Receipts.reserveInvoiceNumber(order.invono, institution: institution.code, settlement: order.payOrdId, pointer: "/payOrdId", store: store, now: now)
         order.receipt = try await Receipts.issue(for: institution, amountFen: order.feeSumFen, invono: order.invono, store: store, now: now)
         var setlinfo = settlement
         setlinfo["setl_id"] = .string(order.setlId ?? "")
