@@ -47,6 +47,22 @@ struct GatewayHarness {
 
     func channel(port: Int) -> VoucherChannel { VoucherChannel(baseURL: "http://127.0.0.1:\(port)", token: credentials.channel.token) }
 
+    /// A visit of `person` at the demo hospital with `boxes` boxes of metformin (12.50 each) uploaded in batch B1:
+    /// 2201 with the e-voucher (`.eVoucher`, an ecToken scanned for registration) or by resident ID (`.residentID`),
+    /// then 2204; the visit's mdtrt_id.
+    func visitWithMetformin(port: Int, hospital: YibaoClient, person: (psnNo: String, certno: String), insutype: String = "310",
+                            medium: IdentityMedium = .eVoucher, boxes: Int = 1) async throws -> String {
+        let certNo = medium == .eVoucher ? try await ecToken(port: port, certno: person.certno, hospital: hospital) : person.certno
+        let visit = try await hospital.register(RegistrationRequest(
+            psnNo: person.psnNo, insutype: insutype, beginTime: Date(), medium: medium, certNo: certNo, iptOtpNo: "MZ" + TokenGenerator.digits(6),
+            doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+            "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo), "chrg_bchno": "B1",
+            "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": .string(String(boxes)),
+            "det_item_fee_sumamt": .string(Money.yuan(Int64(boxes) * 1_250))])])])
+        return visit
+    }
+
     /// The patient's e-voucher QR code (from the channel) scanned by `hospital` for `business`: the ecToken that
     /// authenticates the person by real name (ID-1), e.g. to register a visit that may settle through 2207.
     func ecToken(port: Int, certno: String, business: BusinessType = .registration, hospital: YibaoClient) async throws -> String {

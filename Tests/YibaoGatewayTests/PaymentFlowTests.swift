@@ -452,12 +452,7 @@ struct OutpatientSettlementTests {
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
-            let visit = try await hospital.register(RegistrationRequest(
-                psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: Demo.zhangSan.certno, iptOtpNo: "MZ8",
-                doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-            _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
-                "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50"])])])
+            let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), medium: .residentID)
             let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, business: .outpatientSettlement, hospital: hospital)
             let input: JSONObject = ["data": .object(["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
                                                       "acct_used_flag": "0", "medfee_sumamt": "12.50", "mdtrt_cert_type": "01", "mdtrt_cert_no": .string(token),
@@ -476,13 +471,7 @@ struct OutpatientSettlementTests {
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
             func settle(invono: String?) async throws -> JSONObject {
-                let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
-                let visit = try await hospital.register(RegistrationRequest(
-                    psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
-                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
-                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "det_item_fee_sumamt": "25.00"])])])
+                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), boxes: 2)
                 var data: JSONObject = ["psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
                                         "acct_used_flag": "0", "medfee_sumamt": "25.00"]
                 if let invono { data["invono"] = .string(invono) }
@@ -705,13 +694,7 @@ struct CrossRegionTests {
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
             func settle(_ person: (psnNo: String, certno: String), insutype: String) async throws -> [String] {
-                let token = try await harness.ecToken(port: port, certno: person.certno, hospital: hospital)
-                let visit = try await hospital.register(RegistrationRequest(
-                    psnNo: person.psnNo, insutype: insutype, beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
-                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo), "chrg_bchno": "B1",
-                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50"])])])
+                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: person, insutype: insutype, boxes: 1)
                 let answer = try await hospital.call(infno: "2207", input: ["data": .object([
                     "psn_no": .string(person.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": .string(insutype),
                     "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
@@ -778,13 +761,7 @@ struct CrossRegionTests {
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
             func settle() async throws -> (fund: String, flags: [String]) {
-                let token = try await harness.ecToken(port: port, certno: Demo.zhangSan.certno, hospital: hospital)
-                let visit = try await hospital.register(RegistrationRequest(
-                    psnNo: Demo.zhangSan.psnNo, insutype: "310", beginTime: Date(), medium: .eVoucher, certNo: token, iptOtpNo: "MZ" + TokenGenerator.digits(6),
-                    doctorCode: Demo.doctorLi, doctorName: "Li Wei", deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-                _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B1",
-                    "med_list_codg": "XA10BAE054A001010100483", "pric": "12.50", "cnt": "2", "det_item_fee_sumamt": "25.00"])])])
+                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), boxes: 2)
                 let setlinfo = try await hospital.call(infno: "2207", input: ["data": .object([
                     "psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": "25.00"])]).objectValue?["setlinfo"]?.objectValue ?? [:]
