@@ -64,68 +64,51 @@ def rules_document():
     return entries
 
 
-def code_references(names):
-    refs = {}
-    pattern = re.compile(r"(?:Rule)?\.(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
-    for base, _, files in os.walk(os.path.join(ROOT, "Sources")):
-        if "YibaoConformance" in base:
-            continue  # the tester names rules too, but it is not what enforces them
+def swift_files(folder, skip_names=()):
+    """(path relative to the repository, text) of every Swift file under `folder`; the tester's own sources
+    (YibaoConformance) name rules too, but they are not what enforces them, so Sources/ leaves them out."""
+    for base, _, files in os.walk(os.path.join(ROOT, folder)):
+        if folder == "Sources" and "YibaoConformance" in base:
+            continue
         for name in files:
-            if not name.endswith(".swift"):
-                continue
             path = os.path.join(base, name)
-            if os.path.samefile(path, RULE_FILE):
+            if not name.endswith(".swift") or name in skip_names or os.path.samefile(path, RULE_FILE):
                 continue
-            rel = os.path.relpath(path, ROOT)
-            source = open(path, encoding="utf-8").read()
-            for m in pattern.finditer(source):
-                refs.setdefault(names[m.group(1)], set()).add(rel)
-            # The id written out (in a message, a doc comment naming the rule a function implements).
-            for m in ID_IN_TEXT.finditer(source):
-                refs.setdefault(m.group(1), set()).add(rel)
-    return {k: sorted(v) for k, v in refs.items()}
+            yield os.path.relpath(path, ROOT), open(path, encoding="utf-8").read()
 
 
-def test_references(names):
-    """Test files that name a rule: its constant (`.ag11`, as `refusal(…, .ag11)` does) or its id (`"AG-11"`)."""
+def constant_pattern(names):
+    """A `Rule` constant used in code: `.py5`, `Rule.py5`."""
+    return re.compile(r"(?:Rule)?\.(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
+
+
+def references(folder, names):
+    """Files under `folder` that cite a rule: its constant, or its id written out (in a message, a doc comment
+    naming the rule a function implements, a test's name)."""
     refs = {}
-    constant = re.compile(r"(?:Rule)?\.(" + "|".join(sorted(names, key=len, reverse=True)) + r")\b")
-    for base, _, files in os.walk(os.path.join(ROOT, "Tests")):
-        for name in files:
-            if not name.endswith(".swift"):
-                continue
-            path = os.path.join(base, name)
-            rel = os.path.relpath(path, ROOT)
-            source = open(path, encoding="utf-8").read()
-            for m in constant.finditer(source):
-                refs.setdefault(names[m.group(1)], set()).add(rel)
-            for m in ID_IN_TEXT.finditer(source):
-                refs.setdefault(m.group(1), set()).add(rel)
+    constant = constant_pattern(names)
+    for rel, source in swift_files(folder):
+        for m in constant.finditer(source):
+            refs.setdefault(names[m.group(1)], set()).add(rel)
+        for m in ID_IN_TEXT.finditer(source):
+            refs.setdefault(m.group(1), set()).add(rel)
+        if folder == "Tests":
             for m in re.finditer(r"\b(PROTOCOL-[A-Z]+)\b", source):
                 refs.setdefault(m.group(1), set()).add(rel)
     return {k: sorted(v) for k, v in refs.items()}
 
 
 def enforcing_references(names):
-    """Files that refuse or flag under a rule: `rule:` arguments and the smart audit's rows."""
+    """Files that refuse or flag under a rule: `rule:` arguments and the smart audit's rows. The error-code
+    registry's default rules are not a code path that refuses."""
     refs = {}
     alternatives = "|".join(sorted(names, key=len, reverse=True))
     argument = re.compile(r"\brule:\s*(?:Rule\s*=\s*)?(?:Rule)?\.(" + alternatives + r")\b")
     audit_row = re.compile(r"\(\s*\w+\s*,\s*\.(" + alternatives + r")\s*,\s*\.(?:refuse|flag)\b")
-    for base, _, files in os.walk(os.path.join(ROOT, "Sources")):
-        if "YibaoConformance" in base:
-            continue
-        for name in files:
-            if not name.endswith(".swift"):
-                continue
-            path = os.path.join(base, name)
-            if os.path.samefile(path, RULE_FILE) or name == "ErrorCode.swift":
-                continue  # the registry's default rules are not a code path that refuses
-            rel = os.path.relpath(path, ROOT)
-            source = open(path, encoding="utf-8").read()
-            for pattern in (argument, audit_row):
-                for m in pattern.finditer(source):
-                    refs.setdefault(names[m.group(1)], set()).add(rel)
+    for rel, source in swift_files("Sources", skip_names=("ErrorCode.swift",)):
+        for pattern in (argument, audit_row):
+            for m in pattern.finditer(source):
+                refs.setdefault(names[m.group(1)], set()).add(rel)
     return {k: sorted(v) for k, v in refs.items()}
 
 
@@ -135,9 +118,9 @@ def build():
     missing = sorted(set(names.values()) - set(document))
     if missing:
         sys.exit(f"docs/RULES.md has no entry for {', '.join(missing)} (a constant of Rule.swift)")
-    refs = code_references(names)
+    refs = references("Sources", names)
     enforcing = enforcing_references(names)
-    tests = test_references(names)
+    tests = references("Tests", names)
     def order(rule):
         prefix, _, number = rule.partition("-")
         return (FAMILIES.index(prefix) if prefix in FAMILIES else 99, int(number) if number.isdigit() else 0, rule)

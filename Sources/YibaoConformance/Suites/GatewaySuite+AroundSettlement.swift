@@ -230,6 +230,17 @@ extension GatewaySuite {
         }
     }
 
+    /// 2204 of one box of metformin (12.50) for `visit` in a batch of its own; the batch's chrg_bchno.
+    func uploadMetforminBatch(visit: String, person: (certno: String, psnNo: String, name: String)) async throws -> String {
+        let batch = unique("B", 4)
+        _ = try await accepted("2204 of batch \(batch): one box of metformin, 12.50") {
+            try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(person.psnNo), "chrg_bchno": .string(batch),
+                "med_list_codg": .string(Self.metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+        }
+        return batch
+    }
+
     /// SV-1: the 4301 record of `visit` (nodes as lists, as hsa-his sends them).
     func uploadOutpatientRecord(visit: String, person: (certno: String, psnNo: String, name: String)) async throws {
         _ = try await accepted("4301 outpatient record") {

@@ -60,12 +60,8 @@ extension GatewaySuite {
             // Two batches of one visit: the first with the hospital's own e-invoice number, the second without (an e-bill).
             let visit = try await suite.registeredVisit(liNa)
             var receipts: [JSONObject] = []
-            for (batch, invono) in [(suite.unique("B", 4), Optional(suite.unique("INV", 6))), (suite.unique("B", 4), nil)] {
-                _ = try await suite.accepted("2204 of batch \(batch)") {
-                    try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                        "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
-                        "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-                }
+            for invono in [Optional(suite.unique("INV", 6)), nil] {
+                let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
                 var data: JSONObject = ["psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                                         "acct_used_flag": "0", "medfee_sumamt": "12.50"]
                 if let invono { data["invono"] = .string(invono) }
@@ -105,12 +101,7 @@ extension GatewaySuite {
             let visit = try await suite.registeredVisit(liNa)
             let invono = suite.unique("INV", 6)
             func batch() async throws -> JSONObject {
-                let batch = suite.unique("B", 4)
-                _ = try await suite.accepted("2204 of batch \(batch)") {
-                    try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                        "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
-                        "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-                }
+                let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
                 return ["data": .object(["psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                                          "acct_used_flag": "0", "medfee_sumamt": "12.50", "invono": .string(invono)])]
             }
@@ -139,12 +130,7 @@ extension GatewaySuite {
         "PY-10-001": { suite in
             // The declared total must be the sum of the batch's uploaded details: a settlement is audited against them.
             let visit = try await suite.registeredVisit(liNa)
-            let batch = suite.unique("B", 4)
-            _ = try await suite.accepted("2204 of one line 12.50") {
-                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(batch),
-                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-            }
+            let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
             return try await suite.refused("2207 declaring 99.00 for the 12.50 batch", codes: ["FIELD_INVALID"], pointer: "/input/data/medfee_sumamt", rule: "PY-10") {
                 _ = try await suite.hospital.call(infno: "2207", input: ["data": .object([
                     "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
@@ -159,12 +145,7 @@ extension GatewaySuite {
                                                                       certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code,
                                                                       doctorName: drLi.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
             }
-            let batch = suite.unique("B", 4)
-            _ = try await suite.accepted("2204") {
-                try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": "1", "mdtrt_id": .string(visit), "psn_no": .string(wangQiang.psnNo), "chrg_bchno": .string(batch),
-                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-            }
+            let batch = try await suite.uploadMetforminBatch(visit: visit, person: wangQiang)
             let setlinfo = try await suite.accepted("2207 settled directly") {
                 try await suite.hospital.call(infno: "2207", input: ["data": .object([
                     "psn_no": .string(wangQiang.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "390",

@@ -202,8 +202,9 @@ extension FSITransactions {
                                                          pilot: policy.measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
         // Smart audit (PY-10, SV-3, SV-6) on the batch, as for mobile payment.
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
+        let history = try await SettlementCalculator.SettlementHistory.of(psnNo, store: store)
         let findings = try await SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope,
-                                                           institution: request.institutionCode, measures: policy.measures, store: store)
+                                                           institution: request.institutionCode, measures: policy.measures, store: store, history: history)
         if var refusal = SmartAudit.refusal(findings) {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
             throw refusal
@@ -212,7 +213,7 @@ extension FSITransactions {
         var flags = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
         if let both = try await SettlementCalculator.settledInBothPlaces(psnNo: psnNo, insured: SettlementCalculator.province(person.insuplcAdmdvs),
                                                                           treated: SettlementCalculator.province(institution.admdvs), store: store, now: now,
-                                                                          pointer: data.path("psn_no")) {
+                                                                          pointer: data.path("psn_no"), history: history) {
             flags.append(both)
         }
         let year = SettlementCalculator.year(now)

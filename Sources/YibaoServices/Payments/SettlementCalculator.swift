@@ -159,7 +159,8 @@ package struct SettlementCalculator: Sendable {
         _ = try CrossRegionRules.requireDirectSettlement(insured: insuredRegion, treated: treatedRegion,
                                                          filings: try await store.filings(psnNo: psnNo), at: now, pointer: "/psnNo",
                                                          pilot: measures.filingFreePilot, insuredAdmdvs: person.insuplcAdmdvs, treatedAdmdvs: institution.admdvs)
-        let doubleSettlement = try await Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now)
+        let history = try await SettlementHistory.of(psnNo, store: store)
+        let doubleSettlement = try await Self.settledInBothPlaces(psnNo: psnNo, insured: insuredRegion, treated: treatedRegion, store: store, now: now, history: history)
         let scope = try region(institution.admdvs, pointer: "/orgCodg", rule: .xr6)
         var classified: [LineResult] = []
         for (index, line) in lines.enumerated() {
@@ -170,7 +171,7 @@ package struct SettlementCalculator: Sendable {
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
         let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope,
-                                            institution: code, measures: measures, store: store)
+                                            institution: code, measures: measures, store: store, history: history)
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
                                     accountBalanceFen: person.accountBalanceFen, regions: regions, store: store, pointer: "/psnNo").result
@@ -192,6 +193,17 @@ package struct SettlementCalculator: Sendable {
         return (order, try Self.encode(result), try Self.encode(classified))
     }
 
+    /// A person's settlements the checks around a new one look at — the same-day duplicates of the smart audit,
+    /// XR-7's settlements in the other place — read once per settlement: their paid mobile orders and FSI settlements.
+    struct SettlementHistory: Sendable {
+        var orders: [PaymentOrder]
+        var settlements: [OutpatientSettlement]
+
+        static func of(_ psnNo: String, store: any StoreReading) async throws -> SettlementHistory {
+            SettlementHistory(orders: try await store.paymentOrders(psnNo: psnNo), settlements: try await store.outpatientSettlements(psnNo: psnNo))
+        }
+    }
+
     /// PY-12: a settlement whose fund share takes the institution's fund payments of the year (its FSI settlements
     /// and mobile payments, net of refunds) beyond its total budget is flagged for the year-end appraisal (AG-15).
     static func budgetFlag(_ institution: Institution, fundFen: Int64, store: any StoreReading, now: Date, pointer: String) async throws -> String? {
@@ -208,7 +220,9 @@ package struct SettlementCalculator: Sendable {
     /// one at home, or at home after one away — is flagged for verification, whichever path settled each (mobile
     /// payment, FSI 2207, a pharmacy's 2102); `pointer` names the person in the request. nil when there is none.
     static func settledInBothPlaces(psnNo: String, insured: String, treated: String, store: any StoreReading, now: Date,
-                                    pointer: String = "/psnNo") async throws -> String? {
+                                    pointer: String = "/psnNo", history known: SettlementHistory? = nil) async throws -> String? {
+        let history: SettlementHistory
+        if let known { history = known } else { history = try await SettlementHistory.of(psnNo, store: store) }
         let month = String(Timestamps.day(now).prefix(7))
         var regions: [String: String] = [:]
         func province(of code: String) async throws -> String {
@@ -218,11 +232,11 @@ package struct SettlementCalculator: Sendable {
             return found
         }
         var earlier: [(institution: String, what: String)] = []
-        for order in try await store.paymentOrders(psnNo: psnNo) where order.setlId != nil && order.status != .refunded {
+        for order in history.orders where order.setlId != nil && order.status != .refunded {
             guard let paid = order.paidAt, Timestamps.day(paid).hasPrefix(month) else { continue }
             earlier.append((order.institutionCode, "order \(order.payOrdId)"))
         }
-        for settlement in try await store.outpatientSettlements(psnNo: psnNo) where settlement.status == .settled && Timestamps.day(settlement.settledAt).hasPrefix(month) {
+        for settlement in history.settlements where settlement.status == .settled && Timestamps.day(settlement.settledAt).hasPrefix(month) {
             earlier.append((settlement.institutionCode, "settlement \(settlement.setlId)"))
         }
         for (institution, what) in earlier {
@@ -323,7 +337,9 @@ package struct SettlementCalculator: Sendable {
     /// Runs the smart audit over fee lines of `person`'s `visit`.
     /// The smart audit of `lines` settled by `institution` (PY-7: nil skips the check).
     static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, institution: String?,
-                      measures: MeasureNumbers = .standard, store: any StoreReading) async throws -> [AuditFinding] {
+                      measures: MeasureNumbers = .standard, store: any StoreReading, history known: SettlementHistory? = nil) async throws -> [AuditFinding] {
+        let history: SettlementHistory
+        if let known { history = known } else { history = try await SettlementHistory.of(person.psnNo, store: store) }
         var prescriptions: [String: PrescriptionRecord] = [:]
         var settled = Set<String>()
         for number in Set(lines.compactMap(\.hiRxno)) {
@@ -342,12 +358,12 @@ package struct SettlementCalculator: Sendable {
         }
         // The person's lines settled earlier the same day (mobile orders and FSI settlements), for duplicates.
         var sameDay: [FeeLine] = []
-        for order in try await store.paymentOrders(psnNo: person.psnNo) where order.setlId != nil && order.status != .refunded {
+        for order in history.orders where order.setlId != nil && order.status != .refunded {
             guard let paid = order.paidAt, Timestamps.day(paid) == day else { continue }
             let results = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
             sameDay += results.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
-        for settlement in try await store.outpatientSettlements(psnNo: person.psnNo) where settlement.status == .settled
+        for settlement in history.settlements where settlement.status == .settled
             && Timestamps.day(settlement.settledAt) == day {
             sameDay += settlement.result.lines.map { FeeLine(feedetlSn: $0.feedetlSn, medListCodg: $0.medListCodg, pric: $0.pric, cnt: $0.cnt, detItemFeeSumamt: $0.detItemFeeSumamt) }
         }
