@@ -184,7 +184,10 @@ struct AgreementTests {
                           calendar: calendar, policy: policy)
         }
         #expect(error?.detail.contains("2026-05-11") == true)
-        #expect(late.state == .passed)
+        // YZ: not signed in time by the institution ⇒ deemed to have waived the agreement, with a notice.
+        #expect(late.state == .waived)
+        #expect(late.lapseNotice?.contains("deemed to have waived") == true)
+        #expect(late.history.last?.action == .waived && late.history.last?.at == endOf("2026-05-11"))
         try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-11 17:30"),
                            calendar: calendar, policy: policy)
         #expect(agreement.state == .active)
@@ -209,8 +212,11 @@ struct AgreementTests {
             try agreement.sign(termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"), at: cst("2026-05-29 09:00"),
                                calendar: calendar, policy: generous)
         }
-        #expect(error?.detail.contains("60 working days") == true)
+        #expect(error?.detail.contains("negotiation") == true)
         #expect(error?.detail.contains("2026-05-28") == true)
+        // The agency's limit ran out first: the application lapsed (not waived) and may be made again at once.
+        #expect(agreement.state == .lapsed)
+        #expect(agreement.effectiveState(at: cst("2026-05-29 09:00")) == .lapsed)
     }
 
     @Test("AG-3: transitions from the wrong state are refused with AGREEMENT_WRONG_STATE")
@@ -826,17 +832,16 @@ struct InstitutionAgreementTests {
         var institution = try signedHospital()
         institution.recordViolation("over-prescription found in audit", at: cst("2027-03-01 10:00"))
         #expect(institution.violationsInCurrentTerm == 1)
-        // The term ends 2028-05-31; 2028 has no published arrangement in `.china`, so only weekends rest.
-        try institution.apply(.entity, at: cst("2028-06-01 09:00"), policy: policy)
-        #expect(institution.entity?.isRenewal == true)
-        try institution.accept(.entity, at: cst("2028-06-01 10:00"), calendar: calendar, policy: policy)
-        try institution.evaluate(.entity, passed: true, at: cst("2028-06-08 10:00"), calendar: calendar, policy: policy)
+        // The term ends 2028-05-31: the renewal is applied for within the 30 days before, from 2 May.
+        try institution.apply(.entity, at: cst("2028-05-10 09:00"), policy: policy)
+        #expect(institution.entity?.renewalAppliedAt == cst("2028-05-10 09:00"))
         refusal(.agreementTermInvalid, .ag8) {
-            try institution.signAgreement(.entity, termStart: cst("2028-06-15"), termEnd: endOf("2031-06-14"),
-                                          at: cst("2028-06-09 10:00"), calendar: calendar, policy: policy)
+            try institution.signAgreement(.entity, termStart: cst("2028-06-01"), termEnd: endOf("2031-05-31"),
+                                          at: cst("2028-05-20 10:00"), calendar: calendar, policy: policy)
         }
-        try institution.signAgreement(.entity, termStart: cst("2028-06-15"), termEnd: endOf("2029-06-14"),
-                                      at: cst("2028-06-09 10:00"), calendar: calendar, policy: policy)
+        try institution.signAgreement(.entity, termStart: cst("2028-06-01"), termEnd: endOf("2029-05-31"),
+                                      at: cst("2028-05-20 10:00"), calendar: calendar, policy: policy)
+        #expect(institution.entity?.isRenewal == true)
         #expect(institution.violationsInCurrentTerm == 0)
     }
 
@@ -867,5 +872,108 @@ struct InstitutionAgreementTests {
         let institution = try signedHospital()
         let data = try JSONEncoder().encode(institution)
         #expect(try JSONDecoder().decode(Institution.self, from: data) == institution)
+    }
+}
+
+@Suite("Agreement — deadlines that bind the agency, extensions and renewals (AG-3, AG-8, AG-11)")
+struct AgreementLapseTests {
+
+    @Test("AG-3: an evaluation the agency did not conclude in 2 months lapses with a notice; the institution applies again at once")
+    func evaluationLapses() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try institution.accept(.entity, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        #expect(institution.entity?.effectiveState(at: cst("2026-05-02 23:59")) == .evaluating)
+        #expect(institution.entity?.effectiveState(at: cst("2026-05-03 00:00")) == .lapsed)
+        institution.settle(at: cst("2026-05-04 09:00"))
+        let entity = try #require(institution.entity)
+        #expect(entity.state == .lapsed)
+        #expect(entity.history.last?.action == .lapsed && entity.history.last?.at == endOf("2026-05-02"))
+        #expect(entity.lapseNotice?.contains("did not conclude the evaluation") == true && entity.lapseNotice?.contains("2026-05-02") == true)
+        // Never stranded: a new application is accepted the same day, not held against the institution.
+        try institution.apply(.entity, at: cst("2026-05-04 10:00"), policy: policy)
+        #expect(institution.entity?.state == .applied)
+        #expect(institution.negativeListUntil == nil)
+    }
+
+    @Test("AG-3: an approved extension lengthens the evaluation and negotiation limits once, by at most 60 working days")
+    func approvedExtension() throws {
+        var agreement = Agreement.apply(kind: .entity, at: cst("2026-03-02 09:00"))
+        try agreement.accept(at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        let missing = refusal(.fieldMissing, .protocolFields, pointer: "/approval") {
+            try agreement.extend(workingDays: 10, approval: " ", at: cst("2026-04-20 09:00"), calendar: calendar, policy: policy)
+        }
+        #expect(missing != nil)
+        refusal(.fieldInvalid, .ag3, pointer: "/workingDays") {
+            try agreement.extend(workingDays: 61, approval: "津医保审〔2026〕7号", at: cst("2026-04-20 09:00"), calendar: calendar, policy: policy)
+        }
+        try agreement.extend(workingDays: 10, approval: "津医保审〔2026〕7号", at: cst("2026-04-20 09:00"), calendar: calendar, policy: policy)
+        // Both limits move by 10 working days of the calendar (劳动节 and the make-up Saturday 9 May included).
+        #expect(agreement.evaluationDeadline == calendar.deadline(workingDays: 10, after: endOf("2026-05-02")))
+        #expect(agreement.negotiationDeadline == calendar.deadline(workingDays: 10, after: endOf("2026-05-28")))
+        refusal(.agreementWrongState, .ag3, pointer: "/workingDays") {
+            try agreement.extend(workingDays: 5, approval: "again", at: cst("2026-04-21 09:00"), calendar: calendar, policy: policy)
+        }
+        // Evaluated after the original two months, within the extension.
+        try agreement.evaluate(passed: true, at: cst("2026-05-07 10:00"), calendar: calendar, policy: policy)
+        #expect(agreement.state == .passed)
+        #expect(agreement.history.contains { $0.action == .extended && $0.note.contains("津医保审〔2026〕7号") })
+    }
+
+    @Test("AG-11: when the entity application lapses, the Internet+ application made with it is withdrawn")
+    func concurrentLapse() throws {
+        var institution = hospital()
+        try institution.apply(.entity, at: cst("2026-03-02 09:00"), policy: policy)
+        try institution.apply(.internetPlus, at: cst("2026-03-02 09:30"), policy: policy)
+        try institution.accept(.entity, at: cst("2026-03-02 10:00"), calendar: calendar, policy: policy)
+        // Accepted later, the Internet+ application's own limits have not run out when the entity's do.
+        try institution.accept(.internetPlus, at: cst("2026-03-20 10:30"), calendar: calendar, policy: policy)
+        institution.settle(at: cst("2026-05-03 09:00"))
+        #expect(institution.entity?.state == .lapsed)
+        #expect(institution.internetPlus?.state == .withdrawn)
+        #expect(institution.internetPlus?.history.last?.note.contains("AG-11") == true)
+    }
+
+    @Test("AG-8: a renewal is applied for within 30 days before the term ends and continues the term without a gap")
+    func renewalWindow() throws {
+        var institution = try signedHospital()
+        // The term ends Wed 2028-05-31: the window opens 2 May.
+        let early = refusal(.agreementRenewalNotDue, .ag8, pointer: "/at") {
+            try institution.apply(.entity, at: cst("2028-05-01 23:00"), policy: policy)
+        }
+        #expect(early?.detail.contains("2028-05-02") == true)
+        try institution.apply(.entity, at: cst("2028-05-02 00:00"), policy: policy)
+        refusal(.institutionAgreementExists, .ag8) { try institution.apply(.entity, at: cst("2028-05-03 09:00"), policy: policy) }
+        // The Internet+ renewal follows the entity's renewed term (AG-4), so the entity is renewed first.
+        try institution.apply(.internetPlus, at: cst("2028-05-03 09:00"), policy: policy)
+        refusal(.agreementEntityRequired, .ag4) {
+            try institution.signAgreement(.internetPlus, termStart: cst("2028-06-01"), termEnd: endOf("2031-05-31"),
+                                          at: cst("2028-05-04 09:00"), calendar: calendar, policy: policy)
+        }
+        refusal(.agreementTermInvalid, .ag8, pointer: "/termStart") {
+            try institution.signAgreement(.entity, termStart: cst("2028-06-02"), termEnd: endOf("2031-06-01"),
+                                          at: cst("2028-05-05 09:00"), calendar: calendar, policy: policy)
+        }
+        try institution.signAgreement(.entity, termStart: cst("2028-06-01"), termEnd: endOf("2031-05-31"),
+                                      at: cst("2028-05-05 09:00"), calendar: calendar, policy: policy)
+        try institution.signAgreement(.internetPlus, termStart: cst("2028-06-01"), termEnd: endOf("2031-05-31"),
+                                      at: cst("2028-05-08 09:00"), calendar: calendar, policy: policy)
+        // In force throughout: the current term, then the renewed one.
+        for day in ["2028-05-31 23:00", "2028-06-01 00:00", "2030-01-01 12:00"] {
+            #expect(throws: Never.self) { try institution.authoriseInternetPlus(at: cst(day)) }
+        }
+        #expect(institution.publicListing(at: cst("2028-07-01"))?.termStart == cst("2028-06-01"))
+        #expect(institution.entity?.effectiveState(at: cst("2031-06-01 00:00")) == .expired)
+        institution.settle(at: cst("2028-06-02"))
+        #expect(institution.entity?.termStart == cst("2028-06-01") && institution.entity?.nextTermEnd == nil)
+        #expect(institution.entity?.history.last?.action == .termBegan)
+    }
+
+    @Test("AG-8: once the term has ended without a renewal, the institution applies anew and is evaluated as a first agreement")
+    func afterExpiry() throws {
+        var institution = try signedHospital()
+        try institution.apply(.entity, at: cst("2028-06-01 09:00"), policy: policy)
+        #expect(institution.entity?.state == .applied)
+        #expect(institution.entity?.isRenewal == false)
     }
 }

@@ -28,6 +28,34 @@ extension GatewaySuite {
                 _ = try await suite.agreementStep(code, "entity", "evaluate", at: "2026-05-03T09:00:00+08:00", ["passed": true])
             }
         },
+        "AG-3-002": { suite in
+            // The agency's time limit binds the agency: a late evaluation lapses the application with a notice, and the
+            // institution applies again at once; an approved extension (YZ: the administrative department) moves it.
+            let code = try await suite.newHospital("Conformance Lapse Hospital")
+            _ = try await suite.accepted("the entity application") { try await suite.agreementStep(code, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("acceptance") { try await suite.agreementStep(code, "entity", "accept", at: "2026-03-02T10:00:00+08:00") }
+            let lapsed = try await suite.accepted("the new application on 4 May, after the evaluation lapsed") {
+                try await suite.agreementStep(code, "entity", "apply", at: "2026-05-04T09:00:00+08:00")
+            }
+            let ended = lapsed["endedAgreements"]?.arrayValue?.last?.objectValue ?? [:]
+            let history = ended["history"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            guard lapsed["entity"]?.objectValue?[key: "state"] == "applied",
+                  let notice = history.first(where: { $0[key: "action"] == "lapsed" })?[key: "note"], notice.contains("2026-05-02") else {
+                throw CaseFailure("the late evaluation did not lapse the application with a notice naming its last day",
+                                  expected: "the ended application (endedAgreements) with a history entry \"lapsed\" naming 2026-05-02, and the new application applied",
+                                  actual: "state \(lapsed["entity"]?.objectValue?[key: "state"] ?? ""), actions \(history.map { $0[key: "action"] })")
+            }
+            let other = try await suite.newHospital("Conformance Extension Hospital")
+            _ = try await suite.accepted("the entity application") { try await suite.agreementStep(other, "entity", "apply", at: "2026-03-02T09:00:00+08:00") }
+            _ = try await suite.accepted("acceptance") { try await suite.agreementStep(other, "entity", "accept", at: "2026-03-02T10:00:00+08:00") }
+            _ = try await suite.accepted("an approved extension of 10 working days") {
+                try await suite.agreementStep(other, "entity", "extend", at: "2026-04-20T09:00:00+08:00", ["workingDays": .integer(10), "approval": "TJ-EXT-2026-7"])
+            }
+            _ = try await suite.accepted("the evaluation on 7 May, within the extension") {
+                try await suite.agreementStep(other, "entity", "evaluate", at: "2026-05-07T10:00:00+08:00", ["passed": true])
+            }
+            return "the evaluation due 2026-05-02 lapsed with the notice \"\(notice)\"; the new application was accepted at once; an approved extension let another be evaluated on 2026-05-07"
+        },
         "AG-4-001": { suite in
             let code = try await suite.hospitalWithEntityAgreement("Conformance Term Hospital")
             _ = try await suite.accepted("the Internet+ application") { try await suite.agreementStep(code, "internetPlus", "apply", at: "2026-06-02T09:00:00+08:00") }
@@ -76,6 +104,25 @@ extension GatewaySuite {
                                               ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
             }
             return refusal + "; two years accepted"
+        },
+        "AG-8-002": { suite in
+            // YZ: a renewal is applied for within the 30 days before the term ends, and renewed directly (no new evaluation).
+            let code = try await suite.hospitalWithEntityAgreement("Conformance Renewal Hospital")
+            let refusal = try await suite.refused("a renewal applied for on 1 May 2028, 31 days before the term ends", codes: ["AGREEMENT_RENEWAL_NOT_DUE"],
+                                                  pointer: "/at", rule: "AG-8", detail: "2028-05-02") {
+                _ = try await suite.agreementStep(code, "entity", "apply", at: "2028-05-01T09:00:00+08:00")
+            }
+            _ = try await suite.accepted("the renewal applied for on 10 May 2028") { try await suite.agreementStep(code, "entity", "apply", at: "2028-05-10T09:00:00+08:00") }
+            let renewed = try await suite.accepted("the renewal signed for 2028-06-01 – 2031-05-31") {
+                try await suite.agreementStep(code, "entity", "sign", at: "2028-05-20T10:00:00+08:00",
+                                              ["termStart": "2028-06-01T00:00:00+08:00", "termEnd": "2031-05-31T23:59:59+08:00"])
+            }
+            let entity = renewed["entity"]?.objectValue ?? [:]
+            guard entity[key: "state"] == "active", entity["nextTermEnd"] != nil, entity["nextTermEnd"] != .null else {
+                throw CaseFailure("the signed renewal is not the active agreement's next term", expected: "state active with nextTermEnd",
+                                  actual: "state \(entity[key: "state"]), nextTermEnd \(entity["nextTermEnd"].map { $0.serialized() } ?? "absent")")
+            }
+            return refusal + "; applied on 2028-05-10 and renewed for 3 years from 2028-06-01"
         },
         "GEN-1-001": { suite in
             // The measures lapse on 1 June 2027 (TJ 30): in a sandbox of its own, its clock moved past their last day,

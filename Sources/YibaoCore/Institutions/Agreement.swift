@@ -16,7 +16,7 @@ public enum AgreementKind: String, Sendable, Codable, Hashable, CaseIterable {
     }
 }
 
-/// Where an agreement stands. `rejected`, `withdrawn`, `terminated` and `expired` are final.
+/// Where an agreement stands. `rejected`, `withdrawn`, `lapsed`, `waived`, `terminated` and `expired` are final.
 public enum AgreementState: String, Sendable, Codable, Hashable, CaseIterable {
     /// 申请 — received; the agency accepts applications at once (AG-2).
     case applied
@@ -30,6 +30,13 @@ public enum AgreementState: String, Sendable, Codable, Hashable, CaseIterable {
     case rejected
     /// 撤回 — withdrawn, e.g. materials not supplemented in time (AG-2).
     case withdrawn
+    /// The agency's time limit ran out undecided — the evaluation (`evaluationMonths`) or the negotiation
+    /// (`negotiationWorkingDays`, plus an approved extension) — so the application lapsed with a notice to
+    /// the applicant, who may apply again at once (AG-3). Never held against the institution.
+    case lapsed
+    /// 视为自动放弃 — an institution that passed did not sign within `signWorkingDays`, so it is deemed to
+    /// have waived the agreement (AG-3, YZ); it applies and is evaluated again.
+    case waived
     /// Signed; in force between `termStart` and `termEnd`.
     case active
     /// 中止 — suspended (AG-5, AG-9).
@@ -42,7 +49,7 @@ public enum AgreementState: String, Sendable, Codable, Hashable, CaseIterable {
     /// No transition leaves this state.
     public var isFinal: Bool {
         switch self {
-        case .rejected, .withdrawn, .terminated, .expired: true
+        case .rejected, .withdrawn, .lapsed, .waived, .terminated, .expired: true
         default: false
         }
     }
@@ -111,6 +118,12 @@ public enum AgreementAction: String, Sendable, Codable, Hashable, CaseIterable {
     case violationRecorded
     /// AG-13: the term ends early, within 15 days of a licence change (address, legal representative).
     case termShortened
+    /// AG-3: the agency's time limit ran out (`lapsed`), or the institution did not sign in time (`waived`).
+    case lapsed, waived
+    /// AG-3: the administrative department approved longer time limits.
+    case extended
+    /// AG-8: a renewal applied for within the window before the term ends; signed (`renewed`); begun (`termBegan`).
+    case renewalApplied, renewed, termBegan
 }
 
 /// One entry of an agreement's history.
@@ -162,6 +175,16 @@ public struct Agreement: Sendable, Codable, Hashable {
     /// midnight is read as the exclusive end of the previous day).
     public var termEnd: Date?
     public var terminatedAt: Date?
+    /// AG-3: the working days of an approved extension of the time limits, and the approval's reference.
+    public var extensionWorkingDays: Int?
+    public var extensionApproval: String?
+    /// AG-8: when a renewal was applied for (within `renewalWindowDays` before `termEnd`); cleared when signed.
+    public var renewalAppliedAt: Date?
+    /// AG-8: the renewed term, signed while the current one runs; it follows `termEnd` without a gap.
+    public var nextTermStart: Date?
+    public var nextTermEnd: Date?
+    /// AG-3: the notice sent when the application lapsed or was deemed waived.
+    public var lapseNotice: String?
 
     /// The materials named in the one supplement notice (AG-2).
     public var missingMaterials: [String]
@@ -206,19 +229,49 @@ public struct Agreement: Sendable, Codable, Hashable {
         switch state {
         case .supplementRequested:
             if let deadline = supplementDeadline, at > deadline { return .withdrawn }
+        case .evaluating, .passed:
+            if let lapse = lapse(at: at) { return lapse.state }
         case .active, .suspended:
-            if let end = termEnd, at > end { return .expired }
+            if let end = nextTermEnd ?? termEnd, at > end { return .expired }
         default:
             break
         }
         return state
     }
 
-    /// Active (not suspended), signed, and `at` lies within the term.
+    /// AG-3: the time limit an undecided application ran past at `at`, the earliest first — the evaluation's or
+    /// the negotiation's (the agency's: `lapsed`), or the signing period (the institution's: `waived`) — with
+    /// the notice that goes to the applicant.
+    public func lapse(at: Date) -> (state: AgreementState, at: Date, notice: String)? {
+        let calendar = WorkingCalendar()
+        var limits: [(state: AgreementState, at: Date, notice: String)] = []
+        let accepted = calendar.localDay(acceptedAt ?? appliedAt)
+        let extended = extensionWorkingDays.map { ", extended by \($0) working days with approval \(extensionApproval ?? "")" } ?? ""
+        if state == .evaluating, let deadline = evaluationDeadline {
+            limits.append((.lapsed, deadline, "Notice (AG-3): the agency did not conclude the evaluation of the application accepted on \(accepted) by \(calendar.localDay(deadline))\(extended); the application has lapsed and may be made again at once"))
+        }
+        if state == .passed, let deadline = signDeadline {
+            limits.append((.waived, deadline, "Notice (AG-3): the agreement was not signed within the signing period after the evaluation passed, which ended \(calendar.localDay(deadline)); the institution is deemed to have waived it and applies again, to be evaluated again"))
+        }
+        if let deadline = negotiationDeadline {
+            limits.append((.lapsed, deadline, "Notice (AG-3): the negotiation of the application accepted on \(accepted) was not concluded by \(calendar.localDay(deadline))\(extended); the application has lapsed and may be made again at once"))
+        }
+        return limits.filter { at > $0.at }.min { $0.at < $1.at }
+    }
+
+    /// Active (not suspended), signed, and `at` lies within the term or the renewed term that follows it (AG-8).
     public func isInForce(at: Date) -> Bool {
-        guard effectiveState(at: at) == .active,
-              let start = termStart, let end = termEnd, let signed = signedAt else { return false }
-        return at >= start && at <= end && at >= signed
+        guard effectiveState(at: at) == .active, let signed = signedAt, at >= signed else { return false }
+        if let start = termStart, let end = termEnd, at >= start, at <= end { return true }
+        if let start = nextTermStart, let end = nextTermEnd, at >= start, at <= end { return true }
+        return false
+    }
+
+    /// The term in effect at `at`: the current one, or the renewed one once the current has ended (AG-8).
+    public func term(at: Date) -> (start: Date, end: Date)? {
+        if let end = termEnd, at > end, let nextStart = nextTermStart, let nextEnd = nextTermEnd { return (nextStart, nextEnd) }
+        guard let start = termStart, let end = termEnd else { return nil }
+        return (start, end)
     }
 
     /// The suspension in effect, if the agreement is suspended.
@@ -272,11 +325,16 @@ public struct Agreement: Sendable, Codable, Hashable {
     /// application is withdrawn (recorded) and the call throws.
     public mutating func supplement(at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
         try requireOrder(at, rule: .ag2, calendar: calendar)
-        try requireState([.supplementRequested], for: "supplement materials", at: at, rule: .ag2, calendar: calendar,
-                         stored: true)
+        // Past the deadline the application was withdrawn (written down by `settle`, or here).
+        let lapsedSupplement = state == .withdrawn && history.last?.action == .withdrawn && supplementDeadline.map { at > $0 } == true
+        if !lapsedSupplement {
+            try requireState([.supplementRequested], for: "supplement materials", at: at, rule: .ag2, calendar: calendar, stored: true)
+        }
         if let deadline = supplementDeadline, at > deadline {
-            state = .withdrawn
-            log(at, .withdrawn, "materials not supplemented by \(calendar.localDay(deadline)) (AG-2)")
+            if state == .supplementRequested {
+                state = .withdrawn
+                log(deadline, .withdrawn, "materials not supplemented by \(calendar.localDay(deadline)) (AG-2)")
+            }
             throw DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag2, pointer: "/supplementedAt",
                               "AG-2: materials had to be supplemented within \(policy.supplementWorkingDays) working days of the notice on \(calendar.localDay(supplementRequestedAt ?? appliedAt)), i.e. by the end of \(calendar.localDay(deadline)); they arrived on \(calendar.localDay(at)), so the application is withdrawn",
                               expected: "≤ \(calendar.localTimestamp(deadline))", actual: calendar.localTimestamp(at))
@@ -290,12 +348,9 @@ public struct Agreement: Sendable, Codable, Hashable {
     /// written reasons), no later than the evaluation deadline (AG-3).
     public mutating func evaluate(passed: Bool, reasons: [String] = [], at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
         try requireOrder(at, rule: .ag3, calendar: calendar)
-        try requireState([.evaluating], for: "record an evaluation", at: at, rule: .ag3, calendar: calendar)
-        if let deadline = evaluationDeadline, at > deadline {
-            throw DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag3, pointer: "/evaluatedAt",
-                              "AG-3: the evaluation had to be concluded within \(policy.evaluationMonths) months of acceptance on \(calendar.localDay(acceptedAt ?? appliedAt)) (supplement time excluded), i.e. by the end of \(calendar.localDay(deadline)); it is now \(calendar.localDay(at))",
-                              expected: "≤ \(calendar.localTimestamp(deadline))", actual: calendar.localTimestamp(at))
-        }
+        settle(at: at)
+        if let refusal = lapseRefusal(at: at, pointer: "/evaluatedAt", calendar: calendar) { throw refusal }
+        try requireState([.evaluating], for: "record an evaluation", at: at, rule: .ag3, calendar: calendar, stored: true)
         let cleaned = Agreement.cleaned(reasons)
         if passed {
             evaluatedAt = at
@@ -326,17 +381,14 @@ public struct Agreement: Sendable, Codable, Hashable {
                               entity: Agreement? = nil,
                               calendar: WorkingCalendar, policy: AgreementPolicy) throws {
         try requireOrder(at, rule: .ag3, calendar: calendar)
-        try requireState([.passed], for: "sign the agreement", at: at, rule: .ag3, calendar: calendar)
-        if let deadline = signDeadline, at > deadline {
-            throw DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag3, pointer: "/signedAt",
-                              "AG-3: an institution that passed the evaluation on \(calendar.localDay(evaluatedAt ?? at)) signs within \(policy.signWorkingDays) working days, i.e. by the end of \(calendar.localDay(deadline)); it is now \(calendar.localDay(at))",
-                              expected: "≤ \(calendar.localTimestamp(deadline))", actual: calendar.localTimestamp(at))
+        if state == .active, renewalAppliedAt != nil {
+            try renew(termStart: termStart, termEnd: termEnd, at: at, violationsInPreviousTerm: violationsInPreviousTerm, entity: entity,
+                      calendar: calendar, policy: policy)
+            return
         }
-        if let deadline = negotiationDeadline, at > deadline {
-            throw DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag3, pointer: "/signedAt",
-                              "AG-3: negotiation must conclude within \(policy.negotiationWorkingDays) working days of acceptance on \(calendar.localDay(acceptedAt ?? appliedAt)), i.e. by the end of \(calendar.localDay(deadline)); it is now \(calendar.localDay(at))",
-                              expected: "≤ \(calendar.localTimestamp(deadline))", actual: calendar.localTimestamp(at))
-        }
+        settle(at: at)
+        if let refusal = lapseRefusal(at: at, pointer: "/signedAt", calendar: calendar) { throw refusal }
+        try requireState([.passed], for: "sign the agreement", at: at, rule: .ag3, calendar: calendar, stored: true)
         let termRule: Rule = kind == .entity ? .ag8 : .ag4
         let span = "\(calendar.localDay(termStart)) – \(calendar.localDay(termEnd))"
         guard termEnd > termStart else {
@@ -434,13 +486,121 @@ public struct Agreement: Sendable, Codable, Hashable {
         log(at, .withdrawn, note)
     }
 
+    /// AG-3: the administrative department approves longer time limits for an application under way — the
+    /// evaluation's and the negotiation's, both counted from acceptance, each by `workingDays` working days (at
+    /// most `extensionMaxWorkingDays`), once, before they have run out. `approval` is the approval's reference.
+    public mutating func extend(workingDays: Int, approval: String, at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try requireOrder(at, rule: .ag3, calendar: calendar)
+        try requireState([.evaluating, .passed], for: "extend the time limits", at: at, rule: .ag3, calendar: calendar)
+        if let granted = extensionWorkingDays {
+            throw DomainError(.agreementWrongState, .conflict, rule: .ag3, pointer: "/workingDays",
+                              "AG-3: the time limits of this application were already extended once, by \(granted) working days (\(extensionApproval ?? ""))",
+                              expected: "no earlier extension", actual: "\(granted) working days")
+        }
+        guard (1...policy.extensionMaxWorkingDays).contains(workingDays) else {
+            throw DomainError.invalidValue("/workingDays", "AG-3: an extension runs 1 to \(policy.extensionMaxWorkingDays) working days",
+                                           expected: "1…\(policy.extensionMaxWorkingDays)", actual: String(workingDays), rule: .ag3)
+        }
+        let reference = approval.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reference.isEmpty else {
+            throw DomainError.missing("/approval", "\"approval\" (the reference of the administrative department's approval of the extension, AG-3)")
+        }
+        if let deadline = evaluationDeadline { evaluationDeadline = calendar.deadline(workingDays: workingDays, after: deadline) }
+        if let deadline = negotiationDeadline { negotiationDeadline = calendar.deadline(workingDays: workingDays, after: deadline) }
+        extensionWorkingDays = workingDays
+        extensionApproval = reference
+        log(at, .extended, "by \(workingDays) working days (\(reference)): evaluation due by \(evaluationDeadline.map(calendar.localDay) ?? "-"); negotiation by \(negotiationDeadline.map(calendar.localDay) ?? "-")")
+    }
+
+    /// AG-8: a renewal is applied for within `renewalWindowDays` days before the term ends, while the agreement is
+    /// active; the agreement is then renewed directly by signing the next term (no new evaluation). Earlier, the
+    /// application is refused `AGREEMENT_RENEWAL_NOT_DUE`; once the term has ended, the institution applies anew.
+    public mutating func applyForRenewal(at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try requireOrder(at, rule: .ag8, calendar: calendar)
+        try requireState([.active], for: "apply for its renewal", at: at, rule: .ag8, calendar: calendar)
+        guard let end = termEnd else { return }
+        if nextTermEnd != nil || renewalAppliedAt != nil {
+            throw DomainError(.institutionAgreementExists, .conflict, rule: .ag8, pointer: "/kind",
+                              "The \(kind.title) was already " + (nextTermEnd != nil ? "renewed" : "applied for renewal on \(calendar.localDay(renewalAppliedAt!))"),
+                              expected: "no renewal under way", actual: nextTermEnd != nil ? "renewed" : "renewal applied")
+        }
+        let opens = calendar.adding(days: -policy.renewalWindowDays, to: Agreement.exclusiveEnd(end, calendar: calendar))
+        guard at >= opens else {
+            throw DomainError(.agreementRenewalNotDue, .conflict, rule: .ag8, pointer: "/at",
+                              "AG-8: a renewal is applied for within the \(policy.renewalWindowDays) days before the term ends on \(calendar.localDay(end)), i.e. from \(calendar.localDay(opens)); it is now \(calendar.localDay(at))",
+                              expected: "≥ \(calendar.localTimestamp(opens))", actual: calendar.localTimestamp(at))
+        }
+        renewalAppliedAt = at
+        log(at, .renewalApplied, "sign the renewed term by the end of the current one, \(calendar.localDay(end))")
+    }
+
+    /// AG-8: signs the renewal applied for: the next term starts the day after the current one ends; the entity
+    /// agreement's length follows the renewal rules, the Internet+ agreement's equals the entity's next term (AG-4).
+    private mutating func renew(termStart: Date, termEnd: Date, at: Date, violationsInPreviousTerm: Int, entity: Agreement?,
+                                calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        guard let currentEnd = self.termEnd, at <= currentEnd else {
+            throw DomainError(.agreementWrongState, .conflict, rule: .ag8, pointer: "/state",
+                              "AG-8: the term has ended; the institution applies anew", expected: "≤ term end", actual: calendar.localTimestamp(at))
+        }
+        let follows = Agreement.exclusiveEnd(currentEnd, calendar: calendar)
+        guard calendar.startOfLocalDay(termStart) == follows else {
+            throw DomainError(.agreementTermInvalid, .invalid, rule: .ag8, pointer: "/termStart",
+                              "AG-8: a renewed term follows the current one without a gap: it starts on \(calendar.localDay(follows)); got \(calendar.localDay(termStart))",
+                              expected: calendar.localDay(follows), actual: calendar.localDay(termStart))
+        }
+        guard termEnd > termStart else {
+            throw DomainError(.agreementTermInvalid, .invalid, rule: .ag8, pointer: "/termEnd", "The term must end after it starts",
+                              expected: "> \(calendar.localTimestamp(termStart))", actual: calendar.localTimestamp(termEnd))
+        }
+        switch kind {
+        case .entity:
+            try Agreement.checkEntityTerm(termStart: termStart, termEnd: termEnd, isRenewal: true, violationsInPreviousTerm: violationsInPreviousTerm,
+                                          calendar: calendar, policy: policy)
+        case .internetPlus:
+            guard let entity, let start = entity.nextTermStart, let end = entity.nextTermEnd else {
+                throw DomainError(.agreementEntityRequired, .forbidden, rule: .ag4, pointer: "/entity",
+                                  "AG-4: the Internet+ agreement is renewed for the entity agreement's renewed term; the entity agreement has not been renewed yet")
+            }
+            try Agreement.checkInternetPlusTerm(termStart: termStart, termEnd: termEnd, entityStart: start, entityEnd: end, calendar: calendar)
+        }
+        nextTermStart = termStart
+        nextTermEnd = termEnd
+        renewalAppliedAt = nil
+        isRenewal = true
+        let span = "\(calendar.localDay(termStart)) – \(calendar.localDay(termEnd))"
+        log(at, .renewed, "term \(span)" + (kind == .entity ? " (\(violationsInPreviousTerm) violations in the term ending)" : " follows the entity agreement (AG-4)"))
+    }
+
+    /// AG-3: the refusal of a step on an application that lapsed or was deemed waived, quoting its notice.
+    private func lapseRefusal(at: Date, pointer: String, calendar: WorkingCalendar) -> DomainError? {
+        guard state == .lapsed || state == .waived, let event = history.last(where: { $0.action == .lapsed || $0.action == .waived }) else { return nil }
+        return DomainError(.agreementDeadlinePassed, .forbidden, rule: .ag3, pointer: pointer,
+                           "AG-3: it is \(calendar.localDay(at)) and the application \(state == .lapsed ? "lapsed" : "was deemed waived") on \(calendar.localDay(event.at)). \(lapseNotice ?? event.note)",
+                           expected: "≤ \(calendar.localTimestamp(event.at))", actual: calendar.localTimestamp(at))
+    }
+
     /// Writes the lapses `effectiveState(at:)` shows into `state` and `history`: a supplement
-    /// not made in time (withdrawn, AG-2) and a term that ran out (expired).
+    /// not made in time (withdrawn, AG-2), an undecided application past the agency's time limit
+    /// (lapsed) or unsigned past the signing period (waived, AG-3), a renewed term that began and a
+    /// term that ran out (expired, AG-8).
     public mutating func settle(at: Date) {
+        let calendar = WorkingCalendar()
+        // AG-8: the renewed term takes over from the one that ended.
+        if state == .active || state == .suspended, let end = termEnd, at > end, let start = nextTermStart, let nextEnd = nextTermEnd {
+            termStart = start
+            termEnd = nextEnd
+            nextTermStart = nil
+            nextTermEnd = nil
+            log(start, .termBegan, "renewed term \(calendar.localDay(start)) – \(calendar.localDay(nextEnd)) (AG-8)")
+        }
         let current = effectiveState(at: at)
         guard current != state else { return }
-        let calendar = WorkingCalendar()
         switch current {
+        case .lapsed, .waived:
+            guard let lapse = lapse(at: at) else { return }
+            state = current
+            lapseNotice = lapse.notice
+            log(lapse.at, current == .lapsed ? .lapsed : .waived, lapse.notice)
         case .withdrawn:
             let when = supplementDeadline ?? at
             state = .withdrawn
@@ -498,7 +658,7 @@ public struct Agreement: Sendable, Codable, Hashable {
 
     /// The exclusive end of a term: the start of the day after its last local day, or `termEnd`
     /// itself when it is a local midnight.
-    private static func exclusiveEnd(_ termEnd: Date, calendar: WorkingCalendar) -> Date {
+    static func exclusiveEnd(_ termEnd: Date, calendar: WorkingCalendar) -> Date {
         let dayStart = calendar.startOfLocalDay(termEnd)
         return dayStart == termEnd ? termEnd : calendar.adding(days: 1, to: dayStart)
     }
@@ -535,6 +695,19 @@ public struct Agreement: Sendable, Codable, Hashable {
 
     private static func checkInternetPlusTerm(termStart: Date, termEnd: Date, entity: Agreement?, at: Date,
                                               calendar: WorkingCalendar) throws {
+        try checkInternetPlusTerm(termStart: termStart, termEnd: termEnd, entity: entity, at: at, calendar: calendar, matching: nil)
+    }
+
+    private static func checkInternetPlusTerm(termStart: Date, termEnd: Date, entityStart: Date, entityEnd: Date, calendar: WorkingCalendar) throws {
+        try checkInternetPlusTerm(termStart: termStart, termEnd: termEnd, entity: nil, at: termStart, calendar: calendar, matching: (entityStart, entityEnd))
+    }
+
+    private static func checkInternetPlusTerm(termStart: Date, termEnd: Date, entity: Agreement?, at: Date,
+                                              calendar: WorkingCalendar, matching: (Date, Date)?) throws {
+        if let (entityStart, entityEnd) = matching {
+            try sameTerm(termStart: termStart, termEnd: termEnd, entityStart: entityStart, entityEnd: entityEnd, calendar: calendar)
+            return
+        }
         guard let entity, entity.kind == .entity else {
             throw DomainError(.agreementEntityRequired, .forbidden, rule: .ag4, pointer: "/entity",
                               "AG-4: the Internet+ supplementary agreement rests on the institution's entity agreement, which was not given")
@@ -545,6 +718,10 @@ public struct Agreement: Sendable, Codable, Hashable {
                               "AG-4: the Internet+ supplementary agreement rests on an active entity agreement; the entity agreement is \(entityState.rawValue) on \(calendar.localDay(at))",
                               expected: AgreementState.active.rawValue, actual: entityState.rawValue)
         }
+        try sameTerm(termStart: termStart, termEnd: termEnd, entityStart: entityStart, entityEnd: entityEnd, calendar: calendar)
+    }
+
+    private static func sameTerm(termStart: Date, termEnd: Date, entityStart: Date, entityEnd: Date, calendar: WorkingCalendar) throws {
         let wanted = "\(calendar.localDay(entityStart)) – \(calendar.localDay(exclusiveEnd(entityEnd, calendar: calendar).addingTimeInterval(-0.001)))"
         let got = "\(calendar.localDay(termStart)) – \(calendar.localDay(exclusiveEnd(termEnd, calendar: calendar).addingTimeInterval(-0.001)))"
         guard wanted == got else {

@@ -32,6 +32,12 @@ public struct AgreementPolicy: Sendable, Codable, Hashable {
     public var negativeListYears: Int
     /// AG-9: this many suspensions within one term terminate the agreement.
     public var suspensionsForTermination: Int
+    /// AG-8: a renewal is applied for within this many days before the term ends (YZ: 30); the
+    /// agreement is then renewed directly once both sides agree, without a new evaluation.
+    public var renewalWindowDays: Int
+    /// AG-3: the most working days by which the administrative department may extend the time
+    /// limits counted from acceptance (the evaluation and the negotiation), once, by approval.
+    public var extensionMaxWorkingDays: Int
 
     public init(
         supplementNoticeWorkingDays: Int = 5,
@@ -44,7 +50,9 @@ public struct AgreementPolicy: Sendable, Codable, Hashable {
         renewalMaxYears: Int = 5,
         afterViolationTermYears: Int = 1,
         negativeListYears: Int = 3,
-        suspensionsForTermination: Int = 3
+        suspensionsForTermination: Int = 3,
+        renewalWindowDays: Int = 30,
+        extensionMaxWorkingDays: Int = 60
     ) {
         self.supplementNoticeWorkingDays = supplementNoticeWorkingDays
         self.supplementWorkingDays = supplementWorkingDays
@@ -57,6 +65,28 @@ public struct AgreementPolicy: Sendable, Codable, Hashable {
         self.afterViolationTermYears = afterViolationTermYears
         self.negativeListYears = negativeListYears
         self.suspensionsForTermination = suspensionsForTermination
+        self.renewalWindowDays = renewalWindowDays
+        self.extensionMaxWorkingDays = extensionMaxWorkingDays
+    }
+
+    /// Every member may be left out of a policy file: it then keeps the published value above.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let standard = AgreementPolicy()
+        func value(_ key: CodingKeys, _ fallback: Int) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? fallback }
+        self.init(supplementNoticeWorkingDays: try value(.supplementNoticeWorkingDays, standard.supplementNoticeWorkingDays),
+                  supplementWorkingDays: try value(.supplementWorkingDays, standard.supplementWorkingDays),
+                  evaluationMonths: try value(.evaluationMonths, standard.evaluationMonths),
+                  signWorkingDays: try value(.signWorkingDays, standard.signWorkingDays),
+                  negotiationWorkingDays: try value(.negotiationWorkingDays, standard.negotiationWorkingDays),
+                  firstTermMaxYears: try value(.firstTermMaxYears, standard.firstTermMaxYears),
+                  renewalMinYears: try value(.renewalMinYears, standard.renewalMinYears),
+                  renewalMaxYears: try value(.renewalMaxYears, standard.renewalMaxYears),
+                  afterViolationTermYears: try value(.afterViolationTermYears, standard.afterViolationTermYears),
+                  negativeListYears: try value(.negativeListYears, standard.negativeListYears),
+                  suspensionsForTermination: try value(.suspensionsForTermination, standard.suspensionsForTermination),
+                  renewalWindowDays: try value(.renewalWindowDays, standard.renewalWindowDays),
+                  extensionMaxWorkingDays: try value(.extensionMaxWorkingDays, standard.extensionMaxWorkingDays))
     }
 
     /// The defaults above: TJ 7–9 and the Yangzhou notice as published.

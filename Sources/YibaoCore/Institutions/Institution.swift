@@ -120,6 +120,9 @@ public struct Institution: Sendable, Codable, Hashable {
     /// PY-12: the year's total budget (总额预算) of the fund for the institution, in fen; settlements beyond it
     /// are flagged for the year-end appraisal (AG-15), not refused. nil: no budget set.
     public var annualBudgetFen: Int64?
+    /// Agreements that ended (rejected, withdrawn, lapsed, waived, terminated, expired) before a new application
+    /// of the same kind replaced them, oldest first, with their histories and notices (AG-3).
+    public var endedAgreements: [Agreement]?
 
     public init(code: String, name: String, kind: InstitutionKind, admdvs: String, subjects: [String] = [],
                 capabilities: Set<Capability> = [], onDishonestyList: Bool = false, violationsInCurrentTerm: Int = 0,
@@ -172,7 +175,8 @@ public struct Institution: Sendable, Codable, Hashable {
     /// Applies for an agreement of `kind` (AG-2). Refused while on the negative list or the
     /// dishonesty list (AG-7), while an agreement of that kind is pending or in effect, and —
     /// for the Internet+ agreement — without an entity agreement in force (AG-1) or without all
-    /// AG-6 capabilities. An application after an agreement of the same kind expired is a renewal (AG-8).
+    /// AG-6 capabilities. While an agreement of that kind is active, the application is its renewal, accepted
+    /// within `renewalWindowDays` before the term ends (AG-8); after the term ended the institution applies anew.
     public mutating func apply(_ kind: AgreementKind, at: Date, policy: AgreementPolicy, measures: MeasureNumbers = .standard) throws {
         let calendar = WorkingCalendar()
         try validateRegistration()
@@ -204,7 +208,8 @@ public struct Institution: Sendable, Codable, Hashable {
                               "AG-7: false materials or information from \(code) were found; no application is accepted for \(policy.negativeListYears) years from the finding, whose date is not on record")
         }
         let previous = agreement(kind)
-        if let previous {
+        let renewing = previous?.effectiveState(at: at) == .active && previous?.termEnd != nil
+        if let previous, !renewing {
             let current = previous.effectiveState(at: at)
             guard current.isFinal else {
                 throw DomainError(.institutionAgreementExists, .conflict, rule: .ag2, pointer: "/kind",
@@ -228,10 +233,17 @@ public struct Institution: Sendable, Codable, Hashable {
                                   expected: Capability.allCases.map(\.rawValue).joined(separator: ", "), actual: names)
             }
         }
-        // A renewal follows a term that ran out; one cut short by an address or legal-representative change (AG-13) is not:
-        // the institution applies again as a new one.
-        let isRenewal = previous.map { $0.signedAt != nil && $0.effectiveState(at: at) == .expired && !$0.history.contains { $0.action == .termShortened } } ?? false
-        var application = Agreement.apply(kind: kind, at: at, isRenewal: isRenewal)
+        if renewing {
+            try withAgreement(kind, rule: .ag8) { try $0.applyForRenewal(at: at, calendar: calendar, policy: policy) }
+            return
+        }
+        // A term that ran out, or was cut short by an address or legal-representative change (AG-13), is not renewed:
+        // the institution applies again as a new one and is evaluated again.
+        if var ended = previous {
+            ended.settle(at: at)
+            endedAgreements = (endedAgreements ?? []) + [ended]
+        }
+        var application = Agreement.apply(kind: kind, at: at)
         if kind == .internetPlus, let entity, !entity.isInForce(at: at) {
             application.history[application.history.count - 1].note = "applied together with the entity agreement (AG-11): signed only once the entity agreement is (AG-4)"
         }
@@ -273,7 +285,7 @@ public struct Institution: Sendable, Codable, Hashable {
     /// AG-11: an Internet+ application made together with the entity one ends when the entity application
     /// ends unsigned (rejected or withdrawn): there is no designated institution for it to supplement.
     private mutating func endConcurrentApplication(at: Date, calendar: WorkingCalendar) throws {
-        guard let entity, [.rejected, .withdrawn].contains(entity.effectiveState(at: at)),
+        guard let entity, [.rejected, .withdrawn, .lapsed, .waived].contains(entity.effectiveState(at: at)),
               var plus = internetPlus, Self.pendingStates.contains(plus.effectiveState(at: at)) else { return }
         try plus.withdraw(at: at, note: "AG-11: the entity application it was made together with was \(entity.effectiveState(at: at).rawValue)", calendar: calendar)
         internetPlus = plus
@@ -421,10 +433,20 @@ public struct Institution: Sendable, Codable, Hashable {
         entity?.record(.violationRecorded, at: at, note: note)
     }
 
-    /// Writes lapses (supplement not made in time, term ended) into both agreements' states.
+    /// Writes lapses (supplement not made in time, an application lapsed or waived, a renewed term begun, a term
+    /// ended) into both agreements' states; an Internet+ application made together with an entity one that ended
+    /// unsigned is withdrawn with it (AG-11).
     public mutating func settle(at: Date) {
         entity?.settle(at: at)
         internetPlus?.settle(at: at)
+        if let ended = entity?.history.last(where: { [.lapsed, .waived].contains($0.action) })?.at, ended <= at {
+            try? endConcurrentApplication(at: max(ended, internetPlus?.history.last?.at ?? ended), calendar: WorkingCalendar())
+        }
+    }
+
+    /// AG-3: the administrative department's approved extension of an application's time limits.
+    public mutating func extend(_ kind: AgreementKind, workingDays: Int, approval: String, at: Date, calendar: WorkingCalendar, policy: AgreementPolicy) throws {
+        try withAgreement(kind, rule: .ag3) { try $0.extend(workingDays: workingDays, approval: approval, at: at, calendar: calendar, policy: policy) }
     }
 
     // MARK: - Authorisation and listing
@@ -446,7 +468,7 @@ public struct Institution: Sendable, Codable, Hashable {
         switch state {
         case .applied, .supplementRequested, .evaluating, .passed:
             throw refuse("its Internet+ supplementary agreement is not signed yet (\(state.rawValue))", actual: state.rawValue)
-        case .rejected, .withdrawn:
+        case .rejected, .withdrawn, .lapsed, .waived:
             throw refuse("its application for the Internet+ supplementary agreement was \(state.rawValue)", actual: state.rawValue)
         case .suspended:
             let suspension = plus.currentSuspension
@@ -476,7 +498,7 @@ public struct Institution: Sendable, Codable, Hashable {
     /// AG-10: the institution's entry on the public list of signed Internet+ institutions, or
     /// nil unless its Internet+ supplementary agreement is in force at `at`.
     public func publicListing(at: Date) -> PublicListing? {
-        guard let plus = internetPlus, plus.isInForce(at: at), let start = plus.termStart, let end = plus.termEnd else {
+        guard let plus = internetPlus, plus.isInForce(at: at), let (start, end) = plus.term(at: at) else {
             return nil
         }
         return PublicListing(code: code, name: name, kind: kind, admdvs: admdvs, subjects: subjects, internetSubjects: kind == .hospital ? internetSubjects : [],

@@ -119,6 +119,7 @@ extension ErrorCode {
 
     public static let agreementActionUnknown = ErrorCode("AGREEMENT_ACTION_UNKNOWN", 404, nil, "协议操作类型不存在")
     public static let agreementDeadlinePassed = ErrorCode("AGREEMENT_DEADLINE_PASSED", 403, .ag3, "已超过协议办理时限")
+    public static let agreementRenewalNotDue = ErrorCode("AGREEMENT_RENEWAL_NOT_DUE", 409, .ag8, "未到续签申请期")
     public static let agreementEntityRequired = ErrorCode("AGREEMENT_ENTITY_REQUIRED", 403, .ag4, "医保服务协议未生效")
     public static let agreementKindUnknown = ErrorCode("AGREEMENT_KIND_UNKNOWN", 404, nil, "协议类型不存在")
     public static let agreementMaterialsRequired = ErrorCode("AGREEMENT_MATERIALS_REQUIRED", 400, .ag2, "补充材料清单为空")
@@ -326,7 +327,7 @@ extension ErrorCode {
         .oauthScopeInvalid, .oauthUserInvalid, .rateLimited, .sandboxLimitReached, .sandboxNotFound, .serviceUnknown, .signNoExpired, .signNoMissing, .signNoUnknown,
         .tifNonceInvalid, .tifNonceReplayed, .tifPaasidUnknown, .tifSignatureInvalid, .tifTimestampInvalid, .tifTimestampOutOfWindow,
         .tokenMissing, .transportHeaderInvalid, .transportHeaderMissing, .transportNotConfigured, .unauthorised, .agreementActionUnknown,
-        .agreementDeadlinePassed, .agreementEntityRequired, .agreementKindUnknown, .agreementMaterialsRequired, .agreementReasonsRequired,
+        .agreementDeadlinePassed, .agreementRenewalNotDue, .agreementEntityRequired, .agreementKindUnknown, .agreementMaterialsRequired, .agreementReasonsRequired,
         .agreementSupplementAlreadyRequested, .agreementTermInvalid, .agreementTimeOrder, .agreementWrongState, .appExists, .appKeyInvalid,
         .appUnknown, .doctorUnknown, .institutionAgreementExists, .institutionCapabilitiesMissing, .institutionDishonestyList,
         .institutionExists, .institutionLevelUnsupported, .institutionNegativeList, .institutionNotAuthorised, .institutionNoAgreement,

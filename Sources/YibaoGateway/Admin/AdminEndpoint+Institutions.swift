@@ -17,9 +17,11 @@ extension AdminEndpoint {
         }
         admin.get("/institutions/:code") { _, context in
             let code = try context.parameters.require("code")
-            guard let institution = try await gateway.store.read({ try await $0.institution(code: code) }) else {
+            guard var institution = try await gateway.store.read({ try await $0.institution(code: code) }) else {
                 throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
             }
+            // Shown as it stands now: lapses that need no decision (AG-2, AG-3, AG-8) with their notices.
+            institution.settle(at: await gateway.clock.now())
             return try JSONResponse.encode(institution)
         }
         admin.post("/institutions/:code/agreements/:kind/:action") { request, context in

@@ -96,6 +96,16 @@ package enum AgencyRegistry {
         }
         let staff = try await store.practitioners(institutionCode: code)
         if step.action == .apply { try institution.checkNegativeListLinks(try await store.institutions(), at: step.at ?? now) }
+        // Lapses that need no decision (AG-2, AG-3, AG-8) are written down before the step; a lapse's notice to the
+        // applicant (AG-3) goes into the trace.
+        let before = institution
+        institution.settle(at: step.at ?? now)
+        for kind in AgreementKind.allCases {
+            guard let agreement = institution.agreement(kind), agreement.state != before.agreement(kind)?.state,
+                  agreement.state == .lapsed || agreement.state == .waived, let notice = agreement.lapseNotice else { continue }
+            try await store.appendTrace(TraceEvent(at: agreement.history.last?.at ?? now, kind: "admin.agreement.\(agreement.state.rawValue)", actor: "agency", subject: code,
+                                                   payload: ["agreement": kind.rawValue, "notice": notice]))
+        }
         try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
         try await store.save(institution)
         try await store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,

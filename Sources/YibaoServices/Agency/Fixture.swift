@@ -195,7 +195,7 @@ public struct ChangeReport: Codable, Sendable {
 /// One agency action on an agreement (the admin API's body, and a fixture step).
 public struct AgreementStep: Codable, Sendable {
     public enum Action: String, Codable, Sendable, CaseIterable {
-        case apply, accept, requestSupplement, supplement, evaluate, sign, suspend, resume, terminate, withdraw, recordViolation
+        case apply, accept, requestSupplement, supplement, evaluate, extend, sign, suspend, resume, terminate, withdraw, recordViolation
     }
     public var action: Action
     /// When it happens; the gateway's clock when omitted.
@@ -210,6 +210,9 @@ public struct AgreementStep: Codable, Sendable {
     public var note: String?
     /// AG-12: the written credit commitment signed with the entity agreement (`sign`).
     public var creditCommitment: Bool?
+    /// AG-3 (`extend`): the approved extension of the time limits, in working days, and the approval's reference.
+    public var workingDays: Int?
+    public var approval: String?
 
     public init(action: Action, at: Date? = nil, materials: [String]? = nil, passed: Bool? = nil, reasons: [String]? = nil,
                 termStart: Date? = nil, termEnd: Date? = nil, reason: String? = nil, trigger: TerminationTrigger? = nil, note: String? = nil) {
@@ -239,6 +242,9 @@ public struct AgreementStep: Codable, Sendable {
         case .evaluate:
             guard let passed else { throw DomainError.missing("/passed", "\"passed\" (true or false)") }
             try institution.evaluate(kind, passed: passed, reasons: reasons ?? [], at: at, calendar: calendar, policy: rules)
+        case .extend:
+            guard let workingDays else { throw DomainError.missing("/workingDays", "\"workingDays\" (the approved extension, 1 to \(rules.extensionMaxWorkingDays) working days)") }
+            try institution.extend(kind, workingDays: workingDays, approval: approval ?? "", at: at, calendar: calendar, policy: rules)
         case .sign:
             guard let termStart else { throw DomainError.missing("/termStart", "\"termStart\" (ISO 8601)") }
             guard let termEnd else { throw DomainError.missing("/termEnd", "\"termEnd\" (ISO 8601)") }
