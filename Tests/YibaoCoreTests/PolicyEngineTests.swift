@@ -334,6 +334,21 @@ struct PolicyEngineTests {
         #expect(setl.onlineFeeSumamt == "20.00" && setl.offlineFeeSumamt == "5.00")
     }
 
+    @Test("SC-4: an item provided offline only is refused on an Internet+ line, the Internet consultation on an offline line")
+    func serviceModes() throws {
+        let tj = try tianjin()
+        let offline = refusal(.itemServiceModeMismatch, .sc4, pointer: "/feedetail/1/med_list_codg") {
+            _ = try PolicyEngine.classify([line("1", metformin, "12.50"), line("2", glucoseTest, "5.00")], scope: tj)
+        }
+        #expect(offline?.detail.contains("offline (in person) only") == true && offline?.actual == "offline only")
+        let internet = refusal(.itemServiceModeMismatch, .sc4, pointer: "/feedetail/0/med_list_codg") {
+            _ = try PolicyEngine.classify([line("1", consultation, "20.00", online: false)], scope: tj)
+        }
+        #expect(internet?.detail.contains("Internet service") == true)
+        // Items without a mode go either way.
+        #expect(try PolicyEngine.classify([line("1", metformin, "12.50", online: false), line("2", metformin, "12.50")], scope: tj).count == 2)
+    }
+
     // MARK: Deductible
 
     @Test("the deductible partly used: the rest of it comes first, then the ratio")
@@ -559,8 +574,10 @@ struct PolicyEngineTests {
                 let pric = Int.random(in: 0..<5, using: &random) == 0
                     ? Amount(Decimal(Int.random(in: 1...99_999, using: &random)) / 1000)   // three decimals
                     : Amount(fen: Int64.random(in: 1...9_999, using: &random))
-                return line("\(index + 1)", codes[Int.random(in: 0..<codes.count, using: &random)], pric,
-                            counts[Int.random(in: 0..<counts.count, using: &random)], online: Bool.random(using: &random))
+                let code = codes[Int.random(in: 0..<codes.count, using: &random)]
+                // SC-4: the glucose test is provided offline only, the consultation online only; other items either way.
+                let online = code == glucoseTest ? false : code == consultation ? true : Bool.random(using: &random)
+                return line("\(index + 1)", code, pric, counts[Int.random(in: 0..<counts.count, using: &random)], online: online)
             }
             let lines = try PolicyEngine.classify(feeLines, scope: scope)
             let person = PersonYear(deductibleUsed: Amount(fen: Int64.random(in: 0...200_000, using: &random)),

@@ -282,9 +282,9 @@ struct SmartAuditTests {
         let findings = SmartAudit.review(Self.cleanLines(), context: try Self.context(sameDay: earlier))
         Self.expect(findings, [("AUD-DUP-001", .sv6, .flag, "/feedetailList/1/medListCodg")])
         #expect(SmartAudit.refusal(findings) == nil)
-        // A non-drug line seen earlier the same day (a glucose test) is not a duplicate dispensing.
-        let test = [Self.fee("8", "250305007", "6.00", 1)]
-        let lines = Self.cleanLines() + [AuditLine(line: Self.fee("4", "250305007", "6.00", 1), hiRxno: nil)]
+        // A non-drug line seen earlier the same day (test strips, a consumable) is not a duplicate dispensing.
+        let test = [Self.fee("8", "C14010100100", "6.00", 1)]
+        let lines = Self.cleanLines() + [AuditLine(line: Self.fee("4", "C14010100100", "6.00", 1), hiRxno: nil)]
         #expect(SmartAudit.review(lines, context: try Self.context(sameDay: test)).isEmpty)
     }
 

@@ -878,13 +878,14 @@ struct CrossRegionAfterTheFactTests {
             let port = try #require(live.port)
             let url = "http://127.0.0.1:\(port)/admin/reimbursements"
             let admin = harness.credentials.adminToken
-            let claim = #"{"psnNo":"\#(person.psnNo)","claimNo":"C1","institutionCode":"H12010100001","visitDate":"\#(today)","feedetailList":[{"feedetlSn":"1","medListCodg":"AADG0000","pric":"20.00","cnt":"1","detItemFeeSumamt":"20.00"},{"feedetlSn":"2","medListCodg":"XA10BAE054A001010100483","pric":"12.50","cnt":"2","detItemFeeSumamt":"25.00"}]}"#
+            let claim = #"{"psnNo":"\#(person.psnNo)","claimNo":"C1","institutionCode":"H12010100001","visitDate":"\#(today)","feedetailList":[{"feedetlSn":"1","medListCodg":"250305007","pric":"6.00","cnt":"1","detItemFeeSumamt":"6.00"},{"feedetlSn":"2","medListCodg":"XA10BAE054A001010100483","pric":"12.50","cnt":"2","detItemFeeSumamt":"25.00"}]}"#
             await expectRefusal("CROSS_REGION_NOT_FILED", rule: "XR-2") { _ = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin) }
             _ = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings",
                                     body: Array(#"{"psnNo":"\#(person.psnNo)","kind":"longTerm","filedAdmdvs":"120000","start":"\#(today)"}"#.utf8), bearer: admin)
             let paid = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin)
-            // Tianjin's catalogue, Shanghai's parameters (deductible met, level 3 ratio 0.75): 45.00 × 0.75 = 33.75.
-            #expect(paid.objectValue?[key: "reimbursedAmt"] == "33.75")
+            // An offline visit: the blood glucose test (offline only, SC-4) is claimable. Tianjin's catalogue, Shanghai's
+            // parameters (deductible met, level 3 ratio 0.75): 31.00 × 0.75 = 23.25.
+            #expect(paid.objectValue?[key: "reimbursedAmt"] == "23.25")
             await expectRefusal("REIMBURSEMENT_DONE", rule: "PY-9") { _ = try await HTTP.post(.shared, url: url, body: Array(claim.utf8), bearer: admin) }
         }
     }

@@ -137,6 +137,75 @@ extension GatewaySuite {
                     "acct_used_flag": "0", "medfee_sumamt": "99.00"])])
             }
         },
+        "SC-4-002": { suite in
+            // A blood test is provided in person only: an Internet+ visit cannot charge it; the Internet consultation cannot be claimed for an offline visit.
+            let visit = try await suite.registeredVisit(liNa)
+            let online = try await suite.refused("2204 of a blood glucose test (provided offline only) for an Internet+ visit", codes: ["ITEM_SERVICE_MODE_MISMATCH"],
+                                                 pointer: "/input/feedetail/0/med_list_codg", rule: "SC-4") {
+                _ = try await suite.hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": .string(suite.unique("F", 4)), "mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "chrg_bchno": .string(suite.unique("B", 4)),
+                    "med_list_codg": "250305007", "pric": "6.00", "cnt": "1", "det_item_fee_sumamt": "6.00", "rx_circ_flag": "0"])])])
+            }
+            let offline = try await suite.refused("a claim after the fact (an offline visit away) charging the Internet consultation AADG0000", codes: ["ITEM_SERVICE_MODE_MISMATCH"],
+                                                  pointer: "/feedetailList/0/medListCodg", rule: "SC-4") {
+                _ = try await suite.admin("/admin/reimbursements", [
+                    "psnNo": .string(wangQiang.psnNo), "claimNo": .string(suite.unique("CLM", 6)), "institutionCode": .string(hospitalCode),
+                    "visitDate": .string(Timestamps.day(suite.clock.now().addingTimeInterval(-3 * 86_400))),
+                    "feedetailList": .array([.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00"])]),
+                ])
+            }
+            return online + "; " + offline
+        },
+        "PY-10-002": { suite in
+            // Flags are kept for manual review: Li Na's follow-up is settled without its medical record uploaded (AUD-REC-001, SV-1);
+            // the reviewer refuses it, which takes its fund share off the month's payable amount.
+            let visit = try await suite.registeredVisit(liNa)
+            let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
+            let setlinfo = try await suite.accepted("2207 of Li Na's metformin, no 4301 uploaded") {
+                try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50"])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let setlId = setlinfo[key: "setl_id"]
+            let listed = try await suite.accepted("GET /admin/audit-flags") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(hospitalCode)", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            let mine = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlId }
+            let flags = mine?["flags"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            guard let flag = flags.firstIndex(where: { $0[key: "finding"] == "AUD-REC-001" }) else {
+                throw CaseFailure("the settlement of a follow-up without its medical record is not listed with its flag", expected: "settlement \(setlId) with flag AUD-REC-001",
+                                  actual: flags.isEmpty ? "not listed" : flags.map { $0[key: "finding"] }.joined(separator: ", "))
+            }
+            func review(_ body: JSONObject) async throws -> (status: Int, body: JSONObject) {
+                let answer = try await HTTP.exchange(suite.http, url: suite.target + "/admin/audit-flags/review", method: .POST,
+                                                     body: Array(JSONValue.object(body).serialized().utf8), bearer: suite.credentials.adminToken, observer: suite.recorder)
+                return (answer.status, (try? JSONValue.parse(answer.body).objectValue) ?? [:])
+            }
+            let base: JSONObject = ["kind": "2207", "id": .string(setlId), "flag": .integer(flag), "decision": "refused"]
+            let noReason = try await review(base)
+            guard noReason.status == 400, noReason.body[key: "pointer"] == "/note" else {
+                throw CaseFailure("a refusal without its reason was not refused naming /note", expected: "400 FIELD_MISSING at /note",
+                                  actual: "\(noReason.status) \(noReason.body[key: "code"]) at \(noReason.body[key: "pointer"])")
+            }
+            var withReason = base
+            withReason["note"] = "no medical record for the follow-up"
+            let decided = try await review(withReason)
+            guard decided.status == 200, decided.body[key: "refusedFundAmt"] == setlinfo[key: "fund_pay_sumamt"] else {
+                throw CaseFailure("the refusal did not refuse the settlement's whole fund share", expected: "200 with refusedFundAmt \(setlinfo[key: "fund_pay_sumamt"])",
+                                  actual: "\(decided.status) refusedFundAmt \(decided.body[key: "refusedFundAmt"])")
+            }
+            let month = String(Timestamps.day(suite.clock.now()).prefix(7)).replacingOccurrences(of: "-", with: "")
+            let declaration = try await suite.accepted("GET /admin/declarations for this month") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/declarations?institution=\(hospitalCode)&setlym=\(month)", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            let now = declaration["now"]?.objectValue ?? [:]
+            guard let payable = Money.fen(now[key: "payableFundAmt"]), let fund = Money.fen(now[key: "fundPaySumamt"]), let refused = Money.fen(now[key: "refusedFundAmt"]),
+                  payable == fund - refused, refused >= (Money.fen(setlinfo[key: "fund_pay_sumamt"]) ?? 0), declaration["internet"] != nil, declaration["offSite"] != nil else {
+                throw CaseFailure("the month's declaration does not count the refusal", expected: "payableFundAmt = fundPaySumamt − refusedFundAmt, refusedFundAmt ≥ \(setlinfo[key: "fund_pay_sumamt"])",
+                                  actual: JSONValue.object(now).serialized())
+            }
+            return "settlement \(setlId) listed with AUD-REC-001; a refusal without a reason refused at /note; refused \(decided.body[key: "refusedFundAmt"]) with one; the month: fund \(Money.yuan(fund)), refused \(Money.yuan(refused)), payable \(Money.yuan(payable))"
+        },
         "XR-4-002": { suite in
             // Wang Qiang (insured in Beijing) settled directly in Tianjin today (the filing-free pilot): a manual claim for the same visit is refused.
             let token = try await suite.scan(wangQiang.certno, for: .registration, by: suite.hospital)

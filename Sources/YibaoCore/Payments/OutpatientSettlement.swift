@@ -51,6 +51,8 @@ public struct OutpatientSettlement: Sendable, Codable, Hashable {
     public var receipt: Receipt?
     /// Findings that did not refuse it (smart-audit flags, XR-7), kept for manual review (PY-10), as 6201 keeps them.
     public var flags: [String]?
+    /// PY-10: the reviewers' decisions on those flags.
+    public var flagReviews: [FlagReview]?
     public var answer: String
 
     public init(setlId: String, mdtrtId: String, psnNo: String, institutionCode: String, chrgBchno: String, result: SettlementResult,

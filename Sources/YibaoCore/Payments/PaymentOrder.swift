@@ -112,6 +112,8 @@ public struct PaymentOrder: Sendable, Codable, Hashable {
     public var prescriptionNumbers: [String] = []
     /// Smart-audit flags (findings that did not refuse), kept for manual review (PY-10).
     public var auditFindings: [String] = []
+    /// PY-10: the reviewers' decisions on those flags.
+    public var flagReviews: [FlagReview]?
     /// The manual reimbursement that paid the fund share after a failed real-time settlement (PY-9).
     public var reimbursementId: String?
     public var payDigest: String?

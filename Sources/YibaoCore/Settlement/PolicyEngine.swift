@@ -335,7 +335,16 @@ public enum PolicyEngine {
 
         if line.medListCodg == consultationCode {
             notes.append("PY-1: \(consultationCode) 互联网复诊 is priced like a public hospital's general outpatient consultation in \(scope.admdvs): cap \(scope.consultation.price), class A")
-            if !line.online { notes.append("SC-4: \(consultationCode) is an Internet service but the line is tagged offline") }
+        }
+        // SC-4: an Internet+ settlement cannot charge an item provided offline only, nor an offline one an Internet-only item.
+        let mode: CatalogueItem.ServiceMode? = line.medListCodg == consultationCode ? .internet : item?.mode
+        if let mode, mode == .offline ? line.online : !line.online {
+            let what = item.map { "\(line.medListCodg) (\($0.name))" } ?? line.medListCodg
+            throw DomainError(.itemServiceModeMismatch, .forbidden, rule: .sc4, pointer: at + "/med_list_codg",
+                              mode == .offline
+                                ? "\(what) is provided offline (in person) only in \(scope.admdvs): an Internet+ settlement cannot charge it"
+                                : "\(what) is an Internet service: an offline settlement cannot charge it",
+                              expected: line.online ? "an item provided online" : "an item provided offline", actual: mode.rawValue + " only")
         }
         if let item {
             if item.kind == .delivery {

@@ -211,16 +211,25 @@ public struct CatalogueItem: Sendable, Codable, Hashable {
     public var priceCap: Amount?
     /// 医疗收费项目类别 `med_chrgitm_type`: 02 consultation, 04 laboratory, 08 materials, 09 western drug, 14 other …
     public var medChrgitmType: String
+    /// SC-4: how the item may be provided — `offline` only (in person, e.g. a blood test) or `internet` only; nil: both.
+    public var mode: ServiceMode?
+
+    /// SC-4: offline (线下, in person) or Internet (互联网) services.
+    public enum ServiceMode: String, Sendable, Codable, Hashable, CaseIterable {
+        case offline, internet
+    }
 
     enum CodingKeys: String, CodingKey {
         case code, name, kind
         case itemClass = "class"
         case selfPayShare, priceCap
         case medChrgitmType = "med_chrgitm_type"
+        case mode
     }
 
     public init(code: String, name: String, kind: Kind, itemClass: ItemClass, selfPayShare: Ratio? = nil, priceCap: Amount? = nil,
-                medChrgitmType: String) {
+                medChrgitmType: String, mode: ServiceMode? = nil) {
+        self.mode = mode
         self.code = code
         self.name = name
         self.kind = kind

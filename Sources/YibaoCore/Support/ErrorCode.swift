@@ -226,6 +226,8 @@ extension ErrorCode {
     public static let crossRegionInstitutionNotFiled = ErrorCode("CROSS_REGION_INSTITUTION_NOT_FILED", 403, .xr3, "门诊慢特病须在备案的定点医疗机构直接结算")
     public static let declarationExists = ErrorCode("DECLARATION_EXISTS", 409, .py8, "该月已清算申报")
     public static let feedetlSnReused = ErrorCode("FEEDETL_SN_REUSED", 409, .py10, "费用明细流水号重复")
+    public static let flagAlreadyReviewed = ErrorCode("FLAG_ALREADY_REVIEWED", 409, .py10, "疑点已复核")
+    public static let settlementNotFlagged = ErrorCode("SETTLEMENT_UNKNOWN_FOR_REVIEW", 404, .py10, "无此结算或结算无疑点")
     public static let feeDetailsNone = ErrorCode("FEE_DETAILS_NONE", 404, .py10, "费用明细为空")
     public static let filingAlreadyCancelled = ErrorCode("FILING_ALREADY_CANCELLED", 409, .xr2, "备案已撤销")
     public static let filingTooLong = ErrorCode("FILING_TOO_LONG", 400, .xr2, "临时备案有效期超过12个月")
@@ -270,6 +272,7 @@ extension ErrorCode {
     public static let rxAuthnoInvalid = ErrorCode("RX_AUTHNO_INVALID", 403, .id1, "身份核验授权编号无效")
     public static let rxBeforeVisit = ErrorCode("RX_BEFORE_VISIT", 400, .rx1, "开方时间早于挂号时间")
     public static let rxBizTypeMismatch = ErrorCode("RX_BIZ_TYPE_MISMATCH", 400, .sc4, "处方业务类型与就诊不符")
+    public static let itemServiceModeMismatch = ErrorCode("ITEM_SERVICE_MODE_MISMATCH", 403, .sc4, "项目服务方式与结算渠道不符")
     public static let rxCertificateUnreadable = ErrorCode("RX_CERTIFICATE_UNREADABLE", 401, .rx1, "签名证书格式错误")
     public static let rxContentChanged = ErrorCode("RX_CONTENT_CHANGED", 403, .rx1, "处方内容与预核验时不一致")
     public static let rxDeliveryIncomplete = ErrorCode("RX_DELIVERY_INCOMPLETE", 400, .rx5, "配送信息不完整")
@@ -346,7 +349,7 @@ extension ErrorCode {
         .reimbursementNotCrossRegion, .reimbursementNotNeeded, .scopeDiseaseNotChronic, .scopeFirstVisitOnline, .scopeNoPriorOfflineVisit,
         .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled, .visitNotVoucherAuthenticated, .reimbursementSettledDirectly, .receiptNumberReused,
         .visitOtherInstitution, .visitOtherPerson, .visitSettled, .visitUnknown, .rxAlreadyDispensed, .rxAuthnoInvalid, .rxBeforeVisit,
-        .rxBizTypeMismatch, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
+        .rxBizTypeMismatch, .itemServiceModeMismatch, .flagAlreadyReviewed, .settlementNotFlagged, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
         .rxDoctorCertificateMismatch, .rxDoctorCertificateNotRegistered, .rxDoctorSignatureInvalid, .rxDoctorSignatureMissing,
         .rxDownloadNotPharmacy, .rxDuplicate, .rxExpired, .rxFieldNotString, .rxNotCirculating, .rxNotCountersigned, .rxNotDownloaded,
         .rxNotYetValid, .rxPharmacistCertificateInvalid, .rxPharmacistCertificateMismatch, .rxPharmacistCertificateNotRegistered,

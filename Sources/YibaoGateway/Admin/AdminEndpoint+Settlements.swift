@@ -50,6 +50,41 @@ extension AdminEndpoint {
             let end = last.addingTimeInterval(86_400)
             return JSONResponse.make(try await gateway.store.read { try await AgencyServices.statistics(from: first, to: end, store: $0, now: now) })
         }
+        // PY-10: the flags settlements were kept with, and their manual review.
+        admin.get("/audit-flags") { request, _ in
+            guard let code = request.uri.queryParameters.get("institution") else { throw DomainError.missing("/institution", "the query parameter institution") }
+            let status = request.uri.queryParameters.get("status") ?? "open"
+            guard ["open", "all"].contains(status) else {
+                throw DomainError.invalidValue("/status", "status is open (settlements with a flag not yet reviewed) or all", expected: "open or all", actual: status, rule: .py10)
+            }
+            let from = try request.uri.queryParameters.get("from").map { text -> Date in
+                guard let day = Timestamps.parseDay(text) else { throw DomainError.invalidValue("/from", "from is a day, yyyy-MM-dd", expected: "yyyy-MM-dd", actual: text, rule: .py10) }
+                return day
+            } ?? Date(timeIntervalSince1970: 0)
+            let now = await gateway.clock.now()
+            let to = try request.uri.queryParameters.get("to").map { text -> Date in
+                guard let day = Timestamps.parseDay(text) else { throw DomainError.invalidValue("/to", "to is a day, yyyy-MM-dd", expected: "yyyy-MM-dd", actual: text, rule: .py10) }
+                return day.addingTimeInterval(86_400)
+            } ?? now.addingTimeInterval(86_400)
+            let flagged = try await gateway.store.read { store -> [Declarations.Flagged] in
+                guard let institution = try await store.institution(code: code) else {
+                    throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "/institution", "no institution \(code)")
+                }
+                return try await Declarations.settlements(institution: institution, from: from, to: to, store: store)
+            }.filter { status == "all" ? !$0.flags.isEmpty : $0.open > 0 }
+            return JSONResponse.make(.object(["institution": .string(code), "status": .string(status), "settlements": .array(flagged.map(\.json))]))
+        }
+        admin.post("/audit-flags/review") { request, _ in
+            let input = try await decode(FlagReviewInput.self, request)
+            let now = await gateway.clock.now()
+            return JSONResponse.make(try await gateway.store.write { try await Declarations.review(input, store: $0, now: now) })
+        }
+        // PY-8, PY-10, SC-4: a month's declaration as it stands now.
+        admin.get("/declarations") { request, _ in
+            guard let code = request.uri.queryParameters.get("institution") else { throw DomainError.missing("/institution", "the query parameter institution") }
+            guard let month = request.uri.queryParameters.get("setlym") else { throw DomainError.missing("/setlym", "the query parameter setlym (yyyyMM)") }
+            return JSONResponse.make(try await gateway.store.read { try await Declarations.month(month, institution: code, store: $0) })
+        }
         admin.get("/callbacks") { request, _ in
             let institution = request.uri.queryParameters.get("institution")
             let limit = max(1, min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1000))

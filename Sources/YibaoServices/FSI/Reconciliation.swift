@@ -140,12 +140,22 @@ extension FSITransactions {
         let platform = await Reconciliation.totals(try Reconciliation.entries(institution: request.institutionCode, from: Timestamps.day(first),
                                                                        to: Timestamps.day(last), store: store))
         let accepted = declared == platform.fund
+        // SC-4: the month's fund share by Internet / offline and local / off-site.
+        var parts: [Declarations.Flagged] = []
+        if let institution = try await store.institution(code: request.institutionCode) {
+            parts = try await Declarations.settlements(institution: institution, from: first, to: last.addingTimeInterval(86_400), store: store)
+        }
+        func fund(_ keep: (Declarations.Flagged) -> Bool) -> JSONValue { .string(Money.yuan(parts.filter(keep).reduce(Int64(0)) { $0 + $1.fundFen })) }
         var answer = JSONObject()
         answer["clr_appy_evt_id"] = .string(try await Identifiers.mint(.clearing, store: store, now: now))
         answer["setlym"] = .string(month)
         answer["fund_appy_sum"] = .string(Money.yuan(declared))
         answer["platform_fund_sum"] = .string(Money.yuan(platform.fund))
         answer["clr_stas"] = .string(accepted ? "accepted" : "adjusted")
+        answer["internet_fund_sum"] = fund(\.internet)
+        answer["offline_fund_sum"] = fund { !$0.internet }
+        answer["local_fund_sum"] = fund { !$0.offSite }
+        answer["offsite_fund_sum"] = fund(\.offSite)
         answer["dscr"] = .string(accepted ? "the declared fund share matches \(platform.count) settlement(s)"
                                  : "declared \(Money.yuan(declared)), the platform's settlements give \(Money.yuan(platform.fund)) (difference \(Money.yuan(declared - platform.fund))); cleared at the platform's amount")
         let output: JSONValue = .object(answer)

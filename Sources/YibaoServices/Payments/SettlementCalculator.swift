@@ -165,7 +165,12 @@ package struct SettlementCalculator: Sendable {
         var classified: [LineResult] = []
         for (index, line) in lines.enumerated() {
             do { classified.append(try PolicyEngine.classify(line, scope: scope, index: index)) } catch var error as DomainError {
-                if error.pointer.hasPrefix("/feedetail/") { error.pointer = "/feedetailList/" + error.pointer.dropFirst("/feedetail/".count) }
+                if error.pointer.hasPrefix("/feedetail/") {
+                    error.pointer = "/feedetailList/" + error.pointer.dropFirst("/feedetail/".count)
+                    for (fsi, hse) in [("/med_list_codg", "/medListCodg"), ("/det_item_fee_sumamt", "/detItemFeeSumamt")] where error.pointer.hasSuffix(fsi) {
+                        error.pointer = String(error.pointer.dropLast(fsi.count)) + hse
+                    }
+                }
                 throw error
             }
         }
@@ -301,11 +306,18 @@ package struct SettlementCalculator: Sendable {
             guard let pric = Money.fen(line.pric), let sum = Money.fen(line.detItemFeeSumamt), let cnt = Decimal(string: line.cnt) else {
                 throw DomainError.invalidValue("/feedetailList/\(index)", "pric, cnt and detItemFeeSumamt are amounts written as strings", rule: .xr4)
             }
+            // SC-4: a claim after the fact is for an offline visit away, paid in cash.
             return FeeLine(feedetlSn: line.feedetlSn, medListCodg: line.medListCodg, pric: Amount(fen: pric), cnt: cnt, detItemFeeSumamt: Amount(fen: sum),
-                           online: true, rxCircFlag: false)
+                           online: false, rxCircFlag: false)
         }
         guard !lines.isEmpty else { throw DomainError.missing("/feedetailList", "the fee lines of the visit") }
-        let classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6))
+        let classified: [LineResult]
+        do { classified = try PolicyEngine.classify(lines, scope: try region(institution.admdvs, pointer: "/institutionCode", rule: .xr6)) } catch var error as DomainError {
+            if error.pointer.hasPrefix("/feedetail/") {
+                error.pointer = "/feedetailList/" + error.pointer.dropFirst("/feedetail/".count).replacingOccurrences(of: "med_list_codg", with: "medListCodg")
+            }
+            throw error
+        }
         let year = Self.year(visitDate)
         let (result, used) = try await Self.split(classified, person: person, institution: institution, insutype: person.insutype, useAccount: false, year: year,
                                             accountBalanceFen: nil, regions: regions, store: store, pointer: "/psnNo")
