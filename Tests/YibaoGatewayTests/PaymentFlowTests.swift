@@ -738,6 +738,7 @@ struct CrossRegionTests {
             #expect(period[key: "medfeeSumamt"] == "45.00")
             #expect(period["drugFeesByCategory"]?.objectValue?[key: "westernMedicine"] == "25.00", "\(period)")
             #expect(period["byInstitution"]?.objectValue?[Demo.hospital]?.objectValue?["settlements"] == .integer(1))
+            #expect(period["byInstitution"]?.objectValue?[Demo.hospital]?.objectValue?[key: "fundPaySumamt"] == period[key: "fundPaySumamt"], "\(period)")
             let tomorrow = Timestamps.day(await harness.gateway.clock.now().addingTimeInterval(86_400))
             let empty = try await HTTP.get(.shared, url: base + "?from=\(tomorrow)&to=\(tomorrow)", bearer: admin).objectValue ?? [:]
             #expect(empty["settlements"] == .integer(0) && empty[key: "medfeeSumamt"] == "0.00")

@@ -82,7 +82,7 @@ package enum AgencyServices {
         var count = 0
         var totals = (medfee: Int64(0), fund: Int64(0), account: Int64(0), cash: Int64(0))
         var byChargeType: [String: Int64] = [:]
-        var byInstitution: [String: (count: Int, medfee: Int64)] = [:]
+        var byInstitution: [String: (count: Int, medfee: Int64, fund: Int64)] = [:]
         for institution in try await store.institutions() {
             for entry in try await store.settlementEntries(institutionCode: institution.code, from: from, to: to) {
                 let lines: [LineResult]
@@ -97,8 +97,10 @@ package enum AgencyServices {
                 totals.fund += entry.fund
                 totals.account += entry.account
                 totals.cash += entry.cash
-                byInstitution[institution.code, default: (0, 0)].count += 1
-                byInstitution[institution.code, default: (0, 0)].medfee += entry.medfee
+                // PY-7: each settlement's fund share is the settling institution's — a pharmacy's 2102 of circulated prescriptions is the pharmacy's.
+                byInstitution[institution.code, default: (0, 0, 0)].count += 1
+                byInstitution[institution.code, default: (0, 0, 0)].medfee += entry.medfee
+                byInstitution[institution.code, default: (0, 0, 0)].fund += entry.fund
                 for line in lines { byChargeType[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
             }
         }
@@ -112,7 +114,8 @@ package enum AgencyServices {
             "feesByChargeType": amounts(byChargeType),
             "drugFeesByCategory": amounts(Dictionary(uniqueKeysWithValues: drugCategories.map { ($0.value, byChargeType[$0.key] ?? 0) })),
             "byInstitution": .object(JSONObject(byInstitution.sorted { $0.key < $1.key }.map {
-                .init(key: $0.key, value: .object(["settlements": .integer($0.value.count), "medfeeSumamt": .string(Money.yuan($0.value.medfee))]))
+                .init(key: $0.key, value: .object(["settlements": .integer($0.value.count), "medfeeSumamt": .string(Money.yuan($0.value.medfee)),
+                                                     "fundPaySumamt": .string(Money.yuan($0.value.fund))]))
             })),
         ])
     }
