@@ -842,6 +842,9 @@ struct InstitutionAgreementTests {
         try institution.signAgreement(.entity, termStart: cst("2028-06-01"), termEnd: endOf("2029-05-31"),
                                       at: cst("2028-05-20 10:00"), calendar: calendar, policy: policy)
         #expect(institution.entity?.isRenewal == true)
+        // The violation belongs to the term that is ending; the renewed term counts afresh once it begins.
+        #expect(institution.violationsInCurrentTerm == 1)
+        institution.settle(at: cst("2028-06-01 08:00"))
         #expect(institution.violationsInCurrentTerm == 0)
     }
 
@@ -967,6 +970,22 @@ struct AgreementLapseTests {
         institution.settle(at: cst("2028-06-02"))
         #expect(institution.entity?.termStart == cst("2028-06-01") && institution.entity?.nextTermEnd == nil)
         #expect(institution.entity?.history.last?.action == .termBegan)
+    }
+
+    @Test("AG-13 with AG-8: a term cut short by an address change is not renewed; a renewal already signed goes with it")
+    func shortenedNotRenewed() throws {
+        var institution = try signedHospital()
+        try institution.apply(.entity, at: cst("2028-05-02 09:00"), policy: policy)
+        try institution.signAgreement(.entity, termStart: cst("2028-06-01"), termEnd: endOf("2031-05-31"),
+                                      at: cst("2028-05-03 09:00"), calendar: calendar, policy: policy)
+        // Announced on 4 May for 20 May: the agreements end by 4 June at the latest — here with the current term on 31 May.
+        _ = try institution.reportChange(.address, value: "2 New Road", changedOn: cst("2028-05-20"), reportedOn: cst("2028-05-04"), days: 15)
+        #expect(institution.entity?.nextTermEnd == nil && institution.entity?.renewalAppliedAt == nil)
+        #expect(institution.entity?.effectiveState(at: cst("2028-06-01 00:00")) == .expired)
+        // Still active until then, but not renewable: a new application waits for the end.
+        refusal(.institutionAgreementExists, .ag2) { try institution.apply(.entity, at: cst("2028-05-05 09:00"), policy: policy) }
+        try institution.apply(.entity, at: cst("2028-06-02 09:00"), policy: policy)
+        #expect(institution.entity?.state == .applied && institution.entity?.isRenewal == false)
     }
 
     @Test("AG-8: once the term has ended without a renewal, the institution applies anew and is evaluated as a first agreement")

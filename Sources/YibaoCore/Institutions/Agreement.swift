@@ -456,7 +456,7 @@ public struct Agreement: Sendable, Codable, Hashable {
         let calendar = WorkingCalendar()
         try requireOrder(at, rule: trigger.rule, calendar: calendar)
         if trigger == .termExpired {
-            guard state == .active || state == .suspended, let end = termEnd, at > end else {
+            guard state == .active || state == .suspended, let end = nextTermEnd ?? termEnd, at > end else {
                 throw DomainError(.agreementWrongState, .conflict, rule: .ag8, pointer: "/termEnd",
                                   "Only a signed agreement whose term has ended can be closed as expired; this one is \(effectiveState(at: at).rawValue)" + (termEnd.map { " with its term ending \(calendar.localTimestamp($0))" } ?? ""),
                                   expected: "at > termEnd", actual: calendar.localTimestamp(at))
@@ -591,7 +591,7 @@ public struct Agreement: Sendable, Codable, Hashable {
             termEnd = nextEnd
             nextTermStart = nil
             nextTermEnd = nil
-            log(start, .termBegan, "renewed term \(calendar.localDay(start)) – \(calendar.localDay(nextEnd)) (AG-8)")
+            log(min(start, at), .termBegan, "renewed term \(calendar.localDay(start)) – \(calendar.localDay(nextEnd)) (AG-8)")
         }
         let current = effectiveState(at: at)
         guard current != state else { return }

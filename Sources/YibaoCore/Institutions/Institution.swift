@@ -208,7 +208,9 @@ public struct Institution: Sendable, Codable, Hashable {
                               "AG-7: false materials or information from \(code) were found; no application is accepted for \(policy.negativeListYears) years from the finding, whose date is not on record")
         }
         let previous = agreement(kind)
+        // A term cut short by an address or legal-representative change (AG-13) is not renewed.
         let renewing = previous?.effectiveState(at: at) == .active && previous?.termEnd != nil
+            && previous?.history.contains(where: { $0.action == .termShortened }) == false
         if let previous, !renewing {
             let current = previous.effectiveState(at: at)
             guard current.isFinal else {
@@ -357,7 +359,8 @@ public struct Institution: Sendable, Codable, Hashable {
                         isRenewal: current.isRenewal, violationsInPreviousTerm: kind == .entity ? violations : 0,
                         entity: entityAgreement, calendar: calendar, policy: policy)
         }
-        if kind == .entity { violationsInCurrentTerm = 0 }
+        // A first term starts the count afresh; a renewed term does when it begins (`settle`).
+        if kind == .entity, agreement(kind)?.nextTermEnd == nil { violationsInCurrentTerm = 0 }
     }
 
     // MARK: - Exit
@@ -373,7 +376,9 @@ public struct Institution: Sendable, Codable, Hashable {
             try plus.suspend(reason: reason, at: at, cascadedFrom: .entity)
             next.internetPlus = plus
         }
-        let own = next.agreement(kind)?.suspensions.filter { $0.cascadedFrom == nil }.count ?? 0
+        // Within the term: suspensions of a term before a renewal do not count (AG-8, AG-9).
+        let termStart = next.agreement(kind)?.term(at: at)?.start ?? .distantPast
+        let own = next.agreement(kind)?.suspensions.filter { $0.cascadedFrom == nil && $0.at >= termStart }.count ?? 0
         if own >= policy.suspensionsForTermination {
             try next.terminate(kind, trigger: .suspendedRepeatedly, at: at, policy: policy,
                                note: "suspended \(own) times within the term (limit \(policy.suspensionsForTermination))")
@@ -437,9 +442,12 @@ public struct Institution: Sendable, Codable, Hashable {
     /// ended) into both agreements' states; an Internet+ application made together with an entity one that ended
     /// unsigned is withdrawn with it (AG-11).
     public mutating func settle(at: Date) {
+        let began = entity?.history.filter { $0.action == .termBegan }.count ?? 0
         entity?.settle(at: at)
         internetPlus?.settle(at: at)
-        if let ended = entity?.history.last(where: { [.lapsed, .waived].contains($0.action) })?.at, ended <= at {
+        // AG-8: the violations of the term that ended shortened its renewal; the renewed term counts afresh.
+        if (entity?.history.filter { $0.action == .termBegan }.count ?? 0) > began { violationsInCurrentTerm = 0 }
+        if let ended = entity?.history.last(where: { [.lapsed, .waived, .withdrawn].contains($0.action) })?.at, ended <= at {
             try? endConcurrentApplication(at: max(ended, internetPlus?.history.last?.at ?? ended), calendar: WorkingCalendar())
         }
     }

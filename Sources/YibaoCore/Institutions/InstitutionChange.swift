@@ -51,9 +51,15 @@ extension Institution {
             late = reportDay > calendar.adding(days: -days, to: changeDay)
             agreementsEnd = calendar.adding(days: days + 1, to: changeDay).addingTimeInterval(-0.001)
             for kind in [AgreementKind.entity, .internetPlus] {
-                guard var agreement = agreement(kind), agreement.isInForce(at: reportedOn) || agreement.effectiveState(at: reportedOn) == .suspended,
-                      let end = agreement.termEnd, let newEnd = agreementsEnd, newEnd < end else { continue }
-                agreement.termEnd = newEnd
+                guard var agreement = agreement(kind) else { continue }
+                agreement.settle(at: reportedOn)   // a renewed term that has begun is the current one
+                guard agreement.isInForce(at: reportedOn) || agreement.effectiveState(at: reportedOn) == .suspended,
+                      let end = agreement.nextTermEnd ?? agreement.termEnd, let newEnd = agreementsEnd, newEnd < end else { continue }
+                // The renewal (applied for or signed) goes with the term: the institution applies again as a new one.
+                agreement.nextTermStart = nil
+                agreement.nextTermEnd = nil
+                agreement.renewalAppliedAt = nil
+                agreement.termEnd = min(agreement.termEnd ?? newEnd, newEnd)
                 agreement.record(.termShortened, at: reportedOn,
                                  note: "AG-13: \(item.rawValue) changes on \(calendar.localDay(changedOn)); the agreement ends on \(calendar.localDay(newEnd)) and \(code) applies again as a new institution")
                 set(kind, agreement)

@@ -48,11 +48,11 @@ public struct FlagReview: Sendable, Codable, Hashable {
         var refused: Int64 = 0
         if decision == .refused {
             guard !text.isEmpty else { throw DomainError.missing("/note", "\"note\" (why the flagged fees are refused payment, PY-10)") }
-            let already = existing.reduce(Int64(0)) { $0 + $1.refusedFundFen }
-            refused = refusedFundFen ?? (fundFen - already)
-            guard refused >= 0, already + refused <= fundFen else {
+            let left = max(0, fundFen - existing.reduce(Int64(0)) { $0 + $1.refusedFundFen })
+            refused = refusedFundFen ?? left
+            guard refused >= 0, refused <= left else {
                 throw DomainError.invalidValue("/refusedFundAmt", "the fund share refused lies between 0.00 and what is left of the settlement's fund share",
-                                               expected: "0.00…\(Money.yuan(max(0, fundFen - already)))", actual: Money.yuan(refused), rule: .py10)
+                                               expected: "0.00…\(Money.yuan(left))", actual: Money.yuan(refused), rule: .py10)
             }
         } else if let amount = refusedFundFen, amount != 0 {
             throw DomainError.invalidValue("/refusedFundAmt", "an accepted flag refuses nothing", expected: "absent or 0.00", actual: Money.yuan(amount), rule: .py10)

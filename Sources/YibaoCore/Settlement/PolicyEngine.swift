@@ -311,7 +311,8 @@ public enum PolicyEngine {
     /// - PY-3 price cap: `pric_uplmt_amt` = cap; when `pric` > cap, `overlmt_amt` = round((pric − cap) × cnt).
     /// - PY-3 class B: `selfpay_prop` = share; `preselfpay_amt` = round((sum − overlmt) × share). Class A: 0.
     /// - `inscp_scp_amt` = sum − fulamt_ownpay − overlmt − preselfpay.
-    /// - SC-4: the online / offline tag is carried and noted; PY-7: a circulated prescription is noted.
+    /// - SC-4: the online / offline tag is carried and noted; an item provided the other way only (`mode`) is refused
+    ///   `ITEM_SERVICE_MODE_MISMATCH`. PY-7: a circulated prescription is noted.
     public static func classify(_ line: FeeLine, scope: RegionPolicy, index: Int? = nil) throws -> LineResult {
         let at = index.map { "/feedetail/\($0)" } ?? ""
         guard line.cnt > 0 else {

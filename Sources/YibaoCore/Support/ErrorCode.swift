@@ -227,7 +227,7 @@ extension ErrorCode {
     public static let declarationExists = ErrorCode("DECLARATION_EXISTS", 409, .py8, "该月已清算申报")
     public static let feedetlSnReused = ErrorCode("FEEDETL_SN_REUSED", 409, .py10, "费用明细流水号重复")
     public static let flagAlreadyReviewed = ErrorCode("FLAG_ALREADY_REVIEWED", 409, .py10, "疑点已复核")
-    public static let settlementNotFlagged = ErrorCode("SETTLEMENT_UNKNOWN_FOR_REVIEW", 404, .py10, "无此结算或结算无疑点")
+    public static let settlementNotFlagged = ErrorCode("SETTLEMENT_UNKNOWN_FOR_REVIEW", 404, .py10, "无此有效结算")
     public static let feeDetailsNone = ErrorCode("FEE_DETAILS_NONE", 404, .py10, "费用明细为空")
     public static let filingAlreadyCancelled = ErrorCode("FILING_ALREADY_CANCELLED", 409, .xr2, "备案已撤销")
     public static let filingTooLong = ErrorCode("FILING_TOO_LONG", 400, .xr2, "临时备案有效期超过12个月")

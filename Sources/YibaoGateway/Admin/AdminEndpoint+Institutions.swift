@@ -40,6 +40,8 @@ extension AdminEndpoint {
             step.action = action
             let now = await gateway.clock.now()
             let policy = gateway.configuration.policy
+            // Lapses first, in a write of their own: a step refused because of one does not undo it (AG-3).
+            try await gateway.store.write { [step] store in try await AgencyRegistry.settleLapses(code: code, at: step.at ?? now, store: store, now: now) }
             let institution = try await gateway.store.write { [step] store -> Institution in
                 try await AgencyRegistry.runStep(step, kind: kind, code: code, store: store, now: now, policy: policy)
             }

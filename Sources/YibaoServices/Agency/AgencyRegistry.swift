@@ -96,22 +96,34 @@ package enum AgencyRegistry {
         }
         let staff = try await store.practitioners(institutionCode: code)
         if step.action == .apply { try institution.checkNegativeListLinks(try await store.institutions(), at: step.at ?? now) }
-        // Lapses that need no decision (AG-2, AG-3, AG-8) are written down before the step; a lapse's notice to the
-        // applicant (AG-3) goes into the trace.
-        let before = institution
-        institution.settle(at: step.at ?? now)
-        for kind in AgreementKind.allCases {
-            guard let agreement = institution.agreement(kind), agreement.state != before.agreement(kind)?.state,
-                  agreement.state == .lapsed || agreement.state == .waived, let notice = agreement.lapseNotice else { continue }
-            try await store.appendTrace(TraceEvent(at: agreement.history.last?.at ?? now, kind: "admin.agreement.\(agreement.state.rawValue)", actor: "agency", subject: code,
-                                                   payload: ["agreement": kind.rawValue, "notice": notice]))
-        }
+        try await settleLapses(&institution, at: step.at ?? now, store: store, now: now)
         try step.apply(to: &institution, kind: kind, staff: staff, now: now, policy: policy)
         try await store.save(institution)
         try await store.appendTrace(TraceEvent(at: step.at ?? now, kind: "admin.agreement.\(step.action.rawValue)", actor: "admin", subject: code,
                                          payload: ["agreement": kind.rawValue,
                                                    "state": institution.agreement(kind)?.effectiveState(at: step.at ?? now).rawValue ?? ""]))
         return institution
+    }
+
+    /// Writes down the lapses that need no decision (AG-2, AG-3, AG-8) as of `at`; a lapse's notice to the applicant
+    /// (AG-3) goes into the trace. Run in a write of its own before a step, so a refused step does not undo them.
+    package static func settleLapses(code: String, at: Date, store: any StoreWriting, now: Date) async throws {
+        guard var institution = try await store.institution(code: code) else { return }
+        let before = institution
+        try await settleLapses(&institution, at: at, store: store, now: now)
+        if institution != before { try await store.save(institution) }
+    }
+
+    private static func settleLapses(_ institution: inout Institution, at: Date, store: any StoreWriting, now: Date) async throws {
+        let before = institution
+        institution.settle(at: at)
+        for kind in AgreementKind.allCases {
+            guard let agreement = institution.agreement(kind), agreement.state != before.agreement(kind)?.state,
+                  agreement.state == .lapsed || agreement.state == .waived, let notice = agreement.lapseNotice else { continue }
+            try await store.appendTrace(TraceEvent(at: agreement.history.last(where: { $0.action.rawValue == agreement.state.rawValue })?.at ?? now,
+                                                   kind: "admin.agreement.\(agreement.state.rawValue)", actor: "agency", subject: institution.code,
+                                                   payload: ["agreement": kind.rawValue, "notice": notice]))
+        }
     }
 
     /// Saves a person: one person per resident ID number and per social-security card.

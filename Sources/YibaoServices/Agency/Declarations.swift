@@ -32,7 +32,8 @@ package enum Declarations {
         package var offSite: Bool
         package var internet: Bool
 
-        package var refusedFundFen: Int64 { reviews.reduce(0) { $0 + $1.refusedFundFen } }
+        /// What reviewers refused, never more than the fund share as it stands (refunds after a review lower it).
+        package var refusedFundFen: Int64 { min(fundFen, reviews.reduce(0) { $0 + $1.refusedFundFen }) }
         package var open: Int { flags.count - reviews.count }
 
         package var json: JSONValue {
@@ -58,7 +59,7 @@ package enum Declarations {
         for entry in try await store.settlementEntries(institutionCode: institution.code, from: from, to: to) {
             let offSite = !entry.insuredAdmdvs.isEmpty && entry.insuredAdmdvs.prefix(2) != institution.admdvs.prefix(2)
             if entry.kind == "6202" {
-                guard let order = try await store.paymentOrder(payOrdId: entry.id) else { continue }
+                guard let order = try await store.paymentOrder(payOrdId: entry.id), order.status != .refunded else { continue }
                 let lines = (try? JSONDecoder().decode([LineResult].self, from: Data(order.lines.utf8))) ?? []
                 found.append(Flagged(kind: "6202", id: entry.id, at: entry.at, psnNo: order.psnNo, fundFen: entry.fund, flags: order.auditFindings,
                                      reviews: order.flagReviews ?? [], offSite: offSite, internet: lines.isEmpty || lines.contains(where: \.online)))
