@@ -253,6 +253,42 @@ extension GatewaySuite {
         _ = try await accepted("a passing evaluation") { try await agreementStep(code, "entity", "evaluate", at: "2026-04-30T10:00:00+08:00", ["passed": true]) }
     }
 
+    /// A new hospital in Beijing's Chaoyang district (110105) with both agreements signed for 2026-06-01 – 2028-05-31,
+    /// a doctor of its own and an app credential with a fresh SM2 key: a client of it, and its doctor.
+    func beijingHospital(_ name: String) async throws -> (client: YibaoClient, doctor: (code: String, name: String)) {
+        let code = unique("H110105", 2)
+        _ = try await accepted("POST /admin/institutions for \(name)") {
+            try await admin("/admin/institutions", ["code": .string(code), "name": .string("\(name) \(code)"), "kind": "hospital", "admdvs": "110105",
+                                                    "subjects": ["A03"], "capabilities": .array(Capability.allCases.map { .string($0.rawValue) })])
+        }
+        try await passedEntity(code)
+        _ = try await accepted("signing the entity agreement") {
+            try await agreementStep(code, "entity", "sign", at: "2026-05-11T15:00:00+08:00", ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+        }
+        for (action, at) in [("apply", "2026-06-02T09:00:00+08:00"), ("accept", "2026-06-02T10:00:00+08:00")] {
+            _ = try await accepted("the Internet+ \(action)") { try await agreementStep(code, "internetPlus", action, at: at) }
+        }
+        _ = try await accepted("the Internet+ evaluation") { try await agreementStep(code, "internetPlus", "evaluate", at: "2026-06-10T10:00:00+08:00", ["passed": true]) }
+        _ = try await accepted("signing the Internet+ agreement") {
+            try await agreementStep(code, "internetPlus", "sign", at: "2026-06-12T10:00:00+08:00", ["termStart": "2026-06-01T00:00:00+08:00", "termEnd": "2028-05-31T23:59:59+08:00"])
+        }
+        let doctor = (code: unique("DBJ", 2), name: "Zhao Min")
+        _ = try await accepted("POST /admin/practitioners (the hospital's doctor)") {
+            try await admin("/admin/practitioners", ["code": .string(doctor.code), "name": .string(doctor.name), "role": "doctor", "institutionCode": .string(code),
+                                                     "qualificationNo": "110000000000001", "independentPracticeSince": "2015-01-01"])
+        }
+        let key = try SM2.PrivateKey()
+        let appId = "YB" + code
+        let appSecret = random.digits(27)
+        _ = try await accepted("POST /admin/apps (a fresh SM2 key)") {
+            try await admin("/admin/apps", ["appId": .string(appId), "appSecret": .string(appSecret), "institutionCode": .string(code),
+                                            "publicKey": .string(try key.publicKey.rawRepresentation.base64)])
+        }
+        let own = YibaoClient.Credentials(fixmedinsCode: code, fixmedinsName: "\(name) \(code)", appId: appId, appSecret: appSecret, privateKey: key,
+                                          platformPublicKey: try SM2.PublicKey(anyFormat: credentials.platform.publicKey), admdvs: "110105")
+        return (client(credentials: own), doctor)
+    }
+
     /// A new hospital whose entity agreement runs 2026-06-01 – 2028-05-31 (signed Mon 11 May 2026); its code.
     func hospitalWithEntityAgreement(_ name: String) async throws -> String {
         let code = try await newHospital(name)

@@ -157,13 +157,13 @@ extension GatewaySuite {
             return online + "; " + offline
         },
         "PY-10-002": { suite in
-            // Flags are kept for manual review: Li Na's follow-up is settled without its medical record uploaded (AUD-REC-001, SV-1);
+            // Flags are kept for manual review: Zhang San's follow-up is settled without its medical record uploaded (AUD-REC-001, SV-1);
             // the reviewer refuses it, which takes its fund share off the month's payable amount.
-            let visit = try await suite.registeredVisit(liNa)
-            let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
-            let setlinfo = try await suite.accepted("2207 of Li Na's metformin, no 4301 uploaded") {
+            let visit = try await suite.registeredVisit(zhangSan)
+            let batch = try await suite.uploadMetforminBatch(visit: visit, person: zhangSan)
+            let setlinfo = try await suite.accepted("2207 of Zhang San's metformin, no 4301 uploaded") {
                 try await suite.hospital.call(infno: "2207", input: ["data": .object([
-                    "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": "12.50"])])
             }.objectValue?["setlinfo"]?.objectValue ?? [:]
             let setlId = setlinfo[key: "setl_id"]
@@ -190,8 +190,8 @@ extension GatewaySuite {
             var withReason = base
             withReason["note"] = "no medical record for the follow-up"
             let decided = try await review(withReason)
-            guard decided.status == 200, decided.body[key: "refusedFundAmt"] == setlinfo[key: "fund_pay_sumamt"] else {
-                throw CaseFailure("the refusal did not refuse the settlement's whole fund share", expected: "200 with refusedFundAmt \(setlinfo[key: "fund_pay_sumamt"])",
+            guard decided.status == 200, decided.body[key: "refusedFundAmt"] == setlinfo[key: "fund_pay_sumamt"], (Money.fen(setlinfo[key: "fund_pay_sumamt"]) ?? 0) > 0 else {
+                throw CaseFailure("the refusal did not refuse the settlement's whole fund share", expected: "200 with refusedFundAmt \(setlinfo[key: "fund_pay_sumamt"]) (more than 0.00)",
                                   actual: "\(decided.status) refusedFundAmt \(decided.body[key: "refusedFundAmt"])")
             }
             let month = String(Timestamps.day(suite.clock.now()).prefix(7)).replacingOccurrences(of: "-", with: "")
@@ -205,6 +205,81 @@ extension GatewaySuite {
                                   actual: JSONValue.object(now).serialized())
             }
             return "settlement \(setlId) listed with AUD-REC-001; a refusal without a reason refused at /note; refused \(decided.body[key: "refusedFundAmt"]) with one; the month: fund \(Money.yuan(fund)), refused \(Money.yuan(refused)), payable \(Money.yuan(payable))"
+        },
+        "PY-12-001": { suite in
+            // The agency gives the hospital a total fund budget of 0.00 for the year: a settlement the fund pays a share of takes
+            // the year's payments beyond it and is flagged for the appraisal, not refused. The budget is removed afterwards.
+            func budget(_ value: JSONValue) async throws {
+                _ = try await suite.accepted("POST /admin/institutions/\(hospitalCode)/budget \(value.serialized())") {
+                    try await suite.admin("/admin/institutions/\(hospitalCode)/budget", ["annualBudgetFen": value])
+                }
+            }
+            try await budget(.integer(0))
+            do {
+                let visit = try await suite.registeredVisit(zhangSan)
+                let batch = try await suite.uploadMetforminBatch(visit: visit, person: zhangSan)
+                let setlinfo = try await suite.accepted("2207 of Zhang San's metformin, beyond the budget") {
+                    try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                        "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                        "acct_used_flag": "0", "medfee_sumamt": "12.50"])])
+                }.objectValue?["setlinfo"]?.objectValue ?? [:]
+                guard (Money.fen(setlinfo[key: "fund_pay_sumamt"]) ?? 0) > 0 else {
+                    throw CaseSkipped("the fund paid no share of Zhang San's settlement (fund_pay_sumamt \(setlinfo[key: "fund_pay_sumamt"])), so no budget can be exceeded")
+                }
+                let listed = try await suite.accepted("GET /admin/audit-flags (all)") {
+                    try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(hospitalCode)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
+                }.objectValue ?? [:]
+                let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
+                let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "finding"] == "PY-12" }
+                guard let flag else {
+                    throw CaseFailure("the settlement beyond the budget was not flagged PY-12", expected: "settlement \(setlinfo[key: "setl_id"]) with a PY-12 flag",
+                                      actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
+                }
+                try await budget(.null)
+                return "settled \(setlinfo[key: "setl_id"]) (fund \(setlinfo[key: "fund_pay_sumamt"])) beyond a budget of 0.00 and flagged: \(flag[key: "detail"].prefix(120))…; budget removed"
+            } catch {
+                try? await budget(.null)
+                throw error
+            }
+        },
+        "XR-7-001": { suite in
+            // Zhang San (insured in Tianjin) settles at home and, the same month, away at a Beijing hospital (the filing-free pilot):
+            // the second settlement is flagged for the regulator, not refused.
+            let home = try await suite.registeredVisit(zhangSan)
+            let homeBatch = try await suite.uploadMetforminBatch(visit: home, person: zhangSan)
+            _ = try await suite.accepted("2207 at home in Tianjin") {
+                try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(home), "chrg_bchno": .string(homeBatch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50"])])
+            }
+            let (beijing, doctor) = try await suite.beijingHospital("Conformance Beijing Hospital")
+            let token = try await suite.scan(zhangSan.certno, for: .registration, by: beijing)
+            let visit = try await suite.accepted("2201 in Beijing with the e-voucher") {
+                try await beijing.register(RegistrationRequest(psnNo: zhangSan.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .eVoucher,
+                                                               certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: doctor.code,
+                                                               doctorName: doctor.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204 in Beijing: one box of metformin") {
+                try await beijing.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+            }
+            let setlinfo = try await suite.accepted("2207 away in Beijing") {
+                try await beijing.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let code = beijing.credentials.fixmedinsCode
+            let listed = try await suite.accepted("GET /admin/audit-flags of the Beijing hospital") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(code)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
+            guard let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first(where: { $0[key: "finding"] == "XR-7" }) else {
+                throw CaseFailure("the settlement away in the month of one at home was not flagged XR-7", expected: "settlement \(setlinfo[key: "setl_id"]) with an XR-7 flag",
+                                  actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
+            }
+            return "settled at home in Tianjin and away in Beijing (\(setlinfo[key: "setl_id"])), flagged: \(flag[key: "detail"].prefix(140))…"
         },
         "XR-4-002": { suite in
             // Wang Qiang (insured in Beijing) settled directly in Tianjin today (the filing-free pilot): a manual claim for the same visit is refused.

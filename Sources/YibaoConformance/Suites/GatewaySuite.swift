@@ -137,6 +137,14 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
         try Self.makeClient(code, target: other, credentials: credentials, clock: otherClock, recorder: recorder, http: http, serial: msgidSerial)
     }
 
+    /// A client of an institution the run registered itself, with its own credentials.
+    func client(credentials own: YibaoClient.Credentials) -> YibaoClient {
+        var client = YibaoClient(baseURL: target, credentials: own, clock: clock, httpClient: http)
+        client.observer = recorder
+        client.msgidSuffix = { [msgidSerial] in msgidSerial.next() }
+        return client
+    }
+
     /// The gateway's own base URL: the target without a sandbox's `/sandboxes/{id}` prefix.
     var gatewayRoot: String {
         guard let range = target.range(of: #"/sandboxes/[^/]+/?$"#, options: .regularExpression) else { return target }

@@ -79,6 +79,14 @@ extension AdminEndpoint {
             let institution = try await gateway.store.write { try await AgencyRegistry.reportChange(report, institution: code, days: measures.changeReportDays, store: $0, now: now) }
             return try JSONResponse.encode(institution)
         }
+        // PY-12: the year's total fund budget the agency gives the institution (TJ 18), or null for none.
+        admin.post("/institutions/:code/budget") { request, context in
+            let code = try context.parameters.require("code")
+            let setting = try await decode(BudgetSetting.self, request)
+            let now = await gateway.clock.now()
+            let institution = try await gateway.store.write { try await AgencyRegistry.setBudget(setting.annualBudgetFen, institution: code, store: $0, now: now) }
+            return try JSONResponse.encode(institution)
+        }
         admin.post("/institutions/:code/callback") { request, context in
             let code = try context.parameters.require("code")
             let setting = try await decode(CallbackSetting.self, request)

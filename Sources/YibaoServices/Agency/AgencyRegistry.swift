@@ -64,6 +64,22 @@ package enum AgencyRegistry {
     }
 
     /// AG-13: records a change `code` reports (``ChangeReport``); the institution as it now stands.
+    /// PY-12: sets (or, with nil, removes) the institution's total fund budget for the year; settlements beyond it are flagged.
+    package static func setBudget(_ fen: Int64?, institution code: String, store: any StoreWriting, now: Date) async throws -> Institution {
+        if let fen, !(0...Money.maximumFen).contains(fen) {
+            throw DomainError.invalidValue("/annualBudgetFen", "annualBudgetFen must be from 0 to \(Money.maximumFen) fen, or null for no budget",
+                                           expected: "0 … \(Money.maximumFen) or null", actual: String(fen), rule: .py12)
+        }
+        guard var institution = try await store.institution(code: code) else {
+            throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")
+        }
+        institution.annualBudgetFen = fen
+        try await store.save(institution)
+        try await store.appendTrace(TraceEvent(at: now, kind: "admin.institution.budget", actor: "admin", subject: code,
+                                               payload: ["annualBudget": fen.map(Money.yuan) ?? "none"]))
+        return institution
+    }
+
     package static func reportChange(_ report: ChangeReport, institution code: String, days: Int, store: any StoreWriting, now: Date) async throws -> Institution {
         guard var institution = try await store.institution(code: code) else {
             throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")

@@ -180,6 +180,11 @@ public struct AgreementScript: Codable, Sendable {
     public var steps: [AgreementStep]
 }
 
+/// PY-12: `POST /admin/institutions/{code}/budget` — the year's total fund budget in fen; null (or absent) removes it.
+public struct BudgetSetting: Codable, Sendable {
+    public var annualBudgetFen: Int64?
+}
+
 /// AG-13: a change an institution reports to the agency (`POST /admin/institutions/{code}/changes`).
 public struct ChangeReport: Codable, Sendable {
     /// `name`, `personInCharge`, `licensedPharmacist`, `address` or `legalRepresentative`.
