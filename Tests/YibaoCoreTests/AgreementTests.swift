@@ -492,6 +492,33 @@ struct InstitutionAgreementTests {
         #expect(pharmacy.internetPlus?.state == .active)
     }
 
+    @Test("PR-2: a retail pharmacy selling Chinese herbal pieces is designated only with a Chinese-medicine pharmacist on duty")
+    func herbalPharmacy() throws {
+        var pharmacy = hospital()
+        pharmacy.code = "P12010300008"
+        pharmacy.kind = .retailPharmacy
+        pharmacy.sellsChineseHerbalPieces = true
+        let licensed = Practitioner(code: "Y120103000011", name: "孙药师", role: .pharmacist, institutionCode: "P12010300008", licensed: true)
+        var herbalist = Practitioner(code: "Y120103000012", name: "周药师", role: .pharmacist, institutionCode: "P12010300008")
+        try pass(.entity, of: &pharmacy, appliedOn: "2026-03-02", passedOn: "2026-04-30")
+        let error = refusal(.pharmacyStaffingInsufficient, .pr2, pointer: "/staff") {
+            try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                       at: cst("2026-05-11 15:00"), staff: [licensed, herbalist], calendar: calendar, policy: policy)
+        }
+        #expect(error?.detail.contains("Chinese herbal pieces") == true)
+        // Not on duty, a Chinese-medicine pharmacist does not count either.
+        herbalist.chineseMedicine = true
+        herbalist.onDuty = false
+        refusal(.pharmacyStaffingInsufficient, .pr2, pointer: "/staff") {
+            try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                       at: cst("2026-05-11 15:00"), staff: [licensed, herbalist], calendar: calendar, policy: policy)
+        }
+        herbalist.onDuty = true
+        try pharmacy.signAgreement(.entity, termStart: cst("2026-06-01"), termEnd: endOf("2028-05-31"),
+                                   at: cst("2026-05-11 15:00"), staff: [licensed, herbalist], calendar: calendar, policy: policy)
+        #expect(pharmacy.entity?.state == .active)
+    }
+
     @Test("AG-1: the Internet+ application needs an entity agreement in force or applied for (AG-11)")
     func needsEntity() throws {
         var institution = hospital()

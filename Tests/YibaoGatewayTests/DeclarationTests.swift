@@ -9,7 +9,7 @@ import YibaoCrypto
 @testable import YibaoGateway
 import YibaoStore
 
-@Suite("Declarations and flags (PY-8, PY-10, SC-4)")
+@Suite("Declarations, flags and settlement channels (PY-6, PY-8, PY-10, SC-4)")
 struct DeclarationTests {
     @Test("PY-10: flags are listed and reviewed — a refusal takes its amount off the month's payable fund share; the declaration is recomputed after a reversal and split Internet / offline and local / off-site (SC-4)")
     func reviewAndRecompute() async throws {
@@ -78,6 +78,71 @@ struct DeclarationTests {
             #expect(kept?["flags"]?.arrayValue?[budget].objectValue?["review"]?.objectValue?[key: "decision"] == "refused", "\(reviewedFlags)")
             let badMonth = try await HTTP.exchange(.shared, url: base + "/declarations?institution=\(Demo.hospital)&setlym=2026-1", method: .GET, body: nil, bearer: admin)
             #expect(badMonth.status == 400)
+        }
+    }
+
+    @Test("PY-6: by default an Internet+ visit settles through mobile payment (the e-voucher), not a swiped card; with Beijing's setting the card settles the drugs, never the consultation, and only the person's own card")
+    func cardSwipe() async throws {
+        let zhangSanCard = "TJ1200000001", liNaCard = "TJ1200000002"
+        func attempt(_ harness: GatewayHarness, card: String, consultation: Bool) async throws {
+            try await harness.app(callbacks: false).test(.live) { live in
+                let port = try #require(live.port)
+                let hospital = try await harness.client(port: port)
+                // Registered by resident ID: not authenticated through the e-voucher.
+                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), medium: .residentID)
+                var batch = "B1", total = "12.50"
+                if consultation {
+                    batch = "B2"
+                    total = "20.00"
+                    _ = try await hospital.call(infno: "2204", input: ["feedetail": .array([.object([
+                        "feedetl_sn": "9", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B2",
+                        "med_list_codg": "AADG0000", "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00"])])])
+                }
+                _ = try await hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": .string(total), "mdtrt_cert_type": "03", "mdtrt_cert_no": .string(card)])])
+            }
+        }
+        let standard = try await GatewayHarness.make()
+        await expectRefusal("VISIT_NOT_VOUCHER_AUTHENTICATED", rule: "ID-1", pointer: "/input/data/mdtrt_cert_type") {
+            try await attempt(standard, card: zhangSanCard, consultation: false)
+        }
+        var beijing = PolicyProfile.nhsa20
+        beijing.measures.cardSwipeSettlement = true
+        try await attempt(try await GatewayHarness.make(policy: beijing), card: zhangSanCard, consultation: false)
+        await expectRefusal("PERSON_MISMATCH", rule: "PY-6", pointer: "/input/data/mdtrt_cert_no") {
+            try await attempt(try await GatewayHarness.make(policy: beijing), card: liNaCard, consultation: false)
+        }
+        await expectRefusal("CARD_SETTLEMENT_NOT_ALLOWED", rule: "PY-6", pointer: "/input/data/mdtrt_cert_type") {
+            try await attempt(try await GatewayHarness.make(policy: beijing), card: zhangSanCard, consultation: true)
+        }
+    }
+
+    @Test("SC-3: an online visit is a follow-up — 2201 of a person with no offline visit on record (or only one dated later) is refused; once seen in person, registered")
+    func followUpAtRegistration() async throws {
+        let harness = try await GatewayHarness.make()
+        let person = PersonInput(psnNo: "12000000000000000088", certno: "120101198404040019", name: "Qian Yu", gender: "1", birthDate: "1984-04-04",
+                                 insutype: "310", insuplcAdmdvs: "120100", accountBalanceFen: 10_000, voucherActivated: true)
+        let stored = person.person
+        try await harness.gateway.store.write {
+            try await $0.save(stored)
+            try await $0.add(OfflineVisit(psnNo: person.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: Demo.hospital, visitDate: "2099-01-01"))
+        }
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            func register() async throws -> String {
+                try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: "310", beginTime: Date(), medium: .residentID, certNo: person.certno,
+                                                               iptOtpNo: "MZ" + TokenGenerator.digits(6), doctorCode: Demo.doctorLi, doctorName: "Li Wei",
+                                                               deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            await expectRefusal("SCOPE_NO_PRIOR_OFFLINE_VISIT", rule: "SC-3", pointer: "/input/data/psn_no") { _ = try await register() }
+            try await harness.gateway.store.write {
+                try await $0.add(OfflineVisit(psnNo: person.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: Demo.hospital, visitDate: "2026-09-01"))
+            }
+            let visit = try await register()
+            let stored = try await harness.gateway.store.read { try await $0.registration(mdtrtId: visit) }
+            #expect(stored?.offSite == false, "SC-4: a Tianjin-insured person at a Tianjin hospital is local")
         }
     }
 }

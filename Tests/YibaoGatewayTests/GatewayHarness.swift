@@ -21,10 +21,10 @@ struct GatewayHarness {
     let credentials: DemoCredentials
 
     /// A new gateway; `dataDirectory` reuses an existing database (restart).
-    static func make(dataDirectory: String? = nil, testClock: Bool = true, fixture: Bool = true) async throws -> GatewayHarness {
+    static func make(dataDirectory: String? = nil, testClock: Bool = true, fixture: Bool = true, policy: PolicyProfile = .nhsa20) async throws -> GatewayHarness {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("yibao-gw-\(UUID().uuidString)").path
         let credentials = try DemoCredentials.load(certsDirectory: certs)
-        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: directory, testClock: testClock)
+        let gateway = try GatewaySetup.make(certs: certs, credentials: credentials, dataDirectory: directory, testClock: testClock, policy: policy)
         if fixture {
             _ = try await gateway.loadOnFirstStart(try GatewaySetup.fixture(path: fixturePath, certs: certs, credentials: credentials))
         }

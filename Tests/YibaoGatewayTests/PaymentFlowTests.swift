@@ -310,12 +310,14 @@ struct PaymentFlowTests {
         }
     }
 
-    @Test("smart audit: an Internet follow-up consultation charged for a person with no prior visit is refused (AUD-CONSULT-001)")
+    @Test("smart audit (SC-3): an Internet follow-up consultation charged for a condition the person was never seen for in person is refused (AUD-CONSULT-001)")
     func auditRefusal() async throws {
         try await withContext(callbacks: false) { context in
+            // Seen in person for asthma only; the 6201 names diabetes (diseCodg).
             let person = (certno: "120101197001010018", psnNo: "12000000000000000011")
             let (visit, payAuthNo) = try await context.visitAndAuthorisation(certno: person.certno, psnNo: person.psnNo)
-            let upload = context.feeUpload(mdtrtId: visit, payAuthNo: payAuthNo, psnNo: person.psnNo)
+            var upload = context.feeUpload(mdtrtId: visit, payAuthNo: payAuthNo, psnNo: person.psnNo)
+            upload["diseCodg"] = "E11.900"
             await expectRefusal("AUDIT_REFUSED", rule: "SC-3", pointer: "/feedetailList/0/medListCodg") {
                 _ = try await context.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
@@ -739,6 +741,10 @@ struct CrossRegionTests {
             #expect(period["drugFeesByCategory"]?.objectValue?[key: "westernMedicine"] == "25.00", "\(period)")
             #expect(period["byInstitution"]?.objectValue?[Demo.hospital]?.objectValue?["settlements"] == .integer(1))
             #expect(period["byInstitution"]?.objectValue?[Demo.hospital]?.objectValue?[key: "fundPaySumamt"] == period[key: "fundPaySumamt"], "\(period)")
+            // SC-4: an Internet+ settlement of a person insured here.
+            #expect(period["byServiceMode"]?.objectValue?["internet"]?.objectValue?["settlements"] == .integer(1), "\(period)")
+            #expect(period["byServiceMode"]?.objectValue?["offline"]?.objectValue?["settlements"] == .integer(0))
+            #expect(period["byPlace"]?.objectValue?["local"]?.objectValue?[key: "medfeeSumamt"] == "45.00" && period["byPlace"]?.objectValue?["offSite"]?.objectValue?["settlements"] == .integer(0))
             let tomorrow = Timestamps.day(await harness.gateway.clock.now().addingTimeInterval(86_400))
             let empty = try await HTTP.get(.shared, url: base + "?from=\(tomorrow)&to=\(tomorrow)", bearer: admin).objectValue ?? [:]
             #expect(empty["settlements"] == .integer(0) && empty[key: "medfeeSumamt"] == "0.00")
@@ -785,7 +791,11 @@ struct CrossRegionTests {
         var input = chooser
         input.designatedInstitutions = ["H12010100002"]
         let first = input.person
-        try await harness.gateway.store.write { try await $0.save(first) }
+        try await harness.gateway.store.write {
+            try await $0.save(first)
+            // SC-3: seen in person before, so an online follow-up may be registered.
+            try await $0.add(OfflineVisit(psnNo: chooser.psnNo, diseaseCode: "E11.900", diseaseName: "Type 2 diabetes mellitus", institutionCode: Demo.hospital, visitDate: "2026-09-01"))
+        }
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)

@@ -415,8 +415,11 @@ extension GatewaySuite {
         },
         "PY-AUDIT-002": { suite in
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(accountLow)
-            let upload = suite.drugUpload(person: accountLow, visit: visit, payAuthNo: payAuthNo, consultation: true)
-            return try await suite.refused("an AADG0000 follow-up consultation for a person with no prior offline visit", codes: ["AUDIT_REFUSED"],
+            // The person was seen in person for asthma only (fixtures/demo.json); the 6201 names diabetes (diseCodg).
+            var upload = suite.drugUpload(person: accountLow, visit: visit, payAuthNo: payAuthNo, consultation: true)
+            upload["diseCodg"] = "E11.900"
+            upload["diseName"] = "Type 2 diabetes mellitus"
+            return try await suite.refused("an AADG0000 follow-up consultation for diabetes, a condition the person was never seen for in person", codes: ["AUDIT_REFUSED"],
                                            pointer: "/feedetailList/0/medListCodg", rule: "SC-3", detail: "AUD-CONSULT-001") {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
@@ -467,12 +470,35 @@ extension GatewaySuite {
                     "insutype": "310", "insuplcAdmdvs": "310100", "accountBalanceFen": .number("10000"), "voucherActivated": .bool(true),
                 ])
             }
+            try await suite.offlineVisit(person.psnNo)
             suite.shanghai = person
             let (visit, payAuthNo) = try await suite.visitAndAuthorisation(person)
             let upload = suite.drugUpload(person: person, visit: visit, payAuthNo: payAuthNo)
             return try await suite.refused("6201 in Tianjin for a Shanghai-insured person without a filing", codes: ["CROSS_REGION_NOT_FILED"], rule: "XR-2") {
                 _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
             }
+        },
+        "SC-3-001": { suite in
+            // An Internet+ visit is a follow-up: a person never seen in person is not registered online; once the offline visit is on record, they are.
+            let serial = suite.runStamp.suffix(12) + suite.random.digits(4)
+            let certno = ResidentID.completing("12" + serial.prefix(15)) ?? "12" + serial
+            let psnNo = "1201" + serial
+            _ = try await suite.accepted("POST /admin/persons (a person never seen in person)") {
+                try await suite.admin("/admin/persons", [
+                    "psnNo": .string(psnNo), "certno": .string(certno), "name": "Qian Yu", "gender": "1", "birthDate": "1981-04-04",
+                    "insutype": "310", "insuplcAdmdvs": "120100", "voucherActivated": .bool(true),
+                ])
+            }
+            func register() async throws -> String {
+                try await suite.hospital.register(RegistrationRequest(psnNo: psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .residentID, certNo: certno,
+                                                                      iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code, doctorName: drLi.name,
+                                                                      deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+            }
+            let refusal = try await suite.refused("2201 of an online visit for a person with no offline visit on record", codes: ["SCOPE_NO_PRIOR_OFFLINE_VISIT"],
+                                                  pointer: "/input/data/psn_no", rule: "SC-3") { _ = try await register() }
+            try await suite.offlineVisit(psnNo)
+            let visit = try await suite.accepted("2201 once the offline visit is on record") { try await register() }
+            return refusal + "; after POST /admin/offline-visits, registered \(visit)"
         },
         "SC-5-001": { suite in
             // A Tianjin-insured person who chose H12010100002 as designated institution follows up online only there.
@@ -613,6 +639,14 @@ extension GatewaySuite {
     }
 
     /// A 2201 by resident ID number (medium 02) and a fresh payAuthNo for `person`.
+    /// SC-3: records an offline visit of `psnNo` for type 2 diabetes at the demo hospital a month ago, so an online follow-up may be registered.
+    func offlineVisit(_ psnNo: String) async throws {
+        _ = try await accepted("POST /admin/offline-visits (type 2 diabetes, a month ago)") {
+            try await admin("/admin/offline-visits", ["psnNo": .string(psnNo), "diseaseCode": "E11.900", "diseaseName": "Type 2 diabetes mellitus",
+                                                      "institutionCode": .string(Self.hospitalCode), "visitDate": .string(Timestamps.day(clock.now().addingTimeInterval(-30 * 86_400)))])
+        }
+    }
+
     func visitAndAuthorisation(_ person: (certno: String, psnNo: String, name: String), insutype: String = "310") async throws -> (String, String) {
         let visit = try await accepted("2201 registration") {
             try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: insutype, beginTime: clock.now(), medium: .residentID, certNo: person.certno,

@@ -120,6 +120,8 @@ public struct Institution: Sendable, Codable, Hashable {
     /// PY-12: the year's total budget (总额预算) of the fund for the institution, in fen; settlements beyond it
     /// are flagged for the year-end appraisal (AG-15), not refused. nil: no budget set.
     public var annualBudgetFen: Int64?
+    /// PR-2: a retail pharmacy that sells Chinese herbal pieces (中药饮片), so needs a Chinese-medicine pharmacist.
+    public var sellsChineseHerbalPieces: Bool?
     /// Agreements that ended (rejected, withdrawn, lapsed, waived, terminated, expired) before a new application
     /// of the same kind replaced them, oldest first, with their histories and notices (AG-3).
     public var endedAgreements: [Agreement]?
@@ -350,7 +352,7 @@ public struct Institution: Sendable, Codable, Hashable {
         }
         // PR-2: a designation condition of a retail pharmacy (YZ), checked again for its Internet+ agreement.
         if self.kind == .retailPharmacy {
-            try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code }, measures: measures)
+            try Practitioner.checkPharmacyStaffing(staff.filter { $0.institutionCode == code }, herbalPieces: sellsChineseHerbalPieces == true, measures: measures)
         }
         let entityAgreement = entity
         let violations = violationsInCurrentTerm

@@ -28,6 +28,8 @@ public struct Practitioner: Sendable, Codable, Hashable {
     /// `false`: registered at the institution but not working there (挂证, a name-only pharmacist), who
     /// does not count for PR-2; nil or `true`: on duty.
     public var onDuty: Bool?
+    /// PR-2: a Chinese-medicine pharmacist (中药师) or above, whom a pharmacy selling Chinese herbal pieces needs.
+    public var chineseMedicine: Bool?
     public var certificateSerial: String?
     public var certificateSubject: String?
 
@@ -86,8 +88,14 @@ public struct Practitioner: Sendable, Codable, Hashable {
     /// PR-2: a designated retail pharmacy's staff include at least two pharmacists on duty, at least one
     /// of them licensed (the measures' numbers; `measures` sets them). Doctors in `staff` are ignored, and
     /// so are name-only pharmacists (`onDuty` false, 挂证).
-    public static func checkPharmacyStaffing(_ staff: [Practitioner], measures: MeasureNumbers = .standard) throws {
+    public static func checkPharmacyStaffing(_ staff: [Practitioner], herbalPieces: Bool = false, measures: MeasureNumbers = .standard) throws {
         let pharmacists = staff.filter { $0.role == .pharmacist && $0.onDuty != false }
+        // YZ: a pharmacy selling Chinese herbal pieces has a Chinese-medicine professional (中药师 or above) on its staff.
+        if herbalPieces, !pharmacists.contains(where: { $0.chineseMedicine == true }) {
+            throw DomainError(.pharmacyStaffingInsufficient, .forbidden, rule: .pr2, pointer: "/staff",
+                              "PR-2: a retail pharmacy selling Chinese herbal pieces has a Chinese-medicine pharmacist (中药师 or above) on duty; none of its \(pharmacists.count) pharmacist(s) on duty is one",
+                              expected: "≥ 1 pharmacist with chineseMedicine true", actual: "0")
+        }
         let nameOnly = staff.filter { $0.role == .pharmacist && $0.onDuty == false }.count
         let licensed = pharmacists.filter(\.licensed).count
         let needed = measures.pharmacyMinimumPharmacists, neededLicensed = measures.pharmacyMinimumLicensedPharmacists

@@ -226,6 +226,7 @@ extension ErrorCode {
     public static let crossRegionInstitutionNotFiled = ErrorCode("CROSS_REGION_INSTITUTION_NOT_FILED", 403, .xr3, "门诊慢特病须在备案的定点医疗机构直接结算")
     public static let declarationExists = ErrorCode("DECLARATION_EXISTS", 409, .py8, "该月已清算申报")
     public static let feedetlSnReused = ErrorCode("FEEDETL_SN_REUSED", 409, .py10, "费用明细流水号重复")
+    public static let cardSettlementNotAllowed = ErrorCode("CARD_SETTLEMENT_NOT_ALLOWED", 403, .py6, "该费用须通过医保移动支付结算")
     public static let flagAlreadyReviewed = ErrorCode("FLAG_ALREADY_REVIEWED", 409, .py10, "疑点已复核")
     public static let settlementNotFlagged = ErrorCode("SETTLEMENT_UNKNOWN_FOR_REVIEW", 404, .py10, "无此有效结算")
     public static let feeDetailsNone = ErrorCode("FEE_DETAILS_NONE", 404, .py10, "费用明细为空")
@@ -349,7 +350,7 @@ extension ErrorCode {
         .reimbursementNotCrossRegion, .reimbursementNotNeeded, .scopeDiseaseNotChronic, .scopeFirstVisitOnline, .scopeNoPriorOfflineVisit,
         .settlementAlreadyCancelled, .settlementFailed, .settlementInvariant, .settlementUnknown, .visitAlreadyCancelled, .visitCancelled, .visitNotVoucherAuthenticated, .reimbursementSettledDirectly, .receiptNumberReused,
         .visitOtherInstitution, .visitOtherPerson, .visitSettled, .visitUnknown, .rxAlreadyDispensed, .rxAuthnoInvalid, .rxBeforeVisit,
-        .rxBizTypeMismatch, .itemServiceModeMismatch, .flagAlreadyReviewed, .settlementNotFlagged, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
+        .rxBizTypeMismatch, .itemServiceModeMismatch, .cardSettlementNotAllowed, .flagAlreadyReviewed, .settlementNotFlagged, .rxCertificateUnreadable, .rxContentChanged, .rxDeliveryIncomplete, .rxDoctorCertificateInvalid,
         .rxDoctorCertificateMismatch, .rxDoctorCertificateNotRegistered, .rxDoctorSignatureInvalid, .rxDoctorSignatureMissing,
         .rxDownloadNotPharmacy, .rxDuplicate, .rxExpired, .rxFieldNotString, .rxNotCirculating, .rxNotCountersigned, .rxNotDownloaded,
         .rxNotYetValid, .rxPharmacistCertificateInvalid, .rxPharmacistCertificateMismatch, .rxPharmacistCertificateNotRegistered,

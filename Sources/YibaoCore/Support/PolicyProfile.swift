@@ -97,13 +97,19 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     /// AG-13: days within which a change is reported (after it), or announced (before an address or legal-representative
     /// change), and within which the agreements end after such a licence change (YZ: 15).
     public var changeReportDays: Int
+    /// PY-6: an Internet+ visit's drugs and special-disease fees may be settled by swiping the social-security card (FSI 2207
+    /// with `mdtrt_cert_type` 03) instead of through mobile payment with the e-voucher; the consultation AADG0000 still
+    /// settles online (BJ annex §1(3)–(5): true). Off by default: TJ art. 15, every Internet+ settlement through mobile payment.
+    public var cardSwipeSettlement: Bool
 
     public init(internetDoctorMinimumYears: Int = 3, pharmacyMinimumPharmacists: Int = 2, pharmacyMinimumLicensedPharmacists: Int = 1,
                 temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1,
                 prescriptionMinimumValidityDays: Int = 1, prescriptionMaximumValidityDays: Int = 366,
                 filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures,
-                punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false, changeReportDays: Int = 15) {
+                punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false, changeReportDays: Int = 15,
+                cardSwipeSettlement: Bool = false) {
         self.changeReportDays = changeReportDays
+        self.cardSwipeSettlement = cardSwipeSettlement
         self.punishmentFreeMonths = punishmentFreeMonths
         self.designationPublicityDays = designationPublicityDays
         self.creditCommitmentRequired = creditCommitmentRequired
@@ -127,7 +133,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         case internetDoctorMinimumYears, pharmacyMinimumPharmacists, pharmacyMinimumLicensedPharmacists, temporaryFilingMaxMonths,
              extraChronicInstitutions, maxDrugBoxesPerLine, maxConsultationsPerVisit, prescriptionMinimumValidityDays,
              prescriptionMaximumValidityDays, filingFreePilot, inForce, punishmentFreeMonths, designationPublicityDays, creditCommitmentRequired,
-             changeReportDays
+             changeReportDays, cardSwipeSettlement
     }
 
     /// Every member may be left out: it keeps the measure's value.
@@ -149,6 +155,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
         designationPublicityDays = try c.decodeIfPresent(Int.self, forKey: .designationPublicityDays) ?? d.designationPublicityDays
         creditCommitmentRequired = try c.decodeIfPresent(Bool.self, forKey: .creditCommitmentRequired) ?? d.creditCommitmentRequired
         changeReportDays = try c.decodeIfPresent(Int.self, forKey: .changeReportDays) ?? d.changeReportDays
+        cardSwipeSettlement = try c.decodeIfPresent(Bool.self, forKey: .cardSwipeSettlement) ?? d.cardSwipeSettlement
     }
 
     /// The first setting that makes no sense (a negative count, a zero where one is needed), or nil.

@@ -30,6 +30,9 @@ public struct Registration: Sendable, Codable, Hashable {
     /// 医疗类别 `med_type` and the diagnoses of 2203 (5201, 5202 answer them); nil before 2203.
     public var medType: String?
     public var diagnoses: [Diagnosis]?
+    /// SC-4: the person is insured in another province than the institution's (异地); every visit registered through
+    /// this platform is an Internet+ one. nil on visits stored before it was recorded.
+    public var offSite: Bool?
 
     public init(mdtrtId: String, psnNo: String, institutionCode: String, insutype: String, iptOtpNo: String, beginTime: String,
                 medium: IdentityMedium, doctorCode: String, doctorName: String, deptCode: String, deptName: String, caty: String,

@@ -218,6 +218,7 @@ package enum AgencyRegistry {
         var practitioner = Practitioner(code: input.code, name: input.name, role: input.role, institutionCode: input.institutionCode,
                                         qualificationNo: input.qualificationNo, independentPracticeSince: since, licensed: input.licensed ?? false)
         practitioner.onDuty = input.onDuty
+        practitioner.chineseMedicine = input.chineseMedicine
         if let pem = input.certificatePem {
             let certificate: Certificate
             do { certificate = try Certificate(pemRepresentation: pem) } catch {

@@ -83,6 +83,8 @@ package enum AgencyServices {
         var totals = (medfee: Int64(0), fund: Int64(0), account: Int64(0), cash: Int64(0))
         var byChargeType: [String: Int64] = [:]
         var byInstitution: [String: (count: Int, medfee: Int64, fund: Int64)] = [:]
+        // SC-4: Internet+ apart from offline, local apart from off-site (the person insured in another province).
+        var byGroup: [String: (count: Int, medfee: Int64, fund: Int64)] = ["internet": (0, 0, 0), "offline": (0, 0, 0), "local": (0, 0, 0), "offSite": (0, 0, 0)]
         for institution in try await store.institutions() {
             for entry in try await store.settlementEntries(institutionCode: institution.code, from: from, to: to) {
                 let lines: [LineResult]
@@ -101,8 +103,17 @@ package enum AgencyServices {
                 byInstitution[institution.code, default: (0, 0, 0)].count += 1
                 byInstitution[institution.code, default: (0, 0, 0)].medfee += entry.medfee
                 byInstitution[institution.code, default: (0, 0, 0)].fund += entry.fund
+                let offSite = !entry.insuredAdmdvs.isEmpty && entry.insuredAdmdvs.prefix(2) != institution.admdvs.prefix(2)
+                for group in [lines.isEmpty || lines.contains(where: \.online) ? "internet" : "offline", offSite ? "offSite" : "local"] {
+                    byGroup[group]!.count += 1
+                    byGroup[group]!.medfee += entry.medfee
+                    byGroup[group]!.fund += entry.fund
+                }
                 for line in lines { byChargeType[line.medChrgitmType, default: 0] += line.detItemFeeSumamt.fen }
             }
+        }
+        func group(_ figures: (count: Int, medfee: Int64, fund: Int64)) -> JSONValue {
+            .object(["settlements": .integer(figures.count), "medfeeSumamt": .string(Money.yuan(figures.medfee)), "fundPaySumamt": .string(Money.yuan(figures.fund))])
         }
         func amounts(_ values: [String: Int64]) -> JSONValue {
             .object(JSONObject(values.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string(Money.yuan($0.value))) }))
@@ -113,6 +124,8 @@ package enum AgencyServices {
             "acctPay": .string(Money.yuan(totals.account)), "psnCashPay": .string(Money.yuan(totals.cash)),
             "feesByChargeType": amounts(byChargeType),
             "drugFeesByCategory": amounts(Dictionary(uniqueKeysWithValues: drugCategories.map { ($0.value, byChargeType[$0.key] ?? 0) })),
+            "byServiceMode": .object(["internet": group(byGroup["internet"]!), "offline": group(byGroup["offline"]!)]),
+            "byPlace": .object(["local": group(byGroup["local"]!), "offSite": group(byGroup["offSite"]!)]),
             "byInstitution": .object(JSONObject(byInstitution.sorted { $0.key < $1.key }.map {
                 .init(key: $0.key, value: .object(["settlements": .integer($0.value.count), "medfeeSumamt": .string(Money.yuan($0.value.medfee)),
                                                      "fundPaySumamt": .string(Money.yuan($0.value.fund))]))

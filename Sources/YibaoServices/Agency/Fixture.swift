@@ -79,6 +79,8 @@ public struct InstitutionInput: Codable, Sendable {
     public var legalRepresentativeDishonest: Bool?
     /// PY-12: the year's total fund budget, in fen.
     public var annualBudgetFen: Int64?
+    /// PR-2: a retail pharmacy selling Chinese herbal pieces (needs a Chinese-medicine pharmacist).
+    public var sellsChineseHerbalPieces: Bool?
     /// The dialect profile the institution's HIS speaks (docs/DIALECTS.md); given to its app
     /// credential when `yibao serve` adds it. Absent: the gateway's default.
     public var profile: String?
@@ -107,6 +109,7 @@ public struct InstitutionInput: Codable, Sendable {
         institution.address = address
         institution.legalRepresentativeDishonest = legalRepresentativeDishonest
         institution.annualBudgetFen = annualBudgetFen
+        institution.sellsChineseHerbalPieces = sellsChineseHerbalPieces
         return institution
     }
 }
@@ -124,6 +127,8 @@ public struct PractitionerInput: Codable, Sendable {
     public var licensed: Bool?
     /// `false` for a pharmacist registered but not on duty (挂证): not counted for PR-2.
     public var onDuty: Bool?
+    /// PR-2: a Chinese-medicine pharmacist (中药师) or above.
+    public var chineseMedicine: Bool?
     public var certificate: String?
     public var certificatePem: String?
 }

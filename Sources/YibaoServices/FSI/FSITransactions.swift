@@ -180,6 +180,14 @@ package struct FSITransactions: Sendable {
         try institution.requireOnlineSubject(caty, pointer: data.path("caty"))
         try person.requireOwnDesignatedInstitution(institution.code, local: SettlementCalculator.province(person.insuplcAdmdvs) == SettlementCalculator.province(institution.admdvs),
                                                    pointer: "/fixmedins_code")
+        // SC-3: an Internet+ visit is a follow-up, so the person was seen in person before; the condition itself is matched
+        // once it is known (uploadChk of a prescription, the consultation at settlement).
+        let today = Timestamps.day(now)
+        guard try await store.offlineVisits(psnNo: psnNo).contains(where: { $0.visitDate <= today }) else {
+            throw DomainError(.scopeNoPriorOfflineVisit, .forbidden, rule: .sc3, pointer: data.path("psn_no"),
+                              "\(psnNo) has no offline (in-person) visit on record up to \(today): an Internet+ visit is the follow-up of a condition first seen in person (SC-1, SC-3); the first visit is offline",
+                              expected: "an offline visit on or before \(today)", actual: "none")
+        }
         guard let doctor = try await store.practitioner(code: doctorCode), doctor.institutionCode == institution.code else {
             throw DomainError(.doctorUnknown, .notFound, rule: .pr1, pointer: data.path("atddr_no"),
                               "no doctor \(doctorCode) is registered for \(institution.code)", actual: doctorCode)
@@ -189,10 +197,11 @@ package struct FSITransactions: Sendable {
             throw error
         }
         let mdtrtId = try await Identifiers.mint(.visit(admdvs: institution.admdvs), store: store, now: now)
-        let registration = Registration(mdtrtId: mdtrtId, psnNo: psnNo,
+        var registration = Registration(mdtrtId: mdtrtId, psnNo: psnNo,
                                         institutionCode: institution.code, insutype: insutype, iptOtpNo: iptOtpNo, beginTime: beginTime,
                                         medium: medium, doctorCode: doctorCode, doctorName: doctorName, deptCode: deptCode,
                                         deptName: deptName, caty: caty, registeredAt: now)
+        registration.offSite = SettlementCalculator.province(person.insuplcAdmdvs) != SettlementCalculator.province(institution.admdvs)
         try await store.save(registration)
         let output: JSONValue = .object(["data": .object([
             "mdtrt_id": .string(registration.mdtrtId),
@@ -201,7 +210,8 @@ package struct FSITransactions: Sendable {
             "exp_content": .string(""),
         ])])
         return (output, TraceEvent(at: now, kind: "fsi.2201", actor: institution.code, subject: registration.mdtrtId,
-                                   payload: ["msgid": request.msgid, "psn_no": psnNo, "atddr_no": doctorCode, "mdtrt_cert_type": medium.rawValue]))
+                                   payload: ["msgid": request.msgid, "psn_no": psnNo, "atddr_no": doctorCode, "mdtrt_cert_type": medium.rawValue,
+                                             "off_site": registration.offSite == true ? "1" : "0"]))
     }
 
     // MARK: 2202 cancel registration

@@ -24,9 +24,19 @@ extension FSITransactions {
     /// ID-1: an Internet+ visit is settled (2207) only after the patient's real-name authentication through the
     /// e-voucher: the visit was registered with an ecToken (`mdtrt_cert_type` 01), or this 2207 presents one of
     /// the same person, scanned for settlement (01301) at this institution, which it spends.
-    private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws {
-        guard visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil else { return }
+    /// PY-6: where the policy lets the card be swiped (`measures.cardSwipeSettlement`, BJ), a 2207 presenting the person's
+    /// social-security card (`mdtrt_cert_type` 03) settles instead; true is returned, and the consultation is then refused.
+    private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws -> Bool {
         let medium = try data.optionalString("mdtrt_cert_type") ?? ""
+        if medium == IdentityMedium.socialSecurityCard.rawValue, policy.measures.cardSwipeSettlement {
+            let card = try data.string("mdtrt_cert_no", "the social-security card number")
+            guard let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo == visit.psnNo else {
+                throw DomainError(.personMismatch, .forbidden, rule: .py6, pointer: data.path("mdtrt_cert_no"),
+                                  "the social-security card swiped is not the card of the visit's person \(visit.psnNo)", expected: visit.psnNo, actual: "another card")
+            }
+            return true
+        }
+        guard visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil else { return false }
         guard medium == IdentityMedium.eVoucher.rawValue else {
             throw DomainError(.visitNotVoucherAuthenticated, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_type"),
                               "visit \(visit.mdtrtId) was registered with identity medium \(visit.medium.rawValue), not the e-voucher; an Internet+ visit settles only after the patient's real-name authentication through the e-voucher: register it with mdtrt_cert_type 01 and the ecToken of ec.query, or send mdtrt_cert_type 01 with an ecToken scanned for settlement (01301) in this 2207",
@@ -42,6 +52,7 @@ extension FSITransactions {
         var authenticated = visit
         authenticated.voucherAuthenticatedAt = now
         try await store.save(authenticated)
+        return false
     }
 
     private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
@@ -179,12 +190,18 @@ extension FSITransactions {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
-        if commit { try await requireVoucherAuthentication(of: visit, data: data, request: request, store: store, now: now) }
+        let cardSwiped = commit ? try await requireVoucherAuthentication(of: visit, data: data, request: request, store: store, now: now) : false
         try await requirePrerequisites(request, visit: visit, store: store, pointer: data.path("mdtrt_id"))
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
             throw DomainError(.feeDetailsNone, .notFound, rule: .py10, pointer: data.path("chrg_bchno"),
                               "no unsettled fee details of batch \(batch): upload them with 2204 first")
+        }
+        // PY-6 (BJ annex §1(3)): the Internet follow-up consultation is settled online in real time, never by the card.
+        if cardSwiped, let consultation = details.first(where: { $0.line.medListCodg == PolicyEngine.consultationCode }) {
+            throw DomainError(.cardSettlementNotAllowed, .forbidden, rule: .py6, pointer: data.path("mdtrt_cert_type"),
+                              "batch \(batch) holds the Internet follow-up consultation \(PolicyEngine.consultationCode) (feedetl_sn \(consultation.feedetlSn)), which settles online through mobile payment with the e-voucher; the card settles the drugs and special-disease fees only: upload the consultation in a batch of its own",
+                              expected: IdentityMedium.eVoucher.rawValue, actual: IdentityMedium.socialSecurityCard.rawValue)
         }
         let total = try data.fen("medfee_sumamt")
         let sum = details.reduce(Int64(0)) { $0 + $1.result.detItemFeeSumamt.fen }

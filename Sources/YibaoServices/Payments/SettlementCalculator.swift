@@ -175,8 +175,10 @@ package struct SettlementCalculator: Sendable {
             }
         }
         // Smart audit before settlement (PY-10, SV-3, SV-6): a refusing finding refuses; flags are kept with the order.
+        // SC-3: the disease 6201 names (diseCodg) is a condition of the visit too.
         let findings = try await Self.audit(zip(lines, prescriptionNumbers).map { AuditLine(line: $0.0, hiRxno: $0.1) }, person: person, visit: visit, scope: scope,
-                                            institution: code, measures: measures, store: store, history: history)
+                                            institution: code, measures: measures, store: store, history: history,
+                                            declaredDiagnosis: try data.optionalString("diseCodg"))
         if let refusal = SmartAudit.refusal(findings) { throw refusal }
         let result = try await Self.split(classified, person: person, institution: institution, insutype: insutype, useAccount: acctUsed, year: Self.year(now),
                                     accountBalanceFen: person.accountBalanceFen, regions: regions, store: store, pointer: "/psnNo").result
@@ -349,7 +351,8 @@ package struct SettlementCalculator: Sendable {
     /// Runs the smart audit over fee lines of `person`'s `visit`.
     /// The smart audit of `lines` settled by `institution` (PY-7: nil skips the check).
     static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, institution: String?,
-                      measures: MeasureNumbers = .standard, store: any StoreReading, history known: SettlementHistory? = nil) async throws -> [AuditFinding] {
+                      measures: MeasureNumbers = .standard, store: any StoreReading, history known: SettlementHistory? = nil,
+                      declaredDiagnosis: String? = nil) async throws -> [AuditFinding] {
         let history: SettlementHistory
         if let known { history = known } else { history = try await SettlementHistory.of(person.psnNo, store: store) }
         var prescriptions: [String: PrescriptionRecord] = [:]
@@ -364,7 +367,8 @@ package struct SettlementCalculator: Sendable {
         // this visit (its 2203 diagnoses, the main diagnoses of the prescriptions settled), compared by ICD-10 category.
         // A visit whose condition is not known (no 2203, no prescription) needs any prior offline visit.
         let conditions = Set((visit?.diagnoses ?? []).filter(\.valid).map { OnlineScope.category($0.code) }
-                             + prescriptions.values.compactMap { $0.mainDiagnosisCode.map(OnlineScope.category) })
+                             + prescriptions.values.compactMap { $0.mainDiagnosisCode.map(OnlineScope.category) }
+                             + [declaredDiagnosis].compactMap { $0 }.filter { !$0.isEmpty }.map(OnlineScope.category))
         let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains {
             $0.visitDate <= day && (conditions.isEmpty || conditions.contains(OnlineScope.category($0.diseaseCode)))
         }

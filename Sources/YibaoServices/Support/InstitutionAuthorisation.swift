@@ -23,7 +23,10 @@ package enum InstitutionAuthorisation {
         }
         // PR-2 again whenever the pharmacy acts: a pharmacist who left or is not on duty takes it below the condition.
         if institution.kind == .retailPharmacy {
-            do { try Practitioner.checkPharmacyStaffing(try await store.practitioners(institutionCode: code), measures: measures) } catch var error as DomainError {
+            do {
+                try Practitioner.checkPharmacyStaffing(try await store.practitioners(institutionCode: code), herbalPieces: institution.sellsChineseHerbalPieces == true,
+                                                       measures: measures)
+            } catch var error as DomainError {
                 error.pointer = pointer
                 error.detail = "\(code)'s staff no longer meet its designation: " + error.detail + "; register the pharmacists on duty (POST /admin/practitioners) before it settles again"
                 throw error
