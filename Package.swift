@@ -60,7 +60,7 @@ let package = Package(
             dependencies: ["YibaoCrypto", "YibaoCore"]
         ),
         // Domain rules only, no I/O: persons, e-vouchers and tokens, institutions and their
-        // agreements, practitioners, working-day calendars, the DOMAIN.md rule ids.
+        // agreements, practitioners, working-day calendars, the rule ids of docs/RULES.md.
         .target(
             name: "YibaoCore",
             dependencies: ["YibaoCrypto"]

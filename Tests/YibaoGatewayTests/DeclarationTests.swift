@@ -84,12 +84,12 @@ struct DeclarationTests {
     @Test("PY-6: by default an Internet+ visit settles through mobile payment (the e-voucher), not a swiped card; with Beijing's setting the card settles the drugs, never the consultation, and only the person's own card")
     func cardSwipe() async throws {
         let zhangSanCard = "TJ1200000001", liNaCard = "TJ1200000002"
-        func attempt(_ harness: GatewayHarness, card: String, consultation: Bool) async throws {
+        func attempt(_ harness: GatewayHarness, card: String, consultation: Bool, medium: IdentityMedium = .residentID, presettle: Bool = false) async throws {
             try await harness.app(callbacks: false).test(.live) { live in
                 let port = try #require(live.port)
                 let hospital = try await harness.client(port: port)
                 // Registered by resident ID: not authenticated through the e-voucher.
-                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), medium: .residentID)
+                let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: (Demo.zhangSan.psnNo, Demo.zhangSan.certno), medium: medium)
                 var batch = "B1", total = "12.50"
                 if consultation {
                     batch = "B2"
@@ -98,7 +98,7 @@ struct DeclarationTests {
                         "feedetl_sn": "9", "mdtrt_id": .string(visit), "psn_no": .string(Demo.zhangSan.psnNo), "chrg_bchno": "B2",
                         "med_list_codg": "AADG0000", "pric": "20.00", "cnt": "1", "det_item_fee_sumamt": "20.00"])])])
                 }
-                _ = try await hospital.call(infno: "2207", input: ["data": .object([
+                _ = try await hospital.call(infno: presettle ? "2206" : "2207", input: ["data": .object([
                     "psn_no": .string(Demo.zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": .string(total), "mdtrt_cert_type": "03", "mdtrt_cert_no": .string(card)])])
             }
@@ -116,6 +116,12 @@ struct DeclarationTests {
         await expectRefusal("CARD_SETTLEMENT_NOT_ALLOWED", rule: "PY-6", pointer: "/input/data/mdtrt_cert_type") {
             try await attempt(try await GatewayHarness.make(policy: beijing), card: zhangSanCard, consultation: true)
         }
+        // 2206 pre-settles by the same rule, so a pre-settlement never promises what 2207 refuses.
+        await expectRefusal("CARD_SETTLEMENT_NOT_ALLOWED", rule: "PY-6", pointer: "/input/data/mdtrt_cert_type") {
+            try await attempt(try await GatewayHarness.make(policy: beijing), card: zhangSanCard, consultation: true, presettle: true)
+        }
+        // A visit authenticated through the e-voucher settles as such, whatever medium the 2207 names: the consultation too.
+        try await attempt(try await GatewayHarness.make(policy: beijing), card: zhangSanCard, consultation: true, medium: .eVoucher)
     }
 
     @Test("SC-3: an online visit is a follow-up — 2201 of a person with no offline visit on record (or only one dated later) is refused; once seen in person, registered")
@@ -143,6 +149,26 @@ struct DeclarationTests {
             let visit = try await register()
             let stored = try await harness.gateway.store.read { try await $0.registration(mdtrtId: visit) }
             #expect(stored?.offSite == false, "SC-4: a Tianjin-insured person at a Tianjin hospital is local")
+        }
+    }
+
+    @Test("PY-12: the agency sets an institution's budget at any time and removes it with null; an empty body changes nothing")
+    func budgetSetting() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let url = "http://127.0.0.1:\(port)/admin/institutions/\(Demo.hospital)/budget"
+            let admin = harness.credentials.adminToken
+            let set = try await HTTP.post(.shared, url: url, body: Array(#"{"annualBudgetFen":150000}"#.utf8), bearer: admin)
+            #expect(set.objectValue?["annualBudgetFen"] == .integer(150_000), "\(set)")
+            let empty = try await HTTP.exchange(.shared, url: url, body: Array("{}".utf8), bearer: admin)
+            let problem = try JSONValue.parse(empty.body).objectValue ?? [:]
+            #expect(empty.status == 400 && problem[key: "code"] == "FIELD_MISSING" && problem[key: "pointer"] == "/annualBudgetFen", "\(problem)")
+            let negative = try await HTTP.exchange(.shared, url: url, body: Array(#"{"annualBudgetFen":-1}"#.utf8), bearer: admin)
+            #expect(negative.status == 400)
+            #expect(try await harness.gateway.store.read { try await $0.institution(code: Demo.hospital)?.annualBudgetFen } == 150_000)
+            let removed = try await HTTP.post(.shared, url: url, body: Array(#"{"annualBudgetFen":null}"#.utf8), bearer: admin)
+            #expect(removed.objectValue?["annualBudgetFen"] == nil || removed.objectValue?["annualBudgetFen"] == .null, "\(removed)")
         }
     }
 }

@@ -875,6 +875,34 @@ struct CrossRegionTests {
 
 @Suite("Cross-region: filing after the fact and double settlement")
 struct CrossRegionAfterTheFactTests {
+    @Test("XR-4: no double payment — a claim after the fact for a visit already settled directly (2207) is refused, naming the settlement; a claim for another day is not")
+    func settledDirectly() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.app(callbacks: false).test(.live) { live in
+            let port = try #require(live.port)
+            let hospital = try await harness.client(port: port)
+            // Wang Qiang, insured in Beijing, settles directly in Tianjin (the filing-free pilot, XR-5).
+            let wang = (psnNo: "11000000000000000003", certno: "110105199003033451")
+            let visit = try await harness.visitWithMetformin(port: port, hospital: hospital, person: wang, insutype: "390")
+            let setlinfo = try await hospital.call(infno: "2207", input: ["data": .object([
+                "psn_no": .string(wang.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": "B1", "insutype": "390",
+                "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])]).objectValue?["setlinfo"]?.objectValue ?? [:]
+            let setlId = try #require(setlinfo.string("setl_id"))
+            let url = "http://127.0.0.1:\(port)/admin/reimbursements"
+            func claim(_ number: String, day: String) -> [UInt8] {
+                Array(#"{"psnNo":"\#(wang.psnNo)","claimNo":"\#(number)","institutionCode":"H12010100001","visitDate":"\#(day)","feedetailList":[{"feedetlSn":"1","medListCodg":"XA10BAE054A001010100483","pric":"12.50","cnt":"1","detItemFeeSumamt":"12.50"}]}"#.utf8)
+            }
+            let today = Timestamps.day(await harness.gateway.clock.now())
+            let refused = try await HTTP.exchange(.shared, url: url, body: claim("C-DUP", day: today), bearer: harness.credentials.adminToken)
+            let problem = try JSONValue.parse(refused.body).objectValue ?? [:]
+            #expect(refused.status == 409 && problem[key: "code"] == "REIMBURSEMENT_SETTLED_DIRECTLY" && problem[key: "rule"] == "XR-4", "\(problem)")
+            #expect(problem[key: "pointer"] == "/visitDate" && problem[key: "detail"].contains(setlId), "\(problem)")
+            let earlier = Timestamps.day(await harness.gateway.clock.now().addingTimeInterval(-5 * 86_400))
+            let paid = try await HTTP.post(.shared, url: url, body: claim("C-OTHER", day: earlier), bearer: harness.credentials.adminToken)
+            #expect(paid.objectValue?[key: "claimNo"] == "C-OTHER" && paid.objectValue?[key: "medfeeSumamt"] == "12.50", "\(paid)")
+        }
+    }
+
     @Test("XR-4: a visit paid in cash without a filing is reimbursed once the person files with a start covering it; once per claim")
     func afterTheFact() async throws {
         let harness = try await GatewayHarness.make()

@@ -78,9 +78,12 @@ struct SecretLeakTests {
         // Opting in shows them: the masking is what hid them, not their absence.
         let revealed = directory + "/revealed"
         let again = try await EndToEndTests.run(EndToEndTests.binary, ["conformance", "run", "--target", server.url, "--suite", "gateway", "--case", "ID-QR-001",
-                                                                 "--report-dir", revealed, "--no-colour", "--reveal-personal-data"])
+                                                                 "--case", "XR-7-001", "--report-dir", revealed, "--no-colour", "--reveal-personal-data"])
         #expect(again.status == 0, "\(again.stdout)")
         let revealedHAR = try String(contentsOfFile: revealed + "/exchanges.har", encoding: .utf8)
         #expect(ids.contains { revealedHAR.contains($0) })
+        // Secrets never: XR-7-001 registers an app with a fresh secret of 27 digits, shown as its fingerprint only.
+        #expect(revealedHAR.contains("appSecret"))
+        #expect(revealedHAR.range(of: #"appSecret\\?":\\?"[0-9]{27}"#, options: .regularExpression) == nil, "an app secret appears in the revealed HAR")
     }
 }

@@ -54,7 +54,12 @@ public final class ExchangeRecorder: HTTPExchangeObserver, Sendable {
 
     /// A body as a report may show it.
     func shown(_ bytes: [UInt8]) -> String {
-        guard !revealPersonalData else { return String(decoding: bytes, as: UTF8.self) }
+        guard !revealPersonalData else {
+            // Personal data shown as asked; secrets (an app secret registered by a case, a password) never.
+            if let value = try? JSONValue.parse(bytes) { return Redaction.maskSecrets(value).serialized() }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return Redaction.maskForm(text) ?? text
+        }
         return Self.masked(bytes)
     }
 

@@ -214,6 +214,9 @@ extension GatewaySuite {
                     try await suite.admin("/admin/institutions/\(hospitalCode)/budget", ["annualBudgetFen": value])
                 }
             }
+            let before = try await suite.accepted("GET /admin/institutions/\(hospitalCode)") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/institutions/\(hospitalCode)", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue?["annualBudgetFen"] ?? .null
             try await budget(.integer(0))
             do {
                 let visit = try await suite.registeredVisit(zhangSan)
@@ -235,10 +238,10 @@ extension GatewaySuite {
                     throw CaseFailure("the settlement beyond the budget was not flagged PY-12", expected: "settlement \(setlinfo[key: "setl_id"]) with a PY-12 flag",
                                       actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
                 }
-                try await budget(.null)
-                return "settled \(setlinfo[key: "setl_id"]) (fund \(setlinfo[key: "fund_pay_sumamt"])) beyond a budget of 0.00 and flagged: \(flag[key: "detail"].prefix(120))…; budget removed"
+                try await budget(before)
+                return "settled \(setlinfo[key: "setl_id"]) (fund \(setlinfo[key: "fund_pay_sumamt"])) beyond a budget of 0.00 and flagged: \(flag[key: "detail"].prefix(120))…; budget restored to \(before.serialized())"
             } catch {
-                try? await budget(.null)
+                try? await budget(before)
                 throw error
             }
         },
@@ -638,7 +641,6 @@ extension GatewaySuite {
         ]
     }
 
-    /// A 2201 by resident ID number (medium 02) and a fresh payAuthNo for `person`.
     /// SC-3: records an offline visit of `psnNo` for type 2 diabetes at the demo hospital a month ago, so an online follow-up may be registered.
     func offlineVisit(_ psnNo: String) async throws {
         _ = try await accepted("POST /admin/offline-visits (type 2 diabetes, a month ago)") {
@@ -647,6 +649,7 @@ extension GatewaySuite {
         }
     }
 
+    /// A 2201 by resident ID number (medium 02) and a fresh payAuthNo for `person`.
     func visitAndAuthorisation(_ person: (certno: String, psnNo: String, name: String), insutype: String = "310") async throws -> (String, String) {
         let visit = try await accepted("2201 registration") {
             try await hospital.register(RegistrationRequest(psnNo: person.psnNo, insutype: insutype, beginTime: clock.now(), medium: .residentID, certNo: person.certno,

@@ -38,7 +38,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     static let fraudSuspended = (certno: "120102197511204564", psnNo: "12000000000000000004")
     static let notRealName = (certno: "120101199212085676", psnNo: "12000000000000000005", name: "Chen Jing")
     static let wangQiang = (certno: "110105199003033451", psnNo: "11000000000000000003", name: "Wang Qiang")
-    // The fixture's test personas (fixtures/README.md): no prior offline visit, so drugs only.
+    // The fixture's test personas (fixtures/README.md): seen in person for diabetes (Test Account Low: for asthma only).
     static let accountLow = (certno: "120101197001010018", psnNo: "12000000000000000011", name: "Test Account Low")
     static let insuranceSuspended = (certno: "120101197001010026", psnNo: "12000000000000000012", name: "Test Insurance Suspended")
     static let platformTimeout = (certno: "120101197001010034", psnNo: "12000000000000000013", name: "Test Platform Timeout")

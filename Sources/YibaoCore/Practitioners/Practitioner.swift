@@ -90,12 +90,6 @@ public struct Practitioner: Sendable, Codable, Hashable {
     /// so are name-only pharmacists (`onDuty` false, 挂证).
     public static func checkPharmacyStaffing(_ staff: [Practitioner], herbalPieces: Bool = false, measures: MeasureNumbers = .standard) throws {
         let pharmacists = staff.filter { $0.role == .pharmacist && $0.onDuty != false }
-        // YZ: a pharmacy selling Chinese herbal pieces has a Chinese-medicine professional (中药师 or above) on its staff.
-        if herbalPieces, !pharmacists.contains(where: { $0.chineseMedicine == true }) {
-            throw DomainError(.pharmacyStaffingInsufficient, .forbidden, rule: .pr2, pointer: "/staff",
-                              "PR-2: a retail pharmacy selling Chinese herbal pieces has a Chinese-medicine pharmacist (中药师 or above) on duty; none of its \(pharmacists.count) pharmacist(s) on duty is one",
-                              expected: "≥ 1 pharmacist with chineseMedicine true", actual: "0")
-        }
         let nameOnly = staff.filter { $0.role == .pharmacist && $0.onDuty == false }.count
         let licensed = pharmacists.filter(\.licensed).count
         let needed = measures.pharmacyMinimumPharmacists, neededLicensed = measures.pharmacyMinimumLicensedPharmacists
@@ -104,6 +98,12 @@ public struct Practitioner: Sendable, Codable, Hashable {
                               "PR-2: a retail pharmacy has at least \(needed) pharmacists on duty, at least \(neededLicensed) of them licensed; it has \(pharmacists.count) pharmacist(s) on duty, \(licensed) licensed" + (nameOnly > 0 ? " (\(nameOnly) registered but not on duty do not count)" : ""),
                               expected: "≥ \(needed) pharmacists, ≥ \(neededLicensed) licensed",
                               actual: "\(pharmacists.count) pharmacists, \(licensed) licensed")
+        }
+        // YZ: a pharmacy selling Chinese herbal pieces has a Chinese-medicine professional (中药师 or above) on its staff.
+        if herbalPieces, !pharmacists.contains(where: { $0.chineseMedicine == true }) {
+            throw DomainError(.pharmacyStaffingInsufficient, .forbidden, rule: .pr2, pointer: "/staff",
+                              "PR-2: a retail pharmacy selling Chinese herbal pieces has a Chinese-medicine pharmacist (中药师 or above) on duty; none of its \(pharmacists.count) pharmacist(s) on duty is one",
+                              expected: "≥ 1 pharmacist with chineseMedicine true", actual: "0")
         }
     }
 }

@@ -30,6 +30,9 @@ public struct AuditFinding: Sendable, Hashable, Codable {
         self.pointer = pointer
         self.detail = detail
     }
+
+    /// How a settlement keeps a flag for review (PY-10): `AUD-SCOPE-001 [PY-10] /feedetailList/2/medListCodg: detail`.
+    public var stored: String { "\(id) [\(rule)] \(pointer): \(detail)" }
 }
 
 /// What the smart audit knows besides the fee lines: the person, the visit, the prescriptions the

@@ -252,7 +252,7 @@ extension ErrorCode {
     public static let reimbursementNotNeeded = ErrorCode("REIMBURSEMENT_NOT_NEEDED", 409, .py9, "订单无需手工报销")
     public static let scopeDiseaseNotChronic = ErrorCode("SCOPE_DISEASE_NOT_CHRONIC", 403, .sc1, "诊断不属于常见病慢性病")
     public static let scopeFirstVisitOnline = ErrorCode("SCOPE_FIRST_VISIT_ONLINE", 403, .sc1, "互联网诊疗仅限复诊")
-    public static let scopeNoPriorOfflineVisit = ErrorCode("SCOPE_NO_PRIOR_OFFLINE_VISIT", 403, .sc3, "无该病种线下就诊记录")
+    public static let scopeNoPriorOfflineVisit = ErrorCode("SCOPE_NO_PRIOR_OFFLINE_VISIT", 403, .sc3, "无（该病种）线下就诊记录")
     public static let settlementAlreadyCancelled = ErrorCode("SETTLEMENT_ALREADY_CANCELLED", 409, .py6, "结算已撤销")
     public static let settlementFailed = ErrorCode("SETTLEMENT_FAILED", 502, .py9, "实时结算失败，请手工报销")
     public static let settlementInvariant = ErrorCode("SETTLEMENT_INVARIANT", 400, .py3, "结算金额不平衡")

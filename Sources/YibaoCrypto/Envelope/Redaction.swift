@@ -68,6 +68,20 @@ public enum Redaction {
         return String(url[...mark]) + (maskForm(query) ?? query)
     }
 
+    /// The value with every secret member masked (recursively), personal data left as it is: what a report shows
+    /// when it was asked to reveal personal data — secrets are never revealed.
+    public static func maskSecrets(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let items): return .array(items.map(maskSecrets))
+        case .object(let object):
+            return .object(JSONObject(object.members.map { member in
+                if isSecret(key: member.key), case .string(let text) = member.value { return .init(key: member.key, value: .string(secret(text))) }
+                return .init(key: member.key, value: maskSecrets(member.value))
+            }))
+        default: return value
+        }
+    }
+
     /// The value with every personal member masked (recursively); other members as they are.
     public static func maskPersonal(_ value: JSONValue) -> JSONValue {
         switch value {

@@ -63,7 +63,6 @@ package enum AgencyRegistry {
         return app
     }
 
-    /// AG-13: records a change `code` reports (``ChangeReport``); the institution as it now stands.
     /// PY-12: sets (or, with nil, removes) the institution's total fund budget for the year; settlements beyond it are flagged.
     package static func setBudget(_ fen: Int64?, institution code: String, store: any StoreWriting, now: Date) async throws -> Institution {
         if let fen, !(0...Money.maximumFen).contains(fen) {
@@ -80,6 +79,7 @@ package enum AgencyRegistry {
         return institution
     }
 
+    /// AG-13: records a change `code` reports (``ChangeReport``); the institution as it now stands.
     package static func reportChange(_ report: ChangeReport, institution code: String, days: Int, store: any StoreWriting, now: Date) async throws -> Institution {
         guard var institution = try await store.institution(code: code) else {
             throw DomainError(.institutionUnknown, .notFound, rule: nil, pointer: "", "no institution \(code)")

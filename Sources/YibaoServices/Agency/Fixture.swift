@@ -185,9 +185,20 @@ public struct AgreementScript: Codable, Sendable {
     public var steps: [AgreementStep]
 }
 
-/// PY-12: `POST /admin/institutions/{code}/budget` — the year's total fund budget in fen; null (or absent) removes it.
+/// PY-12: `POST /admin/institutions/{code}/budget` — the year's total fund budget in fen; null removes it.
 public struct BudgetSetting: Codable, Sendable {
     public var annualBudgetFen: Int64?
+
+    enum CodingKeys: String, CodingKey { case annualBudgetFen }
+
+    /// `annualBudgetFen` must be sent: a number sets the budget, `null` removes it; an empty body changes nothing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.annualBudgetFen) else {
+            throw DecodingError.keyNotFound(CodingKeys.annualBudgetFen, .init(codingPath: [], debugDescription: "annualBudgetFen (fen, or null to remove the budget) is required"))
+        }
+        annualBudgetFen = try container.decodeIfPresent(Int64.self, forKey: .annualBudgetFen)
+    }
 }
 
 /// AG-13: a change an institution reports to the agency (`POST /admin/institutions/{code}/changes`).

@@ -21,25 +21,30 @@ extension FSITransactions {
         return visit
     }
 
+    /// PY-6: where the policy lets the card be swiped (`measures.cardSwipeSettlement`, BJ), a 2206/2207 presenting the
+    /// person's own social-security card (`mdtrt_cert_type` 03) for a visit not authenticated through the e-voucher
+    /// settles by the card: true. Nothing is spent, so 2206 checks it as 2207 does.
+    private func cardSettlement(of visit: Registration, data: Fields, store: any StoreReading) async throws -> Bool {
+        guard policy.measures.cardSwipeSettlement, visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil,
+              try data.optionalString("mdtrt_cert_type") == IdentityMedium.socialSecurityCard.rawValue else { return false }
+        let card = try data.string("mdtrt_cert_no", "the social-security card number")
+        guard let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo == visit.psnNo else {
+            throw DomainError(.personMismatch, .forbidden, rule: .py6, pointer: data.path("mdtrt_cert_no"),
+                              "the social-security card swiped is not the card of the visit's person \(visit.psnNo)", expected: visit.psnNo, actual: "another card")
+        }
+        return true
+    }
+
     /// ID-1: an Internet+ visit is settled (2207) only after the patient's real-name authentication through the
     /// e-voucher: the visit was registered with an ecToken (`mdtrt_cert_type` 01), or this 2207 presents one of
     /// the same person, scanned for settlement (01301) at this institution, which it spends.
-    /// PY-6: where the policy lets the card be swiped (`measures.cardSwipeSettlement`, BJ), a 2207 presenting the person's
-    /// social-security card (`mdtrt_cert_type` 03) settles instead; true is returned, and the consultation is then refused.
-    private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws -> Bool {
+    private func requireVoucherAuthentication(of visit: Registration, data: Fields, request: FSICall, store: any StoreWriting, now: Date) async throws {
         let medium = try data.optionalString("mdtrt_cert_type") ?? ""
-        if medium == IdentityMedium.socialSecurityCard.rawValue, policy.measures.cardSwipeSettlement {
-            let card = try data.string("mdtrt_cert_no", "the social-security card number")
-            guard let holder = try await store.person(socialSecurityCardNo: card), holder.psnNo == visit.psnNo else {
-                throw DomainError(.personMismatch, .forbidden, rule: .py6, pointer: data.path("mdtrt_cert_no"),
-                                  "the social-security card swiped is not the card of the visit's person \(visit.psnNo)", expected: visit.psnNo, actual: "another card")
-            }
-            return true
-        }
-        guard visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil else { return false }
+        guard visit.medium != .eVoucher, visit.voucherAuthenticatedAt == nil else { return }
         guard medium == IdentityMedium.eVoucher.rawValue else {
             throw DomainError(.visitNotVoucherAuthenticated, .forbidden, rule: .id1, pointer: data.path("mdtrt_cert_type"),
-                              "visit \(visit.mdtrtId) was registered with identity medium \(visit.medium.rawValue), not the e-voucher; an Internet+ visit settles only after the patient's real-name authentication through the e-voucher: register it with mdtrt_cert_type 01 and the ecToken of ec.query, or send mdtrt_cert_type 01 with an ecToken scanned for settlement (01301) in this 2207",
+                              "visit \(visit.mdtrtId) was registered with identity medium \(visit.medium.rawValue), not the e-voucher; an Internet+ visit settles only after the patient's real-name authentication through the e-voucher: register it with mdtrt_cert_type 01 and the ecToken of ec.query, or send mdtrt_cert_type 01 with an ecToken scanned for settlement (01301) in this 2207"
+                                + (policy.measures.cardSwipeSettlement ? "; under this policy the person's own social-security card (mdtrt_cert_type 03) also settles everything but the consultation (PY-6)" : ""),
                               expected: IdentityMedium.eVoucher.rawValue, actual: medium.isEmpty ? "absent" : medium)
         }
         let person = try await identify(medium: .eVoucher, certNo: try data.string("mdtrt_cert_no", "the ecToken"), transaction: "2207",
@@ -52,7 +57,6 @@ extension FSITransactions {
         var authenticated = visit
         authenticated.voucherAuthenticatedAt = now
         try await store.save(authenticated)
-        return false
     }
 
     private func regionPolicy(_ admdvs: String, pointer: String, rule: Rule) throws -> RegionPolicy {
@@ -190,7 +194,8 @@ extension FSITransactions {
         guard insutype == person.insutype else {
             throw DomainError.invalidValue(data.path("insutype"), "the person is insured under \(person.insutype)", expected: person.insutype, actual: insutype)
         }
-        let cardSwiped = commit ? try await requireVoucherAuthentication(of: visit, data: data, request: request, store: store, now: now) : false
+        let cardSwiped = try await cardSettlement(of: visit, data: data, store: store)
+        if commit, !cardSwiped { try await requireVoucherAuthentication(of: visit, data: data, request: request, store: store, now: now) }
         try await requirePrerequisites(request, visit: visit, store: store, pointer: data.path("mdtrt_id"))
         let details = try await store.feeDetails(mdtrtId: mdtrtId).filter { $0.chrgBchno == batch && $0.status == .uploaded }
         guard !details.isEmpty else {
@@ -200,7 +205,7 @@ extension FSITransactions {
         // PY-6 (BJ annex §1(3)): the Internet follow-up consultation is settled online in real time, never by the card.
         if cardSwiped, let consultation = details.first(where: { $0.line.medListCodg == PolicyEngine.consultationCode }) {
             throw DomainError(.cardSettlementNotAllowed, .forbidden, rule: .py6, pointer: data.path("mdtrt_cert_type"),
-                              "batch \(batch) holds the Internet follow-up consultation \(PolicyEngine.consultationCode) (feedetl_sn \(consultation.feedetlSn)), which settles online through mobile payment with the e-voucher; the card settles the drugs and special-disease fees only: upload the consultation in a batch of its own",
+                              "batch \(batch) holds the Internet follow-up consultation \(PolicyEngine.consultationCode) (feedetl_sn \(consultation.feedetlSn)), which settles online through mobile payment with the e-voucher; the card settles the rest (the drugs, their delivery, special-disease fees): upload the consultation in a batch of its own",
                               expected: IdentityMedium.eVoucher.rawValue, actual: IdentityMedium.socialSecurityCard.rawValue)
         }
         let total = try data.fen("medfee_sumamt")
@@ -227,7 +232,7 @@ extension FSITransactions {
             throw refusal
         }
         // Flags are kept with the settlement for manual review (PY-10): the audit's, and XR-7's settlement in both places.
-        var flags = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
+        var flags = findings.map(\.stored)
         if let both = try await SettlementCalculator.settledInBothPlaces(psnNo: psnNo, insured: SettlementCalculator.province(person.insuplcAdmdvs),
                                                                           treated: SettlementCalculator.province(institution.admdvs), store: store, now: now,
                                                                           pointer: data.path("psn_no"), history: history) {

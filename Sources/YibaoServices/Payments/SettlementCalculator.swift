@@ -192,7 +192,7 @@ package struct SettlementCalculator: Sendable {
         order.credential = credential
         order.invono = try data.optionalString("invono")
         try await Receipts.reserveInvoiceNumber(order.invono, institution: code, settlement: nil, pointer: "/invono", store: store, now: now)
-        order.auditFindings = findings.map { "\($0.id) [\($0.rule)] \($0.pointer): \($0.detail)" }
+        order.auditFindings = findings.map(\.stored)
         if let doubleSettlement { order.auditFindings.append(doubleSettlement) }
         if let overBudget = try await Self.budgetFlag(institution, fundFen: result.fundPaySumamt.fen, store: store, now: now, pointer: "/orgCodg") {
             order.auditFindings.append(overBudget)
@@ -220,7 +220,8 @@ package struct SettlementCalculator: Sendable {
         // Up to and including now (the range's end is exclusive): a settlement at this very instant counts too.
         let paid = try await store.settlementEntries(institutionCode: institution.code, from: start, to: now.addingTimeInterval(0.001)).reduce(Int64(0)) { $0 + $1.fund }
         guard paid + fundFen > budget else { return nil }
-        return "PY-12 [PY-12] \(pointer): the fund's payments to \(institution.code) in \(year) reach \(Money.yuan(paid + fundFen)) with this settlement's \(Money.yuan(fundFen)), beyond its total budget of \(Money.yuan(budget)); recorded for the year-end appraisal"
+        return AuditFinding(id: "PY-12", rule: .py12, action: .flag, pointer: pointer,
+                            detail: "the fund's payments to \(institution.code) in \(year) reach \(Money.yuan(paid + fundFen)) with this settlement's \(Money.yuan(fundFen)), beyond its total budget of \(Money.yuan(budget)); recorded for the year-end appraisal").stored
     }
 
     /// XR-7: a settlement in a month in which the person also settled in the other place — away from home after
@@ -250,10 +251,12 @@ package struct SettlementCalculator: Sendable {
             let place = try await province(of: institution)
             guard !place.isEmpty, place != treated else { continue }
             if treated != insured, place == insured {
-                return "XR-7 [XR-7] \(pointer): settled in \(treated) in \(month) after settling in the place of insurance \(insured) (\(what)); flagged for verification"
+                return AuditFinding(id: "XR-7", rule: .xr7, action: .flag, pointer: pointer,
+                                    detail: "settled in \(treated) in \(month) after settling in the place of insurance \(insured) (\(what)); flagged for verification").stored
             }
             if treated == insured {
-                return "XR-7 [XR-7] \(pointer): settled in the place of insurance \(insured) in \(month) after settling away in \(place) (\(what)); flagged for verification"
+                return AuditFinding(id: "XR-7", rule: .xr7, action: .flag, pointer: pointer,
+                                    detail: "settled in the place of insurance \(insured) in \(month) after settling away in \(place) (\(what)); flagged for verification").stored
             }
         }
         return nil
@@ -366,9 +369,10 @@ package struct SettlementCalculator: Sendable {
         // SC-3: a follow-up of the same condition — an offline visit, on or before the visit's day, for a condition of
         // this visit (its 2203 diagnoses, the main diagnoses of the prescriptions settled), compared by ICD-10 category.
         // A visit whose condition is not known (no 2203, no prescription) needs any prior offline visit.
-        let conditions = Set((visit?.diagnoses ?? []).filter(\.valid).map { OnlineScope.category($0.code) }
-                             + prescriptions.values.compactMap { $0.mainDiagnosisCode.map(OnlineScope.category) }
-                             + [declaredDiagnosis].compactMap { $0 }.filter { !$0.isEmpty }.map(OnlineScope.category))
+        // The disease a 6201 names (diseCodg) counts only when nothing better is known: it cannot stand in for a 2203 diagnosis.
+        var conditions = Set((visit?.diagnoses ?? []).filter(\.valid).map { OnlineScope.category($0.code) }
+                             + prescriptions.values.compactMap { $0.mainDiagnosisCode.map(OnlineScope.category) })
+        if conditions.isEmpty, let declared = declaredDiagnosis, !declared.isEmpty { conditions.insert(OnlineScope.category(declared)) }
         let followUp = try await store.offlineVisits(psnNo: person.psnNo).contains {
             $0.visitDate <= day && (conditions.isEmpty || conditions.contains(OnlineScope.category($0.diseaseCode)))
         }
