@@ -107,14 +107,41 @@ struct SmartAuditTests {
         #expect(SmartAudit.review(Self.cleanLines(), context: try Self.context(prescriptions: [atPharmacy])).isEmpty)
     }
 
-    @Test("The catalogue: thirteen stable ids, each once, with its docs/RULES.md rule and action")
+    @Test("AUD-DIAG-002 (SV-6): a special-disease visit (med_type 14) whose diagnosis no chronic-disease filing covers is flagged, not refused")
+    func diagnosisAgainstFiling() throws {
+        var visit = Self.visit()
+        visit.medType = "14"
+        visit.diagnoses = [Diagnosis(type: "1", sortNo: "1", code: "E11.900", name: "Type 2 diabetes mellitus", dept: "A03", doctorCode: "D12010100001",
+                                     doctorName: "Li Wei", time: "2026-11-23 09:45:00", valid: true)]
+        func filing(_ code: String, _ name: String) throws -> ChronicFiling {
+            try ChronicFiling(trtDclaDetlSn: "TD" + code, psnNo: Self.psnNo, insutype: "310", diseaseCode: code, diseaseName: name,
+                              institutionCode: "H12010100001", beginDate: "2026-01-01", endDate: "2026-12-31", doctorCode: "D12010100001",
+                              doctorName: "Li Wei", diagnosisDate: "2025-12-20", catalogue: ["E11", "I10"], at: Self.time("2026-01-01 09:00:00"), pointer: "")
+        }
+        var context = try Self.context(visit: visit)
+        context.specialDiseaseFilings = [try filing("I10.x00", "Essential hypertension")]
+        let findings = SmartAudit.review(Self.cleanLines(), context: context)
+        Self.expect(findings, [("AUD-DIAG-002", .sv6, .flag, "/mdtrtId")])
+        #expect(findings.first?.detail.contains("E11.900") == true && findings.first?.detail.contains("I10.x00") == true)
+        #expect(SmartAudit.refusal(findings) == nil)
+        // Covered by a filing, or not a special-disease visit (nil): nothing.
+        context.specialDiseaseFilings = [try filing("E11.900", "Type 2 diabetes mellitus")]
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).isEmpty)
+        context.specialDiseaseFilings = nil
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).isEmpty)
+        // No filing at all.
+        context.specialDiseaseFilings = []
+        #expect(SmartAudit.review(Self.cleanLines(), context: context).first?.detail.contains("no chronic-disease filing in force") == true)
+    }
+
+    @Test("The catalogue: fourteen stable ids, each once, with its docs/RULES.md rule and action")
     func catalogue() {
         let rows = SmartAudit.rules.map { "\($0.id) \($0.rule) \($0.action.rawValue)" }
         #expect(rows == [
             "AUD-PERSON-001 ID-5 refuse", "AUD-SCOPE-001 PY-10 flag", "AUD-QTY-001 SV-3 refuse", "AUD-CONSULT-001 SC-3 refuse",
             "AUD-CONSULT-002 SV-3 refuse", "AUD-RX-001 SV-6 refuse", "AUD-RX-002 SV-6 refuse", "AUD-RX-003 SV-6 refuse",
             "AUD-RX-004 RX-2 refuse", "AUD-RX-005 PY-7 refuse", "AUD-DUP-001 SV-6 flag", "AUD-REC-001 SV-1 flag",
-            "AUD-DIAG-001 SV-6 flag",
+            "AUD-DIAG-001 SV-6 flag", "AUD-DIAG-002 SV-6 flag",
         ])
         #expect(SmartAudit.rules.allSatisfy { !$0.summary.isEmpty })
         #expect(SmartAudit.maxDrugBoxesPerLine == 12)

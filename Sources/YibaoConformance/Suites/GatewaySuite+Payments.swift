@@ -284,6 +284,30 @@ extension GatewaySuite {
             }
             return "settled at home in Tianjin and away in Beijing (\(setlinfo[key: "setl_id"])), flagged: \(flag[key: "detail"].prefix(140))…"
         },
+        "SV-6-003": { suite in
+            // False diagnosis against the filing: Li Na's visit is settled as a chronic or special disease (med_type 14) for
+            // hypertension, which no chronic-disease filing of hers covers: settled, and flagged for manual review.
+            let visit = try await suite.registeredVisit(liNa)
+            _ = try await suite.accepted("2203 med_type 14, hypertension") {
+                try await suite.hospital.call(infno: "2203", input: ["mdtrtinfo": .object(["mdtrt_id": .string(visit), "psn_no": .string(liNa.psnNo), "med_type": "14",
+                                                                                          "dise_codg": "I10.x00", "dise_name": "Essential hypertension"])])
+            }
+            let batch = try await suite.uploadMetforminBatch(visit: visit, person: liNa)
+            let setlinfo = try await suite.accepted("2207 med_type 14") {
+                try await suite.hospital.call(infno: "2207", input: ["data": .object([
+                    "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "14"])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            let listed = try await suite.accepted("GET /admin/audit-flags (all)") {
+                try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(hospitalCode)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
+            }.objectValue ?? [:]
+            let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
+            guard let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first(where: { $0[key: "finding"] == "AUD-DIAG-002" }) else {
+                throw CaseFailure("a special-disease settlement for a disease no filing covers was not flagged AUD-DIAG-002", expected: "settlement \(setlinfo[key: "setl_id"]) with an AUD-DIAG-002 flag",
+                                  actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
+            }
+            return "settled \(setlinfo[key: "setl_id"]) and flagged: \(flag[key: "detail"].prefix(160))…"
+        },
         "XR-4-002": { suite in
             // Wang Qiang (insured in Beijing) settled directly in Tianjin today (the filing-free pilot): a manual claim for the same visit is refused.
             let token = try await suite.scan(wangQiang.certno, for: .registration, by: suite.hospital)

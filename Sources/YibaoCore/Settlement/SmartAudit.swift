@@ -63,6 +63,9 @@ public struct AuditContext: Sendable {
     public var settlingInstitution: String?
     /// SV-1: whether the visit's medical record (FSI 4301 or 4701) was uploaded; nil: not checked.
     public var medicalRecordUploaded: Bool?
+    /// SV-6: for a visit settled as an outpatient chronic or special disease (`med_type` 14), the person's chronic-disease
+    /// filings in force on the visit's day (2503); nil: not such a visit, not checked.
+    public var specialDiseaseFilings: [ChronicFiling]?
 
     public init(person: InsuredPerson, visit: Registration? = nil, followUpDiagnosis: Bool,
                 prescriptions: [String: PrescriptionRecord] = [:], settledPrescriptions: Set<String> = [],
@@ -135,6 +138,8 @@ public enum SmartAudit {
     public static let recordNotUploaded = "AUD-REC-001"
     /// SV-6: a prescription whose diagnosis is none of the visit's diagnoses (flag).
     public static let diagnosisMismatch = "AUD-DIAG-001"
+    /// SV-6: a special-disease visit (med_type 14) whose diagnoses no chronic-disease filing covers (flag).
+    public static let diagnosisNotFiled = "AUD-DIAG-002"
 
     /// The audit-rule catalogue: id, rule, action, one-line description — also printed by the CLI.
     public static let rules: [(id: String, rule: Rule, action: AuditFinding.Action, summary: String)] = [
@@ -179,6 +184,10 @@ public enum SmartAudit {
         // SV-6: false diagnosis — a circulated line's prescription treats a condition the visit's diagnoses (2203) do not name.
         (diagnosisMismatch, .sv6, .flag,
          "a prescription whose main diagnosis (ICD-10 category) is none of the visit's diagnoses"),
+        // SV-6: false diagnosis against the filing — a visit settled as a chronic or special disease (med_type 14) whose
+        // diagnoses no chronic-disease filing in force (2503) covers.
+        (diagnosisNotFiled, .sv6, .flag,
+         "a special-disease visit (med_type 14) whose diagnoses none of the person's chronic-disease filings in force covers"),
     ]
 
     /// Audits `lines` against `context` and returns every finding (empty when clean): the person first,
@@ -196,6 +205,16 @@ public enum SmartAudit {
         if context.medicalRecordUploaded == false, let visit = context.visit {
             add(recordNotUploaded, "/mdtrtId",
                 "visit \(visit.mdtrtId) is settled before its medical record was uploaded (FSI 4301 or 4701, SV-1): recorded for manual review")
+        }
+        if let filings = context.specialDiseaseFilings, let visit = context.visit {
+            let diagnoses = (visit.diagnoses ?? []).filter(\.valid).map(\.code)
+            if !diagnoses.isEmpty, !diagnoses.contains(where: { code in filings.contains { $0.covers(code) } }) {
+                let filed = filings.map { "\($0.diseaseCode) \($0.diseaseName)" }
+                add(diagnosisNotFiled, "/mdtrtId",
+                    "visit \(visit.mdtrtId) is settled as a chronic or special disease (med_type 14) for \(diagnoses.joined(separator: ", ")), but "
+                    + (filed.isEmpty ? "the person has no chronic-disease filing in force" : "the person's filings in force are for \(filed.joined(separator: "; "))")
+                    + ": recorded for manual review")
+            }
         }
         if person.internetPaymentSuspended {
             add(personSuspended, "/psnNo",

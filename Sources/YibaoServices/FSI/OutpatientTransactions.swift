@@ -226,7 +226,8 @@ extension FSITransactions {
         let scope = try regionPolicy(institution.admdvs, pointer: "/fixmedins_code", rule: .xr6)
         let history = try await SettlementCalculator.SettlementHistory.of(psnNo, store: store)
         let findings = try await SettlementCalculator.audit(details.map { AuditLine(line: $0.line, hiRxno: $0.hiRxno) }, person: person, visit: visit, scope: scope,
-                                                           institution: request.institutionCode, measures: policy.measures, store: store, history: history)
+                                                           institution: request.institutionCode, measures: policy.measures, store: store, history: history,
+                                                           medType: sentMedType)
         if var refusal = SmartAudit.refusal(findings) {
             refusal.pointer = refusal.pointer.replacingOccurrences(of: "/feedetailList/", with: "/input/feedetail/")
             throw refusal

@@ -355,7 +355,7 @@ package struct SettlementCalculator: Sendable {
     /// The smart audit of `lines` settled by `institution` (PY-7: nil skips the check).
     static func audit(_ lines: [AuditLine], person: InsuredPerson, visit: Registration?, scope: RegionPolicy, institution: String?,
                       measures: MeasureNumbers = .standard, store: any StoreReading, history known: SettlementHistory? = nil,
-                      declaredDiagnosis: String? = nil) async throws -> [AuditFinding] {
+                      declaredDiagnosis: String? = nil, medType: String? = nil) async throws -> [AuditFinding] {
         let history: SettlementHistory
         if let known { history = known } else { history = try await SettlementHistory.of(person.psnNo, store: store) }
         var prescriptions: [String: PrescriptionRecord] = [:]
@@ -392,6 +392,10 @@ package struct SettlementCalculator: Sendable {
                                    maxDrugBoxesPerLine: measures.maxDrugBoxesPerLine,
                                    maxConsultationsPerVisit: measures.maxConsultationsPerVisit, settlingInstitution: institution)
         if let visit { context.medicalRecordUploaded = try await medicalRecordUploaded(mdtrtId: visit.mdtrtId, institution: visit.institutionCode, store: store) }
+        // SV-6: a special-disease visit is checked against the person's chronic-disease filings in force that day.
+        if (medType ?? visit?.medType) == "14" {
+            context.specialDiseaseFilings = try await store.chronicFilings(psnNo: person.psnNo).filter { $0.inForce(on: day) }
+        }
         return SmartAudit.review(lines, context: context)
     }
 
