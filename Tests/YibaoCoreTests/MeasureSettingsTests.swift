@@ -17,9 +17,23 @@ struct MeasureSettingsTests {
         changed.measures.maxDrugBoxesPerLine = 6
         let again = try JSONDecoder().decode(PolicyProfile.self, from: JSONEncoder().encode(changed))
         #expect(again.measures.maxDrugBoxesPerLine == 6)
-        // Any other member missing is still refused.
+        // A group left out keeps the nhsa-2.0 value; the name is required.
         object.removeValue(forKey: "fsiTimeWindowSeconds")
+        #expect(try JSONDecoder().decode(PolicyProfile.self, from: JSONSerialization.data(withJSONObject: object)).fsiTimeWindowSeconds == PolicyProfile.nhsa20.fsiTimeWindowSeconds)
+        object.removeValue(forKey: "name")
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(PolicyProfile.self, from: JSONSerialization.data(withJSONObject: object)) }
+    }
+
+    @Test("PY-6, GEN-1: policies/beijing.json is Beijing's profile — the card may be swiped, the notice has no end; everything else is nhsa-2.0's")
+    func beijingProfile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let beijing = try JSONDecoder().decode(PolicyProfile.self, from: Data(contentsOf: root.appendingPathComponent("policies/beijing.json")))
+        #expect(beijing.name == "beijing")
+        #expect(beijing.measures.cardSwipeSettlement && !PolicyProfile.nhsa20.measures.cardSwipeSettlement)
+        #expect(beijing.measures.inForce.contains(Timestamps.parseDay("2030-01-01")!) && !beijing.measures.inForce.contains(Timestamps.parseDay("2020-02-28")!))
+        #expect(beijing.measures.problem == nil)
+        #expect(beijing.agreements == PolicyProfile.nhsa20.agreements && beijing.calendar == PolicyProfile.nhsa20.calendar)
+        #expect(beijing.measures.filingFreePilot == PolicyProfile.nhsa20.measures.filingFreePilot)
     }
 
     @Test("settings that make no sense are named")

@@ -45,17 +45,20 @@ public struct PolicyProfile: Sendable, Codable, Hashable {
         case name, vouchers, agreements, calendar, fsiTimeWindowSeconds, signInLifetimeSeconds, chronicDiseaseCategories, callbacks, measures
     }
 
-    /// Every member is required except `measures` (newer than the rest: a policy file written before it still loads).
+    /// `name` is required; a group left out keeps the `nhsa-2.0` values, so a province's profile states only what
+    /// differs (policies/beijing.json). A group that is present is read as a whole, except `agreements` and
+    /// `measures`, whose members may each be left out too.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PolicyProfile.nhsa20
         name = try container.decode(String.self, forKey: .name)
-        vouchers = try container.decode(VoucherPolicy.self, forKey: .vouchers)
-        agreements = try container.decode(AgreementPolicy.self, forKey: .agreements)
-        calendar = try container.decode(WorkingCalendar.self, forKey: .calendar)
-        fsiTimeWindowSeconds = try container.decode(Int.self, forKey: .fsiTimeWindowSeconds)
-        signInLifetimeSeconds = try container.decode(Int.self, forKey: .signInLifetimeSeconds)
-        chronicDiseaseCategories = try container.decode([String].self, forKey: .chronicDiseaseCategories)
-        callbacks = try container.decode(CallbackPolicy.self, forKey: .callbacks)
+        vouchers = try container.decodeIfPresent(VoucherPolicy.self, forKey: .vouchers) ?? d.vouchers
+        agreements = try container.decodeIfPresent(AgreementPolicy.self, forKey: .agreements) ?? d.agreements
+        calendar = try container.decodeIfPresent(WorkingCalendar.self, forKey: .calendar) ?? d.calendar
+        fsiTimeWindowSeconds = try container.decodeIfPresent(Int.self, forKey: .fsiTimeWindowSeconds) ?? d.fsiTimeWindowSeconds
+        signInLifetimeSeconds = try container.decodeIfPresent(Int.self, forKey: .signInLifetimeSeconds) ?? d.signInLifetimeSeconds
+        chronicDiseaseCategories = try container.decodeIfPresent([String].self, forKey: .chronicDiseaseCategories) ?? d.chronicDiseaseCategories
+        callbacks = try container.decodeIfPresent(CallbackPolicy.self, forKey: .callbacks) ?? d.callbacks
         measures = try container.decodeIfPresent(MeasureNumbers.self, forKey: .measures) ?? .standard
     }
 }
