@@ -80,7 +80,7 @@ struct MeasureSettingsTests {
         var expected = MeasureNumbers.standard
         expected.temporaryFilingMaxMonths = 6
         #expect(measures == expected)
-        #expect(measures.inForce == .tianjinMeasures && measures.filingFreePilot == .beijingTianjinHebei && measures.prescriptionValidityDays == 1...366)
+        #expect(measures.inForce == .tianjinMeasures && measures.filingFreePilot == .tianjinPlan && measures.prescriptionValidityDays == 1...366)
     }
 
     @Test("the newer settings that make no sense are named too")
@@ -110,11 +110,12 @@ struct MeasureSettingsTests {
                                                          at: cst(day), pointer: "/psn_no", medType: medType, pilot: pilot,
                                                          insuredAdmdvs: insured, treatedAdmdvs: treated)
         }
-        // The default: the three places both ways.
+        // The three places both ways (a region that joins the pilot both ways).
         #expect(try settle(insured: "110100", treated: "120101", pilot: .beijingTianjinHebei) == "filing-free (XR-5)")
         #expect(try settle(insured: "120116", treated: "130102", medType: nil, pilot: .beijingTianjinHebei) == "filing-free (XR-5)")
         refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "310100", treated: "120101", pilot: .beijingTianjinHebei) }
-        // The Tianjin plan alone: Tianjin-insured persons to Beijing and Hebei, not the reverse.
+        // The default, the Tianjin plan: Tianjin-insured persons to Beijing and Hebei, not the reverse.
+        #expect(MeasureNumbers.standard.filingFreePilot == .tianjinPlan)
         #expect(try settle(insured: "120116", treated: "110105", pilot: .tianjinPlan) == "filing-free (XR-5)")
         refusal(.crossRegionNotFiled, .xr2) { _ = try settle(insured: "110100", treated: "120101", pilot: .tianjinPlan) }
         // Pilot districts: Binhai (120116) in, Heping (120101) out.

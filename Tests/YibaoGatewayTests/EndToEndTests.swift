@@ -58,7 +58,7 @@ struct EndToEndTests {
         #expect(profile == PolicyProfile.nhsa20)
         #expect(printed.stdout.contains("\"ecTokenLifetimeSeconds\" : 1800"))
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).json").path
-        _ = FileManager.default.createFile(atPath: broken, contents: Data(#"{"name":"x"}"#.utf8))
+        _ = FileManager.default.createFile(atPath: broken, contents: Data(#"{"name":"x","fsiTimeWindowSeconds":"five minutes"}"#.utf8))
         let refused = try await Self.run(Self.binary, ["serve", "--policy", broken, "--port", "0", "--data-dir", temporaryDirectory()])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is not a policy profile"))

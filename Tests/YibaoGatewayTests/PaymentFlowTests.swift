@@ -635,14 +635,15 @@ struct OutpatientSettlementTests {
 /// Cross-region settlement (XR-1, XR-2, XR-3, XR-5, XR-6).
 @Suite("Cross-region settlement through a live gateway")
 struct CrossRegionTests {
-    @Test("XR-3: a chronic-disease visit away from home settles directly only at an institution the filing names; XR-5's filing-free pilot is for general outpatient only")
+    @Test("XR-3: a chronic-disease visit away from home settles directly only at an institution a filing in force names; general outpatient under any filing")
     func chronicDiseaseAtFiledInstitutions() async throws {
         let harness = try await GatewayHarness.make()
         try await harness.app(callbacks: false).test(.live) { live in
             let port = try #require(live.port)
             let hospital = try await harness.client(port: port)
             let admin = harness.credentials.adminToken
-            // Wang Qiang is insured in Beijing (110000) and treated in Tianjin at H12010100001.
+            // Wang Qiang is insured in Beijing (110000), filed for Tianjin (the fixture's long-term filing, naming no institution)
+            // and treated in Tianjin at H12010100001.
             let wang = (psnNo: "11000000000000000003", certno: "110105199003033451")
             let registration = try await hospital.register(RegistrationRequest(
                 psnNo: wang.psnNo, insutype: "390", beginTime: Date(), medium: .residentID, certNo: wang.certno, iptOtpNo: "MZ4",
@@ -655,9 +656,9 @@ struct CrossRegionTests {
                                   "med_type": .string(medType), "medfee_sumamt": "10.00", "psn_setlway": "01", "mdtrt_id": .string(registration),
                                   "chrg_bchno": "B1", "acct_used_flag": "0", "insutype": "390"])]
             }
-            // General outpatient: the Beijing–Tianjin pilot needs no filing (XR-5); a chronic disease does.
+            // General outpatient: settled directly under the filing; a chronic disease only where a filing names the institution.
             _ = try await hospital.call(infno: "2206", input: input(medType: "11"))
-            await expectRefusal("CROSS_REGION_NOT_FILED", rule: "XR-2") { _ = try await hospital.call(infno: "2206", input: input(medType: "14")) }
+            await expectRefusal("CROSS_REGION_INSTITUTION_NOT_FILED", rule: "XR-3") { _ = try await hospital.call(infno: "2206", input: input(medType: "14")) }
             func file(_ institutions: [String]) async throws -> String {
                 let names = institutions.map { "\"\($0)\"" }.joined(separator: ",")
                 let filed = try await HTTP.post(.shared, url: "http://127.0.0.1:\(port)/admin/filings", body: Array(

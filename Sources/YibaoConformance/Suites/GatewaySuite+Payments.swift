@@ -556,8 +556,9 @@ extension GatewaySuite {
             }
         },
         "XR-3-001": { suite in
-            // Wang Qiang, insured in Beijing, treated in Tianjin for a chronic disease (med_type 14): the filing-free
-            // pilot (XR-5) is for general outpatient only, and a filing settles directly only at the institutions it names.
+            // Wang Qiang, insured in Beijing, filed for Tianjin (the fixture's long-term filing, naming no institution for
+            // chronic diseases), treated in Tianjin for a chronic disease (med_type 14): a filing settles a chronic disease
+            // directly only at the institutions it names.
             let visit = try await suite.accepted("2201 registration (a Beijing-insured person in Tianjin)") {
                 try await suite.hospital.register(RegistrationRequest(psnNo: wangQiang.psnNo, insutype: "390", beginTime: suite.clock.now(), medium: .residentID,
                                                                       certNo: wangQiang.certno, iptOtpNo: suite.unique("MZ", 4), doctorCode: drLi.code,
@@ -572,18 +573,22 @@ extension GatewaySuite {
             let input: JSONObject = ["data": .object(["psn_no": .string(wangQiang.psnNo), "mdtrt_cert_type": "02", "mdtrt_cert_no": .string(wangQiang.certno),
                                                       "med_type": "14", "medfee_sumamt": "10.00", "psn_setlway": "01", "mdtrt_id": .string(visit),
                                                       "chrg_bchno": .string(batch), "acct_used_flag": "0", "insutype": "390"])]
-            _ = try await suite.refused("2206 of a chronic disease without a filing (the pilot is for general outpatient)", codes: ["CROSS_REGION_NOT_FILED"],
-                                        rule: "XR-2") { _ = try await suite.hospital.call(infno: "2206", input: input) }
-            let filing = try await suite.accepted("a long-term filing naming H12010100002 for chronic diseases") {
+            let refused = try await suite.refused("2206 of a chronic disease at an institution his filing does not name", codes: ["CROSS_REGION_INSTITUTION_NOT_FILED"],
+                                                  pointer: "/input/data/psn_no", rule: "XR-3") { _ = try await suite.hospital.call(infno: "2206", input: input) }
+            let filing = try await suite.accepted("a long-term filing naming H12010100001 for chronic diseases") {
                 try await suite.admin("/admin/filings", ["psnNo": .string(wangQiang.psnNo), "kind": "longTerm", "filedAdmdvs": "120000",
-                                                         "extraInstitutions": .array(["H12010100002"])])
+                                                         "extraInstitutions": .array([.string(hospitalCode)])])
             }
             let filingId = filing.objectValue?["filingId"]?.stringValue ?? ""
-            let refused = try await suite.refused("2206 of a chronic disease at an institution the filing does not name", codes: ["CROSS_REGION_INSTITUTION_NOT_FILED"],
-                                                  pointer: "/input/data/psn_no", rule: "XR-3") { _ = try await suite.hospital.call(infno: "2206", input: input) }
-            // Leave the person as found: the other cases (and the next run on the same data) expect no filing.
+            // Leave the person as found, whatever happens: the other cases (and the next run on the same data) expect the fixture's filing only.
+            do {
+                _ = try await suite.accepted("2206 of the chronic disease at the institution the filing names") { try await suite.hospital.call(infno: "2206", input: input) }
+            } catch {
+                _ = try? await suite.admin("/admin/filings/\(filingId)/cancel", [:])
+                throw error
+            }
             _ = try await suite.accepted("cancelling the filing") { try await suite.admin("/admin/filings/\(filingId)/cancel", [:]) }
-            return refused
+            return refused + "; pre-settled once a filing names this institution"
         },
         "XR-2-003": { suite in
             let person = try suite.require(suite.shanghai, "the Shanghai-insured person of XR-2-001")
@@ -604,18 +609,48 @@ extension GatewaySuite {
             return "filed for 180 days, the Shanghai-insured person pre-settles in Tianjin with Shanghai's parameters: fund \(order[key: "fundPay"]) of \(order[key: "feeSumamt"])"
         },
         "XR-5-001": { suite in
-            let (visit, payAuthNo) = try await suite.visitAndAuthorisation(wangQiang, insutype: "390")
-            let upload = suite.drugUpload(person: wangQiang, visit: visit, payAuthNo: payAuthNo, insutype: "390")
-            let order = try await suite.accepted("6201 for a Beijing-insured person in Tianjin, no filing") {
-                try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
-            }.objectValue ?? [:]
-            let settlement = order["extData"]?.objectValue?["preSetl"]?.objectValue ?? [:]
-            guard settlement["crossRegion"] == .bool(true), settlement[key: "insuplc_admdvs"].hasPrefix("11") else {
-                throw CaseFailure("the pre-settlement is not computed as a Beijing person treated in Tianjin", expected: "crossRegion true, insuplc_admdvs 11xxxx (XR-1)",
-                                  actual: "crossRegion \(settlement["crossRegion"]?.serialized() ?? "missing"), insuplc_admdvs \(settlement[key: "insuplc_admdvs"])")
+            // The Tianjin plan's filing-free pilot: Tianjin's insured persons treated in Beijing (and Hebei) for general outpatient
+            // settle directly without a filing; it runs one way, so a Beijing-insured person treated in Tianjin still files.
+            let (beijing, doctor) = try await suite.beijingHospital("Conformance Pilot Hospital")
+            let token = try await suite.scan(zhangSan.certno, for: .registration, by: beijing)
+            let visit = try await suite.accepted("2201 in Beijing for Zhang San (insured in Tianjin), no filing") {
+                try await beijing.register(RegistrationRequest(psnNo: zhangSan.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .eVoucher,
+                                                               certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: doctor.code,
+                                                               doctorName: doctor.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
             }
-            try GatewaySuite.requireSplitAddsUp(order, what: "6201")
-            return "Beijing–Tianjin outpatient pre-settled without a filing (XR-5), with Beijing's parameters (XR-1): fund \(order[key: "fundPay"]) of \(order[key: "feeSumamt"])"
+            let batch = suite.unique("B", 4)
+            _ = try await suite.accepted("2204 in Beijing: one box of metformin") {
+                try await beijing.call(infno: "2204", input: ["feedetail": .array([.object([
+                    "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "chrg_bchno": .string(batch),
+                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+            }
+            let setlinfo = try await suite.accepted("2206 general outpatient in Beijing, no filing") {
+                try await beijing.call(infno: "2206", input: ["data": .object([
+                    "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
+                    "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
+            }.objectValue?["setlinfo"]?.objectValue ?? [:]
+            guard setlinfo[key: "insuplc_admdvs"].hasPrefix("12") else {
+                throw CaseFailure("the pre-settlement is not computed with the place of insurance's parameters (XR-1)", expected: "insuplc_admdvs 12xxxx",
+                                  actual: "insuplc_admdvs \(setlinfo[key: "insuplc_admdvs"])")
+            }
+            // The other way: a person insured in Beijing, without a filing, treated in Tianjin.
+            let serial = suite.runStamp.suffix(12) + suite.random.digits(4)
+            let certno = ResidentID.completing("11" + serial.prefix(15)) ?? "11" + serial
+            let psnNo = "1101" + serial
+            _ = try await suite.accepted("POST /admin/persons (a Beijing-insured person, no filing)") {
+                try await suite.admin("/admin/persons", [
+                    "psnNo": .string(psnNo), "certno": .string(certno), "name": "Zheng Hao", "gender": "1", "birthDate": "1978-02-02",
+                    "insutype": "310", "insuplcAdmdvs": "110100", "voucherActivated": .bool(true),
+                ])
+            }
+            try await suite.offlineVisit(psnNo)
+            let person = (certno: certno, psnNo: psnNo, name: "Zheng Hao")
+            let (away, payAuthNo) = try await suite.visitAndAuthorisation(person)
+            let upload = suite.drugUpload(person: person, visit: away, payAuthNo: payAuthNo)
+            let refusal = try await suite.refused("6201 in Tianjin for a Beijing-insured person without a filing", codes: ["CROSS_REGION_NOT_FILED"], rule: "XR-2") {
+                _ = try await suite.hospital.hse(service: "uldFeeInfo", data: .object(upload))
+            }
+            return "Zhang San pre-settled in Beijing without a filing (fund \(setlinfo[key: "fund_pay_sumamt"]) of \(setlinfo[key: "medfee_sumamt"])); the other way: \(refusal)"
         },
         "PY-REFUND-001": { suite in
             let paid = try suite.require(suite.paid, "a paid order (PY-PAY-001)")

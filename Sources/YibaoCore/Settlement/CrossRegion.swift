@@ -85,7 +85,10 @@ public enum CrossRegionRules {
         if insured == treated { return "local" }
         let chronic = medType == chronicDiseaseMedType
         if !chronic, pilot.covers(insured: insuredAdmdvs ?? insured, treated: treatedAdmdvs ?? treated, medType: medType, at: now) { return "filing-free (XR-5)" }
-        if let filing = filings.first(where: { $0.covers(treated, at: now) }) {
+        let inForce = filings.filter { $0.covers(treated, at: now) }
+        // Of several filings in force, one naming the institution settles a chronic disease (XR-3).
+        let naming = chronic ? institution.flatMap { code in inForce.first { $0.extraInstitutions.contains(code) } } : nil
+        if let filing = naming ?? inForce.first {
             if chronic, let institution, !filing.extraInstitutions.contains(institution) {
                 throw DomainError(.crossRegionInstitutionNotFiled, .forbidden, rule: .xr3, pointer: pointer,
                                   "an outpatient chronic or special disease away from home (med_type 14) is settled directly only at the designated institutions the filing \(filing.filingId) names; \(institution) is not one of them: add it to the filing (at most the policy's number), or pay and claim manual reimbursement (XR-4, PY-9)",

@@ -108,7 +108,7 @@ public struct MeasureNumbers: Sendable, Codable, Hashable {
     public init(internetDoctorMinimumYears: Int = 3, pharmacyMinimumPharmacists: Int = 2, pharmacyMinimumLicensedPharmacists: Int = 1,
                 temporaryFilingMaxMonths: Int = 12, extraChronicInstitutions: Int = 2, maxDrugBoxesPerLine: Int = 12, maxConsultationsPerVisit: Int = 1,
                 prescriptionMinimumValidityDays: Int = 1, prescriptionMaximumValidityDays: Int = 366,
-                filingFreePilot: FilingFreePilot = .beijingTianjinHebei, inForce: DayWindow = .tianjinMeasures,
+                filingFreePilot: FilingFreePilot = .tianjinPlan, inForce: DayWindow = .tianjinMeasures,
                 punishmentFreeMonths: Int = 6, designationPublicityDays: Int = 0, creditCommitmentRequired: Bool = false, changeReportDays: Int = 15,
                 cardSwipeSettlement: Bool = false) {
         self.changeReportDays = changeReportDays
@@ -254,12 +254,12 @@ public struct FilingFreePilot: Sendable, Codable, Hashable {
         self.medTypes = medTypes
     }
 
-    /// The Beijing–Tianjin–Hebei pilot from 1 January 2023, both ways between the three places. The
-    /// Tianjin plan (XR) itself names one direction, Tianjin's insured persons treated in Beijing and
-    /// Hebei: `tianjinPlan`. The demo's Beijing-insured person treated in Tianjin relies on the default.
+    /// The Beijing–Tianjin–Hebei pilot from 1 January 2023, both ways between the three places (a region that
+    /// joins the pilot in both directions).
     public static let beijingTianjinHebei = FilingFreePilot(since: "2023-01-01", insuredAreas: ["110000", "120000", "130000"],
                                                             treatedAreas: ["110000", "120000", "130000"])
-    /// The Tianjin plan's direction alone: Tianjin-insured persons to Beijing and Hebei.
+    /// The Tianjin plan (XR, item "free of filing"), the default: from 1 January 2023 Tianjin's insured persons treated in
+    /// Beijing and Hebei, general outpatient only. A Beijing-insured person treated in Tianjin files (XR-2).
     public static let tianjinPlan = FilingFreePilot(since: "2023-01-01", insuredAreas: ["120000"], treatedAreas: ["110000", "130000"])
     /// No pilot.
     public static let none = FilingFreePilot(since: "2023-01-01", insuredAreas: [], treatedAreas: [])
@@ -269,7 +269,7 @@ public struct FilingFreePilot: Sendable, Codable, Hashable {
     /// A member left out of a policy file keeps the default pilot's value.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = FilingFreePilot.beijingTianjinHebei
+        let d = FilingFreePilot.tianjinPlan
         since = try c.decodeIfPresent(String.self, forKey: .since) ?? d.since
         insuredAreas = try c.decodeIfPresent([String].self, forKey: .insuredAreas) ?? d.insuredAreas
         treatedAreas = try c.decodeIfPresent([String].self, forKey: .treatedAreas) ?? d.treatedAreas

@@ -268,6 +268,15 @@ package enum AgencyRegistry {
         }
         for (index, person) in fixture.persons.enumerated() { try await savePerson(person.person, store: store, pointer: "/persons/\(index)") }
         for visit in fixture.offlineVisits { try await store.add(visit) }
+        for (index, input) in fixture.filings.enumerated() {
+            guard let person = try await store.person(psnNo: input.psnNo) else {
+                throw DomainError(.personUnknown, .notFound, rule: .xr2, pointer: "/filings/\(index)/psnNo", "no person \(input.psnNo)")
+            }
+            let filing = try CrossRegionFiling(filingId: try await Identifiers.mint(.filing, store: store, now: now), psnNo: input.psnNo, kind: input.kind,
+                                               insuredAdmdvs: SettlementCalculator.province(person.insuplcAdmdvs), filedAdmdvs: input.filedAdmdvs,
+                                               start: input.start ?? now, end: input.end, extraInstitutions: input.extraInstitutions ?? [], measures: policy.measures)
+            try await store.save(filing)
+        }
         for (index, usage) in fixture.personYears.enumerated() {
             for (name, value) in [("deductibleUsedFen", usage.deductibleUsedFen), ("fundPaidFen", usage.fundPaidFen)] where !(0...Money.maximumFen).contains(value) {
                 throw DomainError.invalidValue("/personYears/\(index)/\(name)", "\(name) must be from 0 to \(Money.maximumFen) fen",

@@ -12,6 +12,8 @@ public struct Fixture: Codable, Sendable {
     public var agreements: [AgreementScript]
     public var persons: [PersonInput]
     public var offlineVisits: [OfflineVisit]
+    /// Cross-region filings on record (XR-2, XR-3), e.g. of a person insured away who is treated here.
+    package var filings: [FilingInput]
     public var apps: [AppCredential]
     /// What persons already used this year (deductible, fund), in fen.
     public var personYears: [PersonYearInput]
@@ -24,6 +26,7 @@ public struct Fixture: Codable, Sendable {
         self.agreements = agreements
         self.persons = persons
         self.offlineVisits = offlineVisits
+        self.filings = []
         self.apps = apps
         self.personYears = []
     }
@@ -36,6 +39,7 @@ public struct Fixture: Codable, Sendable {
         agreements = try c.decodeIfPresent([AgreementScript].self, forKey: .agreements) ?? []
         persons = try c.decodeIfPresent([PersonInput].self, forKey: .persons) ?? []
         offlineVisits = try c.decodeIfPresent([OfflineVisit].self, forKey: .offlineVisits) ?? []
+        filings = try c.decodeIfPresent([FilingInput].self, forKey: .filings) ?? []
         apps = try c.decodeIfPresent([AppCredential].self, forKey: .apps) ?? []
         personYears = try c.decodeIfPresent([PersonYearInput].self, forKey: .personYears) ?? []
     }
