@@ -255,19 +255,7 @@ extension GatewaySuite {
                     "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(home), "chrg_bchno": .string(homeBatch), "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": "12.50"])])
             }
-            let (beijing, doctor) = try await suite.beijingHospital("Conformance Beijing Hospital")
-            let token = try await suite.scan(zhangSan.certno, for: .registration, by: beijing)
-            let visit = try await suite.accepted("2201 in Beijing with the e-voucher") {
-                try await beijing.register(RegistrationRequest(psnNo: zhangSan.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .eVoucher,
-                                                               certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: doctor.code,
-                                                               doctorName: doctor.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-            }
-            let batch = suite.unique("B", 4)
-            _ = try await suite.accepted("2204 in Beijing: one box of metformin") {
-                try await beijing.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "chrg_bchno": .string(batch),
-                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-            }
+            let (beijing, visit, batch) = try await suite.zhangSanInBeijing("Conformance Beijing Hospital")
             let setlinfo = try await suite.accepted("2207 away in Beijing") {
                 try await beijing.call(infno: "2207", input: ["data": .object([
                     "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
@@ -611,19 +599,7 @@ extension GatewaySuite {
         "XR-5-001": { suite in
             // The Tianjin plan's filing-free pilot: Tianjin's insured persons treated in Beijing (and Hebei) for general outpatient
             // settle directly without a filing; it runs one way, so a Beijing-insured person treated in Tianjin still files.
-            let (beijing, doctor) = try await suite.beijingHospital("Conformance Pilot Hospital")
-            let token = try await suite.scan(zhangSan.certno, for: .registration, by: beijing)
-            let visit = try await suite.accepted("2201 in Beijing for Zhang San (insured in Tianjin), no filing") {
-                try await beijing.register(RegistrationRequest(psnNo: zhangSan.psnNo, insutype: "310", beginTime: suite.clock.now(), medium: .eVoucher,
-                                                               certNo: token.ecToken, iptOtpNo: suite.unique("MZ", 4), doctorCode: doctor.code,
-                                                               doctorName: doctor.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
-            }
-            let batch = suite.unique("B", 4)
-            _ = try await suite.accepted("2204 in Beijing: one box of metformin") {
-                try await beijing.call(infno: "2204", input: ["feedetail": .array([.object([
-                    "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(zhangSan.psnNo), "chrg_bchno": .string(batch),
-                    "med_list_codg": .string(metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
-            }
+            let (beijing, visit, batch) = try await suite.zhangSanInBeijing("Conformance Pilot Hospital")
             let setlinfo = try await suite.accepted("2206 general outpatient in Beijing, no filing") {
                 try await beijing.call(infno: "2206", input: ["data": .object([
                     "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
@@ -698,6 +674,25 @@ extension GatewaySuite {
             "insutype": "310", "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": .string(Money.yuan(total)), "acctUsedFlag": "1",
             "payAuthNo": .string(payAuthNo), "rxCircFlag": "1", "feedetailList": .array(lines),
         ]
+    }
+
+    /// Zhang San (insured in Tianjin) at a new Beijing hospital (``beijingHospital(_:)``), no filing: registered with the
+    /// e-voucher, one box of metformin uploaded in a batch of its own. The hospital's client, the visit and the batch.
+    func zhangSanInBeijing(_ name: String) async throws -> (client: YibaoClient, visit: String, batch: String) {
+        let (beijing, doctor) = try await beijingHospital(name)
+        let token = try await scan(Self.zhangSan.certno, for: .registration, by: beijing)
+        let visit = try await accepted("2201 in Beijing for Zhang San (insured in Tianjin), with the e-voucher, no filing") {
+            try await beijing.register(RegistrationRequest(psnNo: Self.zhangSan.psnNo, insutype: "310", beginTime: clock.now(), medium: .eVoucher,
+                                                           certNo: token.ecToken, iptOtpNo: unique("MZ", 4), doctorCode: doctor.code,
+                                                           doctorName: doctor.name, deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        }
+        let batch = unique("B", 4)
+        _ = try await accepted("2204 in Beijing: one box of metformin") {
+            try await beijing.call(infno: "2204", input: ["feedetail": .array([.object([
+                "feedetl_sn": .string(batch), "mdtrt_id": .string(visit), "psn_no": .string(Self.zhangSan.psnNo), "chrg_bchno": .string(batch),
+                "med_list_codg": .string(Self.metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
+        }
+        return (beijing, visit, batch)
     }
 
     /// SC-3: records an offline visit of `psnNo` for type 2 diabetes at the demo hospital a month ago, so an online follow-up may be registered.
