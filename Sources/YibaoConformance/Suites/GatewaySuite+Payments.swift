@@ -229,15 +229,7 @@ extension GatewaySuite {
                 guard (Money.fen(setlinfo[key: "fund_pay_sumamt"]) ?? 0) > 0 else {
                     throw CaseSkipped("the fund paid no share of Zhang San's settlement (fund_pay_sumamt \(setlinfo[key: "fund_pay_sumamt"])), so no budget can be exceeded")
                 }
-                let listed = try await suite.accepted("GET /admin/audit-flags (all)") {
-                    try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(hospitalCode)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
-                }.objectValue ?? [:]
-                let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
-                let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "finding"] == "PY-12" }
-                guard let flag else {
-                    throw CaseFailure("the settlement beyond the budget was not flagged PY-12", expected: "settlement \(setlinfo[key: "setl_id"]) with a PY-12 flag",
-                                      actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
-                }
+                let flag = try await suite.flag("PY-12", of: setlinfo[key: "setl_id"], institution: hospitalCode, missing: "the settlement beyond the budget was not flagged PY-12")
                 try await budget(before)
                 return "settled \(setlinfo[key: "setl_id"]) (fund \(setlinfo[key: "fund_pay_sumamt"])) beyond a budget of 0.00 and flagged: \(flag[key: "detail"].prefix(120))…; budget restored to \(before.serialized())"
             } catch {
@@ -261,15 +253,8 @@ extension GatewaySuite {
                     "psn_no": .string(zhangSan.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "11"])])
             }.objectValue?["setlinfo"]?.objectValue ?? [:]
-            let code = beijing.credentials.fixmedinsCode
-            let listed = try await suite.accepted("GET /admin/audit-flags of the Beijing hospital") {
-                try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(code)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
-            }.objectValue ?? [:]
-            let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
-            guard let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first(where: { $0[key: "finding"] == "XR-7" }) else {
-                throw CaseFailure("the settlement away in the month of one at home was not flagged XR-7", expected: "settlement \(setlinfo[key: "setl_id"]) with an XR-7 flag",
-                                  actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
-            }
+            let flag = try await suite.flag("XR-7", of: setlinfo[key: "setl_id"], institution: beijing.credentials.fixmedinsCode,
+                                            missing: "the settlement away in the month of one at home was not flagged XR-7")
             return "settled at home in Tianjin and away in Beijing (\(setlinfo[key: "setl_id"])), flagged: \(flag[key: "detail"].prefix(140))…"
         },
         "SV-6-003": { suite in
@@ -286,14 +271,8 @@ extension GatewaySuite {
                     "psn_no": .string(liNa.psnNo), "mdtrt_id": .string(visit), "chrg_bchno": .string(batch), "insutype": "310",
                     "acct_used_flag": "0", "medfee_sumamt": "12.50", "med_type": "14"])])
             }.objectValue?["setlinfo"]?.objectValue ?? [:]
-            let listed = try await suite.accepted("GET /admin/audit-flags (all)") {
-                try await HTTP.get(suite.http, url: suite.target + "/admin/audit-flags?institution=\(hospitalCode)&status=all", bearer: suite.credentials.adminToken, observer: suite.recorder)
-            }.objectValue ?? [:]
-            let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlinfo[key: "setl_id"] }
-            guard let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first(where: { $0[key: "finding"] == "AUD-DIAG-002" }) else {
-                throw CaseFailure("a special-disease settlement for a disease no filing covers was not flagged AUD-DIAG-002", expected: "settlement \(setlinfo[key: "setl_id"]) with an AUD-DIAG-002 flag",
-                                  actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
-            }
+            let flag = try await suite.flag("AUD-DIAG-002", of: setlinfo[key: "setl_id"], institution: hospitalCode,
+                                            missing: "a special-disease settlement for a disease no filing covers was not flagged AUD-DIAG-002")
             return "settled \(setlinfo[key: "setl_id"]) and flagged: \(flag[key: "detail"].prefix(160))…"
         },
         "XR-4-002": { suite in
@@ -693,6 +672,19 @@ extension GatewaySuite {
                 "med_list_codg": .string(Self.metformin), "pric": "12.50", "cnt": "1", "det_item_fee_sumamt": "12.50", "rx_circ_flag": "0"])])])
         }
         return (beijing, visit, batch)
+    }
+
+    /// PY-10: the flag `finding` of settlement `setlId` as `GET /admin/audit-flags?status=all` of `institution` lists it;
+    /// a `CaseFailure` saying `missing` when it is not there.
+    func flag(_ finding: String, of setlId: String, institution: String, missing: String) async throws -> JSONObject {
+        let listed = try await accepted("GET /admin/audit-flags of \(institution) (all)") {
+            try await HTTP.get(http, url: target + "/admin/audit-flags?institution=\(institution)&status=all", bearer: credentials.adminToken, observer: recorder)
+        }.objectValue ?? [:]
+        let settled = listed["settlements"]?.arrayValue?.compactMap(\.objectValue).first { $0[key: "id"] == setlId }
+        guard let flag = settled?["flags"]?.arrayValue?.compactMap(\.objectValue).first(where: { $0[key: "finding"] == finding }) else {
+            throw CaseFailure(missing, expected: "settlement \(setlId) with a \(finding) flag", actual: settled.map { JSONValue.object($0).serialized() } ?? "not listed")
+        }
+        return flag
     }
 
     /// SC-3: records an offline visit of `psnNo` for type 2 diabetes at the demo hospital a month ago, so an online follow-up may be registered.
