@@ -301,10 +301,11 @@ public final class SQLiteStore: GatewayStore {
 }
 
 /// The statements of the store's contract on one GRDB connection (synchronous, as GRDB runs
-/// them); ``SQLiteSession`` runs each on the connection its transaction holds.
+/// them); ``SQLiteSession`` runs each on the connection its transaction holds. Each fixed
+/// statement goes through the connection's statement cache (`cachedStatement`): parsed and
+/// authorised once per connection, then only bound and stepped.
 struct SQLiteStatements {
     let db: Database
-
 
     private func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
@@ -322,12 +323,15 @@ struct SQLiteStatements {
     }
 
     private func one<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments) throws -> T? {
-        guard let text = try String.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        guard let text = try String.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
         return try decode(type, text)
     }
 
-    private func all<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
-        try String.fetchAll(db, sql: sql, arguments: arguments).map { try decode(type, $0) }
+    /// `cached: false` for SQL built per call (a varying number of placeholders): the connection's
+    /// statement cache keeps only the fixed statements, each parsed once per connection.
+    private func all<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ arguments: StatementArguments = [], cached: Bool = true) throws -> [T] {
+        let statement = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try String.fetchAll(statement, arguments: arguments).map { try decode(type, $0) }
     }
 
     // MARK: Reading
@@ -387,7 +391,7 @@ struct SQLiteStatements {
             """, [institutionCode, appRefdSn])
     }
     func personYear(psnNo: String, year: Int) throws -> (deductibleUsedFen: Int64, fundPaidFen: Int64) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT deductible_used, fund_paid FROM person_years WHERE psn_no = ? AND year = ?", arguments: [psnNo, year]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT deductible_used, fund_paid FROM person_years WHERE psn_no = ? AND year = ?"), arguments: [psnNo, year]) else {
             return (0, 0)
         }
         return (row["deductible_used"], row["fund_paid"])
@@ -415,7 +419,7 @@ struct SQLiteStatements {
                 SELECT doc, created_at, id, ROW_NUMBER() OVER (PARTITION BY institution_code ORDER BY created_at, id) AS position
                 FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? AND institution_code NOT IN (\(placeholders)))
             WHERE position <= ? ORDER BY created_at, id
-            """, arguments)
+            """, arguments, cached: false)
     }
     func feeDetails(mdtrtId: String) throws -> [FeeDetail] {
         try all(FeeDetail.self, "SELECT doc FROM fee_details WHERE mdtrt_id = ? ORDER BY seq", [mdtrtId])
@@ -449,24 +453,24 @@ struct SQLiteStatements {
     func claimDueCallbacks(at now: Date, perInstitution: Int, excluding: Set<String>, leaseUntil: Date) throws -> [Callback] {
         let due = try dueCallbacks(at: now, perInstitution: perInstitution, excluding: excluding)
         for callback in due {
-            try db.execute(sql: "UPDATE callbacks SET next_attempt_at = ? WHERE id = ?", arguments: [Self.millis(leaseUntil), callback.id])
+            try db.cachedStatement(sql: "UPDATE callbacks SET next_attempt_at = ? WHERE id = ?").execute(arguments: [Self.millis(leaseUntil), callback.id])
         }
         return due
     }
     func filing(id: String) throws -> CrossRegionFiling? { try one(CrossRegionFiling.self, "SELECT doc FROM filings WHERE filing_id = ?", [id]) }
     func signIn(signNo: String) throws -> SignIn? { try one(SignIn.self, "SELECT doc FROM sign_ins WHERE sign_no = ?", [signNo]) }
-    func setting(_ key: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+    func setting(_ key: String) throws -> String? { try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM settings WHERE key = ?"), arguments: [key]) }
 
     func traceEntries(from: Int64, limit: Int) throws -> [TraceEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM trace WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [from, limit]).map(Self.entry)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM trace WHERE seq >= ? ORDER BY seq LIMIT ?"), arguments: [from, limit]).map(Self.entry)
     }
 
     func traceHead() throws -> TraceEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM trace ORDER BY seq DESC LIMIT 1").map(Self.entry)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM trace ORDER BY seq DESC LIMIT 1")).map(Self.entry)
     }
 
     func conformanceChecks(institutionCode: String) throws -> [ConformanceCheckRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM conformance_checks WHERE institution_code = ? ORDER BY id", arguments: [institutionCode])
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM conformance_checks WHERE institution_code = ? ORDER BY id"), arguments: [institutionCode])
             .map { row in
                 let diagnosis = (try? decode([String].self, (row["diagnosis"] as String?) ?? "[]")) ?? []
                 return ConformanceCheckRecord(
@@ -490,69 +494,69 @@ struct SQLiteStatements {
     func save(_ person: InsuredPerson) throws {
         // An upsert on psn_no: a certno held by another person fails the UNIQUE constraint instead
         // of silently deleting that person (as INSERT OR REPLACE would).
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO persons (psn_no, certno, card_no, doc) VALUES (?, ?, ?, ?)
             ON CONFLICT(psn_no) DO UPDATE SET certno = excluded.certno, card_no = excluded.card_no, doc = excluded.doc
-            """, arguments: [person.psnNo, person.certno, person.socialSecurityCardNo, try encode(person)])
+            """).execute(arguments: [person.psnNo, person.certno, person.socialSecurityCardNo, try encode(person)])
     }
     func save(_ institution: Institution) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO institutions (code, doc) VALUES (?, ?)", arguments: [institution.code, try encode(institution)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO institutions (code, doc) VALUES (?, ?)").execute(arguments: [institution.code, try encode(institution)])
     }
     func save(_ app: AppCredential) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO apps (app_id, institution_code, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO apps (app_id, institution_code, doc) VALUES (?, ?, ?)").execute(
                        arguments: [app.appId, app.institutionCode, try encode(app)])
     }
     func save(_ practitioner: Practitioner) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO practitioners (code, institution_code, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO practitioners (code, institution_code, doc) VALUES (?, ?, ?)").execute(
                        arguments: [practitioner.code, practitioner.institutionCode, try encode(practitioner)])
     }
     func add(_ visit: OfflineVisit) throws {
-        try db.execute(sql: "INSERT INTO offline_visits (psn_no, doc) VALUES (?, ?)", arguments: [visit.psnNo, try encode(visit)])
+        try db.cachedStatement(sql: "INSERT INTO offline_visits (psn_no, doc) VALUES (?, ?)").execute(arguments: [visit.psnNo, try encode(visit)])
     }
     func save(_ qrCode: VoucherQRCode) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO qr_codes (code, doc) VALUES (?, ?)", arguments: [qrCode.code, try encode(qrCode)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO qr_codes (code, doc) VALUES (?, ?)").execute(arguments: [qrCode.code, try encode(qrCode)])
     }
     func save(_ token: ECToken) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO ec_tokens (token, doc) VALUES (?, ?)", arguments: [token.token, try encode(token)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO ec_tokens (token, doc) VALUES (?, ?)").execute(arguments: [token.token, try encode(token)])
     }
     func save(_ authorisation: WalletAuthorisation) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO wallet_authorisations (auth_code, pay_auth_no, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO wallet_authorisations (auth_code, pay_auth_no, doc) VALUES (?, ?, ?)").execute(
                        arguments: [authorisation.authCode, authorisation.payAuthNo, try encode(authorisation)])
     }
     func save(_ registration: Registration) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO registrations (mdtrt_id, psn_no, institution_code, doc) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO registrations (mdtrt_id, psn_no, institution_code, doc) VALUES (?, ?, ?, ?)").execute(
                        arguments: [registration.mdtrtId, registration.psnNo, registration.institutionCode, try encode(registration)])
     }
     func save(_ signIn: SignIn) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO sign_ins (sign_no, institution_code, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO sign_ins (sign_no, institution_code, doc) VALUES (?, ?, ?)").execute(
                        arguments: [signIn.signNo, signIn.institutionCode, try encode(signIn)])
     }
     func save(_ prescription: PrescriptionRecord) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO prescriptions (hi_rxno, rx_trace_code, institution_code, hosp_rxno, psn_no, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(hi_rxno) DO UPDATE SET doc = excluded.doc
-            """, arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, prescription.psnNo,
+            """).execute(arguments: [prescription.hiRxno, prescription.rxTraceCode, prescription.institutionCode, prescription.hospRxno, prescription.psnNo,
                              try encode(prescription)])
     }
     func claimTraceCodes(_ codes: [String], hiRxno: String, at: Date) throws -> (code: String, hiRxno: String)? {
         for code in codes {
-            if let owner = try String.fetchOne(db, sql: "SELECT hi_rxno FROM sold_trace_codes WHERE code = ?", arguments: [code]) {
+            if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT hi_rxno FROM sold_trace_codes WHERE code = ?"), arguments: [code]) {
                 return (code, owner)
             }
         }
         for code in codes {
-            try db.execute(sql: "INSERT INTO sold_trace_codes (code, hi_rxno, sold_at) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO sold_trace_codes (code, hi_rxno, sold_at) VALUES (?, ?, ?)").execute(
                            arguments: [code, hiRxno, Int64(at.timeIntervalSince1970 * 1000)])
         }
         return nil
     }
     func save(_ order: PaymentOrder) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO payment_orders (pay_ord_id, institution_code, med_org_ord, chrg_bchno, psn_no, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(pay_ord_id) DO UPDATE SET doc = excluded.doc
-            """, arguments: [order.payOrdId, order.institutionCode, order.medOrgOrd, order.chrgBchno, order.psnNo, try encode(order)])
+            """).execute(arguments: [order.payOrdId, order.institutionCode, order.medOrgOrd, order.chrgBchno, order.psnNo, try encode(order)])
         for refund in order.refunds {
-            try db.execute(sql: "INSERT OR IGNORE INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO refunds (institution_code, app_refd_sn, pay_ord_id) VALUES (?, ?, ?)").execute(
                            arguments: [order.institutionCode, refund.appRefdSn, order.payOrdId])
         }
         try saveFigures(of: order)
@@ -561,31 +565,31 @@ struct SQLiteStatements {
     /// The typed columns and fee lines of an order (``OrderFigures``).
     func saveFigures(of order: PaymentOrder) throws {
         let figures = OrderFigures(order)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE payment_orders SET settled = ?, paid_at = ?, fee_sum = ?, net_medfee = ?, net_fund = ?, net_account = ?, net_cash = ?
             WHERE pay_ord_id = ?
-            """, arguments: [figures.settled ? 1 : 0, figures.paidAtMillis, figures.feeSum, figures.net.medfee, figures.net.fund,
+            """).execute(arguments: [figures.settled ? 1 : 0, figures.paidAtMillis, figures.feeSum, figures.net.medfee, figures.net.fund,
                              figures.net.account, figures.net.cash, order.payOrdId])
         try replaceLines(ref: order.payOrdId, figures.lines)
     }
 
     func saveFigures(of settlement: OutpatientSettlement) throws {
         let figures = OutpatientFigures(settlement)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE outpatient_settlements SET settled = ?, settled_at = ?, medfee = ?, fund = ?, account = ?, cash = ? WHERE setl_id = ?
-            """, arguments: [figures.settled ? 1 : 0, figures.settledAtMillis, figures.medfee, figures.fund, figures.account, figures.cash, settlement.setlId])
+            """).execute(arguments: [figures.settled ? 1 : 0, figures.settledAtMillis, figures.medfee, figures.fund, figures.account, figures.cash, settlement.setlId])
         try replaceLines(ref: settlement.setlId, figures.lines)
     }
 
     private func replaceLines(ref: String, _ lines: [(chargeType: String, fen: Int64)]) throws {
-        try db.execute(sql: "DELETE FROM settled_fee_lines WHERE ref = ?", arguments: [ref])
+        try db.cachedStatement(sql: "DELETE FROM settled_fee_lines WHERE ref = ?").execute(arguments: [ref])
         for line in lines {
-            try db.execute(sql: "INSERT INTO settled_fee_lines (ref, charge_type, amount) VALUES (?, ?, ?)", arguments: [ref, line.chargeType, line.fen])
+            try db.cachedStatement(sql: "INSERT INTO settled_fee_lines (ref, charge_type, amount) VALUES (?, ?, ?)").execute(arguments: [ref, line.chargeType, line.fen])
         }
     }
 
     func settlementEntries(institutionCode: String, from: Date, to: Date) throws -> [SettlementEntry] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT '2207' AS kind, setl_id AS id, settled_at AS at, medfee, fund, account, cash, psn_no, mdtrt_id,
                     COALESCE(json_extract(doc, '$.result.insutype'), '') AS insutype, COALESCE(json_extract(doc, '$.result.insuplc_admdvs'), '') AS insured
                 FROM outpatient_settlements WHERE institution_code = ? AND settled = 1 AND settled_at >= ? AND settled_at < ?
@@ -594,7 +598,7 @@ struct SQLiteStatements {
                     COALESCE(json_extract(doc, '$.insutype'), ''), COALESCE(json_extract(json_extract(doc, '$.settlement'), '$.insuplc_admdvs'), '')
                 FROM payment_orders WHERE institution_code = ? AND settled = 1 AND paid_at >= ? AND paid_at < ?
             ORDER BY at, id
-            """, arguments: [institutionCode, Self.millis(from), Self.millis(to), institutionCode, Self.millis(from), Self.millis(to)])
+            """), arguments: [institutionCode, Self.millis(from), Self.millis(to), institutionCode, Self.millis(from), Self.millis(to)])
         return rows.map { row in
             SettlementEntry(kind: row["kind"], id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
                             medfee: row["medfee"], fund: row["fund"], account: row["account"], cash: row["cash"],
@@ -603,62 +607,62 @@ struct SQLiteStatements {
     }
 
     func settlementStatistics() throws -> SettlementStatistics {
-        let outpatient = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(medfee), 0) AS total FROM outpatient_settlements WHERE settled = 1")
-        let orders = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(net_medfee), 0) AS total FROM payment_orders WHERE settled = 1")
+        let outpatient = try Row.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) AS n, COALESCE(SUM(medfee), 0) AS total FROM outpatient_settlements WHERE settled = 1"))
+        let orders = try Row.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) AS n, COALESCE(SUM(net_medfee), 0) AS total FROM payment_orders WHERE settled = 1"))
         var fees: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT charge_type, SUM(amount) AS total FROM settled_fee_lines GROUP BY charge_type") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT charge_type, SUM(amount) AS total FROM settled_fee_lines GROUP BY charge_type")) {
             fees[row["charge_type"]] = row["total"]
         }
         return SettlementStatistics(settlements: (outpatient?["n"] as Int? ?? 0) + (orders?["n"] as Int? ?? 0),
                                     medfeeFen: (outpatient?["total"] as Int64? ?? 0) + (orders?["total"] as Int64? ?? 0), feesByChargeType: fees)
     }
     func savePersonYear(psnNo: String, year: Int, deductibleUsedFen: Int64, fundPaidFen: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO person_years (psn_no, year, deductible_used, fund_paid) VALUES (?, ?, ?, ?)
             ON CONFLICT(psn_no, year) DO UPDATE SET deductible_used = excluded.deductible_used, fund_paid = excluded.fund_paid
-            """, arguments: [psnNo, year, deductibleUsedFen, fundPaidFen])
+            """).execute(arguments: [psnNo, year, deductibleUsedFen, fundPaidFen])
     }
     func save(_ callback: Callback) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO callbacks (id, institution_code, state, next_attempt_at, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, doc = excluded.doc
-            """, arguments: [callback.id, callback.institutionCode, callback.state.rawValue, Int64(callback.nextAttemptAt.timeIntervalSince1970 * 1000),
+            """).execute(arguments: [callback.id, callback.institutionCode, callback.state.rawValue, Int64(callback.nextAttemptAt.timeIntervalSince1970 * 1000),
                              Int64(callback.createdAt.timeIntervalSince1970 * 1000), try encode(callback)])
     }
     func save(_ detail: FeeDetail) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO fee_details (mdtrt_id, feedetl_sn, seq, doc) VALUES (?, ?, (SELECT COUNT(*) FROM fee_details WHERE mdtrt_id = ?), ?)
             ON CONFLICT(mdtrt_id, feedetl_sn) DO UPDATE SET doc = excluded.doc
-            """, arguments: [detail.mdtrtId, detail.feedetlSn, detail.mdtrtId, try encode(detail)])
+            """).execute(arguments: [detail.mdtrtId, detail.feedetlSn, detail.mdtrtId, try encode(detail)])
     }
     func save(_ settlement: OutpatientSettlement) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO outpatient_settlements (setl_id, mdtrt_id, chrg_bchno, psn_no, institution_code, doc) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(setl_id) DO UPDATE SET doc = excluded.doc
-            """, arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, settlement.psnNo, settlement.institutionCode, try encode(settlement)])
+            """).execute(arguments: [settlement.setlId, settlement.mdtrtId, settlement.chrgBchno, settlement.psnNo, settlement.institutionCode, try encode(settlement)])
         try saveFigures(of: settlement)
     }
     func save(_ filing: CrossRegionFiling) throws {
-        try db.execute(sql: "INSERT INTO filings (filing_id, psn_no, doc) VALUES (?, ?, ?) ON CONFLICT(filing_id) DO UPDATE SET doc = excluded.doc",
+        try db.cachedStatement(sql: "INSERT INTO filings (filing_id, psn_no, doc) VALUES (?, ?, ?) ON CONFLICT(filing_id) DO UPDATE SET doc = excluded.doc").execute(
                        arguments: [filing.filingId, filing.psnNo, try encode(filing)])
     }
     func setSetting(_ key: String, _ value: String) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)").execute(arguments: [key, value])
     }
 
     func recordNonce(scope: String, value: String, at: Date) throws -> Bool {
-        try db.execute(sql: "INSERT OR IGNORE INTO nonces (scope, value, seen_at) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO nonces (scope, value, seen_at) VALUES (?, ?, ?)").execute(
                        arguments: [scope, value, Int64(at.timeIntervalSince1970 * 1000)])
         return db.changesCount == 1
     }
 
     @discardableResult
     func recordConformanceCheck(_ check: ConformanceCheckRecord) throws -> ConformanceCheckRecord {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO conformance_checks (institution_code, channel, transaction_name, at, outcome, code, rule, pointer, detail,
                 expected, actual, sign_string, diagnosis, msgid, evidence, sealed, opened)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [check.institutionCode, check.channel.rawValue, check.transaction, Int64((check.at.timeIntervalSince1970 * 1000).rounded()),
+            """).execute(arguments: [check.institutionCode, check.channel.rawValue, check.transaction, Int64((check.at.timeIntervalSince1970 * 1000).rounded()),
                              check.outcome.rawValue, check.code, check.rule, check.pointer, check.detail, check.expected, check.actual,
                              check.signString, try encode(check.diagnosis), check.messageId, check.evidence, check.sealed, check.opened])
         var stored = check
@@ -669,26 +673,26 @@ struct SQLiteStatements {
     @discardableResult
     func pruneConformanceChecks(institutionCode: String, keepLatest: Int, olderThan: Date) throws -> Int {
         // Beyond the latest `keepLatest` of this institution, and — for every institution, quiet ones too — older than the retention.
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             DELETE FROM conformance_checks WHERE institution_code = ? AND id <= COALESCE(
                 (SELECT id FROM conformance_checks WHERE institution_code = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1)
-            """, arguments: [institutionCode, institutionCode, max(0, keepLatest)])
+            """).execute(arguments: [institutionCode, institutionCode, max(0, keepLatest)])
         let capped = db.changesCount
-        try db.execute(sql: "DELETE FROM conformance_checks WHERE at < ?", arguments: [Self.millis(olderThan)])
+        try db.cachedStatement(sql: "DELETE FROM conformance_checks WHERE at < ?").execute(arguments: [Self.millis(olderThan)])
         return capped + db.changesCount
     }
 
     func countUnauthenticatedRefusal(kind: String, code: String, pointer: String, source: String, at: Date) throws {
         let millis = Self.millis(at)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO unauthenticated_refusals (kind, code, count, first_at, last_at, last_pointer, last_source) VALUES (?, ?, 1, ?, ?, ?, ?)
             ON CONFLICT (kind, code) DO UPDATE SET count = count + 1, last_at = excluded.last_at,
                 last_pointer = excluded.last_pointer, last_source = excluded.last_source
-            """, arguments: [kind, code, millis, millis, pointer, source])
+            """).execute(arguments: [kind, code, millis, millis, pointer, source])
     }
 
     func unauthenticatedRefusals() throws -> [UnauthenticatedRefusalCount] {
-        try Row.fetchAll(db, sql: "SELECT * FROM unauthenticated_refusals ORDER BY count DESC, kind, code").map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM unauthenticated_refusals ORDER BY count DESC, kind, code")).map { row in
             UnauthenticatedRefusalCount(kind: row["kind"], code: row["code"], count: row["count"],
                                         firstAt: Date(timeIntervalSince1970: Double(row["first_at"] as Int64) / 1000),
                                         lastAt: Date(timeIntervalSince1970: Double(row["last_at"] as Int64) / 1000),
@@ -697,19 +701,19 @@ struct SQLiteStatements {
     }
 
     func keepAnswer(scope: String, key: String, answer: String, at: Date, expiresAt: Date) throws {
-        try db.execute(sql: "DELETE FROM kept_answers WHERE expires_at < ?", arguments: [Self.millis(at)])
-        try db.execute(sql: "INSERT OR REPLACE INTO kept_answers (scope, key, answer, at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "DELETE FROM kept_answers WHERE expires_at < ?").execute(arguments: [Self.millis(at)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO kept_answers (scope, key, answer, at, expires_at) VALUES (?, ?, ?, ?, ?)").execute(
                        arguments: [scope, key, answer, Self.millis(at), Self.millis(expiresAt)])
     }
 
     func save(_ token: AccessTokenRecord) throws {
-        try db.execute(sql: "DELETE FROM access_tokens WHERE expires_at < ?", arguments: [Self.millis(token.issuedAt)])
-        try db.execute(sql: "INSERT OR REPLACE INTO access_tokens (digest, institution_code, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "DELETE FROM access_tokens WHERE expires_at < ?").execute(arguments: [Self.millis(token.issuedAt)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO access_tokens (digest, institution_code, issued_at, expires_at) VALUES (?, ?, ?, ?)").execute(
                        arguments: [token.digest, token.institutionCode, Self.millis(token.issuedAt), Self.millis(token.expiresAt)])
     }
 
     func accessToken(digest: String) throws -> AccessTokenRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE digest = ?", arguments: [digest]).map { row in
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM access_tokens WHERE digest = ?"), arguments: [digest]).map { row in
             AccessTokenRecord(digest: row["digest"], institutionCode: row["institution_code"],
                               issuedAt: Date(timeIntervalSince1970: Double(row["issued_at"] as Int64) / 1000),
                               expiresAt: Date(timeIntervalSince1970: Double(row["expires_at"] as Int64) / 1000))
@@ -717,11 +721,11 @@ struct SQLiteStatements {
     }
 
     func apps() throws -> [AppCredential] {
-        try String.fetchAll(db, sql: "SELECT doc FROM apps ORDER BY institution_code").map { try decode(AppCredential.self, $0) }
+        try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM apps ORDER BY institution_code")).map { try decode(AppCredential.self, $0) }
     }
 
     func keptAnswer(scope: String, key: String, at now: Date) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT answer FROM kept_answers WHERE scope = ? AND key = ? AND expires_at >= ?",
+        try String.fetchOne(db.cachedStatement(sql: "SELECT answer FROM kept_answers WHERE scope = ? AND key = ? AND expires_at >= ?"),
                             arguments: [scope, key, Self.millis(now)])
     }
 
@@ -744,7 +748,7 @@ struct SQLiteStatements {
         try all(PrescriptionRecord.self, "SELECT doc FROM prescriptions WHERE institution_code = ? ORDER BY rowid DESC LIMIT ?", [institutionCode, limit])
     }
     func conformanceCheckCount(institutionCode: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conformance_checks WHERE institution_code = ?", arguments: [institutionCode]) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM conformance_checks WHERE institution_code = ?"), arguments: [institutionCode]) ?? 0
     }
     func chronicFilings(psnNo: String) throws -> [ChronicFiling] {
         try all(ChronicFiling.self, "SELECT doc FROM chronic_filings WHERE psn_no = ? ORDER BY rowid", [psnNo])
@@ -753,10 +757,10 @@ struct SQLiteStatements {
         try one(ChronicFiling.self, "SELECT doc FROM chronic_filings WHERE trt_dcla_detl_sn = ?", [trtDclaDetlSn])
     }
     func save(_ message: FSIMessage) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO fsi_messages (institution_code, msgid, infno, subject, doc) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(institution_code, msgid) DO UPDATE SET doc = excluded.doc
-            """, arguments: [message.institutionCode, message.msgid, message.infno, message.subject, try encode(message)])
+            """).execute(arguments: [message.institutionCode, message.msgid, message.infno, message.subject, try encode(message)])
     }
     func catalogueMapping(institutionCode: String, fixmedinsHilistId: String) throws -> CatalogueMapping? {
         try one(CatalogueMapping.self, "SELECT doc FROM catalogue_mappings WHERE institution_code = ? AND fixmedins_hilist_id = ?", [institutionCode, fixmedinsHilistId])
@@ -765,47 +769,47 @@ struct SQLiteStatements {
         try all(CatalogueMapping.self, "SELECT doc FROM catalogue_mappings WHERE institution_code = ? ORDER BY fixmedins_hilist_id", [institutionCode])
     }
     func save(_ mapping: CatalogueMapping) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO catalogue_mappings (institution_code, fixmedins_hilist_id, doc) VALUES (?, ?, ?)").execute(
                        arguments: [mapping.institutionCode, mapping.fixmedinsHilistId, try encode(mapping)])
     }
     func sandboxes() throws -> [SandboxRecord] { try all(SandboxRecord.self, "SELECT doc FROM sandboxes ORDER BY created_at, id") }
     func sandbox(id: String) throws -> SandboxRecord? { try one(SandboxRecord.self, "SELECT doc FROM sandboxes WHERE id = ?", [id]) }
     func save(_ sandbox: SandboxRecord) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO sandboxes (id, created_at, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO sandboxes (id, created_at, doc) VALUES (?, ?, ?)").execute(
                        arguments: [sandbox.id, Int64(sandbox.createdAt.timeIntervalSince1970 * 1000), try encode(sandbox)])
     }
     func deleteSandbox(id: String) throws -> Bool {
-        try db.execute(sql: "DELETE FROM sandboxes WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM sandboxes WHERE id = ?").execute(arguments: [id])
         return db.changesCount == 1
     }
     func callbackCounts() throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state") { counts[row["state"]] = row["n"] }
-        counts["retrying"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callbacks WHERE state = 'pending' AND json_extract(doc, '$.attempts') > 0") ?? 0
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state")) { counts[row["state"]] = row["n"] }
+        counts["retrying"] = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM callbacks WHERE state = 'pending' AND json_extract(doc, '$.attempts') > 0")) ?? 0
         return counts
     }
     func file(fileQuryNo: String) throws -> StoredFile? {
         try one(StoredFile.self, "SELECT doc FROM files WHERE file_qury_no = ?", [fileQuryNo])
     }
     func save(_ file: StoredFile) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO files (file_qury_no, institution_code, doc) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO files (file_qury_no, institution_code, doc) VALUES (?, ?, ?)").execute(
                        arguments: [file.fileQuryNo, file.institutionCode, try encode(file)])
     }
     func save(_ filing: ChronicFiling) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO chronic_filings (trt_dcla_detl_sn, psn_no, doc) VALUES (?, ?, ?)
             ON CONFLICT(trt_dcla_detl_sn) DO UPDATE SET doc = excluded.doc
-            """, arguments: [filing.trtDclaDetlSn, filing.psnNo, try encode(filing)])
+            """).execute(arguments: [filing.trtDclaDetlSn, filing.psnNo, try encode(filing)])
     }
 
     @discardableResult
     func appendTrace(_ event: TraceEvent) throws -> TraceEntry {
         // Every member bounded: no request can make the append-only trace grow without limit.
         let entry = try TraceEntry.next(after: try traceHead(), event: event.capped(to: TraceEvent.storedTextLimit))
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO trace (seq, at, kind, actor, subject, outcome, payload, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.seq, entry.atMillis, entry.kind, entry.actor, entry.subject, entry.outcome,
+            """).execute(arguments: [entry.seq, entry.atMillis, entry.kind, entry.actor, entry.subject, entry.outcome,
                              entry.payload, entry.previousHash, entry.hash])
         return entry
     }
@@ -824,9 +828,9 @@ struct SQLiteGroupTransaction: GroupTransaction {
 
     func current() async throws -> SQLiteSession { SQLiteSession(pool: pool, writes: true) }
 
-    func savepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.execute(sql: "SAVEPOINT member") } }
+    func savepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "SAVEPOINT member").execute() } }
 
-    func releaseSavepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.execute(sql: "RELEASE SAVEPOINT member") } }
+    func releaseSavepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "RELEASE SAVEPOINT member").execute() } }
 
     func rollbackToSavepoint(_ session: SQLiteSession) async -> Bool {
         (try? SQLiteStore.writeNow(pool) { db -> Bool in
