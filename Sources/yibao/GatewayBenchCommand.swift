@@ -16,10 +16,13 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         commandName: "gateway",
         abstract: "Load a running gateway with signed FSI requests; report req/s, latency percentiles, errors by code and the SM2 ceiling.",
         discussion: """
-        Each request is a signed FSI 1101 (person info by resident ID number) or 9001 (sign-in) of \
-        --institution, with a unique msgid. The gateway verifies one SM2 signature and signs one answer \
-        per request: the ceiling is cores / (1/sign + 1/verify), both measured on one core in this run; \
-        the ratio says how much of it the gateway reaches. With --presign every request is signed \
+        Each request is signed as --institution: FSI 1101 (person info by resident ID number) or 9001 \
+        (sign-in), each with a unique msgid; HSE 6301 (query_order_info of an order the bench creates \
+        first: 2201 registration, wallet authorisation, ec.payAuth, 6201) or ec.query (a fresh e-voucher \
+        QR code per request, issued through the channel API beforehand: codes live 120 s); or mix, the \
+        three in turn (1101, 6301, ec.query). The gateway verifies one SM2 signature and signs one \
+        answer per request: the ceiling is cores / (1/sign + 1/verify), both measured on one core in \
+        this run; the ratio says how much of it the gateway reaches. With --presign every request is signed \
         before the clock starts (a pool of --pool requests; the run stops early when it is used up). \
         The generator shares the machine with the gateway when both run here: use --presign.
 
@@ -27,11 +30,16 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         on its own schedule): latency at a given load, e.g. half the saturated rate. With \
         --gateway-pid (a gateway on this machine) the report adds the gateway process's CPU — cores \
         busy and CPU time per request: more than one core busy means requests run side by side — \
-        and its resident memory.
+        and its resident memory — and the most signature checks the gateway ran at the same moment \
+        (from its /metrics): 2 or more means signed requests were verified side by side on several \
+        cores. The generator's own CPU is reported too: on a shared machine it is what the gateway \
+        could not have.
 
         Examples:
           yibao bench gateway --gateway http://127.0.0.1:8080 --connections 16 --duration 10 --presign
           yibao bench gateway --transaction 9001 --connections 1 --duration 5 --json
+          yibao bench gateway --transaction 6301 --presign --connections 16 --duration 10
+          yibao bench gateway --transaction mix --presign --pool 6000
           yibao bench gateway --presign --connections 16 --rate 600 --gateway-pid 4242
           yibao bench gateway --gateway http://127.0.0.1:8081 --serial-range 5000-9999   # beside another generator on 0-4999
           bash scripts/bench-gateway.sh        # a release gateway on a fresh data directory, then this
@@ -41,12 +49,18 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     enum Transaction: String, ExpressibleByArgument, CaseIterable {
         case personInfo = "1101"
         case signIn = "9001"
+        case orderQuery = "6301"
+        case voucherQuery = "ec.query"
+        case mix
     }
+
+    /// The transactions `mix` sends in turn.
+    static let mixed: [Transaction] = [.personInfo, .orderQuery, .voucherQuery]
 
     @Option(name: [.customLong("gateway"), .customLong("target")], help: "Base URL of the gateway (--target: the older name).")
     var target: String = "http://127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("FSI transaction to send: 1101 or 9001.", valueName: "infno"))
+    @Option(help: ArgumentHelp("Transaction to send: 1101 or 9001 (FSI), 6301 or ec.query (HSE), or mix.", valueName: "transaction"))
     var transaction: Transaction = .personInfo
 
     @Option(help: "Concurrent connections (one request in flight on each).")
@@ -73,8 +87,14 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     @Option(help: "Institution to act as (certs/demo-credentials.json).")
     var institution: String = DemoCredentials.demoHospital
 
-    @Option(help: ArgumentHelp("Resident ID number 1101 asks for.", valueName: "certno"))
+    @Option(help: ArgumentHelp("Resident ID number of the insured person: 1101 asks for it; 6301's order and ec.query's QR codes are theirs.", valueName: "certno"))
     var certno: String = "120101198001011234"
+
+    @Option(help: ArgumentHelp("Practitioner of --institution who sees the patient in the visit 6301's order is for.", valueName: "code"))
+    var doctor: String = "D12010100001"
+
+    @Option(help: ArgumentHelp("The practitioner's name, as registered.", valueName: "name"))
+    var doctorName: String = "Li Wei"
 
     @Flag(help: "Print the result as one JSON object (for CI).")
     var json = false
@@ -93,48 +113,83 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let credentials = try workspace.credentials().credentials(for: institution)
-        let signer = FSIRequestSigner(credentials: credentials)
+        let credentials = try workspace.credentials()
+        let institutionCredentials = try credentials.credentials(for: institution)
+        let signer = FSIRequestSigner(credentials: institutionCredentials)
         let base = target.hasSuffix("/") ? String(target.dropLast()) : target
-        let url = base + "/fsi/api/rsfComIfsService/callService"
         let http = HTTPClient(eventLoopGroupProvider: .singleton,
                               configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
 
         // The gateway's time (its test clock, when it has one): requests must fall in its ±300 s window.
-        let offset = await Self.clockOffset(http: http, base: base, adminToken: try workspace.credentials().adminToken)
+        let offset = await Self.clockOffset(http: http, base: base, adminToken: credentials.adminToken)
         let now: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
-        var client = YibaoClient(baseURL: base, credentials: credentials, clock: OffsetClock(offset: offset), httpClient: http)
+        var client = YibaoClient(baseURL: base, credentials: institutionCredentials, clock: OffsetClock(offset: offset), httpClient: http)
         client.operatorCode = "BENCH01"
+        let channel = VoucherChannel(baseURL: base, token: credentials.channel.token, httpClient: http)
+        let sent = transaction == .mix ? Self.mixed : [transaction]
         let signNo: String
-        do { signNo = try await client.signIn() } catch {
+        let orderId: String?
+        do {
+            signNo = try await client.signIn()
+            orderId = sent.contains(.orderQuery) ? try await prepareOrder(client: client, channel: channel, now: now()) : nil
+        } catch {
             try? await http.shutdown()
-            throw ValidationError("cannot sign in at \(base) as \(institution): \(error)")
-        }
-        let input: JSONObject = switch transaction {
-        case .personInfo: ["data": .object(["mdtrt_cert_type": .string("02"), "mdtrt_cert_no": .string(certno)])]
-        case .signIn: ["signIn": .object(["opter_no": .string("BENCH01"), "mac": .string("00-16-3E-00-00-01"), "ip": .string("127.0.0.1")])]
+            throw ValidationError("cannot prepare the run at \(base) as \(institution): \(error)")
         }
         let serials = MsgidSerials(institution: institution, range: Self.serials(serialRange) ?? 0...9999)
-        let makeBody: @Sendable () throws -> [UInt8] = {
+        let hse = try HSEEnvelope(appId: institutionCredentials.appId, appSecret: institutionCredentials.appSecret, profile: client.profile, dialect: client.dialect.hse)
+        let (institution, certno, privateKey) = (institution, certno, institutionCredentials.privateKey)
+        // The index-th request: mix takes the transactions in turn.
+        let makeRequest: @Sendable (Int) async throws -> BenchRequest = { index in
             let at = now()
-            let envelope = try signer.envelope(infno: transaction.rawValue, input: input, signNo: transaction == .signIn ? "" : signNo, at: at,
-                                               operatorCode: "BENCH01", msgid: serials.next(at: at))
-            return Array(JSONValue.object(envelope).serialized().utf8)
+            switch sent[index % sent.count] {
+            case .personInfo, .signIn, .mix:
+                let infno = sent[index % sent.count] == .signIn ? "9001" : "1101"
+                let input: JSONObject = infno == "9001"
+                    ? ["signIn": .object(["opter_no": .string("BENCH01"), "mac": .string("00-16-3E-00-00-01"), "ip": .string("127.0.0.1")])]
+                    : ["data": .object(["mdtrt_cert_type": .string("02"), "mdtrt_cert_no": .string(certno)])]
+                let envelope = try signer.envelope(infno: infno, input: input, signNo: infno == "9001" ? "" : signNo, at: at,
+                                                   operatorCode: "BENCH01", msgid: serials.next(at: at))
+                return BenchRequest(transaction: infno, path: "/fsi/api/rsfComIfsService/callService", body: Array(JSONValue.object(envelope).serialized().utf8))
+            case .orderQuery:
+                let sealed = try hse.sealRequest(data: .object(["payOrdId": .string(orderId ?? ""), "orgCodg": .string(institution)]), privateKey: privateKey, timestamp: at)
+                return BenchRequest(transaction: "6301", path: "/hse/query_order_info", body: Array(JSONValue.object(sealed).serialized().utf8))
+            case .voucherQuery:
+                let code = try await channel.qrCode(certno: certno).code
+                let sealed = try hse.sealRequest(data: .object(["qrCode": .string(code), "businessType": .string(BusinessType.registration.rawValue),
+                                                                "orgId": .string(institution), "operatorId": "BENCH01", "operatorName": "Bench"]),
+                                                 privateKey: privateKey, timestamp: at)
+                return BenchRequest(transaction: "ec.query", path: "/hse/ec.query", body: Array(JSONValue.object(sealed).serialized().utf8))
+            }
         }
 
         let ceiling = try Self.sm2Ceiling()
         if !json { print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores") }
-        var pooled: [[UInt8]] = []
+        var pooled: [BenchRequest] = []
         if presign {
             let started = Date()
-            pooled.reserveCapacity(pool)
-            for _ in 0..<pool { pooled.append(try makeBody()) }
+            // Signed over the connections at once (ec.query's QR codes are requests to the gateway).
+            pooled = try await withThrowingTaskGroup(of: [(Int, BenchRequest)].self) { group in
+                let workers = max(1, min(connections, 16))
+                for worker in 0..<workers {
+                    group.addTask {
+                        var made: [(Int, BenchRequest)] = []
+                        for index in stride(from: worker, to: pool, by: workers) { made.append((index, try await makeRequest(index))) }
+                        return made
+                    }
+                }
+                var all: [(Int, BenchRequest)] = []
+                for try await part in group { all += part }
+                return all.sorted { $0.0 < $1.0 }.map(\.1)
+            }
             if !json { print("pre-signed \(pool) requests in \(String(format: "%.1f", Date().timeIntervalSince(started))) s") }
         }
-        let bodies = BodySource(pool: presign ? pooled : nil, make: makeBody)
+        let requests = BodySource(pool: presign ? pooled : nil, make: makeRequest)
         let results = Results()
-        if !json { print("loading \(url) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
+        let verificationsBefore = await Self.signatureChecksAtOnce(http: http, base: base)
+        if !json { print("loading \(base) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
         let usageBefore = gatewayPid.flatMap { ProcessUsage.read(pid: $0) }
+        let generatorBefore = ProcessUsage.read(pid: getpid())
         let start = ContinuousClock.now
         let deadline = start.advanced(by: .milliseconds(Int64(duration * 1000)))
         // Paced: each connection sends every `connections / rate` seconds, the connections staggered.
@@ -150,18 +205,19 @@ struct GatewayBenchCommand: AsyncParsableCommand {
                             if ContinuousClock.now >= deadline { break }
                             due = scheduled.advanced(by: interval)
                         }
-                        guard let body = try? bodies.next() else { break }
-                        var request = HTTPClientRequest(url: url)
+                        guard let next = try? await requests.next() else { break }
+                        var request = HTTPClientRequest(url: base + next.path)
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-                        request.body = .bytes(ByteBuffer(bytes: body))
+                        request.body = .bytes(ByteBuffer(bytes: next.body))
                         let sent = ContinuousClock.now
                         do {
                             let response = try await http.execute(request, timeout: .seconds(30))
                             let answer = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-                            results.record(latency: ContinuousClock.now - sent, outcome: Self.outcome(status: Int(response.status.code), body: answer))
+                            results.record(latency: ContinuousClock.now - sent, transaction: next.transaction,
+                                           outcome: Self.outcome(status: Int(response.status.code), body: answer))
                         } catch {
-                            results.record(latency: ContinuousClock.now - sent, outcome: "TRANSPORT_ERROR")
+                            results.record(latency: ContinuousClock.now - sent, transaction: next.transaction, outcome: "TRANSPORT_ERROR")
                         }
                     }
                 }
@@ -171,7 +227,12 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let gateway = gatewayPid.flatMap { pid in
             usageBefore.flatMap { before in ProcessUsage.read(pid: pid).map { GatewayUsage(before: before, after: $0, elapsed: elapsed) } }
         }
-        let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: bodies.exhausted, rate: rate, gateway: gateway)
+        let generator = generatorBefore.flatMap { before in ProcessUsage.read(pid: getpid()).map { GatewayUsage(before: before, after: $0, elapsed: elapsed) } }
+        let verificationsAfter = await Self.signatureChecksAtOnce(http: http, base: base)
+        // The gauge is the most since the gateway started: it speaks for this run only when the run raised it, or when it was 1 or less before.
+        let atOnce = verificationsAfter.flatMap { after in (verificationsBefore ?? 0) < after || (verificationsBefore ?? 0) <= 1 ? after : nil }
+        let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: requests.exhausted, rate: rate, gateway: gateway,
+                                    generator: generator, signatureChecksAtOnce: atOnce)
         try await http.shutdown()
         if json {
             print(report.json.serialized(sortedKeys: true))
@@ -181,6 +242,39 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         if report.accepted == 0 { throw ExitCode(1) }
     }
 
+    /// Creates the mobile-payment order a 6301 load queries, through the public API as a hospital
+    /// would: 1101 for the person's psn_no, 2201 registration by resident ID, the wallet's
+    /// authorisation (channel API), ec.payAuth, 6201 for a 20.00 consultation. Returns its payOrdId.
+    func prepareOrder(client: YibaoClient, channel: VoucherChannel, now: Date) async throws -> String {
+        let person = try await client.call(infno: "1101", input: ["data": .object(["mdtrt_cert_type": "02", "mdtrt_cert_no": .string(certno)])])
+        guard let psnNo = person.objectValue?["baseinfo"]?.objectValue?["psn_no"]?.stringValue else {
+            throw ValidationError("1101 for \(certno) answered no baseinfo.psn_no")
+        }
+        let serial = Timestamps.compact(now) + TokenGenerator.digits(4)
+        let visit = try await client.register(RegistrationRequest(psnNo: psnNo, insutype: "310", beginTime: now, medium: .residentID, certNo: certno,
+                                                                  iptOtpNo: "MZ" + serial, doctorCode: doctor, doctorName: doctorName,
+                                                                  deptCode: "A03", deptName: "Internal medicine", caty: "A03"))
+        let authCode = try await channel.authorise(certno: certno, orgCodg: institution)
+        let payAuthNo = try await client.payAuthorisation(authCode: authCode).payAuthNo
+        let order = try await client.hse(service: "uldFeeInfo", data: .object([
+            "orgCodg": .string(institution), "medOrgOrd": .string("MO" + serial), "chrgBchno": .string("CB" + serial), "psnNo": .string(psnNo),
+            "insutype": "310", "mdtrtId": .string(visit), "medType": "11", "medfeeSumamt": "20.00", "acctUsedFlag": "1",
+            "payAuthNo": .string(payAuthNo), "rxCircFlag": "0",
+            "feedetailList": .array([.object(["feedetlSn": "1", "medListCodg": "AADG0000", "pric": "20.00", "cnt": "1", "detItemFeeSumamt": "20.00", "rxCircFlag": "0"])]),
+        ]))
+        guard let payOrdId = order.objectValue?["payOrdId"]?.stringValue, !payOrdId.isEmpty else { throw ValidationError("6201 answered no payOrdId") }
+        return payOrdId
+    }
+
+    /// The gateway's `yibao_signature_checks_at_once_max` from `GET /metrics`, nil when it has none.
+    static func signatureChecksAtOnce(http: HTTPClient, base: String) async -> Int? {
+        guard let response = try? await http.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5)), response.status == .ok,
+              let body = try? await response.body.collect(upTo: 1 << 22) else { return nil }
+        let text = String(decoding: body.readableBytesView, as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("yibao_signature_checks_at_once_max ") }),
+              let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { return nil }
+        return Int(value)
+    }
     /// `FROM-TO` as a range of msgid serials, nil when malformed.
     static func serials(_ text: String) -> ClosedRange<Int>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
@@ -189,9 +283,11 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     }
 
     /// `accepted`, or the refusal's code (problem+json `code`, or `infcode` of an HTTP-200 refusal).
+    /// FSI accepts with `infcode` 0, HSE with `code` 0 (a number or a string, by dialect).
     static func outcome(status: Int, body: [UInt8]) -> String {
         let object = (try? JSONValue.parse(body))?.objectValue ?? [:]
-        if status == 200, object["infcode"]?.stringValue == "0" || object["infcode"] == .integer(0) || object["infcode"] == .number("0") { return "accepted" }
+        func isZero(_ value: JSONValue?) -> Bool { value?.stringValue == "0" || value == .integer(0) || value == .number("0") }
+        if status == 200, isZero(object["infcode"]) || (isZero(object["code"]) && object["success"] != .bool(false)) { return "accepted" }
         if let code = object["code"]?.stringValue ?? object["problem"]?.objectValue?["code"]?.stringValue { return code }
         return "HTTP_\(status)"
     }
@@ -267,22 +363,30 @@ final class MsgidSerials: Sendable {
     }
 }
 
-/// Request bodies: from the pre-signed pool, or signed on demand.
-final class BodySource: Sendable {
-    private let pool: [[UInt8]]?
-    private let index = Mutex(0)
-    private let make: @Sendable () throws -> [UInt8]
+/// One signed request of the load: where it goes and its bytes.
+struct BenchRequest: Sendable {
+    /// 1101, 9001, 6301 or ec.query.
+    var transaction: String
+    var path: String
+    var body: [UInt8]
+}
 
-    init(pool: [[UInt8]]?, make: @escaping @Sendable () throws -> [UInt8]) {
+/// Requests: from the pre-signed pool, or signed on demand (the index-th of the run).
+final class BodySource: Sendable {
+    private let pool: [BenchRequest]?
+    private let index = Mutex(0)
+    private let make: @Sendable (Int) async throws -> BenchRequest
+
+    init(pool: [BenchRequest]?, make: @escaping @Sendable (Int) async throws -> BenchRequest) {
         self.pool = pool
         self.make = make
     }
 
     struct Exhausted: Error {}
 
-    func next() throws -> [UInt8] {
-        guard let pool else { return try make() }
+    func next() async throws -> BenchRequest {
         let position = index.withLock { value in defer { value += 1 }; return value }
+        guard let pool else { return try await make(position) }
         guard position < pool.count else { throw Exhausted() }
         return pool[position]
     }
@@ -292,13 +396,14 @@ final class BodySource: Sendable {
 
 /// Latencies and outcomes, gathered from every connection.
 final class Results: Sendable {
-    private let state = Mutex<(latencies: [Double], outcomes: [String: Int])>(([], [:]))
+    private let state = Mutex<(latencies: [Double], outcomes: [String: Int], accepted: [String: Int])>(([], [:], [:]))
 
-    func record(latency: Duration, outcome: String) {
+    func record(latency: Duration, transaction: String, outcome: String) {
         let milliseconds = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         state.withLock {
             $0.latencies.append(milliseconds)
             $0.outcomes[outcome, default: 0] += 1
+            if outcome == "accepted" { $0.accepted[transaction, default: 0] += 1 }
         }
     }
 
@@ -308,8 +413,11 @@ final class Results: Sendable {
         var accepted: Int
     }
 
-    func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool, rate target: Double? = nil, gateway: GatewayUsage? = nil) -> Report {
-        let (latencies, outcomes) = state.withLock { ($0.latencies.sorted(), $0.outcomes) }
+    /// - Parameter generator: this process's own CPU over the run.
+    /// - Parameter signatureChecksAtOnce: the most signature checks the gateway ran at one moment.
+    func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool, rate target: Double? = nil, gateway: GatewayUsage? = nil,
+                generator: GatewayUsage? = nil, signatureChecksAtOnce: Int? = nil) -> Report {
+        let (latencies, outcomes, byTransaction) = state.withLock { ($0.latencies.sorted(), $0.outcomes, $0.accepted) }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let accepted = outcomes["accepted"] ?? 0
         let rate = Double(accepted) / max(seconds, 1e-9)
@@ -332,6 +440,9 @@ final class Results: Sendable {
             "poolExhausted": .bool(exhausted),
         ]
         if let target { json["targetRequestsPerSecond"] = .number(String(format: "%.1f", target)) }
+        json["acceptedByTransaction"] = .object(JSONObject(byTransaction.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) }))
+        if let generator { json["generatorCoresBusy"] = .number(String(format: "%.2f", generator.cores)) }
+        if let signatureChecksAtOnce { json["signatureChecksAtOnce"] = .integer(signatureChecksAtOnce) }
         if let gateway {
             json["gateway"] = .object([
                 "coresBusy": .number(String(format: "%.2f", gateway.cores)),
@@ -349,6 +460,12 @@ final class Results: Sendable {
             let perRequest = latencies.isEmpty ? 0 : gateway.cpuSeconds * 1000 / Double(latencies.count)
             lines.append("gateway: \(String(format: "%.2f", gateway.cores)) cores busy, \(String(format: "%.3f", perRequest)) ms CPU per request; "
                          + "resident \(String(format: "%.1f", gateway.residentMB)) MB (peak \(String(format: "%.1f", gateway.peakResidentMB)) MB)")
+        }
+        if byTransaction.count > 1 { lines.append("accepted by transaction: " + byTransaction.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        if let generator { lines.append("generator (this process): \(String(format: "%.2f", generator.cores)) cores busy") }
+        if let signatureChecksAtOnce {
+            lines.append("signature checks running at one moment in the gateway: at most \(signatureChecksAtOnce)"
+                         + (signatureChecksAtOnce >= 2 ? " — signed requests were verified side by side" : ""))
         }
         if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if exhausted { lines.append("the pre-signed pool ran out before --duration: raise --pool") }

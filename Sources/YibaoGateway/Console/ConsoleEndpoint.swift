@@ -34,7 +34,7 @@ struct ConsoleEndpoint: Sendable {
                 try await gateway.admit(context)
                 let form = FormBody.pairs(try await request.bodyBytes(limit: gateway.configuration.limits.smallBodyBytes), query: nil)
                 guard ConsoleSession.equal(form["token"] ?? "", gateway.configuration.adminToken) else {
-                    await gateway.limiter.charge(context.sourceKey)
+                    gateway.limiter.charge(context.sourceKey)
                     return try render("login", view, ["title": "Sign in", "error": "That is not the admin token of this gateway."], status: .unauthorized)
                 }
                 let cookie = session.issue()

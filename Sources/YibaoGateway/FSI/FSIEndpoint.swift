@@ -281,7 +281,7 @@ struct FSIEndpoint: Sendable {
         let verifies = { (encoding: SignatureEncoding, id: [UInt8]) in
             (try? ECSignature(signature, encoding: encoding)).map { publicKey.isValidSignature($0, for: plaintext, signerID: id) } ?? false
         }
-        if verifies(.raw, SM2.defaultSignerID) { return }
+        if gateway.metrics.signatureChecks.measure({ verifies(.raw, SM2.defaultSignerID) }) { return }
         var diagnosis: [String] = []
         if verifies(.der, SM2.defaultSignerID) { diagnosis.append("cainfo is DER-encoded; this profile expects raw r‖s (64 bytes)") }
         if verifies(.raw, []) { diagnosis.append("it was made with an EMPTY signer ID; the profile uses the default 1234567812345678") }
@@ -304,7 +304,7 @@ struct FSIEndpoint: Sendable {
         }
         let signature = [UInt8](base64: cainfo) ?? []
         let verifier = SM2Verifier(publicKey: publicKey, signerID: profile.signerIDBytes(appSecret: app.appSecret), encoding: profile.signatureEncoding)
-        if verifier.verify(signature, for: Array(text.utf8)) { return }
+        if gateway.metrics.signatureChecks.measure({ verifier.verify(signature, for: Array(text.utf8)) }) { return }
         var diagnosis: [String] = []
         if gateway.configuration.diagnoseSignatures {
             diagnosis = HSEEnvelope.diagnoseSignature(signed: unsigned, signature: signature, peerPublicKey: publicKey, appSecret: app.appSecret,

@@ -96,7 +96,7 @@ struct HSEEndpoint: Sendable {
             let opened: (envelope: JSONObject, data: JSONValue?)
             var openedTimestamp = Int64((now.timeIntervalSince1970 * 1000).rounded())
             let window: Date? = gateway.configuration.faults.contains(.skipTimeWindow) ? nil : now // nil: the deliberate fault skips the window
-            switch envelope.open(parsed, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) {
+            switch gateway.metrics.signatureChecks.measure({ envelope.open(parsed, peerPublicKey: peer, now: window, diagnose: gateway.configuration.diagnoseSignatures) }) {
             case .success(let value):
                 opened = (value.envelope, value.data)
                 openedTimestamp = value.timestamp

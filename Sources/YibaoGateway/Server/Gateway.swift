@@ -167,7 +167,7 @@ public struct Gateway: Sendable {
                                                  payload: ["rule": problem.rule ?? "", "pointer": problem.pointer]).capped(to: limit))
             }
         } else {
-            await limiter.charge(source)
+            limiter.charge(source)
             _ = try? await store.write { store in
                 try await store.countUnauthenticatedRefusal(kind: String(kind.prefix(64)), code: String(problem.code.prefix(64)),
                                                       pointer: String(problem.pointer.prefix(200)), source: String(source.prefix(64)), at: at)
@@ -177,7 +177,7 @@ public struct Gateway: Sendable {
 
     /// Refuses a source that spent its refusal budget (`429 RATE_LIMITED`, with `Retry-After`).
     func admit(_ context: GatewayRequestContext) async throws {
-        let (allowed, retryAfter) = await limiter.admit(context.sourceKey)
+        let (allowed, retryAfter) = limiter.admit(context.sourceKey)
         guard allowed else {
             throw Problem(status: 429, code: .rateLimited, rule: nil, pointer: "",
                           detail: "too many refused unauthenticated requests from this address; retry in \(retryAfter) s", retryAfter: retryAfter)

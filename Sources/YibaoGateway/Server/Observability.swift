@@ -36,6 +36,8 @@ final class RequestAnnotations: Sendable {
 public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    /// Signature checks of requests running at one moment (`yibao_signature_checks_at_once_max`).
+    let signatureChecks = SimultaneityProbe()
     /// Latency buckets, seconds: 1 ms … 10 s.
     static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10)]
@@ -65,8 +67,32 @@ public final class GatewayMetrics: Sendable {
         for state in ["pending", "retrying", "delivered", "abandoned"] {
             Gauge(label: "yibao_callbacks", dimensions: [("state", state)], factory: factory).record(callbacks[state] ?? 0)
         }
+        Gauge(label: "yibao_signature_checks_at_once_max", factory: factory).record(signatureChecks.maximum)
         return registry.emitToString()
     }
+}
+
+/// Counts the bodies running at one moment, and the most there ever were. A signature check is
+/// synchronous CPU work (it never suspends): two of them running at once are two requests being
+/// verified on two threads — evidence that signed requests run side by side, not one by one.
+final class SimultaneityProbe: Sendable {
+    private let running = Atomic<Int>(0)
+    private let most = Atomic<Int>(0)
+
+    func measure<T>(_ body: () throws -> T) rethrows -> T {
+        let now = running.add(1, ordering: .relaxed).newValue
+        var seen = most.load(ordering: .relaxed)
+        while now > seen {
+            let (exchanged, original) = most.compareExchange(expected: seen, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            seen = original
+        }
+        defer { running.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// The most bodies that ran at one moment since the gateway started.
+    var maximum: Int { most.load(ordering: .relaxed) }
 }
 
 extension Duration {

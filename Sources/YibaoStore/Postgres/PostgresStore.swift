@@ -225,8 +225,6 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case invalidURL(String)
     case cannotConnect(url: String, reason: String)
     case schemaTooNew(database: [String], known: [String])
-    /// The writer connection closed while a write transaction was open: nothing of it was kept.
-    case connectionLost
     /// A sandbox store name not of the form ``SandboxRecord/storeName``.
     case invalidSandboxName(String)
     /// The store was closed (a sandbox's, after the sandbox was deleted or reset).
@@ -238,7 +236,6 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .cannotConnect(let url, let reason): "cannot connect to \(url): \(reason)"
         case .schemaTooNew(let database, let known):
             "the database's schema is newer than this yibao: it has versions \(database.joined(separator: ", ")); this build knows \(known.joined(separator: ", ")). Use the newer yibao, or another database"
-        case .connectionLost: "the connection to the database closed during a write transaction; nothing of it was kept"
         case .closed: "the store was closed (its sandbox was deleted or reset); nothing was read or written"
         case .invalidSandboxName(let name): "\(name.prefix(40)) is not a sandbox store name (sb + 12 hex digits, _g and a generation)"
         }
@@ -331,12 +328,6 @@ actor PostgresWriter {
         return connection
     }
 
-    /// The connection the open transaction runs on; throws if it was lost meanwhile.
-    func current() throws -> PostgresConnection {
-        guard let connection, !connection.isClosed else { throw StoreError.connectionLost }
-        return connection
-    }
-
     func close() async {
         try? await connection?.close()
         connection = nil
@@ -361,8 +352,6 @@ struct PostgresGroupTransaction: GroupTransaction {
         }
         return session
     }
-
-    func current() async throws -> PostgresSession { PostgresSession(connection: try await writer.current()) }
 
     func savepoint(_ session: PostgresSession) async throws { try await session.execute("SAVEPOINT member") }
 

@@ -69,6 +69,11 @@ public final class SQLiteStore: GatewayStore {
         try pool.writeWithoutTransaction(statement)
     }
 
+    /// Runs `statement` on a reader connection now, on the calling thread (GRDB's synchronous read).
+    static func readNow<T>(_ pool: DatabasePool, _ statement: (Database) throws -> T) throws -> T {
+        try pool.read(statement)
+    }
+
     /// Commits made so far and the write transactions they carried (group commit at work).
     public func commitStatistics() async -> (commits: Int, members: Int) { await commitGroup.statistics }
 
@@ -826,8 +831,6 @@ struct SQLiteGroupTransaction: GroupTransaction {
         return SQLiteSession(pool: pool, writes: true)
     }
 
-    func current() async throws -> SQLiteSession { SQLiteSession(pool: pool, writes: true) }
-
     func savepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "SAVEPOINT member").execute() } }
 
     func releaseSavepoint(_ session: SQLiteSession) async throws { try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "RELEASE SAVEPOINT member").execute() } }
@@ -855,13 +858,15 @@ struct SQLiteSession: StoreWriting {
     let pool: DatabasePool
     let writes: Bool
 
-    /// Runs one statement. In a write transaction, on the calling thread: the writer connection is
-    /// the transaction's and idle, so a statement costs no hop to another thread (and only the one
-    /// task holding the writer can be busy with it: the other cooperative threads stay free). Reads
-    /// go to a reader connection's own thread, never blocking the cooperative pool.
+    /// Runs one statement on the calling thread, with no hop to another thread. In a write
+    /// transaction on the writer connection: it is the transaction's and idle (only the one task
+    /// holding the writer can be busy with it). A read on a reader connection: in WAL mode a reader
+    /// never waits for the writer, and the pool has more readers (5) than the cooperative pool has
+    /// threads, so taking one does not wait either — where GRDB's asynchronous read would pass
+    /// through its semaphore actor and a reader's queue, two thread hops per statement.
     private func run<T: Sendable>(_ statement: @escaping @Sendable (SQLiteStatements) throws -> T) async throws -> T {
         if writes { return try SQLiteStore.writeNow(pool) { db in try statement(SQLiteStatements(db: db)) } }
-        return try await pool.read { db in try statement(SQLiteStatements(db: db)) }
+        return try SQLiteStore.readNow(pool) { db in try statement(SQLiteStatements(db: db)) }
     }
 
     func person(psnNo: String) async throws -> InsuredPerson? { try await run { try $0.person(psnNo: psnNo) } }

@@ -1,31 +1,26 @@
+import Synchronization
+
 /// Group commit for a store's writer: write transactions that arrive together run one after the
 /// other inside one database transaction, each in its own savepoint, and share one `COMMIT` — one
-/// fsync (one WAL flush) for the group. No member returns before the commit holding its writes is on disk; a member
-/// whose body throws is rolled back to its savepoint alone; if the commit fails, every member of
-/// the group fails with it (none was answered yet, so none is acknowledged and lost).
+/// fsync (one WAL flush) for the group. No member returns before the commit holding its writes is
+/// on disk; a member whose body throws is rolled back to its savepoint alone; if the commit fails,
+/// every member of the group fails with it (none was answered yet, so none is acknowledged and lost).
 ///
-/// The actor is the writer's lock: one holder at a time runs its body on the writer connection.
-/// When the holder's body is done and others wait, it hands the lock to the next waiter with the
-/// transaction still open and waits for the commit; the last of a group (nobody waiting, or
-/// ``maximumMembers`` reached) commits and wakes the others.
+/// The writes are combined, not handed from task to task: a write queues its body; if no task is
+/// combining, its own task becomes the combiner and runs the queued bodies back to back on the
+/// writer connection — its own first, then those that queued meanwhile, up to ``maximumMembers``
+/// — commits, and wakes their tasks with their results. So the writer connection is held only
+/// while bodies run and the commit is made, never while a woken task waits for a free thread
+/// (under load the cooperative threads are busy with signatures: a hand-off per member made the
+/// writer wait behind them). After its group, the combiner passes the role to the first write
+/// still queued, whose task runs the next group: a combiner answers its own request after one group.
+///
+/// The actor keeps the queue; the bodies run beside it, so others keep queueing meanwhile.
 actor CommitGroup {
-    /// What the holder must do once its body has run.
-    enum Turn: Sendable {
-        /// Others are waiting: the lock was handed on; `wait` for the group's commit.
-        case handedOff
-        /// Nobody is waiting (or the group is full): commit for `members` (the caller's own
-        /// writes included when its body succeeded), then ``release()``.
-        case commit(members: [CheckedContinuation<Void, any Error>])
-    }
-
     /// Most members one commit carries: bounds the wait of the group's first member.
     let maximumMembers: Int
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    /// Members whose bodies completed in the open transaction and wait for its commit.
-    private var members: [CheckedContinuation<Void, any Error>] = []
-    /// Whether a transaction (`BEGIN IMMEDIATE`) is open on the writer connection.
-    private(set) var transactionOpen = false
+    private var queue: [Job] = []
+    private var combining = false
     /// Commits made and members they carried, for ``statistics``.
     private var commits = 0
     private var committedMembers = 0
@@ -34,43 +29,45 @@ actor CommitGroup {
         self.maximumMembers = max(1, maximumMembers)
     }
 
-    /// Waits for the writer connection.
-    func acquire() async {
-        guard held else { held = true; return }
-        await withCheckedContinuation { waiters.append($0) }
+    /// A write waiting for the writer, its session type erased (one store's writes all share one
+    /// ``GroupTransaction`` type).
+    struct Job: Sendable {
+        /// Opens a transaction for a group; commits it; ends it without keeping anything.
+        let begin: @Sendable () async throws -> any Sendable
+        let commit: @Sendable (any Sendable) async throws -> Void
+        let rollback: @Sendable (any Sendable) async -> Void
+        /// Runs the body in its savepoint on the open transaction.
+        let run: @Sendable (any Sendable) async -> Outcome
+        /// Answers a joined member once its group's commit is made (nil) or failed (the error).
+        let finish: @Sendable ((any Error)?) -> Void
+        /// Tells the job's task to combine the next group.
+        let wake: @Sendable () -> Void
     }
 
-    /// Marks the transaction open (after `BEGIN IMMEDIATE`).
-    func opened() { transactionOpen = true }
-
-    /// The holder's body has run (`joining`: it succeeded and its writes wait for the commit).
-    /// Hands the lock on while the group may grow; otherwise the caller commits.
-    func finish(joining: Bool) async throws -> Turn {
-        if !waiters.isEmpty && members.count + 1 < maximumMembers {
-            if joining {
-                try await withCheckedThrowingContinuation { (member: CheckedContinuation<Void, any Error>) in
-                    members.append(member)
-                    waiters.removeFirst().resume()
-                }
-                return .handedOff
-            }
-            waiters.removeFirst().resume()
-            return .handedOff
-        }
-        let group = members
-        members = []
-        return .commit(members: group)
+    /// What running a body did to the group's transaction.
+    enum Outcome: Sendable {
+        /// Succeeded: its writes wait for the group's commit.
+        case joined
+        /// Threw: its writes were undone and it was answered with its error.
+        case failed
+        /// Threw, and the database ended the whole transaction: the group's writes are gone.
+        case transactionLost(any Error)
     }
 
-    /// The transaction ended (committed, rolled back, or lost): fails the waiting members with
-    /// `error` if one is given (their writes are gone).
-    func closed(failing error: (any Error)?) {
-        transactionOpen = false
-        if let error {
-            let lost = members
-            members = []
-            for member in lost { member.resume(throwing: error) }
-        }
+    /// Queues `job`; true when its task must combine (nobody else is).
+    func enqueue(_ job: Job) -> Bool {
+        queue.append(job)
+        if combining { return false }
+        combining = true
+        return true
+    }
+
+    /// The next queued write, if any.
+    func next() -> Job? { queue.isEmpty ? nil : queue.removeFirst() }
+
+    /// The combiner's group is done: the first write still queued combines next, or nobody does.
+    func handOff() {
+        if let first = queue.first { first.wake() } else { combining = false }
     }
 
     /// Counts a commit of `size` members.
@@ -79,16 +76,11 @@ actor CommitGroup {
         committedMembers += size
     }
 
-    /// Hands the lock to the next waiter, or frees it.
-    func release() {
-        if waiters.isEmpty { held = false } else { waiters.removeFirst().resume() }
-    }
+    /// Whether a task is combining (holds the writer connection, or is about to).
+    var isHeld: Bool { combining }
 
-    /// Whether a body holds the writer connection.
-    var isHeld: Bool { held }
-
-    /// Bodies waiting for the writer connection.
-    var waiting: Int { waiters.count }
+    /// Writes queued and not yet started.
+    var waiting: Int { queue.count }
 
     /// Commits made and the members they carried (the mean group size is their ratio).
     var statistics: (commits: Int, members: Int) { (commits, committedMembers) }
@@ -99,8 +91,6 @@ protocol GroupTransaction: Sendable {
     associatedtype Session: Sendable
     /// Opens the group's transaction (taking the store's write lock) and returns the session bodies use.
     func begin() async throws -> Session
-    /// The open transaction's session (a later member of the group).
-    func current() async throws -> Session
     /// `SAVEPOINT member` / `RELEASE SAVEPOINT member`.
     func savepoint(_ session: Session) async throws
     func releaseSavepoint(_ session: Session) async throws
@@ -114,60 +104,118 @@ protocol GroupTransaction: Sendable {
 extension CommitGroup {
     /// Runs `body` as one member of a group on `transaction`'s writer: returns once the commit
     /// carrying its writes is durable, or throws (its own error, or the group's commit failure).
-    /// Not isolated to the actor: the body runs beside it, and others keep queueing meanwhile.
     nonisolated func member<Transaction: GroupTransaction, T: Sendable>(
-        _ transaction: Transaction, _ body: @Sendable (Transaction.Session) async throws -> T
+        _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
     ) async throws -> T {
-        await acquire()
-        // The writer connection is this body's until it finishes its turn.
-        let session: Transaction.Session
-        do {
-            if await transactionOpen {
-                session = try await transaction.current()
-            } else {
-                session = try await transaction.begin()
-                await opened()
-            }
-        } catch {
-            await release()
-            throw error
-        }
-        var outcome: Result<T, any Error>
-        do {
-            try await transaction.savepoint(session)
-            let value = try await body(session)
-            try await transaction.releaseSavepoint(session)
-            outcome = .success(value)
-        } catch {
-            outcome = .failure(error)
-            // Only this body's writes are undone; if the database ended the whole transaction (an
-            // I/O error, a lost connection), the waiting members' writes went with it: they fail too.
-            if !(await transaction.rollbackToSavepoint(session)) { await closed(failing: error) }
-        }
-        let joining = if case .success = outcome { true } else { false }
-        // Throws when this body handed the lock on and the group's commit then failed.
-        let turn = try await finish(joining: joining)
-        guard case .commit(let members) = turn else { return try outcome.get() }
-        var commitError: (any Error)?
-        if await transactionOpen {
-            if members.isEmpty && !joining {
-                await transaction.rollback(session)
-            } else {
+        let slot = JobSlot<T>()
+        let value = Mutex<T?>(nil)
+        let job = Job(
+            begin: { try await transaction.begin() },
+            commit: { try await transaction.commit($0 as! Transaction.Session) },
+            rollback: { await transaction.rollback($0 as! Transaction.Session) },
+            run: { erased in
+                let session = erased as! Transaction.Session
                 do {
-                    try await transaction.commit(session)
-                    await committed(size: members.count + (joining ? 1 : 0))
+                    try await transaction.savepoint(session)
+                    let result = try await body(session)
+                    try await transaction.releaseSavepoint(session)
+                    value.withLock { $0 = result }
+                    return .joined
                 } catch {
-                    commitError = error
-                    await transaction.rollback(session)
+                    // Only this body's writes are undone; if the database ended the whole transaction
+                    // (an I/O error, a lost connection), the joined members' writes went with it.
+                    let kept = await transaction.rollbackToSavepoint(session)
+                    slot.signal(.done(.failure(error)))
+                    return kept ? .failed : .transactionLost(error)
                 }
+            },
+            finish: { error in
+                if let error { slot.signal(.done(.failure(error))) } else if let result = value.withLock({ $0 }) { slot.signal(.done(.success(result))) }
+            },
+            wake: { slot.signal(.combine) })
+        if await enqueue(job) { await combineOneGroup() }
+        while true {
+            switch await slot.wait() {
+            case .combine: await combineOneGroup()
+            case .done(let result): return try result.get()
             }
         }
-        for member in members {
-            if let commitError { member.resume(throwing: commitError) } else { member.resume() }
+    }
+
+    /// Runs one group, then passes the combiner's role on.
+    private nonisolated func combineOneGroup() async {
+        await runGroup()
+        await handOff()
+    }
+
+    /// Opens a transaction, runs queued bodies until none is left or the group is full, commits
+    /// (or rolls back when nobody joined) and answers the members.
+    private nonisolated func runGroup() async {
+        guard let first = await next() else { return }
+        let session: any Sendable
+        do {
+            session = try await first.begin()
+        } catch {
+            first.finish(error)
+            return
         }
-        await closed(failing: nil)
-        await release()
-        if let commitError, joining { throw commitError }
-        return try outcome.get()
+        var joined: [Job] = []
+        var current: Job? = first
+        while let job = current {
+            switch await job.run(session) {
+            case .joined: joined.append(job)
+            case .failed: break
+            case .transactionLost(let error):
+                for member in joined { member.finish(error) }
+                return
+            }
+            current = joined.count < maximumMembers ? await next() : nil
+        }
+        guard !joined.isEmpty else {
+            await first.rollback(session)
+            return
+        }
+        do {
+            try await first.commit(session)
+            await committed(size: joined.count)
+            for member in joined { member.finish(nil) }
+        } catch {
+            await first.rollback(session)
+            for member in joined { member.finish(error) }
+        }
+    }
+}
+
+/// Where a queued write learns what happened: told to combine the next group, or its result.
+/// Signals sent before the task waits are kept in order.
+final class JobSlot<T: Sendable>: Sendable {
+    enum Signal: Sendable {
+        case combine
+        case done(Result<T, any Error>)
+    }
+
+    private let state = Mutex<(pending: [Signal], waiter: CheckedContinuation<Signal, Never>?)>(([], nil))
+
+    func signal(_ signal: Signal) {
+        let waiter: CheckedContinuation<Signal, Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending.append(signal)
+            return nil
+        }
+        waiter?.resume(returning: signal)
+    }
+
+    func wait() async -> Signal {
+        await withCheckedContinuation { continuation in
+            let ready: Signal? = state.withLock { state in
+                if !state.pending.isEmpty { return state.pending.removeFirst() }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
