@@ -4,6 +4,7 @@
 #
 #   bash scripts/bench-gateway.sh                                  # 16 connections, 10 s, FSI 1101
 #   bash scripts/bench-gateway.sh --connections 1 --duration 5     # any `yibao bench gateway` option
+#   bash scripts/bench-gateway.sh --transaction 6301               # HSE; also ec.query, mix (1101, 6301, ec.query in turn)
 #   bash scripts/bench-gateway.sh --json > bench.json
 set -euo pipefail
 cd "$(dirname "$0")/.."

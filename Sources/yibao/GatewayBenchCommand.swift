@@ -123,8 +123,14 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         // The gateway's time (its test clock, when it has one): requests must fall in its ±300 s window.
         let offset = await Self.clockOffset(http: http, base: base, adminToken: credentials.adminToken)
         let now: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
+        // The ceiling first: its seconds also put this run's msgids after those of a run that just ended.
+        let ceiling = try Self.sm2Ceiling()
+        if !json { print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores") }
+        let serials = MsgidSerials(institution: institution, range: Self.serials(serialRange) ?? 0...9999)
         var client = YibaoClient(baseURL: base, credentials: institutionCredentials, clock: OffsetClock(offset: offset), httpClient: http)
         client.operatorCode = "BENCH01"
+        // The set-up's own FSI requests draw from the same serials as the load: no msgid twice.
+        client.msgidSuffix = { String(serials.next(at: now()).suffix(4)) }
         let channel = VoucherChannel(baseURL: base, token: credentials.channel.token, httpClient: http)
         let sent = transaction == .mix ? Self.mixed : [transaction]
         let signNo: String
@@ -136,7 +142,6 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             try? await http.shutdown()
             throw ValidationError("cannot prepare the run at \(base) as \(institution): \(error)")
         }
-        let serials = MsgidSerials(institution: institution, range: Self.serials(serialRange) ?? 0...9999)
         let hse = try HSEEnvelope(appId: institutionCredentials.appId, appSecret: institutionCredentials.appSecret, profile: client.profile, dialect: client.dialect.hse)
         let (institution, certno, privateKey) = (institution, certno, institutionCredentials.privateKey)
         // The index-th request: mix takes the transactions in turn.
@@ -163,8 +168,6 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             }
         }
 
-        let ceiling = try Self.sm2Ceiling()
-        if !json { print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores") }
         var pooled: [BenchRequest] = []
         if presign {
             let started = Date()
