@@ -51,9 +51,10 @@ public struct YibaoClient: Sendable {
     /// refusals come back. Every form is read: HTTP 4xx problem+json, or HTTP 200 with `infcode`
     /// -1/-2 (number or string) and the problem document in `problem`.
     public var dialect: DialectProfile = .nhsa20
-    /// The last four digits of each FSI msgid (after fixmedins_code and the time); random by default.
-    /// The conformance tester counts instead, so two messages in the same second never collide.
-    public var msgidSuffix: (@Sendable () -> String)?
+    /// The last four digits of each FSI msgid (after fixmedins_code and the time, which it is
+    /// given); random by default. The conformance tester counts instead, so two messages in the
+    /// same second never collide.
+    public var msgidSuffix: (@Sendable (Date) -> String)?
     let http: HTTPClient
     let session: SignInSession
 
@@ -107,7 +108,7 @@ public struct YibaoClient: Sendable {
         let now = clock.now()
         return try FSIRequestSigner(credentials: credentials, profile: profile)
             .envelope(infno: infno, input: input, signNo: signNo, at: now, operatorCode: operatorCode, operatorName: operatorName,
-                      msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0() })
+                      msgid: msgidSuffix.map { credentials.fixmedinsCode + Timestamps.compact(now) + $0(now) })
     }
 
     /// 9001 sign-in; remembers the `sign_no` for later calls and returns it.

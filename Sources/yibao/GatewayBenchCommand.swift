@@ -113,12 +113,23 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                              configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
+        do {
+            try await run(http: http)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    /// The whole run on `http` (shut down by the caller, whatever happens).
+    func run(http: HTTPClient) async throws {
         let credentials = try workspace.credentials()
         let institutionCredentials = try credentials.credentials(for: institution)
         let signer = FSIRequestSigner(credentials: institutionCredentials)
         let base = target.hasSuffix("/") ? String(target.dropLast()) : target
-        let http = HTTPClient(eventLoopGroupProvider: .singleton,
-                              configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
 
         // The gateway's time (its test clock, when it has one): requests must fall in its ±300 s window.
         let offset = await Self.clockOffset(http: http, base: base, adminToken: credentials.adminToken)
@@ -130,7 +141,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         var client = YibaoClient(baseURL: base, credentials: institutionCredentials, clock: OffsetClock(offset: offset), httpClient: http)
         client.operatorCode = "BENCH01"
         // The set-up's own FSI requests draw from the same serials as the load: no msgid twice.
-        client.msgidSuffix = { String(serials.next(at: now()).suffix(4)) }
+        client.msgidSuffix = { date in String(serials.next(at: date).suffix(4)) }
         let channel = VoucherChannel(baseURL: base, token: credentials.channel.token, httpClient: http)
         let sent = transaction == .mix ? Self.mixed : [transaction]
         let signNo: String
@@ -139,7 +150,6 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             signNo = try await client.signIn()
             orderId = sent.contains(.orderQuery) ? try await prepareOrder(client: client, channel: channel, now: now()) : nil
         } catch {
-            try? await http.shutdown()
             throw ValidationError("cannot prepare the run at \(base) as \(institution): \(error)")
         }
         let hse = try HSEEnvelope(appId: institutionCredentials.appId, appSecret: institutionCredentials.appSecret, profile: client.profile, dialect: client.dialect.hse)
@@ -208,7 +218,13 @@ struct GatewayBenchCommand: AsyncParsableCommand {
                             if ContinuousClock.now >= deadline { break }
                             due = scheduled.advanced(by: interval)
                         }
-                        guard let next = try? await requests.next() else { break }
+                        let next: BenchRequest
+                        do { next = try await requests.next() } catch is BodySource.Exhausted { break } catch {
+                            // Not signed, or ec.query's QR code not issued: counted, and the connection goes on.
+                            results.recordUnsent("REQUEST_NOT_MADE")
+                            try? await Task.sleep(for: .milliseconds(10))
+                            continue
+                        }
                         var request = HTTPClientRequest(url: base + next.path)
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -236,7 +252,6 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let atOnce = verificationsAfter.flatMap { after in (verificationsBefore ?? 0) < after || (verificationsBefore ?? 0) <= 1 ? after : nil }
         let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: requests.exhausted, rate: rate, gateway: gateway,
                                     generator: generator, signatureChecksAtOnce: atOnce)
-        try await http.shutdown()
         if json {
             print(report.json.serialized(sortedKeys: true))
         } else {
@@ -291,7 +306,9 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let object = (try? JSONValue.parse(body))?.objectValue ?? [:]
         func isZero(_ value: JSONValue?) -> Bool { value?.stringValue == "0" || value == .integer(0) || value == .number("0") }
         if status == 200, isZero(object["infcode"]) || (isZero(object["code"]) && object["success"] != .bool(false)) { return "accepted" }
-        if let code = object["code"]?.stringValue ?? object["problem"]?.objectValue?["code"]?.stringValue { return code }
+        // An HTTP-200 refusal carries its problem document in `problem` (its `code` is then -1 or -2).
+        if let code = object["problem"]?.objectValue?["code"]?.stringValue { return code }
+        if let code = object["code"]?.stringValue { return code }
         return "HTTP_\(status)"
     }
 
@@ -400,6 +417,11 @@ final class BodySource: Sendable {
 /// Latencies and outcomes, gathered from every connection.
 final class Results: Sendable {
     private let state = Mutex<(latencies: [Double], outcomes: [String: Int], accepted: [String: Int])>(([], [:], [:]))
+
+    /// A request that could not be made (never sent): its outcome only.
+    func recordUnsent(_ outcome: String) {
+        state.withLock { $0.outcomes[outcome, default: 0] += 1 }
+    }
 
     func record(latency: Duration, transaction: String, outcome: String) {
         let milliseconds = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15

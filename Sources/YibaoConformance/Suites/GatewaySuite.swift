@@ -141,7 +141,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
     func client(credentials own: YibaoClient.Credentials) -> YibaoClient {
         var client = YibaoClient(baseURL: target, credentials: own, clock: clock, httpClient: http)
         client.observer = recorder
-        client.msgidSuffix = { [msgidSerial] in msgidSerial.next() }
+        client.msgidSuffix = { [msgidSerial] _ in msgidSerial.next() }
         return client
     }
 
@@ -155,7 +155,7 @@ public final class GatewaySuite: ConformanceSuite, @unchecked Sendable {
                                    http: HTTPClient, serial: MessageSerial) throws -> YibaoClient {
         var client = YibaoClient(baseURL: target, credentials: try credentials.credentials(for: code), clock: clock, httpClient: http)
         client.observer = recorder
-        client.msgidSuffix = { serial.next() }
+        client.msgidSuffix = { _ in serial.next() }
         return client
     }
 

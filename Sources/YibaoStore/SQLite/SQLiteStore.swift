@@ -17,6 +17,9 @@ public final class SQLiteStore: GatewayStore {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
+        // Reads run on the calling thread (SQLiteSession): more readers than cooperative threads,
+        // so a read never waits for a reader another task holds.
+        configuration.maximumReaderCount = max(5, ProcessInfo.processInfo.activeProcessorCount + 2)
         configuration.label = "yibao"
         // A write transaction spans several accesses to the writer connection (one per statement,
         // see write(_:)); GRDB is told that a transaction left open between them is intended.
@@ -79,7 +82,7 @@ public final class SQLiteStore: GatewayStore {
 
     public func readiness() async throws -> StoreReadiness {
         let migrator = Self.migrator
-        let applied = try await pool.read { db in try migrator.appliedIdentifiers(db) }
+        let applied = try Self.readNow(pool) { db in try migrator.appliedIdentifiers(db) }
         return StoreReadiness(engine: "sqlite", applied: applied.sorted(), known: migrator.migrations.sorted())
     }
 
@@ -861,7 +864,7 @@ struct SQLiteSession: StoreWriting {
     /// Runs one statement on the calling thread, with no hop to another thread. In a write
     /// transaction on the writer connection: it is the transaction's and idle (only the one task
     /// holding the writer can be busy with it). A read on a reader connection: in WAL mode a reader
-    /// never waits for the writer, and the pool has more readers (5) than the cooperative pool has
+    /// never waits for the writer, and the pool has more readers than the cooperative pool has
     /// threads, so taking one does not wait either — where GRDB's asynchronous read would pass
     /// through its semaphore actor and a reader's queue, two thread hops per statement.
     private func run<T: Sendable>(_ statement: @escaping @Sendable (SQLiteStatements) throws -> T) async throws -> T {

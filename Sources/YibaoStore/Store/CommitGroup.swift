@@ -108,7 +108,7 @@ extension CommitGroup {
         _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
     ) async throws -> T {
         let slot = JobSlot<T>()
-        let value = Mutex<T?>(nil)
+        let value = Mutex<Result<T, any Error>?>(nil)
         let job = Job(
             begin: { try await transaction.begin() },
             commit: { try await transaction.commit($0 as! Transaction.Session) },
@@ -119,7 +119,7 @@ extension CommitGroup {
                     try await transaction.savepoint(session)
                     let result = try await body(session)
                     try await transaction.releaseSavepoint(session)
-                    value.withLock { $0 = result }
+                    value.withLock { $0 = .success(result) }
                     return .joined
                 } catch {
                     // Only this body's writes are undone; if the database ended the whole transaction
@@ -130,7 +130,9 @@ extension CommitGroup {
                 }
             },
             finish: { error in
-                if let error { slot.signal(.done(.failure(error))) } else if let result = value.withLock({ $0 }) { slot.signal(.done(.success(result))) }
+                // A joined member always has its value; were it missing, the member must not wait for ever.
+                let result = value.withLock { $0 } ?? .failure(CancellationError())
+                slot.signal(.done(error.map { .failure($0) } ?? result))
             },
             wake: { slot.signal(.combine) })
         if await enqueue(job) { await combineOneGroup() }
@@ -160,16 +162,21 @@ extension CommitGroup {
             return
         }
         var joined: [Job] = []
+        var bodies = 0
         var current: Job? = first
         while let job = current {
+            bodies += 1
             switch await job.run(session) {
             case .joined: joined.append(job)
             case .failed: break
             case .transactionLost(let error):
+                // Whatever is left of the transaction is ended, so the writer is free for the next group.
+                await first.rollback(session)
                 for member in joined { member.finish(error) }
                 return
             }
-            current = joined.count < maximumMembers ? await next() : nil
+            // Every body run counts towards the bound, failed ones too: a group's first member waits for at most that many.
+            current = bodies < maximumMembers ? await next() : nil
         }
         guard !joined.isEmpty else {
             await first.rollback(session)
