@@ -17,7 +17,7 @@ import Synchronization
 ///
 /// The actor keeps the queue; the bodies run beside it, so others keep queueing meanwhile.
 actor CommitGroup {
-    /// Most members one commit carries: bounds the wait of the group's first member.
+    /// Most bodies one group runs (failed ones included), so most members one commit carries: bounds the wait of the group's first member.
     let maximumMembers: Int
     private var queue: [Job] = []
     private var combining = false
