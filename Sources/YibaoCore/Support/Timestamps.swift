@@ -44,7 +44,7 @@ public enum Timestamps {
     }
 
     /// `value` in decimal with leading zeros up to `width` digits (as `%0Nd`).
-    private static func padded(_ value: Int, _ width: Int) -> String {
+    static func padded(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return text.utf8.count >= width ? text : String(repeating: "0", count: width - text.utf8.count) + text
     }

@@ -144,9 +144,9 @@ public struct WorkingCalendar: Sendable, Codable, Hashable {
         let offset = abs(utcOffsetSeconds)
         let sign = utcOffsetSeconds < 0 ? "-" : "+"
         return localDay(instant) + " "
-            + WorkingCalendar.pad(parts.hour ?? 0, 2) + ":" + WorkingCalendar.pad(parts.minute ?? 0, 2)
-            + ":" + WorkingCalendar.pad(parts.second ?? 0, 2)
-            + sign + WorkingCalendar.pad(offset / 3600, 2) + ":" + WorkingCalendar.pad(offset % 3600 / 60, 2)
+            + Timestamps.padded(parts.hour ?? 0, 2) + ":" + Timestamps.padded(parts.minute ?? 0, 2)
+            + ":" + Timestamps.padded(parts.second ?? 0, 2)
+            + sign + Timestamps.padded(offset / 3600, 2) + ":" + Timestamps.padded(offset % 3600 / 60, 2)
     }
 
     // MARK: - Private
@@ -172,13 +172,8 @@ public struct WorkingCalendar: Sendable, Codable, Hashable {
         return weekday != 1 && weekday != 7
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
-
     private static func format(year: Int, month: Int, day: Int) -> String {
-        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        "\(Timestamps.padded(year, 4))-\(Timestamps.padded(month, 2))-\(Timestamps.padded(day, 2))"
     }
 
     private static func parse(_ text: String) -> (Int, Int, Int)? {
