@@ -10,6 +10,22 @@ public enum SM3 {
         try Digest.compute(name: "SM3", Array(message))
     }
 
+    /// SM3 of `first` followed by `second`, without joining them.
+    public static func hash(_ first: [UInt8], _ second: [UInt8]) throws -> [UInt8] {
+        guard let md = Digest.sm3.pointer, let context = EVP_MD_CTX_new() else {
+            throw CryptoError.openSSL(.unsupportedAlgorithm, "digest SM3 is not available in this OpenSSL")
+        }
+        defer { EVP_MD_CTX_free(context) }
+        var out = [UInt8](repeating: 0, count: digestLength)
+        var length: UInt32 = 0
+        guard EVP_DigestInit_ex(context, md, nil) == 1,
+              first.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+              second.withUnsafeBytes({ EVP_DigestUpdate(context, $0.baseAddress, $0.count) }) == 1,
+              EVP_DigestFinal_ex(context, &out, &length) == 1, length == UInt32(digestLength)
+        else { throw CryptoError.openSSL("SM3 failed") }
+        return out
+    }
+
     /// SM3 of the UTF-8 bytes of `text`.
     public static func hash(_ text: String) throws -> [UInt8] { try hash(Array(text.utf8)) }
 }
@@ -22,6 +38,9 @@ public enum SHA256 {
 }
 
 enum Digest {
+    /// SM3 fetched once per process: fetching costs a lookup under a lock on every call.
+    static let sm3 = FetchedDigest(name: "SM3")
+
     static func compute(name: String, _ message: [UInt8]) throws -> [UInt8] {
         clearOpenSSLErrors()
         guard let md = EVP_MD_fetch(nil, name, nil) else {
@@ -36,4 +55,11 @@ enum Digest {
         guard ok == 1 else { throw CryptoError.openSSL("EVP_Digest(\(name)) failed") }
         return Array(out.prefix(Int(length)))
     }
+}
+
+/// An `EVP_MD` fetched once and kept for the life of the process.
+// @unchecked: the EVP_MD is immutable and OpenSSL allows sharing it between threads; it is never freed.
+final class FetchedDigest: @unchecked Sendable {
+    let pointer: OpaquePointer?
+    init(name: String) { pointer = EVP_MD_fetch(nil, name, nil) }
 }
