@@ -22,7 +22,9 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         QR code per request, issued through the channel API beforehand: codes live 120 s); or mix, the \
         three in turn (1101, 6301, ec.query). The gateway verifies one SM2 signature and signs one \
         answer per request: the ceiling is cores / (1/sign + 1/verify), both measured on one core in \
-        this run; the ratio says how much of it the gateway reaches. With --presign every request is signed \
+        this run with the gateway's own SM2 (CSM2, a registered key); the ratio says how much of it the \
+        gateway reaches. The same ceiling with OpenSSL's generic SM2 code (as `openssl speed sm2` \
+        measures it) is reported beside it. With --presign every request is signed \
         before the clock starts (a pool of --pool requests; the run stops early when it is used up). \
         The generator shares the machine with the gateway when both run here: use --presign.
 
@@ -136,7 +138,10 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let now: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
         // The ceiling first: its seconds also put this run's msgids after those of a run that just ended.
         let ceiling = try Self.sm2Ceiling()
-        if !json { print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores") }
+        if !json {
+            print("SM2 on one core: sign \(Int(ceiling.sign))/s, verify \(Int(ceiling.verify))/s; ceiling \(Int(ceiling.requests)) req/s on \(ceiling.cores) cores")
+            print("  (OpenSSL's generic SM2: sign \(Int(ceiling.openSSLSign))/s, verify \(Int(ceiling.openSSLVerify))/s; ceiling \(Int(ceiling.openSSLRequests)) req/s)")
+        }
         let serials = MsgidSerials(institution: institution, range: Self.serials(serialRange) ?? 0...9999)
         var client = YibaoClient(baseURL: base, credentials: institutionCredentials, clock: OffsetClock(offset: offset), httpClient: http)
         client.operatorCode = "BENCH01"
@@ -323,20 +328,26 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         return date.timeIntervalSinceNow
     }
 
-    /// One verify and one sign per request at the gateway: the most requests per second SM2 allows.
+    /// One verify and one sign per request at the gateway: the most requests per second SM2 allows,
+    /// with the SM2 the gateway runs (CSM2, a registered key with its comb) and, for reference, with
+    /// OpenSSL 3.0's generic elliptic-curve code (what `openssl speed sm2` measures).
     struct Ceiling {
         var sign: Double
         var verify: Double
+        var openSSLSign: Double
+        var openSSLVerify: Double
         var cores: Int
         var requests: Double { Double(cores) / (1 / sign + 1 / verify) }
+        var openSSLRequests: Double { Double(cores) / (1 / openSSLSign + 1 / openSSLVerify) }
     }
 
     static func sm2Ceiling(seconds: Double = 1) throws -> Ceiling {
         let message = [UInt8](repeating: 0x61, count: 256)
         let key = try SM2.PrivateKey()
-        let publicKey = try key.publicKey
+        // The gateway verifies with registered keys, which carry their comb.
+        let publicKey = try SM2.PublicKey.cached(base64: key.publicKey.base64)
         let signature = try key.signature(for: message)
-        func rate(_ body: () throws -> Void) rethrows -> Double {
+        func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             let end = start + UInt64(seconds * 1e9)
             var count = 0, now = start
@@ -347,9 +358,12 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             }
             return Double(count) / (Double(now - start) / 1e9)
         }
-        let sign = try rate { _ = try key.signature(for: message) }
-        let verify = rate { _ = publicKey.isValidSignature(signature, for: message) }
-        return Ceiling(sign: sign, verify: verify, cores: ProcessInfo.processInfo.activeProcessorCount)
+        let sign = try rate(seconds) { _ = try key.signature(for: message) }
+        let verify = rate(seconds) { _ = publicKey.isValidSignature(signature, for: message) }
+        let openSSLSign = try rate(seconds / 2) { _ = try key.openSSLSignature(for: message) }
+        let openSSLVerify = rate(seconds / 2) { _ = publicKey.isValidOpenSSLSignature(signature, for: message) }
+        return Ceiling(sign: sign, verify: verify, openSSLSign: openSSLSign, openSSLVerify: openSSLVerify,
+                       cores: ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 
@@ -453,6 +467,7 @@ final class Results: Sendable {
         }
         let errors = outcomes.filter { $0.key != "accepted" }
         let ratio = rate / ceiling.requests
+        let openSSLRatio = rate / ceiling.openSSLRequests
         var json: JSONObject = [
             "requests": .integer(latencies.count), "accepted": .integer(accepted), "seconds": .number(String(format: "%.3f", seconds)),
             "requestsPerSecond": .number(String(format: "%.1f", rate)),
@@ -460,8 +475,12 @@ final class Results: Sendable {
                                   "p99": .number(String(format: "%.2f", percentile(99))), "max": .number(String(format: "%.2f", latencies.last ?? 0))]),
             "errors": .object(JSONObject(errors.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) })),
             "sm2": .object(["signPerSecond": .number(String(format: "%.0f", ceiling.sign)), "verifyPerSecond": .number(String(format: "%.0f", ceiling.verify)),
-                            "cores": .integer(ceiling.cores), "ceilingRequestsPerSecond": .number(String(format: "%.0f", ceiling.requests))]),
+                            "cores": .integer(ceiling.cores), "ceilingRequestsPerSecond": .number(String(format: "%.0f", ceiling.requests)),
+                            "openSSL": .object(["signPerSecond": .number(String(format: "%.0f", ceiling.openSSLSign)),
+                                                "verifyPerSecond": .number(String(format: "%.0f", ceiling.openSSLVerify)),
+                                                "ceilingRequestsPerSecond": .number(String(format: "%.0f", ceiling.openSSLRequests))])]),
             "ratioOfCeiling": .number(String(format: "%.3f", ratio)),
+            "ratioOfOpenSSLCeiling": .number(String(format: "%.3f", openSSLRatio)),
             "poolExhausted": .bool(exhausted),
         ]
         if let target { json["targetRequestsPerSecond"] = .number(String(format: "%.1f", target)) }
@@ -478,7 +497,8 @@ final class Results: Sendable {
         var lines = [
             "\(latencies.count) requests in \(String(format: "%.2f", seconds)) s: \(accepted) accepted, \(String(format: "%.1f", rate)) req/s",
             "latency ms: p50 \(String(format: "%.2f", percentile(50)))  p90 \(String(format: "%.2f", percentile(90)))  p99 \(String(format: "%.2f", percentile(99)))  max \(String(format: "%.2f", latencies.last ?? 0))",
-            "SM2 ceiling \(String(format: "%.0f", ceiling.requests)) req/s → \(String(format: "%.1f", ratio * 100)) % of it",
+            "SM2 ceiling \(String(format: "%.0f", ceiling.requests)) req/s → \(String(format: "%.1f", ratio * 100)) % of it; "
+                + "with OpenSSL's generic SM2 \(String(format: "%.0f", ceiling.openSSLRequests)) req/s → \(String(format: "%.1f", openSSLRatio * 100)) % of that",
         ]
         if let target { lines.insert("paced at \(String(format: "%.0f", target)) req/s in all", at: 0) }
         if let gateway {

@@ -80,6 +80,8 @@ struct EndToEndTests {
         #expect((number(latency["p50"]) ?? -1) > 0 && (number(latency["p50"]) ?? 0) <= (number(latency["p99"]) ?? 0))
         #expect((number(report["sm2"]?.objectValue?["ceilingRequestsPerSecond"]) ?? 0) > 0)
         #expect((number(report["ratioOfCeiling"]) ?? 0) > 0)
+        #expect((number(report["sm2"]?.objectValue?["openSSL"]?.objectValue?["ceilingRequestsPerSecond"]) ?? 0) > 0)
+        #expect((number(report["ratioOfOpenSSLCeiling"]) ?? 0) > 0)
         // Issue 15, item 1: on two cores or more, two signed requests were verified at the same
         // moment (the gateway's own gauge; one by one, it would stay 1).
         let atOnce = try #require(number(report["signatureChecksAtOnce"]), "\(run.stdout)")
