@@ -1,8 +1,8 @@
 /*
  * SM2 signing and verification (GB/T 32918.2) over the SM2 curve with 64-bit Montgomery
- * arithmetic, a fixed-base comb table for the generator and a small table of multiples
- * cached per public key. Hashing (Z and e) stays with the caller; this file only does the
- * curve and scalar arithmetic, and never allocates.
+ * arithmetic, a fixed-base comb for the generator, and per public key a small table of
+ * multiples plus, when the caller builds one, a comb of its own. Hashing (Z and e) stays with
+ * the caller; this file only does the curve and scalar arithmetic, and never allocates.
  *
  * Side channels: everything a private scalar (d, or the per-signature k) touches runs without
  * branches or memory indexes that depend on it: field and scalar arithmetic end with masked
@@ -443,8 +443,6 @@ int yb_sm2_private_key_init(yb_sm2_private_key *key, const uint8_t scalar[32]) {
     pthread_once(&generator_comb_once, generator_comb_build);
     return 1;
 }
-
-void yb_sm2_prepare(void) { pthread_once(&generator_comb_once, generator_comb_build); }
 
 /* ---- signing and verification ----------------------------------------- */
 

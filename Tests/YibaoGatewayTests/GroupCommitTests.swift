@@ -119,6 +119,46 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("trace entries appended by one group chain without a gap, even when a member that appended one is undone",
+          arguments: StoreEngine.available)
+    func traceInOneGroup(engine: StoreEngine) async throws {
+        try await withDatabase(engine) { _, store, group in
+            struct Refused: Error {}
+            let at = Date(timeIntervalSince1970: 1_795_000_000)
+            @Sendable func event(_ subject: String) -> TraceEvent { TraceEvent(at: at, kind: "test.append", actor: "test", subject: subject) }
+            let (gate, open) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await store.write { tx in
+                    try await tx.appendTrace(event("first"))
+                    for await _ in gate { break }
+                }
+            }
+            await waitUntilHeld(group)
+            // Appends, then throws: its entry is undone, and the next member must chain to "first".
+            let failing = Task {
+                try await store.write { tx in
+                    try await tx.appendTrace(event("undone"))
+                    throw Refused()
+                }
+            }
+            await waitUntil(group, waiting: 1)
+            let second = Task { try await store.write { tx in try await tx.appendTrace(event("second")); try await tx.appendTrace(event("third")) } }
+            await waitUntil(group, waiting: 2)
+            open.yield()
+            try await first.value
+            await #expect(throws: Refused.self) { try await failing.value }
+            try await second.value
+            let entries = try await store.read { try await $0.traceEntries(from: 1, limit: 100) }
+            var verifier = TraceVerifier()
+            for entry in entries { verifier.check(entry) }
+            #expect(verifier.report.isIntact, "\(verifier.report.problems)")
+            let subjects = entries.map(\.subject)
+            #expect(subjects.suffix(3) == ["first", "second", "third"])
+            #expect(!subjects.contains("undone"))
+            #expect(await group.statistics.commits == 1)
+        }
+    }
+
     @Test("a lone write commits at once (no waiting for company) and a failing lone write leaves nothing", arguments: StoreEngine.available)
     func alone(engine: StoreEngine) async throws {
         try await withDatabase(engine) { _, store, group in

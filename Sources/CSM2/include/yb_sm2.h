@@ -34,9 +34,6 @@ void yb_sm2_public_comb_init(yb_sm2_public_comb *comb, const yb_sm2_public_key *
 /* Reads the 32-byte big-endian scalar d; 0 unless 1 <= d <= n - 2. */
 int yb_sm2_private_key_init(yb_sm2_private_key *key, const uint8_t scalar[32]);
 
-/* Builds the generator's table now instead of at the first signature (under a millisecond). */
-void yb_sm2_prepare(void);
-
 /*
  * Signs the 32-byte digest e with k drawn from 64 random bytes; writes r‖s (big-endian).
  * Returns 0, writing nothing, in the cases (probability about 2^-255) where the standard

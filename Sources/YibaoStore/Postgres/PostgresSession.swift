@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import YibaoCore
 
 /// A value bound to a statement's `$n`.
@@ -20,6 +21,10 @@ struct PostgresSession: StoreWriting {
     }()
 
     let connection: PostgresConnection
+    /// The trace's head as this session last read or wrote it, for a group's write transaction
+    /// (which holds the store's advisory lock, so no other process appends meanwhile): the members
+    /// after the first append without reading it back. Nil for other sessions.
+    var traceHeadCache: TraceHeadCache? = nil
 
     // MARK: Plumbing
 
@@ -219,7 +224,10 @@ struct PostgresSession: StoreWriting {
         try await traceRows("SELECT \(Self.traceColumns) FROM trace WHERE seq >= $1 ORDER BY seq LIMIT $2", [.int(from), .int(Int64(limit))])
     }
     func traceHead() async throws -> TraceEntry? {
-        try await traceRows("SELECT \(Self.traceColumns) FROM trace ORDER BY seq DESC LIMIT 1", []).first
+        if let cached = traceHeadCache?.entry { return cached }
+        let head = try await traceRows("SELECT \(Self.traceColumns) FROM trace ORDER BY seq DESC LIMIT 1", []).first
+        traceHeadCache?.entry = head
+        return head
     }
 
     func conformanceChecks(institutionCode: String) async throws -> [ConformanceCheckRecord] {
@@ -465,9 +473,15 @@ struct PostgresSession: StoreWriting {
     func appendTrace(_ event: TraceEvent) async throws -> TraceEntry {
         // Every member bounded: no request can make the append-only trace grow without limit.
         let entry = try TraceEntry.next(after: try await traceHead(), event: event.capped(to: TraceEvent.storedTextLimit))
-        try await execute("INSERT INTO trace (\(Self.traceColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-            .int(entry.seq), .int(entry.atMillis), .text(entry.kind), .text(entry.actor), .text(entry.subject), .text(entry.outcome),
-            .text(entry.payload), .text(entry.previousHash), .text(entry.hash)])
+        do {
+            try await execute("INSERT INTO trace (\(Self.traceColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+                .int(entry.seq), .int(entry.atMillis), .text(entry.kind), .text(entry.actor), .text(entry.subject), .text(entry.outcome),
+                .text(entry.payload), .text(entry.previousHash), .text(entry.hash)])
+        } catch {
+            traceHeadCache?.entry = nil
+            throw error
+        }
+        traceHeadCache?.entry = entry
         return entry
     }
     @discardableResult
@@ -601,5 +615,17 @@ struct PostgresSession: StoreWriting {
             counts["retrying"] = Int(count)
         }
         return counts
+    }
+}
+
+/// The trace head a group's write transaction last read or appended (``PostgresSession/traceHeadCache``).
+/// Forgotten whenever a member's writes are rolled back, so the next member reads it again.
+// @unchecked: the group's bodies run one after the other on one task at a time, and the Mutex
+// guards the value anyway.
+final class TraceHeadCache: @unchecked Sendable {
+    private let value = Mutex<TraceEntry?>(nil)
+    var entry: TraceEntry? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -336,13 +336,20 @@ actor PostgresWriter {
 
 /// The PostgreSQL writer's side of group commit: the transaction begins by taking the advisory
 /// write lock (serialising it with every other process's writes); members are savepoints.
+///
+/// Round trips are what a group spends its time on while it holds the lock, so a member costs as
+/// few as possible: its savepoint is not released (the next member's `SAVEPOINT member` nests
+/// inside it; `ROLLBACK TO SAVEPOINT member` undoes the most recent one, the failed member's
+/// alone, and the group's at most 32 savepoints end with its `COMMIT`), and the trace's head is
+/// read once per group, then kept by the session (``TraceHeadCache``).
 struct PostgresGroupTransaction: GroupTransaction {
     let writer: PostgresWriter
 
     func begin() async throws -> PostgresSession {
         // Every path that ends a group (commit, rollback, a lost savepoint) ends its transaction, so the
         // connection is outside one here; a closed connection is replaced by `fresh()`.
-        let session = PostgresSession(connection: try await writer.fresh())
+        var session = PostgresSession(connection: try await writer.fresh())
+        session.traceHeadCache = TraceHeadCache()
         try await session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         do {
             try await session.execute("SELECT pg_advisory_xact_lock($1)", [.int(writer.lockKey)])
@@ -355,9 +362,12 @@ struct PostgresGroupTransaction: GroupTransaction {
 
     func savepoint(_ session: PostgresSession) async throws { try await session.execute("SAVEPOINT member") }
 
-    func releaseSavepoint(_ session: PostgresSession) async throws { try await session.execute("RELEASE SAVEPOINT member") }
+    /// Kept, not released: see the type's comment.
+    func releaseSavepoint(_ session: PostgresSession) async throws {}
 
     func rollbackToSavepoint(_ session: PostgresSession) async -> Bool {
+        // The member's trace append, if any, is undone with it.
+        session.traceHeadCache?.entry = nil
         do {
             try await session.execute("ROLLBACK TO SAVEPOINT member")
             try await session.execute("RELEASE SAVEPOINT member")
