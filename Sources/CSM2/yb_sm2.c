@@ -172,36 +172,19 @@ static void point_infinity(point *r) {
     memcpy(r->y, ONE_P, sizeof r->y);
 }
 
-/* Renes–Costello–Batina 2016, algorithm 4 (a = -3): r = p + q for any two points. */
-static void point_add(point *r, const point *p, const point *q) {
-    limbs t0, t1, t2, t3, t4, x3, y3, z3;
-    fe_mul(t0, p->x, q->x);
-    fe_mul(t1, p->y, q->y);
-    fe_mul(t2, p->z, q->z);
-    fe_add(t3, p->x, p->y);
-    fe_add(t4, q->x, q->y);
-    fe_mul(t3, t3, t4);
-    fe_add(t4, t0, t1);
-    fe_sub(t3, t3, t4);
-    fe_add(t4, p->y, p->z);
-    fe_add(x3, q->y, q->z);
-    fe_mul(t4, t4, x3);
-    fe_add(x3, t1, t2);
-    fe_sub(t4, t4, x3);
-    fe_add(x3, p->x, p->z);
-    fe_add(y3, q->x, q->z);
-    fe_mul(x3, x3, y3);
-    fe_add(y3, t0, t2);
-    fe_sub(y3, x3, y3);
-    fe_mul(z3, B_M, t2);
-    fe_sub(x3, y3, z3);
+/* The part algorithms 4 and 5 of Renes–Costello–Batina 2016 (a = -3) share: from t0 = X1·X2,
+ * t1 = Y1·Y2, zz = Z1·Z2, t3 = X1·Y2 + X2·Y1, t4 = Y1·Z2 + Y2·Z1 and xz = X1·Z2 + X2·Z1 to the sum. */
+static void point_add_finish(point *r, limbs t0, limbs t1, const limbs zz, const limbs t3, const limbs t4, const limbs xz) {
+    limbs t2, x3, y3, z3;
+    fe_mul(z3, B_M, zz);
+    fe_sub(x3, xz, z3);
     fe_add(z3, x3, x3);
     fe_add(x3, x3, z3);
     fe_sub(z3, t1, x3);
     fe_add(x3, t1, x3);
-    fe_mul(y3, B_M, y3);
-    fe_add(t1, t2, t2);
-    fe_add(t2, t1, t2);
+    fe_mul(y3, B_M, xz);
+    fe_add(t1, zz, zz);
+    fe_add(t2, t1, zz);
     fe_sub(y3, y3, t2);
     fe_sub(y3, y3, t0);
     fe_add(t1, y3, y3);
@@ -223,9 +206,33 @@ static void point_add(point *r, const point *p, const point *q) {
     memcpy(r->z, z3, sizeof z3);
 }
 
+/* Algorithm 4 (a = -3): r = p + q for any two points. */
+static void point_add(point *r, const point *p, const point *q) {
+    limbs t0, t1, t2, t3, t4, xz, u;
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_mul(t2, p->z, q->z);
+    fe_add(t3, p->x, p->y);
+    fe_add(t4, q->x, q->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_add(t4, p->y, p->z);
+    fe_add(u, q->y, q->z);
+    fe_mul(t4, t4, u);
+    fe_add(u, t1, t2);
+    fe_sub(t4, t4, u);
+    fe_add(xz, p->x, p->z);
+    fe_add(u, q->x, q->z);
+    fe_mul(xz, xz, u);
+    fe_add(u, t0, t2);
+    fe_sub(xz, xz, u);
+    point_add_finish(r, t0, t1, t2, t3, t4, xz);
+}
+
 /* Algorithm 5 (a = -3): r = p + q for an affine q that is not the point at infinity. */
 static void point_add_affine(point *r, const point *p, const affine *q) {
-    limbs t0, t1, t2, t3, t4, x3, y3, z3;
+    limbs t0, t1, t3, t4, xz;
     fe_mul(t0, p->x, q->x);
     fe_mul(t1, p->y, q->y);
     fe_add(t3, q->x, q->y);
@@ -235,36 +242,9 @@ static void point_add_affine(point *r, const point *p, const affine *q) {
     fe_sub(t3, t3, t4);
     fe_mul(t4, q->y, p->z);
     fe_add(t4, t4, p->y);
-    fe_mul(y3, q->x, p->z);
-    fe_add(y3, y3, p->x);
-    fe_mul(z3, B_M, p->z);
-    fe_sub(x3, y3, z3);
-    fe_add(z3, x3, x3);
-    fe_add(x3, x3, z3);
-    fe_sub(z3, t1, x3);
-    fe_add(x3, t1, x3);
-    fe_mul(y3, B_M, y3);
-    fe_add(t1, p->z, p->z);
-    fe_add(t2, t1, p->z);
-    fe_sub(y3, y3, t2);
-    fe_sub(y3, y3, t0);
-    fe_add(t1, y3, y3);
-    fe_add(y3, t1, y3);
-    fe_add(t1, t0, t0);
-    fe_add(t0, t1, t0);
-    fe_sub(t0, t0, t2);
-    fe_mul(t1, t4, y3);
-    fe_mul(t2, t0, y3);
-    fe_mul(y3, x3, z3);
-    fe_add(y3, y3, t2);
-    fe_mul(x3, t3, x3);
-    fe_sub(x3, x3, t1);
-    fe_mul(z3, t4, z3);
-    fe_mul(t1, t3, t0);
-    fe_add(z3, z3, t1);
-    memcpy(r->x, x3, sizeof x3);
-    memcpy(r->y, y3, sizeof y3);
-    memcpy(r->z, z3, sizeof z3);
+    fe_mul(xz, q->x, p->z);
+    fe_add(xz, xz, p->x);
+    point_add_finish(r, t0, t1, p->z, t3, t4, xz);
 }
 
 /* Algorithm 6 (a = -3): r = 2p. */
