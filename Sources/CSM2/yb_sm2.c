@@ -33,6 +33,12 @@ static const limbs GY_M = {0xc1354e593c2d0dddULL, 0xc1f5e5788d3295faULL, 0x8d4cf
 
 /* ---- multi-precision helpers (constant time) ------------------------- */
 
+/* Zeroes n bytes through a volatile pointer, so the compiler cannot drop the stores as dead. */
+static void wipe(void *p, size_t n) {
+    volatile uint8_t *bytes = (volatile uint8_t *)p;
+    while (n--) *bytes++ = 0;
+}
+
 /* All ones when x == 0, else 0. */
 static inline uint64_t is_zero_mask(uint64_t x) { return ((x | (0 - x)) >> 63) - 1; }
 
@@ -159,7 +165,8 @@ static void mont_inverse(limbs r, const limbs a, const limbs m, uint64_t m0inv, 
         if (window) mont_mul(acc, acc, powers[window], m, m0inv);
     }
     memcpy(r, acc, sizeof acc);
-    memset(powers, 0, sizeof powers);
+    wipe(powers, sizeof powers); /* a may be secret: (1 + d) */
+    wipe(acc, sizeof acc);
 }
 
 /* ---- points: homogeneous projective (X:Y:Z), complete formulas --------- */
@@ -342,10 +349,10 @@ static inline unsigned nibble(const limbs k, int i) { return (unsigned)(k[i / 16
 /* k·G without branches or table indexes that depend on k. */
 static void generator_multiply_secret(point *r, const limbs k) {
     point acc, sum;
+    affine entry;
     point_infinity(&acc);
     for (int i = 0; i < 64; i++) {
         uint64_t digit = nibble(k, i);
-        affine entry;
         memset(&entry, 0, sizeof entry);
         for (uint64_t j = 0; j < 15; j++) {
             uint64_t mask = is_zero_mask(digit ^ (j + 1));
@@ -361,6 +368,9 @@ static void generator_multiply_secret(point *r, const limbs k) {
         limbs_select(acc.z, keep, acc.z, sum.z);
     }
     *r = acc;
+    wipe(&acc, sizeof acc);
+    wipe(&sum, sizeof sum);
+    wipe(&entry, sizeof entry);
 }
 
 /* r += k·B for a public k and the comb of B. */
@@ -409,7 +419,7 @@ int yb_sm2_private_key_init(yb_sm2_private_key *key, const uint8_t scalar[32]) {
     limbs_sub(n_minus_1, N, one);
     /* 1 <= d <= n-2, so that 1 + d is invertible */
     uint64_t ok = (limbs_zero_mask(d) == 0) & limbs_less(d, n_minus_1);
-    if (!ok) { memset(d, 0, sizeof d); return 0; }
+    if (!ok) { wipe(d, sizeof d); return 0; }
     limbs dm, dp1m, onem;
     mont_mul(dm, d, RR_N, N, N0INV);           /* d·R */
     mod_add(dplus1, d, one, N);
@@ -417,12 +427,17 @@ int yb_sm2_private_key_init(yb_sm2_private_key *key, const uint8_t scalar[32]) {
     mont_mul(onem, one, RR_N, N, N0INV);        /* R mod n */
     mont_inverse(key->inverse_one_plus_d, dp1m, N, N0INV, onem); /* (1+d)^-1·R */
     memcpy(key->d, dm, sizeof dm);
-    memset(d, 0, sizeof d);
-    memset(dplus1, 0, sizeof dplus1);
-    memset(dp1m, 0, sizeof dp1m);
+    wipe(d, sizeof d);
+    wipe(dm, sizeof dm);
+    wipe(dplus1, sizeof dplus1);
+    wipe(dp1m, sizeof dp1m);
     pthread_once(&generator_comb_once, generator_comb_build);
     return 1;
 }
+
+void yb_sm2_private_key_wipe(yb_sm2_private_key *key) { wipe(key, sizeof *key); }
+
+void yb_sm2_wipe(void *bytes, size_t count) { wipe(bytes, count); }
 
 /* ---- signing and verification ----------------------------------------- */
 
@@ -460,12 +475,12 @@ int yb_sm2_sign_digest(const yb_sm2_private_key *key, const uint8_t digest[32], 
     limbs_to_bytes(signature + 32, s);
     ok = 1;
 done:
-    memset(k, 0, sizeof k);
-    memset(hi, 0, sizeof hi);
-    memset(lo, 0, sizeof lo);
-    memset(rd, 0, sizeof rd);
-    memset(t, 0, sizeof t);
-    memset(&kg, 0, sizeof kg);
+    wipe(k, sizeof k);
+    wipe(hi, sizeof hi);
+    wipe(lo, sizeof lo);
+    wipe(rd, sizeof rd);
+    wipe(t, sizeof t);
+    wipe(&kg, sizeof kg);
     return ok;
 }
 

@@ -16,8 +16,13 @@ struct SM2CurveTests {
         for round in 0..<300 {
             let key = try SM2.PrivateKey()
             let publicKey = try key.publicKey
+            // A registered key gets its comb on its eighth use, not before.
+            for use in 1..<SM2.PublicKey.combAfterUses {
+                #expect(try !SM2.PublicKey.cached(base64: publicKey.base64).verifying.hasComb, "use \(use)")
+            }
             let cached = try SM2.PublicKey.cached(base64: publicKey.base64)
             #expect(cached.verifying.hasComb && !publicKey.verifying.hasComb)
+            #expect(try SM2.PublicKey.cached(base64: publicKey.base64).verifying.hasComb)
             let message = Self.randomBytes(round % 7 == 0 ? 0 : Int.random(in: 1...600))
             let signerID = round % 5 == 0 ? Array("ALICE123@YAHOO.COM".utf8) : round % 11 == 0 ? [] : SM2.defaultSignerID
 
@@ -47,7 +52,9 @@ struct SM2CurveTests {
     @Test("r and s outside 1 … n−1 are refused by both, as is r‖s = 0")
     func outOfRange() throws {
         let key = try SM2.PrivateKey()
+        for _ in 1..<SM2.PublicKey.combAfterUses { _ = try SM2.PublicKey.cached(base64: key.publicKey.base64) }
         let publicKey = try SM2.PublicKey.cached(base64: key.publicKey.base64)
+        #expect(publicKey.verifying.hasComb)
         let message = Array("处方 rx".utf8)
         let good = try key.signature(for: message)
         let zero = [UInt8](repeating: 0, count: 32)

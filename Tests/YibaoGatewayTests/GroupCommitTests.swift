@@ -159,6 +159,48 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("a member that swallows a database error cannot take its group down: PostgreSQL fails it alone, SQLite lets it join",
+          arguments: StoreEngine.available)
+    func swallowedError(engine: StoreEngine) async throws {
+        try await withDatabase(engine) { _, store, group in
+            let (gate, open) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await store.write { tx in
+                    try await tx.setSetting("before", "kept")
+                    for await _ in gate { break }
+                }
+            }
+            await waitUntilHeld(group)
+            // The second save breaks the certno constraint and its error is ignored: PostgreSQL has
+            // aborted the transaction meanwhile, SQLite has only refused the one statement.
+            let swallowing = Task {
+                try await store.write { tx in
+                    try await tx.save(Self.person("P1", certno: "120101198001011234"))
+                    try? await tx.save(Self.person("P2", certno: "120101198001011234"))
+                }
+            }
+            await waitUntil(group, waiting: 1)
+            let after = Task { try await store.write { try await $0.setSetting("after", "kept") } }
+            await waitUntil(group, waiting: 2)
+            open.yield()
+            try await first.value
+            let swallowed = await swallowing.result
+            try await after.value
+            #expect(try await store.read { try await $0.setting("before") } == "kept")
+            #expect(try await store.read { try await $0.setting("after") } == "kept")
+            let saved = try await store.read { try await $0.person(psnNo: "P1") }
+            switch engine {
+            case .postgres:
+                #expect(throws: (any Error).self) { try swallowed.get() }
+                #expect(saved == nil)
+            case .sqlite:
+                #expect(throws: Never.self) { try swallowed.get() }
+                #expect(saved != nil)
+            }
+            #expect(await group.statistics.commits == 1)
+        }
+    }
+
     @Test("a lone write commits at once (no waiting for company) and a failing lone write leaves nothing", arguments: StoreEngine.available)
     func alone(engine: StoreEngine) async throws {
         try await withDatabase(engine) { _, store, group in

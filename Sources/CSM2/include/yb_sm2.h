@@ -6,6 +6,7 @@
 #ifndef YIBAO_SM2_H
 #define YIBAO_SM2_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A public key with 1…15 times its point cached (projective, Montgomery form). */
@@ -33,6 +34,12 @@ void yb_sm2_public_comb_init(yb_sm2_public_comb *comb, const yb_sm2_public_key *
 
 /* Reads the 32-byte big-endian scalar d; 0 unless 1 <= d <= n - 2. */
 int yb_sm2_private_key_init(yb_sm2_private_key *key, const uint8_t scalar[32]);
+
+/* Zeroes the key in a way the compiler cannot drop. */
+void yb_sm2_private_key_wipe(yb_sm2_private_key *key);
+
+/* Zeroes count bytes in a way the compiler cannot drop (a scalar's copy, random bytes). */
+void yb_sm2_wipe(void *bytes, size_t count);
 
 /*
  * Signs the 32-byte digest e with k drawn from 64 random bytes; writes r‖s (big-endian).

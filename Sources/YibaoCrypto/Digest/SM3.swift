@@ -12,6 +12,7 @@ public enum SM3 {
 
     /// SM3 of `first` followed by `second`, without joining them.
     public static func hash(_ first: [UInt8], _ second: [UInt8]) throws -> [UInt8] {
+        clearOpenSSLErrors()
         guard let md = Digest.sm3.pointer, let context = EVP_MD_CTX_new() else {
             throw CryptoError.openSSL(.unsupportedAlgorithm, "digest SM3 is not available in this OpenSSL")
         }

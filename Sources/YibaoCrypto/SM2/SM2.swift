@@ -1,8 +1,8 @@
 import COpenSSL
 import Synchronization
 
-/// Registered keys by their base64 text (``SM2/PublicKey/cached(base64:)``).
-private let publicKeyCache = Mutex<[String: SM2.PublicKey]>([:])
+/// Registered keys by their base64 text, with how often each was asked for (``SM2/PublicKey/cached(base64:)``).
+private let publicKeyCache = Mutex<[String: (key: SM2.PublicKey, uses: Int)]>([:])
 
 /// SM2 — the Chinese elliptic-curve public-key algorithm (GB/T 32918), used here for
 /// SM3-with-SM2 signatures. The signer ID enters the Z value; the platform's default
@@ -23,7 +23,9 @@ public enum SM2 {
 
         init(key: EVPKey) throws {
             self.key = key
-            signing = try SM2SigningKey(scalar: key.privateScalar(width: 32), publicPoint: key.publicPoint())
+            var scalar = try key.privateScalar(width: 32)
+            defer { SM2Curve.wipe(&scalar) }
+            signing = try SM2SigningKey(scalar: scalar, publicPoint: key.publicPoint())
         }
 
         /// Generates a fresh key pair.
@@ -90,19 +92,34 @@ public enum SM2 {
 
         /// The key of `text` (base64 of the point), parsed and checked once per process: a gateway
         /// verifies every request of an institution with the same registered key, and the key
-        /// object is immutable and shared safely between threads (``EVPKey``). A cached key also
-        /// carries its comb (60 KiB, about a millisecond to build), which makes each verification
-        /// about three times faster; at most 256 keys are kept (15 MiB).
+        /// object is immutable and shared safely between threads (``EVPKey``). A key asked for
+        /// ``combAfterUses`` times gets its comb (60 KiB, about a millisecond to build), which
+        /// makes each verification about three times faster; a key used now and then never pays
+        /// for one. At most 1,024 keys are kept; when full, one is dropped to make room.
         public static func cached(base64 text: String) throws -> PublicKey {
-            if let key = publicKeyCache.withLock({ $0[text] }) { return key }
+            let (found, needsComb): (PublicKey?, Bool) = publicKeyCache.withLock { cache in
+                guard var entry = cache[text] else { return (nil, false) }
+                entry.uses += 1
+                cache[text] = entry
+                return (entry.key, entry.uses == combAfterUses && !entry.key.verifying.hasComb)
+            }
+            if let found {
+                guard needsComb else { return found }
+                let combed = try PublicKey(key: found.key, withComb: true)
+                publicKeyCache.withLock { $0[text]?.key = combed }
+                return combed
+            }
             guard let raw = [UInt8](base64: text) else { throw CryptoError(.invalidKey, "SM2 public key is not valid base64") }
-            let key = try PublicKey(key: ECCurveParameters.sm2.publicKey(point: raw), withComb: true)
+            let key = try PublicKey(key: ECCurveParameters.sm2.publicKey(point: raw))
             publicKeyCache.withLock { cache in
-                if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
-                cache[text] = key
+                if cache[text] == nil, cache.count >= 1024, let victim = cache.keys.first { cache.removeValue(forKey: victim) }
+                cache[text] = cache[text] ?? (key, 1)
             }
             return key
         }
+
+        /// How many times ``cached(base64:)`` hands out a key before it builds the key's comb.
+        public static let combAfterUses = 8
 
         /// From PEM or DER SubjectPublicKeyInfo.
         public init(pemRepresentation pem: String) throws { try self.init(pemOrDER: Array(pem.utf8)) }

@@ -12,15 +12,29 @@ enum SM2Curve {
         + "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"
         + "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0")!
 
-    /// Z for a signer ID and the 64-byte public point X‖Y.
+    /// Z for a signer ID and the 64-byte public point X‖Y. The ID's length in bits must fit ENTL's
+    /// two bytes; like OpenSSL, 8,190 bytes at most.
     static func z(signerID: [UInt8], point xy: ArraySlice<UInt8>) throws -> [UInt8] {
-        guard signerID.count <= 8191 else { throw CryptoError(.invalidKey, "an SM2 signer ID is at most 8191 bytes, got \(signerID.count)") }
+        guard signerID.count < 8191 else { throw CryptoError(.invalidKey, "an SM2 signer ID is at most 8190 bytes, got \(signerID.count)") }
         let bits = signerID.count * 8
         return try SM3.hash([UInt8(bits >> 8), UInt8(bits & 0xff)] + signerID + curveParameters + xy)
     }
 
     /// e = SM3(Z‖M).
     static func digest(z: [UInt8], message: [UInt8]) throws -> [UInt8] { try SM3.hash(z, message) }
+
+    /// X‖Y of a 65-byte uncompressed (04) or hybrid (06, 07) point.
+    static func coordinates(_ point: [UInt8]) throws -> [UInt8] {
+        guard point.count == 65, [0x04, 0x06, 0x07].contains(point[0]) else {
+            throw CryptoError(.invalidKey, "an SM2 public point is the 65 bytes 04‖X‖Y")
+        }
+        return Array(point.dropFirst())
+    }
+
+    /// Zeroes `bytes` so that the compiler cannot drop the stores.
+    static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { yb_sm2_wipe($0.baseAddress, $0.count) }
+    }
 }
 
 /// A private key for `CSM2`: d and (1+d)⁻¹ mod n, wiped when the last copy of the key goes.
@@ -33,19 +47,20 @@ final class SM2SigningKey: @unchecked Sendable {
     private let defaultZ: [UInt8]
 
     init(scalar: [UInt8], publicPoint: [UInt8]) throws {
-        guard scalar.count == 32, publicPoint.count == 65 else { throw CryptoError(.invalidKey, "an SM2 key is a 32-byte scalar and a 65-byte point") }
+        guard scalar.count == 32 else { throw CryptoError(.invalidKey, "an SM2 private scalar has 32 bytes") }
+        // Everything that can throw comes before the allocation: a throwing init runs no deinit.
+        point = try SM2Curve.coordinates(publicPoint)
+        defaultZ = try SM2Curve.z(signerID: SM2.defaultSignerID, point: point[...])
         let key = UnsafeMutablePointer<yb_sm2_private_key>.allocate(capacity: 1)
         guard scalar.withUnsafeBufferPointer({ yb_sm2_private_key_init(key, $0.baseAddress) }) == 1 else {
             key.deallocate()
             throw CryptoError(.invalidKey, "an SM2 private scalar must lie in 1 … n−2")
         }
         self.key = key
-        point = Array(publicPoint.dropFirst())
-        defaultZ = try SM2Curve.z(signerID: SM2.defaultSignerID, point: point[...])
     }
 
     deinit {
-        UnsafeMutableRawPointer(key).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<yb_sm2_private_key>.size)
+        yb_sm2_private_key_wipe(key)
         key.deallocate()
     }
 
@@ -55,7 +70,7 @@ final class SM2SigningKey: @unchecked Sendable {
         let e = try SM2Curve.digest(z: z, message: message)
         var random = [UInt8](repeating: 0, count: 64)
         var signature = [UInt8](repeating: 0, count: 64)
-        defer { for i in random.indices { random[i] = 0 } }
+        defer { SM2Curve.wipe(&random) }
         // Another k is needed with probability about 2^-255 per attempt; eight failures mean a broken RNG.
         for _ in 0..<8 {
             guard RAND_priv_bytes(&random, Int32(random.count)) == 1 else { throw CryptoError.openSSL("RAND_priv_bytes failed") }
@@ -76,8 +91,9 @@ final class SM2VerifyingKey: @unchecked Sendable {
 
     /// `withComb` spends about a millisecond and 60 KiB for a verification about three times faster.
     init(publicPoint: [UInt8], withComb: Bool) throws {
-        guard publicPoint.count == 65, publicPoint.first == 0x04 else { throw CryptoError(.invalidKey, "an SM2 public point is the 65 bytes 04‖X‖Y") }
-        let point = Array(publicPoint.dropFirst())
+        // Everything that can throw comes before the allocations: a throwing init runs no deinit.
+        let point = try SM2Curve.coordinates(publicPoint)
+        defaultZ = try SM2Curve.z(signerID: SM2.defaultSignerID, point: point[...])
         let key = UnsafeMutablePointer<yb_sm2_public_key>.allocate(capacity: 1)
         guard point.withUnsafeBufferPointer({ yb_sm2_public_key_init(key, $0.baseAddress) }) == 1 else {
             key.deallocate()
@@ -92,7 +108,6 @@ final class SM2VerifyingKey: @unchecked Sendable {
         } else {
             comb = nil
         }
-        defaultZ = try SM2Curve.z(signerID: SM2.defaultSignerID, point: point[...])
     }
 
     deinit {

@@ -337,11 +337,10 @@ actor PostgresWriter {
 /// The PostgreSQL writer's side of group commit: the transaction begins by taking the advisory
 /// write lock (serialising it with every other process's writes); members are savepoints.
 ///
-/// Round trips are what a group spends its time on while it holds the lock, so a member costs as
-/// few as possible: its savepoint is not released (the next member's `SAVEPOINT member` nests
-/// inside it; `ROLLBACK TO SAVEPOINT member` undoes the most recent one, the failed member's
-/// alone, and the group's at most 32 savepoints end with its `COMMIT`), and the trace's head is
-/// read once per group, then kept by the session (``TraceHeadCache``).
+/// Round trips are what a group spends its time on while it holds the lock, so the trace's head is
+/// read once per group, then kept by the session (``TraceHeadCache``). Each member's savepoint is
+/// still released: `RELEASE` is where a member that swallowed a database error (leaving the
+/// transaction aborted) fails, alone, instead of joining and losing the group at `COMMIT`.
 struct PostgresGroupTransaction: GroupTransaction {
     let writer: PostgresWriter
 
@@ -362,8 +361,7 @@ struct PostgresGroupTransaction: GroupTransaction {
 
     func savepoint(_ session: PostgresSession) async throws { try await session.execute("SAVEPOINT member") }
 
-    /// Kept, not released: see the type's comment.
-    func releaseSavepoint(_ session: PostgresSession) async throws {}
+    func releaseSavepoint(_ session: PostgresSession) async throws { try await session.execute("RELEASE SAVEPOINT member") }
 
     func rollbackToSavepoint(_ session: PostgresSession) async -> Bool {
         // The member's trace append, if any, is undone with it.
