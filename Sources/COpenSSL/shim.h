@@ -6,6 +6,11 @@
 #ifndef YIBAO_COPENSSL_SHIM_H
 #define YIBAO_COPENSSL_SHIM_H
 
+/* yb_ecdsa_sign_digest uses ECDSA_do_sign, deprecated in OpenSSL 3.0 but supported throughout 3.x. */
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED
+#endif
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -151,6 +156,29 @@ static inline int yb_digest_verify(EVP_PKEY *pkey, const EVP_MD *digest, int set
 done:
     EVP_MD_CTX_free(mctx);
     return rc;
+}
+
+/* ---- ECDSA on a digest, without an EVP context per call ----------------- */
+
+/* The legacy EC_KEY inside an EC EVP_PKEY (cached by OpenSSL, owned by the EVP_PKEY; the first
+ * call makes it, under the EVP_PKEY's lock). NULL for other key types. */
+static inline const EC_KEY *yb_pkey_ec_key(EVP_PKEY *pkey) { return EVP_PKEY_get0_EC_KEY(pkey); }
+
+/*
+ * ECDSA signature of a precomputed digest — what `openssl speed ecdsap256` measures, without the
+ * EVP_MD_CTX and EVP_PKEY_CTX that EVP_DigestSign builds per call. Writes r and s big-endian,
+ * left-padded to `width` bytes. Returns 1, or 0 on failure (see the error queue).
+ */
+static inline int yb_ecdsa_sign_digest(const EC_KEY *key, const unsigned char *digest, size_t digest_len,
+                                       size_t width, unsigned char *r, unsigned char *s) {
+    ECDSA_SIG *sig = ECDSA_do_sign(digest, (int)digest_len, (EC_KEY *)key);
+    const BIGNUM *br = NULL, *bs = NULL;
+    int ok;
+    if (sig == NULL) return 0;
+    ECDSA_SIG_get0(sig, &br, &bs);
+    ok = BN_bn2binpad(br, r, (int)width) == (int)width && BN_bn2binpad(bs, s, (int)width) == (int)width;
+    ECDSA_SIG_free(sig);
+    return ok;
 }
 
 /* ---- ECDSA / SM2 signature values ------------------------------------ */

@@ -39,15 +39,17 @@ public enum SHA256 {
 }
 
 enum Digest {
-    /// SM3 fetched once per process: fetching costs a lookup under a lock on every call.
+    /// SM3 and SHA-256 fetched once per process: fetching costs a lookup under a lock on every call.
     static let sm3 = FetchedDigest(name: "SM3")
+    static let sha256 = FetchedDigest(name: "SHA256")
 
     static func compute(name: String, _ message: [UInt8]) throws -> [UInt8] {
         clearOpenSSLErrors()
-        guard let md = EVP_MD_fetch(nil, name, nil) else {
+        let kept = name == "SM3" ? sm3.pointer : name == "SHA256" ? sha256.pointer : nil
+        guard let md = kept ?? EVP_MD_fetch(nil, name, nil) else {
             throw CryptoError.openSSL(.unsupportedAlgorithm, "digest \(name) is not available in this OpenSSL")
         }
-        defer { EVP_MD_free(md) }
+        defer { if kept == nil { EVP_MD_free(md) } }
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = message.withUnsafeBytes { raw in
