@@ -40,18 +40,27 @@ struct GroupCommitTests {
         while await group.waiting < count { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
+    /// Starts a write that runs `body` and then keeps its group open, holding the writer, until
+    /// `release` is called; returns once it holds the writer, so the writes started next queue
+    /// behind it and join its group.
+    func holdWriter(_ store: any GatewayStore, _ group: CommitGroup, _ body: @escaping @Sendable (any StoreWriting) async throws -> Void)
+        async -> (first: Task<Void, any Error>, release: @Sendable () -> Void) {
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let first = Task {
+            try await store.write { tx in
+                try await body(tx)
+                for await _ in gate { break }
+            }
+        }
+        await waitUntilHeld(group)
+        return (first, { open.yield() })
+    }
+
     @Test("forty writes queued behind one share two commits (32 + 9 members, the bound), and every one is committed when it returns",
           arguments: StoreEngine.available)
     func groups(engine: StoreEngine) async throws {
         try await withDatabase(engine) { database, store, group in
-            let (gate, open) = AsyncStream.makeStream(of: Void.self)
-            let first = Task {
-                try await store.write { tx in
-                    try await tx.setSetting("k0", "v0")
-                    for await _ in gate { break }
-                }
-            }
-            await waitUntilHeld(group)
+            let (first, release) = await holdWriter(store, group) { tx in try await tx.setSetting("k0", "v0") }
             let others = (1...40).map { index in
                 Task {
                     try await store.write { try await $0.setSetting("k\(index)", "v\(index)") }
@@ -60,7 +69,7 @@ struct GroupCommitTests {
                 }
             }
             await waitUntil(group, waiting: 40)
-            open.yield()
+            release()
             try await first.value
             for (index, task) in others.enumerated() { #expect(try await task.value == "v\(index + 1)") }
             let statistics = await group.statistics
@@ -77,14 +86,7 @@ struct GroupCommitTests {
     func failingMember(engine: StoreEngine) async throws {
         try await withDatabase(engine) { _, store, group in
             struct Refused: Error {}
-            let (gate, open) = AsyncStream.makeStream(of: Void.self)
-            let first = Task {
-                try await store.write { tx in
-                    try await tx.setSetting("before", "kept")
-                    for await _ in gate { break }
-                }
-            }
-            await waitUntilHeld(group)
+            let (first, release) = await holdWriter(store, group) { tx in try await tx.setSetting("before", "kept") }
             let failing = Task {
                 try await store.write { tx in
                     try await tx.setSetting("failing", "half-written")
@@ -103,7 +105,7 @@ struct GroupCommitTests {
             await waitUntil(group, waiting: 2)
             let after = Task { try await store.write { try await $0.setSetting("after", "kept") } }
             await waitUntil(group, waiting: 3)
-            open.yield()
+            release()
             try await first.value
             await #expect(throws: Refused.self) { try await failing.value }
             await #expect(throws: (any Error).self) { try await conflicting.value }
@@ -126,14 +128,7 @@ struct GroupCommitTests {
             struct Refused: Error {}
             let at = Date(timeIntervalSince1970: 1_795_000_000)
             @Sendable func event(_ subject: String) -> TraceEvent { TraceEvent(at: at, kind: "test.append", actor: "test", subject: subject) }
-            let (gate, open) = AsyncStream.makeStream(of: Void.self)
-            let first = Task {
-                try await store.write { tx in
-                    try await tx.appendTrace(event("first"))
-                    for await _ in gate { break }
-                }
-            }
-            await waitUntilHeld(group)
+            let (first, release) = await holdWriter(store, group) { tx in try await tx.appendTrace(event("first")) }
             // Appends, then throws: its entry is undone, and the next member must chain to "first".
             let failing = Task {
                 try await store.write { tx in
@@ -144,7 +139,7 @@ struct GroupCommitTests {
             await waitUntil(group, waiting: 1)
             let second = Task { try await store.write { tx in try await tx.appendTrace(event("second")); try await tx.appendTrace(event("third")) } }
             await waitUntil(group, waiting: 2)
-            open.yield()
+            release()
             try await first.value
             await #expect(throws: Refused.self) { try await failing.value }
             try await second.value
@@ -163,14 +158,7 @@ struct GroupCommitTests {
           arguments: StoreEngine.available)
     func swallowedError(engine: StoreEngine) async throws {
         try await withDatabase(engine) { _, store, group in
-            let (gate, open) = AsyncStream.makeStream(of: Void.self)
-            let first = Task {
-                try await store.write { tx in
-                    try await tx.setSetting("before", "kept")
-                    for await _ in gate { break }
-                }
-            }
-            await waitUntilHeld(group)
+            let (first, release) = await holdWriter(store, group) { tx in try await tx.setSetting("before", "kept") }
             // The second save breaks the certno constraint and its error is ignored: PostgreSQL has
             // aborted the transaction meanwhile, SQLite has only refused the one statement.
             let swallowing = Task {
@@ -182,7 +170,7 @@ struct GroupCommitTests {
             await waitUntil(group, waiting: 1)
             let after = Task { try await store.write { try await $0.setSetting("after", "kept") } }
             await waitUntil(group, waiting: 2)
-            open.yield()
+            release()
             try await first.value
             let swallowed = await swallowing.result
             try await after.value
