@@ -35,7 +35,9 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         and its resident memory — and the most signature checks the gateway ran at the same moment \
         (from its /metrics): 2 or more means signed requests were verified side by side on several \
         cores. The generator's own CPU is reported too: on a shared machine it is what the gateway \
-        could not have.
+        could not have; its connections are lean keep-alive HTTP/1.1 ones, opened before the clock \
+        starts. The report also gives the run's group commits, from the gateway's /metrics: how many \
+        commits (fsyncs) carried how many write transactions.
 
         Examples:
           yibao bench gateway --gateway http://127.0.0.1:8080 --connections 16 --duration 10 --presign
@@ -204,18 +206,30 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         }
         let requests = BodySource(pool: presign ? pooled : nil, make: makeRequest)
         let results = Results()
-        let verificationsBefore = await Self.signatureChecksAtOnce(http: http, base: base)
+        let gaugesBefore = await Self.gauges(http: http, base: base)
         if !json { print("loading \(base) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
         let usageBefore = gatewayPid.flatMap { ProcessUsage.read(pid: $0) }
         let generatorBefore = ProcessUsage.read(pid: getpid())
+        // The connections are opened before the clock starts (lean ones: LoadConnection).
+        guard let baseURL = URL(string: base) else { throw ValidationError("--gateway \(base) is not a URL") }
+        let opened: [LoadConnection]
+        do {
+            opened = try await withThrowingTaskGroup(of: LoadConnection.self) { group in
+                for _ in 0..<connections { group.addTask { try await LoadConnection.connect(to: baseURL) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        } catch {
+            throw ValidationError("cannot open \(connections) connections to \(base): \(error)")
+        }
         let start = ContinuousClock.now
         let deadline = start.advanced(by: .milliseconds(Int64(duration * 1000)))
         // Paced: each connection sends every `connections / rate` seconds, the connections staggered.
         let connectionCount = connections
         let interval: Duration? = rate.map { .nanoseconds(Int64(1e9 * Double(connectionCount) / $0)) }
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<connectionCount {
+            for (index, first) in opened.enumerated() {
                 group.addTask {
+                    var connection: LoadConnection? = first
                     var due = interval.map { start.advanced(by: $0 * index / connectionCount) }
                     while ContinuousClock.now < deadline {
                         if let scheduled = due, let interval {
@@ -230,20 +244,21 @@ struct GatewayBenchCommand: AsyncParsableCommand {
                             try? await Task.sleep(for: .milliseconds(10))
                             continue
                         }
-                        var request = HTTPClientRequest(url: base + next.path)
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-                        request.body = .bytes(ByteBuffer(bytes: next.body))
                         let sent = ContinuousClock.now
                         do {
-                            let response = try await http.execute(request, timeout: .seconds(30))
-                            let answer = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                            if connection == nil { connection = try await LoadConnection.connect(to: baseURL) }
+                            let answer = try await connection!.post(path: next.path, body: next.body)
                             results.record(latency: ContinuousClock.now - sent, transaction: next.transaction,
-                                           outcome: Self.outcome(status: Int(response.status.code), body: answer))
+                                           outcome: Self.outcome(status: answer.status, body: answer.body))
                         } catch {
+                            // Counted; the next request opens a new connection.
                             results.record(latency: ContinuousClock.now - sent, transaction: next.transaction, outcome: "TRANSPORT_ERROR")
+                            await connection?.close()
+                            connection = nil
+                            try? await Task.sleep(for: .milliseconds(10))
                         }
                     }
+                    await connection?.close()
                 }
             }
         }
@@ -252,11 +267,18 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             usageBefore.flatMap { before in ProcessUsage.read(pid: pid).map { GatewayUsage(before: before, after: $0, elapsed: elapsed) } }
         }
         let generator = generatorBefore.flatMap { before in ProcessUsage.read(pid: getpid()).map { GatewayUsage(before: before, after: $0, elapsed: elapsed) } }
-        let verificationsAfter = await Self.signatureChecksAtOnce(http: http, base: base)
+        let gaugesAfter = await Self.gauges(http: http, base: base)
         // The gauge is the most since the gateway started: it speaks for this run only when the run raised it, or when it was 1 or less before.
-        let atOnce = verificationsAfter.flatMap { after in (verificationsBefore ?? 0) < after || (verificationsBefore ?? 0) <= 1 ? after : nil }
+        let verificationsBefore = gaugesBefore["yibao_signature_checks_at_once_max"] ?? 0
+        let atOnce = gaugesAfter["yibao_signature_checks_at_once_max"].flatMap { after in verificationsBefore < after || verificationsBefore <= 1 ? after : nil }
+        // The run's own group commits: the counters' growth over it.
+        var commits: (commits: Int, writes: Int)?
+        if let before = gaugesBefore["yibao_store_commits"], let after = gaugesAfter["yibao_store_commits"],
+           let writesBefore = gaugesBefore["yibao_store_committed_writes"], let writesAfter = gaugesAfter["yibao_store_committed_writes"] {
+            commits = (after - before, writesAfter - writesBefore)
+        }
         let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: requests.exhausted, rate: rate, gateway: gateway,
-                                    generator: generator, signatureChecksAtOnce: atOnce)
+                                    generator: generator, signatureChecksAtOnce: atOnce, commits: commits)
         if json {
             print(report.json.serialized(sortedKeys: true))
         } else {
@@ -289,14 +311,17 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         return payOrdId
     }
 
-    /// The gateway's `yibao_signature_checks_at_once_max` from `GET /metrics`, nil when it has none.
-    static func signatureChecksAtOnce(http: HTTPClient, base: String) async -> Int? {
+    /// The gateway's unlabelled gauges from `GET /metrics` (`yibao_signature_checks_at_once_max`,
+    /// `yibao_store_commits`, `yibao_store_committed_writes`, …) by name; empty when it has none.
+    static func gauges(http: HTTPClient, base: String) async -> [String: Int] {
         guard let response = try? await http.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5)), response.status == .ok,
-              let body = try? await response.body.collect(upTo: 1 << 22) else { return nil }
-        let text = String(decoding: body.readableBytesView, as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("yibao_signature_checks_at_once_max ") }),
-              let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { return nil }
-        return Int(value)
+              let body = try? await response.body.collect(upTo: 1 << 22) else { return [:] }
+        var gauges: [String: Int] = [:]
+        for line in String(decoding: body.readableBytesView, as: UTF8.self).split(separator: "\n") where line.hasPrefix("yibao_") && !line.contains("{") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { gauges[String(parts[0])] = Int(value) }
+        }
+        return gauges
     }
     /// `FROM-TO` as a range of msgid serials, nil when malformed.
     static func serials(_ text: String) -> ClosedRange<Int>? {
@@ -456,8 +481,9 @@ final class Results: Sendable {
 
     /// - Parameter generator: this process's own CPU over the run.
     /// - Parameter signatureChecksAtOnce: the most signature checks the gateway ran at one moment.
+    /// - Parameter commits: the gateway's store commits during the run and the write transactions they carried.
     func report(elapsed: Duration, ceiling: GatewayBenchCommand.Ceiling, exhausted: Bool, rate target: Double? = nil, gateway: GatewayUsage? = nil,
-                generator: GatewayUsage? = nil, signatureChecksAtOnce: Int? = nil) -> Report {
+                generator: GatewayUsage? = nil, signatureChecksAtOnce: Int? = nil, commits: (commits: Int, writes: Int)? = nil) -> Report {
         let (latencies, outcomes, byTransaction) = state.withLock { ($0.latencies.sorted(), $0.outcomes, $0.accepted) }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let accepted = outcomes["accepted"] ?? 0
@@ -489,6 +515,7 @@ final class Results: Sendable {
         json["acceptedByTransaction"] = .object(JSONObject(byTransaction.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .integer($0.value)) }))
         if let generator { json["generatorCoresBusy"] = .number(String(format: "%.2f", generator.cores)) }
         if let signatureChecksAtOnce { json["signatureChecksAtOnce"] = .integer(signatureChecksAtOnce) }
+        if let commits { json["groupCommit"] = .object(["commits": .integer(commits.commits), "writes": .integer(commits.writes)]) }
         if let gateway {
             json["gateway"] = .object([
                 "coresBusy": .number(String(format: "%.2f", gateway.cores)),
@@ -513,6 +540,10 @@ final class Results: Sendable {
         if let signatureChecksAtOnce {
             lines.append("signature checks running at one moment in the gateway: at most \(signatureChecksAtOnce)"
                          + (signatureChecksAtOnce >= 2 ? " — signed requests were verified side by side" : ""))
+        }
+        if let commits, commits.commits > 0 {
+            lines.append("group commit: \(commits.commits) commits (fsyncs) carried \(commits.writes) write transactions, "
+                         + "\(String(format: "%.1f", Double(commits.writes) / Double(commits.commits))) per commit")
         }
         if !errors.isEmpty { lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
         if exhausted { lines.append("the pre-signed pool ran out before --duration: raise --pool") }

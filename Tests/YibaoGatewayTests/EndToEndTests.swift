@@ -86,6 +86,11 @@ struct EndToEndTests {
         // moment (the gateway's own gauge; one by one, it would stay 1).
         let atOnce = try #require(number(report["signatureChecksAtOnce"]), "\(run.stdout)")
         #expect(atOnce >= (ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1), "\(run.stdout)")
+        // The run's group commits, from the gateway's /metrics: every accepted 1101 wrote (its trace
+        // entry), so at least as many write transactions as accepted requests, in no more commits.
+        let commits = try #require(report["groupCommit"]?.objectValue, "\(run.stdout)")
+        let (made, carried) = (number(commits["commits"]) ?? 0, number(commits["writes"]) ?? 0)
+        #expect(made > 0 && made <= carried && carried >= accepted, "\(run.stdout)")
         // HSE 6301 (on an order the bench creates first) and ec.query (a QR code per request) beside FSI 1101.
         let mix = try await Self.run(Self.binary, ["bench", "gateway", "--gateway", server.url, "--transaction", "mix", "--connections", "3", "--duration", "1",
                                              "--presign", "--pool", "60", "--json", "--certs", GatewayHarness.certs])

@@ -96,8 +96,9 @@ public struct Gateway: Sendable {
         }
         router.get("/metrics") { _, _ in
             let callbacks = (try? await store.read { try await $0.callbackCounts() }) ?? [:]
+            let commits = await store.commitStatistics()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(callbacks: callbacks))))
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(callbacks: callbacks, commits: commits))))
         }
         OpenAPIDocument.register(on: router)
         FSIEndpoint(gateway: self).register(on: router)

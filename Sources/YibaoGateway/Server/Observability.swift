@@ -62,11 +62,14 @@ public final class GatewayMetrics: Sendable {
         Timer(label: "yibao_store_transaction_duration_seconds", dimensions: [("kind", kind)], factory: factory).recordNanoseconds(duration.nanoseconds)
     }
 
-    /// The Prometheus text exposition, with the callbacks by state as they are now.
-    func exposition(callbacks: [String: Int]) -> String {
+    /// The Prometheus text exposition, with the callbacks by state as they are now and the store's
+    /// group commits so far (commits, and the write transactions they carried).
+    func exposition(callbacks: [String: Int], commits: (commits: Int, members: Int)) -> String {
         for state in ["pending", "retrying", "delivered", "abandoned"] {
             Gauge(label: "yibao_callbacks", dimensions: [("state", state)], factory: factory).record(callbacks[state] ?? 0)
         }
+        Gauge(label: "yibao_store_commits", factory: factory).record(commits.commits)
+        Gauge(label: "yibao_store_committed_writes", factory: factory).record(commits.members)
         Gauge(label: "yibao_signature_checks_at_once_max", factory: factory).record(signatureChecks.maximum)
         return registry.emitToString()
     }

@@ -9,24 +9,35 @@ import Synchronization
 /// The writes are combined, not handed from task to task: a write queues its body; if no task is
 /// combining, its own task becomes the combiner and runs the queued bodies back to back on the
 /// writer connection — its own first, then those that queued meanwhile, up to ``maximumMembers``
-/// — commits, and wakes their tasks with their results. So the writer connection is held only
-/// while bodies run and the commit is made, never while a woken task waits for a free thread
-/// (under load the cooperative threads are busy with signatures: a hand-off per member made the
-/// writer wait behind them). After its group, the combiner passes the role to the first write
-/// still queued, whose task runs the next group: a combiner answers its own request after one group.
+/// — commits, and wakes their tasks with their results. After its group, the combiner passes the
+/// role to the first write still queued, whose task runs the next group: a combiner answers its
+/// own request after one group.
 ///
-/// The actor keeps the queue; the bodies run beside it, so others keep queueing meanwhile.
-actor CommitGroup {
+/// Every write's task runs on the store's ``WriterExecutor``, a queue of the writer's own: the
+/// combiner's bodies, its commit and the next combiner's wake-up never wait for a cooperative
+/// thread (under load those are busy with signatures and JSON; a group used to wait longer for one
+/// than it took to run). The queue and the counters are kept under a lock, taken only briefly.
+final class CommitGroup: Sendable {
     /// Most bodies one group runs (failed ones included), so most members one commit carries: bounds the wait of the group's first member.
     let maximumMembers: Int
-    private var queue: [Job] = []
-    private var combining = false
-    /// Commits made and members they carried, for ``statistics``.
-    private var commits = 0
-    private var committedMembers = 0
+    /// Where every write's task runs.
+    let executor: WriterExecutor
+    private let state = Mutex(State())
 
-    init(maximumMembers: Int = 32) {
+    private struct State {
+        var queue: [Job] = []
+        /// Where the queue starts (jobs before it are taken; the array is compacted when it empties).
+        var head = 0
+        var combining = false
+        /// Commits made and members they carried, for ``statistics``.
+        var commits = 0
+        var committedMembers = 0
+        var pending: Int { queue.count - head }
+    }
+
+    init(maximumMembers: Int = 32, label: String = "yibao.store.writer") {
         self.maximumMembers = max(1, maximumMembers)
+        executor = WriterExecutor(label: label)
     }
 
     /// A write waiting for the writer, its session type erased (one store's writes all share one
@@ -56,34 +67,54 @@ actor CommitGroup {
 
     /// Queues `job`; true when its task must combine (nobody else is).
     func enqueue(_ job: Job) -> Bool {
-        queue.append(job)
-        if combining { return false }
-        combining = true
-        return true
+        state.withLock { state in
+            state.queue.append(job)
+            if state.combining { return false }
+            state.combining = true
+            return true
+        }
     }
 
     /// The next queued write, if any.
-    func next() -> Job? { queue.isEmpty ? nil : queue.removeFirst() }
+    func next() -> Job? {
+        state.withLock { state in
+            guard state.pending > 0 else { return nil }
+            let job = state.queue[state.head]
+            state.head += 1
+            if state.head == state.queue.count {
+                state.queue.removeAll(keepingCapacity: true)
+                state.head = 0
+            }
+            return job
+        }
+    }
 
     /// The combiner's group is done: the first write still queued combines next, or nobody does.
     func handOff() {
-        if let first = queue.first { first.wake() } else { combining = false }
+        let first: Job? = state.withLock { state in
+            if state.pending > 0 { return state.queue[state.head] }
+            state.combining = false
+            return nil
+        }
+        first?.wake()
     }
 
     /// Counts a commit of `size` members.
     func committed(size: Int) {
-        commits += 1
-        committedMembers += size
+        state.withLock { state in
+            state.commits += 1
+            state.committedMembers += size
+        }
     }
 
     /// Whether a task is combining (holds the writer connection, or is about to).
-    var isHeld: Bool { combining }
+    var isHeld: Bool { state.withLock { $0.combining } }
 
     /// Writes queued and not yet started.
-    var waiting: Int { queue.count }
+    var waiting: Int { state.withLock { $0.pending } }
 
     /// Commits made and the members they carried (the mean group size is their ratio).
-    var statistics: (commits: Int, members: Int) { (commits, committedMembers) }
+    var statistics: (commits: Int, members: Int) { state.withLock { ($0.commits, $0.committedMembers) } }
 }
 
 /// What a store does on its writer connection for ``CommitGroup/member(_:_:)``.
@@ -102,9 +133,17 @@ protocol GroupTransaction: Sendable {
 }
 
 extension CommitGroup {
+    /// Runs `body` as one member of a group, in a task of its own on the writer's executor: a
+    /// cancelled request cannot leave its transaction half-done. Returns once its commit is durable.
+    func write<Transaction: GroupTransaction, T: Sendable>(
+        _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
+    ) async throws -> T {
+        try await Task(executorPreference: executor) { try await self.member(transaction, body) }.value
+    }
+
     /// Runs `body` as one member of a group on `transaction`'s writer: returns once the commit
     /// carrying its writes is durable, or throws (its own error, or the group's commit failure).
-    nonisolated func member<Transaction: GroupTransaction, T: Sendable>(
+    func member<Transaction: GroupTransaction, T: Sendable>(
         _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
     ) async throws -> T {
         let slot = JobSlot<T>()
@@ -135,7 +174,7 @@ extension CommitGroup {
                 slot.signal(.done(error.map { .failure($0) } ?? result))
             },
             wake: { slot.signal(.combine) })
-        if await enqueue(job) { await combineOneGroup() }
+        if enqueue(job) { await combineOneGroup() }
         while true {
             switch await slot.wait() {
             case .combine: await combineOneGroup()
@@ -145,15 +184,15 @@ extension CommitGroup {
     }
 
     /// Runs one group, then passes the combiner's role on.
-    private nonisolated func combineOneGroup() async {
+    private func combineOneGroup() async {
         await runGroup()
-        await handOff()
+        handOff()
     }
 
     /// Opens a transaction, runs queued bodies until none is left or the group is full, commits
     /// (or rolls back when nobody joined) and answers the members.
-    private nonisolated func runGroup() async {
-        guard let first = await next() else { return }
+    private func runGroup() async {
+        guard let first = next() else { return }
         let session: any Sendable
         do {
             session = try await first.begin()
@@ -176,7 +215,7 @@ extension CommitGroup {
                 return
             }
             // Every body run counts towards the bound, failed ones too: a group's first member waits for at most that many.
-            current = bodies < maximumMembers ? await next() : nil
+            current = bodies < maximumMembers ? next() : nil
         }
         guard !joined.isEmpty else {
             await first.rollback(session)
@@ -184,7 +223,7 @@ extension CommitGroup {
         }
         do {
             try await first.commit(session)
-            await committed(size: joined.count)
+            committed(size: joined.count)
             for member in joined { member.finish(nil) }
         } catch {
             await first.rollback(session)

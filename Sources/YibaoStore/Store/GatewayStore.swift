@@ -18,6 +18,9 @@ public protocol GatewayStore: Sendable {
     func sandboxStore(name: String) async throws -> any GatewayStore
     /// Removes a sandbox's store and everything in it (nothing if it does not exist).
     func destroySandboxStore(name: String) async throws
+    /// Commits this process made so far and the write transactions they carried (group commit at
+    /// work: their ratio is the mean group size), for `/metrics`.
+    func commitStatistics() async -> (commits: Int, members: Int)
 }
 
 /// What `GET /ready` reports of the store.
