@@ -108,11 +108,11 @@ public final class PostgresStore: GatewayStore {
         try requireOpen()
         let group = commitGroup
         let transaction = PostgresGroupTransaction(writer: writer)
-        return try await group.write(transaction) { try await body($0) }
+        return try await Task { try await group.member(transaction) { try await body($0) } }.value
     }
 
     /// Commits made so far and the write transactions they carried (group commit at work).
-    public func commitStatistics() async -> (commits: Int, members: Int) { commitGroup.statistics }
+    public func commitStatistics() async -> (commits: Int, members: Int) { await commitGroup.statistics }
 
     /// `begin` … `COMMIT` on one pooled connection, rolled back if `body` throws. It runs in its own
     /// task: a cancelled request cannot leave it half-done.

@@ -63,7 +63,7 @@ public final class SQLiteStore: GatewayStore {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriting) async throws -> T) async throws -> T {
         let group = commitGroup
         let transaction = SQLiteGroupTransaction(pool: pool)
-        return try await group.write(transaction) { try await body($0) }
+        return try await Task { try await group.member(transaction) { try await body($0) } }.value
     }
 
     /// Runs `statement` on the writer connection now, on the calling thread (the writer is idle
@@ -78,7 +78,7 @@ public final class SQLiteStore: GatewayStore {
     }
 
     /// Commits made so far and the write transactions they carried (group commit at work).
-    public func commitStatistics() async -> (commits: Int, members: Int) { commitGroup.statistics }
+    public func commitStatistics() async -> (commits: Int, members: Int) { await commitGroup.statistics }
 
     public func readiness() async throws -> StoreReadiness {
         let migrator = Self.migrator
@@ -823,14 +823,14 @@ struct SQLiteStatements {
     }
 }
 
-/// The SQLite writer's side of group commit. Every statement runs on the calling thread: the
-/// store's ``WriterExecutor``, never a cooperative thread, so `BEGIN IMMEDIATE` waiting on another
-/// process's writer and `COMMIT`'s fsync block only the writer's own queue.
+/// The SQLite writer's side of group commit: `BEGIN IMMEDIATE` and `COMMIT` off the cooperative
+/// pool (the first may wait on another process's writer, the second fsyncs), savepoints on the
+/// calling thread.
 struct SQLiteGroupTransaction: GroupTransaction {
     let pool: DatabasePool
 
     func begin() async throws -> SQLiteSession {
-        try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "BEGIN IMMEDIATE").execute() }
+        try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         return SQLiteSession(pool: pool, writes: true)
     }
 
@@ -847,7 +847,7 @@ struct SQLiteGroupTransaction: GroupTransaction {
     }
 
     func commit(_ session: SQLiteSession) async throws {
-        try SQLiteStore.writeNow(pool) { try $0.cachedStatement(sql: "COMMIT").execute() }
+        try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
     }
 
     func rollback(_ session: SQLiteSession) async {

@@ -9,35 +9,24 @@ import Synchronization
 /// The writes are combined, not handed from task to task: a write queues its body; if no task is
 /// combining, its own task becomes the combiner and runs the queued bodies back to back on the
 /// writer connection — its own first, then those that queued meanwhile, up to ``maximumMembers``
-/// — commits, and wakes their tasks with their results. After its group, the combiner passes the
-/// role to the first write still queued, whose task runs the next group: a combiner answers its
-/// own request after one group.
+/// — commits, and wakes their tasks with their results. So the writer connection is held only
+/// while bodies run and the commit is made, never while a woken task waits for a free thread
+/// (under load the cooperative threads are busy with signatures: a hand-off per member made the
+/// writer wait behind them). After its group, the combiner passes the role to the first write
+/// still queued, whose task runs the next group: a combiner answers its own request after one group.
 ///
-/// Every write's task runs on the store's ``WriterExecutor``, a queue of the writer's own: the
-/// combiner's bodies, its commit and the next combiner's wake-up never wait for a cooperative
-/// thread (under load those are busy with signatures and JSON; a group used to wait longer for one
-/// than it took to run). The queue and the counters are kept under a lock, taken only briefly.
-final class CommitGroup: Sendable {
+/// The actor keeps the queue; the bodies run beside it, so others keep queueing meanwhile.
+actor CommitGroup {
     /// Most bodies one group runs (failed ones included), so most members one commit carries: bounds the wait of the group's first member.
     let maximumMembers: Int
-    /// Where every write's task runs.
-    let executor: WriterExecutor
-    private let state = Mutex(State())
+    private var queue: [Job] = []
+    private var combining = false
+    /// Commits made and members they carried, for ``statistics``.
+    private var commits = 0
+    private var committedMembers = 0
 
-    private struct State {
-        var queue: [Job] = []
-        /// Where the queue starts (jobs before it are taken; the array is compacted when it empties).
-        var head = 0
-        var combining = false
-        /// Commits made and members they carried, for ``statistics``.
-        var commits = 0
-        var committedMembers = 0
-        var pending: Int { queue.count - head }
-    }
-
-    init(maximumMembers: Int = 32, label: String = "yibao.store.writer") {
+    init(maximumMembers: Int = 32) {
         self.maximumMembers = max(1, maximumMembers)
-        executor = WriterExecutor(label: label)
     }
 
     /// A write waiting for the writer, its session type erased (one store's writes all share one
@@ -67,54 +56,34 @@ final class CommitGroup: Sendable {
 
     /// Queues `job`; true when its task must combine (nobody else is).
     func enqueue(_ job: Job) -> Bool {
-        state.withLock { state in
-            state.queue.append(job)
-            if state.combining { return false }
-            state.combining = true
-            return true
-        }
+        queue.append(job)
+        if combining { return false }
+        combining = true
+        return true
     }
 
     /// The next queued write, if any.
-    func next() -> Job? {
-        state.withLock { state in
-            guard state.pending > 0 else { return nil }
-            let job = state.queue[state.head]
-            state.head += 1
-            if state.head == state.queue.count {
-                state.queue.removeAll(keepingCapacity: true)
-                state.head = 0
-            }
-            return job
-        }
-    }
+    func next() -> Job? { queue.isEmpty ? nil : queue.removeFirst() }
 
     /// The combiner's group is done: the first write still queued combines next, or nobody does.
     func handOff() {
-        let first: Job? = state.withLock { state in
-            if state.pending > 0 { return state.queue[state.head] }
-            state.combining = false
-            return nil
-        }
-        first?.wake()
+        if let first = queue.first { first.wake() } else { combining = false }
     }
 
     /// Counts a commit of `size` members.
     func committed(size: Int) {
-        state.withLock { state in
-            state.commits += 1
-            state.committedMembers += size
-        }
+        commits += 1
+        committedMembers += size
     }
 
     /// Whether a task is combining (holds the writer connection, or is about to).
-    var isHeld: Bool { state.withLock { $0.combining } }
+    var isHeld: Bool { combining }
 
     /// Writes queued and not yet started.
-    var waiting: Int { state.withLock { $0.pending } }
+    var waiting: Int { queue.count }
 
     /// Commits made and the members they carried (the mean group size is their ratio).
-    var statistics: (commits: Int, members: Int) { state.withLock { ($0.commits, $0.committedMembers) } }
+    var statistics: (commits: Int, members: Int) { (commits, committedMembers) }
 }
 
 /// What a store does on its writer connection for ``CommitGroup/member(_:_:)``.
@@ -133,17 +102,9 @@ protocol GroupTransaction: Sendable {
 }
 
 extension CommitGroup {
-    /// Runs `body` as one member of a group, in a task of its own on the writer's executor: a
-    /// cancelled request cannot leave its transaction half-done. Returns once its commit is durable.
-    func write<Transaction: GroupTransaction, T: Sendable>(
-        _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
-    ) async throws -> T {
-        try await Task(executorPreference: executor) { try await self.member(transaction, body) }.value
-    }
-
     /// Runs `body` as one member of a group on `transaction`'s writer: returns once the commit
     /// carrying its writes is durable, or throws (its own error, or the group's commit failure).
-    func member<Transaction: GroupTransaction, T: Sendable>(
+    nonisolated func member<Transaction: GroupTransaction, T: Sendable>(
         _ transaction: Transaction, _ body: @escaping @Sendable (Transaction.Session) async throws -> T
     ) async throws -> T {
         let slot = JobSlot<T>()
@@ -174,7 +135,7 @@ extension CommitGroup {
                 slot.signal(.done(error.map { .failure($0) } ?? result))
             },
             wake: { slot.signal(.combine) })
-        if enqueue(job) { await combineOneGroup() }
+        if await enqueue(job) { await combineOneGroup() }
         while true {
             switch await slot.wait() {
             case .combine: await combineOneGroup()
@@ -184,15 +145,15 @@ extension CommitGroup {
     }
 
     /// Runs one group, then passes the combiner's role on.
-    private func combineOneGroup() async {
+    private nonisolated func combineOneGroup() async {
         await runGroup()
-        handOff()
+        await handOff()
     }
 
     /// Opens a transaction, runs queued bodies until none is left or the group is full, commits
     /// (or rolls back when nobody joined) and answers the members.
-    private func runGroup() async {
-        guard let first = next() else { return }
+    private nonisolated func runGroup() async {
+        guard let first = await next() else { return }
         let session: any Sendable
         do {
             session = try await first.begin()
@@ -215,7 +176,7 @@ extension CommitGroup {
                 return
             }
             // Every body run counts towards the bound, failed ones too: a group's first member waits for at most that many.
-            current = bodies < maximumMembers ? next() : nil
+            current = bodies < maximumMembers ? await next() : nil
         }
         guard !joined.isEmpty else {
             await first.rollback(session)
@@ -223,7 +184,7 @@ extension CommitGroup {
         }
         do {
             try await first.commit(session)
-            committed(size: joined.count)
+            await committed(size: joined.count)
             for member in joined { member.finish(nil) }
         } catch {
             await first.rollback(session)
