@@ -47,13 +47,22 @@ final class LoadConnection: Sendable {
         return LoadConnection(channel: channel, host: port == 80 || port == 443 ? host : "\(host):\(port)")
     }
 
-    /// POSTs `body` (JSON) to `path` and returns the answer once all of it has arrived.
-    func post(path: String, body: [UInt8]) async throws -> Answer {
+    /// POSTs `body` (JSON) to `path` and returns the answer once all of it has arrived. Throws when
+    /// the request cannot be written (the connection is closed), when the connection closes before
+    /// the whole answer, or after `timeout` without it; the connection is then of no further use.
+    func post(path: String, body: [UInt8], timeout: TimeAmount = .seconds(30)) async throws -> Answer {
         var bytes = channel.allocator.buffer(capacity: body.count + 160)
         bytes.writeString("POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n\r\n")
         bytes.writeBytes(body)
         let answer = channel.eventLoop.makePromise(of: Answer.self)
-        channel.writeAndFlush(AnswerReader.Request(bytes: bytes, answer: answer), promise: nil)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        // A write on a closed channel never reaches the reader: its failure is the answer's.
+        written.futureResult.whenFailure { answer.fail($0) }
+        let timer = channel.eventLoop.scheduleTask(in: timeout) {
+            answer.fail(Failure(description: "no whole answer within \(timeout.nanoseconds / 1_000_000_000) s"))
+        }
+        answer.futureResult.whenComplete { _ in timer.cancel() }
+        channel.writeAndFlush(AnswerReader.Request(bytes: bytes, answer: answer), promise: written)
         return try await answer.futureResult.get()
     }
 
