@@ -208,26 +208,36 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let results = Results()
         let gaugesBefore = await Self.gauges(http: http, base: base)
         if !json { print("loading \(base) with \(transaction.rawValue) on \(connections) connection(s) for \(duration) s…") }
+        // The connections are opened before the clock starts and before the CPU is first read (lean ones: LoadConnection).
+        let loadTarget: LoadConnection.Target
+        do { loadTarget = try LoadConnection.Target(URL(string: base) ?? URL(fileURLWithPath: "/")) } catch {
+            throw ValidationError("--gateway \(base): \(error)")
+        }
+        let opened = await withTaskGroup(of: Result<LoadConnection, any Error>.self) { group in
+            for _ in 0..<connections { group.addTask { do { return .success(try await LoadConnection.connect(to: loadTarget)) } catch { return .failure(error) } } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        var connectionsOpened: [LoadConnection] = []
+        var connectError: (any Error)?
+        for result in opened {
+            switch result {
+            case .success(let connection): connectionsOpened.append(connection)
+            case .failure(let error): connectError = error
+            }
+        }
+        if let connectError {
+            for connection in connectionsOpened { await connection.close() }
+            throw ValidationError("cannot open \(connections) connections to \(base): \(connectError)")
+        }
         let usageBefore = gatewayPid.flatMap { ProcessUsage.read(pid: $0) }
         let generatorBefore = ProcessUsage.read(pid: getpid())
-        // The connections are opened before the clock starts (lean ones: LoadConnection).
-        guard let baseURL = URL(string: base) else { throw ValidationError("--gateway \(base) is not a URL") }
-        let opened: [LoadConnection]
-        do {
-            opened = try await withThrowingTaskGroup(of: LoadConnection.self) { group in
-                for _ in 0..<connections { group.addTask { try await LoadConnection.connect(to: baseURL) } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-        } catch {
-            throw ValidationError("cannot open \(connections) connections to \(base): \(error)")
-        }
         let start = ContinuousClock.now
         let deadline = start.advanced(by: .milliseconds(Int64(duration * 1000)))
         // Paced: each connection sends every `connections / rate` seconds, the connections staggered.
         let connectionCount = connections
         let interval: Duration? = rate.map { .nanoseconds(Int64(1e9 * Double(connectionCount) / $0)) }
         await withTaskGroup(of: Void.self) { group in
-            for (index, first) in opened.enumerated() {
+            for (index, first) in connectionsOpened.enumerated() {
                 group.addTask {
                     var connection: LoadConnection? = first
                     var due = interval.map { start.advanced(by: $0 * index / connectionCount) }
@@ -246,7 +256,11 @@ struct GatewayBenchCommand: AsyncParsableCommand {
                         }
                         let sent = ContinuousClock.now
                         do {
-                            if connection == nil { connection = try await LoadConnection.connect(to: baseURL) }
+                            // The gateway closes idle connections (its head timeout) and those it answered with `Connection: close`.
+                            if connection?.isOpen != true {
+                                await connection?.close()
+                                connection = try await LoadConnection.connect(to: loadTarget)
+                            }
                             let answer = try await connection!.post(path: next.path, body: next.body)
                             results.record(latency: ContinuousClock.now - sent, transaction: next.transaction,
                                            outcome: Self.outcome(status: answer.status, body: answer.body))
@@ -274,7 +288,8 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         // The run's own group commits: the counters' growth over it.
         var commits: (commits: Int, writes: Int)?
         if let before = gaugesBefore["yibao_store_commits"], let after = gaugesAfter["yibao_store_commits"],
-           let writesBefore = gaugesBefore["yibao_store_committed_writes"], let writesAfter = gaugesAfter["yibao_store_committed_writes"] {
+           let writesBefore = gaugesBefore["yibao_store_committed_writes"], let writesAfter = gaugesAfter["yibao_store_committed_writes"],
+           after >= before, writesAfter >= writesBefore {  // not when the gateway restarted meanwhile
             commits = (after - before, writesAfter - writesBefore)
         }
         let report = results.report(elapsed: elapsed, ceiling: ceiling, exhausted: requests.exhausted, rate: rate, gateway: gateway,
@@ -319,7 +334,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         var gauges: [String: Int] = [:]
         for line in String(decoding: body.readableBytesView, as: UTF8.self).split(separator: "\n") where line.hasPrefix("yibao_") && !line.contains("{") {
             let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { gauges[String(parts[0])] = Int(value) }
+            if parts.count == 2, let value = Double(parts[1]), value.isFinite, let whole = Int(exactly: value.rounded()) { gauges[String(parts[0])] = whole }
         }
         return gauges
     }

@@ -20,39 +20,76 @@ final class LoadConnection: Sendable {
         var description: String
     }
 
-    private let channel: any Channel
-    private let host: String
+    /// Where the load goes: a gateway's base URL (`http://host:port`, `https://…`, with a path
+    /// prefix such as a sandbox's `/sandboxes/ID` kept), read once for every connection of a run.
+    struct Target: Sendable {
+        let host: String
+        let port: Int
+        /// The `Host` header: the host (IPv6 in brackets) and the port unless it is the scheme's.
+        let hostHeader: String
+        /// Put before every request's path (no trailing `/`; empty for none).
+        let pathPrefix: String
+        /// For `https`: one TLS context for the run, the system's trust.
+        let tls: NIOSSLContext?
 
-    private init(channel: any Channel, host: String) {
-        self.channel = channel
-        self.host = host
+        init(_ base: URL) throws {
+            guard let scheme = base.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = base.host, !host.isEmpty else {
+                throw Failure(description: "\(base) is not an http:// or https:// URL")
+            }
+            self.host = host
+            port = base.port ?? (scheme == "https" ? 443 : 80)
+            let named = host.contains(":") ? "[\(host)]" : host
+            hostHeader = port == (scheme == "https" ? 443 : 80) ? named : "\(named):\(port)"
+            var prefix = base.path
+            while prefix.hasSuffix("/") { prefix.removeLast() }
+            pathPrefix = prefix
+            tls = scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        }
+
+        /// The host name to send as TLS SNI: none for an IP address (its certificate is checked against the address).
+        var serverName: String? {
+            var ipv4 = in_addr()
+            var ipv6 = in6_addr()
+            if inet_pton(AF_INET, host, &ipv4) == 1 || inet_pton(AF_INET6, host, &ipv6) == 1 { return nil }
+            return host
+        }
     }
 
-    /// Connects to `base` (`http://host:port` or `https://…`).
-    static func connect(to base: URL) async throws -> LoadConnection {
-        guard let scheme = base.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = base.host else {
-            throw Failure(description: "\(base) is not an http:// or https:// URL")
-        }
-        let port = base.port ?? (scheme == "https" ? 443 : 80)
-        let tls = scheme == "https" ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+    private let channel: any Channel
+    private let target: Target
+
+    private init(channel: any Channel, target: Target) {
+        self.channel = channel
+        self.target = target
+    }
+
+    /// Opens a connection to `target`.
+    static func connect(to target: Target) async throws -> LoadConnection {
+        let (tls, serverName) = (target.tls, target.serverName)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: host)) }
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
                     try channel.pipeline.syncOperations.addHandler(AnswerReader())
                 }
             }
-            .connect(host: host, port: port).get()
-        return LoadConnection(channel: channel, host: port == 80 || port == 443 ? host : "\(host):\(port)")
+            .connect(host: target.host, port: target.port).get()
+        return LoadConnection(channel: channel, target: target)
     }
 
-    /// POSTs `body` (JSON) to `path` and returns the answer once all of it has arrived. Throws when
-    /// the request cannot be written (the connection is closed), when the connection closes before
-    /// the whole answer, or after `timeout` without it; the connection is then of no further use.
+    /// Whether the connection is still open (the gateway closes idle ones, and those it answered
+    /// with `Connection: close`).
+    var isOpen: Bool { channel.isActive }
+
+    /// POSTs `body` (JSON) to the target's `path` and returns the answer once all of it has
+    /// arrived. Throws when the request cannot be written (the connection is closed), when the
+    /// connection closes before the whole answer, or after `timeout` without it; the connection is
+    /// then of no further use. One request at a time: another one sent meanwhile fails.
     func post(path: String, body: [UInt8], timeout: TimeAmount = .seconds(30)) async throws -> Answer {
-        var bytes = channel.allocator.buffer(capacity: body.count + 160)
-        bytes.writeString("POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n\r\n")
+        var bytes = channel.allocator.buffer(capacity: body.count + 200)
+        bytes.writeString("POST \(target.pathPrefix)\(path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
+                          + "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n\r\n")
         bytes.writeBytes(body)
         let answer = channel.eventLoop.makePromise(of: Answer.self)
         let written = channel.eventLoop.makePromise(of: Void.self)
@@ -89,8 +126,12 @@ private final class AnswerReader: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        if let earlier = answer {
-            earlier.fail(LoadConnection.Failure(description: "a request was sent before the previous answer"))
+        guard answer == nil else {
+            // One request in flight: the one already waiting keeps its answer.
+            let failure = LoadConnection.Failure(description: "a request was sent before the previous answer")
+            request.answer.fail(failure)
+            promise?.fail(failure)
+            return
         }
         answer = request.answer
         received?.clear()
@@ -146,12 +187,14 @@ private final class AnswerReader: ChannelDuplexHandler {
             guard let headEnd = find(crlfcrlf, in: bytes, from: 0) else {
                 return bytes.count > 64 * 1024 ? .failed("an answer's head longer than 64 KiB") : .incomplete
             }
-            // "HTTP/1.x NNN …"
-            guard headEnd >= 12, bytes.starts(with: Array("HTTP/1.".utf8)),
-                  let status = decimal(bytes, 9..<12) else {
+            // "HTTP/1.x NNN reason": exactly three digits between a space and a space or the line's end.
+            guard headEnd >= 12, bytes.starts(with: Array("HTTP/1.".utf8)), bytes[8] == UInt8(ascii: " "),
+                  (9..<12).allSatisfy({ bytes[$0] >= UInt8(ascii: "0") && bytes[$0] <= UInt8(ascii: "9") }),
+                  bytes[12] == UInt8(ascii: " ") || bytes[12] == 13, let status = decimal(bytes, 9..<12) else {
                 return .failed("not an HTTP/1.1 answer")
             }
             var length: Int?
+            var sawLength = false
             var chunked = false
             var closes = false
             var lineStart = (find(crlf, in: bytes, from: 0) ?? headEnd) + 2
@@ -161,6 +204,7 @@ private final class AnswerReader: ChannelDuplexHandler {
                     var valueStart = colon + 1
                     while valueStart < lineEnd, bytes[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
                     if named("content-length", bytes, lineStart..<colon) {
+                        sawLength = true
                         length = decimal(bytes, valueStart..<lineEnd)
                     } else if named("transfer-encoding", bytes, lineStart..<colon) {
                         chunked = contains("chunked", bytes, valueStart..<lineEnd)
@@ -187,21 +231,35 @@ private final class AnswerReader: ChannelDuplexHandler {
                     guard digits > 0 else { return .failed("a malformed chunk size") }
                     let dataStart = sizeEnd + 2
                     if size == 0 {
-                        // The last chunk, then (no trailers) the final CRLF.
-                        guard bytes.count - dataStart >= 2 else { return .incomplete }
-                        return .complete(.init(status: status, body: body), closes: closes)
+                        // The last chunk, then trailer lines, if any, up to an empty line.
+                        var trailer = dataStart
+                        while true {
+                            guard let lineEnd = find(crlf, in: bytes, from: trailer) else { return .incomplete }
+                            if lineEnd == trailer { return .complete(.init(status: status, body: body), closes: closes) }
+                            trailer = lineEnd + 2
+                        }
                     }
+                    guard body.count + size <= maximumBody else { return .failed("an answer body over \(maximumBody) bytes") }
                     guard bytes.count - dataStart >= size + 2 else { return .incomplete }
+                    guard bytes[dataStart + size] == 13, bytes[dataStart + size + 1] == 10 else { return .failed("a chunk not ended by CRLF") }
                     body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + size)]))
                     position = dataStart + size + 2
                 }
             }
+            if sawLength, length == nil { return .failed("a malformed Content-Length") }
+            // No length and not chunked: only answers that never have a body (a body read to the close is not supported).
+            guard length != nil || (100..<200).contains(status) || status == 204 || status == 304 else {
+                return .failed("an answer with neither Content-Length nor chunked encoding")
+            }
             let count = length ?? 0
+            guard count <= maximumBody else { return .failed("an answer body of \(count) bytes, over \(maximumBody)") }
             guard bytes.count - bodyStart >= count else { return .incomplete }
             return .complete(.init(status: status, body: Array(UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + count)]))), closes: closes)
         }
     }
 
+    /// The longest answer body read (the gateway's are a few KiB).
+    static let maximumBody = 16 << 20
     private static let crlf: [UInt8] = [13, 10]
     private static let crlfcrlf: [UInt8] = [13, 10, 13, 10]
 
